@@ -1,0 +1,159 @@
+// Package activities holds the retryable steps Rivetr's workflows are made
+// of. Activities are methods on Activities, which holds their dependencies;
+// each takes one input struct and returns one output struct, so fields can be
+// added without breaking recorded histories.
+//
+// Nothing secret crosses an activity boundary: inputs carry IDs, and the
+// activity that needs an env value or a git token reads it from the store.
+package activities
+
+import "time"
+
+// Non-retryable error types: the user's mistake, not the infrastructure's.
+// Workflows read them to tell "failed" from "try again".
+const (
+	ErrTypeSource       = "SourceError"
+	ErrTypeBuild        = "BuildFailed"
+	ErrTypeUnhealthy    = "Unhealthy"
+	ErrTypeImageMissing = "ImageMissing"
+	ErrTypeGone         = "Gone"
+)
+
+// PrepareInput names the deployment a workflow is about to run.
+type PrepareInput struct {
+	DeploymentID string
+}
+
+// Plan is the snapshot of an app's settings a deployment runs with, taken
+// when it starts, so editing the app mid-deploy changes nothing. It holds no
+// secrets: it is recorded in workflow history.
+type Plan struct {
+	DeploymentID   string
+	AppID          string
+	App            string
+	Kind           string
+	Status         string // the deployment's status when the plan was made
+	Domains        []string
+	Port           int
+	HealthPath     string
+	HealthInterval time.Duration
+	HealthTimeout  time.Duration
+	HealthDeadline time.Duration
+	DrainTimeout   time.Duration
+	KeepImages     int
+	Commit         string // requested commit (deploys)
+	RollbackOf     string // deployment whose image a rollback reuses
+	Image          string // image to run (rollbacks)
+}
+
+// TransitionInput moves a deployment to a status and step and records why.
+type TransitionInput struct {
+	DeploymentID string
+	Status       string
+	Step         string
+	Started      bool
+	Finished     bool
+	Reason       string
+	Image        string
+	ContainerID  string
+	// Message is written to the deployment log as a system line.
+	Message string
+}
+
+// SourceInput asks for a deployment's source.
+type SourceInput struct {
+	DeploymentID string
+	Commit       string
+}
+
+// SourceResult is the commit that was checked out.
+type SourceResult struct {
+	Commit  string
+	Message string
+}
+
+// BuildInput asks for a deployment's image to be built.
+type BuildInput struct {
+	DeploymentID string
+	Commit       string
+}
+
+// BuildResult names the built image.
+type BuildResult struct {
+	Image   string
+	ImageID string
+}
+
+// StartInput asks for a deployment's candidate container.
+type StartInput struct {
+	DeploymentID string
+	Image        string
+}
+
+// Candidate is a started container that has not received traffic yet.
+type Candidate struct {
+	ContainerID string
+	URL         string
+}
+
+// HealthInput describes how to decide that a candidate is healthy.
+type HealthInput struct {
+	DeploymentID string
+	Candidate    Candidate
+	Path         string
+	Interval     time.Duration
+	Timeout      time.Duration
+	Deadline     time.Duration
+}
+
+// SwitchInput moves an app's traffic to a deployment's container.
+type SwitchInput struct {
+	AppID        string
+	App          string
+	DeploymentID string
+	Domains      []string
+	URL          string
+}
+
+// SwitchResult names the deployment that served before.
+type SwitchResult struct {
+	Previous string
+}
+
+// RetireInput drains the previous target and removes every container of
+// the app except Keep's.
+type RetireInput struct {
+	App          string
+	Keep         string
+	Previous     string
+	DrainTimeout time.Duration
+}
+
+// CleanupInput removes what a failed or cancelled deployment left: its
+// container and build workspace.
+type CleanupInput struct {
+	DeploymentID string
+	App          string
+}
+
+// PruneInput removes an app's images beyond the newest Keep successful
+// deployments (and never the one serving).
+type PruneInput struct {
+	AppID string
+	App   string
+	Keep  int
+}
+
+// MarkInput sets a deployment's final status without running it (a queued
+// deploy superseded or cancelled).
+type MarkInput struct {
+	DeploymentID string
+	Status       string
+	Reason       string
+}
+
+// RemoveAppInput removes everything an app has on a host.
+type RemoveAppInput struct {
+	AppID string
+	App   string
+}

@@ -1,0 +1,353 @@
+// Package config is Rivetr's configuration: one struct whose fields are the
+// flags of `rivetr server` and `rivetr worker`. Every field can be set by a
+// flag, a RIVETR_* environment variable, or a key in rivetr.toml, in that
+// order of precedence, over the Default* constants.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/spf13/pflag"
+)
+
+// Defaults, reused as flag defaults.
+const (
+	DefaultHTTPAddr          = ":8080"
+	DefaultProxyAddr         = ":80"
+	DefaultTemporalListen    = "127.0.0.1:7233"
+	DefaultTemporalUIAddr    = "127.0.0.1:8233"
+	DefaultTemporalNamespace = "default"
+	DefaultLogLevel          = "info"
+	DefaultNetwork           = "rivetr"
+	DefaultTaskQueue         = "rivetr"
+	DefaultConfigFile        = "rivetr.toml"
+)
+
+// Config holds the settings of a Rivetr process. The struct tags name the
+// flag, the environment variable and the rivetr.toml key of each field; the
+// usage tag is the help text.
+type Config struct {
+	// DataDir holds the SQLite databases, the admin token, the route table
+	// and build workspaces.
+	DataDir string `flag:"data-dir" env:"RIVETR_DATA_DIR" toml:"data_dir" usage:"directory for Rivetr's state (databases, admin token, routes, builds)"`
+	// HTTPAddr serves the API and the dashboard.
+	HTTPAddr string `flag:"http-addr" env:"RIVETR_HTTP_ADDR" toml:"http_addr" usage:"address of the API and dashboard"`
+	// ProxyAddr serves apps by Host header; empty disables the proxy.
+	ProxyAddr string `flag:"proxy-addr" env:"RIVETR_PROXY_ADDR" toml:"proxy_addr" usage:"address of the reverse proxy that serves apps (empty: no proxy)"`
+	// TemporalAddress points at an existing Temporal frontend; empty runs
+	// the embedded Temporal server.
+	TemporalAddress string `flag:"temporal-address" env:"RIVETR_TEMPORAL_ADDRESS" toml:"temporal_address" usage:"host:port of an existing Temporal cluster (empty: run the embedded server)"`
+	// TemporalNamespace is the Temporal namespace Rivetr's workflows run in.
+	TemporalNamespace string `flag:"temporal-namespace" env:"RIVETR_TEMPORAL_NAMESPACE" toml:"temporal_namespace" usage:"Temporal namespace"`
+	// TemporalListen is where the embedded Temporal frontend listens.
+	TemporalListen string `flag:"temporal-listen" env:"RIVETR_TEMPORAL_LISTEN" toml:"temporal_listen" usage:"gRPC address of the embedded Temporal frontend"`
+	// TemporalUIAddr is where the embedded Temporal UI listens; empty
+	// disables it.
+	TemporalUIAddr string `flag:"temporal-ui-addr" env:"RIVETR_TEMPORAL_UI_ADDR" toml:"temporal_ui_addr" usage:"address of the embedded Temporal UI (empty: no UI)"`
+	// TemporalUIURL is the base URL the dashboard and API link workflows to;
+	// by default the embedded UI's address.
+	TemporalUIURL string `flag:"temporal-ui-url" env:"RIVETR_TEMPORAL_UI_URL" toml:"temporal_ui_url" usage:"base URL of the Temporal UI used in links (default: the embedded UI)"`
+	// DatabaseURL selects PostgreSQL (postgres://…); empty uses SQLite in
+	// the data dir.
+	DatabaseURL string `flag:"database-url" env:"RIVETR_DATABASE_URL" toml:"database_url" usage:"postgres://… for PostgreSQL (empty: SQLite file in the data dir)"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `flag:"log-level" env:"RIVETR_LOG_LEVEL" toml:"log_level" usage:"debug, info, warn or error"`
+	// HostName names this Docker host; its worker polls the task queue
+	// rivetr.host.<HostName>.
+	HostName string `flag:"host-name" env:"RIVETR_HOST_NAME" toml:"host_name" usage:"name of this Docker host (default: the machine's hostname)"`
+	// Network is the Docker bridge network app containers join.
+	Network string `flag:"docker-network" env:"RIVETR_DOCKER_NETWORK" toml:"docker_network" usage:"Docker bridge network for app containers"`
+	// ShutdownTimeout bounds a graceful shutdown.
+	ShutdownTimeout time.Duration `flag:"shutdown-timeout" env:"RIVETR_SHUTDOWN_TIMEOUT" toml:"shutdown_timeout" usage:"how long a graceful shutdown may take"`
+
+	// File is the config file that was read, if any.
+	File string `flag:"-" toml:"-"`
+}
+
+// Default returns the configuration with every default filled in.
+func Default() Config {
+	host, _ := os.Hostname()
+	return Config{
+		DataDir:           DefaultDataDir(),
+		HTTPAddr:          DefaultHTTPAddr,
+		ProxyAddr:         DefaultProxyAddr,
+		TemporalNamespace: DefaultTemporalNamespace,
+		TemporalListen:    DefaultTemporalListen,
+		TemporalUIAddr:    DefaultTemporalUIAddr,
+		LogLevel:          DefaultLogLevel,
+		HostName:          sanitizeHost(host),
+		Network:           DefaultNetwork,
+		ShutdownTimeout:   30 * time.Second,
+	}
+}
+
+// DefaultDataDir is /var/lib/rivetr for root and ~/.local/share/rivetr for
+// anyone else.
+func DefaultDataDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/rivetr"
+	}
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "rivetr")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "rivetr-data"
+	}
+	return filepath.Join(home, ".local", "share", "rivetr")
+}
+
+func sanitizeHost(h string) string {
+	h = strings.ToLower(h)
+	var b strings.Builder
+	for _, r := range h {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "local"
+	}
+	return b.String()
+}
+
+// BindFlags registers one flag per field on fs, with cfg's values as defaults.
+func BindFlags(fs *pflag.FlagSet, cfg *Config) {
+	v := reflect.ValueOf(cfg).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name := f.Tag.Get("flag")
+		if name == "" || name == "-" {
+			continue
+		}
+		usage := f.Tag.Get("usage") + " [" + f.Tag.Get("env") + "]"
+		switch p := v.Field(i).Addr().Interface().(type) {
+		case *string:
+			fs.StringVar(p, name, *p, usage)
+		case *time.Duration:
+			fs.DurationVar(p, name, *p, usage)
+		}
+	}
+	fs.String("config", "", "config file (default: ./"+DefaultConfigFile+" or <data-dir>/"+DefaultConfigFile+" when present) [RIVETR_CONFIG]")
+}
+
+// Resolve fills the fields whose flag was not given on the command line from
+// the environment, then from the config file. It must run after fs is parsed.
+func Resolve(fs *pflag.FlagSet, cfg *Config) error {
+	file, _ := fs.GetString("config")
+	if file == "" {
+		file = os.Getenv("RIVETR_CONFIG")
+	}
+	explicit := file != ""
+	v := reflect.ValueOf(cfg).Elem()
+	t := v.Type()
+
+	// The data dir may come from the env, and names a place to look for the file.
+	dataDir := cfg.DataDir
+	if !fs.Changed("data-dir") {
+		if e := os.Getenv("RIVETR_DATA_DIR"); e != "" {
+			dataDir = e
+		}
+	}
+	if !explicit {
+		for _, cand := range []string{DefaultConfigFile, filepath.Join(dataDir, DefaultConfigFile)} {
+			if _, err := os.Stat(cand); err == nil {
+				file = cand
+				break
+			}
+		}
+	}
+	fromFile := map[string]any{}
+	if file != "" {
+		md, err := toml.DecodeFile(file, &fromFile)
+		if err != nil {
+			return fmt.Errorf("config file %s: %w", file, err)
+		}
+		known := map[string]bool{}
+		for i := 0; i < t.NumField(); i++ {
+			known[t.Field(i).Tag.Get("toml")] = true
+		}
+		for _, k := range md.Keys() {
+			if !known[k.String()] {
+				return fmt.Errorf("config file %s: unknown key %q", file, k.String())
+			}
+		}
+		cfg.File = file
+	}
+
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name := f.Tag.Get("flag")
+		if name == "" || name == "-" || fs.Changed(name) {
+			continue
+		}
+		var raw string
+		var have bool
+		if e, ok := os.LookupEnv(f.Tag.Get("env")); ok {
+			raw, have = e, true
+		} else if fv, ok := fromFile[f.Tag.Get("toml")]; ok {
+			s, ok := fv.(string)
+			if !ok {
+				return fmt.Errorf("config file %s: %s must be a string", file, f.Tag.Get("toml"))
+			}
+			raw, have = s, true
+		}
+		if !have {
+			continue
+		}
+		switch p := v.Field(i).Addr().Interface().(type) {
+		case *string:
+			*p = raw
+		case *time.Duration:
+			d, err := time.ParseDuration(raw)
+			if err != nil {
+				return fmt.Errorf("%s: %q is not a duration like 30s: %w", name, raw, err)
+			}
+			*p = d
+		}
+	}
+	return cfg.Validate()
+}
+
+// Validate checks the values and says what is wrong in terms of flags.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir must not be empty"))
+	}
+	checkAddr := func(flag, addr string, optional bool) {
+		if addr == "" && optional {
+			return
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("--%s %q: want host:port (e.g. :8080 or 127.0.0.1:8080)", flag, addr))
+		}
+	}
+	checkAddr("http-addr", c.HTTPAddr, false)
+	checkAddr("proxy-addr", c.ProxyAddr, true)
+	checkAddr("temporal-address", c.TemporalAddress, true)
+	checkAddr("temporal-listen", c.TemporalListen, false)
+	checkAddr("temporal-ui-addr", c.TemporalUIAddr, true)
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, errors.New("--database-url must start with postgres:// (leave it empty for SQLite)"))
+	}
+	if _, err := ParseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
+	if c.TemporalNamespace == "" {
+		errs = append(errs, errors.New("--temporal-namespace must not be empty"))
+	}
+	if c.HostName == "" {
+		errs = append(errs, errors.New("--host-name must not be empty"))
+	}
+	return errors.Join(errs...)
+}
+
+// ParseLevel turns a --log-level value into a slog level.
+func ParseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("--log-level %q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// Embedded reports whether this process runs its own Temporal server.
+func (c *Config) Embedded() bool { return c.TemporalAddress == "" }
+
+// DatabaseDSN returns the store DSN: DatabaseURL, or the SQLite file.
+func (c *Config) DatabaseDSN() string {
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.DataDir, "rivetr.db")
+}
+
+// TemporalFrontend returns the address clients dial.
+func (c *Config) TemporalFrontend() string {
+	if c.Embedded() {
+		return c.TemporalListen
+	}
+	return c.TemporalAddress
+}
+
+// UIBaseURL returns the Temporal UI base URL for links, "" when unknown.
+func (c *Config) UIBaseURL() string {
+	if c.TemporalUIURL != "" {
+		return strings.TrimSuffix(c.TemporalUIURL, "/")
+	}
+	if c.Embedded() && c.TemporalUIAddr != "" {
+		host, port, _ := net.SplitHostPort(c.TemporalUIAddr)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		return "http://" + net.JoinHostPort(host, port)
+	}
+	return ""
+}
+
+// HostQueue is the task queue of this Docker host's worker.
+func (c *Config) HostQueue() string { return HostQueue(c.HostName) }
+
+// HostQueue is the task queue of the worker on the Docker host named host.
+func HostQueue(host string) string { return DefaultTaskQueue + ".host." + host }
+
+// Print writes the effective configuration, with the database password
+// masked.
+func (c *Config) Print(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	src := c.File
+	if src == "" {
+		src = "(none)"
+	}
+	fmt.Fprintf(tw, "config file\t%s\n", src)
+	v := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name := t.Field(i).Tag.Get("flag")
+		if name == "" || name == "-" {
+			continue
+		}
+		val := fmt.Sprint(v.Field(i).Interface())
+		if name == "database-url" {
+			val = MaskURL(val)
+		}
+		if val == "" {
+			val = "(empty)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", name, val)
+	}
+	mode := "embedded Temporal server on " + c.TemporalListen
+	if !c.Embedded() {
+		mode = "external Temporal cluster at " + c.TemporalAddress
+	}
+	fmt.Fprintf(tw, "temporal\t%s (namespace %s)\n", mode, c.TemporalNamespace)
+	fmt.Fprintf(tw, "database\t%s\n", MaskURL(c.DatabaseDSN()))
+	tw.Flush()
+}
+
+// MaskURL hides the password in a URL.
+func MaskURL(s string) string {
+	at := strings.Index(s, "@")
+	scheme := strings.Index(s, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return s
+	}
+	userinfo := s[scheme+3 : at]
+	if i := strings.Index(userinfo, ":"); i >= 0 {
+		return s[:scheme+3] + userinfo[:i] + ":****" + s[at:]
+	}
+	return s
+}

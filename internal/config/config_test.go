@@ -1,0 +1,105 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+func parse(t *testing.T, args []string) (*Config, error) {
+	t.Helper()
+	cfg := Default()
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	BindFlags(fs, &cfg)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return &cfg, Resolve(fs, &cfg)
+}
+
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "rivetr.toml")
+	os.WriteFile(file, []byte(`
+http_addr = ":9000"
+proxy_addr = ":9080"
+log_level = "debug"
+shutdown_timeout = "5s"
+`), 0o600)
+	t.Setenv("RIVETR_PROXY_ADDR", ":7070")
+	t.Setenv("RIVETR_LOG_LEVEL", "warn")
+
+	cfg, err := parse(t, []string{"--config", file, "--log-level", "error", "--data-dir", dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, got, want string }{
+		{"file beats default", cfg.HTTPAddr, ":9000"},
+		{"env beats file", cfg.ProxyAddr, ":7070"},
+		{"flag beats env", cfg.LogLevel, "error"},
+		{"default stays", cfg.TemporalListen, DefaultTemporalListen},
+		{"file path recorded", cfg.File, file},
+	}
+	for _, tc := range tests {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %q want %q", tc.name, tc.got, tc.want)
+		}
+	}
+	if cfg.ShutdownTimeout != 5*time.Second {
+		t.Errorf("duration from file: %v", cfg.ShutdownTimeout)
+	}
+}
+
+func TestDataDirConfigFileIsFound(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, DefaultConfigFile), []byte(`http_addr = "127.0.0.1:1234"`), 0o600)
+	t.Setenv("RIVETR_DATA_DIR", dir)
+	cfg, err := parse(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTPAddr != "127.0.0.1:1234" || cfg.DataDir != dir {
+		t.Fatalf("got %+v", cfg)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.toml")
+	os.WriteFile(bad, []byte(`htp_addr = ":1"`), 0o600)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--config", bad}, `unknown key "htp_addr"`},
+		{[]string{"--http-addr", "8080"}, "--http-addr \"8080\": want host:port"},
+		{[]string{"--database-url", "mysql://x"}, "--database-url must start with postgres://"},
+		{[]string{"--log-level", "loud"}, "--log-level \"loud\""},
+		{[]string{"--config", filepath.Join(dir, "missing.toml")}, "no such file"},
+	}
+	for _, tc := range tests {
+		_, err := parse(t, tc.args)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: got %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestDerived(t *testing.T) {
+	cfg := Default()
+	cfg.DataDir = "/d"
+	if cfg.DatabaseDSN() != "/d/rivetr.db" || !cfg.Embedded() || cfg.UIBaseURL() != "http://127.0.0.1:8233" {
+		t.Fatalf("defaults: %s %v %s", cfg.DatabaseDSN(), cfg.Embedded(), cfg.UIBaseURL())
+	}
+	cfg.TemporalAddress = "temporal:7233"
+	if cfg.UIBaseURL() != "" || cfg.TemporalFrontend() != "temporal:7233" {
+		t.Fatal("external cluster has no UI link unless --temporal-ui-url is set")
+	}
+	if got := MaskURL("postgres://u:secret@h/db"); got != "postgres://u:****@h/db" {
+		t.Fatal(got)
+	}
+}

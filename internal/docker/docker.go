@@ -1,0 +1,381 @@
+// Package docker is the part of the Docker Engine API Rivetr uses: build an
+// image from a directory, run and inspect containers on a bridge network,
+// read their logs, and clean up containers and images by label.
+package docker
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/stdcopy"
+)
+
+// Labels Rivetr puts on everything it creates.
+const (
+	LabelManaged    = "rivetr.managed"
+	LabelApp        = "rivetr.app"
+	LabelDeployment = "rivetr.deployment"
+)
+
+// Errors callers tell apart.
+var (
+	ErrNotFound = errors.New("docker: not found")
+	// ErrBuildFailed means the Dockerfile or the build context is at fault,
+	// not the engine: retrying will not help.
+	ErrBuildFailed = errors.New("build failed")
+)
+
+// Client talks to one Docker engine.
+type Client struct {
+	api *client.Client
+}
+
+// New connects to the engine named by DOCKER_HOST (default: the local
+// socket), negotiating the API version so older engines work.
+func New() (*Client, error) {
+	api, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, fmt.Errorf("docker client: %w", err)
+	}
+	return &Client{api: api}, nil
+}
+
+// Close releases the client's connections.
+func (c *Client) Close() error { return c.api.Close() }
+
+// Ping checks that the engine answers.
+func (c *Client) Ping(ctx context.Context) error {
+	if _, err := c.api.Ping(ctx); err != nil {
+		return fmt.Errorf("Docker is not reachable (is dockerd running? is DOCKER_HOST right?): %w", err)
+	}
+	return nil
+}
+
+func wrap(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if cerrdefs.IsNotFound(err) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// EnsureNetwork creates the bridge network name when it does not exist.
+func (c *Client) EnsureNetwork(ctx context.Context, name string) error {
+	if _, err := c.api.NetworkInspect(ctx, name, network.InspectOptions{}); err == nil {
+		return nil
+	} else if !cerrdefs.IsNotFound(err) {
+		return wrap(err, "inspect network "+name)
+	}
+	_, err := c.api.NetworkCreate(ctx, name, network.CreateOptions{
+		Driver: "bridge",
+		Labels: map[string]string{LabelManaged: "true"},
+	})
+	if err != nil && cerrdefs.IsConflict(err) {
+		return nil // created concurrently
+	}
+	return wrap(err, "create network "+name)
+}
+
+// BuildSpec describes an image build.
+type BuildSpec struct {
+	ContextDir string
+	Dockerfile string // path inside ContextDir
+	Tag        string
+	Labels     map[string]string
+}
+
+// Build builds spec and returns the image ID. Each line of builder output
+// goes to out. Cancelling ctx cancels the build. A build that fails because
+// of the Dockerfile or context returns an error wrapping ErrBuildFailed.
+func (c *Client) Build(ctx context.Context, spec BuildSpec, out func(line string)) (string, error) {
+	tarball, err := contextTar(spec.ContextDir, spec.Dockerfile)
+	if err != nil {
+		return "", err
+	}
+	defer tarball.Close()
+	res, err := c.api.ImageBuild(ctx, tarball, build.ImageBuildOptions{
+		Tags:        []string{spec.Tag},
+		Dockerfile:  spec.Dockerfile,
+		Labels:      spec.Labels,
+		Remove:      true,
+		ForceRemove: true,
+		Version:     build.BuilderV1,
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		if cerrdefs.IsInvalidArgument(err) {
+			return "", fmt.Errorf("%w: %v", ErrBuildFailed, err)
+		}
+		return "", wrap(err, "start build")
+	}
+	defer res.Body.Close()
+
+	var imageID string
+	dec := json.NewDecoder(bufio.NewReaderSize(res.Body, 64*1024))
+	var partial strings.Builder
+	for {
+		var msg struct {
+			Stream      string                   `json:"stream"`
+			Status      string                   `json:"status"`
+			Error       string                   `json:"error"`
+			ErrorDetail struct{ Message string } `json:"errorDetail"`
+			Aux         json.RawMessage          `json:"aux"`
+		}
+		if err := dec.Decode(&msg); err == io.EOF {
+			break
+		} else if err != nil {
+			if ctx.Err() != nil {
+				return "", ctx.Err()
+			}
+			return "", fmt.Errorf("read build output: %w", err)
+		}
+		if msg.Error != "" {
+			if partial.Len() > 0 {
+				out(partial.String())
+			}
+			return "", fmt.Errorf("%w: %s", ErrBuildFailed, strings.TrimSpace(msg.Error))
+		}
+		if len(msg.Aux) > 0 {
+			var aux struct{ ID string }
+			if json.Unmarshal(msg.Aux, &aux) == nil && aux.ID != "" {
+				imageID = aux.ID
+			}
+		}
+		text := msg.Stream
+		if text == "" && msg.Status != "" {
+			text = msg.Status + "\n"
+		}
+		// Builder output arrives in arbitrary chunks; emit whole lines.
+		for text != "" {
+			i := strings.IndexByte(text, '\n')
+			if i < 0 {
+				partial.WriteString(text)
+				break
+			}
+			partial.WriteString(text[:i])
+			out(strings.TrimRight(partial.String(), "\r"))
+			partial.Reset()
+			text = text[i+1:]
+		}
+	}
+	if partial.Len() > 0 {
+		out(partial.String())
+	}
+	if imageID == "" {
+		ii, err := c.api.ImageInspect(ctx, spec.Tag)
+		if err != nil {
+			return "", wrap(err, "inspect built image")
+		}
+		imageID = ii.ID
+	}
+	return imageID, nil
+}
+
+// RunSpec describes a container to run.
+type RunSpec struct {
+	Name     string
+	Image    string
+	Env      []string
+	Labels   map[string]string
+	Network  string
+	MemoryMB int64
+	CPUs     float64
+}
+
+// Run creates and starts a container, or returns the one already named
+// spec.Name (starting it if needed), so a retried Run is harmless.
+func (c *Client) Run(ctx context.Context, spec RunSpec) (string, error) {
+	id := ""
+	if existing, err := c.api.ContainerInspect(ctx, spec.Name); err == nil {
+		id = existing.ID
+		if existing.State != nil && existing.State.Running {
+			return id, nil
+		}
+	} else if !cerrdefs.IsNotFound(err) {
+		return "", wrap(err, "inspect container "+spec.Name)
+	}
+	if id == "" {
+		hc := &container.HostConfig{
+			RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyUnlessStopped},
+			LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{
+				"max-size": "10m", "max-file": "3",
+			}},
+		}
+		if spec.MemoryMB > 0 {
+			hc.Memory = spec.MemoryMB << 20
+		}
+		if spec.CPUs > 0 {
+			hc.NanoCPUs = int64(spec.CPUs * 1e9)
+		}
+		hc.NetworkMode = container.NetworkMode(spec.Network)
+		created, err := c.api.ContainerCreate(ctx, &container.Config{
+			Image:  spec.Image,
+			Env:    spec.Env,
+			Labels: spec.Labels,
+		}, hc, nil, nil, spec.Name)
+		if err != nil {
+			if cerrdefs.IsNotFound(err) {
+				return "", fmt.Errorf("image %s: %w", spec.Image, ErrNotFound)
+			}
+			return "", wrap(err, "create container "+spec.Name)
+		}
+		id = created.ID
+	}
+	if err := c.api.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+		return id, wrap(err, "start container "+spec.Name)
+	}
+	return id, nil
+}
+
+// State is what Rivetr needs to know about a container.
+type State struct {
+	ID       string
+	Name     string
+	Running  bool
+	ExitCode int
+	Status   string
+	IP       string // address on the network passed to Inspect
+	Labels   map[string]string
+}
+
+// Inspect returns the state of container id; IP is its address on network.
+func (c *Client) Inspect(ctx context.Context, id, networkName string) (State, error) {
+	ci, err := c.api.ContainerInspect(ctx, id)
+	if err != nil {
+		return State{}, wrap(err, "inspect container "+id)
+	}
+	st := State{ID: ci.ID, Name: strings.TrimPrefix(ci.Name, "/"), Labels: ci.Config.Labels}
+	if ci.State != nil {
+		st.Running = ci.State.Running && !ci.State.Restarting
+		st.ExitCode = ci.State.ExitCode
+		st.Status = ci.State.Status
+	}
+	if ci.NetworkSettings != nil {
+		if ep, ok := ci.NetworkSettings.Networks[networkName]; ok && ep != nil {
+			st.IP = ep.IPAddress
+		}
+	}
+	return st, nil
+}
+
+// Logs writes the container's output (stdout and stderr interleaved as
+// lines) to w: the last tail lines (all when tail <= 0), then new output
+// while follow is set and ctx lasts.
+func (c *Client) Logs(ctx context.Context, id string, tail int, follow bool, w io.Writer) error {
+	t := "all"
+	if tail > 0 {
+		t = fmt.Sprint(tail)
+	}
+	rc, err := c.api.ContainerLogs(ctx, id, container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: follow, Tail: t})
+	if err != nil {
+		return wrap(err, "container logs "+id)
+	}
+	defer rc.Close()
+	_, err = stdcopy.StdCopy(w, w, rc)
+	if err != nil && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// Remove stops container id (SIGTERM, then SIGKILL after grace) and removes
+// it. A container that does not exist is already removed.
+func (c *Client) Remove(ctx context.Context, id string, grace time.Duration) error {
+	secs := int(grace.Seconds())
+	if err := c.api.ContainerStop(ctx, id, container.StopOptions{Timeout: &secs}); err != nil && !cerrdefs.IsNotFound(err) {
+		return wrap(err, "stop container "+id)
+	}
+	err := c.api.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		return wrap(err, "remove container "+id)
+	}
+	return nil
+}
+
+// Container is a listed container.
+type Container struct {
+	ID     string
+	Name   string
+	State  string
+	Labels map[string]string
+}
+
+// Containers lists containers (running or not) carrying all labels.
+func (c *Client) Containers(ctx context.Context, labels map[string]string) ([]Container, error) {
+	f := filters.NewArgs()
+	for k, v := range labels {
+		f.Add("label", k+"="+v)
+	}
+	list, err := c.api.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+	if err != nil {
+		return nil, wrap(err, "list containers")
+	}
+	out := make([]Container, 0, len(list))
+	for _, s := range list {
+		name := ""
+		if len(s.Names) > 0 {
+			name = strings.TrimPrefix(s.Names[0], "/")
+		}
+		out = append(out, Container{ID: s.ID, Name: name, State: string(s.State), Labels: s.Labels})
+	}
+	return out, nil
+}
+
+// Image is a listed image.
+type Image struct {
+	ID     string
+	Tags   []string
+	Labels map[string]string
+}
+
+// Images lists images carrying all labels.
+func (c *Client) Images(ctx context.Context, labels map[string]string) ([]Image, error) {
+	f := filters.NewArgs()
+	for k, v := range labels {
+		f.Add("label", k+"="+v)
+	}
+	list, err := c.api.ImageList(ctx, image.ListOptions{Filters: f})
+	if err != nil {
+		return nil, wrap(err, "list images")
+	}
+	out := make([]Image, 0, len(list))
+	for _, s := range list {
+		out = append(out, Image{ID: s.ID, Tags: s.RepoTags, Labels: s.Labels})
+	}
+	return out, nil
+}
+
+// ImageExists reports whether ref names an image on the engine.
+func (c *Client) ImageExists(ctx context.Context, ref string) (bool, error) {
+	_, err := c.api.ImageInspect(ctx, ref)
+	if cerrdefs.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, wrap(err, "inspect image "+ref)
+}
+
+// RemoveImage removes an image by tag or ID; a missing image is fine.
+func (c *Client) RemoveImage(ctx context.Context, ref string) error {
+	_, err := c.api.ImageRemove(ctx, ref, image.RemoveOptions{Force: false, PruneChildren: true})
+	if err != nil && !cerrdefs.IsNotFound(err) {
+		return wrap(err, "remove image "+ref)
+	}
+	return nil
+}

@@ -1,0 +1,188 @@
+// Package gitsrc fetches app sources from git with go-git: it resolves a
+// branch to its head commit and checks a repository out at an exact commit,
+// over HTTPS (with an optional token) or SSH (with a deploy key).
+package gitsrc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	git "github.com/go-git/go-git/v5"
+	gitconfig "github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
+	"github.com/go-git/go-git/v5/storage/memory"
+	"golang.org/x/crypto/ssh"
+)
+
+// Errors that are the user's to fix; retrying does not help.
+var (
+	ErrAuth     = errors.New("git authentication failed")
+	ErrNotFound = errors.New("not found in repository")
+	ErrBadURL   = errors.New("invalid git URL")
+)
+
+// Auth holds credentials for a private repository. Both may be empty.
+type Auth struct {
+	// Token is an HTTPS access token. "user:token" sets the user name too
+	// (default x-access-token, which GitHub, GitLab and Gitea accept).
+	Token string
+	// SSHKey is a PEM private key (a deploy key) for ssh:// and scp-style
+	// URLs.
+	SSHKey string
+}
+
+func (a Auth) method(url string) (transport.AuthMethod, error) {
+	overSSH := isSSH(url)
+	switch {
+	case overSSH && a.SSHKey != "":
+		keys, err := gitssh.NewPublicKeys("git", []byte(a.SSHKey), "")
+		if err != nil {
+			return nil, fmt.Errorf("%w: the SSH deploy key cannot be read: %v", ErrAuth, err)
+		}
+		if u := sshUser(url); u != "" {
+			keys.User = u
+		}
+		// Deploy targets are named by the app's owner; like most PaaS we do
+		// not pin host keys (documented in the README).
+		keys.HostKeyCallback = ssh.InsecureIgnoreHostKey()
+		return keys, nil
+	case !overSSH && a.Token != "":
+		user, tok := "x-access-token", a.Token
+		if i := strings.Index(tok, ":"); i > 0 {
+			user, tok = tok[:i], tok[i+1:]
+		}
+		return &githttp.BasicAuth{Username: user, Password: tok}, nil
+	}
+	return nil, nil
+}
+
+func isSSH(url string) bool {
+	return strings.HasPrefix(url, "ssh://") || (!strings.Contains(url, "://") && strings.Contains(url, "@") && strings.Contains(url, ":"))
+}
+
+func sshUser(url string) string {
+	u := strings.TrimPrefix(url, "ssh://")
+	if i := strings.Index(u, "@"); i > 0 {
+		return u[:i]
+	}
+	return ""
+}
+
+var shaRE = regexp.MustCompile(`^[0-9a-f]{7,40}$`)
+
+// ValidCommit reports whether s looks like a (possibly abbreviated) commit SHA.
+func ValidCommit(s string) bool { return shaRE.MatchString(s) }
+
+// ValidURL reports whether url is a git URL Rivetr can fetch: http(s)://,
+// ssh://, git://, file://, an scp-style user@host:path, or an absolute path.
+func ValidURL(url string) bool {
+	for _, p := range []string{"https://", "http://", "ssh://", "git://", "file://"} {
+		if strings.HasPrefix(url, p) && len(url) > len(p) {
+			return true
+		}
+	}
+	return strings.HasPrefix(url, "/") || isSSH(url)
+}
+
+func classify(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, transport.ErrAuthenticationRequired), errors.Is(err, transport.ErrAuthorizationFailed):
+		return fmt.Errorf("%s: %w (set the app's git token or SSH key)", what, ErrAuth)
+	case errors.Is(err, transport.ErrRepositoryNotFound):
+		return fmt.Errorf("%s: repository %w", what, ErrNotFound)
+	case errors.Is(err, plumbing.ErrReferenceNotFound), errors.Is(err, plumbing.ErrObjectNotFound):
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	case errors.Is(err, transport.ErrEmptyRemoteRepository):
+		return fmt.Errorf("%s: the repository is empty: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// ResolveBranch returns the commit at the head of branch in the repository
+// at url, without cloning it.
+func ResolveBranch(ctx context.Context, url, branch string, auth Auth) (string, error) {
+	am, err := auth.method(url)
+	if err != nil {
+		return "", err
+	}
+	rem := git.NewRemote(memory.NewStorage(), &gitconfig.RemoteConfig{Name: "origin", URLs: []string{url}})
+	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: am})
+	if err != nil {
+		return "", classify(err, "list "+url)
+	}
+	want := plumbing.NewBranchReferenceName(branch)
+	for _, r := range refs {
+		if r.Name() == want {
+			return r.Hash().String(), nil
+		}
+	}
+	return "", fmt.Errorf("branch %q: %w (check the app's branch)", branch, ErrNotFound)
+}
+
+// Commit is a checked-out commit.
+type Commit struct {
+	SHA     string
+	Message string
+}
+
+// Checkout clones url into dir (which must not exist) and checks out commit,
+// a full or abbreviated SHA on branch (the branch head when empty).
+func Checkout(ctx context.Context, url, branch, commit, dir string, auth Auth) (Commit, error) {
+	am, err := auth.method(url)
+	if err != nil {
+		return Commit{}, err
+	}
+	repo, err := git.PlainCloneContext(ctx, dir, false, &git.CloneOptions{
+		URL:           url,
+		Auth:          am,
+		ReferenceName: plumbing.NewBranchReferenceName(branch),
+		SingleBranch:  true,
+		NoCheckout:    true,
+		Tags:          git.NoTags,
+	})
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return Commit{}, classify(err, "clone "+url)
+	}
+	rev := commit
+	if rev == "" {
+		rev = "HEAD"
+	}
+	hash, err := repo.ResolveRevision(plumbing.Revision(rev))
+	if err != nil && commit != "" {
+		// The commit may live on another branch: fetch every branch once.
+		ferr := repo.FetchContext(ctx, &git.FetchOptions{
+			Auth:     am,
+			RefSpecs: []gitconfig.RefSpec{"+refs/heads/*:refs/remotes/origin/*"},
+			Tags:     git.NoTags,
+		})
+		if ferr != nil && !errors.Is(ferr, git.NoErrAlreadyUpToDate) {
+			return Commit{}, classify(ferr, "fetch "+url)
+		}
+		hash, err = repo.ResolveRevision(plumbing.Revision(rev))
+	}
+	if err != nil {
+		return Commit{}, fmt.Errorf("commit %s: %w", commit, ErrNotFound)
+	}
+	wt, err := repo.Worktree()
+	if err != nil {
+		return Commit{}, err
+	}
+	if err := wt.Checkout(&git.CheckoutOptions{Hash: *hash, Force: true}); err != nil {
+		return Commit{}, classify(err, "checkout "+hash.String())
+	}
+	c, err := repo.CommitObject(*hash)
+	if err != nil {
+		return Commit{}, classify(err, "read commit "+hash.String())
+	}
+	return Commit{SHA: hash.String(), Message: strings.TrimSpace(c.Message)}, nil
+}

@@ -1,0 +1,150 @@
+package gitsrc
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/cgi"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// repo makes a git repository with two commits on main and one on "other";
+// it returns its path and the SHAs.
+func repo(t *testing.T) (dir string, first, second, other string) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	dir = t.TempDir()
+	run := func(args ...string) string {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	run("init", "-q", "-b", "main")
+	os.WriteFile(filepath.Join(dir, "file"), []byte("one"), 0o644)
+	run("add", ".")
+	run("commit", "-q", "-m", "first commit")
+	first = run("rev-parse", "HEAD")
+	os.WriteFile(filepath.Join(dir, "file"), []byte("two"), 0o644)
+	run("commit", "-q", "-am", "second commit\n\nbody")
+	second = run("rev-parse", "HEAD")
+	run("checkout", "-q", "-b", "other")
+	os.WriteFile(filepath.Join(dir, "file"), []byte("other"), 0o644)
+	run("commit", "-q", "-am", "on other")
+	other = run("rev-parse", "HEAD")
+	run("checkout", "-q", "main")
+	return dir, first, second, other
+}
+
+func TestResolveAndCheckout(t *testing.T) {
+	dir, first, second, other := repo(t)
+	ctx := context.Background()
+
+	head, err := ResolveBranch(ctx, dir, "main", Auth{})
+	if err != nil || head != second {
+		t.Fatalf("resolve main: %s %v", head, err)
+	}
+	if _, err := ResolveBranch(ctx, dir, "nope", Auth{}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("missing branch: %v", err)
+	}
+
+	tests := []struct {
+		name, commit, wantSHA, wantFile, wantMsg string
+	}{
+		{"head", "", second, "two", "second commit\n\nbody"},
+		{"exact", first, first, "one", "first commit"},
+		{"abbreviated", first[:10], first, "one", "first commit"},
+		{"other branch", other, other, "other", "on other"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "src")
+			c, err := Checkout(ctx, dir, "main", tc.commit, out, Auth{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(filepath.Join(out, "file"))
+			if c.SHA != tc.wantSHA || string(b) != tc.wantFile || c.Message != tc.wantMsg {
+				t.Fatalf("got %+v file %q", c, b)
+			}
+		})
+	}
+	if _, err := Checkout(ctx, dir, "main", strings.Repeat("a", 40), filepath.Join(t.TempDir(), "x"), Auth{}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown commit: %v", err)
+	}
+	if _, err := Checkout(ctx, filepath.Join(t.TempDir(), "missing"), "main", "", filepath.Join(t.TempDir(), "y"), Auth{}); err == nil {
+		t.Fatal("missing repository must fail")
+	}
+}
+
+// TestTokenAuthOverHTTP serves the repository with git's own smart-HTTP CGI
+// behind basic auth, like a private GitHub/GitLab/Gitea repository.
+func TestTokenAuthOverHTTP(t *testing.T) {
+	dir, _, second, _ := repo(t)
+	backend, err := exec.Command("git", "--exec-path").Output()
+	if err != nil {
+		t.Skip("git --exec-path failed")
+	}
+	cgiPath := filepath.Join(strings.TrimSpace(string(backend)), "git-http-backend")
+	if _, err := os.Stat(cgiPath); err != nil {
+		t.Skip("git-http-backend not installed")
+	}
+	root := filepath.Dir(dir)
+	h := &cgi.Handler{Path: cgiPath, Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, ok := r.BasicAuth()
+		if !ok || pass != "s3cret" || user != "x-access-token" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
+			http.Error(w, "auth", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	url := srv.URL + "/" + filepath.Base(dir)
+	ctx := context.Background()
+
+	if _, err := ResolveBranch(ctx, url, "main", Auth{}); !errors.Is(err, ErrAuth) {
+		t.Fatalf("no token: %v", err)
+	}
+	if _, err := ResolveBranch(ctx, url, "main", Auth{Token: "wrong"}); !errors.Is(err, ErrAuth) {
+		t.Fatalf("wrong token: %v", err)
+	}
+	head, err := ResolveBranch(ctx, url, "main", Auth{Token: "s3cret"})
+	if err != nil || head != second {
+		t.Fatalf("with token: %s %v", head, err)
+	}
+	c, err := Checkout(ctx, url, "main", head, filepath.Join(t.TempDir(), "src"), Auth{Token: "x-access-token:s3cret"})
+	if err != nil || c.SHA != second {
+		t.Fatalf("checkout with token: %+v %v", c, err)
+	}
+}
+
+func TestValidURL(t *testing.T) {
+	for url, want := range map[string]bool{
+		"https://github.com/a/b.git": true,
+		"git@github.com:a/b.git":     true,
+		"ssh://git@host/a.git":       true,
+		"/srv/git/app":               true,
+		"file:///srv/git/app":        true,
+		"ftp://x":                    false,
+		"":                           false,
+		"https://":                   false,
+		"just words":                 false,
+	} {
+		if got := ValidURL(url); got != want {
+			t.Errorf("ValidURL(%q) = %v", url, got)
+		}
+	}
+}

@@ -1,0 +1,322 @@
+// Package temporalsrv runs an embedded Temporal server (on a SQLite file) and
+// the Temporal UI inside the rivetr process.
+//
+// It is the only package that imports go.temporal.io/server: every binary
+// linking it grows by ~170 MB, so tests that need a Temporal server get one
+// through the rivetr binary or through this package alone.
+package temporalsrv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
+	"go.temporal.io/server/common/authorization"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	tlog "go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/log/tag"
+	"go.temporal.io/server/common/membership/static"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/primitives"
+	sqliteschema "go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+)
+
+const clusterName = "active"
+
+// Options configure the embedded server.
+type Options struct {
+	// DatabaseFile is the SQLite file holding Temporal's state; it is created
+	// with its schema when missing.
+	DatabaseFile string
+	// FrontendAddr is the gRPC address clients dial, e.g. 127.0.0.1:7233.
+	FrontendAddr string
+	// UIAddr is where the Temporal UI listens; empty runs no UI.
+	UIAddr string
+	// Namespace is created when missing.
+	Namespace string
+	Logger    *slog.Logger
+}
+
+// Server is a running embedded Temporal server and UI.
+type Server struct {
+	server temporal.Server
+	ui     *uiserver.Server
+	log    *slog.Logger
+}
+
+// Start starts the server (and the UI) and returns once the frontend accepts
+// connections.
+func Start(opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	host, port, err := splitPort(opts.FrontendAddr)
+	if err != nil {
+		return nil, fmt.Errorf("--temporal-listen: %w", err)
+	}
+	if err := checkFree(opts.FrontendAddr); err != nil {
+		return nil, fmt.Errorf("embedded Temporal frontend cannot listen on %s (is another rivetr server or Temporal running? change --temporal-listen or use --temporal-address): %w", opts.FrontendAddr, err)
+	}
+	var ui *uiserver.Server
+	if opts.UIAddr != "" {
+		uiHost, uiPort, err := splitPort(opts.UIAddr)
+		if err != nil {
+			return nil, fmt.Errorf("--temporal-ui-addr: %w", err)
+		}
+		// The UI exits the whole process when it cannot listen, so check first.
+		if err := checkFree(opts.UIAddr); err != nil {
+			return nil, fmt.Errorf("Temporal UI cannot listen on %s (change --temporal-ui-addr, or set it empty to run no UI): %w", opts.UIAddr, err)
+		}
+		ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(&uiconfig.Config{
+			Host:                uiHost,
+			Port:                uiPort,
+			TemporalGRPCAddress: opts.FrontendAddr,
+			EnableUI:            true,
+			CORS:                uiconfig.CORS{CookieInsecure: true},
+			HideLogs:            true,
+			DisableNewsFetch:    true,
+		}))
+	}
+
+	sqlConf, err := sqlConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	conf, err := serverConfig(host, port, sqlConf)
+	if err != nil {
+		return nil, err
+	}
+	logger := &slogAdapter{log: opts.Logger}
+	authorizer, err := authorization.GetAuthorizerFromConfig(&conf.Global.Authorization)
+	if err != nil {
+		return nil, err
+	}
+	claimMapper, err := authorization.GetClaimMapperFromConfig(&conf.Global.Authorization, logger)
+	if err != nil {
+		return nil, err
+	}
+	hostOf := func(svc primitives.ServiceName) static.Hosts {
+		return static.SingleLocalHost(net.JoinHostPort(host, strconv.Itoa(conf.Services[string(svc)].RPC.GRPCPort)))
+	}
+	srv, err := temporal.NewServer(
+		temporal.WithConfig(conf),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
+			primitives.FrontendService: hostOf(primitives.FrontendService),
+			primitives.HistoryService:  hostOf(primitives.HistoryService),
+			primitives.MatchingService: hostOf(primitives.MatchingService),
+			primitives.WorkerService:   hostOf(primitives.WorkerService),
+		}),
+		temporal.WithLogger(logger),
+		temporal.WithAuthorizer(authorizer),
+		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
+		temporal.WithDynamicConfigClient(dynamicConfig()),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("embedded Temporal server: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("start embedded Temporal server: %w", err)
+	}
+	s := &Server{server: srv, ui: ui, log: opts.Logger}
+	if ui != nil {
+		go func() {
+			if err := ui.Start(); err != nil {
+				opts.Logger.Error("Temporal UI stopped", "err", err)
+			}
+		}()
+	}
+	return s, nil
+}
+
+// Stop stops the UI and the server.
+func (s *Server) Stop() {
+	if s.ui != nil {
+		s.ui.Stop()
+	}
+	if err := s.server.Stop(); err != nil {
+		s.log.Warn("stop embedded Temporal server", "err", err)
+	}
+}
+
+// dynamicConfig keeps a single-node server small: one task-queue partition,
+// modest caches, and search attributes visible as soon as they are added.
+func dynamicConfig() dynamicconfig.StaticClient {
+	return dynamicconfig.StaticClient{
+		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key():      true,
+		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():           1,
+		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key():          1,
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 512,
+		dynamicconfig.EventsCacheMaxSizeBytes.Key():                      8 << 20,
+		dynamicconfig.FrontendPersistenceMaxQPS.Key():                    3000,
+		dynamicconfig.HistoryPersistenceMaxQPS.Key():                     3000,
+		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
+	}
+}
+
+func sqlConfig(opts Options) (*config.SQL, error) {
+	conf := &config.SQL{
+		PluginName:   sqliteplugin.PluginName,
+		DatabaseName: opts.DatabaseFile,
+		// WAL with full sync: a SIGKILL loses nothing that was acknowledged.
+		ConnectAttributes: map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "2"},
+	}
+	if err := os.MkdirAll(filepath.Dir(opts.DatabaseFile), 0o700); err != nil {
+		return nil, fmt.Errorf("create Temporal data directory: %w", err)
+	}
+	if _, err := os.Stat(opts.DatabaseFile); errors.Is(err, os.ErrNotExist) {
+		if err := sqliteschema.SetupSchema(conf); err != nil {
+			_ = os.Remove(opts.DatabaseFile)
+			return nil, fmt.Errorf("create Temporal schema in %s: %w", opts.DatabaseFile, err)
+		}
+		if err := os.WriteFile(opts.DatabaseFile+".schema", []byte(sqliteschema.Version+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	} else if b, err := os.ReadFile(opts.DatabaseFile + ".schema"); err == nil && string(b) != sqliteschema.Version+"\n" {
+		// The SQLite schema is not migrated between server versions.
+		return nil, fmt.Errorf("%s was made with Temporal schema %s but this rivetr embeds schema %s; upgrade it with the version of rivetr that made it, or move it aside to start afresh",
+			opts.DatabaseFile, string(b[:len(b)-1]), sqliteschema.Version)
+	}
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opts.Namespace, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := sqliteschema.CreateNamespaces(conf, ns); err != nil {
+		return nil, fmt.Errorf("create Temporal namespace %s: %w", opts.Namespace, err)
+	}
+	return conf, nil
+}
+
+func serverConfig(host string, port int, sqlConf *config.SQL) (*config.Config, error) {
+	var conf config.Config
+	conf.Global.Membership.MaxJoinDuration = 30 * time.Second
+	conf.Global.Membership.BroadcastAddress = host
+	conf.Persistence.DefaultStore = "sqlite-default"
+	conf.Persistence.VisibilityStore = "sqlite-default"
+	conf.Persistence.NumHistoryShards = 1
+	conf.Persistence.DataStores = map[string]config.DataStore{"sqlite-default": {SQL: sqlConf}}
+	httpPort, err := freePort(host)
+	if err != nil {
+		return nil, err
+	}
+	frontend := net.JoinHostPort(host, strconv.Itoa(port))
+	conf.ClusterMetadata = &cluster.Config{
+		EnableGlobalNamespace:    false,
+		FailoverVersionIncrement: 10,
+		MasterClusterName:        clusterName,
+		CurrentClusterName:       clusterName,
+		ClusterInformation: map[string]cluster.ClusterInformation{
+			clusterName: {
+				Enabled:                true,
+				InitialFailoverVersion: 1,
+				RPCAddress:             frontend,
+				HTTPAddress:            net.JoinHostPort(host, strconv.Itoa(httpPort)),
+				ClusterID:              "rivetr-embedded",
+			},
+		},
+	}
+	conf.DCRedirectionPolicy.Policy = "noop"
+	conf.Services = map[string]config.Service{}
+	for _, name := range []string{"frontend", "history", "matching", "worker"} {
+		var svc config.Service
+		svc.RPC.BindOnIP = host
+		if name == "frontend" {
+			svc.RPC.GRPCPort = port
+			svc.RPC.HTTPPort = httpPort
+		} else if svc.RPC.GRPCPort, err = freePort(host); err != nil {
+			return nil, err
+		}
+		conf.Services[name] = svc
+	}
+	conf.Archival.History.State = "disabled"
+	conf.Archival.Visibility.State = "disabled"
+	conf.NamespaceDefaults.Archival.History.State = "disabled"
+	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
+	conf.PublicClient.HostPort = frontend
+	return &conf, nil
+}
+
+func splitPort(addr string) (string, int, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port <= 0 {
+		return "", 0, fmt.Errorf("%q: want host:port with a port number", addr)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return host, port, nil
+}
+
+func checkFree(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return l.Close()
+}
+
+func freePort(host string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// slogAdapter sends the server's logs to slog. The server is chatty at info,
+// so its info lines become debug lines.
+type slogAdapter struct {
+	log  *slog.Logger
+	tags []tag.Tag
+}
+
+var _ tlog.Logger = (*slogAdapter)(nil)
+
+func (a *slogAdapter) emit(level slog.Level, msg string, tags []tag.Tag) {
+	if !a.log.Enabled(context.Background(), level) {
+		return
+	}
+	args := make([]any, 0, 2*(len(a.tags)+len(tags)))
+	for _, t := range append(a.tags, tags...) {
+		args = append(args, t.Key(), t.Value())
+	}
+	a.log.Log(context.Background(), level, msg, args...)
+}
+
+func (a *slogAdapter) Debug(msg string, tags ...tag.Tag)  { a.emit(slog.LevelDebug-4, msg, tags) }
+func (a *slogAdapter) Info(msg string, tags ...tag.Tag)   { a.emit(slog.LevelDebug, msg, tags) }
+func (a *slogAdapter) Warn(msg string, tags ...tag.Tag)   { a.emit(slog.LevelDebug, msg, tags) }
+func (a *slogAdapter) Error(msg string, tags ...tag.Tag)  { a.emit(slog.LevelWarn, msg, tags) }
+func (a *slogAdapter) DPanic(msg string, tags ...tag.Tag) { a.emit(slog.LevelError, msg, tags) }
+func (a *slogAdapter) Panic(msg string, tags ...tag.Tag) {
+	a.emit(slog.LevelError, msg, tags)
+	panic(msg)
+}
+func (a *slogAdapter) Fatal(msg string, tags ...tag.Tag) {
+	a.emit(slog.LevelError, msg, tags)
+	os.Exit(1)
+}
+
+// With returns a logger that adds tags to every line.
+func (a *slogAdapter) With(tags ...tag.Tag) tlog.Logger {
+	return &slogAdapter{log: a.log, tags: append(append([]tag.Tag(nil), a.tags...), tags...)}
+}

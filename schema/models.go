@@ -1,0 +1,197 @@
+// Package schema holds Rivetr's control-plane data: the gorm models, their
+// migrations and the Store that reads and writes them on SQLite or PostgreSQL.
+package schema
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Deployment statuses. A deployment moves queued → building → deploying and
+// ends in one of the terminal statuses.
+const (
+	StatusQueued     = "queued"
+	StatusBuilding   = "building"
+	StatusDeploying  = "deploying"
+	StatusSucceeded  = "succeeded"
+	StatusFailed     = "failed"
+	StatusCancelled  = "cancelled"
+	StatusSuperseded = "superseded"
+	// StatusRolledBack marks a deployment that served and was then replaced
+	// by a rollback to an earlier one.
+	StatusRolledBack = "rolled_back"
+)
+
+// Terminal reports whether status is final: nothing will change it again
+// except a later rollback marking a succeeded deployment rolled_back.
+func Terminal(status string) bool {
+	switch status {
+	case StatusSucceeded, StatusFailed, StatusCancelled, StatusSuperseded, StatusRolledBack:
+		return true
+	}
+	return false
+}
+
+// Deployment kinds.
+const (
+	KindDeploy   = "deploy"
+	KindRollback = "rollback"
+)
+
+// Deployment steps, in the order a deploy runs them. The dashboard shows them
+// as a progress list.
+const (
+	StepQueued = "queued"
+	StepSource = "source"
+	StepBuild  = "build"
+	StepStart  = "start"
+	StepHealth = "health"
+	StepSwitch = "switch"
+	StepDrain  = "drain"
+	StepDone   = "done"
+)
+
+// Duration is a time.Duration stored as milliseconds and written in JSON as a
+// Go duration string ("1s", "250ms").
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// MarshalJSON writes d as a duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads a duration string such as "1s" or a number of milliseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var ms int64
+		if err2 := json.Unmarshal(b, &ms); err2 != nil {
+			return fmt.Errorf("duration must be a string like \"5s\" or milliseconds: %w", err)
+		}
+		*d = Duration(time.Duration(ms) * time.Millisecond)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Value stores d as milliseconds.
+func (d Duration) Value() (driver.Value, error) { return time.Duration(d).Milliseconds(), nil }
+
+// Scan reads milliseconds.
+func (d *Duration) Scan(v any) error {
+	switch x := v.(type) {
+	case int64:
+		*d = Duration(time.Duration(x) * time.Millisecond)
+	case nil:
+		*d = 0
+	default:
+		return fmt.Errorf("schema: cannot scan %T into Duration", v)
+	}
+	return nil
+}
+
+// App is something Rivetr deploys: a git repository built from its Dockerfile
+// and served on one or more domains.
+type App struct {
+	ID     string `gorm:"primaryKey;size:32" json:"id"`
+	Name   string `gorm:"uniqueIndex;size:63;not null" json:"name"`
+	GitURL string `gorm:"not null" json:"git_url"`
+	Branch string `gorm:"size:255;not null" json:"branch"`
+	// Dockerfile is the Dockerfile's path inside the repository.
+	Dockerfile string   `gorm:"size:255" json:"dockerfile"`
+	Domains    []string `gorm:"serializer:json" json:"domains"`
+	// Port is the port the app listens on inside its container.
+	Port           int      `json:"port"`
+	HealthPath     string   `json:"health_path"`
+	HealthInterval Duration `json:"health_interval"`
+	HealthTimeout  Duration `json:"health_timeout"`
+	// HealthDeadline is how long a new container has to answer its first
+	// healthy response before the deploy fails.
+	HealthDeadline Duration `json:"health_deadline"`
+	DrainTimeout   Duration `json:"drain_timeout"`
+	MemoryLimitMB  int64    `json:"memory_limit_mb"`
+	// CPULimit is in cores (0.5 = half a core); 0 means no limit.
+	CPULimit   float64 `json:"cpu_limit"`
+	KeepImages int     `json:"keep_images"`
+	// GitToken and SSHKey reach private repositories. They are write-only:
+	// never in API responses, logs or workflow history.
+	GitToken string `json:"-"`
+	SSHKey   string `json:"-"`
+	// Host names the Docker host (and so the worker task queue) the app runs on.
+	Host                string    `gorm:"size:255" json:"host"`
+	CurrentDeploymentID string    `gorm:"size:32" json:"current_deployment_id"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
+}
+
+// EnvVar is one environment variable of an app. A secret's value is never
+// returned by the API.
+type EnvVar struct {
+	ID        uint      `gorm:"primaryKey" json:"-"`
+	AppID     string    `gorm:"size:32;uniqueIndex:idx_env_app_key;not null" json:"-"`
+	Key       string    `gorm:"size:255;uniqueIndex:idx_env_app_key;not null" json:"key"`
+	Value     string    `json:"value"`
+	Secret    bool      `json:"secret"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Deployment is one attempt to put a version of an app into service: a
+// build from git (kind deploy) or a return to an earlier image (kind rollback).
+type Deployment struct {
+	ID      string `gorm:"primaryKey;size:32" json:"id"`
+	AppID   string `gorm:"size:32;index;not null" json:"app_id"`
+	AppName string `gorm:"size:63;not null" json:"app"`
+	Kind    string `gorm:"size:16;not null" json:"kind"`
+	// Trigger says who or what asked: api, cli, dashboard, webhook, schedule.
+	Trigger       string `gorm:"size:32" json:"trigger"`
+	Status        string `gorm:"size:32;index;not null" json:"status"`
+	Step          string `gorm:"size:32" json:"step"`
+	Branch        string `gorm:"size:255" json:"branch"`
+	CommitSHA     string `gorm:"size:64" json:"commit"`
+	CommitMessage string `json:"commit_message"`
+	// Image is the tag built (or reused, for a rollback) for this deployment.
+	Image string `gorm:"size:255" json:"image"`
+	// RollbackOf is the deployment whose image a rollback brings back.
+	RollbackOf    string     `gorm:"size:32" json:"rollback_of,omitempty"`
+	ContainerID   string     `gorm:"size:80" json:"container_id,omitempty"`
+	FailureReason string     `json:"failure_reason,omitempty"`
+	WorkflowID    string     `gorm:"size:255" json:"workflow_id"`
+	CreatedAt     time.Time  `json:"created_at"`
+	StartedAt     *time.Time `json:"started_at,omitempty"`
+	FinishedAt    *time.Time `json:"finished_at,omitempty"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+}
+
+// LogLine is one line of a deployment's build and deploy log. IDs increase,
+// so a reader resumes after the last ID it saw.
+type LogLine struct {
+	ID           uint64    `gorm:"primaryKey" json:"id"`
+	DeploymentID string    `gorm:"size:32;index:idx_log_dep_id;not null" json:"-"`
+	Time         time.Time `json:"time"`
+	// Stream is "build" for builder output, "app" for the container's own
+	// output, "system" for Rivetr's messages.
+	Stream string `gorm:"size:16" json:"stream"`
+	Text   string `json:"text"`
+}
+
+// APIToken is a bearer token. Only its SHA-256 is stored.
+type APIToken struct {
+	ID         string `gorm:"primaryKey;size:32"`
+	Name       string `gorm:"size:255"`
+	Hash       string `gorm:"uniqueIndex;size:64;not null"`
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+}
+
+// Models lists every model, in migration order.
+func Models() []any {
+	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}}
+}

@@ -1,0 +1,356 @@
+package schema
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/libtnb/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
+)
+
+// Domain errors. The store turns driver errors into these, so callers never
+// look at SQLite or PostgreSQL error codes.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("already exists")
+)
+
+// Store reads and writes the control-plane data.
+type Store struct {
+	db     *gorm.DB
+	driver string
+}
+
+// Open connects to the database named by dsn and migrates it. A dsn starting
+// with postgres:// or postgresql:// selects PostgreSQL; anything else is a
+// SQLite file path (created with its directory when missing).
+func Open(dsn string) (*Store, error) {
+	cfg := &gorm.Config{
+		Logger:         logger.Discard,
+		TranslateError: true,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+	}
+	var (
+		db     *gorm.DB
+		err    error
+		driver string
+	)
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		driver = "postgres"
+		db, err = gorm.Open(postgres.Open(dsn), cfg)
+	} else {
+		driver = "sqlite"
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o700); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+		// WAL lets the dashboard's readers run beside the worker's writes;
+		// busy_timeout makes writers queue instead of failing at once;
+		// immediate transactions avoid the read→write upgrade deadlock.
+		q := url.Values{}
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "foreign_keys(ON)")
+		q.Set("_txlock", "immediate")
+		db, err = gorm.Open(sqlite.Open("file:"+dsn+"?"+q.Encode()), cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", driver, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	if driver == "sqlite" {
+		sqlDB.SetMaxOpenConns(4)
+	} else {
+		sqlDB.SetMaxOpenConns(16)
+	}
+	s := &Store{db: db, driver: driver}
+	if err := s.migrate(); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) migrate() error {
+	if err := s.db.AutoMigrate(Models()...); err != nil {
+		return fmt.Errorf("migrate %s database: %w", s.driver, err)
+	}
+	return nil
+}
+
+// Driver returns "sqlite" or "postgres".
+func (s *Store) Driver() string { return s.driver }
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// wrap turns gorm and driver errors into the store's sentinels.
+func wrap(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("%s: %w", what, ErrConflict)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// ---- apps ----
+
+// CreateApp inserts app; ErrConflict when the name is taken.
+func (s *Store) CreateApp(ctx context.Context, app *App) error {
+	return wrap(s.db.WithContext(ctx).Create(app).Error, "app "+app.Name)
+}
+
+// GetApp finds an app by name or ID.
+func (s *Store) GetApp(ctx context.Context, nameOrID string) (*App, error) {
+	var app App
+	err := s.db.WithContext(ctx).Where("name = ? OR id = ?", nameOrID, nameOrID).First(&app).Error
+	if err != nil {
+		return nil, wrap(err, "app "+nameOrID)
+	}
+	return &app, nil
+}
+
+// ListApps returns every app, by name.
+func (s *Store) ListApps(ctx context.Context) ([]App, error) {
+	var apps []App
+	err := s.db.WithContext(ctx).Order("name").Find(&apps).Error
+	return apps, wrap(err, "list apps")
+}
+
+// SaveApp writes every field of app.
+func (s *Store) SaveApp(ctx context.Context, app *App) error {
+	return wrap(s.db.WithContext(ctx).Save(app).Error, "app "+app.Name)
+}
+
+// SetCurrentDeployment records which deployment serves app.
+func (s *Store) SetCurrentDeployment(ctx context.Context, appID, deploymentID string) error {
+	res := s.db.WithContext(ctx).Model(&App{}).Where("id = ?", appID).Update("current_deployment_id", deploymentID)
+	if res.Error == nil && res.RowsAffected == 0 {
+		return fmt.Errorf("app %s: %w", appID, ErrNotFound)
+	}
+	return wrap(res.Error, "app "+appID)
+}
+
+// DeleteApp removes an app with its env vars, deployments and logs.
+func (s *Store) DeleteApp(ctx context.Context, appID string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var depIDs []string
+		if err := tx.Model(&Deployment{}).Where("app_id = ?", appID).Pluck("id", &depIDs).Error; err != nil {
+			return wrap(err, "delete app")
+		}
+		if len(depIDs) > 0 {
+			if err := tx.Where("deployment_id IN ?", depIDs).Delete(&LogLine{}).Error; err != nil {
+				return wrap(err, "delete app logs")
+			}
+		}
+		for _, m := range []any{&Deployment{}, &EnvVar{}} {
+			if err := tx.Where("app_id = ?", appID).Delete(m).Error; err != nil {
+				return wrap(err, "delete app")
+			}
+		}
+		res := tx.Where("id = ?", appID).Delete(&App{})
+		if res.Error == nil && res.RowsAffected == 0 {
+			return fmt.Errorf("app %s: %w", appID, ErrNotFound)
+		}
+		return wrap(res.Error, "delete app")
+	})
+}
+
+// ---- env ----
+
+// SetEnv inserts or replaces env vars of an app.
+func (s *Store) SetEnv(ctx context.Context, appID string, vars []EnvVar) error {
+	if len(vars) == 0 {
+		return nil
+	}
+	for i := range vars {
+		vars[i].AppID = appID
+		vars[i].ID = 0
+	}
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "app_id"}, {Name: "key"}},
+		DoUpdates: clause.AssignmentColumns([]string{"value", "secret", "updated_at"}),
+	}).Create(&vars).Error
+	return wrap(err, "set env")
+}
+
+// UnsetEnv removes env vars by key and returns how many existed.
+func (s *Store) UnsetEnv(ctx context.Context, appID string, keys []string) (int64, error) {
+	res := s.db.WithContext(ctx).Where("app_id = ? AND key IN ?", appID, keys).Delete(&EnvVar{})
+	return res.RowsAffected, wrap(res.Error, "unset env")
+}
+
+// ListEnv returns an app's env vars by key, secret values included: callers
+// that answer users must mask them.
+func (s *Store) ListEnv(ctx context.Context, appID string) ([]EnvVar, error) {
+	var vars []EnvVar
+	err := s.db.WithContext(ctx).Where("app_id = ?", appID).Order("key").Find(&vars).Error
+	return vars, wrap(err, "list env")
+}
+
+// ---- deployments ----
+
+// CreateDeployment inserts d.
+func (s *Store) CreateDeployment(ctx context.Context, d *Deployment) error {
+	return wrap(s.db.WithContext(ctx).Create(d).Error, "deployment "+d.ID)
+}
+
+// GetDeployment finds a deployment by ID.
+func (s *Store) GetDeployment(ctx context.Context, id string) (*Deployment, error) {
+	var d Deployment
+	if err := s.db.WithContext(ctx).Where("id = ?", id).First(&d).Error; err != nil {
+		return nil, wrap(err, "deployment "+id)
+	}
+	return &d, nil
+}
+
+// DeploymentFilter selects deployments for ListDeployments.
+type DeploymentFilter struct {
+	AppID    string
+	Statuses []string
+	Limit    int
+}
+
+// ListDeployments returns deployments newest first.
+func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter) ([]Deployment, error) {
+	q := s.db.WithContext(ctx).Order("id DESC")
+	if f.AppID != "" {
+		q = q.Where("app_id = ?", f.AppID)
+	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("status IN ?", f.Statuses)
+	}
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit)
+	}
+	var ds []Deployment
+	return ds, wrap(q.Find(&ds).Error, "list deployments")
+}
+
+// DeploymentUpdate names the fields UpdateDeployment changes; zero fields are
+// left alone.
+type DeploymentUpdate struct {
+	Status        string
+	Step          string
+	CommitSHA     string
+	CommitMessage string
+	Image         string
+	ContainerID   string
+	FailureReason string
+	WorkflowID    string
+	Started       bool
+	Finished      bool
+}
+
+// UpdateDeployment applies u to deployment id. A terminal status is never
+// overwritten by a non-terminal one, so a late retry of an earlier step
+// cannot resurrect a finished deployment.
+func (s *Store) UpdateDeployment(ctx context.Context, id string, u DeploymentUpdate) error {
+	fields := map[string]any{"updated_at": time.Now().UTC()}
+	set := func(col, v string) {
+		if v != "" {
+			fields[col] = v
+		}
+	}
+	set("status", u.Status)
+	set("step", u.Step)
+	set("commit_sha", u.CommitSHA)
+	set("commit_message", u.CommitMessage)
+	set("image", u.Image)
+	set("container_id", u.ContainerID)
+	set("failure_reason", u.FailureReason)
+	set("workflow_id", u.WorkflowID)
+	now := time.Now().UTC()
+	if u.Started {
+		fields["started_at"] = now
+	}
+	if u.Finished {
+		fields["finished_at"] = now
+	}
+	q := s.db.WithContext(ctx).Model(&Deployment{}).Where("id = ?", id)
+	if u.Status != "" && !Terminal(u.Status) {
+		q = q.Where("status NOT IN ?", []string{StatusSucceeded, StatusFailed, StatusCancelled, StatusSuperseded, StatusRolledBack})
+	}
+	res := q.Updates(fields)
+	if res.Error != nil {
+		return wrap(res.Error, "update deployment "+id)
+	}
+	if res.RowsAffected == 0 {
+		if _, err := s.GetDeployment(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ---- logs ----
+
+// AppendLogs adds lines to a deployment's log.
+func (s *Store) AppendLogs(ctx context.Context, lines []LogLine) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	return wrap(s.db.WithContext(ctx).CreateInBatches(lines, 200).Error, "append logs")
+}
+
+// LogsAfter returns up to limit lines of a deployment's log with ID > after.
+func (s *Store) LogsAfter(ctx context.Context, deploymentID string, after uint64, limit int) ([]LogLine, error) {
+	var lines []LogLine
+	err := s.db.WithContext(ctx).Where("deployment_id = ? AND id > ?", deploymentID, after).
+		Order("id").Limit(limit).Find(&lines).Error
+	return lines, wrap(err, "read logs")
+}
+
+// ---- tokens ----
+
+// CreateToken stores a token record.
+func (s *Store) CreateToken(ctx context.Context, t *APIToken) error {
+	return wrap(s.db.WithContext(ctx).Create(t).Error, "token "+t.Name)
+}
+
+// TokenByHash finds a token by the SHA-256 of its value.
+func (s *Store) TokenByHash(ctx context.Context, hash string) (*APIToken, error) {
+	var t APIToken
+	if err := s.db.WithContext(ctx).Where("hash = ?", hash).First(&t).Error; err != nil {
+		return nil, wrap(err, "token")
+	}
+	return &t, nil
+}
+
+// CountTokens returns how many tokens exist.
+func (s *Store) CountTokens(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&APIToken{}).Count(&n).Error
+	return n, wrap(err, "count tokens")
+}

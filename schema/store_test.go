@@ -1,0 +1,224 @@
+package schema
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rivetr/rivetr/internal/ids"
+)
+
+// stores returns a fresh store per backend: a temp SQLite file always, and a
+// PostgreSQL database when RIVETR_TEST_POSTGRES_URL is set (CI sets it; a
+// test database is created and dropped per test so runs never share state).
+func stores(t *testing.T) map[string]*Store {
+	t.Helper()
+	out := map[string]*Store{}
+	s, err := Open(filepath.Join(t.TempDir(), "rivetr.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	out["sqlite"] = s
+
+	if base := os.Getenv("RIVETR_TEST_POSTGRES_URL"); base != "" {
+		out["postgres"] = freshPostgres(t, base)
+	} else if os.Getenv("RIVETR_REQUIRE_POSTGRES") != "" {
+		t.Fatal("RIVETR_REQUIRE_POSTGRES is set but RIVETR_TEST_POSTGRES_URL is empty")
+	}
+	return out
+}
+
+func freshPostgres(t *testing.T, base string) *Store {
+	t.Helper()
+	admin, err := Open(base)
+	if err != nil {
+		t.Fatalf("postgres at RIVETR_TEST_POSTGRES_URL: %v", err)
+	}
+	name := "rivetr_test_" + ids.New()
+	if err := admin.db.Exec("CREATE DATABASE " + name).Error; err != nil {
+		t.Fatal(err)
+	}
+	i := strings.LastIndex(base, "/")
+	q := ""
+	if j := strings.Index(base[i:], "?"); j >= 0 {
+		q = base[i+j:]
+	}
+	s, err := Open(base[:i+1] + name + q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = s.Close()
+		_ = admin.db.Exec("DROP DATABASE " + name).Error
+		_ = admin.Close()
+	})
+	return s
+}
+
+func newApp(name string) *App {
+	return &App{ID: ids.New(), Name: name, GitURL: "https://example.com/" + name + ".git", Branch: "main",
+		Domains: []string{name + ".example.com"}, Port: 8080, HealthInterval: Duration(time.Second)}
+}
+
+func TestAppsCRUD(t *testing.T) {
+	ctx := context.Background()
+	for backend, s := range stores(t) {
+		t.Run(backend, func(t *testing.T) {
+			app := newApp("web")
+			if err := s.CreateApp(ctx, app); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CreateApp(ctx, newApp("web")); !errors.Is(err, ErrConflict) {
+				t.Fatalf("duplicate name: got %v, want ErrConflict", err)
+			}
+			got, err := s.GetApp(ctx, "web")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.ID != app.ID || got.Domains[0] != "web.example.com" || got.HealthInterval.D() != time.Second {
+				t.Fatalf("round trip: %+v", got)
+			}
+			if _, err := s.GetApp(ctx, got.ID); err != nil {
+				t.Fatalf("by id: %v", err)
+			}
+			if _, err := s.GetApp(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("missing app: got %v", err)
+			}
+			got.Port = 9090
+			if err := s.SaveApp(ctx, got); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SetCurrentDeployment(ctx, got.ID, "d1"); err != nil {
+				t.Fatal(err)
+			}
+			again, _ := s.GetApp(ctx, "web")
+			if again.Port != 9090 || again.CurrentDeploymentID != "d1" {
+				t.Fatalf("after save: %+v", again)
+			}
+			if err := s.DeleteApp(ctx, got.ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.DeleteApp(ctx, got.ID); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("second delete: %v", err)
+			}
+		})
+	}
+}
+
+func TestEnvUpsert(t *testing.T) {
+	ctx := context.Background()
+	for backend, s := range stores(t) {
+		t.Run(backend, func(t *testing.T) {
+			app := newApp("api")
+			if err := s.CreateApp(ctx, app); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SetEnv(ctx, app.ID, []EnvVar{{Key: "A", Value: "1"}, {Key: "B", Value: "s", Secret: true}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SetEnv(ctx, app.ID, []EnvVar{{Key: "A", Value: "2"}}); err != nil {
+				t.Fatal(err)
+			}
+			vars, err := s.ListEnv(ctx, app.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(vars) != 2 || vars[0].Value != "2" || !vars[1].Secret {
+				t.Fatalf("env: %+v", vars)
+			}
+			n, err := s.UnsetEnv(ctx, app.ID, []string{"A", "Z"})
+			if err != nil || n != 1 {
+				t.Fatalf("unset: %d %v", n, err)
+			}
+		})
+	}
+}
+
+func TestDeploymentsAndLogs(t *testing.T) {
+	ctx := context.Background()
+	for backend, s := range stores(t) {
+		t.Run(backend, func(t *testing.T) {
+			app := newApp("svc")
+			if err := s.CreateApp(ctx, app); err != nil {
+				t.Fatal(err)
+			}
+			var made []string
+			for i := 0; i < 3; i++ {
+				d := &Deployment{ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: KindDeploy, Status: StatusQueued}
+				if err := s.CreateDeployment(ctx, d); err != nil {
+					t.Fatal(err)
+				}
+				made = append(made, d.ID)
+				time.Sleep(2 * time.Millisecond) // IDs sort by millisecond
+			}
+			list, err := s.ListDeployments(ctx, DeploymentFilter{AppID: app.ID})
+			if err != nil || len(list) != 3 || list[0].ID != made[2] {
+				t.Fatalf("newest first: %v %+v", err, list)
+			}
+			id := made[0]
+			if err := s.UpdateDeployment(ctx, id, DeploymentUpdate{Status: StatusSucceeded, Finished: true}); err != nil {
+				t.Fatal(err)
+			}
+			// A late non-terminal update must not resurrect it.
+			if err := s.UpdateDeployment(ctx, id, DeploymentUpdate{Status: StatusBuilding, Step: StepBuild}); err != nil {
+				t.Fatal(err)
+			}
+			d, _ := s.GetDeployment(ctx, id)
+			if d.Status != StatusSucceeded || d.FinishedAt == nil {
+				t.Fatalf("terminal status overwritten: %+v", d)
+			}
+			if err := s.UpdateDeployment(ctx, "missing", DeploymentUpdate{Status: StatusFailed}); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("update missing: %v", err)
+			}
+			filtered, _ := s.ListDeployments(ctx, DeploymentFilter{Statuses: []string{StatusQueued}})
+			if len(filtered) != 2 {
+				t.Fatalf("status filter: %d", len(filtered))
+			}
+
+			var lines []LogLine
+			for i := 0; i < 450; i++ {
+				lines = append(lines, LogLine{DeploymentID: id, Time: time.Now(), Stream: "build", Text: fmt.Sprint("line ", i)})
+			}
+			if err := s.AppendLogs(ctx, lines); err != nil {
+				t.Fatal(err)
+			}
+			first, _ := s.LogsAfter(ctx, id, 0, 400)
+			rest, _ := s.LogsAfter(ctx, id, first[len(first)-1].ID, 400)
+			if len(first) != 400 || len(rest) != 50 || rest[49].Text != "line 449" {
+				t.Fatalf("log paging: %d + %d", len(first), len(rest))
+			}
+			if err := s.DeleteApp(ctx, app.ID); err != nil {
+				t.Fatal(err)
+			}
+			if left, _ := s.LogsAfter(ctx, id, 0, 10); len(left) != 0 {
+				t.Fatalf("logs survived app delete: %d", len(left))
+			}
+		})
+	}
+}
+
+func TestTokens(t *testing.T) {
+	ctx := context.Background()
+	for backend, s := range stores(t) {
+		t.Run(backend, func(t *testing.T) {
+			if err := s.CreateToken(ctx, &APIToken{ID: ids.New(), Name: "admin", Hash: "abc"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.TokenByHash(ctx, "abc"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.TokenByHash(ctx, "zzz"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("unknown token: %v", err)
+			}
+			if n, _ := s.CountTokens(ctx); n != 1 {
+				t.Fatalf("count %d", n)
+			}
+		})
+	}
+}

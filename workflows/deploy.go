@@ -1,0 +1,297 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/rivetr/rivetr/activities"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// a is the nil receiver workflows call activities through.
+var a *activities.Activities
+
+// DeployInput starts a deployment. It carries IDs only: activities read the
+// app's settings and secrets from the store.
+type DeployInput struct {
+	DeploymentID string
+	HostQueue    string
+}
+
+// Result is what a deploy or rollback workflow returns.
+type Result struct {
+	DeploymentID string
+	Status       string
+	Reason       string `json:",omitempty"`
+	Previous     string `json:",omitempty"`
+}
+
+// Sentinel errors, one per step, so a failure names where it happened.
+var (
+	ErrSource  = errors.New("fetching the source failed")
+	ErrBuild   = errors.New("build failed")
+	ErrStart   = errors.New("starting the new container failed")
+	ErrHealth  = errors.New("the new container never became healthy")
+	ErrSwitch  = errors.New("switching traffic failed")
+	ErrPrepare = errors.New("loading the deployment failed")
+)
+
+// run holds one deployment's contexts and plan while its workflow runs.
+type run struct {
+	ctx   workflow.Context
+	store workflow.Context // store-only activities, on the workflow's queue
+	host  workflow.Context // Docker and proxy activities, on the host's queue
+	in    DeployInput
+	plan  activities.Plan
+}
+
+var storeRetry = &temporal.RetryPolicy{
+	InitialInterval:    time.Second,
+	BackoffCoefficient: 2,
+	MaximumInterval:    30 * time.Second,
+	// Database outages delay a deploy; they never fail it.
+	MaximumAttempts:        0,
+	NonRetryableErrorTypes: []string{activities.ErrTypeGone},
+}
+
+func newRun(ctx workflow.Context, in DeployInput) *run {
+	store := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         storeRetry,
+	})
+	host := workflow.WithTaskQueue(ctx, in.HostQueue)
+	return &run{ctx: ctx, store: store, host: host, in: in}
+}
+
+// hostOpts returns host-queue activity options for one step.
+func (r *run) hostOpts(ctx workflow.Context, startToClose, heartbeat time.Duration, attempts int32, summary string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:           r.in.HostQueue,
+		StartToCloseTimeout: startToClose,
+		HeartbeatTimeout:    heartbeat,
+		WaitForCancellation: true,
+		Summary:             summary,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    20 * time.Second,
+			MaximumAttempts:    attempts,
+			NonRetryableErrorTypes: []string{
+				activities.ErrTypeSource, activities.ErrTypeBuild, activities.ErrTypeUnhealthy,
+				activities.ErrTypeImageMissing, activities.ErrTypeGone,
+			},
+		},
+	})
+}
+
+func (r *run) transition(ctx workflow.Context, in activities.TransitionInput) error {
+	in.DeploymentID = r.in.DeploymentID
+	return workflow.ExecuteActivity(r.storeCtx(ctx), a.Transition, in).Get(ctx, nil)
+}
+
+// storeCtx applies the store options to ctx (which may be disconnected).
+func (r *run) storeCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         storeRetry,
+	})
+}
+
+// prepare loads the plan; it reports done when the deployment already ended
+// (cancelled while queued, or finished by an earlier run).
+func (r *run) prepare() (done bool, err error) {
+	if err := workflow.ExecuteActivity(r.store, a.Prepare, activities.PrepareInput{DeploymentID: r.in.DeploymentID}).Get(r.ctx, &r.plan); err != nil {
+		return false, fmt.Errorf("%w: %w", ErrPrepare, err)
+	}
+	return schema.Terminal(r.plan.Status), nil
+}
+
+// DeployWorkflow builds a deployment from git and releases it:
+// source → build → start candidate → health check → switch → drain.
+// If anything fails before the switch, the candidate is removed and the
+// previous version keeps serving.
+func DeployWorkflow(ctx workflow.Context, in DeployInput) (*Result, error) {
+	r := newRun(ctx, in)
+	if done, err := r.prepare(); err != nil || done {
+		return &Result{DeploymentID: in.DeploymentID, Status: r.plan.Status}, err
+	}
+	res, err := r.deploy()
+	return r.finish(res, err)
+}
+
+func (r *run) deploy() (*Result, error) {
+	ctx := r.ctx
+	// Source
+	if err := r.transition(ctx, activities.TransitionInput{Status: schema.StatusBuilding, Step: schema.StepSource, Started: true}); err != nil {
+		return nil, err
+	}
+	var src activities.SourceResult
+	err := workflow.ExecuteActivity(r.hostOpts(ctx, 10*time.Minute, time.Minute, 5, "fetch source"), a.FetchSource,
+		activities.SourceInput{DeploymentID: r.in.DeploymentID, Commit: r.plan.Commit}).Get(ctx, &src)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSource, err)
+	}
+	// Build
+	if err := r.transition(ctx, activities.TransitionInput{Step: schema.StepBuild}); err != nil {
+		return nil, err
+	}
+	var built activities.BuildResult
+	err = workflow.ExecuteActivity(r.hostOpts(ctx, time.Hour, 30*time.Second, 3, "docker build"), a.Build,
+		activities.BuildInput{DeploymentID: r.in.DeploymentID, Commit: src.Commit}).Get(ctx, &built)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBuild, err)
+	}
+	if err := r.transition(ctx, activities.TransitionInput{Image: built.Image, Message: "built image " + built.Image}); err != nil {
+		return nil, err
+	}
+	return r.release(built.Image)
+}
+
+// RollbackInput starts a rollback: a deployment of kind rollback whose
+// RollbackOf names the earlier deployment whose image it brings back.
+type RollbackInput = DeployInput
+
+// RollbackWorkflow puts an earlier deployment's image back into service
+// with the same health check, switch and drain as a deploy.
+func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (*Result, error) {
+	r := newRun(ctx, in)
+	if done, err := r.prepare(); err != nil || done {
+		return &Result{DeploymentID: in.DeploymentID, Status: r.plan.Status}, err
+	}
+	if err := r.transition(ctx, activities.TransitionInput{
+		Status: schema.StatusDeploying, Step: schema.StepStart, Started: true, Image: r.plan.Image,
+		Message: fmt.Sprintf("rolling back to deployment %s (image %s)", r.plan.RollbackOf, r.plan.Image),
+	}); err != nil {
+		return r.finish(nil, err)
+	}
+	res, err := r.release(r.plan.Image)
+	if err == nil && res.Previous != "" {
+		// The deployment rolled away from is marked so the timeline says so.
+		_ = workflow.ExecuteActivity(r.store, a.Mark, activities.MarkInput{
+			DeploymentID: res.Previous, Status: schema.StatusRolledBack,
+			Reason: "rolled back by deployment " + r.in.DeploymentID,
+		}).Get(ctx, nil)
+	}
+	return r.finish(res, err)
+}
+
+// release runs image as the app's new version: start → health → switch →
+// drain. Once traffic has switched the deployment has succeeded; what
+// follows (draining, removing the old container, pruning images) runs to
+// completion even if the workflow is cancelled.
+func (r *run) release(image string) (*Result, error) {
+	ctx := r.ctx
+	p := r.plan
+	if err := r.transition(ctx, activities.TransitionInput{Status: schema.StatusDeploying, Step: schema.StepStart}); err != nil {
+		return nil, err
+	}
+	var cand activities.Candidate
+	err := workflow.ExecuteActivity(r.hostOpts(ctx, 2*time.Minute, 0, 5, "start candidate"), a.StartCandidate,
+		activities.StartInput{DeploymentID: r.in.DeploymentID, Image: image}).Get(ctx, &cand)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrStart, err)
+	}
+	if err := r.transition(ctx, activities.TransitionInput{Step: schema.StepHealth, ContainerID: cand.ContainerID}); err != nil {
+		return nil, err
+	}
+	healthCtx := r.hostOpts(ctx, p.HealthDeadline+time.Minute, 3*p.HealthInterval+p.HealthTimeout+5*time.Second, 10, "health check")
+	err = workflow.ExecuteActivity(healthCtx, a.HealthCheck, activities.HealthInput{
+		DeploymentID: r.in.DeploymentID, Candidate: cand, Path: p.HealthPath,
+		Interval: p.HealthInterval, Timeout: p.HealthTimeout, Deadline: p.HealthDeadline,
+	}).Get(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrHealth, err)
+	}
+
+	// Switch. From here on the new version serves: a cancellation that
+	// arrives now no longer undoes anything.
+	if err := r.transition(ctx, activities.TransitionInput{Step: schema.StepSwitch}); err != nil {
+		return nil, err
+	}
+	var sw activities.SwitchResult
+	err = workflow.ExecuteActivity(r.hostOpts(ctx, 30*time.Second, 0, 0, "switch traffic"), a.Switch, activities.SwitchInput{
+		AppID: p.AppID, App: p.App, DeploymentID: r.in.DeploymentID, Domains: p.Domains, URL: cand.URL,
+	}).Get(ctx, &sw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSwitch, err)
+	}
+	after, _ := workflow.NewDisconnectedContext(ctx)
+	_ = r.transition(after, activities.TransitionInput{Step: schema.StepDrain})
+	err = workflow.ExecuteActivity(r.hostOpts(after, p.DrainTimeout+2*time.Minute, 30*time.Second, 0, "drain and retire old containers"), a.Retire, activities.RetireInput{
+		App: p.App, Keep: r.in.DeploymentID, Previous: sw.Previous, DrainTimeout: p.DrainTimeout,
+	}).Get(after, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("retiring old containers failed", "err", err)
+	}
+	if err := r.transition(after, activities.TransitionInput{
+		Status: schema.StatusSucceeded, Step: schema.StepDone, Finished: true, Message: "deployment succeeded",
+	}); err != nil {
+		return nil, err
+	}
+	// Image pruning is housekeeping: it never fails a deploy.
+	err = workflow.ExecuteActivity(r.hostOpts(after, 5*time.Minute, 0, 3, "prune images"), a.PruneImages,
+		activities.PruneInput{AppID: p.AppID, App: p.App, Keep: p.KeepImages}).Get(after, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("pruning images failed", "err", err)
+	}
+	return &Result{DeploymentID: r.in.DeploymentID, Status: schema.StatusSucceeded, Previous: sw.Previous}, nil
+}
+
+// finish records how a deployment that did not succeed ended, after removing
+// whatever it started, in a disconnected context so that cancellation
+// cannot skip the cleanup.
+func (r *run) finish(res *Result, err error) (*Result, error) {
+	if err == nil {
+		return res, nil
+	}
+	ctx, _ := workflow.NewDisconnectedContext(r.ctx)
+	cleanup := r.hostOpts(ctx, 2*time.Minute, 0, 10, "clean up")
+	if cerr := workflow.ExecuteActivity(cleanup, a.Cleanup, activities.CleanupInput{DeploymentID: r.in.DeploymentID, App: r.plan.App}).Get(ctx, nil); cerr != nil {
+		workflow.GetLogger(r.ctx).Error("cleanup failed", "err", cerr)
+	}
+	status, reason := schema.StatusFailed, Reason(err)
+	if temporal.IsCanceledError(err) || errors.Is(r.ctx.Err(), workflow.ErrCanceled) {
+		status, reason = schema.StatusCancelled, "cancelled; the previous version keeps serving"
+	}
+	if terr := r.transition(ctx, activities.TransitionInput{Status: status, Finished: true, Reason: reason, Message: status + ": " + reason}); terr != nil {
+		return nil, terr
+	}
+	if status == schema.StatusCancelled {
+		return &Result{DeploymentID: r.in.DeploymentID, Status: status, Reason: reason}, temporal.NewCanceledError(reason)
+	}
+	// The workflow fails too, so the Temporal UI shows it red.
+	return &Result{DeploymentID: r.in.DeploymentID, Status: status, Reason: reason},
+		temporal.NewNonRetryableApplicationError(reason, "DeployFailed", nil)
+}
+
+// Reason turns a workflow error into a sentence for a person: the step's
+// sentinel, then the innermost application error's message (no Temporal
+// bookkeeping such as event IDs).
+func Reason(err error) string {
+	var step string
+	for _, s := range []error{ErrSource, ErrBuild, ErrStart, ErrHealth, ErrSwitch, ErrPrepare} {
+		if errors.Is(err, s) {
+			step = s.Error()
+			break
+		}
+	}
+	var appErr *temporal.ApplicationError
+	var timeout *temporal.TimeoutError
+	detail := ""
+	switch {
+	case errors.As(err, &appErr):
+		detail = appErr.Message()
+	case errors.As(err, &timeout):
+		detail = "the step timed out (" + timeout.TimeoutType().String() + ")"
+	default:
+		detail = err.Error()
+	}
+	if step == "" {
+		return detail
+	}
+	return step + ": " + detail
+}

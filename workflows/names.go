@@ -1,0 +1,58 @@
+// Package workflows holds Rivetr's Temporal workflows. They are
+// deterministic: no I/O, no time.Now, no goroutines; every effect is an
+// activity from package activities, called through a nil *Activities.
+package workflows
+
+import "go.temporal.io/sdk/temporal"
+
+// TaskQueue is where workflows and store-only activities run. Activities that
+// touch a Docker host or its proxy run on that host's queue (see
+// config.HostQueue).
+const TaskQueue = "rivetr"
+
+// Workflow type names, as shown in the Temporal UI.
+const (
+	AppQueueName  = "AppQueueWorkflow"
+	DeployName    = "DeployWorkflow"
+	RollbackName  = "RollbackWorkflow"
+	DeleteAppName = "DeleteAppWorkflow"
+)
+
+// Signals of AppQueueWorkflow.
+const (
+	SignalRequest = "request"
+	SignalCancel  = "cancel"
+)
+
+// Search attributes that make the Temporal UI's list filterable, e.g.
+// RivetrApp = "web" AND RivetrKind = "deploy".
+var (
+	AppKey        = temporal.NewSearchAttributeKeyKeyword("RivetrApp")
+	KindKey       = temporal.NewSearchAttributeKeyKeyword("RivetrKind")
+	DeploymentKey = temporal.NewSearchAttributeKeyKeyword("RivetrDeployment")
+)
+
+// SearchAttributeNames lists the custom search attributes Rivetr registers.
+func SearchAttributeNames() []string {
+	return []string{AppKey.GetName(), KindKey.GetName(), DeploymentKey.GetName()}
+}
+
+// QueueID is the ID of an app's deploy queue workflow.
+func QueueID(app string) string { return "app/" + app }
+
+// DeployID is the ID of a deployment's workflow.
+func DeployID(app, deploymentID string) string { return "deploy/" + app + "/" + deploymentID }
+
+// RollbackID is the ID of a rollback's workflow.
+func RollbackID(app, deploymentID string) string { return "rollback/" + app + "/" + deploymentID }
+
+// DeleteID is the ID of an app's deletion workflow.
+func DeleteID(app, appID string) string { return "delete/" + app + "/" + appID }
+
+// WorkflowID returns the workflow ID of a deployment of the given kind.
+func WorkflowID(kind, app, deploymentID string) string {
+	if kind == "rollback" {
+		return RollbackID(app, deploymentID)
+	}
+	return DeployID(app, deploymentID)
+}
