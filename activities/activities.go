@@ -43,7 +43,7 @@ type Runtime interface {
 	Logs(ctx context.Context, id string, tail int, follow bool, w io.Writer) error
 	Remove(ctx context.Context, id string, grace time.Duration) error
 	Containers(ctx context.Context, labels map[string]string) ([]docker.Container, error)
-	Images(ctx context.Context, labels map[string]string) ([]docker.Image, error)
+	Images(ctx context.Context, repo string) ([]docker.Image, error)
 	ImageExists(ctx context.Context, ref string) (bool, error)
 	RemoveImage(ctx context.Context, ref string) error
 }
@@ -67,8 +67,11 @@ type Activities struct {
 	Log     *slog.Logger
 }
 
+// ImageRepo is the repository of an app's images.
+func ImageRepo(app string) string { return "rivetr/" + app }
+
 // ImageTag is the tag of a deployment's image.
-func ImageTag(app, deploymentID string) string { return "rivetr/" + app + ":" + deploymentID }
+func ImageTag(app, deploymentID string) string { return ImageRepo(app) + ":" + deploymentID }
 
 // ContainerName is the name of a deployment's container.
 func ContainerName(app, deploymentID string) string { return "rivetr-" + app + "-" + deploymentID }
@@ -113,6 +116,12 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (*Plan, error
 		KeepImages:     app.KeepImages,
 		Commit:         d.CommitSHA,
 		RollbackOf:     d.RollbackOf,
+	}
+	// The run ID lets the dashboard link straight to this run in the Temporal UI.
+	if info := activity.GetInfo(ctx); info.WorkflowExecution.RunID != "" && d.WorkflowRunID != info.WorkflowExecution.RunID {
+		if err := a.Store.UpdateDeployment(ctx, d.ID, schema.DeploymentUpdate{WorkflowRunID: info.WorkflowExecution.RunID}); err != nil {
+			return nil, gone(err)
+		}
 	}
 	if d.Kind == schema.KindRollback {
 		target, err := a.Store.GetDeployment(ctx, d.RollbackOf)
@@ -160,6 +169,8 @@ func (a *Activities) FetchSource(ctx context.Context, in SourceInput) (*SourceRe
 	if err != nil {
 		return nil, gone(err)
 	}
+	stop := heartbeat(ctx, 5*time.Second)
+	defer stop()
 	log := newLogWriter(a.Store, d.ID, "system")
 	defer log.Close()
 	log.Line(fmt.Sprintf("fetching %s (branch %s) at %s", app.GitURL, app.Branch, shortSHA(in.Commit)))
@@ -231,9 +242,6 @@ func (a *Activities) Build(ctx context.Context, in BuildInput) (*BuildResult, er
 		ContextDir: filepath.Join(ws, "src"),
 		Dockerfile: dockerfile,
 		Tag:        tag,
-		Labels: map[string]string{
-			docker.LabelManaged: "true", docker.LabelApp: app.Name, docker.LabelDeployment: d.ID,
-		},
 	}, log.Line)
 	log.Close()
 	if err != nil {
@@ -430,22 +438,29 @@ func (a *Activities) Switch(ctx context.Context, in SwitchInput) (*SwitchResult,
 	return &SwitchResult{Previous: prev}, nil
 }
 
-// Retire drains the previous target, then stops and removes every container
-// of the app but Keep's, orphans of crashed deploys included.
-func (a *Activities) Retire(ctx context.Context, in RetireInput) error {
+// Drain waits for the previous target's in-flight requests to finish (up
+// to the app's drain timeout) and cuts off the rest.
+func (a *Activities) Drain(ctx context.Context, in DrainInput) error {
+	if in.Previous == "" {
+		return nil
+	}
 	stop := heartbeat(ctx, 5*time.Second)
 	defer stop()
-	log := newLogWriter(a.Store, in.Keep, "system")
-	defer log.Close()
-	if in.Previous != "" {
-		start := time.Now()
-		cut := a.Router.Drain(ctx, in.Previous, in.DrainTimeout)
-		msg := fmt.Sprintf("drained %s in %s", in.Previous, time.Since(start).Round(time.Millisecond))
-		if cut > 0 {
-			msg += fmt.Sprintf("; %d requests still running at the %s deadline were cut off", cut, in.DrainTimeout)
-		}
-		log.Line(msg)
+	start := time.Now()
+	cut := a.Router.Drain(ctx, in.Previous, in.Timeout)
+	msg := fmt.Sprintf("drained %s in %s", in.Previous, time.Since(start).Round(time.Millisecond))
+	if cut > 0 {
+		msg += fmt.Sprintf("; %d requests still running at the %s deadline were cut off", cut, in.Timeout)
 	}
+	return a.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.DeploymentID, Time: time.Now().UTC(), Stream: "system", Text: msg}})
+}
+
+// RemoveOld stops and removes every container of the app but Keep's,
+// orphans of crashed deploys included. Containers get docker's usual grace
+// (SIGTERM, then SIGKILL after 10s) to finish background work.
+func (a *Activities) RemoveOld(ctx context.Context, in RemoveOldInput) error {
+	stop := heartbeat(ctx, 5*time.Second)
+	defer stop()
 	containers, err := a.Docker.Containers(ctx, map[string]string{docker.LabelApp: in.App, docker.LabelManaged: "true"})
 	if err != nil {
 		return err
@@ -457,7 +472,7 @@ func (a *Activities) Retire(ctx context.Context, in RetireInput) error {
 		if err := a.Docker.Remove(ctx, c.ID, 10*time.Second); err != nil {
 			return err
 		}
-		log.Line("stopped and removed old container " + c.Name)
+		_ = a.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.Keep, Time: time.Now().UTC(), Stream: "system", Text: "stopped and removed old container " + c.Name}})
 	}
 	return nil
 }
@@ -470,7 +485,7 @@ func (a *Activities) Cleanup(ctx context.Context, in CleanupInput) error {
 		return err
 	}
 	for _, c := range containers {
-		if err := a.Docker.Remove(ctx, c.ID, 5*time.Second); err != nil {
+		if err := a.Docker.Remove(ctx, c.ID, time.Second); err != nil { // it never served: no need to wait
 			return err
 		}
 	}
@@ -508,7 +523,7 @@ func (a *Activities) PruneImages(ctx context.Context, in PruneInput) error {
 			keep[d.Image] = true
 		}
 	}
-	images, err := a.Docker.Images(ctx, map[string]string{docker.LabelApp: in.App, docker.LabelManaged: "true"})
+	images, err := a.Docker.Images(ctx, ImageRepo(in.App))
 	if err != nil {
 		return err
 	}
@@ -551,7 +566,7 @@ func (a *Activities) RemoveApp(ctx context.Context, in RemoveAppInput) error {
 		}
 		_ = os.RemoveAll(a.workspace(c.Labels[docker.LabelDeployment]))
 	}
-	images, err := a.Docker.Images(ctx, map[string]string{docker.LabelApp: in.App, docker.LabelManaged: "true"})
+	images, err := a.Docker.Images(ctx, ImageRepo(in.App))
 	if err != nil {
 		return err
 	}

@@ -120,13 +120,17 @@ type SwitchResult struct {
 	Previous string
 }
 
-// RetireInput drains the previous target and removes every container of
-// the app except Keep's.
-type RetireInput struct {
-	App          string
-	Keep         string
-	Previous     string
-	DrainTimeout time.Duration
+// DrainInput drains a retired deployment's in-flight requests.
+type DrainInput struct {
+	DeploymentID string // the deployment that now serves (for its log)
+	Previous     string // the deployment being drained
+	Timeout      time.Duration
+}
+
+// RemoveOldInput removes every container of an app except Keep's.
+type RemoveOldInput struct {
+	App  string
+	Keep string
 }
 
 // CleanupInput removes what a failed or cancelled deployment left: its

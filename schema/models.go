@@ -164,6 +164,7 @@ type Deployment struct {
 	ContainerID   string     `gorm:"size:80" json:"container_id,omitempty"`
 	FailureReason string     `json:"failure_reason,omitempty"`
 	WorkflowID    string     `gorm:"size:255" json:"workflow_id"`
+	WorkflowRunID string     `gorm:"size:64" json:"workflow_run_id,omitempty"`
 	CreatedAt     time.Time  `json:"created_at"`
 	StartedAt     *time.Time `json:"started_at,omitempty"`
 	FinishedAt    *time.Time `json:"finished_at,omitempty"`

@@ -269,6 +269,7 @@ type DeploymentUpdate struct {
 	ContainerID   string
 	FailureReason string
 	WorkflowID    string
+	WorkflowRunID string
 	Started       bool
 	Finished      bool
 }
@@ -291,12 +292,15 @@ func (s *Store) UpdateDeployment(ctx context.Context, id string, u DeploymentUpd
 	set("container_id", u.ContainerID)
 	set("failure_reason", u.FailureReason)
 	set("workflow_id", u.WorkflowID)
+	set("workflow_run_id", u.WorkflowRunID)
 	now := time.Now().UTC()
+	// Start and finish times are set once: a rollback marking an old
+	// deployment rolled_back must not change how long it took.
 	if u.Started {
-		fields["started_at"] = now
+		fields["started_at"] = gorm.Expr("COALESCE(started_at, ?)", now)
 	}
 	if u.Finished {
-		fields["finished_at"] = now
+		fields["finished_at"] = gorm.Expr("COALESCE(finished_at, ?)", now)
 	}
 	q := s.db.WithContext(ctx).Model(&Deployment{}).Where("id = ?", id)
 	if u.Status != "" && !Terminal(u.Status) {
@@ -353,4 +357,18 @@ func (s *Store) CountTokens(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&APIToken{}).Count(&n).Error
 	return n, wrap(err, "count tokens")
+}
+
+// CountDeploymentsByStatus returns how many deployments have each status.
+func (s *Store) CountDeploymentsByStatus(ctx context.Context) (map[string]int, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	err := s.db.WithContext(ctx).Model(&Deployment{}).Select("status, count(*) AS n").Group("status").Scan(&rows).Error
+	out := map[string]int{}
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, wrap(err, "count deployments")
 }

@@ -173,6 +173,15 @@ func TestDeploymentsAndLogs(t *testing.T) {
 			if d.Status != StatusSucceeded || d.FinishedAt == nil {
 				t.Fatalf("terminal status overwritten: %+v", d)
 			}
+			// Marking it rolled back later keeps its finish time.
+			time.Sleep(10 * time.Millisecond)
+			if err := s.UpdateDeployment(ctx, id, DeploymentUpdate{Status: StatusRolledBack, Finished: true}); err != nil {
+				t.Fatal(err)
+			}
+			again, _ := s.GetDeployment(ctx, id)
+			if again.Status != StatusRolledBack || !again.FinishedAt.Equal(*d.FinishedAt) {
+				t.Fatalf("finish time moved: %v → %v (%s)", d.FinishedAt, again.FinishedAt, again.Status)
+			}
 			if err := s.UpdateDeployment(ctx, "missing", DeploymentUpdate{Status: StatusFailed}); !errors.Is(err, ErrNotFound) {
 				t.Fatalf("update missing: %v", err)
 			}

@@ -130,7 +130,7 @@ func (r *run) deploy() (*Result, error) {
 		return nil, err
 	}
 	var src activities.SourceResult
-	err := workflow.ExecuteActivity(r.hostOpts(ctx, 10*time.Minute, time.Minute, 5, "fetch source"), a.FetchSource,
+	err := workflow.ExecuteActivity(r.hostOpts(ctx, 10*time.Minute, 20*time.Second, 5, "fetch source"), a.FetchSource,
 		activities.SourceInput{DeploymentID: r.in.DeploymentID, Commit: r.plan.Commit}).Get(ctx, &src)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSource, err)
@@ -140,7 +140,7 @@ func (r *run) deploy() (*Result, error) {
 		return nil, err
 	}
 	var built activities.BuildResult
-	err = workflow.ExecuteActivity(r.hostOpts(ctx, time.Hour, 30*time.Second, 3, "docker build"), a.Build,
+	err = workflow.ExecuteActivity(r.hostOpts(ctx, time.Hour, 15*time.Second, 3, "docker build"), a.Build,
 		activities.BuildInput{DeploymentID: r.in.DeploymentID, Commit: src.Commit}).Get(ctx, &built)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBuild, err)
@@ -180,7 +180,7 @@ func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (*Result, error) {
 }
 
 // release runs image as the app's new version: start → health → switch →
-// drain. Once traffic has switched the deployment has succeeded; what
+// drain → remove old. Once traffic has switched the deployment has succeeded; what
 // follows (draining, removing the old container, pruning images) runs to
 // completion even if the workflow is cancelled.
 func (r *run) release(image string) (*Result, error) {
@@ -221,16 +221,25 @@ func (r *run) release(image string) (*Result, error) {
 	}
 	after, _ := workflow.NewDisconnectedContext(ctx)
 	_ = r.transition(after, activities.TransitionInput{Step: schema.StepDrain})
-	err = workflow.ExecuteActivity(r.hostOpts(after, p.DrainTimeout+2*time.Minute, 30*time.Second, 0, "drain and retire old containers"), a.Retire, activities.RetireInput{
-		App: p.App, Keep: r.in.DeploymentID, Previous: sw.Previous, DrainTimeout: p.DrainTimeout,
+	err = workflow.ExecuteActivity(r.hostOpts(after, p.DrainTimeout+time.Minute, 30*time.Second, 0, "drain old version"), a.Drain, activities.DrainInput{
+		DeploymentID: r.in.DeploymentID, Previous: sw.Previous, Timeout: p.DrainTimeout,
 	}).Get(after, nil)
 	if err != nil {
-		workflow.GetLogger(ctx).Warn("retiring old containers failed", "err", err)
+		workflow.GetLogger(ctx).Warn("draining failed", "err", err)
 	}
+	// Drained: the new version serves every request, so the deployment has
+	// succeeded. Stopping the old container (which may take its full grace
+	// period) and pruning images follow, and never fail it.
 	if err := r.transition(after, activities.TransitionInput{
 		Status: schema.StatusSucceeded, Step: schema.StepDone, Finished: true, Message: "deployment succeeded",
 	}); err != nil {
 		return nil, err
+	}
+	err = workflow.ExecuteActivity(r.hostOpts(after, 5*time.Minute, 30*time.Second, 0, "remove old containers"), a.RemoveOld, activities.RemoveOldInput{
+		App: p.App, Keep: r.in.DeploymentID,
+	}).Get(after, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("removing old containers failed", "err", err)
 	}
 	// Image pruning is housekeeping: it never fails a deploy.
 	err = workflow.ExecuteActivity(r.hostOpts(after, 5*time.Minute, 0, 3, "prune images"), a.PruneImages,

@@ -99,15 +99,16 @@ func newDeployEnv(t *testing.T, kind string, own ...string) *deploySuite {
 	if !skip["StartCandidate"] {
 		env.OnActivity(a.StartCandidate, mock.Anything, mock.Anything).Return(&activities.Candidate{ContainerID: "c2", URL: "http://10.0.0.2:8080"}, nil)
 	}
-	if !skip["Retire"] {
-		env.OnActivity(a.Retire, mock.Anything, mock.Anything).Return(nil)
+	if !skip["Drain"] {
+		env.OnActivity(a.Drain, mock.Anything, mock.Anything).Return(nil)
 	}
+	env.OnActivity(a.RemoveOld, mock.Anything, mock.Anything).Return(nil)
 	env.OnActivity(a.PruneImages, mock.Anything, mock.Anything).Return(nil)
 	return s
 }
 
 func TestDeploySucceeds(t *testing.T) {
-	s := newDeployEnv(t, schema.KindDeploy, "Retire")
+	s := newDeployEnv(t, schema.KindDeploy, "Drain")
 	env := s.env
 	env.OnActivity(a.HealthCheck, mock.Anything, mock.Anything).Return(nil)
 	var switched activities.SwitchInput
@@ -115,9 +116,9 @@ func TestDeploySucceeds(t *testing.T) {
 		switched = in
 		return &activities.SwitchResult{Previous: "d1"}, nil
 	})
-	var retired activities.RetireInput
-	env.OnActivity(a.Retire, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RetireInput) error {
-		retired = in
+	var drained activities.DrainInput
+	env.OnActivity(a.Drain, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DrainInput) error {
+		drained = in
 		return nil
 	})
 	env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "rivetr.host.h1"})
@@ -132,8 +133,8 @@ func TestDeploySucceeds(t *testing.T) {
 	if switched.URL != "http://10.0.0.2:8080" || switched.Domains[0] != "web.test" {
 		t.Fatalf("switch %+v", switched)
 	}
-	if retired.Previous != "d1" || retired.Keep != "d2" || retired.DrainTimeout != 30*time.Second {
-		t.Fatalf("retire %+v", retired)
+	if drained.Previous != "d1" || drained.DeploymentID != "d2" || drained.Timeout != 30*time.Second {
+		t.Fatalf("drain %+v", drained)
 	}
 	want := []string{schema.StepSource, schema.StepBuild, schema.StepStart, schema.StepHealth, schema.StepSwitch, schema.StepDrain, schema.StepDone}
 	if got := s.rec.steps(); strings.Join(got, ",") != strings.Join(want, ",") {
@@ -161,7 +162,8 @@ func TestFailedHealthCheckNeverSwitches(t *testing.T) {
 		t.Fatal("workflow must fail")
 	}
 	env.AssertNotCalled(t, "Switch", mock.Anything, mock.Anything)
-	env.AssertNotCalled(t, "Retire", mock.Anything, mock.Anything)
+	env.AssertNotCalled(t, "Drain", mock.Anything, mock.Anything)
+	env.AssertNotCalled(t, "RemoveOld", mock.Anything, mock.Anything)
 	if cleaned != "d2" {
 		t.Fatalf("candidate not cleaned up: %q", cleaned)
 	}

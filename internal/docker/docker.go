@@ -96,7 +96,6 @@ type BuildSpec struct {
 	ContextDir string
 	Dockerfile string // path inside ContextDir
 	Tag        string
-	Labels     map[string]string
 }
 
 // Build builds spec and returns the image ID. Each line of builder output
@@ -111,7 +110,6 @@ func (c *Client) Build(ctx context.Context, spec BuildSpec, out func(line string
 	res, err := c.api.ImageBuild(ctx, tarball, build.ImageBuildOptions{
 		Tags:        []string{spec.Tag},
 		Dockerfile:  spec.Dockerfile,
-		Labels:      spec.Labels,
 		Remove:      true,
 		ForceRemove: true,
 		Version:     build.BuilderV1,
@@ -345,13 +343,11 @@ type Image struct {
 	Labels map[string]string
 }
 
-// Images lists images carrying all labels.
-func (c *Client) Images(ctx context.Context, labels map[string]string) ([]Image, error) {
-	f := filters.NewArgs()
-	for k, v := range labels {
-		f.Add("label", k+"="+v)
-	}
-	list, err := c.api.ImageList(ctx, image.ListOptions{Filters: f})
+// Images lists the images whose repository is repo (e.g. rivetr/web).
+// Images are found by name rather than label: labels passed to a build
+// cost the classic builder one extra step each.
+func (c *Client) Images(ctx context.Context, repo string) ([]Image, error) {
+	list, err := c.api.ImageList(ctx, image.ListOptions{Filters: filters.NewArgs(filters.Arg("reference", repo+":*"))})
 	if err != nil {
 		return nil, wrap(err, "list images")
 	}

@@ -1,0 +1,476 @@
+// Package api is Rivetr's HTTP API: a gin router whose handlers decode a
+// request, call the service, and encode the answer. Errors map to statuses
+// in one place (writeError), always as
+// {"error": {"code": "...", "message": "...", "fields": {...}}}.
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// maxBody bounds request bodies: nothing Rivetr accepts is larger.
+const maxBody = 1 << 20
+
+// Handler serves the API.
+type Handler struct {
+	svc *service.Service
+	log *slog.Logger
+}
+
+// New returns a gin engine with the API mounted: /health without auth,
+// everything under /api with a bearer token.
+func New(svc *service.Service, log *slog.Logger) *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	h := &Handler{svc: svc, log: log}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.Use(h.recover, h.logRequests)
+	r.NoRoute(func(c *gin.Context) {
+		h.fail(c, http.StatusNotFound, "not_found", "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path, nil)
+	})
+	r.NoMethod(func(c *gin.Context) {
+		h.fail(c, http.StatusMethodNotAllowed, "method_not_allowed", c.Request.Method+" is not allowed on "+c.Request.URL.Path, nil)
+	})
+
+	r.GET("/health", h.health)
+	g := r.Group("/api", h.auth)
+	g.GET("/status", h.status)
+	g.GET("/apps", h.listApps)
+	g.POST("/apps", h.createApp)
+	g.GET("/apps/:name", h.getApp)
+	g.PATCH("/apps/:name", h.updateApp)
+	g.DELETE("/apps/:name", h.deleteApp)
+	g.GET("/apps/:name/env", h.listEnv)
+	g.PUT("/apps/:name/env", h.setEnv)
+	g.DELETE("/apps/:name/env/:key", h.unsetEnv)
+	g.POST("/apps/:name/deploy", h.deploy)
+	g.POST("/apps/:name/rollback", h.rollback)
+	g.GET("/apps/:name/deployments", h.listDeployments)
+	g.GET("/apps/:name/logs", h.appLogs)
+	g.GET("/deployments", h.listAllDeployments)
+	g.GET("/deployments/:id", h.getDeployment)
+	g.POST("/deployments/:id/cancel", h.cancelDeployment)
+	g.GET("/deployments/:id/logs", h.deploymentLogs)
+	g.GET("/deployments/:id/logs/stream", h.streamLogs)
+	return r
+}
+
+// ---- middleware ----
+
+func (h *Handler) recover(c *gin.Context) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			h.log.Error("panic in handler", "path", c.Request.URL.Path, "panic", p)
+			if !c.Writer.Written() {
+				h.fail(c, http.StatusInternalServerError, "internal", "internal error; the server log has details", nil)
+			}
+			c.Abort()
+		}
+	}()
+	c.Next()
+}
+
+func (h *Handler) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	// Only method, path and status: bodies and queries may hold secrets.
+	h.log.Debug("request", "method", c.Request.Method, "path", c.Request.URL.Path, "status", c.Writer.Status(), "took", time.Since(start))
+}
+
+// auth requires Authorization: Bearer <token>.
+func (h *Handler) auth(c *gin.Context) {
+	tok, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if !ok {
+		h.fail(c, http.StatusUnauthorized, "unauthorized", "missing Authorization: Bearer <token> header (the admin token is in <data-dir>/admin-token)", nil)
+		c.Abort()
+		return
+	}
+	if err := h.svc.Authenticate(c.Request.Context(), strings.TrimSpace(tok)); err != nil {
+		if errors.Is(err, service.ErrUnauthorized) {
+			h.fail(c, http.StatusUnauthorized, "unauthorized", "invalid token", nil)
+		} else {
+			h.writeError(c, err)
+		}
+		c.Abort()
+		return
+	}
+	c.Next()
+}
+
+// ---- errors ----
+
+// ErrorBody is the JSON of every error answer.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail says what went wrong: code for programs, message for people,
+// fields for validation errors.
+type ErrorDetail struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+func (h *Handler) fail(c *gin.Context, status int, code, msg string, fields map[string]string) {
+	c.JSON(status, ErrorBody{Error: ErrorDetail{Code: code, Message: msg, Fields: fields}})
+}
+
+// writeError maps service and store errors to HTTP statuses.
+func (h *Handler) writeError(c *gin.Context, err error) {
+	var verr *service.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		h.fail(c, http.StatusBadRequest, "invalid", verr.Error(), verr.Fields)
+	case errors.Is(err, service.ErrInvalid):
+		h.fail(c, http.StatusBadRequest, "invalid", err.Error(), nil)
+	case errors.Is(err, schema.ErrNotFound):
+		h.fail(c, http.StatusNotFound, "not_found", err.Error(), nil)
+	case errors.Is(err, schema.ErrConflict):
+		h.fail(c, http.StatusConflict, "conflict", err.Error(), nil)
+	case errors.Is(err, service.ErrState):
+		h.fail(c, http.StatusConflict, "invalid_state", strings.TrimSuffix(err.Error(), ": "+service.ErrState.Error()), nil)
+	case errors.Is(err, service.ErrSource):
+		h.fail(c, http.StatusUnprocessableEntity, "source_error", strings.TrimSuffix(err.Error(), ": "+service.ErrSource.Error()), nil)
+	case errors.Is(err, service.ErrUnavailable):
+		h.fail(c, http.StatusServiceUnavailable, "unavailable", err.Error(), nil)
+	case errors.Is(err, service.ErrUnauthorized):
+		h.fail(c, http.StatusUnauthorized, "unauthorized", err.Error(), nil)
+	case errors.Is(err, context.Canceled):
+		c.Status(499)
+	default:
+		h.log.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+		h.fail(c, http.StatusInternalServerError, "internal", "internal error; the server log has details", nil)
+	}
+}
+
+// decode reads a JSON body strictly: unknown fields are errors, so a typo in
+// a field name is reported rather than ignored.
+func (h *Handler) decode(c *gin.Context, v any) bool {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	if err != nil {
+		h.fail(c, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than 1 MiB", nil)
+		return false
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		h.fail(c, http.StatusBadRequest, "bad_json", "request body is not valid JSON for this endpoint: "+err.Error(), nil)
+		return false
+	}
+	return true
+}
+
+func intQuery(c *gin.Context, name string, def int) int {
+	if v, err := strconv.Atoi(c.Query(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+// ---- handlers ----
+
+func (h *Handler) health(c *gin.Context) {
+	st := h.svc.Health(c.Request.Context())
+	code := http.StatusOK
+	if !st.OK {
+		code = http.StatusServiceUnavailable
+	}
+	c.JSON(code, st)
+}
+
+func (h *Handler) status(c *gin.Context) {
+	st, err := h.svc.Overview(c.Request.Context())
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, st)
+}
+
+func (h *Handler) listApps(c *gin.Context) {
+	apps, err := h.svc.ListApps(c.Request.Context())
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, apps)
+}
+
+func (h *Handler) createApp(c *gin.Context) {
+	var in service.AppInput
+	if !h.decode(c, &in) {
+		return
+	}
+	app, err := h.svc.CreateApp(c.Request.Context(), in)
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, app)
+}
+
+func (h *Handler) getApp(c *gin.Context) {
+	app, err := h.svc.GetApp(c.Request.Context(), c.Param("name"))
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, app)
+}
+
+func (h *Handler) updateApp(c *gin.Context) {
+	var in service.AppInput
+	if !h.decode(c, &in) {
+		return
+	}
+	app, err := h.svc.UpdateApp(c.Request.Context(), c.Param("name"), in)
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, app)
+}
+
+func (h *Handler) deleteApp(c *gin.Context) {
+	if err := h.svc.DeleteApp(c.Request.Context(), c.Param("name")); err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (h *Handler) listEnv(c *gin.Context) {
+	vars, err := h.svc.ListEnv(c.Request.Context(), c.Param("name"))
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, vars)
+}
+
+// EnvRequest is the body of PUT /api/apps/:name/env.
+type EnvRequest struct {
+	Vars []service.EnvInput `json:"vars"`
+}
+
+func (h *Handler) setEnv(c *gin.Context) {
+	var in EnvRequest
+	if !h.decode(c, &in) {
+		return
+	}
+	vars, err := h.svc.SetEnv(c.Request.Context(), c.Param("name"), in.Vars)
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, vars)
+}
+
+func (h *Handler) unsetEnv(c *gin.Context) {
+	if err := h.svc.UnsetEnv(c.Request.Context(), c.Param("name"), strings.Split(c.Param("key"), ",")); err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (h *Handler) deploy(c *gin.Context) {
+	var in service.DeployRequest
+	if !h.decode(c, &in) {
+		return
+	}
+	d, err := h.svc.Deploy(c.Request.Context(), c.Param("name"), in)
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, d)
+}
+
+func (h *Handler) rollback(c *gin.Context) {
+	var in service.RollbackRequest
+	if !h.decode(c, &in) {
+		return
+	}
+	d, err := h.svc.Rollback(c.Request.Context(), c.Param("name"), in)
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, d)
+}
+
+func (h *Handler) listDeployments(c *gin.Context) {
+	ds, err := h.svc.ListDeployments(c.Request.Context(), c.Param("name"), intQuery(c, "limit", 100))
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, ds)
+}
+
+func (h *Handler) listAllDeployments(c *gin.Context) {
+	ds, err := h.svc.ListDeployments(c.Request.Context(), c.Query("app"), intQuery(c, "limit", 100))
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, ds)
+}
+
+func (h *Handler) getDeployment(c *gin.Context) {
+	d, err := h.svc.GetDeployment(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+func (h *Handler) cancelDeployment(c *gin.Context) {
+	d, err := h.svc.CancelDeployment(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, d)
+}
+
+func (h *Handler) deploymentLogs(c *gin.Context) {
+	lines, err := h.svc.DeploymentLogs(c.Request.Context(), c.Param("id"), uint64(intQuery(c, "after", 0)), intQuery(c, "limit", 1000))
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, lines)
+}
+
+// streamLogs sends a deployment's log as server-sent events: every line so
+// far, then new lines as they are written, "status" events when the status
+// or step changes, and a final "end" event once the deployment has finished
+// and its log is complete. Last-Event-ID (or ?after=) resumes a stream.
+func (h *Handler) streamLogs(c *gin.Context) {
+	ctx := c.Request.Context()
+	id := c.Param("id")
+	d, err := h.svc.GetDeployment(ctx, id)
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	after := uint64(intQuery(c, "after", 0))
+	if v, err := strconv.ParseUint(c.GetHeader("Last-Event-ID"), 10, 64); err == nil {
+		after = v
+	}
+	w := c.Writer
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+
+	send := func(event, id string, v any) bool {
+		b, _ := json.Marshal(v)
+		if id != "" {
+			fmt.Fprintf(w, "id: %s\n", id)
+		}
+		_, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b)
+		return err == nil
+	}
+	lastState := ""
+	lastPing := time.Now()
+	for {
+		lines, err := h.svc.DeploymentLogs(ctx, id, after, 1000)
+		if err != nil {
+			send("error", "", ErrorDetail{Code: "internal", Message: err.Error()})
+			return
+		}
+		for _, l := range lines {
+			if !send("log", strconv.FormatUint(l.ID, 10), l) {
+				return
+			}
+			after = l.ID
+		}
+		if len(lines) < 1000 {
+			if d, err = h.svc.GetDeployment(ctx, id); err != nil {
+				return
+			}
+			if state := d.Status + "/" + d.Step; state != lastState {
+				lastState = state
+				send("status", "", d)
+			}
+			if schema.Terminal(d.Status) && d.FinishedAt != nil {
+				// A last read: lines written just before the status changed.
+				more, _ := h.svc.DeploymentLogs(ctx, id, after, 1000)
+				for _, l := range more {
+					send("log", strconv.FormatUint(l.ID, 10), l)
+				}
+				send("end", "", d)
+				w.Flush()
+				return
+			}
+		}
+		if time.Since(lastPing) > 15*time.Second {
+			fmt.Fprint(w, ": ping\n\n")
+			lastPing = time.Now()
+		}
+		w.Flush()
+		if len(lines) == 1000 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}
+
+// appLogs streams an app's runtime output as plain text.
+func (h *Handler) appLogs(c *gin.Context) {
+	follow := c.Query("follow") == "1" || c.Query("follow") == "true"
+	tail := intQuery(c, "tail", 100)
+	fw := &flushWriter{c: c}
+	err := h.svc.AppLogs(c.Request.Context(), c.Param("name"), tail, follow, fw)
+	if err != nil && !fw.started {
+		h.writeError(c, err)
+	}
+}
+
+// flushWriter sends each write at once, so followed logs arrive live.
+type flushWriter struct {
+	c       *gin.Context
+	started bool
+}
+
+func (f *flushWriter) Write(p []byte) (int, error) {
+	if !f.started {
+		f.c.Writer.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		f.c.Writer.Header().Set("X-Accel-Buffering", "no")
+		f.c.Writer.WriteHeader(http.StatusOK)
+		f.started = true
+	}
+	n, err := f.c.Writer.Write(p)
+	f.c.Writer.Flush()
+	return n, err
+}

@@ -1,0 +1,433 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/schema"
+)
+
+func newStatusCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show the server's health (database, Temporal, Docker) and counts",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			st, err := c.Status(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if g.output == "json" {
+				return printJSON(out, st)
+			}
+			tw := table(out)
+			fmt.Fprintf(tw, "database\t%s\ntemporal\t%s\ndocker\t%s\napps\t%d\n", st.Database, st.Temporal, st.Docker, st.Apps)
+			for _, s := range []string{schema.StatusQueued, schema.StatusBuilding, schema.StatusDeploying, schema.StatusSucceeded, schema.StatusFailed, schema.StatusCancelled} {
+				fmt.Fprintf(tw, "deployments %s\t%d\n", s, st.Deployments[s])
+			}
+			if st.TemporalUI != "" {
+				fmt.Fprintf(tw, "temporal ui\t%s\n", st.TemporalUI)
+			}
+			tw.Flush()
+			if !st.OK {
+				return exitError{1}
+			}
+			return nil
+		},
+	}
+}
+
+// appFlags binds the app settings flags; only flags the user gave end up in
+// the AppInput, so an update changes just those.
+type appFlags struct {
+	git, branch, dockerfile, healthPath, gitToken, gitTokenFile, sshKeyFile string
+	domains                                                                 []string
+	port, keepImages                                                        int
+	healthInterval, healthTimeout, healthDeadline, drainTimeout             time.Duration
+	memoryMB                                                                int64
+	cpus                                                                    float64
+}
+
+func (f *appFlags) bind(fs *pflag.FlagSet) {
+	fs.StringVar(&f.git, "git", "", "git repository URL (https://, ssh://, user@host:path, file:// or a path)")
+	fs.StringVar(&f.branch, "branch", service.DefaultBranch, "branch to deploy")
+	fs.StringSliceVar(&f.domains, "domain", nil, "domain the app answers on (repeat or comma-separate for several)")
+	fs.IntVar(&f.port, "port", service.DefaultPort, "port the app listens on inside its container (also given to it as $PORT)")
+	fs.StringVar(&f.healthPath, "health-path", service.DefaultHealthPath, "path the health check requests; 2xx or 3xx is healthy")
+	fs.DurationVar(&f.healthInterval, "health-interval", service.DefaultHealthInterval, "time between health check requests")
+	fs.DurationVar(&f.healthTimeout, "health-timeout", service.DefaultHealthTimeout, "timeout of one health check request")
+	fs.DurationVar(&f.healthDeadline, "health-deadline", service.DefaultHealthDeadline, "how long a new version has to become healthy")
+	fs.DurationVar(&f.drainTimeout, "drain-timeout", service.DefaultDrainTimeout, "how long in-flight requests to the old version may finish")
+	fs.StringVar(&f.dockerfile, "dockerfile", service.DefaultDockerfile, "Dockerfile path inside the repository")
+	fs.Int64Var(&f.memoryMB, "memory", 0, "memory limit in MiB (0: none)")
+	fs.Float64Var(&f.cpus, "cpus", 0, "CPU limit in cores, e.g. 0.5 (0: none)")
+	fs.IntVar(&f.keepImages, "keep-images", service.DefaultKeepImages, "how many successful deployments' images to keep for rollback")
+	fs.StringVar(&f.gitToken, "git-token", "", "HTTPS token for a private repository (prefer --git-token-file; \"user:token\" sets the user)")
+	fs.StringVar(&f.gitTokenFile, "git-token-file", "", "read the HTTPS token from this file")
+	fs.StringVar(&f.sshKeyFile, "ssh-key-file", "", "SSH deploy key (PEM) for ssh:// or user@host:path URLs")
+}
+
+// input builds the AppInput from the flags that were set.
+func (f *appFlags) input(fs *pflag.FlagSet) (service.AppInput, error) {
+	var in service.AppInput
+	ch := fs.Changed
+	if ch("git") {
+		in.GitURL = &f.git
+	}
+	if ch("branch") {
+		in.Branch = &f.branch
+	}
+	if ch("domain") {
+		in.Domains = &f.domains
+	}
+	if ch("port") {
+		in.Port = &f.port
+	}
+	if ch("health-path") {
+		in.HealthPath = &f.healthPath
+	}
+	dur := func(name string, v time.Duration) *schema.Duration {
+		if !ch(name) {
+			return nil
+		}
+		d := schema.Duration(v)
+		return &d
+	}
+	in.HealthInterval = dur("health-interval", f.healthInterval)
+	in.HealthTimeout = dur("health-timeout", f.healthTimeout)
+	in.HealthDeadline = dur("health-deadline", f.healthDeadline)
+	in.DrainTimeout = dur("drain-timeout", f.drainTimeout)
+	if ch("dockerfile") {
+		in.Dockerfile = &f.dockerfile
+	}
+	if ch("memory") {
+		in.MemoryLimitMB = &f.memoryMB
+	}
+	if ch("cpus") {
+		in.CPULimit = &f.cpus
+	}
+	if ch("keep-images") {
+		in.KeepImages = &f.keepImages
+	}
+	if ch("git-token") {
+		in.GitToken = &f.gitToken
+	}
+	if ch("git-token-file") {
+		b, err := os.ReadFile(f.gitTokenFile)
+		if err != nil {
+			return in, fmt.Errorf("--git-token-file: %w", err)
+		}
+		s := strings.TrimSpace(string(b))
+		in.GitToken = &s
+	}
+	if ch("ssh-key-file") {
+		b, err := os.ReadFile(f.sshKeyFile)
+		if err != nil {
+			return in, fmt.Errorf("--ssh-key-file: %w", err)
+		}
+		s := string(b)
+		in.SSHKey = &s
+	}
+	return in, nil
+}
+
+func newAppsCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "apps", Short: "Create, list, show, change and delete apps"}
+
+	var create appFlags
+	createCmd := &cobra.Command{
+		Use:   "create NAME --git URL --domain HOST",
+		Short: "Create an app from a git repository with a Dockerfile",
+		Example: `  rivetr apps create web --git https://github.com/me/web.git --domain web.example.com
+  rivetr apps create api --git git@github.com:me/api.git --ssh-key-file deploy_key --domain api.example.com --port 3000 --health-path /up`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			in, err := create.input(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			in.Name = &args[0]
+			if in.GitURL == nil {
+				return fmt.Errorf("--git is required")
+			}
+			if in.Domains == nil {
+				return fmt.Errorf("--domain is required")
+			}
+			app, err := c.CreateApp(cmd.Context(), in)
+			if err != nil {
+				return err
+			}
+			if g.output == "json" {
+				return printJSON(cmd.OutOrStdout(), app)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "created app %s; deploy it with: rivetr deploy %s --wait\n", app.Name, app.Name)
+			return nil
+		},
+	}
+	create.bind(createCmd.Flags())
+
+	var update appFlags
+	updateCmd := &cobra.Command{
+		Use:   "update NAME [flags]",
+		Short: "Change an app's settings (they apply from its next deployment)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			in, err := update.input(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			app, err := c.UpdateApp(cmd.Context(), args[0], in)
+			if err != nil {
+				return err
+			}
+			if g.output == "json" {
+				return printJSON(cmd.OutOrStdout(), app)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "updated app %s; changes apply from the next deployment\n", app.Name)
+			return nil
+		},
+	}
+	update.bind(updateCmd.Flags())
+
+	listCmd := &cobra.Command{
+		Use:   "list",
+		Short: "List apps",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			apps, err := c.ListApps(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if g.output == "json" {
+				if apps == nil {
+					apps = []service.AppView{}
+				}
+				return printJSON(out, apps)
+			}
+			if len(apps) == 0 {
+				fmt.Fprintln(out, "no apps yet; create one with: rivetr apps create NAME --git URL --domain HOST")
+				return nil
+			}
+			tw := table(out)
+			fmt.Fprintln(tw, "NAME\tDOMAINS\tCURRENT\tCOMMIT\tLATEST\tUPDATED")
+			for _, a := range apps {
+				cur, commit, latest, when := "-", "-", "-", "-"
+				if a.Current != nil {
+					cur, commit = a.Current.ID, short(a.Current.CommitSHA)
+				}
+				if a.Latest != nil {
+					latest, when = a.Latest.Status, ago(a.Latest.UpdatedAt)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, strings.Join(a.Domains, ","), cur, commit, latest, when)
+			}
+			return tw.Flush()
+		},
+	}
+
+	showCmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show an app's settings and current deployment",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			a, err := c.GetApp(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if g.output == "json" {
+				return printJSON(out, a)
+			}
+			tw := table(out)
+			row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%v\n", k, v) }
+			row("name", a.Name)
+			row("url", a.URL)
+			row("git", a.GitURL+" ("+a.Branch+")")
+			row("dockerfile", a.Dockerfile)
+			row("domains", strings.Join(a.Domains, ", "))
+			row("port", a.Port)
+			row("health check", fmt.Sprintf("GET %s every %s, timeout %s, deadline %s", a.HealthPath, a.HealthInterval.D(), a.HealthTimeout.D(), a.HealthDeadline.D()))
+			row("drain timeout", a.DrainTimeout.D())
+			row("limits", fmt.Sprintf("memory %s, cpus %s", orNone(a.MemoryLimitMB, "MiB"), orNoneF(a.CPULimit)))
+			row("keep images", a.KeepImages)
+			row("git token", yesNo(a.HasGitToken))
+			row("ssh key", yesNo(a.HasSSHKey))
+			row("host", a.Host)
+			if a.Current != nil {
+				row("serving", fmt.Sprintf("%s (%s %s, %s)", a.Current.ID, short(a.Current.CommitSHA), firstLine(a.Current.CommitMessage), ago(a.Current.UpdatedAt)))
+			} else {
+				row("serving", "nothing yet")
+			}
+			if a.Latest != nil && (a.Current == nil || a.Latest.ID != a.Current.ID) {
+				row("latest", fmt.Sprintf("%s %s %s", a.Latest.ID, a.Latest.Status, a.Latest.FailureReason))
+			}
+			return tw.Flush()
+		},
+	}
+
+	var yes bool
+	deleteCmd := &cobra.Command{
+		Use:   "delete NAME",
+		Short: "Delete an app: its containers, route, images and records",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			if !yes && isTerminal(os.Stdin) {
+				fmt.Fprintf(cmd.OutOrStdout(), "Delete app %s with its containers, images and history? Type its name to confirm: ", args[0])
+				if !confirm(os.Stdin, args[0]) {
+					return fmt.Errorf("not deleted")
+				}
+			}
+			if err := c.DeleteApp(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "deleted app %s\n", args[0])
+			return nil
+		},
+	}
+	deleteCmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+
+	cmd.AddCommand(createCmd, updateCmd, listCmd, showCmd, deleteCmd)
+	return cmd
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "set"
+	}
+	return "none"
+}
+
+func orNone(v int64, unit string) string {
+	if v == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%d %s", v, unit)
+}
+
+func orNoneF(v float64) string {
+	if v == 0 {
+		return "none"
+	}
+	return fmt.Sprint(v)
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func confirm(r io.Reader, want string) bool {
+	line, _ := bufio.NewReader(r).ReadString('\n')
+	return strings.TrimSpace(line) == want
+}
+
+func newEnvCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "env", Short: "Set, unset and list an app's environment variables"}
+	var secret bool
+	set := &cobra.Command{
+		Use:   "set NAME KEY=VALUE...",
+		Short: "Set env vars (applied from the next deployment); --secret hides values from every listing",
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			var vars []service.EnvInput
+			for _, kv := range args[1:] {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok {
+					return fmt.Errorf("%q: want KEY=VALUE", kv)
+				}
+				vars = append(vars, service.EnvInput{Key: k, Value: v, Secret: secret})
+			}
+			if _, err := c.SetEnv(cmd.Context(), args[0], vars); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "set %d variable(s) on %s; they apply from the next deployment (rivetr deploy %s)\n", len(vars), args[0], args[0])
+			return nil
+		},
+	}
+	set.Flags().BoolVar(&secret, "secret", false, "the values are secret: never shown again")
+	unset := &cobra.Command{
+		Use:   "unset NAME KEY...",
+		Short: "Remove env vars",
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			if err := c.UnsetEnv(cmd.Context(), args[0], args[1:]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "removed %s from %s\n", strings.Join(args[1:], ", "), args[0])
+			return nil
+		},
+	}
+	list := &cobra.Command{
+		Use:   "list NAME",
+		Short: "List env vars (secret values masked)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			vars, err := c.ListEnv(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if g.output == "json" {
+				if vars == nil {
+					vars = []service.EnvView{}
+				}
+				return printJSON(out, vars)
+			}
+			for _, v := range vars {
+				val := v.Value
+				if v.Secret {
+					val = "******** (secret)"
+				}
+				fmt.Fprintf(out, "%s=%s\n", v.Key, val)
+			}
+			return nil
+		},
+	}
+	cmd.AddCommand(set, unset, list)
+	return cmd
+}

@@ -1,0 +1,266 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rivetr/rivetr/internal/client"
+	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/schema"
+)
+
+func newDeployCmd(g *globals) *cobra.Command {
+	var commit string
+	var wait bool
+	cmd := &cobra.Command{
+		Use:   "deploy NAME [--commit SHA] [--wait]",
+		Short: "Deploy an app from git (the branch head, or --commit)",
+		Long: `Deploy an app: fetch the commit, build its Dockerfile, start the new container,
+health-check it, switch traffic to it and drain the old one. Without --commit
+the head of the app's branch is resolved now. A deploy requested while another
+runs is queued; a newer request supersedes a queued one.
+
+With --wait the log streams to the terminal and the command exits 0 only if
+the deployment succeeded.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			d, err := c.Deploy(cmd.Context(), args[0], service.DeployRequest{Commit: commit, Trigger: service.TriggerCLI})
+			if err != nil {
+				return err
+			}
+			return reportStarted(cmd, g, c, d, wait)
+		},
+	}
+	cmd.Flags().StringVar(&commit, "commit", "", "commit SHA to deploy (default: the branch head)")
+	cmd.Flags().BoolVar(&wait, "wait", false, "stream the log and exit non-zero unless the deployment succeeds")
+	return cmd
+}
+
+func newRollbackCmd(g *globals) *cobra.Command {
+	var to string
+	var wait bool
+	cmd := &cobra.Command{
+		Use:   "rollback NAME [--to DEPLOYMENT_ID] [--wait]",
+		Short: "Roll back to an earlier successful deployment (default: the previous one)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			d, err := c.Rollback(cmd.Context(), args[0], service.RollbackRequest{To: to, Trigger: service.TriggerCLI})
+			if err != nil {
+				return err
+			}
+			return reportStarted(cmd, g, c, d, wait)
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "deployment ID to return to")
+	cmd.Flags().BoolVar(&wait, "wait", false, "stream the log and exit non-zero unless the rollback succeeds")
+	return cmd
+}
+
+func reportStarted(cmd *cobra.Command, g *globals, c *client.Client, d *service.DeploymentView, wait bool) error {
+	out := cmd.OutOrStdout()
+	if !wait {
+		if g.output == "json" {
+			return printJSON(out, d)
+		}
+		fmt.Fprintf(out, "deployment %s queued (%s %s)\nfollow it with: rivetr logs %s --deployment %s\n", d.ID, d.Kind, short(d.CommitSHA), d.AppName, d.ID)
+		if d.WorkflowURL != "" {
+			fmt.Fprintf(out, "workflow: %s\n", d.WorkflowURL)
+		}
+		return nil
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "deployment %s of %s (%s %s)\n", d.ID, d.AppName, d.Kind, short(d.CommitSHA))
+	final, err := c.StreamLogs(cmd.Context(), d.ID, func(l schema.LogLine) { printLine(out, l) })
+	if err != nil {
+		return err
+	}
+	if g.output == "json" {
+		if err := printJSON(out, final); err != nil {
+			return err
+		}
+	}
+	took := ""
+	if final.StartedAt != nil && final.FinishedAt != nil {
+		took = " in " + final.FinishedAt.Sub(*final.StartedAt).Round(100*time.Millisecond).String()
+	}
+	if final.Status != schema.StatusSucceeded {
+		fmt.Fprintf(cmd.ErrOrStderr(), "deployment %s %s%s: %s\n", final.ID, final.Status, took, final.FailureReason)
+		return exitError{1}
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "deployment %s succeeded%s\n", final.ID, took)
+	return nil
+}
+
+func printLine(w io.Writer, l schema.LogLine) {
+	prefix := ""
+	switch l.Stream {
+	case "system":
+		prefix = "==> "
+	case "app":
+		prefix = "app| "
+	}
+	fmt.Fprintf(w, "%s%s\n", prefix, l.Text)
+}
+
+func newDeploymentsCmd(g *globals) *cobra.Command {
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "deployments NAME",
+		Short: "List an app's deployments, newest first (see also: cancel, show)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			ds, err := c.ListDeployments(cmd.Context(), args[0], limit)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if g.output == "json" {
+				if ds == nil {
+					ds = []service.DeploymentView{}
+				}
+				return printJSON(out, ds)
+			}
+			if len(ds) == 0 {
+				fmt.Fprintf(out, "no deployments yet; start one with: rivetr deploy %s --wait\n", args[0])
+				return nil
+			}
+			tw := table(out)
+			fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tCOMMIT\tMESSAGE\tTRIGGER\tDURATION\tCREATED")
+			for _, d := range ds {
+				dur := "-"
+				if d.StartedAt != nil && d.FinishedAt != nil {
+					dur = d.FinishedAt.Sub(*d.StartedAt).Round(100 * time.Millisecond).String()
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Kind, d.Status, short(d.CommitSHA), firstLine(d.CommitMessage), d.Trigger, dur, ago(d.CreatedAt))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().IntVar(&limit, "limit", 20, "how many to list")
+
+	cancel := &cobra.Command{
+		Use:   "cancel ID",
+		Short: "Cancel a queued or running deployment (the serving version keeps serving)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			d, err := c.CancelDeployment(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			// Wait briefly for the cleanup to finish, so the answer is final.
+			ctx, stop := context.WithTimeout(cmd.Context(), 2*time.Minute)
+			defer stop()
+			for !schema.Terminal(d.Status) && ctx.Err() == nil {
+				time.Sleep(300 * time.Millisecond)
+				if d, err = c.GetDeployment(ctx, args[0]); err != nil {
+					return err
+				}
+			}
+			if g.output == "json" {
+				return printJSON(cmd.OutOrStdout(), d)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "deployment %s %s\n", d.ID, d.Status)
+			return nil
+		},
+	}
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one deployment",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			d, err := c.GetDeployment(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if g.output == "json" {
+				return printJSON(out, d)
+			}
+			tw := table(out)
+			row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%v\n", k, v) }
+			row("id", d.ID)
+			row("app", d.AppName)
+			row("kind", d.Kind)
+			row("status", d.Status+" ("+d.Step+")")
+			row("commit", d.CommitSHA+" "+firstLine(d.CommitMessage))
+			row("image", d.Image)
+			row("trigger", d.Trigger)
+			row("created", d.CreatedAt.Local().Format(time.RFC3339))
+			if d.FailureReason != "" {
+				row("reason", d.FailureReason)
+			}
+			if d.WorkflowURL != "" {
+				row("workflow", d.WorkflowURL)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.AddCommand(cancel, show)
+	return cmd
+}
+
+func newLogsCmd(g *globals) *cobra.Command {
+	var follow bool
+	var deployment string
+	var tail int
+	cmd := &cobra.Command{
+		Use:   "logs NAME [-f] [--deployment ID]",
+		Short: "Show an app's runtime output, or a deployment's build and deploy log",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if deployment == "" {
+				return c.AppLogs(cmd.Context(), args[0], tail, follow, out)
+			}
+			if follow {
+				_, err := c.StreamLogs(cmd.Context(), deployment, func(l schema.LogLine) { printLine(out, l) })
+				return err
+			}
+			var after uint64
+			for {
+				lines, err := c.DeploymentLogs(cmd.Context(), deployment, after)
+				if err != nil {
+					return err
+				}
+				for _, l := range lines {
+					printLine(out, l)
+					after = l.ID
+				}
+				if len(lines) < 5000 {
+					return nil
+				}
+			}
+		},
+	}
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new output")
+	cmd.Flags().StringVar(&deployment, "deployment", "", "show this deployment's build and deploy log instead")
+	cmd.Flags().IntVar(&tail, "tail", 100, "runtime lines to show from the end (0: all)")
+	return cmd
+}

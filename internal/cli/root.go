@@ -1,0 +1,192 @@
+// Package cli is the rivetr command tree. main only calls Execute.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rivetr/rivetr/internal/client"
+	"github.com/rivetr/rivetr/internal/config"
+)
+
+// Version is set at build time with -ldflags "-X ...cli.Version=...".
+var Version = "dev"
+
+// exitError carries an exit code without printing anything more.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// Execute runs the command line and returns the process exit code.
+func Execute() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRoot()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	printError(root.ErrOrStderr(), err)
+	return 1
+}
+
+func printError(w io.Writer, err error) {
+	var apiErr *client.Error
+	if errors.As(err, &apiErr) && len(apiErr.Fields) > 0 {
+		fmt.Fprintln(w, "error: invalid request")
+		keys := make([]string, 0, len(apiErr.Fields))
+		for k := range apiErr.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(w, "  %s: %s\n", k, apiErr.Fields[k])
+		}
+		return
+	}
+	fmt.Fprintln(w, "error:", err)
+}
+
+// globals are the flags every client command shares.
+type globals struct {
+	url     string
+	token   string
+	dataDir string
+	output  string
+}
+
+func newRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "rivetr",
+		Short: "Rivetr deploys git apps to Docker with zero downtime, as durable Temporal workflows",
+		Long: `Rivetr is a self-hosted deployment engine. "rivetr server" runs everything in one
+process: the API and dashboard, an embedded Temporal server and UI, a worker and
+the reverse proxy. The other commands talk to a server's API.
+
+The CLI finds the server at RIVETR_URL (default ` + client.DefaultURL + `) and
+authenticates with RIVETR_TOKEN, or else with the admin token the server wrote
+to <data-dir>/admin-token (see --data-dir).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version,
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.url, "url", "", "API address [RIVETR_URL] (default "+client.DefaultURL+")")
+	pf.StringVar(&g.token, "token", "", "API token [RIVETR_TOKEN] (default: read <data-dir>/admin-token)")
+	pf.StringVarP(&g.output, "output", "o", "table", "output format of listings: table or json")
+
+	root.AddCommand(
+		newServerCmd(), newWorkerCmd(), newConfigCmd(),
+		newStatusCmd(g), newAppsCmd(g), newEnvCmd(g),
+		newDeployCmd(g), newDeploymentsCmd(g), newRollbackCmd(g), newLogsCmd(g),
+	)
+	// Client commands take --data-dir to find the admin token; server and
+	// worker define it themselves as part of their configuration.
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "server", "worker", "config", "help", "completion":
+		default:
+			c.PersistentFlags().StringVar(&g.dataDir, "data-dir", "", "data dir of a local server, to read its admin token [RIVETR_DATA_DIR]")
+		}
+	}
+	return root
+}
+
+// client builds an API client from flags, env and the admin token file.
+func (g *globals) client() (*client.Client, error) {
+	url := firstNonEmpty(g.url, os.Getenv("RIVETR_URL"), client.DefaultURL)
+	token := firstNonEmpty(g.token, os.Getenv("RIVETR_TOKEN"))
+	if token == "" {
+		dir := firstNonEmpty(g.dataDir, os.Getenv("RIVETR_DATA_DIR"), config.DefaultDataDir())
+		b, err := os.ReadFile(filepath.Join(dir, "admin-token"))
+		if err == nil {
+			token = strings.TrimSpace(string(b))
+		}
+	}
+	if g.output != "table" && g.output != "json" {
+		return nil, fmt.Errorf("-o %q: want table or json", g.output)
+	}
+	return client.New(url, token), nil
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// printJSON writes v as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0) }
+
+func ago(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return t.Local().Format("2006-01-02")
+}
+
+func short(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	if sha == "" {
+		return "-"
+	}
+	return sha
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}
+
+// newLogger builds the process logger from --log-level.
+func newLogger(level string) (*slog.Logger, error) {
+	l, err := config.ParseLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+}

@@ -1,0 +1,268 @@
+// Package server assembles a Rivetr process from its parts: the store, the
+// Temporal connection (embedded or external), the workers, the proxy and the
+// API. `rivetr server` runs all of them; `rivetr worker` runs the parts a
+// Docker host needs.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/rivetr/rivetr/activities"
+	"github.com/rivetr/rivetr/api"
+	"github.com/rivetr/rivetr/internal/config"
+	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/internal/proxy"
+	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/internal/tclient"
+	"github.com/rivetr/rivetr/internal/temporalsrv"
+	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/worker"
+	"github.com/rivetr/rivetr/workflows"
+)
+
+// Mode selects what a process runs.
+type Mode int
+
+const (
+	// All runs the API, dashboard, workers, proxy and (unless an external
+	// cluster is configured) the embedded Temporal server and UI.
+	All Mode = iota
+	// Agent runs the workers and the proxy of one Docker host against an
+	// external Temporal cluster.
+	Agent
+)
+
+// Run runs a Rivetr process until ctx ends, then shuts it down gracefully.
+func Run(ctx context.Context, cfg config.Config, mode Mode, log *slog.Logger) error {
+	if mode == Agent && cfg.Embedded() {
+		return errors.New("rivetr worker needs --temporal-address: it joins an existing Temporal cluster (rivetr server runs everything in one process)")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
+	}
+	var cleanups []func()
+	defer func() {
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+	}()
+
+	store, err := schema.Open(cfg.DatabaseDSN())
+	if err != nil {
+		return err
+	}
+	cleanups = append(cleanups, func() { _ = store.Close() })
+
+	// Listeners first: a port in use is reported before anything starts.
+	var apiLn, proxyLn net.Listener
+	if mode == All {
+		if apiLn, err = listen("--http-addr", cfg.HTTPAddr); err != nil {
+			return err
+		}
+		cleanups = append(cleanups, func() { _ = apiLn.Close() })
+	}
+	if cfg.ProxyAddr != "" {
+		if proxyLn, err = listen("--proxy-addr", cfg.ProxyAddr); err != nil {
+			return err
+		}
+		cleanups = append(cleanups, func() { _ = proxyLn.Close() })
+	}
+
+	if cfg.Embedded() {
+		start := time.Now()
+		ts, err := temporalsrv.Start(temporalsrv.Options{
+			DatabaseFile: filepath.Join(cfg.DataDir, "temporal.db"),
+			FrontendAddr: cfg.TemporalListen,
+			UIAddr:       cfg.TemporalUIAddr,
+			Namespace:    cfg.TemporalNamespace,
+			Logger:       log.With("component", "temporal"),
+		})
+		if err != nil {
+			return err
+		}
+		cleanups = append(cleanups, ts.Stop)
+		log.Info("embedded Temporal server started", "frontend", cfg.TemporalListen, "ui", cfg.UIBaseURL(), "took", time.Since(start).Round(time.Millisecond))
+	}
+	dialCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	tc, err := tclient.Dial(dialCtx, cfg.TemporalFrontend(), cfg.TemporalNamespace, log)
+	cancel()
+	if err != nil {
+		return err
+	}
+	cleanups = append(cleanups, tc.Close)
+	if err := tclient.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
+		return err
+	}
+
+	dock, err := docker.New()
+	if err != nil {
+		return err
+	}
+	cleanups = append(cleanups, func() { _ = dock.Close() })
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	if err := dock.Ping(pctx); err != nil {
+		// Deploys wait for Docker (their activities retry); the API works.
+		log.Warn("Docker is not reachable; deploys will wait for it", "err", err)
+	} else if err := dock.EnsureNetwork(pctx, cfg.Network); err != nil {
+		log.Warn("cannot create the Docker network", "network", cfg.Network, "err", err)
+	}
+	cancel()
+
+	router, err := proxy.New(filepath.Join(cfg.DataDir, "routes.json"), log.With("component", "proxy"))
+	if err != nil {
+		return err
+	}
+	acts := &activities.Activities{
+		Store:   store,
+		Docker:  dock,
+		Router:  router,
+		WorkDir: filepath.Join(cfg.DataDir, "builds"),
+		Network: cfg.Network,
+		Log:     log.With("component", "activities"),
+	}
+
+	// Workers: workflows and store activities on the shared queue, Docker
+	// and proxy activities on this host's queue.
+	opts := sdkworker.Options{WorkerStopTimeout: 10 * time.Second}
+	main := sdkworker.New(tc, workflows.TaskQueue, opts)
+	worker.RegisterWorkflows(main)
+	worker.RegisterActivities(main, acts)
+	host := sdkworker.New(tc, cfg.HostQueue(), opts)
+	worker.RegisterActivities(host, acts)
+	for _, w := range []sdkworker.Worker{main, host} {
+		if err := w.Start(); err != nil {
+			return fmt.Errorf("start worker: %w", err)
+		}
+		cleanups = append(cleanups, w.Stop)
+	}
+	log.Info("workers polling", "queues", []string{workflows.TaskQueue, cfg.HostQueue()})
+
+	var servers []*http.Server
+	errc := make(chan error, 2)
+	if proxyLn != nil {
+		go reconcileRoutes(ctx, router, dock, cfg.Network, log.With("component", "proxy"))
+		ps := &http.Server{Handler: router, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+		servers = append(servers, ps)
+		go func() { errc <- serve(ps, proxyLn, "proxy") }()
+		log.Info("proxy serving apps", "addr", proxyLn.Addr().String(), "routes", len(router.Routes()))
+	}
+	if mode == All {
+		_, proxyPort, _ := net.SplitHostPort(cfg.ProxyAddr)
+		svc := service.New(service.Options{
+			Store: store, Temporal: tc, Docker: dock, HostName: cfg.HostName,
+			Namespace: cfg.TemporalNamespace, UIBaseURL: cfg.UIBaseURL(), ProxyPort: proxyPort,
+		})
+		path, created, err := svc.EnsureAdminToken(ctx, cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		if created {
+			log.Info("created the admin API token; the CLI reads it from there", "file", path)
+		}
+		as := &http.Server{Handler: api.New(svc, log.With("component", "api")), ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, as)
+		go func() { errc <- serve(as, apiLn, "API") }()
+		log.Info("API and dashboard listening", "url", "http://"+displayAddr(apiLn.Addr().String()))
+	}
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case err := <-errc:
+		return err
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	for _, s := range servers {
+		_ = s.Shutdown(sctx)
+	}
+	return nil
+}
+
+func listen(flag, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		hint := "is another process using it?"
+		if errors.Is(err, os.ErrPermission) || strings.Contains(err.Error(), "permission denied") {
+			hint = "ports below 1024 need root; run as root or pick another port"
+		}
+		return nil, fmt.Errorf("cannot listen on %s (%s): %w; %s", addr, flag, err, hint)
+	}
+	return ln, nil
+}
+
+func serve(s *http.Server, ln net.Listener, name string) error {
+	if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("%s server: %w", name, err)
+	}
+	return nil
+}
+
+func displayAddr(a string) string {
+	host, port, _ := net.SplitHostPort(a)
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// reconcileRoutes keeps the route table pointing at the containers' current
+// addresses: a restarted dockerd can give a container a new IP.
+func reconcileRoutes(ctx context.Context, r *proxy.Router, d *docker.Client, network string, log *slog.Logger) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		reconcileOnce(cctx, r, d, network, log)
+		cancel()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func reconcileOnce(ctx context.Context, r *proxy.Router, d *docker.Client, network string, log *slog.Logger) {
+	routes := r.Routes()
+	if len(routes) == 0 {
+		return
+	}
+	cs, err := d.Containers(ctx, map[string]string{docker.LabelManaged: "true"})
+	if err != nil {
+		return
+	}
+	byDeployment := map[string]string{}
+	for _, c := range cs {
+		byDeployment[c.Labels[docker.LabelDeployment]] = c.ID
+	}
+	for _, rt := range routes {
+		id, ok := byDeployment[rt.Deployment]
+		if !ok {
+			continue
+		}
+		st, err := d.Inspect(ctx, id, network)
+		if err != nil || st.IP == "" {
+			continue
+		}
+		_, port, _ := net.SplitHostPort(strings.TrimPrefix(rt.URL, "http://"))
+		want := "http://" + net.JoinHostPort(st.IP, port)
+		if want != rt.URL {
+			log.Info("container address changed; updating route", "app", rt.App, "from", rt.URL, "to", want)
+			if _, err := r.Switch(rt.App, rt.Domains, rt.Deployment, want); err == nil {
+				r.Drain(ctx, rt.Deployment, 0)
+			}
+		}
+	}
+}

@@ -1,0 +1,367 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rivetr/rivetr/internal/gitsrc"
+	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/proxy"
+	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/workflows"
+	"go.temporal.io/sdk/client"
+)
+
+// App defaults, used when a create request leaves a field out.
+const (
+	DefaultBranch         = "main"
+	DefaultDockerfile     = "Dockerfile"
+	DefaultPort           = 8080
+	DefaultHealthPath     = "/"
+	DefaultHealthInterval = time.Second
+	DefaultHealthTimeout  = 5 * time.Second
+	DefaultHealthDeadline = 60 * time.Second
+	DefaultDrainTimeout   = 30 * time.Second
+	DefaultKeepImages     = 5
+)
+
+// AppInput creates or changes an app. Nil fields are left as they are (or
+// take their default on create).
+type AppInput struct {
+	Name           *string          `json:"name,omitempty"`
+	GitURL         *string          `json:"git_url,omitempty"`
+	Branch         *string          `json:"branch,omitempty"`
+	Dockerfile     *string          `json:"dockerfile,omitempty"`
+	Domains        *[]string        `json:"domains,omitempty"`
+	Port           *int             `json:"port,omitempty"`
+	HealthPath     *string          `json:"health_path,omitempty"`
+	HealthInterval *schema.Duration `json:"health_interval,omitempty"`
+	HealthTimeout  *schema.Duration `json:"health_timeout,omitempty"`
+	HealthDeadline *schema.Duration `json:"health_deadline,omitempty"`
+	DrainTimeout   *schema.Duration `json:"drain_timeout,omitempty"`
+	MemoryLimitMB  *int64           `json:"memory_limit_mb,omitempty"`
+	CPULimit       *float64         `json:"cpu_limit,omitempty"`
+	KeepImages     *int             `json:"keep_images,omitempty"`
+	// GitToken and SSHKey are write-only; "" clears them.
+	GitToken *string `json:"git_token,omitempty"`
+	SSHKey   *string `json:"ssh_key,omitempty"`
+}
+
+// AppView is an app as users see it: no secrets, with its latest deployment.
+type AppView struct {
+	schema.App
+	HasGitToken bool               `json:"has_git_token"`
+	HasSSHKey   bool               `json:"has_ssh_key"`
+	URL         string             `json:"url,omitempty"`
+	Current     *schema.Deployment `json:"current_deployment,omitempty"`
+	Latest      *schema.Deployment `json:"latest_deployment,omitempty"`
+}
+
+var (
+	nameRE   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	labelRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	branchRE = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+)
+
+// validHost reports whether h is a DNS host name (a.b.c, labels of letters,
+// digits and inner hyphens).
+func validHost(h string) bool {
+	if len(h) == 0 || len(h) > 253 {
+		return false
+	}
+	for _, l := range strings.Split(h, ".") {
+		if !labelRE.MatchString(l) {
+			return false
+		}
+	}
+	return true
+}
+
+func (in *AppInput) apply(app *schema.App, creating bool) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = strings.TrimSpace(*src)
+		}
+	}
+	set(&app.Name, in.Name)
+	set(&app.GitURL, in.GitURL)
+	set(&app.Branch, in.Branch)
+	set(&app.Dockerfile, in.Dockerfile)
+	set(&app.HealthPath, in.HealthPath)
+	if in.Domains != nil {
+		app.Domains = nil
+		for _, d := range *in.Domains {
+			if d = proxy.NormalizeHost(strings.TrimSpace(d)); d != "" && !slices.Contains(app.Domains, d) {
+				app.Domains = append(app.Domains, d)
+			}
+		}
+	}
+	if in.Port != nil {
+		app.Port = *in.Port
+	}
+	if in.HealthInterval != nil {
+		app.HealthInterval = *in.HealthInterval
+	}
+	if in.HealthTimeout != nil {
+		app.HealthTimeout = *in.HealthTimeout
+	}
+	if in.HealthDeadline != nil {
+		app.HealthDeadline = *in.HealthDeadline
+	}
+	if in.DrainTimeout != nil {
+		app.DrainTimeout = *in.DrainTimeout
+	}
+	if in.MemoryLimitMB != nil {
+		app.MemoryLimitMB = *in.MemoryLimitMB
+	}
+	if in.CPULimit != nil {
+		app.CPULimit = *in.CPULimit
+	}
+	if in.KeepImages != nil {
+		app.KeepImages = *in.KeepImages
+	}
+	if in.GitToken != nil {
+		app.GitToken = *in.GitToken
+	}
+	if in.SSHKey != nil {
+		app.SSHKey = *in.SSHKey
+	}
+}
+
+func validateApp(app *schema.App, creating bool, nameGiven bool) error {
+	f := fieldErrors{}
+	if creating || nameGiven {
+		if !nameRE.MatchString(app.Name) {
+			f.add("name", "must be 1-63 lower-case letters, digits or inner hyphens (e.g. my-app)")
+		}
+	}
+	if !gitsrc.ValidURL(app.GitURL) {
+		f.add("git_url", "must be an https://, ssh://, git:// or file:// URL, user@host:path, or an absolute path")
+	}
+	if !branchRE.MatchString(app.Branch) || strings.Contains(app.Branch, "..") || strings.HasPrefix(app.Branch, "/") {
+		f.add("branch", "is not a valid branch name")
+	}
+	if app.Dockerfile == "" || strings.HasPrefix(app.Dockerfile, "/") || strings.Contains(app.Dockerfile, "..") {
+		f.add("dockerfile", "must be a relative path inside the repository")
+	}
+	if len(app.Domains) == 0 {
+		f.add("domains", "at least one domain is required (the proxy routes by Host header)")
+	}
+	for _, d := range app.Domains {
+		if !validHost(d) {
+			f.add("domains", "%q is not a valid host name", d)
+		}
+	}
+	if app.Port < 1 || app.Port > 65535 {
+		f.add("port", "must be between 1 and 65535")
+	}
+	if !strings.HasPrefix(app.HealthPath, "/") || strings.ContainsAny(app.HealthPath, " \t\r\n") {
+		f.add("health_path", "must start with / and contain no spaces")
+	}
+	if app.HealthInterval.D() < 100*time.Millisecond || app.HealthInterval.D() > time.Minute {
+		f.add("health_interval", "must be between 100ms and 1m")
+	}
+	if app.HealthTimeout.D() < 100*time.Millisecond || app.HealthTimeout.D() > time.Minute {
+		f.add("health_timeout", "must be between 100ms and 1m")
+	}
+	if app.HealthDeadline.D() < app.HealthInterval.D() || app.HealthDeadline.D() > 30*time.Minute {
+		f.add("health_deadline", "must be at least the interval and at most 30m")
+	}
+	if app.DrainTimeout.D() < 0 || app.DrainTimeout.D() > 10*time.Minute {
+		f.add("drain_timeout", "must be between 0s and 10m")
+	}
+	if app.MemoryLimitMB != 0 && (app.MemoryLimitMB < 6 || app.MemoryLimitMB > 1<<20) {
+		f.add("memory_limit_mb", "must be 0 (no limit) or between 6 and 1048576")
+	}
+	if app.CPULimit < 0 || app.CPULimit > 1024 {
+		f.add("cpu_limit", "must be 0 (no limit) or a number of cores up to 1024")
+	}
+	if app.KeepImages < 1 || app.KeepImages > 100 {
+		f.add("keep_images", "must be between 1 and 100")
+	}
+	return f.err()
+}
+
+// checkDomainsFree fails when another app already serves one of app's domains.
+func (s *Service) checkDomainsFree(ctx context.Context, app *schema.App) error {
+	apps, err := s.store.ListApps(ctx)
+	if err != nil {
+		return err
+	}
+	f := fieldErrors{}
+	for _, other := range apps {
+		if other.ID == app.ID {
+			continue
+		}
+		for _, d := range app.Domains {
+			if slices.Contains(other.Domains, d) {
+				f.add("domains", "%s is already served by app %s", d, other.Name)
+			}
+		}
+	}
+	return f.err()
+}
+
+// CreateApp validates in and creates the app.
+func (s *Service) CreateApp(ctx context.Context, in AppInput) (*AppView, error) {
+	app := &schema.App{
+		ID:             ids.New(),
+		Branch:         DefaultBranch,
+		Dockerfile:     DefaultDockerfile,
+		Port:           DefaultPort,
+		HealthPath:     DefaultHealthPath,
+		HealthInterval: schema.Duration(DefaultHealthInterval),
+		HealthTimeout:  schema.Duration(DefaultHealthTimeout),
+		HealthDeadline: schema.Duration(DefaultHealthDeadline),
+		DrainTimeout:   schema.Duration(DefaultDrainTimeout),
+		KeepImages:     DefaultKeepImages,
+		Host:           s.hostName,
+	}
+	in.apply(app, true)
+	if err := validateApp(app, true, true); err != nil {
+		return nil, err
+	}
+	if err := s.checkDomainsFree(ctx, app); err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateApp(ctx, app); err != nil {
+		if errors.Is(err, schema.ErrConflict) {
+			return nil, &ValidationError{Fields: map[string]string{"name": fmt.Sprintf("an app named %s already exists", app.Name)}}
+		}
+		return nil, err
+	}
+	return s.view(ctx, app)
+}
+
+// UpdateApp changes an app's settings. The name cannot change: it is part
+// of container names, image tags and workflow IDs. Changes apply from the
+// next deployment.
+func (s *Service) UpdateApp(ctx context.Context, name string, in AppInput) (*AppView, error) {
+	app, err := s.store.GetApp(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if in.Name != nil && strings.TrimSpace(*in.Name) != app.Name {
+		return nil, &ValidationError{Fields: map[string]string{"name": "cannot be changed; create a new app instead"}}
+	}
+	in.apply(app, false)
+	if err := validateApp(app, false, false); err != nil {
+		return nil, err
+	}
+	if err := s.checkDomainsFree(ctx, app); err != nil {
+		return nil, err
+	}
+	if err := s.store.SaveApp(ctx, app); err != nil {
+		return nil, err
+	}
+	return s.view(ctx, app)
+}
+
+// GetApp returns one app.
+func (s *Service) GetApp(ctx context.Context, name string) (*AppView, error) {
+	app, err := s.store.GetApp(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, app)
+}
+
+// ListApps returns every app with its current and latest deployments.
+func (s *Service) ListApps(ctx context.Context) ([]AppView, error) {
+	apps, err := s.store.ListApps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AppView, 0, len(apps))
+	for i := range apps {
+		v, err := s.view(ctx, &apps[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, nil
+}
+
+func (s *Service) view(ctx context.Context, app *schema.App) (*AppView, error) {
+	v := &AppView{App: *app, HasGitToken: app.GitToken != "", HasSSHKey: app.SSHKey != ""}
+	if len(app.Domains) > 0 {
+		v.URL = "http://" + app.Domains[0]
+		if s.proxyPort != "" && s.proxyPort != "80" {
+			v.URL += ":" + s.proxyPort
+		}
+	}
+	latest, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(latest) > 0 {
+		v.Latest = &latest[0]
+	}
+	if app.CurrentDeploymentID != "" {
+		if v.Latest != nil && v.Latest.ID == app.CurrentDeploymentID {
+			v.Current = v.Latest
+		} else if cur, err := s.store.GetDeployment(ctx, app.CurrentDeploymentID); err == nil {
+			v.Current = cur
+		}
+	}
+	return v, nil
+}
+
+// DeleteApp cancels the app's deployments, then removes its route,
+// containers and images from its host and its records, through
+// DeleteAppWorkflow. It waits for the workflow to finish.
+func (s *Service) DeleteApp(ctx context.Context, name string) error {
+	app, err := s.store.GetApp(ctx, name)
+	if err != nil {
+		return err
+	}
+	active, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: []string{schema.StatusQueued, schema.StatusBuilding, schema.StatusDeploying}})
+	if err != nil {
+		return err
+	}
+	for _, d := range active {
+		if _, err := s.CancelDeployment(ctx, d.ID); err != nil && !errors.Is(err, ErrState) {
+			return err
+		}
+	}
+	// Wait for cancelled deployments to clean up, so none starts a
+	// container after the app's containers are removed.
+	deadline := time.Now().Add(2 * time.Minute)
+	for len(active) > 0 && time.Now().Before(deadline) {
+		active, err = s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: []string{schema.StatusQueued, schema.StatusBuilding, schema.StatusDeploying}})
+		if err != nil {
+			return err
+		}
+		if len(active) > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(250 * time.Millisecond):
+			}
+		}
+	}
+	if len(active) > 0 {
+		return stateErr("deployment %s of %s is still stopping; try again in a minute", active[0].ID, name)
+	}
+	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                    workflows.DeleteID(app.Name, app.ID),
+		TaskQueue:             workflows.TaskQueue,
+		WorkflowIDReusePolicy: 0,
+		TypedSearchAttributes: appAttrs(app.Name, "delete", ""),
+	}, workflows.DeleteAppWorkflow, workflows.DeleteAppInput{AppID: app.ID, App: app.Name, HostQueue: hostQueue(app)})
+	if err != nil {
+		return fmt.Errorf("start deleting %s: %w: %v", name, ErrUnavailable, err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := run.Get(wctx, nil); err != nil {
+		return fmt.Errorf("delete %s: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,244 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/rivetr/rivetr/internal/gitsrc"
+	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/workflows"
+)
+
+// Triggers name who asked for a deployment.
+const (
+	TriggerAPI       = "api"
+	TriggerCLI       = "cli"
+	TriggerDashboard = "dashboard"
+)
+
+// DeploymentView is a deployment with its Temporal UI link.
+type DeploymentView struct {
+	schema.Deployment
+	WorkflowURL string `json:"workflow_url,omitempty"`
+}
+
+func (s *Service) viewDeployment(d *schema.Deployment) *DeploymentView {
+	return &DeploymentView{Deployment: *d, WorkflowURL: s.WorkflowURL(d)}
+}
+
+// DeployRequest asks for a deployment from git.
+type DeployRequest struct {
+	// Commit is the SHA to build; empty means the head of the app's branch,
+	// resolved now, so the deployment builds exactly what was there when it
+	// was asked for.
+	Commit  string `json:"commit,omitempty"`
+	Trigger string `json:"trigger,omitempty"`
+}
+
+func validTrigger(t string) string {
+	switch t {
+	case TriggerAPI, TriggerCLI, TriggerDashboard:
+		return t
+	}
+	return TriggerAPI
+}
+
+// Deploy records a deployment of app and hands it to the app's queue.
+func (s *Service) Deploy(ctx context.Context, appName string, req DeployRequest) (*DeploymentView, error) {
+	app, err := s.store.GetApp(ctx, appName)
+	if err != nil {
+		return nil, err
+	}
+	commit := strings.ToLower(strings.TrimSpace(req.Commit))
+	if commit != "" && !gitsrc.ValidCommit(commit) {
+		return nil, &ValidationError{Fields: map[string]string{"commit": "must be a commit SHA (7 to 40 hex digits)"}}
+	}
+	if commit == "" {
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		commit, err = s.resolveBranch(rctx, app.GitURL, app.Branch, gitsrc.Auth{Token: app.GitToken, SSHKey: app.SSHKey})
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("cannot read branch %s of %s: %v: %w", app.Branch, app.GitURL, err, ErrSource)
+		}
+	}
+	d := &schema.Deployment{
+		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: schema.KindDeploy,
+		Trigger: validTrigger(req.Trigger), Status: schema.StatusQueued, Step: schema.StepQueued,
+		Branch: app.Branch, CommitSHA: commit,
+	}
+	d.WorkflowID = workflows.DeployID(app.Name, d.ID)
+	return s.enqueue(ctx, app, d)
+}
+
+// RollbackRequest asks to bring back an earlier deployment.
+type RollbackRequest struct {
+	// To is the deployment to return to; empty means the newest successful
+	// deployment before the one serving.
+	To      string `json:"to,omitempty"`
+	Trigger string `json:"trigger,omitempty"`
+}
+
+// Rollback records a rollback of app and hands it to the app's queue.
+func (s *Service) Rollback(ctx context.Context, appName string, req RollbackRequest) (*DeploymentView, error) {
+	app, err := s.store.GetApp(ctx, appName)
+	if err != nil {
+		return nil, err
+	}
+	if app.CurrentDeploymentID == "" {
+		return nil, stateErr("%s has no deployment serving, so there is nothing to roll back from", app.Name)
+	}
+	var target *schema.Deployment
+	if req.To != "" {
+		target, err = s.store.GetDeployment(ctx, req.To)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case target.AppID != app.ID:
+			return nil, &ValidationError{Fields: map[string]string{"to": fmt.Sprintf("deployment %s belongs to app %s", target.ID, target.AppName)}}
+		case target.Status != schema.StatusSucceeded && target.Status != schema.StatusRolledBack:
+			return nil, &ValidationError{Fields: map[string]string{"to": fmt.Sprintf("deployment %s %s; only deployments that succeeded can be rolled back to", target.ID, target.Status)}}
+		case target.ID == app.CurrentDeploymentID:
+			return nil, stateErr("deployment %s is already serving", target.ID)
+		case target.Image == "":
+			return nil, stateErr("deployment %s has no image", target.ID)
+		}
+	} else {
+		candidates, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: []string{schema.StatusSucceeded, schema.StatusRolledBack}})
+		if err != nil {
+			return nil, err
+		}
+		cur, err := s.store.GetDeployment(ctx, app.CurrentDeploymentID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range candidates {
+			c := &candidates[i]
+			if c.ID != cur.ID && c.Image != "" && c.Image != cur.Image && c.ID < cur.ID {
+				target = c
+				break
+			}
+		}
+		if target == nil {
+			return nil, stateErr("%s has no earlier successful deployment to roll back to", app.Name)
+		}
+	}
+	d := &schema.Deployment{
+		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: schema.KindRollback,
+		Trigger: validTrigger(req.Trigger), Status: schema.StatusQueued, Step: schema.StepQueued,
+		Branch: target.Branch, CommitSHA: target.CommitSHA, CommitMessage: target.CommitMessage,
+		Image: target.Image, RollbackOf: target.ID,
+	}
+	d.WorkflowID = workflows.RollbackID(app.Name, d.ID)
+	return s.enqueue(ctx, app, d)
+}
+
+// enqueue stores d and signals the app's queue workflow, starting it when
+// it is not running. If Temporal cannot be reached the deployment is marked
+// failed at once, so nothing is left "queued" forever.
+func (s *Service) enqueue(ctx context.Context, app *schema.App, d *schema.Deployment) (*DeploymentView, error) {
+	if err := s.store.CreateDeployment(ctx, d); err != nil {
+		return nil, err
+	}
+	_, err := s.temporal.SignalWithStartWorkflow(ctx, workflows.QueueID(app.Name), workflows.SignalRequest,
+		workflows.Request{DeploymentID: d.ID, Kind: d.Kind, HostQueue: hostQueue(app)},
+		client.StartWorkflowOptions{
+			ID:                    workflows.QueueID(app.Name),
+			TaskQueue:             workflows.TaskQueue,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+			TypedSearchAttributes: appAttrs(app.Name, "queue", ""),
+			StaticSummary:         "deploy queue of " + app.Name,
+		},
+		workflows.AppQueueName, workflows.QueueInput{App: app.Name})
+	if err != nil {
+		reason := "could not hand the deployment to Temporal: " + err.Error()
+		_ = s.store.UpdateDeployment(context.WithoutCancel(ctx), d.ID, schema.DeploymentUpdate{Status: schema.StatusFailed, FailureReason: reason, Finished: true})
+		return nil, fmt.Errorf("%s: %w", reason, ErrUnavailable)
+	}
+	return s.viewDeployment(d), nil
+}
+
+// CancelDeployment cancels a queued or running deployment. A running one
+// stops at its next step boundary, removes what it started, and ends
+// cancelled; the previous version keeps serving. A deployment that has
+// already switched traffic finishes.
+func (s *Service) CancelDeployment(ctx context.Context, id string) (*DeploymentView, error) {
+	d, err := s.store.GetDeployment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if schema.Terminal(d.Status) {
+		return nil, stateErr("deployment %s already %s", d.ID, d.Status)
+	}
+	err = s.temporal.SignalWorkflow(ctx, workflows.QueueID(d.AppName), "", workflows.SignalCancel, workflows.CancelRequest{DeploymentID: d.ID})
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		// No queue runs for the app: cancel the deployment's own workflow,
+		// or, if that is gone too, close the record.
+		err = s.temporal.CancelWorkflow(ctx, d.WorkflowID, "")
+		if errors.As(err, &nf) {
+			err = s.store.UpdateDeployment(ctx, d.ID, schema.DeploymentUpdate{Status: schema.StatusCancelled, Finished: true, FailureReason: "cancelled; its workflow was no longer running"})
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cancel deployment %s: %w: %v", d.ID, ErrUnavailable, err)
+	}
+	if d, err = s.store.GetDeployment(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.viewDeployment(d), nil
+}
+
+// GetDeployment returns one deployment.
+func (s *Service) GetDeployment(ctx context.Context, id string) (*DeploymentView, error) {
+	d, err := s.store.GetDeployment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.viewDeployment(d), nil
+}
+
+// ListDeployments returns an app's deployments, newest first ("" for all apps).
+func (s *Service) ListDeployments(ctx context.Context, appName string, limit int) ([]DeploymentView, error) {
+	f := schema.DeploymentFilter{Limit: limit}
+	if appName != "" {
+		app, err := s.store.GetApp(ctx, appName)
+		if err != nil {
+			return nil, err
+		}
+		f.AppID = app.ID
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	ds, err := s.store.ListDeployments(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DeploymentView, 0, len(ds))
+	for i := range ds {
+		out = append(out, *s.viewDeployment(&ds[i]))
+	}
+	return out, nil
+}
+
+// DeploymentLogs returns up to limit lines of a deployment's log after the
+// line with ID after.
+func (s *Service) DeploymentLogs(ctx context.Context, id string, after uint64, limit int) ([]schema.LogLine, error) {
+	if _, err := s.store.GetDeployment(ctx, id); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 5000 {
+		limit = 1000
+	}
+	return s.store.LogsAfter(ctx, id, after, limit)
+}

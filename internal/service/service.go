@@ -1,0 +1,84 @@
+package service
+
+import (
+	"context"
+	"io"
+	"net/url"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/rivetr/rivetr/internal/config"
+	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/internal/gitsrc"
+	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/workflows"
+)
+
+// Runtime is the part of Docker the service uses directly: reading an app's
+// container logs and checking the engine's health. In a multi-host setup the
+// API reads logs only from apps on its own host.
+type Runtime interface {
+	Ping(ctx context.Context) error
+	Logs(ctx context.Context, id string, tail int, follow bool, w io.Writer) error
+	Containers(ctx context.Context, labels map[string]string) ([]docker.Container, error)
+}
+
+// Options configure a Service.
+type Options struct {
+	Store     *schema.Store
+	Temporal  client.Client
+	Docker    Runtime // may be nil: no runtime logs, Docker reported down
+	HostName  string  // the Docker host new apps are placed on
+	Namespace string
+	UIBaseURL string // Temporal UI base for links; "" for none
+	ProxyPort string // the proxy's port, for app URLs ("80" leaves it out)
+	// ResolveBranch finds a branch head; defaults to gitsrc.ResolveBranch.
+	ResolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
+}
+
+// Service is Rivetr's business layer.
+type Service struct {
+	store         *schema.Store
+	temporal      client.Client
+	docker        Runtime
+	hostName      string
+	namespace     string
+	uiBase        string
+	proxyPort     string
+	resolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	if o.ResolveBranch == nil {
+		o.ResolveBranch = gitsrc.ResolveBranch
+	}
+	return &Service{
+		store: o.Store, temporal: o.Temporal, docker: o.Docker, hostName: o.HostName,
+		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, resolveBranch: o.ResolveBranch,
+	}
+}
+
+func hostQueue(app *schema.App) string { return config.HostQueue(app.Host) }
+
+func appAttrs(app, kind, deployment string) temporal.SearchAttributes {
+	updates := []temporal.SearchAttributeUpdate{workflows.AppKey.ValueSet(app), workflows.KindKey.ValueSet(kind)}
+	if deployment != "" {
+		updates = append(updates, workflows.DeploymentKey.ValueSet(deployment))
+	}
+	return temporal.NewSearchAttributes(updates...)
+}
+
+// WorkflowURL links a deployment to its run in the Temporal UI ("" when no
+// UI is configured).
+func (s *Service) WorkflowURL(d *schema.Deployment) string {
+	if s.uiBase == "" || d.WorkflowID == "" {
+		return ""
+	}
+	base := s.uiBase + "/namespaces/" + url.PathEscape(s.namespace) + "/workflows"
+	if d.WorkflowRunID != "" {
+		return base + "/" + url.PathEscape(d.WorkflowID) + "/" + url.PathEscape(d.WorkflowRunID) + "/history"
+	}
+	return base + "?query=" + url.QueryEscape(`WorkflowId="`+d.WorkflowID+`"`)
+}
