@@ -1,0 +1,267 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// TestDeployLifecycle is the walk-through of the README, against the real
+// thing: create an app with the CLI, deploy it, deploy a new version under
+// continuous load (zero failed requests), deploy a broken version (the old
+// one keeps serving), roll back, cancel, and delete.
+func TestDeployLifecycle(t *testing.T) {
+	needDocker(t)
+	s := NewServer(t, true)
+	s.Start()
+	app := "web-" + randSuffix()
+	host := app + ".test"
+	CleanupApp(t, app)
+	repo := NewRepo(t)
+	v1 := repo.Commit("v1", map[string]string{"Dockerfile": AppDockerfile("v1", "", "")})
+
+	s.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host, "--port", "8080", "--health-path", "/up")
+	s.MustCLI("env", "set", app, "GREETING=hello")
+	s.MustCLI("env", "set", app, "API_KEY=very-secret-value-42", "--secret")
+
+	// v1
+	r := s.CLI("deploy", app, "--wait")
+	if r.Code != 0 {
+		t.Fatalf("deploy v1: %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if !strings.Contains(r.Stdout, "Step 1/") || !strings.Contains(r.Stdout, "healthy") {
+		t.Fatalf("deploy --wait did not stream the log:\n%s", r.Stdout)
+	}
+	if body := s.MustGet(host, "/"); body != "v1" {
+		t.Fatalf("after v1: %q", body)
+	}
+	if body := s.MustGet(host, "/greeting"); body != "hello" {
+		t.Fatalf("env var not passed: %q", body)
+	}
+	deps := s.Deployments(app)
+	if len(deps) != 1 || deps[0].Status != "succeeded" || deps[0].Commit != v1 {
+		t.Fatalf("deployments after v1: %+v", deps)
+	}
+	if !strings.HasPrefix(deps[0].WorkflowURL, "http://"+s.UI+"/namespaces/default/workflows/deploy%2F"+app) {
+		t.Fatalf("workflow link %q", deps[0].WorkflowURL)
+	}
+	checkUI(t, deps[0].WorkflowURL)
+	checkSecretNotInHistory(t, s, deps[0].WorkflowID, "very-secret-value-42")
+	if out := s.MustCLI("env", "list", app); strings.Contains(out, "very-secret-value-42") || !strings.Contains(out, "GREETING=hello") {
+		t.Fatalf("env list leaks or misses values:\n%s", out)
+	}
+
+	// v2 under continuous load: not one request may fail.
+	repo.Commit("v2", map[string]string{"Dockerfile": AppDockerfile("v2", "", "")})
+	load := StartLoad(s.Proxy, host, 6, "v1", "v2")
+	time.Sleep(300 * time.Millisecond)
+	r = s.CLI("deploy", app, "--wait")
+	time.Sleep(300 * time.Millisecond)
+	load.Stop()
+	if r.Code != 0 {
+		t.Fatalf("deploy v2: %d\n%s", r.Code, r.Stderr)
+	}
+	t.Logf("load during v2 deploy: ok=%d failed=%d bodies=%v", load.OK, load.Failed, load.Bodies)
+	if load.Failed != 0 || load.Bodies["v2"] == 0 || load.OK < 100 {
+		t.Fatalf("requests failed during a zero-downtime deploy: ok=%d failed=%d %v", load.OK, load.Failed, load.Errors)
+	}
+	if body := s.MustGet(host, "/"); body != "v2" {
+		t.Fatalf("after v2: %q", body)
+	}
+	eventually(t, 30*time.Second, "one container after v2", func() bool { return len(Containers(t, app)) == 1 })
+
+	// v3 never becomes healthy: v2 keeps serving, the CLI exits non-zero.
+	repo.Commit("v3", map[string]string{"Dockerfile": "FROM " + BaseImage + "\nCMD [\"sh\", \"-c\", \"echo v3 is broken; sleep 600\"]\n"})
+	s.MustCLI("apps", "update", app, "--health-deadline", "4s")
+	r = s.CLI("deploy", app, "--wait")
+	if r.Code == 0 {
+		t.Fatal("deploy of an unhealthy version exited 0")
+	}
+	if !strings.Contains(r.Stderr, "never became healthy") || !strings.Contains(r.Stderr, "v3 is broken") {
+		t.Fatalf("failure reason lacks the cause or the container's output:\n%s", r.Stderr)
+	}
+	if body := s.MustGet(host, "/"); body != "v2" {
+		t.Fatalf("after failed v3: %q", body)
+	}
+	eventually(t, 30*time.Second, "the failed candidate removed", func() bool { return len(Containers(t, app)) == 1 })
+	s.MustCLI("apps", "update", app, "--health-deadline", "60s")
+
+	// Roll back to v1.
+	deps = s.Deployments(app)
+	v1ID, v2ID := deps[2].ID, deps[1].ID
+	r = s.CLI("rollback", app, "--to", v1ID, "--wait")
+	if r.Code != 0 {
+		t.Fatalf("rollback: %d\n%s", r.Code, r.Stderr)
+	}
+	if body := s.MustGet(host, "/"); body != "v1" {
+		t.Fatalf("after rollback: %q", body)
+	}
+	s.WaitDeployment(app, v2ID, 20*time.Second, func(d Deployment) bool { return d.Status == "rolled_back" })
+	r = s.CLI("rollback", app, "--to", deps[0].ID)
+	if r.Code == 0 || !strings.Contains(r.Stderr, "only deployments that succeeded") {
+		t.Fatalf("rollback to a failed deployment: %d %s", r.Code, r.Stderr)
+	}
+
+	// Logs: the app's runtime output and a deployment's build log.
+	s.MustGet(host, "/")
+	eventually(t, 10*time.Second, "runtime logs", func() bool {
+		return strings.Contains(s.CLI("logs", app, "--tail", "20").Stdout, "response:200")
+	})
+	if out := s.MustCLI("logs", app, "--deployment", v1ID); !strings.Contains(out, "Successfully built") {
+		t.Fatalf("deployment log:\n%s", out)
+	}
+
+	// Cancel a slow build: it ends cancelled and leaves nothing behind.
+	repo.Commit("v4 slow", map[string]string{"Dockerfile": AppDockerfile("v4", "sleep 30", "")})
+	out := s.MustCLI("deploy", app, "-o", "json")
+	var started Deployment
+	json.Unmarshal([]byte(out), &started)
+	s.WaitDeployment(app, started.ID, 30*time.Second, func(d Deployment) bool { return d.Step == "build" })
+	time.Sleep(time.Second)
+	if out := s.MustCLI("deployments", "cancel", started.ID); !strings.Contains(out, "cancelled") {
+		t.Fatalf("cancel: %s", out)
+	}
+	if body := s.MustGet(host, "/"); body != "v1" {
+		t.Fatalf("after cancel: %q", body)
+	}
+	if tags := Images(t, app); slices.Contains(tags, started.ID) {
+		t.Fatalf("cancelled build left its image: %v", tags)
+	}
+	eventually(t, 30*time.Second, "only the serving container", func() bool { return len(Containers(t, app)) == 1 })
+
+	// Delete removes containers, images and the route.
+	s.MustCLI("apps", "delete", app)
+	if n := len(Containers(t, app)); n != 0 {
+		t.Fatalf("%d containers left after delete", n)
+	}
+	if tags := Images(t, app); len(tags) != 0 {
+		t.Fatalf("images left after delete: %v", tags)
+	}
+	if code, _, _ := s.Get(host, "/"); code != 404 {
+		t.Fatalf("deleted app still routed: %d", code)
+	}
+}
+
+// checkUI fetches the Temporal UI page a deployment links to.
+func checkUI(t *testing.T, url string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("Temporal UI: %v", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("Temporal UI at %s: %d %s", url, res.StatusCode, res.Header.Get("Content-Type"))
+	}
+}
+
+// checkSecretNotInHistory reads a workflow's whole history from Temporal and
+// fails if a secret value appears anywhere in it.
+func checkSecretNotInHistory(t *testing.T, s *Server, workflowID, secret string) {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: s.Temporal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
+	n := 0
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := protojson.Marshal(ev)
+		if strings.Contains(string(b), secret) {
+			t.Fatalf("secret value found in workflow history event %d (%s)", ev.GetEventId(), ev.GetEventType())
+		}
+		n++
+	}
+	if n < 10 {
+		t.Fatalf("history of %s has only %d events", workflowID, n)
+	}
+	if dir := os.Getenv("RIVETR_RECORD_HISTORY"); dir != "" {
+		recordHistory(t, c, workflowID, filepath.Join(dir, "deploy_history.json"))
+		app := strings.Split(workflowID, "/")[1]
+		recordHistory(t, c, "app/"+app, filepath.Join(dir, "queue_history.json"))
+	}
+}
+
+// recordHistory writes a workflow's history as JSON for the replay test.
+func recordHistory(t *testing.T, c client.Client, workflowID, path string) {
+	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
+	var events []json.RawMessage
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := protojson.Marshal(ev)
+		events = append(events, b)
+	}
+	b, _ := json.MarshalIndent(map[string]any{"events": events}, "", " ")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %d events of %s to %s", len(events), workflowID, path)
+}
+
+// TestCrashMidDeploy kills the server with SIGKILL during a build and again
+// during a health check; each time the restarted server finishes the deploy,
+// with the new version serving and no orphan container.
+func TestCrashMidDeploy(t *testing.T) {
+	needDocker(t)
+	s := NewServer(t, false)
+	s.Start()
+	app := "crash-" + randSuffix()
+	host := app + ".test"
+	CleanupApp(t, app)
+	repo := NewRepo(t)
+	repo.Commit("v1", map[string]string{"Dockerfile": AppDockerfile("v1", "", "")})
+	s.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host)
+	s.MustCLI("deploy", app, "--wait")
+
+	tests := []struct {
+		name, version, build, pre, killAt string
+	}{
+		{"during build", "v2", "sleep 6", "", "build"},
+		{"during health check", "v3", "", "sleep 6", "health"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			repo.Commit(tc.version, map[string]string{"Dockerfile": AppDockerfile(tc.version, tc.build, tc.pre)})
+			var d Deployment
+			json.Unmarshal([]byte(s.MustCLI("deploy", app, "-o", "json")), &d)
+			s.WaitDeployment(app, d.ID, 60*time.Second, func(x Deployment) bool { return x.Step == tc.killAt })
+			time.Sleep(time.Second)
+			s.Kill()
+			s.Start()
+			// The restored route table serves the old version at once.
+			if body := s.MustGet(host, "/"); body == "" {
+				t.Fatal("restarted proxy serves nothing")
+			}
+			final := s.WaitDeployment(app, d.ID, 3*time.Minute, func(x Deployment) bool {
+				return x.Status == "succeeded" || x.Status == "failed"
+			})
+			if final.Status != "succeeded" {
+				t.Fatalf("deploy after crash %s: %s", final.Status, final.FailureReason)
+			}
+			if body := s.MustGet(host, "/"); body != tc.version {
+				t.Fatalf("serving %q, want %s", body, tc.version)
+			}
+			eventually(t, 60*time.Second, "exactly the new container", func() bool {
+				names := Containers(t, app)
+				return len(names) == 1 && strings.HasSuffix(names[0], d.ID)
+			})
+		})
+	}
+}

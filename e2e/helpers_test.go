@@ -1,0 +1,523 @@
+// Package e2e runs the rivetr binary against a real dockerd, real git
+// repositories on disk and the embedded Temporal server. Set
+// RIVETR_REQUIRE_DOCKER=1 to fail (rather than skip) when Docker is missing.
+package e2e
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// BaseImage is the image sample apps build FROM: Debian's static busybox.
+const BaseImage = "rivetr-test/busybox:latest"
+
+var (
+	binary   string // the rivetr binary under test
+	setupErr error
+)
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		dir, err := os.MkdirTemp("", "rivetr-e2e-bin")
+		if err != nil {
+			panic(err)
+		}
+		defer os.RemoveAll(dir)
+		if !testingShort() {
+			setupErr = setup(dir)
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+func testingShort() bool {
+	for _, a := range os.Args {
+		if a == "-test.short=true" || a == "-test.short" {
+			return true
+		}
+	}
+	return false
+}
+
+func setup(dir string) error {
+	if err := exec.Command("docker", "info").Run(); err != nil {
+		return fmt.Errorf("docker is not usable (start dockerd; scripts/test-deps.sh does): %w", err)
+	}
+	binary = filepath.Join(dir, "rivetr")
+	build := exec.Command("go", "build", "-o", binary, "../cmd/rivetr")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("build rivetr: %v\n%s", err, out)
+	}
+	return EnsureBaseImage()
+}
+
+// needDocker skips (or, under RIVETR_REQUIRE_DOCKER, fails) a test when the
+// end-to-end setup is unavailable.
+func needDocker(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test skipped in -short mode")
+	}
+	if setupErr != nil {
+		if os.Getenv("RIVETR_REQUIRE_DOCKER") != "" {
+			t.Fatal(setupErr)
+		}
+		t.Skip(setupErr)
+	}
+}
+
+// EnsureBaseImage imports BaseImage from the host's static busybox when it
+// is missing: /bin/busybox and a link per applet, nothing else.
+func EnsureBaseImage() error {
+	if exec.Command("docker", "image", "inspect", BaseImage).Run() == nil {
+		return nil
+	}
+	bb := "/bin/busybox"
+	if out, err := exec.Command("ldd", bb).CombinedOutput(); err == nil && !strings.Contains(string(out), "not a dynamic") {
+		return fmt.Errorf("%s is dynamically linked; install busybox-static", bb)
+	}
+	body, err := os.ReadFile(bb)
+	if err != nil {
+		return fmt.Errorf("read %s (install busybox-static): %w", bb, err)
+	}
+	list, err := exec.Command(bb, "--list").Output()
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, d := range []string{"bin/", "tmp/", "etc/", "www/"} {
+		tw.WriteHeader(&tar.Header{Name: d, Typeflag: tar.TypeDir, Mode: 0o1777})
+	}
+	tw.WriteHeader(&tar.Header{Name: "bin/busybox", Mode: 0o755, Size: int64(len(body))})
+	tw.Write(body)
+	for _, applet := range strings.Fields(string(list)) {
+		if applet != "busybox" {
+			tw.WriteHeader(&tar.Header{Name: "bin/" + applet, Typeflag: tar.TypeSymlink, Linkname: "busybox"})
+		}
+	}
+	passwd := "root:x:0:0:root:/root:/bin/sh\n"
+	tw.WriteHeader(&tar.Header{Name: "etc/passwd", Mode: 0o644, Size: int64(len(passwd))})
+	tw.Write([]byte(passwd))
+	tw.Close()
+	cmd := exec.Command("docker", "import", "-c", "ENV PATH=/bin", "-", BaseImage)
+	cmd.Stdin = &buf
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("docker import: %v\n%s", err, out)
+	}
+	return nil
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// Server is a rivetr server process under test.
+type Server struct {
+	t        *testing.T
+	DataDir  string
+	HTTP     string // http://127.0.0.1:port
+	Proxy    string // 127.0.0.1:port
+	Temporal string // 127.0.0.1:port
+	UI       string // 127.0.0.1:port, "" when disabled
+	Network  string
+	args     []string
+	logPath  string
+	cmd      *exec.Cmd
+	exited   chan struct{}
+}
+
+// NewServer prepares a server with its own data dir, ports and Docker
+// network; Start runs it.
+func NewServer(t *testing.T, withUI bool, extra ...string) *Server {
+	t.Helper()
+	s := &Server{
+		t:        t,
+		DataDir:  filepath.Join(t.TempDir(), "data"),
+		HTTP:     fmt.Sprintf("http://127.0.0.1:%d", freePort(t)),
+		Proxy:    fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		Temporal: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		Network:  "rivetr-e2e-" + randSuffix(),
+	}
+	if withUI {
+		s.UI = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	}
+	s.logPath = filepath.Join(t.TempDir(), "server.log")
+	s.args = append([]string{"server",
+		"--data-dir", s.DataDir,
+		"--http-addr", strings.TrimPrefix(s.HTTP, "http://"),
+		"--proxy-addr", s.Proxy,
+		"--temporal-listen", s.Temporal,
+		"--temporal-ui-addr=" + s.UI,
+		"--docker-network", s.Network,
+		"--host-name", "e2e-" + randSuffix(),
+		"--shutdown-timeout", "10s",
+	}, extra...)
+	t.Cleanup(func() {
+		s.Stop()
+		if t.Failed() {
+			b, _ := os.ReadFile(s.logPath)
+			lines := strings.Split(string(b), "\n")
+			if len(lines) > 60 {
+				lines = lines[len(lines)-60:]
+			}
+			t.Logf("server log (tail):\n%s", strings.Join(lines, "\n"))
+		}
+		exec.Command("docker", "network", "rm", s.Network).Run()
+	})
+	return s
+}
+
+func randSuffix() string { return fmt.Sprintf("%x", time.Now().UnixNano()&0xffffff) }
+
+// Start runs the server and waits until /health answers.
+func (s *Server) Start() {
+	s.t.Helper()
+	f, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.cmd = exec.Command(binary, s.args...)
+	s.cmd.Stdout, s.cmd.Stderr = f, f
+	if err := s.cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.exited = make(chan struct{})
+	go func() { s.cmd.Wait(); f.Close(); close(s.exited) }()
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.exited:
+			b, _ := os.ReadFile(s.logPath)
+			s.t.Fatalf("server exited at start:\n%s", b)
+		default:
+		}
+		res, err := http.Get(s.HTTP + "/health")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.t.Fatal("server did not become healthy in 90s")
+}
+
+// Kill sends SIGKILL and waits for the process to go.
+func (s *Server) Kill() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.exited
+	s.cmd = nil
+}
+
+// Stop sends SIGTERM and waits (SIGKILL after 30s).
+func (s *Server) Stop() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		s.Kill()
+	}
+	s.cmd = nil
+}
+
+// Result is a finished CLI run.
+type Result struct {
+	Stdout, Stderr string
+	Code           int
+}
+
+// CLI runs the rivetr CLI against s.
+func (s *Server) CLI(args ...string) Result {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = append(os.Environ(), "RIVETR_URL="+s.HTTP, "RIVETR_DATA_DIR="+s.DataDir, "RIVETR_TOKEN=")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		s.t.Fatalf("run %v: %v", args, err)
+	}
+	return Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+}
+
+// MustCLI runs the CLI and fails the test unless it exits 0.
+func (s *Server) MustCLI(args ...string) string {
+	s.t.Helper()
+	r := s.CLI(args...)
+	if r.Code != 0 {
+		s.t.Fatalf("rivetr %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Code, r.Stdout, r.Stderr)
+	}
+	return r.Stdout
+}
+
+// Deployment is the part of a deployment the tests read.
+type Deployment struct {
+	ID            string `json:"id"`
+	Status        string `json:"status"`
+	Step          string `json:"step"`
+	Commit        string `json:"commit"`
+	Kind          string `json:"kind"`
+	FailureReason string `json:"failure_reason"`
+	WorkflowID    string `json:"workflow_id"`
+	WorkflowURL   string `json:"workflow_url"`
+	Image         string `json:"image"`
+}
+
+// Deployments lists an app's deployments through the CLI's JSON output.
+func (s *Server) Deployments(app string) []Deployment {
+	s.t.Helper()
+	var ds []Deployment
+	out := s.MustCLI("deployments", app, "-o", "json", "--limit", "100")
+	if err := json.Unmarshal([]byte(out), &ds); err != nil {
+		s.t.Fatalf("deployments -o json is not a JSON array: %v\n%s", err, out)
+	}
+	return ds
+}
+
+// WaitDeployment polls until deployment id satisfies ok.
+func (s *Server) WaitDeployment(app, id string, timeout time.Duration, ok func(Deployment) bool) Deployment {
+	s.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last Deployment
+	for time.Now().Before(deadline) {
+		for _, d := range s.Deployments(app) {
+			if d.ID == id {
+				last = d
+				if ok(d) {
+					return d
+				}
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	s.t.Fatalf("deployment %s never reached the expected state; last: %+v", id, last)
+	return last
+}
+
+// Get fetches path from app domain host through the proxy.
+func (s *Server) Get(host, path string) (int, string, error) {
+	req, _ := http.NewRequest("GET", "http://"+s.Proxy+path, nil)
+	req.Host = host
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, strings.TrimSpace(string(b)), nil
+}
+
+// MustGet fetches through the proxy and fails unless it answers 200.
+func (s *Server) MustGet(host, path string) string {
+	s.t.Helper()
+	code, body, err := s.Get(host, path)
+	if err != nil || code != 200 {
+		s.t.Fatalf("GET %s%s through the proxy: %d %q %v", host, path, code, body, err)
+	}
+	return body
+}
+
+// Repo is a git repository on disk holding a sample app.
+type Repo struct {
+	t   *testing.T
+	Dir string
+}
+
+// NewRepo makes an empty repository on branch main.
+func NewRepo(t *testing.T) *Repo {
+	t.Helper()
+	r := &Repo{t: t, Dir: filepath.Join(t.TempDir(), "repo")}
+	os.MkdirAll(r.Dir, 0o755)
+	r.git("init", "-q", "-b", "main")
+	return r
+}
+
+func (r *Repo) git(args ...string) string {
+	r.t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = r.Dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=e2e", "GIT_AUTHOR_EMAIL=e2e@test", "GIT_COMMITTER_NAME=e2e", "GIT_COMMITTER_EMAIL=e2e@test")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		r.t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// Commit writes files and commits them, returning the SHA.
+func (r *Repo) Commit(msg string, files map[string]string) string {
+	r.t.Helper()
+	for name, body := range files {
+		p := filepath.Join(r.Dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	r.git("add", "-A")
+	r.git("commit", "-q", "-m", msg)
+	return r.git("rev-parse", "HEAD")
+}
+
+// AppDockerfile is a sample app serving version on port 8080 with busybox
+// httpd. pre runs before the server starts (e.g. "sleep 3"); build runs as
+// an extra RUN step (e.g. "sleep 5") when not empty.
+func AppDockerfile(version, build, pre string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "FROM %s\n", BaseImage)
+	if build != "" {
+		fmt.Fprintf(&b, "RUN %s\n", build)
+	}
+	fmt.Fprintf(&b, "RUN mkdir -p /www && echo %s > /www/index.html && echo ok > /www/up\n", version)
+	cmd := `echo "$GREETING" > /www/greeting; exec httpd -f -v -p 8080 -h /www`
+	if pre != "" {
+		cmd = pre + "; " + cmd
+	}
+	fmt.Fprintf(&b, "CMD [\"sh\", \"-c\", %q]\n", cmd)
+	return b.String()
+}
+
+// Containers lists the names of containers of app (all states).
+func Containers(t *testing.T, app string) []string {
+	t.Helper()
+	out, err := exec.Command("docker", "ps", "-a", "--filter", "label=rivetr.app="+app, "--format", "{{.Names}}").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Fields(string(out))
+}
+
+// Images lists the tags of app's images.
+func Images(t *testing.T, app string) []string {
+	t.Helper()
+	out, err := exec.Command("docker", "images", "rivetr/"+app, "--format", "{{.Tag}}").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Fields(string(out))
+}
+
+// CleanupApp removes app's containers and images however the test ended.
+func CleanupApp(t *testing.T, app string) {
+	t.Cleanup(func() {
+		if names := Containers(t, app); len(names) > 0 {
+			exec.Command("docker", append([]string{"rm", "-f"}, names...)...).Run()
+		}
+		for _, tag := range Images(t, app) {
+			exec.Command("docker", "rmi", "-f", "rivetr/"+app+":"+tag).Run()
+		}
+	})
+}
+
+// eventually retries cond until it holds or timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s", timeout, what)
+}
+
+// Load sends requests through the proxy until stopped and counts answers.
+type Load struct {
+	mu      sync.Mutex
+	OK      int
+	Failed  int
+	Errors  []string
+	Bodies  map[string]int
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	allowed map[string]bool
+}
+
+// StartLoad runs workers goroutines against host through proxy; a request
+// fails unless it answers 200 with one of the allowed bodies.
+func StartLoad(proxy, host string, workers int, allowed ...string) *Load {
+	l := &Load{stop: make(chan struct{}), Bodies: map[string]int{}, allowed: map[string]bool{}}
+	for _, a := range allowed {
+		l.allowed[a] = true
+	}
+	for i := 0; i < workers; i++ {
+		l.wg.Add(1)
+		go func(i int) {
+			defer l.wg.Done()
+			// Half the workers keep connections alive, half open new ones.
+			tr := &http.Transport{DisableKeepAlives: i%2 == 1, MaxIdleConnsPerHost: 2}
+			c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+			for {
+				select {
+				case <-l.stop:
+					return
+				default:
+				}
+				req, _ := http.NewRequest("GET", "http://"+proxy+"/", nil)
+				req.Host = host
+				res, err := c.Do(req)
+				var body string
+				code := 0
+				if err == nil {
+					b, _ := io.ReadAll(res.Body)
+					res.Body.Close()
+					body, code = strings.TrimSpace(string(b)), res.StatusCode
+				}
+				l.mu.Lock()
+				if err == nil && code == 200 && l.allowed[body] {
+					l.OK++
+					l.Bodies[body]++
+				} else {
+					l.Failed++
+					if len(l.Errors) < 10 {
+						l.Errors = append(l.Errors, fmt.Sprintf("code=%d body=%q err=%v", code, body, err))
+					}
+				}
+				l.mu.Unlock()
+				time.Sleep(2 * time.Millisecond)
+			}
+		}(i)
+	}
+	return l
+}
+
+// Stop ends the load.
+func (l *Load) Stop() {
+	close(l.stop)
+	l.wg.Wait()
+}
