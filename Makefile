@@ -6,6 +6,7 @@ export GOTOOLCHAIN := go1.27.3
 BIN        ?= bin/rivetr
 DATA_DIR   ?= $(CURDIR)/.rivetr
 GOFLAGS_BUILD ?= -trimpath -ldflags "-s -w"
+TEMPORAL_CLI_VERSION ?= v1.5.1
 # PostgreSQL for the store tests: scripts/test-deps.sh starts one here.
 RIVETR_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable
 export RIVETR_TEST_POSTGRES_URL
@@ -33,6 +34,8 @@ test-short: ## unit and workflow tests only (no Docker, no PostgreSQL)
 	go test -count=1 -short ./...
 
 bench: build test-deps ## run the benchmarks in bench/ and write bench/results/
+	@[ -x bench/.bin/temporal ] || { echo "installing the Temporal CLI (footprint baseline; skipped if this fails)"; \
+	  GOBIN=$(CURDIR)/bench/.bin go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION) || true; }
 	go run ./bench -rivetr $(BIN)
 
 lint: ## gofmt and go vet

@@ -352,7 +352,7 @@ func (a *Activities) HealthCheck(ctx context.Context, in HealthInput) error {
 		Transport:     &http.Transport{DisableKeepAlives: true},
 	}
 	url := in.Candidate.URL + in.Path
-	log.Line(fmt.Sprintf("health check: GET %s every %s (timeout %s, deadline %s)", in.Path, in.Interval, in.Timeout, in.Deadline))
+	log.Line(fmt.Sprintf("health check: GET %s, probing from 50ms apart up to every %s (timeout %s, deadline %s)", in.Path, in.Interval, in.Timeout, in.Deadline))
 	start := time.Now()
 	last := ""
 	for attempt := 1; ; attempt++ {
@@ -387,7 +387,7 @@ func (a *Activities) HealthCheck(ctx context.Context, in HealthInput) error {
 		if attempt == 1 || attempt%5 == 0 {
 			log.Line(fmt.Sprintf("not healthy yet: GET %s %s", in.Path, last))
 		}
-		if time.Now().Add(in.Interval).After(prog.Deadline) {
+		if time.Now().Add(probeWait(attempt, in.Interval)).After(prog.Deadline) {
 			reason := fmt.Sprintf("health check failed: GET %s %s; no healthy answer within %s%s", in.Path, last, in.Deadline, a.lastLogs(ctx, st.ID, 20))
 			log.Line(reason)
 			return nonRetryable(ErrTypeUnhealthy, "%s", reason)
@@ -395,9 +395,20 @@ func (a *Activities) HealthCheck(ctx context.Context, in HealthInput) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(in.Interval):
+		case <-time.After(probeWait(attempt, in.Interval)):
 		}
 	}
+}
+
+// probeWait is the pause after a failed probe: 50ms, doubling up to the
+// configured interval, so a fast-starting app is found healthy at once
+// without probing a slow one more often than asked.
+func probeWait(attempt int, interval time.Duration) time.Duration {
+	d := 50 * time.Millisecond
+	for i := 1; i < attempt && d < interval; i++ {
+		d *= 2
+	}
+	return min(d, interval)
 }
 
 func shortNetErr(err error) string {
@@ -455,9 +466,11 @@ func (a *Activities) Drain(ctx context.Context, in DrainInput) error {
 	return a.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.DeploymentID, Time: time.Now().UTC(), Stream: "system", Text: msg}})
 }
 
-// RemoveOld stops and removes every container of the app but Keep's,
-// orphans of crashed deploys included. Containers get docker's usual grace
-// (SIGTERM, then SIGKILL after 10s) to finish background work.
+// RemoveOld stops and removes the containers of the app's deployments older
+// than Keep, orphans of crashed deploys included. Newer deployments' containers
+// (a deploy that started meanwhile) are left alone: deployment IDs sort by
+// creation time. Containers get docker's usual grace (SIGTERM, then SIGKILL
+// after 10s) to finish background work.
 func (a *Activities) RemoveOld(ctx context.Context, in RemoveOldInput) error {
 	stop := heartbeat(ctx, 5*time.Second)
 	defer stop()
@@ -466,7 +479,7 @@ func (a *Activities) RemoveOld(ctx context.Context, in RemoveOldInput) error {
 		return err
 	}
 	for _, c := range containers {
-		if c.Labels[docker.LabelDeployment] == in.Keep {
+		if c.Labels[docker.LabelDeployment] >= in.Keep {
 			continue
 		}
 		if err := a.Docker.Remove(ctx, c.ID, 10*time.Second); err != nil {
@@ -530,7 +543,8 @@ func (a *Activities) PruneImages(ctx context.Context, in PruneInput) error {
 	for _, img := range images {
 		kept := false
 		for _, t := range img.Tags {
-			kept = kept || keep[t]
+			_, tag, _ := strings.Cut(t, ":")
+			kept = kept || keep[t] || tag >= in.Current
 		}
 		if kept {
 			continue

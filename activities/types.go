@@ -127,7 +127,8 @@ type DrainInput struct {
 	Timeout      time.Duration
 }
 
-// RemoveOldInput removes every container of an app except Keep's.
+// RemoveOldInput removes the containers of an app's deployments older than
+// Keep.
 type RemoveOldInput struct {
 	App  string
 	Keep string
@@ -141,11 +142,13 @@ type CleanupInput struct {
 }
 
 // PruneInput removes an app's images beyond the newest Keep successful
-// deployments (and never the one serving).
+// deployments, never the one serving, and never those of deployments newer
+// than Current (a build in progress).
 type PruneInput struct {
-	AppID string
-	App   string
-	Keep  int
+	AppID   string
+	App     string
+	Keep    int
+	Current string
 }
 
 // MarkInput sets a deployment's final status without running it (a queued

@@ -4,7 +4,6 @@
 package e2e
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -20,10 +19,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rivetr/rivetr/internal/testimage"
 )
 
 // BaseImage is the image sample apps build FROM: Debian's static busybox.
-const BaseImage = "rivetr-test/busybox:latest"
+const BaseImage = testimage.Busybox
 
 var (
 	binary   string // the rivetr binary under test
@@ -63,7 +64,7 @@ func setup(dir string) error {
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build rivetr: %v\n%s", err, out)
 	}
-	return EnsureBaseImage()
+	return testimage.EnsureBusybox()
 }
 
 // needDocker skips (or, under RIVETR_REQUIRE_DOCKER, fails) a test when the
@@ -79,48 +80,6 @@ func needDocker(t *testing.T) {
 		}
 		t.Skip(setupErr)
 	}
-}
-
-// EnsureBaseImage imports BaseImage from the host's static busybox when it
-// is missing: /bin/busybox and a link per applet, nothing else.
-func EnsureBaseImage() error {
-	if exec.Command("docker", "image", "inspect", BaseImage).Run() == nil {
-		return nil
-	}
-	bb := "/bin/busybox"
-	if out, err := exec.Command("ldd", bb).CombinedOutput(); err == nil && !strings.Contains(string(out), "not a dynamic") {
-		return fmt.Errorf("%s is dynamically linked; install busybox-static", bb)
-	}
-	body, err := os.ReadFile(bb)
-	if err != nil {
-		return fmt.Errorf("read %s (install busybox-static): %w", bb, err)
-	}
-	list, err := exec.Command(bb, "--list").Output()
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, d := range []string{"bin/", "tmp/", "etc/", "www/"} {
-		tw.WriteHeader(&tar.Header{Name: d, Typeflag: tar.TypeDir, Mode: 0o1777})
-	}
-	tw.WriteHeader(&tar.Header{Name: "bin/busybox", Mode: 0o755, Size: int64(len(body))})
-	tw.Write(body)
-	for _, applet := range strings.Fields(string(list)) {
-		if applet != "busybox" {
-			tw.WriteHeader(&tar.Header{Name: "bin/" + applet, Typeflag: tar.TypeSymlink, Linkname: "busybox"})
-		}
-	}
-	passwd := "root:x:0:0:root:/root:/bin/sh\n"
-	tw.WriteHeader(&tar.Header{Name: "etc/passwd", Mode: 0o644, Size: int64(len(passwd))})
-	tw.Write([]byte(passwd))
-	tw.Close()
-	cmd := exec.Command("docker", "import", "-c", "ENV PATH=/bin", "-", BaseImage)
-	cmd.Stdin = &buf
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("docker import: %v\n%s", err, out)
-	}
-	return nil
 }
 
 func freePort(t *testing.T) int {
@@ -393,22 +352,9 @@ func (r *Repo) Commit(msg string, files map[string]string) string {
 	return r.git("rev-parse", "HEAD")
 }
 
-// AppDockerfile is a sample app serving version on port 8080 with busybox
-// httpd. pre runs before the server starts (e.g. "sleep 3"); build runs as
-// an extra RUN step (e.g. "sleep 5") when not empty.
+// AppDockerfile is the sample app's Dockerfile (see testimage.Dockerfile).
 func AppDockerfile(version, build, pre string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "FROM %s\n", BaseImage)
-	if build != "" {
-		fmt.Fprintf(&b, "RUN %s\n", build)
-	}
-	fmt.Fprintf(&b, "RUN mkdir -p /www && echo %s > /www/index.html && echo ok > /www/up\n", version)
-	cmd := `echo "$GREETING" > /www/greeting; exec httpd -f -v -p 8080 -h /www`
-	if pre != "" {
-		cmd = pre + "; " + cmd
-	}
-	fmt.Fprintf(&b, "CMD [\"sh\", \"-c\", %q]\n", cmd)
-	return b.String()
+	return testimage.Dockerfile(version, build, pre)
 }
 
 // Containers lists the names of containers of app (all states).

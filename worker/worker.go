@@ -17,6 +17,7 @@ func RegisterWorkflows(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.DeployWorkflow, workflow.RegisterOptions{Name: workflows.DeployName})
 	r.RegisterWorkflowWithOptions(workflows.RollbackWorkflow, workflow.RegisterOptions{Name: workflows.RollbackName})
 	r.RegisterWorkflowWithOptions(workflows.DeleteAppWorkflow, workflow.RegisterOptions{Name: workflows.DeleteAppName})
+	r.RegisterWorkflowWithOptions(workflows.RetireWorkflow, workflow.RegisterOptions{Name: workflows.RetireName})
 }
 
 // RegisterActivities registers every activity method of acts.

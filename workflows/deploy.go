@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -43,8 +44,7 @@ var (
 // run holds one deployment's contexts and plan while its workflow runs.
 type run struct {
 	ctx   workflow.Context
-	store workflow.Context // store-only activities, on the workflow's queue
-	host  workflow.Context // Docker and proxy activities, on the host's queue
+	store workflow.Context // store-only steps, as local activities
 	in    DeployInput
 	plan  activities.Plan
 }
@@ -59,12 +59,17 @@ var storeRetry = &temporal.RetryPolicy{
 }
 
 func newRun(ctx workflow.Context, in DeployInput) *run {
-	store := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	return &run{ctx: ctx, store: storeCtx(ctx), in: in}
+}
+
+// storeCtx runs store-only steps as local activities: they execute in the
+// workflow's own worker, which has the store, without a round trip through a
+// task queue each. Deploy latency is dominated by these small steps.
+func storeCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         storeRetry,
 	})
-	host := workflow.WithTaskQueue(ctx, in.HostQueue)
-	return &run{ctx: ctx, store: store, host: host, in: in}
 }
 
 // hostOpts returns host-queue activity options for one step.
@@ -90,21 +95,13 @@ func (r *run) hostOpts(ctx workflow.Context, startToClose, heartbeat time.Durati
 
 func (r *run) transition(ctx workflow.Context, in activities.TransitionInput) error {
 	in.DeploymentID = r.in.DeploymentID
-	return workflow.ExecuteActivity(r.storeCtx(ctx), a.Transition, in).Get(ctx, nil)
-}
-
-// storeCtx applies the store options to ctx (which may be disconnected).
-func (r *run) storeCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         storeRetry,
-	})
+	return workflow.ExecuteLocalActivity(storeCtx(ctx), a.Transition, in).Get(ctx, nil)
 }
 
 // prepare loads the plan; it reports done when the deployment already ended
 // (cancelled while queued, or finished by an earlier run).
 func (r *run) prepare() (done bool, err error) {
-	if err := workflow.ExecuteActivity(r.store, a.Prepare, activities.PrepareInput{DeploymentID: r.in.DeploymentID}).Get(r.ctx, &r.plan); err != nil {
+	if err := workflow.ExecuteLocalActivity(r.store, a.Prepare, activities.PrepareInput{DeploymentID: r.in.DeploymentID}).Get(r.ctx, &r.plan); err != nil {
 		return false, fmt.Errorf("%w: %w", ErrPrepare, err)
 	}
 	return schema.Terminal(r.plan.Status), nil
@@ -171,7 +168,7 @@ func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (*Result, error) {
 	res, err := r.release(r.plan.Image)
 	if err == nil && res.Previous != "" {
 		// The deployment rolled away from is marked so the timeline says so.
-		_ = workflow.ExecuteActivity(r.store, a.Mark, activities.MarkInput{
+		_ = workflow.ExecuteLocalActivity(r.store, a.Mark, activities.MarkInput{
 			DeploymentID: res.Previous, Status: schema.StatusRolledBack,
 			Reason: "rolled back by deployment " + r.in.DeploymentID,
 		}).Get(ctx, nil)
@@ -180,7 +177,7 @@ func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (*Result, error) {
 }
 
 // release runs image as the app's new version: start → health → switch →
-// drain → remove old. Once traffic has switched the deployment has succeeded; what
+// drain, then hands removing the old container to RetireWorkflow. Once traffic has switched the deployment has succeeded; what
 // follows (draining, removing the old container, pruning images) runs to
 // completion even if the workflow is cancelled.
 func (r *run) release(image string) (*Result, error) {
@@ -229,23 +226,21 @@ func (r *run) release(image string) (*Result, error) {
 	}
 	// Drained: the new version serves every request, so the deployment has
 	// succeeded. Stopping the old container (which may take its full grace
-	// period) and pruning images follow, and never fail it.
+	// period) and pruning images follow in RetireWorkflow, and never fail it.
 	if err := r.transition(after, activities.TransitionInput{
 		Status: schema.StatusSucceeded, Step: schema.StepDone, Finished: true, Message: "deployment succeeded",
 	}); err != nil {
 		return nil, err
 	}
-	err = workflow.ExecuteActivity(r.hostOpts(after, 5*time.Minute, 30*time.Second, 0, "remove old containers"), a.RemoveOld, activities.RemoveOldInput{
-		App: p.App, Keep: r.in.DeploymentID,
-	}).Get(after, nil)
-	if err != nil {
-		workflow.GetLogger(ctx).Warn("removing old containers failed", "err", err)
-	}
-	// Image pruning is housekeeping: it never fails a deploy.
-	err = workflow.ExecuteActivity(r.hostOpts(after, 5*time.Minute, 0, 3, "prune images"), a.PruneImages,
-		activities.PruneInput{AppID: p.AppID, App: p.App, Keep: p.KeepImages}).Get(after, nil)
-	if err != nil {
-		workflow.GetLogger(ctx).Warn("pruning images failed", "err", err)
+	// Housekeeping runs in its own workflow, so the app's next deploy need
+	// not wait for the old container's shutdown grace.
+	retire := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(after, workflow.ChildWorkflowOptions{
+		WorkflowID:            RetireID(p.App, r.in.DeploymentID),
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		TypedSearchAttributes: temporal.NewSearchAttributes(AppKey.ValueSet(p.App), KindKey.ValueSet("retire"), DeploymentKey.ValueSet(r.in.DeploymentID)),
+	}), RetireWorkflow, RetireInput{AppID: p.AppID, App: p.App, Keep: r.in.DeploymentID, KeepImages: p.KeepImages, HostQueue: r.in.HostQueue})
+	if err := retire.GetChildWorkflowExecution().Get(after, nil); err != nil {
+		workflow.GetLogger(ctx).Warn("starting the retire workflow failed", "err", err)
 	}
 	return &Result{DeploymentID: r.in.DeploymentID, Status: schema.StatusSucceeded, Previous: sw.Previous}, nil
 }
@@ -303,4 +298,30 @@ func Reason(err error) string {
 		return detail
 	}
 	return step + ": " + detail
+}
+
+// RetireInput names what RetireWorkflow cleans up after a release.
+type RetireInput struct {
+	AppID      string
+	App        string
+	Keep       string // the deployment now serving
+	KeepImages int
+	HostQueue  string
+}
+
+// RetireWorkflow stops and removes the containers a release replaced and
+// prunes old images. It only touches deployments older than Keep, so it is
+// safe while the app's next deploy already runs.
+func RetireWorkflow(ctx workflow.Context, in RetireInput) error {
+	host := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue:           in.HostQueue,
+		StartToCloseTimeout: 5 * time.Minute,
+		HeartbeatTimeout:    30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: 30 * time.Second, NonRetryableErrorTypes: []string{activities.ErrTypeGone}},
+	})
+	err := workflow.ExecuteActivity(host, a.RemoveOld, activities.RemoveOldInput{App: in.App, Keep: in.Keep}).Get(ctx, nil)
+	if err != nil {
+		return err
+	}
+	return workflow.ExecuteActivity(host, a.PruneImages, activities.PruneInput{AppID: in.AppID, App: in.App, Keep: in.KeepImages, Current: in.Keep}).Get(ctx, nil)
 }

@@ -82,6 +82,7 @@ func newDeployEnv(t *testing.T, kind string, own ...string) *deploySuite {
 	s := &deploySuite{rec: &recorder{}}
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.RegisterActivity(&activities.Activities{})
+	s.env.RegisterWorkflow(RetireWorkflow)
 	env := s.env
 	skip := map[string]bool{}
 	for _, o := range own {

@@ -16,6 +16,7 @@ const (
 	DeployName    = "DeployWorkflow"
 	RollbackName  = "RollbackWorkflow"
 	DeleteAppName = "DeleteAppWorkflow"
+	RetireName    = "RetireWorkflow"
 )
 
 // Signals of AppQueueWorkflow.
@@ -45,6 +46,9 @@ func DeployID(app, deploymentID string) string { return "deploy/" + app + "/" + 
 
 // RollbackID is the ID of a rollback's workflow.
 func RollbackID(app, deploymentID string) string { return "rollback/" + app + "/" + deploymentID }
+
+// RetireID is the ID of the workflow that cleans up after a release.
+func RetireID(app, deploymentID string) string { return "retire/" + app + "/" + deploymentID }
 
 // DeleteID is the ID of an app's deletion workflow.
 func DeleteID(app, appID string) string { return "delete/" + app + "/" + appID }

@@ -38,7 +38,7 @@ type QueueInput struct {
 // the next request starts it again.
 func AppQueueWorkflow(ctx workflow.Context, in QueueInput) error {
 	log := workflow.GetLogger(ctx)
-	store := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: storeRetry})
+	store := storeCtx(ctx)
 	requests := workflow.GetSignalChannel(ctx, SignalRequest)
 	cancels := workflow.GetSignalChannel(ctx, SignalCancel)
 
@@ -47,7 +47,7 @@ func AppQueueWorkflow(ctx workflow.Context, in QueueInput) error {
 	var cancelRunning workflow.CancelFunc
 
 	mark := func(id, status, reason string) {
-		if err := workflow.ExecuteActivity(store, a.Mark, activities.MarkInput{DeploymentID: id, Status: status, Reason: reason}).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteLocalActivity(store, a.Mark, activities.MarkInput{DeploymentID: id, Status: status, Reason: reason}).Get(ctx, nil); err != nil {
 			log.Error("marking deployment failed", "deployment", id, "err", err)
 		}
 	}
@@ -169,6 +169,5 @@ func DeleteAppWorkflow(ctx workflow.Context, in DeleteAppInput) error {
 	if err := workflow.ExecuteActivity(host, a.RemoveApp, activities.RemoveAppInput{AppID: in.AppID, App: in.App}).Get(ctx, nil); err != nil {
 		return err
 	}
-	store := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second, RetryPolicy: storeRetry})
-	return workflow.ExecuteActivity(store, a.DeleteAppRecord, activities.RemoveAppInput{AppID: in.AppID, App: in.App}).Get(ctx, nil)
+	return workflow.ExecuteLocalActivity(storeCtx(ctx), a.DeleteAppRecord, activities.RemoveAppInput{AppID: in.AppID, App: in.App}).Get(ctx, nil)
 }

@@ -21,6 +21,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r.RegisterWorkflowWithOptions(AppQueueWorkflow, workflow.RegisterOptions{Name: AppQueueName})
 			r.RegisterWorkflowWithOptions(DeployWorkflow, workflow.RegisterOptions{Name: DeployName})
 			r.RegisterWorkflowWithOptions(RollbackWorkflow, workflow.RegisterOptions{Name: RollbackName})
+			r.RegisterWorkflowWithOptions(RetireWorkflow, workflow.RegisterOptions{Name: RetireName})
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, tc.file); err != nil {
 				t.Fatalf("%s no longer replays: %v", tc.file, err)
 			}

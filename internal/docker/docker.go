@@ -301,7 +301,8 @@ func (c *Client) Remove(ctx context.Context, id string, grace time.Duration) err
 		return wrap(err, "stop container "+id)
 	}
 	err := c.api.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
-	if err != nil && !cerrdefs.IsNotFound(err) {
+	// A conflict means another removal of it is in progress.
+	if err != nil && !cerrdefs.IsNotFound(err) && !cerrdefs.IsConflict(err) {
 		return wrap(err, "remove container "+id)
 	}
 	return nil

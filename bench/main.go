@@ -1,0 +1,398 @@
+// Command bench measures Rivetr against baselines run in the same session
+// (these machines are noisy, so results are ratios):
+//
+//   - deploy: trigger → new version answering through the proxy, via Rivetr,
+//     against the same steps done with the git and docker CLIs (clone, build,
+//     run, poll until it answers);
+//   - footprint: idle RSS and CPU of `rivetr server` with the embedded Temporal
+//     server and UI, of `rivetr server --temporal-address` (external Temporal),
+//     and of the Temporal CLI's own dev server when bench/.bin/temporal exists
+//     (make bench installs it when the module proxy serves it).
+//
+// Results go to bench/results/results.json and results.md.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rivetr/rivetr/internal/client"
+	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/internal/testimage"
+)
+
+var (
+	rivetrBin = flag.String("rivetr", "bin/rivetr", "rivetr binary to measure")
+	runs      = flag.Int("runs", 7, "measured deploys per side")
+	outDir    = flag.String("out", "bench/results", "where results go")
+	temporal  = flag.String("temporal-cli", "bench/.bin/temporal", "Temporal CLI binary for the footprint baseline (skipped when missing)")
+)
+
+// Result is one benchmark's figures.
+type Result struct {
+	Name    string               `json:"name"`
+	Figures map[string]float64   `json:"figures"`
+	Notes   string               `json:"notes,omitempty"`
+	Samples map[string][]float64 `json:"samples,omitempty"`
+}
+
+func main() {
+	flag.Parse()
+	log.SetFlags(0)
+	if err := testimage.EnsureBusybox(); err != nil {
+		log.Fatal(err)
+	}
+	bin, err := filepath.Abs(*rivetrBin)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var results []Result
+	results = append(results, benchDeploy(bin))
+	results = append(results, benchFootprint(bin))
+	if err := write(results); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// ---- a rivetr server process ----
+
+type server struct {
+	dir, http, proxy, temporal string
+	cmd                        *exec.Cmd
+	client                     *client.Client
+}
+
+func freePort() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func startServer(bin string, extra ...string) *server {
+	dir, _ := os.MkdirTemp("", "rivetr-bench")
+	s := &server{dir: dir, http: freePort(), proxy: freePort(), temporal: freePort()}
+	args := append([]string{"server", "--data-dir", filepath.Join(dir, "data"), "--http-addr", s.http,
+		"--proxy-addr", s.proxy, "--temporal-listen", s.temporal, "--temporal-ui-addr", freePort(),
+		"--docker-network", "rivetr-bench", "--log-level", "warn"}, extra...)
+	s.cmd = exec.Command(bin, args...)
+	logf, _ := os.Create(filepath.Join(dir, "server.log"))
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	if err := s.cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	for i := 0; i < 600; i++ {
+		if res, err := http.Get("http://" + s.http + "/health"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				tok, _ := os.ReadFile(filepath.Join(dir, "data", "admin-token"))
+				s.client = client.New("http://"+s.http, strings.TrimSpace(string(tok)))
+				return s
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "server.log"))
+	log.Fatalf("server did not start:\n%s", b)
+	return nil
+}
+
+func (s *server) stop() {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		<-done
+	}
+	os.RemoveAll(s.dir)
+}
+
+// ---- deploy overhead ----
+
+func git(dir string, args ...string) string {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=b", "GIT_AUTHOR_EMAIL=b@b", "GIT_COMMITTER_NAME=b", "GIT_COMMITTER_EMAIL=b@b")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		log.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func commit(repo, version string) {
+	os.WriteFile(filepath.Join(repo, "Dockerfile"), []byte(testimage.Dockerfile(version, "", "")), 0o644)
+	git(repo, "add", "-A")
+	git(repo, "commit", "-q", "-m", version)
+}
+
+// waitBody polls url (with Host header host) until it answers want.
+func waitBody(url, host, want string, timeout time.Duration) error {
+	c := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequest("GET", url, nil)
+		if host != "" {
+			req.Host = host
+		}
+		if res, err := c.Do(req); err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if strings.TrimSpace(string(b)) == want {
+				return nil
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return fmt.Errorf("%s never answered %q", url, want)
+}
+
+func run(name string, args ...string) string {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		log.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// directDeploy does by hand what a deploy does: clone, build, run on the
+// network, poll until the new version answers.
+func directDeploy(repo, version string, i int) time.Duration {
+	work, _ := os.MkdirTemp("", "bench-direct")
+	defer os.RemoveAll(work)
+	name := fmt.Sprintf("bench-direct-%d", i)
+	start := time.Now()
+	run("git", "clone", "-q", "--depth", "1", "--branch", "main", "file://"+repo, filepath.Join(work, "src"))
+	run("docker", "build", "-q", "-t", "bench-direct:"+version, filepath.Join(work, "src"))
+	run("docker", "run", "-d", "--name", name, "--network", "rivetr-bench", "bench-direct:"+version)
+	ip := run("docker", "inspect", "-f", "{{(index .NetworkSettings.Networks \"rivetr-bench\").IPAddress}}", name)
+	if err := waitBody("http://"+ip+":8080/", "", version, time.Minute); err != nil {
+		log.Fatal(err)
+	}
+	took := time.Since(start)
+	exec.Command("docker", "rm", "-f", name).Run()
+	exec.Command("docker", "rmi", "bench-direct:"+version).Run()
+	return took
+}
+
+func rivetrDeploy(s *server, app, version string) time.Duration {
+	ctx := context.Background()
+	start := time.Now()
+	d, err := s.client.Deploy(ctx, app, service.DeployRequest{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := waitBody("http://"+s.proxy+"/", app+".bench", version, time.Minute); err != nil {
+		log.Fatal(err)
+	}
+	took := time.Since(start)
+	// Let the deployment and its retire workflow finish (the old container
+	// stopped and removed) before anything else is measured: a busy dockerd
+	// would slow the next measurement, whichever side it is.
+	for i := 0; i < 1200; i++ {
+		cur, err := s.client.GetDeployment(ctx, d.ID)
+		out, _ := exec.Command("docker", "ps", "-aq", "--filter", "label=rivetr.app="+app).Output()
+		if err == nil && cur.Status == "succeeded" && len(strings.Fields(string(out))) == 1 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return took
+}
+
+func benchDeploy(bin string) Result {
+	log.Printf("deploy: %d runs each of Rivetr and the docker CLI", *runs)
+	exec.Command("docker", "network", "create", "rivetr-bench").Run()
+	s := startServer(bin)
+	defer s.stop()
+	repo, _ := os.MkdirTemp("", "bench-repo")
+	defer os.RemoveAll(repo)
+	git(repo, "init", "-q", "-b", "main")
+	commit(repo, "warmup")
+	app := "bench-" + strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
+	if _, err := s.client.CreateApp(context.Background(), service.AppInput{
+		Name: &app, GitURL: &repo, Domains: &[]string{app + ".bench"},
+	}); err != nil {
+		log.Fatal(err)
+	}
+	rivetrDeploy(s, app, "warmup")
+	directDeploy(repo, "warmup", 0)
+
+	var viaRivetr, direct []float64
+	// Each side builds its own version string, so neither reuses the
+	// other's cached RUN layer; the order alternates so drift hits both.
+	rv := func(i int) {
+		v := fmt.Sprintf("rivetr-%d", i)
+		commit(repo, v)
+		viaRivetr = append(viaRivetr, rivetrDeploy(s, app, v).Seconds())
+	}
+	dv := func(i int) {
+		v := fmt.Sprintf("direct-%d", i)
+		commit(repo, v)
+		direct = append(direct, directDeploy(repo, v, i).Seconds())
+	}
+	for i := 1; i <= *runs; i++ {
+		if i%2 == 0 {
+			dv(i)
+			rv(i)
+		} else {
+			rv(i)
+			dv(i)
+		}
+		log.Printf("  run %d: rivetr %.3fs, docker CLI %.3fs", i, viaRivetr[len(viaRivetr)-1], direct[len(direct)-1])
+	}
+	s.client.DeleteApp(context.Background(), app)
+	mr, md := median(viaRivetr), median(direct)
+	return Result{
+		Name: "deploy",
+		Figures: map[string]float64{
+			"rivetr_median_s": round(mr), "docker_cli_median_s": round(md),
+			"ratio": round(mr / md), "overhead_ms": round((mr - md) * 1000),
+		},
+		Samples: map[string][]float64{"rivetr_s": viaRivetr, "docker_cli_s": direct},
+		Notes:   "trigger → new version answering through the proxy vs git clone + docker build + docker run + poll until it answers; busybox sample app; medians",
+	}
+}
+
+// ---- footprint ----
+
+func rssMB(pid int) float64 { return statusMB(pid, "VmRSS:") }
+
+// statusMB reads a kB figure of /proc/<pid>/status.
+func statusMB(pid int, key string) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, key) {
+			kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func cpuTicks(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b)[strings.LastIndex(string(b), ")")+2:])
+	u, _ := strconv.ParseFloat(f[11], 64)
+	s, _ := strconv.ParseFloat(f[12], 64)
+	return u + s
+}
+
+// idle samples a process after it settles: max RSS and CPU share over 10 s.
+func idle(pid int) (rss, cpuPct float64) {
+	time.Sleep(10 * time.Second)
+	t0, c0 := time.Now(), cpuTicks(pid)
+	for i := 0; i < 10; i++ {
+		if r := rssMB(pid); r > rss {
+			rss = r
+		}
+		time.Sleep(time.Second)
+	}
+	ticks := cpuTicks(pid) - c0
+	return rss, 100 * ticks / 100 / time.Since(t0).Seconds()
+}
+
+func benchFootprint(bin string) Result {
+	log.Printf("footprint: idle RSS and CPU")
+	figs := map[string]float64{}
+	s := startServer(bin)
+	figs["embedded_rss_mb"], figs["embedded_cpu_pct"] = idle(s.cmd.Process.Pid)
+	// Most of the rest is the binary's file-backed pages, shared and evictable.
+	figs["embedded_rss_anon_mb"] = statusMB(s.cmd.Process.Pid, "RssAnon:")
+	// A second server using the first one's Temporal as an external cluster.
+	ext := startServer(bin, "--temporal-address", s.temporal, "--temporal-ui-addr=", "--host-name", "bench-external")
+	figs["external_rss_mb"], figs["external_cpu_pct"] = idle(ext.cmd.Process.Pid)
+	ext.stop()
+	s.stop()
+	if st, err := os.Stat(bin); err == nil {
+		figs["binary_mb"] = float64(st.Size()) / (1 << 20)
+	}
+	notes := "max RSS over 10 s after 10 s of idling; CPU = share of one core"
+	if _, err := os.Stat(*temporal); err == nil {
+		dir, _ := os.MkdirTemp("", "temporal-dev")
+		defer os.RemoveAll(dir)
+		_, port, _ := net.SplitHostPort(freePort())
+		_, uiPort, _ := net.SplitHostPort(freePort())
+		cmd := exec.Command(*temporal, "server", "start-dev", "--db-filename", filepath.Join(dir, "t.db"),
+			"--port", port, "--ui-port", uiPort, "--log-level", "warn")
+		if err := cmd.Start(); err == nil {
+			figs["temporal_cli_dev_rss_mb"], figs["temporal_cli_dev_cpu_pct"] = idle(cmd.Process.Pid)
+			figs["embedded_vs_temporal_cli_rss"] = figs["embedded_rss_mb"] / figs["temporal_cli_dev_rss_mb"]
+			cmd.Process.Signal(syscall.SIGTERM)
+			cmd.Wait()
+		}
+	} else {
+		notes += "; Temporal CLI baseline skipped (no " + *temporal + ")"
+	}
+	for k, v := range figs {
+		figs[k] = round(v)
+	}
+	return Result{Name: "footprint", Figures: figs, Notes: notes}
+}
+
+// ---- output ----
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func round(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
+
+func write(results []Result) error {
+	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(map[string]any{"date": time.Now().UTC().Format(time.RFC3339), "results": results}, "", "  ")
+	if err := os.WriteFile(filepath.Join(*outDir, "results.json"), b, 0o644); err != nil {
+		return err
+	}
+	var md strings.Builder
+	fmt.Fprintf(&md, "# Rivetr benchmarks\n\nMeasured %s on this machine; baselines run in the same session.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	for _, r := range results {
+		fmt.Fprintf(&md, "## %s\n\n%s\n\n| figure | value |\n|---|---|\n", r.Name, r.Notes)
+		keys := make([]string, 0, len(r.Figures))
+		for k := range r.Figures {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(&md, "| %s | %g |\n", k, r.Figures[k])
+		}
+		md.WriteString("\n")
+	}
+	fmt.Print(md.String())
+	return os.WriteFile(filepath.Join(*outDir, "results.md"), []byte(md.String()), 0o644)
+}
