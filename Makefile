@@ -11,7 +11,7 @@ TEMPORAL_CLI_VERSION ?= v1.5.1
 RIVETR_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable
 export RIVETR_TEST_POSTGRES_URL
 
-.PHONY: help build run test test-deps test-short bench lint chaos clean
+.PHONY: help build run test test-deps test-short bench lint clean
 
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -19,9 +19,13 @@ help: ## show this help
 build: ## build bin/rivetr
 	go build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/rivetr
 
-run: build ## build, check Docker, and start `rivetr server` with data in ./.rivetr
+# The proxy takes port 80 as root; ports below 1024 need root, so others get 8000.
+PROXY_ADDR ?= $(shell [ "$$(id -u)" = 0 ] && echo :80 || echo :8000)
+
+run: ## check Docker, build, and start `rivetr server` with its data in ./.rivetr (ARGS=... adds flags)
 	@scripts/ensure-docker.sh
-	$(BIN) server --data-dir $(DATA_DIR) $(ARGS)
+	@$(MAKE) --no-print-directory build
+	$(BIN) server --data-dir $(DATA_DIR) --proxy-addr $(PROXY_ADDR) $(ARGS)
 
 test-deps: ## install (as root on Debian) and start dockerd, busybox-static and PostgreSQL for the tests
 	@scripts/test-deps.sh >/dev/null

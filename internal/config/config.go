@@ -65,7 +65,7 @@ type Config struct {
 	LogLevel string `flag:"log-level" env:"RIVETR_LOG_LEVEL" toml:"log_level" usage:"debug, info, warn or error"`
 	// HostName names this Docker host; its worker polls the task queue
 	// rivetr.host.<HostName>.
-	HostName string `flag:"host-name" env:"RIVETR_HOST_NAME" toml:"host_name" usage:"name of this Docker host (default: the machine's hostname)"`
+	HostName string `flag:"host-name" env:"RIVETR_HOST_NAME" toml:"host_name" usage:"name of this Docker host; its worker polls rivetr.host.<name>"`
 	// Network is the Docker bridge network app containers join.
 	Network string `flag:"docker-network" env:"RIVETR_DOCKER_NETWORK" toml:"docker_network" usage:"Docker bridge network for app containers"`
 	// ShutdownTimeout bounds a graceful shutdown.
