@@ -192,7 +192,15 @@ type APIToken struct {
 	LastUsedAt *time.Time
 }
 
+// Session is a dashboard sign-in. Only the SHA-256 of its cookie value is
+// stored.
+type Session struct {
+	Hash      string `gorm:"primaryKey;size:64"`
+	CreatedAt time.Time
+	ExpiresAt time.Time `gorm:"index"`
+}
+
 // Models lists every model, in migration order.
 func Models() []any {
-	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}}
+	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}}
 }

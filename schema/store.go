@@ -372,3 +372,23 @@ func (s *Store) CountDeploymentsByStatus(ctx context.Context) (map[string]int, e
 	}
 	return out, wrap(err, "count deployments")
 }
+
+// CreateSession stores a session.
+func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
+	return wrap(s.db.WithContext(ctx).Create(sess).Error, "session")
+}
+
+// GetSession finds an unexpired session by hash.
+func (s *Store) GetSession(ctx context.Context, hash string, now time.Time) (*Session, error) {
+	var sess Session
+	err := s.db.WithContext(ctx).Where("hash = ? AND expires_at > ?", hash, now).First(&sess).Error
+	if err != nil {
+		return nil, wrap(err, "session")
+	}
+	return &sess, nil
+}
+
+// DeleteSession removes a session, and every expired one with it.
+func (s *Store) DeleteSession(ctx context.Context, hash string, now time.Time) error {
+	return wrap(s.db.WithContext(ctx).Where("hash = ? OR expires_at <= ?", hash, now).Delete(&Session{}).Error, "session")
+}

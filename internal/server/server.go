@@ -27,6 +27,7 @@ import (
 	"github.com/rivetr/rivetr/internal/tclient"
 	"github.com/rivetr/rivetr/internal/temporalsrv"
 	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/web"
 	"github.com/rivetr/rivetr/worker"
 	"github.com/rivetr/rivetr/workflows"
 )
@@ -170,7 +171,11 @@ func Run(ctx context.Context, cfg config.Config, mode Mode, log *slog.Logger) er
 		if created {
 			log.Info("created the admin API token; the CLI reads it from there", "file", path)
 		}
-		as := &http.Server{Handler: api.New(svc, log.With("component", "api")), ReadHeaderTimeout: 10 * time.Second}
+		engine := api.New(svc, log.With("component", "api"))
+		if err := web.Register(engine, svc, log.With("component", "web")); err != nil {
+			return err
+		}
+		as := &http.Server{Handler: engine, ReadHeaderTimeout: 10 * time.Second}
 		servers = append(servers, as)
 		go func() { errc <- serve(as, apiLn, "API") }()
 		log.Info("API and dashboard listening", "url", "http://"+displayAddr(apiLn.Addr().String()))

@@ -226,6 +226,9 @@ func (s *Service) CreateApp(ctx context.Context, in AppInput) (*AppView, error) 
 	if err := validateApp(app, true, true); err != nil {
 		return nil, err
 	}
+	if _, err := s.store.GetApp(ctx, app.Name); err == nil {
+		return nil, &ValidationError{Fields: map[string]string{"name": fmt.Sprintf("an app named %s already exists", app.Name)}}
+	}
 	if err := s.checkDomainsFree(ctx, app); err != nil {
 		return nil, err
 	}

@@ -182,6 +182,42 @@ func (s *Service) Authenticate(ctx context.Context, token string) error {
 	return nil
 }
 
+// SessionTTL is how long a dashboard sign-in lasts.
+const SessionTTL = 12 * time.Hour
+
+// Login exchanges an API token for a dashboard session and returns the
+// session's cookie value.
+func (s *Service) Login(ctx context.Context, token string) (string, error) {
+	if err := s.Authenticate(ctx, strings.TrimSpace(token)); err != nil {
+		return "", err
+	}
+	id := ids.Token(32)
+	now := time.Now().UTC()
+	if err := s.store.CreateSession(ctx, &schema.Session{Hash: hashToken(id), CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// CheckSession reports whether a session cookie value is signed in.
+func (s *Service) CheckSession(ctx context.Context, id string) error {
+	if id == "" {
+		return ErrUnauthorized
+	}
+	if _, err := s.store.GetSession(ctx, hashToken(id), time.Now().UTC()); err != nil {
+		if errors.Is(err, schema.ErrNotFound) {
+			return ErrUnauthorized
+		}
+		return err
+	}
+	return nil
+}
+
+// Logout ends a session.
+func (s *Service) Logout(ctx context.Context, id string) error {
+	return s.store.DeleteSession(ctx, hashToken(id), time.Now().UTC())
+}
+
 // ---- status ----
 
 // Status is the health of the server and its dependencies.
