@@ -202,7 +202,9 @@ func TestDeployHandsTheDeploymentToTheAppQueue(t *testing.T) {
 	f.do(t, "POST", "/api/apps", validApp)
 	var got workflows.Request
 	f.temporal.On("SignalWithStartWorkflow", mock.Anything, "app/web", workflows.SignalRequest, mock.Anything,
-		mock.MatchedBy(func(o client.StartWorkflowOptions) bool { return o.ID == "app/web" && o.TaskQueue == workflows.TaskQueue }),
+		mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
+			return o.ID == "app/web" && o.TaskQueue == workflows.TaskQueue
+		}),
 		workflows.AppQueueName, mock.Anything).
 		Run(func(args mock.Arguments) { got = args.Get(3).(workflows.Request) }).
 		Return(nil, nil).Once()
