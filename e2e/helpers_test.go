@@ -102,6 +102,7 @@ type Server struct {
 	UI       string // 127.0.0.1:port, "" when disabled
 	Network  string
 	args     []string
+	readyLog string // when set, Start waits for this log text instead of /health
 	logPath  string
 	cmd      *exec.Cmd
 	exited   chan struct{}
@@ -172,6 +173,13 @@ func (s *Server) Start() {
 			s.t.Fatalf("server exited at start:\n%s", b)
 		default:
 		}
+		if s.readyLog != "" {
+			if b, _ := os.ReadFile(s.logPath); strings.Contains(string(b), s.readyLog) {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
 		res, err := http.Get(s.HTTP + "/health")
 		if err == nil {
 			res.Body.Close()
@@ -192,6 +200,22 @@ func (s *Server) Kill() {
 	s.cmd.Process.Signal(syscall.SIGKILL)
 	<-s.exited
 	s.cmd = nil
+}
+
+// Terminate sends SIGTERM and returns how long the process took to exit and
+// its exit code (-1 if it had to be killed after 30s).
+func (s *Server) Terminate() (time.Duration, int) {
+	start := time.Now()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+		code := s.cmd.ProcessState.ExitCode()
+		s.cmd = nil
+		return time.Since(start), code
+	case <-time.After(30 * time.Second):
+		s.Kill()
+		return time.Since(start), -1
+	}
 }
 
 // Stop sends SIGTERM and waits (SIGKILL after 30s).

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/rivetr/rivetr/internal/cli"
+	"github.com/rivetr/rivetr/internal/server"
 )
 
-func main() { os.Exit(cli.Execute()) }
+func main() { os.Exit(cli.Execute(server.Run)) }

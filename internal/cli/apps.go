@@ -54,12 +54,12 @@ func newStatusCmd(g *globals) *cobra.Command {
 // appFlags binds the app settings flags; only flags the user gave end up in
 // the AppInput, so an update changes just those.
 type appFlags struct {
-	git, branch, dockerfile, healthPath, gitToken, gitTokenFile, sshKeyFile string
-	domains                                                                 []string
-	port, keepImages                                                        int
-	healthInterval, healthTimeout, healthDeadline, drainTimeout             time.Duration
-	memoryMB                                                                int64
-	cpus                                                                    float64
+	git, branch, dockerfile, healthPath, gitToken, gitTokenFile, sshKeyFile, host string
+	domains                                                                       []string
+	port, keepImages                                                              int
+	healthInterval, healthTimeout, healthDeadline, drainTimeout                   time.Duration
+	memoryMB                                                                      int64
+	cpus                                                                          float64
 }
 
 func (f *appFlags) bind(fs *pflag.FlagSet) {
@@ -79,6 +79,7 @@ func (f *appFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&f.gitToken, "git-token", "", "HTTPS token for a private repository (prefer --git-token-file; \"user:token\" sets the user)")
 	fs.StringVar(&f.gitTokenFile, "git-token-file", "", "read the HTTPS token from this file")
 	fs.StringVar(&f.sshKeyFile, "ssh-key-file", "", "SSH deploy key (PEM) for ssh:// or user@host:path URLs")
+	fs.StringVar(&f.host, "host", "", "Docker host to run on: a `rivetr worker --host-name` (default: the server's own host)")
 }
 
 // input builds the AppInput from the flags that were set.
@@ -119,6 +120,9 @@ func (f *appFlags) input(fs *pflag.FlagSet) (service.AppInput, error) {
 	}
 	if ch("cpus") {
 		in.CPULimit = &f.cpus
+	}
+	if ch("host") {
+		in.Host = &f.host
 	}
 	if ch("keep-images") {
 		in.KeepImages = &f.keepImages

@@ -31,11 +31,16 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
+// RunFunc runs a server or worker process until ctx ends; main passes
+// server.Run. Taking it as a parameter keeps the Temporal server out of every
+// binary but rivetr itself (the CLI's tests do not link it).
+type RunFunc func(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger) error
+
 // Execute runs the command line and returns the process exit code.
-func Execute() int {
+func Execute(run RunFunc) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	root := newRoot()
+	root := newRoot(run)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
@@ -73,7 +78,7 @@ type globals struct {
 	output  string
 }
 
-func newRoot() *cobra.Command {
+func newRoot(run RunFunc) *cobra.Command {
 	g := &globals{}
 	root := &cobra.Command{
 		Use:   "rivetr",
@@ -95,7 +100,7 @@ to <data-dir>/admin-token (see --data-dir).`,
 	pf.StringVarP(&g.output, "output", "o", "table", "output format of listings: table or json")
 
 	root.AddCommand(
-		newServerCmd(), newWorkerCmd(), newConfigCmd(),
+		newServerCmd(run), newWorkerCmd(run), newConfigCmd(),
 		newStatusCmd(g), newAppsCmd(g), newEnvCmd(g),
 		newDeployCmd(g), newDeploymentsCmd(g), newRollbackCmd(g), newLogsCmd(g),
 	)

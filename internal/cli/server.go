@@ -6,10 +6,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rivetr/rivetr/internal/config"
-	"github.com/rivetr/rivetr/internal/server"
 )
 
-func newServerCmd() *cobra.Command {
+func newServerCmd(run RunFunc) *cobra.Command {
 	cfg := config.Default()
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -31,14 +30,14 @@ SIGINT/SIGTERM shut down gracefully.`,
 			if err != nil {
 				return err
 			}
-			return server.Run(cmd.Context(), cfg, server.All, log)
+			return run(cmd.Context(), cfg, false, log)
 		},
 	}
 	config.BindFlags(cmd.Flags(), &cfg)
 	return cmd
 }
 
-func newWorkerCmd() *cobra.Command {
+func newWorkerCmd(run RunFunc) *cobra.Command {
 	cfg := config.Default()
 	cmd := &cobra.Command{
 		Use:   "worker",
@@ -56,7 +55,7 @@ apps through the proxy. It needs --temporal-address and the same
 			if err != nil {
 				return err
 			}
-			return server.Run(cmd.Context(), cfg, server.Agent, log)
+			return run(cmd.Context(), cfg, true, log)
 		},
 	}
 	config.BindFlags(cmd.Flags(), &cfg)

@@ -103,6 +103,10 @@ func classify(err error, what string) error {
 		return fmt.Errorf("%s: %w", what, ErrNotFound)
 	case errors.Is(err, transport.ErrEmptyRemoteRepository):
 		return fmt.Errorf("%s: the repository is empty: %w", what, ErrNotFound)
+	case strings.Contains(err.Error(), "ssh: unable to authenticate"):
+		// x/crypto/ssh reports a rejected key with an untyped error; this
+		// text is the only way to tell it from a network failure.
+		return fmt.Errorf("%s: the SSH server refused the deploy key: %w (add the key to the repository's deploy keys)", what, ErrAuth)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

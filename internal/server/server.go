@@ -32,21 +32,13 @@ import (
 	"github.com/rivetr/rivetr/workflows"
 )
 
-// Mode selects what a process runs.
-type Mode int
-
-const (
-	// All runs the API, dashboard, workers, proxy and (unless an external
-	// cluster is configured) the embedded Temporal server and UI.
-	All Mode = iota
-	// Agent runs the workers and the proxy of one Docker host against an
-	// external Temporal cluster.
-	Agent
-)
-
 // Run runs a Rivetr process until ctx ends, then shuts it down gracefully.
-func Run(ctx context.Context, cfg config.Config, mode Mode, log *slog.Logger) error {
-	if mode == Agent && cfg.Embedded() {
+// By default it runs the API, dashboard, workers, proxy and (unless an
+// external cluster is configured) the embedded Temporal server and UI. With
+// agent set it runs the workers and the proxy of one Docker host against an
+// external Temporal cluster.
+func Run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger) error {
+	if agent && cfg.Embedded() {
 		return errors.New("rivetr worker needs --temporal-address: it joins an existing Temporal cluster (rivetr server runs everything in one process)")
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -67,7 +59,7 @@ func Run(ctx context.Context, cfg config.Config, mode Mode, log *slog.Logger) er
 
 	// Listeners first: a port in use is reported before anything starts.
 	var apiLn, proxyLn net.Listener
-	if mode == All {
+	if !agent {
 		if apiLn, err = listen("--http-addr", cfg.HTTPAddr); err != nil {
 			return err
 		}
@@ -158,7 +150,7 @@ func Run(ctx context.Context, cfg config.Config, mode Mode, log *slog.Logger) er
 		go func() { errc <- serve(ps, proxyLn, "proxy") }()
 		log.Info("proxy serving apps", "addr", proxyLn.Addr().String(), "routes", len(router.Routes()))
 	}
-	if mode == All {
+	if !agent {
 		_, proxyPort, _ := net.SplitHostPort(cfg.ProxyAddr)
 		svc := service.New(service.Options{
 			Store: store, Temporal: tc, Docker: dock, HostName: cfg.HostName,

@@ -47,6 +47,9 @@ type AppInput struct {
 	MemoryLimitMB  *int64           `json:"memory_limit_mb,omitempty"`
 	CPULimit       *float64         `json:"cpu_limit,omitempty"`
 	KeepImages     *int             `json:"keep_images,omitempty"`
+	// Host names the Docker host (worker) the app runs on; default: the
+	// server's own.
+	Host *string `json:"host,omitempty"`
 	// GitToken and SSHKey are write-only; "" clears them.
 	GitToken *string `json:"git_token,omitempty"`
 	SSHKey   *string `json:"ssh_key,omitempty"`
@@ -93,6 +96,7 @@ func (in *AppInput) apply(app *schema.App, creating bool) {
 	set(&app.Branch, in.Branch)
 	set(&app.Dockerfile, in.Dockerfile)
 	set(&app.HealthPath, in.HealthPath)
+	set(&app.Host, in.Host)
 	if in.Domains != nil {
 		app.Domains = nil
 		for _, d := range *in.Domains {
@@ -180,6 +184,9 @@ func validateApp(app *schema.App, creating bool, nameGiven bool) error {
 	}
 	if app.CPULimit < 0 || app.CPULimit > 1024 {
 		f.add("cpu_limit", "must be 0 (no limit) or a number of cores up to 1024")
+	}
+	if !labelRE.MatchString(strings.ReplaceAll(app.Host, ".", "-")) {
+		f.add("host", "must be a host name (letters, digits, '-' and '.'), as given to rivetr worker --host-name")
 	}
 	if app.KeepImages < 1 || app.KeepImages > 100 {
 		f.add("keep_images", "must be between 1 and 100")

@@ -1,0 +1,130 @@
+package e2e
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// TestExternalClusterAndWorker runs Rivetr the way it outgrows one machine:
+// a Temporal cluster it does not start (here the frontend of another rivetr
+// server), PostgreSQL for its data when available, and a `rivetr worker`
+// agent that builds, runs and proxies the app on its own "host". The server
+// starts no embedded Temporal and runs no proxy itself.
+func TestExternalClusterAndWorker(t *testing.T) {
+	needDocker(t)
+	// The cluster: an embedded Temporal whose own workers use "default".
+	cluster := NewServer(t, false)
+	cluster.Start()
+	ns := "rivetr-ext-" + randSuffix()
+	registerNamespace(t, cluster.Temporal, ns)
+	dbURL := databaseURL(t)
+	if dbURL == "" {
+		t.Skip("needs PostgreSQL (RIVETR_TEST_POSTGRES_URL): the server and the agent share the control-plane database")
+	}
+
+	api := NewServer(t, false)
+	api.args = []string{"server", "--data-dir", api.DataDir, "--http-addr", strings.TrimPrefix(api.HTTP, "http://"),
+		"--proxy-addr=", "--temporal-address", cluster.Temporal, "--temporal-namespace", ns,
+		"--database-url", dbURL, "--host-name", "control", "--docker-network", api.Network}
+	api.Start()
+
+	agent := NewServer(t, false)
+	agent.args = []string{"worker", "--data-dir", agent.DataDir, "--proxy-addr", agent.Proxy,
+		"--temporal-address", cluster.Temporal, "--temporal-namespace", ns,
+		"--database-url", dbURL, "--host-name", "dock1", "--docker-network", agent.Network}
+	agent.readyLog = "proxy serving apps"
+	agent.Start()
+
+	log, _ := os.ReadFile(api.logPath)
+	if strings.Contains(string(log), "embedded Temporal server started") {
+		t.Fatal("--temporal-address must not start an embedded server")
+	}
+
+	app := "ext-" + randSuffix()
+	host := app + ".test"
+	CleanupApp(t, app)
+	repo := NewRepo(t)
+	repo.Commit("v1", map[string]string{"Dockerfile": AppDockerfile("ext-v1", "", "")})
+	api.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host, "--host", "dock1")
+	if r := api.CLI("deploy", app, "--wait"); r.Code != 0 {
+		t.Fatalf("deploy on the agent: %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if body := agent.MustGet(host, "/"); body != "ext-v1" {
+		t.Fatalf("agent proxy serves %q", body)
+	}
+	// The search attributes were registered at runtime in the new namespace.
+	c, err := client.Dial(client.Options{HostPort: cluster.Temporal, Namespace: ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	eventually(t, 20*time.Second, "the deploy listed by RivetrApp", func() bool {
+		res, err := c.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace: ns, Query: fmt.Sprintf(`RivetrApp = %q AND RivetrKind = "deploy"`, app)})
+		return err == nil && len(res.Executions) == 1
+	})
+
+	// Graceful shutdown on SIGTERM: quick, exit code 0.
+	for _, p := range []*Server{agent, api} {
+		took, code := p.Terminate()
+		if code != 0 || took > 15*time.Second {
+			t.Fatalf("SIGTERM: exit %d after %s", code, took)
+		}
+	}
+}
+
+func registerNamespace(t *testing.T, addr, ns string) {
+	t.Helper()
+	nc, err := client.NewNamespaceClient(client.Options{HostPort: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	err = nc.Register(context.Background(), &workflowservice.RegisterNamespaceRequest{
+		Namespace: ns, WorkflowExecutionRetentionPeriod: durationpb.New(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "namespace "+ns, func() bool {
+		_, err := nc.Describe(context.Background(), ns)
+		return err == nil
+	})
+}
+
+// databaseURL returns a fresh PostgreSQL database when the tests have one.
+func databaseURL(t *testing.T) string {
+	base := os.Getenv("RIVETR_TEST_POSTGRES_URL")
+	if base == "" {
+		return ""
+	}
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	name := "rivetr_e2e_" + randSuffix()
+	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		db, _ := sql.Open("pgx", base)
+		db.Exec("DROP DATABASE " + name + " WITH (FORCE)")
+		db.Close()
+	})
+	i := strings.LastIndex(base, "/")
+	q := ""
+	if j := strings.Index(base[i:], "?"); j >= 0 {
+		q = base[i+j:]
+	}
+	return base[:i+1] + name + q
+}
