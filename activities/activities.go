@@ -247,7 +247,8 @@ func (a *Activities) Build(ctx context.Context, in BuildInput) (*BuildResult, er
 	if err != nil {
 		if errors.Is(err, docker.ErrBuildFailed) || errors.Is(err, docker.ErrNoDockerfile) {
 			_ = os.RemoveAll(ws)
-			return nil, nonRetryable(ErrTypeBuild, "%v", err)
+			// The workflow says "build failed: "; the detail follows.
+			return nil, nonRetryable(ErrTypeBuild, "%s", strings.TrimPrefix(err.Error(), docker.ErrBuildFailed.Error()+": "))
 		}
 		return nil, err
 	}

@@ -183,7 +183,7 @@ func TestBuildFailureIsNotRetried(t *testing.T) {
 	calls := 0
 	env.OnActivity(a.Build, mock.Anything, mock.Anything).Return(func(context.Context, activities.BuildInput) (*activities.BuildResult, error) {
 		calls++
-		return nil, temporal.NewNonRetryableApplicationError("build failed: RUN exit 1", activities.ErrTypeBuild, nil)
+		return nil, temporal.NewNonRetryableApplicationError("RUN exit 1", activities.ErrTypeBuild, nil)
 	})
 	env.OnActivity(a.Cleanup, mock.Anything, mock.Anything).Return(nil)
 	env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "q"})
@@ -191,7 +191,7 @@ func TestBuildFailureIsNotRetried(t *testing.T) {
 		t.Fatalf("err %v, build calls %d", env.GetWorkflowError(), calls)
 	}
 	env.AssertNotCalled(t, "StartCandidate", mock.Anything, mock.Anything)
-	if f := s.rec.final(); f.Status != schema.StatusFailed || !strings.HasPrefix(f.Reason, "build failed: build failed: RUN exit 1") {
+	if f := s.rec.final(); f.Status != schema.StatusFailed || f.Reason != "build failed: RUN exit 1" {
 		t.Fatalf("final %+v", f)
 	}
 }

@@ -1,0 +1,66 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBrokenBuildsFailClearly deploys versions that cannot build: each ends
+// failed with a reason a person can act on, the CLI exits non-zero, the
+// serving version keeps serving, and nothing is left behind.
+func TestBrokenBuildsFailClearly(t *testing.T) {
+	needDocker(t)
+	s := NewServer(t, false)
+	s.Start()
+	app := "broken-" + randSuffix()
+	host := app + ".test"
+	CleanupApp(t, app)
+	repo := NewRepo(t)
+	repo.Commit("good", map[string]string{"Dockerfile": AppDockerfile("good", "", "")})
+	s.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host)
+	s.MustCLI("deploy", app, "--wait")
+
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"failing RUN step", map[string]string{"Dockerfile": "FROM " + BaseImage + "\nRUN echo compiling; exit 3\n"}, "returned a non-zero code: 3"},
+		{"unknown instruction", map[string]string{"Dockerfile": "FROM " + BaseImage + "\nRUNN echo typo\n"}, "unknown instruction"},
+		{"missing base image", map[string]string{"Dockerfile": "FROM rivetr-test/does-not-exist:1\n"}, "build failed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			repo.Commit(tc.name, tc.files)
+			start := time.Now()
+			r := s.CLI("deploy", app, "--wait")
+			if r.Code == 0 || !strings.Contains(r.Stderr, tc.want) || strings.Contains(r.Stderr, "build failed: build failed") {
+				t.Fatalf("exit %d, want a failure mentioning %q:\n%s", r.Code, tc.want, r.Stderr)
+			}
+			t.Logf("reason: %s", strings.TrimSpace(r.Stderr[strings.LastIndex(r.Stderr, "\ndeployment"):]))
+			if took := time.Since(start); took > 30*time.Second {
+				t.Fatalf("a build failure took %s: it was retried", took)
+			}
+			if body := s.MustGet(host, "/"); body != "good" {
+				t.Fatalf("serving %q", body)
+			}
+		})
+	}
+
+	t.Run("no Dockerfile", func(t *testing.T) {
+		repo.git("rm", "-q", "Dockerfile")
+		repo.Commit("no dockerfile", map[string]string{"README": "hi"})
+		r := s.CLI("deploy", app, "--wait")
+		if r.Code == 0 || !strings.Contains(r.Stderr, "no Dockerfile at Dockerfile") {
+			t.Fatalf("exit %d:\n%s", r.Code, r.Stderr)
+		}
+	})
+	t.Run("unknown commit", func(t *testing.T) {
+		r := s.CLI("deploy", app, "--commit", strings.Repeat("f", 40), "--wait")
+		if r.Code == 0 || !strings.Contains(r.Stderr, "not found") {
+			t.Fatalf("exit %d:\n%s", r.Code, r.Stderr)
+		}
+	})
+	eventually(t, 30*time.Second, "only the serving container", func() bool { return len(Containers(t, app)) == 1 })
+}
