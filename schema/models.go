@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -24,15 +25,12 @@ const (
 	StatusRolledBack = "rolled_back"
 )
 
-// Terminal reports whether status is final: nothing will change it again
+// TerminalStatuses are the final statuses: nothing changes them again
 // except a later rollback marking a succeeded deployment rolled_back.
-func Terminal(status string) bool {
-	switch status {
-	case StatusSucceeded, StatusFailed, StatusCancelled, StatusSuperseded, StatusRolledBack:
-		return true
-	}
-	return false
-}
+var TerminalStatuses = []string{StatusSucceeded, StatusFailed, StatusCancelled, StatusSuperseded, StatusRolledBack}
+
+// Terminal reports whether status is one of TerminalStatuses.
+func Terminal(status string) bool { return slices.Contains(TerminalStatuses, status) }
 
 // Deployment kinds.
 const (

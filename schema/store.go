@@ -304,7 +304,7 @@ func (s *Store) UpdateDeployment(ctx context.Context, id string, u DeploymentUpd
 	}
 	q := s.db.WithContext(ctx).Model(&Deployment{}).Where("id = ?", id)
 	if u.Status != "" && !Terminal(u.Status) {
-		q = q.Where("status NOT IN ?", []string{StatusSucceeded, StatusFailed, StatusCancelled, StatusSuperseded, StatusRolledBack})
+		q = q.Where("status NOT IN ?", TerminalStatuses)
 	}
 	res := q.Updates(fields)
 	if res.Error != nil {

@@ -85,7 +85,7 @@ func validHost(h string) bool {
 	return true
 }
 
-func (in *AppInput) apply(app *schema.App, creating bool) {
+func (in *AppInput) apply(app *schema.App) {
 	set := func(dst *string, src *string) {
 		if src != nil {
 			*dst = strings.TrimSpace(*src)
@@ -137,12 +137,10 @@ func (in *AppInput) apply(app *schema.App, creating bool) {
 	}
 }
 
-func validateApp(app *schema.App, creating bool, nameGiven bool) error {
+func validateApp(app *schema.App) error {
 	f := fieldErrors{}
-	if creating || nameGiven {
-		if !nameRE.MatchString(app.Name) {
-			f.add("name", "must be 1-63 lower-case letters, digits or inner hyphens (e.g. my-app)")
-		}
+	if !nameRE.MatchString(app.Name) {
+		f.add("name", "must be 1-63 lower-case letters, digits or inner hyphens (e.g. my-app)")
 	}
 	if !gitsrc.ValidURL(app.GitURL) {
 		f.add("git_url", "must be an https://, ssh://, git:// or file:// URL, user@host:path, or an absolute path")
@@ -229,8 +227,8 @@ func (s *Service) CreateApp(ctx context.Context, in AppInput) (*AppView, error) 
 		KeepImages:     DefaultKeepImages,
 		Host:           s.hostName,
 	}
-	in.apply(app, true)
-	if err := validateApp(app, true, true); err != nil {
+	in.apply(app)
+	if err := validateApp(app); err != nil {
 		return nil, err
 	}
 	if _, err := s.store.GetApp(ctx, app.Name); err == nil {
@@ -259,8 +257,8 @@ func (s *Service) UpdateApp(ctx context.Context, name string, in AppInput) (*App
 	if in.Name != nil && strings.TrimSpace(*in.Name) != app.Name {
 		return nil, &ValidationError{Fields: map[string]string{"name": "cannot be changed; create a new app instead"}}
 	}
-	in.apply(app, false)
-	if err := validateApp(app, false, false); err != nil {
+	in.apply(app)
+	if err := validateApp(app); err != nil {
 		return nil, err
 	}
 	if err := s.checkDomainsFree(ctx, app); err != nil {
@@ -362,7 +360,6 @@ func (s *Service) DeleteApp(ctx context.Context, name string) error {
 	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                    workflows.DeleteID(app.Name, app.ID),
 		TaskQueue:             workflows.TaskQueue,
-		WorkflowIDReusePolicy: 0,
 		TypedSearchAttributes: appAttrs(app.Name, "delete", ""),
 	}, workflows.DeleteAppWorkflow, workflows.DeleteAppInput{AppID: app.ID, App: app.Name, HostQueue: hostQueue(app)})
 	if err != nil {

@@ -1,0 +1,48 @@
+package service
+
+import (
+	"context"
+	"time"
+)
+
+// Status is the health of the server and its dependencies.
+type Status struct {
+	OK          bool           `json:"ok"`
+	Database    string         `json:"database"`
+	Temporal    string         `json:"temporal"`
+	Docker      string         `json:"docker"`
+	Apps        int            `json:"apps"`
+	Deployments map[string]int `json:"deployments"`
+	TemporalUI  string         `json:"temporal_ui,omitempty"`
+}
+
+// Health checks the database, Temporal and Docker.
+func (s *Service) Health(ctx context.Context) Status {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	st := Status{OK: true, Database: "ok", Temporal: "ok", Docker: "ok", TemporalUI: s.uiBase}
+	if err := s.store.Ping(ctx); err != nil {
+		st.OK, st.Database = false, err.Error()
+	}
+	if _, err := s.temporal.CheckHealth(ctx, nil); err != nil {
+		st.OK, st.Temporal = false, err.Error()
+	}
+	if s.docker == nil {
+		st.Docker = "not configured on this server"
+	} else if err := s.docker.Ping(ctx); err != nil {
+		st.OK, st.Docker = false, err.Error()
+	}
+	return st
+}
+
+// Overview adds counts to Health.
+func (s *Service) Overview(ctx context.Context) (Status, error) {
+	st := s.Health(ctx)
+	apps, err := s.store.ListApps(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.Apps = len(apps)
+	st.Deployments, err = s.store.CountDeploymentsByStatus(ctx)
+	return st, err
+}
