@@ -29,6 +29,9 @@ func TestExternalClusterAndWorker(t *testing.T) {
 	registerNamespace(t, cluster.Temporal, ns)
 	dbURL := databaseURL(t)
 	if dbURL == "" {
+		if os.Getenv("RIVETR_REQUIRE_POSTGRES") != "" {
+			t.Fatal("RIVETR_REQUIRE_POSTGRES is set but RIVETR_TEST_POSTGRES_URL is empty")
+		}
 		t.Skip("needs PostgreSQL (RIVETR_TEST_POSTGRES_URL): the server and the agent share the control-plane database")
 	}
 

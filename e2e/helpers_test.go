@@ -59,6 +59,9 @@ func setup(dir string) error {
 	if err := exec.Command("docker", "info").Run(); err != nil {
 		return fmt.Errorf("docker is not usable (start dockerd; scripts/test-deps.sh does): %w", err)
 	}
+	// Networks left by killed runs would use up Docker's address pools;
+	// prune Rivetr's unused ones (networks in use are never pruned).
+	exec.Command("docker", "network", "prune", "-f", "--filter", "label=rivetr.managed=true").Run()
 	binary = filepath.Join(dir, "rivetr")
 	build := exec.Command("go", "build", "-o", binary, "../cmd/rivetr")
 	if out, err := build.CombinedOutput(); err != nil {
