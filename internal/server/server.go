@@ -161,7 +161,7 @@ func Run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger) e
 			return err
 		}
 		if created {
-			log.Info("created the admin API token; the CLI reads it from there", "file", path)
+			log.Info("created the admin API token", "file", path, "cli", "export RIVETR_DATA_DIR="+cfg.DataDir+" (or RIVETR_TOKEN=$(cat "+path+"))")
 		}
 		engine := api.New(svc, log.With("component", "api"))
 		if err := web.Register(engine, svc, log.With("component", "web")); err != nil {

@@ -12,7 +12,7 @@ type Status struct {
 	Temporal    string         `json:"temporal"`
 	Docker      string         `json:"docker"`
 	Apps        int            `json:"apps"`
-	Deployments map[string]int `json:"deployments"`
+	Deployments map[string]int `json:"deployments,omitempty"`
 	TemporalUI  string         `json:"temporal_ui,omitempty"`
 }
 
