@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/internal/sse"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -367,83 +367,15 @@ func (h *Handler) deploymentLogs(c *gin.Context) {
 	c.JSON(http.StatusOK, lines)
 }
 
-// streamLogs sends a deployment's log as server-sent events: every line so
-// far, then new lines as they are written, "status" events when the status
-// or step changes, and a final "end" event once the deployment has finished
-// and its log is complete. Last-Event-ID (or ?after=) resumes a stream.
+// streamLogs sends a deployment's log as server-sent events (see
+// sse.DeploymentLogs); Last-Event-ID (or ?after=) resumes a stream.
 func (h *Handler) streamLogs(c *gin.Context) {
-	ctx := c.Request.Context()
 	id := c.Param("id")
-	d, err := h.svc.GetDeployment(ctx, id)
-	if err != nil {
+	if _, err := h.svc.GetDeployment(c.Request.Context(), id); err != nil {
 		h.writeError(c, err)
 		return
 	}
-	after := uint64(intQuery(c, "after", 0))
-	if v, err := strconv.ParseUint(c.GetHeader("Last-Event-ID"), 10, 64); err == nil {
-		after = v
-	}
-	w := c.Writer
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-
-	send := func(event, id string, v any) bool {
-		b, _ := json.Marshal(v)
-		if id != "" {
-			fmt.Fprintf(w, "id: %s\n", id)
-		}
-		_, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b)
-		return err == nil
-	}
-	lastState := ""
-	lastPing := time.Now()
-	for {
-		lines, err := h.svc.DeploymentLogs(ctx, id, after, 1000)
-		if err != nil {
-			send("error", "", ErrorDetail{Code: "internal", Message: err.Error()})
-			return
-		}
-		for _, l := range lines {
-			if !send("log", strconv.FormatUint(l.ID, 10), l) {
-				return
-			}
-			after = l.ID
-		}
-		if len(lines) < 1000 {
-			if d, err = h.svc.GetDeployment(ctx, id); err != nil {
-				return
-			}
-			if state := d.Status + "/" + d.Step; state != lastState {
-				lastState = state
-				send("status", "", d)
-			}
-			if schema.Terminal(d.Status) && d.FinishedAt != nil {
-				// A last read: lines written just before the status changed.
-				more, _ := h.svc.DeploymentLogs(ctx, id, after, 1000)
-				for _, l := range more {
-					send("log", strconv.FormatUint(l.ID, 10), l)
-				}
-				send("end", "", d)
-				w.Flush()
-				return
-			}
-		}
-		if time.Since(lastPing) > 15*time.Second {
-			fmt.Fprint(w, ": ping\n\n")
-			lastPing = time.Now()
-		}
-		w.Flush()
-		if len(lines) == 1000 {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(300 * time.Millisecond):
-		}
-	}
+	sse.DeploymentLogs(c.Request.Context(), sse.NewWriter(c.Writer), h.svc, id, sse.After(c.Request))
 }
 
 // appLogs streams an app's runtime output as plain text.

@@ -392,3 +392,11 @@ func (s *Store) GetSession(ctx context.Context, hash string, now time.Time) (*Se
 func (s *Store) DeleteSession(ctx context.Context, hash string, now time.Time) error {
 	return wrap(s.db.WithContext(ctx).Where("hash = ? OR expires_at <= ?", hash, now).Delete(&Session{}).Error, "session")
 }
+
+// DeploymentsUpdatedSince returns deployments changed after t, oldest change
+// first (at most 500).
+func (s *Store) DeploymentsUpdatedSince(ctx context.Context, t time.Time) ([]Deployment, error) {
+	var ds []Deployment
+	err := s.db.WithContext(ctx).Where("updated_at > ?", t).Order("updated_at").Limit(500).Find(&ds).Error
+	return ds, wrap(err, "changed deployments")
+}

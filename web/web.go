@@ -1,12 +1,15 @@
-// Package web is Rivetr's dashboard: server-rendered html/template pages,
-// embedded in the binary, calling the same service layer as the API.
-//
-// This first version signs in with an API token and shows apps and their
-// deployments, each linked to its workflow in the Temporal UI.
+// Package web is Rivetr's dashboard: server-rendered html/template pages and
+// a little hand-written JavaScript, embedded in the binary, calling the same
+// service layer as the API. Every page works without JavaScript; scripts only
+// add the live parts (log streaming, status badges) and confirmations.
 package web
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"errors"
 	"html/template"
 	"io/fs"
@@ -14,7 +17,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -25,8 +27,18 @@ import (
 //go:embed templates/*.html static/*
 var files embed.FS
 
-// CookieName is the dashboard session cookie.
-const CookieName = "rivetr_session"
+// Cookies the dashboard sets.
+const (
+	CookieName     = "rivetr_session"
+	loginCSRFName  = "rivetr_login_csrf"
+	csrfField      = "csrf"
+	sessionKey     = "session"
+	pageTemplates  = "overview apps app deployment confirm login error"
+	maxFormMemory  = 1 << 20
+	flashErrParam  = "error"
+	flashAtParam   = "at"
+	flashInfoParam = "ok"
+)
 
 // Handler serves the dashboard.
 type Handler struct {
@@ -35,45 +47,12 @@ type Handler struct {
 	tmpl map[string]*template.Template
 }
 
-var funcs = template.FuncMap{
-	"short": func(s string) string {
-		if len(s) > 12 {
-			return s[:12]
-		}
-		return s
-	},
-	"firstLine": func(s string) string {
-		if i := strings.IndexByte(s, '\n'); i >= 0 {
-			return s[:i]
-		}
-		return s
-	},
-	"ago": func(t time.Time) string {
-		d := time.Since(t).Round(time.Second)
-		switch {
-		case d < time.Minute:
-			return d.String() + " ago"
-		case d < time.Hour:
-			return d.Round(time.Minute).String() + " ago"
-		case d < 48*time.Hour:
-			return d.Round(time.Hour).String() + " ago"
-		}
-		return t.Format("2006-01-02")
-	},
-	"duration": func(d schema.Deployment) string {
-		if d.StartedAt == nil || d.FinishedAt == nil {
-			return ""
-		}
-		return d.FinishedAt.Sub(*d.StartedAt).Round(100 * time.Millisecond).String()
-	},
-	"join": strings.Join,
-}
-
-// Register mounts the dashboard on r.
+// Register mounts the dashboard on r: /login and /logout, the pages, their
+// form actions, and /ui/ event streams for the live parts.
 func Register(r *gin.Engine, svc *service.Service, log *slog.Logger) error {
 	h := &Handler{svc: svc, log: log, tmpl: map[string]*template.Template{}}
-	for _, page := range []string{"login", "apps", "app", "error"} {
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html")
+	for _, page := range strings.Fields(pageTemplates) {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials.html", "templates/"+page+".html")
 		if err != nil {
 			return err
 		}
@@ -83,44 +62,139 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	r.StaticFS("/static", http.FS(static))
+	r.GET("/static/*filepath", func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=300")
+		c.FileFromFS(c.Param("filepath"), http.FS(static))
+	})
 	r.GET("/login", h.loginPage)
 	r.POST("/login", h.login)
-	r.POST("/logout", h.logout)
+	r.POST("/logout", h.requireSession, h.checkCSRF, h.logout)
+
 	g := r.Group("/", h.requireSession)
-	g.GET("/", h.apps)
+	g.GET("/", h.overview)
+	g.GET("/apps", h.apps)
 	g.GET("/apps/:name", h.app)
+	g.GET("/apps/:name/rollback", h.confirmRollback)
+	g.GET("/deployments/:id", h.deployment)
+	g.GET("/ui/deployments/:id/stream", h.streamDeployment)
+	g.GET("/ui/events", h.events)
+
+	post := r.Group("/", h.requireSession, h.checkCSRF)
+	post.POST("/apps", h.createApp)
+	post.POST("/apps/:name/settings", h.updateApp)
+	post.POST("/apps/:name/env", h.setEnv)
+	post.POST("/apps/:name/env/:key/delete", h.unsetEnv)
+	post.POST("/apps/:name/deploy", h.deploy)
+	post.POST("/apps/:name/rollback", h.rollback)
+	post.POST("/deployments/:id/cancel", h.cancel)
 	return nil
 }
 
-func (h *Handler) render(c *gin.Context, status int, page string, data gin.H) {
+// page is what every template gets: the page's own data plus the session's
+// CSRF token and a flash message from a redirect.
+type page struct {
+	Title string
+	CSRF  string
+	Flash flash
+	Data  any
+}
+
+// flash is a message carried across a redirect in the query string: what
+// went wrong (or right) and which control it belongs to.
+type flash struct {
+	Error, At, OK string
+}
+
+func (f flash) For(at string) string {
+	if f.At == at {
+		return f.Error
+	}
+	return ""
+}
+
+func (h *Handler) render(c *gin.Context, status int, name, title string, data any) {
+	p := page{Title: title, Data: data, Flash: flash{Error: c.Query(flashErrParam), At: c.Query(flashAtParam), OK: c.Query(flashInfoParam)}}
+	if s, ok := c.Get(sessionKey); ok {
+		p.CSRF = csrfToken(s.(string))
+	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("X-Frame-Options", "DENY")
-	c.Header("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:")
+	c.Header("Referrer-Policy", "same-origin")
+	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
 	c.Status(status)
-	if err := h.tmpl[page].Execute(c.Writer, data); err != nil {
-		h.log.Error("render", "page", page, "err", err)
+	if err := h.tmpl[name].Execute(c.Writer, p); err != nil {
+		h.log.Error("render", "page", name, "err", err)
 	}
 }
 
-// requireSession sends visitors without a valid session to the sign-in page.
+// redirect sends the browser to path with a flash message.
+func redirect(c *gin.Context, path string, f flash) {
+	q := url.Values{}
+	if f.Error != "" {
+		q.Set(flashErrParam, f.Error)
+		q.Set(flashAtParam, f.At)
+	}
+	if f.OK != "" {
+		q.Set(flashInfoParam, f.OK)
+	}
+	if len(q) > 0 {
+		frag := ""
+		if i := strings.IndexByte(path, '#'); i >= 0 {
+			path, frag = path[:i], path[i:]
+		}
+		path += "?" + q.Encode() + frag
+	}
+	c.Redirect(http.StatusSeeOther, path)
+}
+
+// requireSession lets signed-in visitors through and sends others to the
+// sign-in page (or answers 401 to event streams).
 func (h *Handler) requireSession(c *gin.Context) {
 	id, _ := c.Cookie(CookieName)
-	if err := h.svc.CheckSession(c.Request.Context(), id); err != nil {
-		if !errors.Is(err, service.ErrUnauthorized) {
-			h.fail(c, err)
-			c.Abort()
-			return
-		}
-		c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request.URL.Path))
+	err := h.svc.CheckSession(c.Request.Context(), id)
+	switch {
+	case err == nil:
+		c.Set(sessionKey, id)
+		c.Next()
+		return
+	case !errors.Is(err, service.ErrUnauthorized):
+		h.fail(c, err)
+	case c.Request.Method == http.MethodGet && !strings.HasPrefix(c.Request.URL.Path, "/ui/"):
+		c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
+	default:
+		c.String(http.StatusUnauthorized, "sign in again")
+	}
+	c.Abort()
+}
+
+// csrfToken derives a form token from the session: a page can only hold it
+// if it was served to this session, and it needs no storage.
+func csrfToken(session string) string {
+	m := hmac.New(sha256.New, []byte(session))
+	m.Write([]byte("rivetr dashboard csrf"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// checkCSRF refuses a POST without the session's token or from another site.
+func (h *Handler) checkCSRF(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxFormMemory)
+	s, _ := c.Get(sessionKey)
+	want := csrfToken(s.(string))
+	got := c.PostForm(csrfField)
+	if !sameOrigin(c) || !hmac.Equal([]byte(got), []byte(want)) {
+		h.log.Warn("refused a form post without a valid CSRF token", "path", c.Request.URL.Path)
+		c.Status(http.StatusForbidden)
+		h.render(c, http.StatusForbidden, "error", "Refused", errorPage{
+			Message: "This form was refused: it did not come from this dashboard's page (or the page is too old). Go back, reload, and try again.",
+		})
 		c.Abort()
 		return
 	}
 	c.Next()
 }
 
-// sameOrigin rejects cross-site form posts: browsers send Origin on POST,
-// and a session cookie is SameSite=Lax besides.
+// sameOrigin rejects cross-site form posts by their Origin header (sent by
+// browsers on POST); a missing Origin falls back to Sec-Fetch-Site.
 func sameOrigin(c *gin.Context) bool {
 	origin := c.GetHeader("Origin")
 	if origin == "" || origin == "null" {
@@ -130,8 +204,20 @@ func sameOrigin(c *gin.Context) bool {
 	return err == nil && u.Host == c.Request.Host
 }
 
+func randomToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+type loginData struct {
+	Next, Error, CSRF string
+}
+
 func (h *Handler) loginPage(c *gin.Context) {
-	h.render(c, http.StatusOK, "login", gin.H{"Next": safeNext(c.Query("next"))})
+	tok := randomToken()
+	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFName, Value: tok, Path: "/login", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil})
+	h.render(c, http.StatusOK, "login", "Sign in", loginData{Next: safeNext(c.Query("next")), CSRF: tok})
 }
 
 func safeNext(n string) string {
@@ -141,10 +227,15 @@ func safeNext(n string) string {
 	return n
 }
 
+// login checks the sign-in form's double-submit token, then the API token.
 func (h *Handler) login(c *gin.Context) {
 	next := safeNext(c.PostForm("next"))
-	if !sameOrigin(c) {
-		h.render(c, http.StatusForbidden, "login", gin.H{"Next": next, "Error": "This sign-in came from another site and was refused."})
+	cookie, _ := c.Cookie(loginCSRFName)
+	if !sameOrigin(c) || cookie == "" || !hmac.Equal([]byte(cookie), []byte(c.PostForm(csrfField))) {
+		tok := randomToken()
+		http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFName, Value: tok, Path: "/login", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil})
+		h.render(c, http.StatusForbidden, "login", "Sign in", loginData{Next: next, CSRF: tok,
+			Error: "This sign-in was refused: it did not come from this page. Try again."})
 		return
 	}
 	id, err := h.svc.Login(c.Request.Context(), c.PostForm("token"))
@@ -154,9 +245,10 @@ func (h *Handler) login(c *gin.Context) {
 			h.log.Error("login", "err", err)
 			msg = "Signing in failed; the server log has details."
 		}
-		h.render(c, http.StatusUnauthorized, "login", gin.H{"Next": next, "Error": msg})
+		h.render(c, http.StatusUnauthorized, "login", "Sign in", loginData{Next: next, CSRF: cookie, Error: msg})
 		return
 	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFName, Value: "", Path: "/login", MaxAge: -1})
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: CookieName, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: c.Request.TLS != nil, MaxAge: int(service.SessionTTL.Seconds()),
@@ -165,44 +257,44 @@ func (h *Handler) login(c *gin.Context) {
 }
 
 func (h *Handler) logout(c *gin.Context) {
-	if id, err := c.Cookie(CookieName); err == nil && sameOrigin(c) {
-		_ = h.svc.Logout(c.Request.Context(), id)
+	if s, ok := c.Get(sessionKey); ok {
+		_ = h.svc.Logout(c.Request.Context(), s.(string))
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	c.Redirect(http.StatusSeeOther, "/login")
 }
 
-func (h *Handler) apps(c *gin.Context) {
-	apps, err := h.svc.ListApps(c.Request.Context())
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	h.render(c, http.StatusOK, "apps", gin.H{"Apps": apps})
-}
-
-func (h *Handler) app(c *gin.Context) {
-	ctx := c.Request.Context()
-	app, err := h.svc.GetApp(ctx, c.Param("name"))
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	deps, err := h.svc.ListDeployments(ctx, app.Name, 50)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	h.render(c, http.StatusOK, "app", gin.H{"App": app, "Deployments": deps})
+type errorPage struct {
+	Message string
 }
 
 // fail shows an error page; never a stack trace.
 func (h *Handler) fail(c *gin.Context, err error) {
-	status, msg := http.StatusInternalServerError, "Something went wrong; the server log has details."
-	if errors.Is(err, schema.ErrNotFound) {
-		status, msg = http.StatusNotFound, "Not found."
-	} else {
+	status, msg := http.StatusInternalServerError, "Something went wrong on the server; its log has details."
+	switch {
+	case errors.Is(err, schema.ErrNotFound):
+		status, msg = http.StatusNotFound, "Not found: "+err.Error()+"."
+	case errors.Is(err, service.ErrUnavailable):
+		status, msg = http.StatusServiceUnavailable, err.Error()
+	default:
 		h.log.Error("dashboard", "path", c.Request.URL.Path, "err", err)
 	}
-	h.render(c, status, "error", gin.H{"Error": msg})
+	h.render(c, status, "error", "Error", errorPage{Message: msg})
+}
+
+// actionError turns a service error into the message shown next to the
+// control that caused it, as the API would phrase it.
+func actionError(err error) string {
+	var verr *service.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		return verr.Error()
+	case errors.Is(err, service.ErrState):
+		return strings.TrimSuffix(err.Error(), ": "+service.ErrState.Error())
+	case errors.Is(err, service.ErrSource):
+		return strings.TrimSuffix(err.Error(), ": "+service.ErrSource.Error())
+	case errors.Is(err, schema.ErrNotFound), errors.Is(err, service.ErrUnavailable):
+		return err.Error()
+	}
+	return "Something went wrong on the server; its log has details."
 }

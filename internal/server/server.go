@@ -154,7 +154,7 @@ func Run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger) e
 		_, proxyPort, _ := net.SplitHostPort(cfg.ProxyAddr)
 		svc := service.New(service.Options{
 			Store: store, Temporal: tc, Docker: dock, HostName: cfg.HostName,
-			Namespace: cfg.TemporalNamespace, UIBaseURL: cfg.UIBaseURL(), ProxyPort: proxyPort,
+			Namespace: cfg.TemporalNamespace, UIBaseURL: cfg.UIBaseURL(), ProxyPort: proxyPort, DataDir: cfg.DataDir,
 		})
 		path, created, err := svc.EnsureAdminToken(ctx, cfg.DataDir)
 		if err != nil {

@@ -105,7 +105,7 @@ func (s *Service) Rollback(ctx context.Context, appName string, req RollbackRequ
 		switch {
 		case target.AppID != app.ID:
 			return nil, &ValidationError{Fields: map[string]string{"to": fmt.Sprintf("deployment %s belongs to app %s", target.ID, target.AppName)}}
-		case target.Status != schema.StatusSucceeded && target.Status != schema.StatusRolledBack:
+		case !succeeded(target.Status):
 			return nil, &ValidationError{Fields: map[string]string{"to": fmt.Sprintf("deployment %s %s; only deployments that succeeded can be rolled back to", target.ID, target.Status)}}
 		case target.ID == app.CurrentDeploymentID:
 			return nil, stateErr("deployment %s is already serving", target.ID)
@@ -142,6 +142,20 @@ func (s *Service) Rollback(ctx context.Context, appName string, req RollbackRequ
 	return s.enqueue(ctx, app, d)
 }
 
+// succeeded reports whether a deployment once served successfully.
+func succeeded(status string) bool {
+	return status == schema.StatusSucceeded || status == schema.StatusRolledBack
+}
+
+// CanRollBackTo reports whether app can roll back to d: d served
+// successfully, has an image, and is not the one serving now.
+func CanRollBackTo(app *schema.App, d *schema.Deployment) bool {
+	return d.AppID == app.ID && succeeded(d.Status) && d.Image != "" && d.ID != app.CurrentDeploymentID && app.CurrentDeploymentID != ""
+}
+
+// CanCancel reports whether d can still be cancelled.
+func CanCancel(d *schema.Deployment) bool { return !schema.Terminal(d.Status) }
+
 // enqueue stores d and signals the app's queue workflow, starting it when
 // it is not running. If Temporal cannot be reached the deployment is marked
 // failed at once, so nothing is left "queued" forever.
@@ -176,7 +190,7 @@ func (s *Service) CancelDeployment(ctx context.Context, id string) (*DeploymentV
 	if err != nil {
 		return nil, err
 	}
-	if schema.Terminal(d.Status) {
+	if !CanCancel(d) {
 		return nil, stateErr("deployment %s already %s", d.ID, d.Status)
 	}
 	err = s.temporal.SignalWorkflow(ctx, workflows.QueueID(d.AppName), "", workflows.SignalCancel, workflows.CancelRequest{DeploymentID: d.ID})
@@ -241,4 +255,17 @@ func (s *Service) DeploymentLogs(ctx context.Context, id string, after uint64, l
 		limit = 1000
 	}
 	return s.store.LogsAfter(ctx, id, after, limit)
+}
+
+// DeploymentsChangedSince returns deployments whose record changed after t.
+func (s *Service) DeploymentsChangedSince(ctx context.Context, t time.Time) ([]DeploymentView, error) {
+	ds, err := s.store.DeploymentsUpdatedSince(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DeploymentView, 0, len(ds))
+	for i := range ds {
+		out = append(out, *s.viewDeployment(&ds[i]))
+	}
+	return out, nil
 }

@@ -33,6 +33,7 @@ type Options struct {
 	Namespace string
 	UIBaseURL string // Temporal UI base for links; "" for none
 	ProxyPort string // the proxy's port, for app URLs ("80" leaves it out)
+	DataDir   string // for the disk space shown in the overview
 	// ResolveBranch finds a branch head; defaults to gitsrc.ResolveBranch.
 	ResolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
 }
@@ -46,6 +47,7 @@ type Service struct {
 	namespace     string
 	uiBase        string
 	proxyPort     string
+	dataDir       string
 	resolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
 }
 
@@ -56,7 +58,7 @@ func New(o Options) *Service {
 	}
 	return &Service{
 		store: o.Store, temporal: o.Temporal, docker: o.Docker, hostName: o.HostName,
-		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, resolveBranch: o.ResolveBranch,
+		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, dataDir: o.DataDir, resolveBranch: o.ResolveBranch,
 	}
 }
 

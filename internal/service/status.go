@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"syscall"
 	"time"
 )
 
@@ -14,6 +15,9 @@ type Status struct {
 	Apps        int            `json:"apps"`
 	Deployments map[string]int `json:"deployments,omitempty"`
 	TemporalUI  string         `json:"temporal_ui,omitempty"`
+	// DiskFree and DiskTotal are the bytes of the data dir's file system.
+	DiskFree  uint64 `json:"disk_free_bytes,omitempty"`
+	DiskTotal uint64 `json:"disk_total_bytes,omitempty"`
 }
 
 // Health checks the database, Temporal and Docker.
@@ -43,6 +47,13 @@ func (s *Service) Overview(ctx context.Context) (Status, error) {
 		return st, err
 	}
 	st.Apps = len(apps)
+	if s.dataDir != "" {
+		var fs syscall.Statfs_t
+		if err := syscall.Statfs(s.dataDir, &fs); err == nil {
+			st.DiskFree = fs.Bavail * uint64(fs.Bsize)
+			st.DiskTotal = fs.Blocks * uint64(fs.Bsize)
+		}
+	}
 	st.Deployments, err = s.store.CountDeploymentsByStatus(ctx)
 	return st, err
 }

@@ -1,0 +1,183 @@
+// Package sse writes Rivetr's server-sent event streams, shared by the API
+// (bearer token) and the dashboard (session cookie).
+package sse
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// poll is how often streams look for new lines and status changes. Workers
+// may run in other processes, so the database is the one place to look.
+const poll = 300 * time.Millisecond
+
+// Writer writes events to a response.
+type Writer struct {
+	w       http.ResponseWriter
+	f       http.Flusher
+	started bool
+}
+
+// NewWriter prepares w for an event stream.
+func NewWriter(w http.ResponseWriter) *Writer {
+	f, _ := w.(http.Flusher)
+	return &Writer{w: w, f: f}
+}
+
+func (s *Writer) start() {
+	if s.started {
+		return
+	}
+	s.started = true
+	h := s.w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	s.w.WriteHeader(http.StatusOK)
+}
+
+// Send writes one event; id may be empty. It reports whether the client is
+// still there.
+func (s *Writer) Send(event, id string, v any) bool {
+	s.start()
+	b, _ := json.Marshal(v)
+	if id != "" {
+		fmt.Fprintf(s.w, "id: %s\n", id)
+	}
+	_, err := fmt.Fprintf(s.w, "event: %s\ndata: %s\n\n", event, b)
+	return err == nil
+}
+
+// Ping writes a comment that keeps proxies from closing an idle stream.
+func (s *Writer) Ping() bool {
+	s.start()
+	_, err := fmt.Fprint(s.w, ": ping\n\n")
+	return err == nil
+}
+
+// Flush sends what was written.
+func (s *Writer) Flush() {
+	if s.f != nil {
+		s.f.Flush()
+	}
+}
+
+// After reads the resume point of a stream: Last-Event-ID, else ?after=.
+func After(r *http.Request) uint64 {
+	if v, err := strconv.ParseUint(r.Header.Get("Last-Event-ID"), 10, 64); err == nil {
+		return v
+	}
+	v, _ := strconv.ParseUint(r.URL.Query().Get("after"), 10, 64)
+	return v
+}
+
+// ErrorEvent is the data of an "error" event.
+type ErrorEvent struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// DeploymentLogs streams deployment id's log after line `after`: the lines so
+// far, then new ones as they are written ("log"), the deployment whenever its
+// status or step changes ("status"), and a final "end" once it has finished
+// and its log is complete. The caller has checked that the deployment exists.
+func DeploymentLogs(ctx context.Context, w *Writer, svc *service.Service, id string, after uint64) {
+	lastState := ""
+	lastPing := time.Now()
+	for {
+		lines, err := svc.DeploymentLogs(ctx, id, after, 1000)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.Send("error", "", ErrorEvent{Code: "internal", Message: err.Error()})
+			}
+			return
+		}
+		for _, l := range lines {
+			if !w.Send("log", strconv.FormatUint(l.ID, 10), l) {
+				return
+			}
+			after = l.ID
+		}
+		if len(lines) < 1000 {
+			d, err := svc.GetDeployment(ctx, id)
+			if err != nil {
+				return
+			}
+			if state := d.Status + "/" + d.Step; state != lastState {
+				lastState = state
+				w.Send("status", "", d)
+			}
+			if schema.Terminal(d.Status) && d.FinishedAt != nil {
+				// A last read: lines written just before the status changed.
+				more, _ := svc.DeploymentLogs(ctx, id, after, 1000)
+				for _, l := range more {
+					w.Send("log", strconv.FormatUint(l.ID, 10), l)
+				}
+				w.Send("end", "", d)
+				w.Flush()
+				return
+			}
+		}
+		if time.Since(lastPing) > 15*time.Second {
+			w.Ping()
+			lastPing = time.Now()
+		}
+		w.Flush()
+		if len(lines) == 1000 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(poll):
+		}
+	}
+}
+
+// DeploymentChanges streams every deployment whose record changes
+// ("deployment" events) until ctx ends, starting from now.
+func DeploymentChanges(ctx context.Context, w *Writer, svc *service.Service) {
+	since := time.Now().UTC().Add(-time.Second)
+	seen := map[string]string{}
+	lastPing := time.Now()
+	w.Ping()
+	w.Flush()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+		ds, err := svc.DeploymentsChangedSince(ctx, since)
+		if err != nil {
+			return
+		}
+		for _, d := range ds {
+			state := d.Status + "/" + d.Step
+			if seen[d.ID] == state {
+				continue
+			}
+			seen[d.ID] = state
+			if !w.Send("deployment", "", d) {
+				return
+			}
+			if d.UpdatedAt.After(since) {
+				since = d.UpdatedAt.Add(-time.Second)
+			}
+		}
+		if time.Since(lastPing) > 15*time.Second {
+			if !w.Ping() {
+				return
+			}
+			lastPing = time.Now()
+		}
+		w.Flush()
+	}
+}

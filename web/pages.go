@@ -1,0 +1,334 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/internal/sse"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// logError logs an action's error when it is the server's fault, and returns
+// the message to show next to the control.
+func (h *Handler) logError(c *gin.Context, err error) string {
+	msg := actionError(err)
+	if strings.HasPrefix(msg, "Something went wrong") {
+		h.log.Error("dashboard action", "path", c.Request.URL.Path, "err", err)
+	}
+	return msg
+}
+
+// ---- overview ----
+
+type overviewData struct {
+	Status service.Status
+	Latest []service.DeploymentView
+	Counts []statusCount
+}
+
+type statusCount struct {
+	Status string
+	N      int
+}
+
+func (h *Handler) overview(c *gin.Context) {
+	ctx := c.Request.Context()
+	st, err := h.svc.Overview(ctx)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	latest, err := h.svc.ListDeployments(ctx, "", 10)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var counts []statusCount
+	for _, s := range []string{schema.StatusQueued, schema.StatusBuilding, schema.StatusDeploying, schema.StatusSucceeded,
+		schema.StatusFailed, schema.StatusCancelled, schema.StatusSuperseded, schema.StatusRolledBack} {
+		counts = append(counts, statusCount{s, st.Deployments[s]})
+	}
+	h.render(c, http.StatusOK, "overview", "Overview", overviewData{Status: st, Latest: latest, Counts: counts})
+}
+
+// ---- apps ----
+
+type appsData struct {
+	Apps   []service.AppView
+	Form   appForm
+	Errors map[string]string
+	Open   bool // the create form starts open (after a failed create)
+}
+
+func (h *Handler) apps(c *gin.Context) {
+	h.renderApps(c, http.StatusOK, newAppForm(), nil)
+}
+
+func (h *Handler) renderApps(c *gin.Context, status int, form appForm, errs map[string]string) {
+	apps, err := h.svc.ListApps(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, status, "apps", "Apps", appsData{Apps: apps, Form: form, Errors: errs, Open: errs != nil})
+}
+
+func (h *Handler) createApp(c *gin.Context) {
+	form := readAppForm(c)
+	in, errs := form.input(true)
+	if len(errs) == 0 {
+		app, err := h.svc.CreateApp(c.Request.Context(), in)
+		if err == nil {
+			redirect(c, "/apps/"+url.PathEscape(app.Name), flash{OK: "Created " + app.Name + ". Deploy it when you are ready."})
+			return
+		}
+		errs = fieldsOf(err, h.logError(c, err))
+	}
+	h.renderApps(c, http.StatusBadRequest, form, errs)
+}
+
+// fieldsOf returns a validation error's fields, or the message under "".
+func fieldsOf(err error, msg string) map[string]string {
+	var verr *service.ValidationError
+	if errors.As(err, &verr) {
+		return verr.Fields
+	}
+	return map[string]string{"": msg}
+}
+
+// ---- one app ----
+
+type appData struct {
+	App         *service.AppView
+	Deployments []deploymentRow
+	Env         []service.EnvView
+	Form        appForm
+	Errors      map[string]string
+	EnvForm     envForm
+	EnvErrors   map[string]string
+}
+
+type deploymentRow struct {
+	service.DeploymentView
+	Serving     bool
+	CanRollback bool
+	CanCancel   bool
+}
+
+type envForm struct {
+	Key, Value string
+	Secret     bool
+}
+
+func (h *Handler) app(c *gin.Context) {
+	ctx := c.Request.Context()
+	app, err := h.svc.GetApp(ctx, c.Param("name"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.renderApp(c, http.StatusOK, app, formOf(app), nil, envForm{}, nil)
+}
+
+func (h *Handler) renderApp(c *gin.Context, status int, app *service.AppView, form appForm, errs map[string]string, ef envForm, envErrs map[string]string) {
+	ctx := c.Request.Context()
+	deps, err := h.svc.ListDeployments(ctx, app.Name, 50)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	env, err := h.svc.ListEnv(ctx, app.Name)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	rows := make([]deploymentRow, 0, len(deps))
+	for _, d := range deps {
+		rows = append(rows, deploymentRow{
+			DeploymentView: d,
+			Serving:        d.ID == app.CurrentDeploymentID,
+			CanRollback:    service.CanRollBackTo(&app.App, &d.Deployment),
+			CanCancel:      service.CanCancel(&d.Deployment),
+		})
+	}
+	h.render(c, status, "app", app.Name, appData{App: app, Deployments: rows, Env: env, Form: form, Errors: errs, EnvForm: ef, EnvErrors: envErrs})
+}
+
+func (h *Handler) updateApp(c *gin.Context) {
+	ctx := c.Request.Context()
+	app, err := h.svc.GetApp(ctx, c.Param("name"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	form := readAppForm(c)
+	form.Name = app.Name
+	in, errs := form.input(false)
+	if len(errs) == 0 {
+		if _, err := h.svc.UpdateApp(ctx, app.Name, in); err == nil {
+			redirect(c, "/apps/"+url.PathEscape(app.Name), flash{OK: "Settings saved; they apply from the next deployment."})
+			return
+		} else {
+			errs = fieldsOf(err, h.logError(c, err))
+		}
+	}
+	form.HasGitToken, form.HasSSHKey = app.HasGitToken, app.HasSSHKey
+	h.renderApp(c, http.StatusBadRequest, app, form, errs, envForm{}, nil)
+}
+
+func (h *Handler) setEnv(c *gin.Context) {
+	ctx := c.Request.Context()
+	name := c.Param("name")
+	ef := envForm{Key: strings.TrimSpace(c.PostForm("key")), Value: c.PostForm("value"), Secret: c.PostForm("secret") != ""}
+	_, err := h.svc.SetEnv(ctx, name, []service.EnvInput{{Key: ef.Key, Value: ef.Value, Secret: ef.Secret}})
+	if err == nil {
+		redirect(c, "/apps/"+url.PathEscape(name)+"#env", flash{OK: "Set " + ef.Key + "; it applies from the next deployment."})
+		return
+	}
+	app, gerr := h.svc.GetApp(ctx, name)
+	if gerr != nil {
+		h.fail(c, gerr)
+		return
+	}
+	if ef.Secret {
+		ef.Value = "" // never echo a secret back into the page
+	}
+	h.renderApp(c, http.StatusBadRequest, app, formOf(app), nil, ef, fieldsOf(err, h.logError(c, err)))
+}
+
+func (h *Handler) unsetEnv(c *gin.Context) {
+	name, key := c.Param("name"), c.Param("key")
+	if err := h.svc.UnsetEnv(c.Request.Context(), name, []string{key}); err != nil {
+		redirect(c, "/apps/"+url.PathEscape(name)+"#env", flash{Error: h.logError(c, err), At: "env"})
+		return
+	}
+	redirect(c, "/apps/"+url.PathEscape(name)+"#env", flash{OK: "Removed " + key + "."})
+}
+
+// ---- actions ----
+
+func (h *Handler) deploy(c *gin.Context) {
+	name := c.Param("name")
+	d, err := h.svc.Deploy(c.Request.Context(), name, service.DeployRequest{Commit: strings.TrimSpace(c.PostForm("commit")), Trigger: service.TriggerDashboard})
+	if err != nil {
+		redirect(c, "/apps/"+url.PathEscape(name), flash{Error: h.logError(c, err), At: "deploy"})
+		return
+	}
+	redirect(c, "/deployments/"+url.PathEscape(d.ID), flash{})
+}
+
+type confirmData struct {
+	App    *service.AppView
+	Target *service.DeploymentView
+}
+
+// confirmRollback asks before a rollback when JavaScript is off (with it on,
+// the button asks in a dialog and posts directly).
+func (h *Handler) confirmRollback(c *gin.Context) {
+	ctx := c.Request.Context()
+	app, err := h.svc.GetApp(ctx, c.Param("name"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	d, err := h.svc.GetDeployment(ctx, c.Query("to"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "confirm", "Roll back "+app.Name, confirmData{App: app, Target: d})
+}
+
+func (h *Handler) rollback(c *gin.Context) {
+	name := c.Param("name")
+	d, err := h.svc.Rollback(c.Request.Context(), name, service.RollbackRequest{To: c.PostForm("to"), Trigger: service.TriggerDashboard})
+	if err != nil {
+		redirect(c, "/apps/"+url.PathEscape(name), flash{Error: h.logError(c, err), At: "rollback-" + c.PostForm("to")})
+		return
+	}
+	redirect(c, "/deployments/"+url.PathEscape(d.ID), flash{})
+}
+
+func (h *Handler) cancel(c *gin.Context) {
+	id := c.Param("id")
+	back := c.PostForm("back")
+	if back != "app" {
+		back = "deployment"
+	}
+	d, err := h.svc.CancelDeployment(c.Request.Context(), id)
+	if err != nil {
+		dest := "/deployments/" + url.PathEscape(id)
+		if back == "app" {
+			if dep, gerr := h.svc.GetDeployment(c.Request.Context(), id); gerr == nil {
+				dest = "/apps/" + url.PathEscape(dep.AppName)
+			}
+		}
+		redirect(c, dest, flash{Error: h.logError(c, err), At: "cancel-" + id})
+		return
+	}
+	if back == "app" {
+		redirect(c, "/apps/"+url.PathEscape(d.AppName), flash{OK: "Cancelling " + id + "; the serving version keeps serving."})
+		return
+	}
+	redirect(c, "/deployments/"+url.PathEscape(id), flash{OK: "Cancelling; the serving version keeps serving."})
+}
+
+// ---- one deployment ----
+
+type deploymentData struct {
+	D      *service.DeploymentView
+	Steps  []Step
+	Lines  []schema.LogLine
+	LastID uint64
+	More   bool // the log has more lines than the page shows
+}
+
+// pageLogLines bounds the log rendered into the page; the stream sends the
+// rest.
+const pageLogLines = 20000
+
+func (h *Handler) deployment(c *gin.Context) {
+	ctx := c.Request.Context()
+	d, err := h.svc.GetDeployment(ctx, c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var lines []schema.LogLine
+	var after uint64
+	for len(lines) < pageLogLines {
+		batch, err := h.svc.DeploymentLogs(ctx, d.ID, after, 5000)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		lines = append(lines, batch...)
+		if len(batch) < 5000 {
+			break
+		}
+		after = batch[len(batch)-1].ID
+	}
+	data := deploymentData{D: d, Steps: Steps(&d.Deployment), Lines: lines, More: len(lines) >= pageLogLines}
+	if len(lines) > 0 {
+		data.LastID = lines[len(lines)-1].ID
+	}
+	h.render(c, http.StatusOK, "deployment", "Deployment "+d.ID, data)
+}
+
+func (h *Handler) streamDeployment(c *gin.Context) {
+	id := c.Param("id")
+	if _, err := h.svc.GetDeployment(c.Request.Context(), id); err != nil {
+		c.String(http.StatusNotFound, "no such deployment")
+		return
+	}
+	sse.DeploymentLogs(c.Request.Context(), sse.NewWriter(c.Writer), h.svc, id, sse.After(c.Request))
+}
+
+func (h *Handler) events(c *gin.Context) {
+	sse.DeploymentChanges(c.Request.Context(), sse.NewWriter(c.Writer), h.svc)
+}

@@ -1,0 +1,112 @@
+// Rivetr dashboard: the live parts and confirmations. Every page works
+// without this script; it only adds what needs JavaScript.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  // Forms that change something serious ask first.
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (e) => {
+      if (!window.confirm(form.dataset.confirm)) e.preventDefault();
+    });
+  }
+  // With JavaScript, rollback asks in a dialog instead of a confirmation page.
+  for (const a of document.querySelectorAll(".nojs")) a.hidden = true;
+  for (const b of document.querySelectorAll("button.js")) b.hidden = false;
+
+  const dep = document.getElementById("deployment");
+  if (dep) followDeployment(dep);
+  else if (document.querySelector("[data-deployment]") || document.querySelector(".list")) followStatuses();
+});
+
+const terminal = ["succeeded", "failed", "cancelled", "superseded", "rolled_back"];
+const stepOrder = ["source", "build", "start", "health", "switch", "drain"];
+
+function setBadge(el, status) {
+  el.textContent = status;
+  el.className = el.className.replace(/\b(queued|building|deploying|succeeded|failed|cancelled|superseded|rolled_back)\b/g, "").trim() + " " + status;
+}
+
+// stepStates mirrors web.Steps in Go.
+function stepStates(d) {
+  const cur = stepOrder.indexOf(d.step);
+  const finished = d.step === "done" || d.status === "succeeded" || d.status === "rolled_back";
+  return stepOrder.map((name, i) => {
+    if (d.kind === "rollback" && i < 2) return "skipped";
+    if (finished) return "done";
+    if (cur < 0) return "pending";
+    if (i < cur) return "done";
+    if (i === cur) return d.status === "failed" ? "failed" : d.status === "cancelled" ? "cancelled" : "current";
+    return "pending";
+  });
+}
+
+function followDeployment(dep) {
+  const log = document.getElementById("log");
+  const status = document.getElementById("status");
+  const reason = document.getElementById("reason");
+  const live = document.getElementById("live");
+  const steps = document.querySelectorAll("#steps li");
+  // Follow the bottom of the log until the reader scrolls up; scrolling back
+  // to the bottom follows again.
+  let stick = true;
+  const atBottom = () => log.scrollHeight - log.scrollTop - log.clientHeight < 24;
+  log.addEventListener("scroll", () => { stick = atBottom(); });
+  log.scrollTop = log.scrollHeight;
+
+  const update = (d) => {
+    setBadge(status, d.status);
+    stepStates(d).forEach((st, i) => { if (steps[i]) steps[i].className = st; });
+    if (d.failure_reason) { reason.textContent = d.failure_reason; reason.classList.remove("hidden"); }
+    if (terminal.includes(d.status)) {
+      const cancel = document.getElementById("cancel-form");
+      if (cancel) cancel.remove();
+    }
+  };
+  if (dep.dataset.live !== "1") return;
+  live.textContent = "(live)";
+  const es = new EventSource(`/ui/deployments/${encodeURIComponent(dep.dataset.id)}/stream?after=${dep.dataset.last || 0}`);
+  const pending = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const frag = document.createDocumentFragment();
+    for (const l of pending.splice(0)) {
+      const span = document.createElement("span");
+      span.className = "l " + l.stream;
+      span.textContent = l.text;
+      frag.appendChild(span);
+      frag.appendChild(document.createTextNode("\n"));
+    }
+    log.appendChild(frag);
+    if (stick) log.scrollTop = log.scrollHeight;
+  };
+  es.addEventListener("log", (e) => {
+    pending.push(JSON.parse(e.data));
+    if (!scheduled) { scheduled = true; requestAnimationFrame(flush); }
+  });
+  es.addEventListener("status", (e) => update(JSON.parse(e.data)));
+  es.addEventListener("end", (e) => {
+    update(JSON.parse(e.data));
+    es.close();
+    live.textContent = "(finished)";
+  });
+  es.onerror = () => { live.textContent = "(reconnecting…)"; };
+  es.onopen = () => { live.textContent = "(live)"; };
+}
+
+// followStatuses keeps the status badges of listed deployments current.
+function followStatuses() {
+  const es = new EventSource("/ui/events");
+  es.addEventListener("deployment", (e) => {
+    const d = JSON.parse(e.data);
+    const rows = document.querySelectorAll(`[data-deployment="${CSS.escape(d.id)}"]`);
+    for (const row of rows) {
+      const badge = row.querySelector("[data-status]");
+      if (badge) setBadge(badge, d.status);
+    }
+    if (rows.length === 0) {
+      const note = document.getElementById("new-deployments");
+      if (note) note.hidden = false;
+    }
+  });
+}

@@ -1,0 +1,33 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/rivetr/rivetr/schema"
+)
+
+func TestSteps(t *testing.T) {
+	tests := []struct {
+		kind, status, step, want string
+	}{
+		{"deploy", "queued", "queued", "pending pending pending pending pending pending"},
+		{"deploy", "building", "build", "done current pending pending pending pending"},
+		{"deploy", "deploying", "health", "done done done current pending pending"},
+		{"deploy", "failed", "health", "done done done failed pending pending"},
+		{"deploy", "cancelled", "build", "done cancelled pending pending pending pending"},
+		{"deploy", "succeeded", "done", "done done done done done done"},
+		{"deploy", "superseded", "queued", "pending pending pending pending pending pending"},
+		{"rollback", "deploying", "switch", "skipped skipped done done current pending"},
+		{"rollback", "rolled_back", "done", "skipped skipped done done done done"},
+	}
+	for _, tc := range tests {
+		var got []string
+		for _, s := range Steps(&schema.Deployment{Kind: tc.kind, Status: tc.status, Step: tc.step}) {
+			got = append(got, s.State)
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%s %s/%s: %s, want %s", tc.kind, tc.status, tc.step, strings.Join(got, " "), tc.want)
+		}
+	}
+}
