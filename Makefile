@@ -11,7 +11,7 @@ TEMPORAL_CLI_VERSION ?= v1.5.1
 RIVETR_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable
 export RIVETR_TEST_POSTGRES_URL
 
-.PHONY: help build run test test-deps test-short bench lint clean
+.PHONY: help build run test test-deps test-short bench screenshots lint clean
 
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,6 +41,9 @@ bench: build test-deps ## run the benchmarks in bench/ and write bench/results/
 	@[ -x bench/.bin/temporal ] || { echo "installing the Temporal CLI (footprint baseline; skipped if this fails)"; \
 	  GOBIN=$(CURDIR)/bench/.bin go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION) || true; }
 	go run ./bench -rivetr $(BIN)
+
+screenshots: test-deps ## regenerate docs/screenshots with the browser test
+	RIVETR_SCREENSHOTS=$(CURDIR)/docs/screenshots go test -count=1 -run TestDashboardInBrowser ./e2e/
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test-deps.sh installs (when run as root on Debian) and starts what `make test`
-# needs: a running dockerd, a static busybox (for the test app images) and a
-# PostgreSQL server on 127.0.0.1:${RIVETR_TEST_PG_PORT:-55432} for the store tests.
+# needs: a running dockerd, a static busybox (for the test app images), Chromium
+# (for the dashboard's browser tests) and a PostgreSQL server on
+# 127.0.0.1:${RIVETR_TEST_PG_PORT:-55432} for the store tests.
 # It is idempotent: what is installed and running is left alone.
 set -euo pipefail
 
@@ -21,6 +22,7 @@ need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 static_busybox || need+=(busybox-static)
 [ -n "$(pg_bin)" ] || need+=(postgresql)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing ${need[*]}"

@@ -152,7 +152,7 @@ func (h *Handler) renderApp(c *gin.Context, status int, app *service.AppView, fo
 		rows = append(rows, deploymentRow{
 			DeploymentView: d,
 			Serving:        d.ID == app.CurrentDeploymentID,
-			CanRollback:    service.CanRollBackTo(&app.App, &d.Deployment),
+			CanRollback:    service.CanRollBackTo(app.Current, &d.Deployment),
 			CanCancel:      service.CanCancel(&d.Deployment),
 		})
 	}

@@ -112,6 +112,9 @@ func (s *Service) Rollback(ctx context.Context, appName string, req RollbackRequ
 		case target.Image == "":
 			return nil, stateErr("deployment %s has no image", target.ID)
 		}
+		if cur, err := s.store.GetDeployment(ctx, app.CurrentDeploymentID); err == nil && !CanRollBackTo(cur, target) {
+			return nil, stateErr("deployment %s runs the same image as the one serving (%s)", target.ID, cur.ID)
+		}
 	} else {
 		candidates, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: []string{schema.StatusSucceeded, schema.StatusRolledBack}})
 		if err != nil {
@@ -123,7 +126,7 @@ func (s *Service) Rollback(ctx context.Context, appName string, req RollbackRequ
 		}
 		for i := range candidates {
 			c := &candidates[i]
-			if c.ID != cur.ID && c.Image != "" && c.Image != cur.Image && c.ID < cur.ID {
+			if CanRollBackTo(cur, c) && c.ID < cur.ID {
 				target = c
 				break
 			}
@@ -147,10 +150,11 @@ func succeeded(status string) bool {
 	return status == schema.StatusSucceeded || status == schema.StatusRolledBack
 }
 
-// CanRollBackTo reports whether app can roll back to d: d served
-// successfully, has an image, and is not the one serving now.
-func CanRollBackTo(app *schema.App, d *schema.Deployment) bool {
-	return d.AppID == app.ID && succeeded(d.Status) && d.Image != "" && d.ID != app.CurrentDeploymentID && app.CurrentDeploymentID != ""
+// CanRollBackTo reports whether an app serving current can roll back to d:
+// d served successfully and has an image other than the one serving now.
+func CanRollBackTo(current, d *schema.Deployment) bool {
+	return current != nil && d.AppID == current.AppID && succeeded(d.Status) && d.Image != "" &&
+		d.ID != current.ID && d.Image != current.Image
 }
 
 // CanCancel reports whether d can still be cancelled.

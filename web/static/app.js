@@ -56,7 +56,11 @@ function followDeployment(dep) {
   const update = (d) => {
     setBadge(status, d.status);
     stepStates(d).forEach((st, i) => { if (steps[i]) steps[i].className = st; });
-    if (d.failure_reason) { reason.textContent = d.failure_reason; reason.classList.remove("hidden"); }
+    if (d.failure_reason) {
+      reason.textContent = d.failure_reason;
+      reason.classList.remove("hidden");
+      reason.classList.toggle("error", d.status === "failed");
+    }
     if (terminal.includes(d.status)) {
       const cancel = document.getElementById("cancel-form");
       if (cancel) cancel.remove();

@@ -1,0 +1,217 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds Debian's headless-capable Chromium.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("RIVETR_REQUIRE_BROWSER") != "" {
+		t.Fatal("no Chromium found (scripts/test-deps.sh installs Debian's chromium)")
+	}
+	t.Skip("no Chromium found")
+	return ""
+}
+
+// browser starts a headless Chromium with the flags this closed network
+// needs (no background connections, no sandbox as root).
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	// Accept confirmation dialogs (rollback, cancel) as a user would.
+	err := chromedp.Listen(ctx, func(ev any) {
+		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	})
+	if err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// screenshotDir is where screenshots go: RIVETR_SCREENSHOTS (make
+// screenshots sets docs/screenshots) or a temporary directory.
+func screenshotDir(t *testing.T) string {
+	if d := os.Getenv("RIVETR_SCREENSHOTS"); d != "" {
+		os.MkdirAll(d, 0o755)
+		return d
+	}
+	return t.TempDir()
+}
+
+func shot(ctx context.Context, t *testing.T, dir, name string) {
+	t.Helper()
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitText polls the text of sel until it equals want.
+func waitText(ctx context.Context, t *testing.T, sel, want string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var got string
+	for time.Now().Before(deadline) {
+		text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if got = strings.TrimSpace(text); err == nil && got == want {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s shows %q, want %q", sel, got, want)
+}
+
+// TestDashboardInBrowser signs in, creates an app, deploys it and watches
+// the log and status change live, deploys again, and rolls back from the
+// timeline — in a real headless Chromium against a real dockerd.
+func TestDashboardInBrowser(t *testing.T) {
+	needDocker(t)
+	ctx := browser(t)
+	s := NewServer(t, true)
+	s.Start()
+	app := "dash-" + randSuffix()
+	host := app + ".test"
+	CleanupApp(t, app)
+	repo := NewRepo(t)
+	repo.Commit("first version", map[string]string{"Dockerfile": AppDockerfile("v1", "sleep 1", "")})
+	token := strings.TrimSpace(readFile(t, filepath.Join(s.DataDir, "admin-token")))
+	shots := screenshotDir(t)
+	run := func(actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		if err := chromedp.Do(tctx, actions...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	eval := func(expr string) any {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[any](expr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+
+	// Sign in.
+	run(chromedp.Navigate(s.HTTP+"/apps"), chromedp.WaitVisible(chromedp.ID("token")))
+	shot(ctx, t, shots, "login")
+	run(chromedp.SendKeys(chromedp.ID("token"), token), chromedp.Submit(chromedp.ID("token")),
+		chromedp.WaitVisible(chromedp.ID("new-name")))
+
+	// Create an app; a mistake first, shown inline.
+	run(chromedp.SendKeys(chromedp.ID("new-name"), "Bad Name"), chromedp.SendKeys(chromedp.ID("new-git"), repo.Dir),
+		chromedp.SendKeys(chromedp.ID("new-domains"), host), chromedp.Submit(chromedp.ID("new-name")),
+		chromedp.WaitVisible(chromedp.ID("new-name-err")))
+	if errText := text("#new-name-err"); !strings.Contains(errText, "lower-case letters") {
+		t.Fatalf("inline error %q", errText)
+	}
+	run(chromedp.SetValue(chromedp.ID("new-name"), app), chromedp.Submit(chromedp.ID("new-name")),
+		chromedp.WaitVisible(chromedp.ID("deploy")))
+
+	// Deploy, and watch it go live without reloading the page.
+	run(chromedp.Click(chromedp.ID("deploy")), chromedp.WaitVisible(chromedp.ID("log")))
+	eval(`window.__noReload = true`)
+	waitText(ctx, t, "#status", "succeeded", 90*time.Second)
+	if still := eval(`window.__noReload === true`); still != true {
+		t.Fatal("the page reloaded while the deployment ran")
+	}
+	if logText := text("#log"); !strings.Contains(logText, "Successfully built") || !strings.Contains(logText, "deployment succeeded") {
+		t.Fatalf("the log did not stream in:\n%s", logText)
+	}
+	if doneSteps := eval(`document.querySelectorAll("#steps li.done").length`); doneSteps != float64(6) {
+		t.Fatalf("%d steps done, want 6", doneSteps)
+	}
+	shot(ctx, t, shots, "deployment")
+	if body := s.MustGet(host, "/"); body != "v1" {
+		t.Fatalf("serving %q", body)
+	}
+
+	// A second version, then roll back to the first from the timeline.
+	repo.Commit("second version", map[string]string{"Dockerfile": AppDockerfile("v2", "", "")})
+	run(chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.Click(chromedp.ID("deploy")), chromedp.WaitVisible(chromedp.ID("log")))
+	waitText(ctx, t, "#status", "succeeded", 90*time.Second)
+	if body := s.MustGet(host, "/"); body != "v2" {
+		t.Fatalf("serving %q", body)
+	}
+	run(chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.WaitVisible(chromedp.CSS(".timeline")))
+	shot(ctx, t, shots, "app")
+	run(chromedp.Click(chromedp.CSS(`form[action$="/rollback"] button.js`)), chromedp.WaitVisible(chromedp.ID("log")))
+	waitText(ctx, t, "#status", "succeeded", 90*time.Second)
+	if heading := text("h1"); !strings.HasPrefix(heading, "Rollback") {
+		t.Fatalf("after the rollback button: %q", heading)
+	}
+	if body := s.MustGet(host, "/"); body != "v1" {
+		t.Fatalf("after rollback, serving %q", body)
+	}
+
+	// The other pages, in light, dark and on a phone.
+	run(chromedp.Navigate(s.HTTP+"/apps"), chromedp.WaitVisible(chromedp.CSS("table.list")))
+	shot(ctx, t, shots, "apps")
+	run(chromedp.Navigate(s.HTTP+"/"), chromedp.WaitVisible(chromedp.CSS(".tiles")))
+	shot(ctx, t, shots, "overview")
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	run(chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.WaitVisible(chromedp.CSS(".timeline")))
+	shot(ctx, t, shots, "app-dark")
+	run(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)), chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.WaitVisible(chromedp.CSS(".timeline")))
+	if overflow := eval(`document.documentElement.scrollWidth > window.innerWidth + 1`); overflow == true {
+		t.Error("the app page scrolls sideways on a phone-sized screen")
+	}
+	shot(ctx, t, shots, "app-phone")
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
