@@ -4,6 +4,8 @@
 //   - deploy: trigger → new version answering through the proxy, via Rivetr,
 //     against the same steps done with the git and docker CLIs (clone, build,
 //     run, poll until it answers);
+//   - dashboard: render time of the heaviest pages, over HTTP and in headless
+//     Chromium, against the same bytes served as a static file;
 //   - footprint: idle RSS and CPU of `rivetr server` with the embedded Temporal
 //     server and UI, of `rivetr server --temporal-address` (external Temporal),
 //     and of the Temporal CLI's own dev server when bench/.bin/temporal exists
@@ -40,6 +42,7 @@ var (
 	runs      = flag.Int("runs", 7, "measured deploys per side")
 	outDir    = flag.String("out", "bench/results", "where results go")
 	temporal  = flag.String("temporal-cli", "bench/.bin/temporal", "Temporal CLI binary for the footprint baseline (skipped when missing)")
+	which     = flag.String("only", "all", "comma-separated benchmarks to run: deploy, footprint, dashboard")
 )
 
 // Result is one benchmark's figures.
@@ -60,9 +63,19 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	only := map[string]bool{}
+	for _, n := range strings.Split(*which, ",") {
+		only[n] = true
+	}
 	var results []Result
-	results = append(results, benchDeploy(bin))
-	results = append(results, benchFootprint(bin))
+	for _, b := range []struct {
+		name string
+		run  func(string) Result
+	}{{"deploy", benchDeploy}, {"footprint", benchFootprint}, {"dashboard", benchDashboard}} {
+		if only["all"] || only[b.name] {
+			results = append(results, b.run(bin))
+		}
+	}
 	if err := write(results); err != nil {
 		log.Fatal(err)
 	}
