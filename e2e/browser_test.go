@@ -109,7 +109,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	host := app + ".test"
 	CleanupApp(t, app)
 	repo := NewRepo(t)
-	repo.Commit("first version", map[string]string{"Dockerfile": AppDockerfile("v1", "sleep 1", "")})
+	// The first build prints, pauses and prints again, so the test can
+	// scroll the live log up while lines still arrive.
+	repo.Commit("first version", map[string]string{"Dockerfile": AppDockerfile("v1", "seq 1 300; sleep 3; seq 301 600", "")})
 	token := strings.TrimSpace(readFile(t, filepath.Join(s.DataDir, "admin-token")))
 	shots := screenshotDir(t)
 	run := func(actions ...chromedp.Action[chromedp.Void]) {
@@ -156,6 +158,17 @@ func TestDashboardInBrowser(t *testing.T) {
 	// Deploy, and watch it go live without reloading the page.
 	run(chromedp.Click(chromedp.ID("deploy")), chromedp.WaitVisible(chromedp.ID("log")))
 	eval(`window.__noReload = true`)
+	// While lines arrive the log follows the bottom; once the reader
+	// scrolls up it stays where they are.
+	waitFor(ctx, t, `document.getElementById("log").textContent.includes("\n300\n")`, 60*time.Second)
+	if atBottom := eval(`(() => { const l = document.getElementById("log"); return l.scrollHeight - l.scrollTop - l.clientHeight < 30; })()`); atBottom != true {
+		t.Fatal("the live log does not follow new lines")
+	}
+	eval(`(() => { const l = document.getElementById("log"); l.scrollTop = 0; l.dispatchEvent(new Event("scroll")); })()`)
+	waitFor(ctx, t, `document.getElementById("log").textContent.includes("\n600\n")`, 60*time.Second)
+	if top := eval(`document.getElementById("log").scrollTop`); top != float64(0) {
+		t.Fatalf("the log scrolled to %v after the reader scrolled up", top)
+	}
 	waitText(ctx, t, "#status", "succeeded", 90*time.Second)
 	if still := eval(`window.__noReload === true`); still != true {
 		t.Fatal("the page reloaded while the deployment ran")
@@ -205,6 +218,19 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Error("the app page scrolls sideways on a phone-sized screen")
 	}
 	shot(ctx, t, shots, "app-phone")
+}
+
+// waitFor polls a JavaScript condition until it is true.
+func waitFor(ctx context.Context, t *testing.T, cond string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond)); err == nil && v {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", cond)
 }
 
 func readFile(t *testing.T, path string) string {
