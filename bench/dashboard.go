@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,7 +37,9 @@ func benchDashboard(bin string) Result {
 	repo, _ := os.MkdirTemp("", "bench-dash-repo")
 	defer os.RemoveAll(repo)
 	git(repo, "init", "-q", "-b", "main")
-	os.WriteFile(filepath.Join(repo, "Dockerfile"), []byte("FROM "+testimage.Busybox+"\nRUN seq 1 10000\n"+
+	// The nonce keeps Docker from answering the step from its cache, which
+	// would leave the log short.
+	os.WriteFile(filepath.Join(repo, "Dockerfile"), []byte("FROM "+testimage.Busybox+"\nRUN echo "+strconv.FormatInt(time.Now().UnixNano(), 36)+" && seq 1 10000\n"+
 		strings.Join(strings.Split(testimage.Dockerfile("log", "", ""), "\n")[1:], "\n")), 0o644)
 	git(repo, "add", "-A")
 	git(repo, "commit", "-q", "-m", "ten thousand lines")
@@ -51,10 +54,13 @@ func benchDashboard(bin string) Result {
 	if err != nil {
 		log.Fatal(err)
 	}
-	for i := 0; i < 1200; i++ {
+	for i := 0; ; i++ {
 		cur, err := s.client.GetDeployment(ctx, d.ID)
 		if err == nil && cur.Status == "succeeded" {
 			break
+		}
+		if err == nil && (cur.Status == "failed" || i > 1200) {
+			log.Fatalf("the deployment with the long log did not succeed: %s %s", cur.Status, cur.FailureReason)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -190,7 +196,7 @@ func browserContext(chrome string) (context.Context, context.CancelFunc) {
 
 func login(ctx context.Context, s *server) {
 	err := chromedp.Do(ctx, chromedp.Navigate("http://"+s.http+"/login"), chromedp.SendKeys(chromedp.ID("token"), s.client.Token),
-		chromedp.Submit(chromedp.ID("token")), chromedp.WaitVisible(chromedp.CSS("main")))
+		chromedp.Submit(chromedp.ID("token")), chromedp.WaitVisible(chromedp.CSS("header nav")))
 	if err != nil {
 		log.Fatal(err)
 	}
