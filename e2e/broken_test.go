@@ -10,15 +10,8 @@ import (
 // failed with a reason a person can act on, the CLI exits non-zero, the
 // serving version keeps serving, and nothing is left behind.
 func TestBrokenBuildsFailClearly(t *testing.T) {
-	needDocker(t)
-	s := NewServer(t, false)
-	s.Start()
-	app := "broken-" + randSuffix()
-	host := app + ".test"
-	CleanupApp(t, app)
-	repo := NewRepo(t)
-	repo.Commit("good", map[string]string{"Dockerfile": AppDockerfile("good", "", "")})
-	s.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host)
+	env := newAppSetup(t, "broken", false, "good")
+	s, app, host, repo := env.S, env.App, env.Host, env.Repo
 	s.MustCLI("deploy", app, "--wait")
 
 	tests := []struct {

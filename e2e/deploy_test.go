@@ -20,16 +20,8 @@ import (
 // continuous load (zero failed requests), deploy a broken version (the old
 // one keeps serving), roll back, cancel, and delete.
 func TestDeployLifecycle(t *testing.T) {
-	needDocker(t)
-	s := NewServer(t, true)
-	s.Start()
-	app := "web-" + randSuffix()
-	host := app + ".test"
-	CleanupApp(t, app)
-	repo := NewRepo(t)
-	v1 := repo.Commit("v1", map[string]string{"Dockerfile": AppDockerfile("v1", "", "")})
-
-	s.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host, "--port", "8080", "--health-path", "/up")
+	env := newAppSetup(t, "web", true, "v1", "--port", "8080", "--health-path", "/up")
+	s, app, host, repo, v1 := env.S, env.App, env.Host, env.Repo, env.First
 	s.MustCLI("env", "set", app, "GREETING=hello")
 	s.MustCLI("env", "set", app, "API_KEY=very-secret-value-42", "--secret")
 
@@ -219,15 +211,8 @@ func recordHistory(t *testing.T, c client.Client, workflowID, path string) {
 // during a health check; each time the restarted server finishes the deploy,
 // with the new version serving and no orphan container.
 func TestCrashMidDeploy(t *testing.T) {
-	needDocker(t)
-	s := NewServer(t, false)
-	s.Start()
-	app := "crash-" + randSuffix()
-	host := app + ".test"
-	CleanupApp(t, app)
-	repo := NewRepo(t)
-	repo.Commit("v1", map[string]string{"Dockerfile": AppDockerfile("v1", "", "")})
-	s.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host)
+	env := newAppSetup(t, "crash", false, "v1")
+	s, app, host, repo := env.S, env.App, env.Host, env.Repo
 	s.MustCLI("deploy", app, "--wait")
 
 	tests := []struct {

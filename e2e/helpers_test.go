@@ -494,3 +494,28 @@ func (l *Load) Stop() {
 	close(l.stop)
 	l.wg.Wait()
 }
+
+// appSetup is a running server with one app created from a fresh repository
+// whose first commit serves version.
+type appSetup struct {
+	S     *Server
+	App   string
+	Host  string
+	Repo  *Repo
+	First string // the first commit's SHA
+}
+
+// newAppSetup starts a server (with the Temporal UI when withUI) and creates
+// an app named prefix-<random> on it; createFlags go to `rivetr apps create`.
+func newAppSetup(t *testing.T, prefix string, withUI bool, version string, createFlags ...string) appSetup {
+	t.Helper()
+	needDocker(t)
+	s := NewServer(t, withUI)
+	s.Start()
+	app := prefix + "-" + randSuffix()
+	CleanupApp(t, app)
+	repo := NewRepo(t)
+	first := repo.Commit(version, map[string]string{"Dockerfile": AppDockerfile(version, "", "")})
+	s.MustCLI(append([]string{"apps", "create", app, "--git", repo.Dir, "--domain", app + ".test"}, createFlags...)...)
+	return appSetup{S: s, App: app, Host: app + ".test", Repo: repo, First: first}
+}

@@ -15,15 +15,8 @@ import (
 // clear reason while the current version keeps serving. A rollback to a kept
 // image works.
 func TestImagesBeyondKeepCountArePruned(t *testing.T) {
-	needDocker(t)
-	s := NewServer(t, false)
-	s.Start()
-	app := "keep-" + randSuffix()
-	host := app + ".test"
-	CleanupApp(t, app)
-	repo := NewRepo(t)
-	repo.Commit("v1", map[string]string{"Dockerfile": AppDockerfile("v1", "", "")})
-	s.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host, "--keep-images", "2")
+	env := newAppSetup(t, "keep", false, "v1", "--keep-images", "2")
+	s, app, host, repo := env.S, env.App, env.Host, env.Repo
 	var ids []string
 	for _, v := range []string{"v1", "v2", "v3"} {
 		if v != "v1" {
@@ -53,15 +46,8 @@ func TestImagesBeyondKeepCountArePruned(t *testing.T) {
 
 // TestFollowRuntimeLogs follows the app's output while requests arrive.
 func TestFollowRuntimeLogs(t *testing.T) {
-	needDocker(t)
-	s := NewServer(t, false)
-	s.Start()
-	app := "logs-" + randSuffix()
-	host := app + ".test"
-	CleanupApp(t, app)
-	repo := NewRepo(t)
-	repo.Commit("v1", map[string]string{"Dockerfile": AppDockerfile("v1", "", "")})
-	s.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host)
+	env := newAppSetup(t, "logs", false, "v1")
+	s, app, host := env.S, env.App, env.Host
 	s.MustCLI("deploy", app, "--wait")
 
 	cmd := exec.Command(binary, "logs", app, "-f", "--tail", "0")

@@ -6,26 +6,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/schema"
 )
 
 var funcs = template.FuncMap{
-	"short": func(s string) string {
-		if len(s) > 12 {
-			return s[:12]
-		}
-		return s
-	},
+	"short": humanize.SHA,
 	"firstLine": func(s string) string {
 		if i := strings.IndexByte(s, '\n'); i >= 0 {
 			return s[:i]
 		}
 		return s
 	},
-	"ago":      ago,
+	"ago":      humanize.Ago,
 	"duration": duration,
 	"join":     strings.Join,
-	"bytes":    humanBytes,
+	"bytes":    humanize.Bytes,
 	"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"terminal": schema.Terminal,
 	"dict":     dict,
@@ -37,40 +33,11 @@ var funcs = template.FuncMap{
 	},
 }
 
-func ago(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	d := time.Since(t)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds ago", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
-	}
-	return t.Local().Format("2006-01-02")
-}
-
 func duration(d schema.Deployment) string {
 	if d.StartedAt == nil || d.FinishedAt == nil {
 		return ""
 	}
 	return d.FinishedAt.Sub(*d.StartedAt).Round(100 * time.Millisecond).String()
-}
-
-func humanBytes(n uint64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := uint64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // dict builds a map from key/value pairs, to pass several values to a

@@ -21,6 +21,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/client"
 	"github.com/rivetr/rivetr/internal/config"
+	"github.com/rivetr/rivetr/internal/humanize"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=...".
@@ -151,30 +152,18 @@ func printJSON(w io.Writer, v any) error {
 
 func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0) }
 
+func short(sha string) string {
+	if sha == "" {
+		return "-"
+	}
+	return humanize.SHA(sha)
+}
+
 func ago(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	d := time.Since(t)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds ago", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
-	}
-	return t.Local().Format("2006-01-02")
-}
-
-func short(sha string) string {
-	if len(sha) > 12 {
-		return sha[:12]
-	}
-	if sha == "" {
-		return "-"
-	}
-	return sha
+	return humanize.Ago(t)
 }
 
 func firstLine(s string) string {

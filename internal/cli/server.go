@@ -9,44 +9,34 @@ import (
 )
 
 func newServerCmd(run RunFunc) *cobra.Command {
-	cfg := config.Default()
-	cmd := &cobra.Command{
-		Use:   "server",
-		Short: "Run Rivetr: API, dashboard, embedded Temporal server and UI, worker and proxy",
-		Long: `Run everything in one process. By default Temporal runs embedded on a SQLite
-file in the data dir (frontend ` + config.DefaultTemporalListen + `, UI ` + config.DefaultTemporalUIAddr + `) and
+	return processCmd(run, false, "server", "Run Rivetr: API, dashboard, embedded Temporal server and UI, worker and proxy",
+		`Run everything in one process. By default Temporal runs embedded on a SQLite
+file in the data dir (frontend `+config.DefaultTemporalListen+`, UI `+config.DefaultTemporalUIAddr+`) and
 Rivetr's own data is a SQLite file there too. --temporal-address uses an
 existing Temporal cluster instead; --database-url uses PostgreSQL.
 
 Every flag can also be set with its RIVETR_* environment variable or a key in
 rivetr.toml (./rivetr.toml, <data-dir>/rivetr.toml, or --config FILE).
-SIGINT/SIGTERM shut down gracefully.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := config.Resolve(cmd.Flags(), &cfg); err != nil {
-				return err
-			}
-			log, err := newLogger(cfg.LogLevel)
-			if err != nil {
-				return err
-			}
-			return run(cmd.Context(), cfg, false, log)
-		},
-	}
-	config.BindFlags(cmd.Flags(), &cfg)
-	return cmd
+SIGINT/SIGTERM shut down gracefully.`)
 }
 
 func newWorkerCmd(run RunFunc) *cobra.Command {
-	cfg := config.Default()
-	cmd := &cobra.Command{
-		Use:   "worker",
-		Short: "Run a Docker host's worker and proxy against an existing Temporal cluster",
-		Long: `Run the worker of one Docker host (agent mode): it polls the shared "rivetr"
+	return processCmd(run, true, "worker", "Run a Docker host's worker and proxy against an existing Temporal cluster",
+		`Run the worker of one Docker host (agent mode): it polls the shared "rivetr"
 task queue and its own "rivetr.host.<host-name>" queue, and serves the host's
 apps through the proxy. It needs --temporal-address and the same
---database-url as the server.`,
-		Args: cobra.NoArgs,
+--database-url as the server.`)
+}
+
+// processCmd builds the command of a long-running process: the
+// configuration flags, then run until SIGINT/SIGTERM.
+func processCmd(run RunFunc, agent bool, use, short, long string) *cobra.Command {
+	cfg := config.Default()
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long:  long,
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := config.Resolve(cmd.Flags(), &cfg); err != nil {
 				return err
@@ -55,7 +45,7 @@ apps through the proxy. It needs --temporal-address and the same
 			if err != nil {
 				return err
 			}
-			return run(cmd.Context(), cfg, true, log)
+			return run(cmd.Context(), cfg, agent, log)
 		},
 	}
 	config.BindFlags(cmd.Flags(), &cfg)

@@ -242,11 +242,15 @@ func (s *Service) ListDeployments(ctx context.Context, appName string, limit int
 	if err != nil {
 		return nil, err
 	}
+	return s.viewDeployments(ds), nil
+}
+
+func (s *Service) viewDeployments(ds []schema.Deployment) []DeploymentView {
 	out := make([]DeploymentView, 0, len(ds))
 	for i := range ds {
 		out = append(out, *s.viewDeployment(&ds[i]))
 	}
-	return out, nil
+	return out
 }
 
 // DeploymentLogs returns up to limit lines of a deployment's log after the
@@ -267,9 +271,5 @@ func (s *Service) DeploymentsChangedSince(ctx context.Context, t time.Time) ([]D
 	if err != nil {
 		return nil, err
 	}
-	out := make([]DeploymentView, 0, len(ds))
-	for i := range ds {
-		out = append(out, *s.viewDeployment(&ds[i]))
-	}
-	return out, nil
+	return s.viewDeployments(ds), nil
 }
