@@ -7,11 +7,12 @@ BIN        ?= bin/rivetr
 DATA_DIR   ?= $(CURDIR)/.rivetr
 GOFLAGS_BUILD ?= -trimpath -ldflags "-s -w"
 TEMPORAL_CLI_VERSION ?= v1.5.1
+BENCH ?= all
 # PostgreSQL for the store tests: scripts/test-deps.sh starts one here.
 RIVETR_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable
 export RIVETR_TEST_POSTGRES_URL
 
-.PHONY: help build run test test-deps test-short bench screenshots lint clean
+.PHONY: help build run test test-deps test-short fuzz bench screenshots lint clean
 
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,17 +31,28 @@ run: ## check Docker, build, and start `rivetr server` with its data in ./.rivet
 test-deps: ## install (as root on Debian) and start dockerd, busybox-static and PostgreSQL for the tests
 	@scripts/test-deps.sh >/dev/null
 
-test: test-deps ## run every test: unit, workflow, store (SQLite + PostgreSQL), end to end against dockerd
+test: test-deps ## run every test: unit, workflow, store (SQLite + PostgreSQL), end to end, browser; then a short fuzz run
 	go vet ./...
 	go test -count=1 -timeout 25m ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
+
+# Every fuzz test, as package:Name. `make fuzz FUZZTIME=10m` for a long run.
+FUZZ_TARGETS := api:FuzzRequestBodies internal/config:FuzzConfigFile schema:FuzzDuration internal/gitsrc:FuzzURLAndCommit internal/proxy:FuzzNormalizeHost
+FUZZTIME ?= 30s
+TEST_FUZZTIME ?= 5s
+
+fuzz: ## fuzz every parser of outside input for FUZZTIME each (make test runs 5s each)
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$fn ($(FUZZTIME))"; go test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg; done
 
 test-short: ## unit and workflow tests only (no Docker, no PostgreSQL)
 	go test -count=1 -short ./...
 
-bench: build test-deps ## run the benchmarks in bench/ and write bench/results/
+bench: build test-deps ## run the benchmarks in bench/ and write bench/results/ (BENCH=deploy,proxy,... for some)
+	@scripts/bench-deps.sh
 	@[ -x bench/.bin/temporal ] || { echo "installing the Temporal CLI (footprint baseline; skipped if this fails)"; \
 	  GOBIN=$(CURDIR)/bench/.bin go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION) || true; }
-	go run ./bench -rivetr $(BIN)
+	go run ./bench -rivetr $(BIN) -only $(BENCH)
 
 screenshots: test-deps ## regenerate docs/screenshots with the browser test
 	RIVETR_SCREENSHOTS=$(CURDIR)/docs/screenshots go test -count=1 -run TestDashboardInBrowser ./e2e/

@@ -38,7 +38,7 @@ type fixture struct {
 	headErr  error
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	store, err := schema.Open(filepath.Join(dir, "rivetr.db"))
@@ -62,7 +62,7 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) do(t *testing.T, method, path, body string) (int, []byte) {
+func (f *fixture) do(t testing.TB, method, path, body string) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+f.token)

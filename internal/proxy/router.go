@@ -88,7 +88,7 @@ func NormalizeHost(h string) string {
 	if host, _, err := net.SplitHostPort(h); err == nil {
 		h = host
 	}
-	return strings.TrimSuffix(strings.ToLower(h), ".")
+	return strings.TrimRight(strings.ToLower(h), ".")
 }
 
 func normalizeAll(ds []string) []string {

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/internal/testimage"
+)
+
+// backendRepo makes a git repository whose Dockerfile runs the benchmark
+// backend (bench/backend, built statically here) and serves version.
+func backendRepo(version string) string {
+	repo, _ := os.MkdirTemp("", "bench-backend")
+	cmd := exec.Command("go", "build", "-o", filepath.Join(repo, "backend"), "./bench/backend")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		log.Fatalf("build the benchmark backend: %v\n%s", err, out)
+	}
+	git(repo, "init", "-q", "-b", "main")
+	commitBackend(repo, version)
+	return repo
+}
+
+// commitBackend commits a Dockerfile serving version.
+func commitBackend(repo, version string) {
+	df := fmt.Sprintf("FROM %s\nCOPY backend /backend\nENV VERSION=%s\nCMD [\"/backend\"]\n", testimage.Busybox, version)
+	os.WriteFile(filepath.Join(repo, "Dockerfile"), []byte(df), 0o644)
+	git(repo, "add", "-A")
+	git(repo, "commit", "-q", "-m", version)
+}
+
+// deployAndWait deploys app and waits for the outcome.
+func deployAndWait(s *server, app string) string {
+	ctx := context.Background()
+	d, err := s.client.Deploy(ctx, app, service.DeployRequest{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return waitDeployment(s, d.ID)
+}
+
+func waitDeployment(s *server, id string) string {
+	ctx := context.Background()
+	for i := 0; i < 1200; i++ {
+		cur, err := s.client.GetDeployment(ctx, id)
+		if err == nil {
+			switch cur.Status {
+			case "succeeded":
+				return id
+			case "failed", "cancelled":
+				log.Fatalf("deployment %s %s: %s", id, cur.Status, cur.FailureReason)
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	log.Fatalf("deployment %s did not finish", id)
+	return ""
+}
+
+// containerIP returns the address of app's running container on the bench
+// network.
+func containerIP(app string) string {
+	id := strings.Fields(run("docker", "ps", "-q", "--filter", "label=rivetr.app="+app))
+	if len(id) != 1 {
+		log.Fatalf("want one container of %s, have %v", app, id)
+	}
+	return run("docker", "inspect", "-f", `{{(index .NetworkSettings.Networks "rivetr-bench").IPAddress}}`, id[0])
+}
+
+// nginxProxy runs Debian's nginx as a reverse proxy to upstream, tuned as
+// one would for this: keep-alive to the upstream, no access log.
+func nginxProxy(upstream string) (addr string, stop func()) {
+	dir, _ := os.MkdirTemp("", "bench-nginx")
+	addr = freePort()
+	conf := fmt.Sprintf(`worker_processes auto;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path %[1]s/body; proxy_temp_path %[1]s/proxy;
+  fastcgi_temp_path %[1]s/fastcgi; uwsgi_temp_path %[1]s/uwsgi; scgi_temp_path %[1]s/scgi;
+  upstream app { server %[2]s; keepalive 128; }
+  server {
+    listen %[3]s;
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+    }
+  }
+}
+`, dir, upstream, addr)
+	os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644)
+	nginx := "nginx"
+	if _, err := exec.LookPath(nginx); err != nil {
+		nginx = "/usr/sbin/nginx"
+	}
+	cmd := exec.Command(nginx, "-c", filepath.Join(dir, "nginx.conf"), "-p", dir, "-g", "daemon off;")
+	if err := cmd.Start(); err != nil {
+		log.Fatalf("start nginx (scripts/bench-deps.sh installs it): %v", err)
+	}
+	for i := 0; i < 50; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return addr, func() { cmd.Process.Kill(); cmd.Wait(); os.RemoveAll(dir) }
+}
+
+var (
+	wrkRPS = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	wrkP99 = regexp.MustCompile(`\s99%\s+([\d.]+)(us|ms|s)`)
+	wrkErr = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)|Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
+)
+
+// wrk loads url (with Host header host) and returns requests/s and p99 in ms.
+func wrk(url, host string, d time.Duration) (rps, p99 float64, errors string) {
+	args := []string{"-t2", "-c64", "-d" + strconv.Itoa(int(d.Seconds())) + "s", "--latency"}
+	if host != "" {
+		args = append(args, "-H", "Host: "+host)
+	}
+	out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
+	if err != nil {
+		log.Fatalf("wrk (scripts/bench-deps.sh installs it): %v\n%s", err, out)
+	}
+	s := string(out)
+	if m := wrkRPS.FindStringSubmatch(s); m != nil {
+		rps, _ = strconv.ParseFloat(m[1], 64)
+	}
+	if m := wrkP99.FindStringSubmatch(s); m != nil {
+		p99, _ = strconv.ParseFloat(m[1], 64)
+		switch m[2] {
+		case "us":
+			p99 /= 1000
+		case "s":
+			p99 *= 1000
+		}
+	}
+	return rps, p99, strings.Join(wrkErr.FindAllString(s, -1), "; ")
+}
+
+// benchProxy compares requests/s and p99 through Rivetr's proxy with direct
+// access to the container and with nginx proxying to the same container.
+func benchProxy(bin string) Result {
+	log.Printf("proxy: wrk against the container directly, through Rivetr, through nginx")
+	exec.Command("docker", "network", "create", "rivetr-bench").Run()
+	s := startServer(bin)
+	defer s.stop()
+	repo := backendRepo("proxy-v1")
+	defer os.RemoveAll(repo)
+	app := "proxy-" + strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
+	host := app + ".bench"
+	if _, err := s.client.CreateApp(context.Background(), service.AppInput{Name: &app, GitURL: &repo, Domains: &[]string{host}}); err != nil {
+		log.Fatal(err)
+	}
+	defer s.client.DeleteApp(context.Background(), app)
+	deployAndWait(s, app)
+	ip := containerIP(app)
+	nginx, stopNginx := nginxProxy(ip + ":8080")
+	defer stopNginx()
+
+	figs := map[string]float64{}
+	var problems []string
+	for _, p := range []struct{ name, path string }{{"small", "/"}, {"1mib", "/big"}} {
+		targets := []struct{ name, url, host string }{
+			{"direct", "http://" + ip + ":8080" + p.path, ""},
+			{"rivetr", "http://" + s.proxy + p.path, host},
+			{"nginx", "http://" + nginx + p.path, host},
+		}
+		for _, tg := range targets {
+			wrk(tg.url, tg.host, 2*time.Second) // warm up connections and caches
+			rps, p99, errs := wrk(tg.url, tg.host, 8*time.Second)
+			log.Printf("  %s %s: %.0f req/s, p99 %.2f ms %s", p.name, tg.name, rps, p99, errs)
+			figs[p.name+"_"+tg.name+"_rps"] = round(rps)
+			figs[p.name+"_"+tg.name+"_p99_ms"] = round(p99)
+			if errs != "" {
+				problems = append(problems, p.name+" "+tg.name+": "+errs)
+			}
+		}
+		figs[p.name+"_rivetr_vs_nginx_rps"] = round(figs[p.name+"_rivetr_rps"] / figs[p.name+"_nginx_rps"])
+		figs[p.name+"_rivetr_vs_direct_rps"] = round(figs[p.name+"_rivetr_rps"] / figs[p.name+"_direct_rps"])
+		figs[p.name+"_rivetr_p99_overhead_ms"] = round(figs[p.name+"_rivetr_p99_ms"] - figs[p.name+"_direct_p99_ms"])
+		figs[p.name+"_nginx_p99_overhead_ms"] = round(figs[p.name+"_nginx_p99_ms"] - figs[p.name+"_direct_p99_ms"])
+	}
+	notes := "wrk -t2 -c64, 8 s per target after a 2 s warm-up, keep-alive on; the Go backend in a container on the bench network; nginx with an upstream keep-alive pool; all on one 2-core machine, so the load generator shares the CPU"
+	if len(problems) > 0 {
+		notes += "; errors: " + strings.Join(problems, "; ")
+	}
+	return Result{Name: "proxy", Figures: figs, Notes: notes}
+}
