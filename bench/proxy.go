@@ -3,14 +3,18 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rivetr/rivetr/internal/service"
@@ -192,14 +196,71 @@ func benchProxy(bin string) Result {
 				problems = append(problems, p.name+" "+tg.name+": "+errs)
 			}
 		}
+		// Latency at a steady 1,000 req/s, well below saturation: what a
+		// proxy adds to each request when it is not the bottleneck.
+		if p.name == "small" {
+			for _, tg := range targets {
+				p50, p99, failed := steadyLatency(tg.url, tg.host, 1000, 8*time.Second)
+				log.Printf("  %s %s at 1000 req/s: p50 %.2f ms, p99 %.2f ms, %d failed", p.name, tg.name, p50, p99, failed)
+				figs["steady_"+tg.name+"_p50_ms"] = round(p50)
+				figs["steady_"+tg.name+"_p99_ms"] = round(p99)
+				if failed > 0 {
+					problems = append(problems, fmt.Sprintf("steady %s: %d failed", tg.name, failed))
+				}
+			}
+			figs["steady_rivetr_p99_overhead_ms"] = round(figs["steady_rivetr_p99_ms"] - figs["steady_direct_p99_ms"])
+			figs["steady_nginx_p99_overhead_ms"] = round(figs["steady_nginx_p99_ms"] - figs["steady_direct_p99_ms"])
+		}
 		figs[p.name+"_rivetr_vs_nginx_rps"] = round(figs[p.name+"_rivetr_rps"] / figs[p.name+"_nginx_rps"])
 		figs[p.name+"_rivetr_vs_direct_rps"] = round(figs[p.name+"_rivetr_rps"] / figs[p.name+"_direct_rps"])
 		figs[p.name+"_rivetr_p99_overhead_ms"] = round(figs[p.name+"_rivetr_p99_ms"] - figs[p.name+"_direct_p99_ms"])
 		figs[p.name+"_nginx_p99_overhead_ms"] = round(figs[p.name+"_nginx_p99_ms"] - figs[p.name+"_direct_p99_ms"])
 	}
-	notes := "wrk -t2 -c64, 8 s per target after a 2 s warm-up, keep-alive on; the Go backend in a container on the bench network; nginx with an upstream keep-alive pool; all on one 2-core machine, so the load generator shares the CPU"
+	notes := "throughput: wrk -t2 -c64, 8 s per target after a 2 s warm-up, keep-alive on; steady: an open-loop Go client at 1,000 req/s for 8 s; the Go backend in a container on the bench network; nginx with an upstream keep-alive pool; all on one 2-core machine, so the load generator shares the CPU"
 	if len(problems) > 0 {
 		notes += "; errors: " + strings.Join(problems, "; ")
 	}
 	return Result{Name: "proxy", Figures: figs, Notes: notes}
+}
+
+// steadyLatency sends rate requests/s to url for d (open loop: a request is
+// sent on schedule whether or not earlier ones finished) over keep-alive
+// connections and returns the p50 and p99 latency in ms and the failures.
+func steadyLatency(url, host string, rate int, d time.Duration) (p50, p99 float64, failed int) {
+	tr := &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	defer tr.CloseIdleConnections()
+	n := int(d.Seconds()) * rate
+	lat := make([]float64, n)
+	fails := make([]bool, n)
+	var wg sync.WaitGroup
+	interval := time.Second / time.Duration(rate)
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		time.Sleep(time.Until(start.Add(time.Duration(i) * interval)))
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", url, nil)
+			if host != "" {
+				req.Host = host
+			}
+			t0 := time.Now()
+			res, err := client.Do(req)
+			if err == nil {
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+			}
+			lat[i] = float64(time.Since(t0).Microseconds()) / 1000
+			fails[i] = err != nil || res.StatusCode != 200
+		}(i)
+	}
+	wg.Wait()
+	for _, f := range fails {
+		if f {
+			failed++
+		}
+	}
+	sort.Float64s(lat)
+	return lat[len(lat)/2], lat[len(lat)*99/100], failed
 }

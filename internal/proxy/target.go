@@ -59,6 +59,12 @@ func NewTarget(deployment, rawURL string) (*Target, error) {
 		IdleConnTimeout:       90 * time.Second,
 		ResponseHeaderTimeout: 0, // apps may answer slowly; the client decides
 		ExpectContinueTimeout: time.Second,
+		// A proxy passes bodies through as they are: no gzip negotiated on
+		// the client's behalf, no transparent decompression.
+		DisableCompression: true,
+		// Bigger buffers mean fewer syscalls for large bodies.
+		ReadBufferSize:  64 << 10,
+		WriteBufferSize: 64 << 10,
 	}
 	t.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -162,9 +168,18 @@ func (t *Target) errorHandler(w http.ResponseWriter, req *http.Request, err erro
 	writeError(w, http.StatusBadGateway, "The app did not answer. It may be restarting or crashed; check its logs.")
 }
 
+// bufferPool lends the copy buffers ReverseProxy streams bodies through.
+// Buffers go back as the array pointer they came out as, so returning one
+// allocates nothing.
 type bufferPool struct{}
 
-var buffers = sync.Pool{New: func() any { b := make([]byte, 32*1024); return &b }}
+const copyBuffer = 64 << 10
 
-func (bufferPool) Get() []byte  { return *(buffers.Get().(*[]byte)) }
-func (bufferPool) Put(b []byte) { buffers.Put(&b) }
+var buffers = sync.Pool{New: func() any { return new([copyBuffer]byte) }}
+
+func (bufferPool) Get() []byte { return buffers.Get().(*[copyBuffer]byte)[:] }
+func (bufferPool) Put(b []byte) {
+	if cap(b) == copyBuffer {
+		buffers.Put((*[copyBuffer]byte)(b[:copyBuffer]))
+	}
+}
