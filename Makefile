@@ -12,7 +12,7 @@ BENCH ?= all
 RIVETR_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable
 export RIVETR_TEST_POSTGRES_URL
 
-.PHONY: help build run test test-deps test-short fuzz bench screenshots lint clean
+.PHONY: help build run test test-deps test-short fuzz bench chaos screenshots lint clean
 
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +53,13 @@ bench: build test-deps ## run the benchmarks in bench/ and write bench/results/ 
 	@[ -x bench/.bin/temporal ] || { echo "installing the Temporal CLI (footprint baseline; skipped if this fails)"; \
 	  GOBIN=$(CURDIR)/bench/.bin go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION) || true; }
 	go run ./bench -rivetr $(BIN) -only $(BENCH)
+
+CHAOS_RUNS ?= 3
+
+chaos: build test-deps ## SIGKILL the server at every deploy step CHAOS_RUNS times each; report in bench/results/chaos.md
+	rm -f bench/results/chaos.md
+	RIVETR_CHAOS_RUNS=$(CHAOS_RUNS) RIVETR_CHAOS_REPORT=$(CURDIR)/bench/results/chaos.md go test -count=1 -timeout 60m -run 'TestChaos' -v ./e2e/ | grep -E '^(=== RUN|--- |\s+---|ok|FAIL|PASS)'
+	@cat bench/results/chaos.md
 
 screenshots: test-deps ## regenerate docs/screenshots with the browser test
 	RIVETR_SCREENSHOTS=$(CURDIR)/docs/screenshots go test -count=1 -run TestDashboardInBrowser ./e2e/

@@ -169,7 +169,7 @@ func (a *Activities) FetchSource(ctx context.Context, in SourceInput) (*SourceRe
 	if err != nil {
 		return nil, gone(err)
 	}
-	stop := heartbeat(ctx, 5*time.Second)
+	stop := heartbeat(ctx, 3*time.Second)
 	defer stop()
 	log := newLogWriter(a.Store, d.ID, "system")
 	defer log.Close()
@@ -231,7 +231,7 @@ func (a *Activities) Build(ctx context.Context, in BuildInput) (*BuildResult, er
 			return nil, err
 		}
 	}
-	stop := heartbeat(ctx, 5*time.Second)
+	stop := heartbeat(ctx, 3*time.Second)
 	defer stop()
 	log := newLogWriter(a.Store, d.ID, "build")
 	dockerfile := app.Dockerfile
@@ -456,7 +456,7 @@ func (a *Activities) Drain(ctx context.Context, in DrainInput) error {
 	if in.Previous == "" {
 		return nil
 	}
-	stop := heartbeat(ctx, 5*time.Second)
+	stop := heartbeat(ctx, 3*time.Second)
 	defer stop()
 	start := time.Now()
 	cut := a.Router.Drain(ctx, in.Previous, in.Timeout)
@@ -473,7 +473,7 @@ func (a *Activities) Drain(ctx context.Context, in DrainInput) error {
 // creation time. Containers get docker's usual grace (SIGTERM, then SIGKILL
 // after 10s) to finish background work.
 func (a *Activities) RemoveOld(ctx context.Context, in RemoveOldInput) error {
-	stop := heartbeat(ctx, 5*time.Second)
+	stop := heartbeat(ctx, 3*time.Second)
 	defer stop()
 	containers, err := a.Docker.Containers(ctx, map[string]string{docker.LabelApp: in.App, docker.LabelManaged: "true"})
 	if err != nil {

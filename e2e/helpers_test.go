@@ -281,6 +281,7 @@ type Deployment struct {
 	WorkflowID    string `json:"workflow_id"`
 	WorkflowURL   string `json:"workflow_url"`
 	Image         string `json:"image"`
+	FinishedAt    string `json:"finished_at"`
 }
 
 // Deployments lists an app's deployments through the CLI's JSON output.

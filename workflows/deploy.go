@@ -127,7 +127,7 @@ func (r *run) deploy() (*Result, error) {
 		return nil, err
 	}
 	var src activities.SourceResult
-	err := workflow.ExecuteActivity(r.hostOpts(ctx, 10*time.Minute, 20*time.Second, 5, "fetch source"), a.FetchSource,
+	err := workflow.ExecuteActivity(r.hostOpts(ctx, 10*time.Minute, 10*time.Second, 5, "fetch source"), a.FetchSource,
 		activities.SourceInput{DeploymentID: r.in.DeploymentID, Commit: r.plan.Commit}).Get(ctx, &src)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSource, err)
@@ -137,7 +137,7 @@ func (r *run) deploy() (*Result, error) {
 		return nil, err
 	}
 	var built activities.BuildResult
-	err = workflow.ExecuteActivity(r.hostOpts(ctx, time.Hour, 15*time.Second, 3, "docker build"), a.Build,
+	err = workflow.ExecuteActivity(r.hostOpts(ctx, time.Hour, 10*time.Second, 3, "docker build"), a.Build,
 		activities.BuildInput{DeploymentID: r.in.DeploymentID, Commit: src.Commit}).Get(ctx, &built)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBuild, err)
@@ -218,7 +218,7 @@ func (r *run) release(image string) (*Result, error) {
 	}
 	after, _ := workflow.NewDisconnectedContext(ctx)
 	_ = r.transition(after, activities.TransitionInput{Step: schema.StepDrain})
-	err = workflow.ExecuteActivity(r.hostOpts(after, p.DrainTimeout+time.Minute, 30*time.Second, 0, "drain old version"), a.Drain, activities.DrainInput{
+	err = workflow.ExecuteActivity(r.hostOpts(after, p.DrainTimeout+time.Minute, 10*time.Second, 0, "drain old version"), a.Drain, activities.DrainInput{
 		DeploymentID: r.in.DeploymentID, Previous: sw.Previous, Timeout: p.DrainTimeout,
 	}).Get(after, nil)
 	if err != nil {

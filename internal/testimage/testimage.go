@@ -59,7 +59,7 @@ func EnsureBusybox() error {
 }
 
 // Dockerfile is a sample app serving version on port 8080 with busybox
-// httpd. pre runs before the server starts (e.g. "sleep 3"); build runs as
+// httpd (and version after 4 s at /cgi-bin/slow). pre runs before the server starts (e.g. "sleep 3"); build runs as
 // an extra RUN step (e.g. "sleep 5") when not empty.
 func Dockerfile(version, build, pre string) string {
 	var b strings.Builder
@@ -69,7 +69,9 @@ func Dockerfile(version, build, pre string) string {
 		// tests that wait for a build's output or duration need it to run.
 		fmt.Fprintf(&b, "RUN echo build-%x && %s\n", time.Now().UnixNano(), build)
 	}
-	fmt.Fprintf(&b, "RUN mkdir -p /www && echo %s > /www/index.html && echo ok > /www/up\n", version)
+	// /cgi-bin/slow answers after 4 s: an in-flight request for drain tests.
+	fmt.Fprintf(&b, "RUN mkdir -p /www/cgi-bin && echo %s > /www/index.html && echo ok > /www/up && "+
+		"printf '#!/bin/sh\\nsleep 4\\necho \"Content-Type: text/plain\"\\necho\\necho slow-%s\\n' > /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow\n", version, version)
 	cmd := `echo "$GREETING" > /www/greeting; exec httpd -f -v -p 8080 -h /www`
 	if pre != "" {
 		cmd = pre + "; " + cmd
