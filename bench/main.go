@@ -4,6 +4,8 @@
 //   - deploy: trigger → new version answering through the proxy, via Rivetr,
 //     against the same steps done with the git and docker CLIs (clone, build,
 //     run, poll until it answers);
+//   - zero_downtime: failed requests while 20 deploys and 5 rollbacks run
+//     under steady load with slow requests and WebSockets;
 //   - proxy: requests/s and p99 through Rivetr's proxy, straight to the
 //     container, and through nginx proxying to the same container;
 //   - dashboard: render time of the heaviest pages, over HTTP and in headless
@@ -44,7 +46,7 @@ var (
 	runs      = flag.Int("runs", 7, "measured deploys per side")
 	outDir    = flag.String("out", "bench/results", "where results go")
 	temporal  = flag.String("temporal-cli", "bench/.bin/temporal", "Temporal CLI binary for the footprint baseline (skipped when missing)")
-	which     = flag.String("only", "all", "comma-separated benchmarks to run: deploy, proxy, footprint, dashboard")
+	which     = flag.String("only", "all", "comma-separated benchmarks to run: deploy, zero_downtime, proxy, footprint, dashboard")
 )
 
 // Result is one benchmark's figures.
@@ -73,7 +75,7 @@ func main() {
 	for _, b := range []struct {
 		name string
 		run  func(string) Result
-	}{{"deploy", benchDeploy}, {"proxy", benchProxy}, {"footprint", benchFootprint}, {"dashboard", benchDashboard}} {
+	}{{"deploy", benchDeploy}, {"zero_downtime", benchZeroDowntime}, {"proxy", benchProxy}, {"footprint", benchFootprint}, {"dashboard", benchDashboard}} {
 		if only["all"] || only[b.name] {
 			results = append(results, b.run(bin))
 		}
