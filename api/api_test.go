@@ -342,3 +342,43 @@ func TestLogStream(t *testing.T) {
 		t.Fatalf("events %v, want %s", events, want)
 	}
 }
+
+func TestListAppsShowsCurrentAndLatest(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, name := range []string{"one", "two", "three"} {
+		f.do(t, "POST", "/api/apps", `{"name":"`+name+`","git_url":"/srv/x","domains":["`+name+`.test"]}`)
+	}
+	one, _ := f.store.GetApp(ctx, "one")
+	two, _ := f.store.GetApp(ctx, "two")
+	for _, d := range []schema.Deployment{
+		{ID: "d1", AppID: one.ID, Status: schema.StatusSucceeded},
+		{ID: "d2", AppID: one.ID, Status: schema.StatusFailed},
+		{ID: "d3", AppID: two.ID, Status: schema.StatusSucceeded},
+	} {
+		d.AppName, d.Kind = "x", "deploy"
+		f.store.CreateDeployment(ctx, &d)
+	}
+	f.store.SetCurrentDeployment(ctx, one.ID, "d1")
+	f.store.SetCurrentDeployment(ctx, two.ID, "d3")
+	_, b := f.do(t, "GET", "/api/apps", "")
+	var apps []service.AppView
+	json.Unmarshal(b, &apps)
+	got := map[string]string{}
+	for _, a := range apps {
+		cur, lat := "-", "-"
+		if a.Current != nil {
+			cur = a.Current.ID
+		}
+		if a.Latest != nil {
+			lat = a.Latest.ID
+		}
+		got[a.Name] = cur + "/" + lat
+	}
+	want := map[string]string{"one": "d1/d2", "two": "d3/d3", "three": "-/-"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: current/latest %s, want %s", k, got[k], v)
+		}
+	}
+}

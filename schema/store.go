@@ -400,3 +400,31 @@ func (s *Store) DeploymentsUpdatedSince(ctx context.Context, t time.Time) ([]Dep
 	err := s.db.WithContext(ctx).Where("updated_at > ?", t).Order("updated_at").Limit(500).Find(&ds).Error
 	return ds, wrap(err, "changed deployments")
 }
+
+// LatestDeployments returns the newest deployment of each app that has one,
+// by app ID, in one query.
+func (s *Store) LatestDeployments(ctx context.Context) (map[string]Deployment, error) {
+	var ds []Deployment
+	err := s.db.WithContext(ctx).
+		Where("id IN (?)", s.db.Model(&Deployment{}).Select("MAX(id)").Group("app_id")).
+		Find(&ds).Error
+	out := make(map[string]Deployment, len(ds))
+	for _, d := range ds {
+		out[d.AppID] = d
+	}
+	return out, wrap(err, "latest deployments")
+}
+
+// DeploymentsByID returns the deployments with the given IDs, by ID.
+func (s *Store) DeploymentsByID(ctx context.Context, ids []string) (map[string]Deployment, error) {
+	out := make(map[string]Deployment, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var ds []Deployment
+	err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&ds).Error
+	for _, d := range ds {
+		out[d.ID] = d
+	}
+	return out, wrap(err, "deployments by id")
+}

@@ -231,3 +231,34 @@ func TestTokens(t *testing.T) {
 		})
 	}
 }
+
+func TestLatestAndByID(t *testing.T) {
+	ctx := context.Background()
+	for backend, s := range stores(t) {
+		t.Run(backend, func(t *testing.T) {
+			a, b, c := newApp("a"), newApp("b"), newApp("c")
+			for _, app := range []*App{a, b, c} {
+				if err := s.CreateApp(ctx, app); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i, appID := range []string{a.ID, a.ID, b.ID, a.ID, b.ID} {
+				d := &Deployment{ID: fmt.Sprintf("d%d", i), AppID: appID, AppName: "x", Kind: KindDeploy, Status: StatusSucceeded}
+				if err := s.CreateDeployment(ctx, d); err != nil {
+					t.Fatal(err)
+				}
+			}
+			latest, err := s.LatestDeployments(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(latest) != 2 || latest[a.ID].ID != "d3" || latest[b.ID].ID != "d4" {
+				t.Fatalf("latest %+v", latest)
+			}
+			byID, err := s.DeploymentsByID(ctx, []string{"d0", "d2", "missing"})
+			if err != nil || len(byID) != 2 || byID["d2"].AppID != b.ID {
+				t.Fatalf("by id %+v %v", byID, err)
+			}
+		})
+	}
+}

@@ -279,46 +279,73 @@ func (s *Service) GetApp(ctx context.Context, name string) (*AppView, error) {
 	return s.view(ctx, app)
 }
 
-// ListApps returns every app with its current and latest deployments.
+// ListApps returns every app with its current and latest deployments, in
+// three queries however many apps there are.
 func (s *Service) ListApps(ctx context.Context) ([]AppView, error) {
 	apps, err := s.store.ListApps(ctx)
 	if err != nil {
 		return nil, err
 	}
+	latest, err := s.store.LatestDeployments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var currentIDs []string
+	for _, a := range apps {
+		if l, ok := latest[a.ID]; a.CurrentDeploymentID != "" && (!ok || l.ID != a.CurrentDeploymentID) {
+			currentIDs = append(currentIDs, a.CurrentDeploymentID)
+		}
+	}
+	current, err := s.store.DeploymentsByID(ctx, currentIDs)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]AppView, 0, len(apps))
 	for i := range apps {
-		v, err := s.view(ctx, &apps[i])
-		if err != nil {
-			return nil, err
+		var l, c *schema.Deployment
+		if d, ok := latest[apps[i].ID]; ok {
+			l = &d
 		}
-		out = append(out, *v)
+		if d, ok := current[apps[i].CurrentDeploymentID]; ok {
+			c = &d
+		}
+		out = append(out, *s.assemble(&apps[i], l, c))
 	}
 	return out, nil
 }
 
+// view loads one app's latest and current deployments.
 func (s *Service) view(ctx context.Context, app *schema.App) (*AppView, error) {
-	v := &AppView{App: *app, HasGitToken: app.GitToken != "", HasSSHKey: app.SSHKey != ""}
+	latest, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	var l, c *schema.Deployment
+	if len(latest) > 0 {
+		l = &latest[0]
+	}
+	if app.CurrentDeploymentID != "" && (l == nil || l.ID != app.CurrentDeploymentID) {
+		if cur, err := s.store.GetDeployment(ctx, app.CurrentDeploymentID); err == nil {
+			c = cur
+		}
+	}
+	return s.assemble(app, l, c), nil
+}
+
+// assemble builds an app's view from its latest deployment and, when it is
+// not the latest, its current one.
+func (s *Service) assemble(app *schema.App, latest, current *schema.Deployment) *AppView {
+	v := &AppView{App: *app, HasGitToken: app.GitToken != "", HasSSHKey: app.SSHKey != "", Latest: latest, Current: current}
 	if len(app.Domains) > 0 {
 		v.URL = "http://" + app.Domains[0]
 		if s.proxyPort != "" && s.proxyPort != "80" {
 			v.URL += ":" + s.proxyPort
 		}
 	}
-	latest, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Limit: 1})
-	if err != nil {
-		return nil, err
+	if latest != nil && latest.ID == app.CurrentDeploymentID {
+		v.Current = latest
 	}
-	if len(latest) > 0 {
-		v.Latest = &latest[0]
-	}
-	if app.CurrentDeploymentID != "" {
-		if v.Latest != nil && v.Latest.ID == app.CurrentDeploymentID {
-			v.Current = v.Latest
-		} else if cur, err := s.store.GetDeployment(ctx, app.CurrentDeploymentID); err == nil {
-			v.Current = cur
-		}
-	}
-	return v, nil
+	return v
 }
 
 // DeleteApp cancels the app's deployments, then removes its route,
