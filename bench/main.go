@@ -10,6 +10,7 @@
 //     container, and through nginx proxying to the same container;
 //   - dashboard: render time of the heaviest pages, over HTTP and in headless
 //     Chromium, against the same bytes served as a static file;
+//   - scale: listing 10 to 1,000 apps, and 1, 10 and 50 deploys at once;
 //   - footprint: idle RSS and CPU of `rivetr server` with the embedded Temporal
 //     server and UI, of `rivetr server --temporal-address` (external Temporal),
 //     and of the Temporal CLI's own dev server when bench/.bin/temporal exists
@@ -46,7 +47,7 @@ var (
 	runs      = flag.Int("runs", 7, "measured deploys per side")
 	outDir    = flag.String("out", "bench/results", "where results go")
 	temporal  = flag.String("temporal-cli", "bench/.bin/temporal", "Temporal CLI binary for the footprint baseline (skipped when missing)")
-	which     = flag.String("only", "all", "comma-separated benchmarks to run: deploy, zero_downtime, proxy, footprint, dashboard")
+	which     = flag.String("only", "all", "comma-separated benchmarks to run: deploy, zero_downtime, proxy, footprint, dashboard, scale")
 )
 
 // Result is one benchmark's figures.
@@ -75,7 +76,7 @@ func main() {
 	for _, b := range []struct {
 		name string
 		run  func(string) Result
-	}{{"deploy", benchDeploy}, {"zero_downtime", benchZeroDowntime}, {"proxy", benchProxy}, {"footprint", benchFootprint}, {"dashboard", benchDashboard}} {
+	}{{"deploy", benchDeploy}, {"zero_downtime", benchZeroDowntime}, {"proxy", benchProxy}, {"footprint", benchFootprint}, {"dashboard", benchDashboard}, {"scale", benchScale}} {
 		if only["all"] || only[b.name] {
 			results = append(results, b.run(bin))
 		}
