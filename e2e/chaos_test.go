@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -115,5 +117,83 @@ func TestChaosKillAtEachStep(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// restartDockerd stops the Docker engine, waits until it is down, and starts
+// it again in its own session (so it outlives the test), as the test
+// dependencies script does.
+func restartDockerd(t *testing.T, downFor time.Duration) {
+	t.Helper()
+	out, err := exec.Command("pidof", "dockerd").Output()
+	if err != nil {
+		t.Fatalf("pidof dockerd: %v", err)
+	}
+	pid, _ := strconv.Atoi(strings.Fields(string(out))[0])
+	syscall.Kill(pid, syscall.SIGTERM)
+	// Wait for the process itself to go: it removes its pid file last.
+	for i := 0; i < 300 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(downFor)
+	logf, _ := os.OpenFile("/var/log/rivetr-test-dockerd.log", os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	cmd := exec.Command("dockerd")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start dockerd: %v", err)
+	}
+	eventually(t, 60*time.Second, "dockerd back", func() bool { return exec.Command("docker", "info").Run() == nil })
+}
+
+// TestChaosDockerdRestart restarts the Docker engine in the middle of a
+// build. The build's activity fails while Docker is away and is retried when
+// it is back; the deploy completes and the app serves again (its container
+// restarts with the engine, and the proxy follows its new address). It runs
+// with RIVETR_CHAOS_DOCKERD=1 (make chaos) as root, since it stops the
+// machine's dockerd.
+func TestChaosDockerdRestart(t *testing.T) {
+	if os.Getenv("RIVETR_CHAOS_DOCKERD") == "" || os.Geteuid() != 0 {
+		t.Skip("restarts dockerd: set RIVETR_CHAOS_DOCKERD=1 and run as root (make chaos does)")
+	}
+	env := newAppSetup(t, "dockerd", false, "d0")
+	s, app, host, repo := env.S, env.App, env.Host, env.Repo
+	s.MustCLI("deploy", app, "--wait")
+	report := &chaosReport{}
+	defer report.write(t, "dockerd restarted during a build", "| run | outcome | serving afterwards | containers | deploy took |\n|---|---|---|---|---|")
+	for run := 1; run <= chaosRuns(); run++ {
+		v := fmt.Sprintf("d%d", run)
+		repo.Commit(v, map[string]string{"Dockerfile": AppDockerfile(v, "sleep 4", "")})
+		var d Deployment
+		json.Unmarshal([]byte(s.MustCLI("deploy", app, "-o", "json")), &d)
+		start := time.Now()
+		s.WaitDeployment(app, d.ID, 60*time.Second, func(x Deployment) bool { return x.Step == "build" })
+		time.Sleep(time.Second)
+		restartDockerd(t, 3*time.Second)
+		final := s.WaitDeployment(app, d.ID, 3*time.Minute, func(x Deployment) bool {
+			return x.Status == "succeeded" || x.Status == "failed"
+		})
+		t.Logf("deployment %s ended %s %s", d.ID, final.Status, final.FailureReason)
+		var body string
+		var last string
+		deadline := time.Now().Add(90 * time.Second)
+		for time.Now().Before(deadline) {
+			code, b, err := s.Get(host, "/")
+			body, last = b, fmt.Sprintf("%d %q %v", code, b, err)
+			if err == nil && code == 200 {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		if !strings.HasPrefix(last, "200") {
+			out, _ := exec.Command("docker", "ps", "-a", "--filter", "label=rivetr.app="+app, "--format", "{{.Names}} {{.Status}}").CombinedOutput()
+			t.Fatalf("the app is not served after the restart: %s; containers:\n%s", last, out)
+		}
+		n := len(Containers(t, app))
+		report.add("| %d | %s %s | %s | %d | %s |", run, final.Status, final.FailureReason, body, n, time.Since(start).Round(100*time.Millisecond))
+		if final.Status != "succeeded" || body != v {
+			t.Fatalf("after a dockerd restart: %s (%s), serving %q", final.Status, final.FailureReason, body)
+		}
+		eventually(t, 60*time.Second, "one container", func() bool { return len(Containers(t, app)) == 1 })
 	}
 }

@@ -242,6 +242,11 @@ func (c *Client) Run(ctx context.Context, spec RunSpec) (string, error) {
 	return id, nil
 }
 
+// Start starts an existing container (a no-op when it runs).
+func (c *Client) Start(ctx context.Context, id string) error {
+	return wrap(c.api.ContainerStart(ctx, id, container.StartOptions{}), "start container "+id)
+}
+
 // State is what Rivetr needs to know about a container.
 type State struct {
 	ID       string

@@ -214,10 +214,12 @@ func displayAddr(a string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// reconcileRoutes keeps the route table pointing at the containers' current
-// addresses: a restarted dockerd can give a container a new IP.
+// reconcileRoutes keeps every route's container running and the route
+// pointing at its current address: a restarted dockerd can leave a serving
+// container stopped (its restart policy does not cover every shutdown) or
+// give it a new IP.
 func reconcileRoutes(ctx context.Context, r *proxy.Router, d *docker.Client, network string, log *slog.Logger) {
-	t := time.NewTicker(30 * time.Second)
+	t := time.NewTicker(10 * time.Second)
 	defer t.Stop()
 	for {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -240,16 +242,23 @@ func reconcileOnce(ctx context.Context, r *proxy.Router, d *docker.Client, netwo
 	if err != nil {
 		return
 	}
-	byDeployment := map[string]string{}
+	byDeployment := map[string]docker.Container{}
 	for _, c := range cs {
-		byDeployment[c.Labels[docker.LabelDeployment]] = c.ID
+		byDeployment[c.Labels[docker.LabelDeployment]] = c
 	}
 	for _, rt := range routes {
-		id, ok := byDeployment[rt.Deployment]
+		c, ok := byDeployment[rt.Deployment]
 		if !ok {
 			continue
 		}
-		st, err := d.Inspect(ctx, id, network)
+		if c.State == "exited" || c.State == "created" {
+			log.Warn("the serving container is not running; starting it", "app", rt.App, "container", c.Name, "state", c.State)
+			if err := d.Start(ctx, c.ID); err != nil {
+				log.Error("starting the serving container failed", "app", rt.App, "err", err)
+				continue
+			}
+		}
+		st, err := d.Inspect(ctx, c.ID, network)
 		if err != nil || st.IP == "" {
 			continue
 		}
