@@ -56,9 +56,9 @@ bench: build test-deps ## run the benchmarks in bench/ and write bench/results/ 
 
 CHAOS_RUNS ?= 3
 
-chaos: build test-deps ## SIGKILL the server at every deploy step and restart dockerd mid-build, CHAOS_RUNS times each; report in bench/results/chaos.md
+chaos: build test-deps ## SIGKILL the server at every deploy step, restart dockerd and stop Temporal mid-build, CHAOS_RUNS times each; report in bench/results/chaos.md
 	rm -f bench/results/chaos.md
-	RIVETR_CHAOS_RUNS=$(CHAOS_RUNS) RIVETR_CHAOS_DOCKERD=1 RIVETR_CHAOS_REPORT=$(CURDIR)/bench/results/chaos.md go test -count=1 -timeout 60m -run 'TestChaos' -v ./e2e/ | grep -E '^(=== RUN|--- |\s+---|ok|FAIL|PASS)'
+	RIVETR_CHAOS_RUNS=$(CHAOS_RUNS) RIVETR_CHAOS_FULL=1 RIVETR_CHAOS_REPORT=$(CURDIR)/bench/results/chaos.md go test -count=1 -timeout 60m -run 'TestChaos' -v ./e2e/ | grep -E '^(=== RUN|--- |\s+---|ok|FAIL|PASS)'
 	@cat bench/results/chaos.md
 
 screenshots: test-deps ## regenerate docs/screenshots with the browser test

@@ -153,8 +153,8 @@ func restartDockerd(t *testing.T, downFor time.Duration) {
 // with RIVETR_CHAOS_DOCKERD=1 (make chaos) as root, since it stops the
 // machine's dockerd.
 func TestChaosDockerdRestart(t *testing.T) {
-	if os.Getenv("RIVETR_CHAOS_DOCKERD") == "" || os.Geteuid() != 0 {
-		t.Skip("restarts dockerd: set RIVETR_CHAOS_DOCKERD=1 and run as root (make chaos does)")
+	if os.Getenv("RIVETR_CHAOS_FULL") == "" || os.Geteuid() != 0 {
+		t.Skip("restarts dockerd: set RIVETR_CHAOS_FULL=1 and run as root (make chaos does)")
 	}
 	env := newAppSetup(t, "dockerd", false, "d0")
 	s, app, host, repo := env.S, env.App, env.Host, env.Repo
@@ -193,6 +193,57 @@ func TestChaosDockerdRestart(t *testing.T) {
 		report.add("| %d | %s %s | %s | %d | %s |", run, final.Status, final.FailureReason, body, n, time.Since(start).Round(100*time.Millisecond))
 		if final.Status != "succeeded" || body != v {
 			t.Fatalf("after a dockerd restart: %s (%s), serving %q", final.Status, final.FailureReason, body)
+		}
+		eventually(t, 60*time.Second, "one container", func() bool { return len(Containers(t, app)) == 1 })
+	}
+}
+
+// TestChaosTemporalOutage runs Rivetr against an external Temporal cluster
+// and stops the cluster for 30 s in the middle of a build. The worker and
+// the server keep retrying; when the cluster is back the deploy completes.
+// It runs with RIVETR_CHAOS_FULL=1 (make chaos): it takes over a minute.
+func TestChaosTemporalOutage(t *testing.T) {
+	if os.Getenv("RIVETR_CHAOS_FULL") == "" {
+		t.Skip("takes minutes: set RIVETR_CHAOS_FULL=1 (make chaos does)")
+	}
+	needDocker(t)
+	cluster := NewServer(t, false)
+	cluster.Start()
+	ns := "rivetr-outage-" + randSuffix()
+	registerNamespace(t, cluster.Temporal, ns)
+	s := NewServer(t, false)
+	s.args = append(s.args, "--temporal-address", cluster.Temporal, "--temporal-namespace", ns)
+	s.Start()
+	app := "outage-" + randSuffix()
+	host := app + ".test"
+	CleanupApp(t, app)
+	repo := NewRepo(t)
+	repo.Commit("o0", map[string]string{"Dockerfile": AppDockerfile("o0", "", "")})
+	s.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host)
+	s.MustCLI("deploy", app, "--wait")
+
+	report := &chaosReport{}
+	defer report.write(t, "external Temporal stopped for 30 s during a build", "| run | outcome | serving during the outage | serving afterwards | deploy took |\n|---|---|---|---|---|")
+	for run := 1; run <= chaosRuns(); run++ {
+		v := fmt.Sprintf("o%d", run)
+		repo.Commit(v, map[string]string{"Dockerfile": AppDockerfile(v, "sleep 4", "")})
+		var d Deployment
+		json.Unmarshal([]byte(s.MustCLI("deploy", app, "-o", "json")), &d)
+		start := time.Now()
+		s.WaitDeployment(app, d.ID, 60*time.Second, func(x Deployment) bool { return x.Step == "build" })
+		cluster.Stop()
+		time.Sleep(15 * time.Second)
+		// The proxy does not need Temporal: the old version keeps serving.
+		_, during, _ := s.Get(host, "/")
+		time.Sleep(15 * time.Second)
+		cluster.Start()
+		final := s.WaitDeployment(app, d.ID, 3*time.Minute, func(x Deployment) bool {
+			return x.Status == "succeeded" || x.Status == "failed"
+		})
+		body := s.MustGet(host, "/")
+		report.add("| %d | %s %s | %s | %s | %s |", run, final.Status, final.FailureReason, during, body, time.Since(start).Round(100*time.Millisecond))
+		if final.Status != "succeeded" || body != v || during == "" {
+			t.Fatalf("after a Temporal outage: %s (%s), serving %q (during the outage %q)", final.Status, final.FailureReason, body, during)
 		}
 		eventually(t, 60*time.Second, "one container", func() bool { return len(Containers(t, app)) == 1 })
 	}
