@@ -152,6 +152,8 @@ func (h *Handler) writeError(c *gin.Context, err error) {
 		h.fail(c, http.StatusUnprocessableEntity, "source_error", strings.TrimSuffix(err.Error(), ": "+service.ErrSource.Error()), nil)
 	case errors.Is(err, service.ErrUnavailable):
 		h.fail(c, http.StatusServiceUnavailable, "unavailable", err.Error(), nil)
+	case errors.Is(err, schema.ErrNoSpace):
+		h.fail(c, http.StatusInsufficientStorage, "no_space", "the server's data disk is full ("+err.Error()+"); free space in its data dir and try again; nothing was changed", nil)
 	case errors.Is(err, service.ErrUnauthorized):
 		h.fail(c, http.StatusUnauthorized, "unauthorized", err.Error(), nil)
 	case errors.Is(err, context.Canceled):

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,10 +112,12 @@ func TestChaosKillAtEachStep(t *testing.T) {
 				if final.Step != "done" || final.FinishedAt == "" {
 					t.Fatalf("incomplete record: %+v", final)
 				}
-				tags := Images(t, app)
-				if !slices.Contains(tags, d.ID) || len(tags) > 5 {
-					t.Fatalf("images after %s: %v", p.name, tags)
-				}
+				// Pruning follows removing the old container in RetireWorkflow.
+				var tags []string
+				eventually(t, 60*time.Second, "images pruned to the keep count", func() bool {
+					tags = Images(t, app)
+					return slices.Contains(tags, d.ID) && len(tags) <= 5
+				})
 			})
 		}
 	}
@@ -246,5 +249,65 @@ func TestChaosTemporalOutage(t *testing.T) {
 			t.Fatalf("after a Temporal outage: %s (%s), serving %q (during the outage %q)", final.Status, final.FailureReason, body, during)
 		}
 		eventually(t, 60*time.Second, "one container", func() bool { return len(Containers(t, app)) == 1 })
+	}
+}
+
+// TestChaosFullDisk runs the server on a small tmpfs data dir and fills it.
+// A deploy asked for then is refused with a clear "disk is full" error and
+// changes nothing; the running version keeps serving; once space is freed a
+// deploy succeeds. Root only (it mounts a tmpfs), with RIVETR_CHAOS_FULL=1.
+func TestChaosFullDisk(t *testing.T) {
+	if os.Getenv("RIVETR_CHAOS_FULL") == "" || os.Geteuid() != 0 {
+		t.Skip("mounts a tmpfs: set RIVETR_CHAOS_FULL=1 and run as root (make chaos does)")
+	}
+	needDocker(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	os.MkdirAll(dir, 0o700)
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=96m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v %s", err, out)
+	}
+	s := NewServer(t, false, "--data-dir", dir)
+	t.Cleanup(func() { s.Stop(); exec.Command("umount", "-l", dir).Run() })
+	s.DataDir = dir
+	s.Start()
+	app := "full-" + randSuffix()
+	host := app + ".test"
+	CleanupApp(t, app)
+	repo := NewRepo(t)
+	repo.Commit("f0", map[string]string{"Dockerfile": AppDockerfile("f0", "", "")})
+	s.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host)
+	s.MustCLI("deploy", app, "--wait")
+
+	report := &chaosReport{}
+	defer report.write(t, "data dir on a full disk", "| phase | result |\n|---|---|")
+	filler := filepath.Join(dir, "filler")
+	exec.Command("dd", "if=/dev/zero", "of="+filler, "bs=1M").Run() // stops at ENOSPC
+	repo.Commit("f1", map[string]string{"Dockerfile": AppDockerfile("f1", "", "")})
+	r := s.CLI("deploy", app, "--wait")
+	msg := strings.TrimSpace(r.Stderr)
+	report.add("| deploy with the disk full | exit %d: %s |", r.Code, msg)
+	if r.Code == 0 || !strings.Contains(msg, "disk is full") {
+		t.Fatalf("deploy on a full disk: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if body := s.MustGet(host, "/"); body != "f0" {
+		t.Fatalf("while the disk is full, serving %q", body)
+	}
+	report.add("| serving while full | f0 |")
+
+	os.Remove(filler)
+	var out Result
+	eventually(t, 90*time.Second, "a deploy after space is freed", func() bool {
+		out = s.CLI("deploy", app, "--wait")
+		return out.Code == 0
+	})
+	body := s.MustGet(host, "/")
+	report.add("| deploy after freeing space | exit %d, serving %s |", out.Code, body)
+	if body != "f1" {
+		t.Fatalf("after freeing space, serving %q", body)
+	}
+	for _, d := range s.Deployments(app) {
+		if d.Status == "queued" || d.Status == "building" || d.Status == "deploying" {
+			t.Fatalf("deployment %s left %s", d.ID, d.Status)
+		}
 	}
 }

@@ -8,9 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/libtnb/sqlite"
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -22,7 +26,23 @@ import (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("already exists")
+	// ErrNoSpace means the database's disk is full.
+	ErrNoSpace = errors.New("no space left on the database's disk")
 )
+
+// noSpace tells a full disk from other failures by the drivers' codes:
+// SQLITE_FULL, PostgreSQL's disk_full, or ENOSPC from the file system.
+func noSpace(err error) bool {
+	var se *msqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "53100" {
+		return true
+	}
+	return errors.Is(err, syscall.ENOSPC)
+}
 
 // Store reads and writes the control-plane data.
 type Store struct {
@@ -120,6 +140,8 @@ func wrap(err error, what string) error {
 		return fmt.Errorf("%s: %w", what, ErrNotFound)
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return fmt.Errorf("%s: %w", what, ErrConflict)
+	case noSpace(err):
+		return fmt.Errorf("%s: %w", what, ErrNoSpace)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -295,6 +295,8 @@ func actionError(err error) string {
 		return strings.TrimSuffix(err.Error(), ": "+service.ErrSource.Error())
 	case errors.Is(err, schema.ErrNotFound), errors.Is(err, service.ErrUnavailable):
 		return err.Error()
+	case errors.Is(err, schema.ErrNoSpace):
+		return "The server's data disk is full; free space in its data dir and try again. Nothing was changed."
 	}
 	return "Something went wrong on the server; its log has details."
 }
