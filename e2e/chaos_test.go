@@ -217,12 +217,8 @@ func TestChaosTemporalOutage(t *testing.T) {
 	s := NewServer(t, false)
 	s.args = append(s.args, "--temporal-address", cluster.Temporal, "--temporal-namespace", ns)
 	s.Start()
-	app := "outage-" + randSuffix()
-	host := app + ".test"
-	CleanupApp(t, app)
-	repo := NewRepo(t)
-	repo.Commit("o0", map[string]string{"Dockerfile": AppDockerfile("o0", "", "")})
-	s.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host)
+	env := newAppOn(t, s, "outage", "o0")
+	app, host, repo := env.App, env.Host, env.Repo
 	s.MustCLI("deploy", app, "--wait")
 
 	report := &chaosReport{}
@@ -270,12 +266,8 @@ func TestChaosFullDisk(t *testing.T) {
 	t.Cleanup(func() { s.Stop(); exec.Command("umount", "-l", dir).Run() })
 	s.DataDir = dir
 	s.Start()
-	app := "full-" + randSuffix()
-	host := app + ".test"
-	CleanupApp(t, app)
-	repo := NewRepo(t)
-	repo.Commit("f0", map[string]string{"Dockerfile": AppDockerfile("f0", "", "")})
-	s.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host)
+	env := newAppOn(t, s, "full", "f0")
+	app, host, repo := env.App, env.Host, env.Repo
 	s.MustCLI("deploy", app, "--wait")
 
 	report := &chaosReport{}

@@ -513,6 +513,12 @@ func newAppSetup(t *testing.T, prefix string, withUI bool, version string, creat
 	needDocker(t)
 	s := NewServer(t, withUI)
 	s.Start()
+	return newAppOn(t, s, prefix, version, createFlags...)
+}
+
+// newAppOn creates an app on a running server s, as newAppSetup does.
+func newAppOn(t *testing.T, s *Server, prefix, version string, createFlags ...string) appSetup {
+	t.Helper()
 	app := prefix + "-" + randSuffix()
 	CleanupApp(t, app)
 	repo := NewRepo(t)

@@ -13,12 +13,12 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/libtnb/sqlite"
-	msqlite "modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Domain errors. The store turns driver errors into these, so callers never
