@@ -128,41 +128,36 @@ func benchZeroDowntime(bin string) Result {
 			}
 		}
 	}()
-	// Eight clients always waiting on a 1 s answer.
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
+	// clients runs n goroutines that repeat step until stop closes.
+	clients := func(n int, step func()) {
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+						step()
+					}
 				}
-				lat, code, err := get("/slow")
-				stats.record(lat, err, code, true, false)
-			}
-		}()
+			}()
+		}
 	}
+	// Eight clients always waiting on a 1 s answer.
+	clients(8, func() {
+		lat, code, err := get("/slow")
+		stats.record(lat, err, code, true, false)
+	})
 	// Four upgraded connections sending a line every 100 ms; a proxy drain
 	// closes them, and they reconnect as a browser's WebSocket would.
-	for i := 0; i < 4; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if !wsSession(s.proxy, host, stop, stats) {
-					stats.wsFailedOpens.Add(1)
-					time.Sleep(50 * time.Millisecond)
-				}
-			}
-		}()
-	}
+	clients(4, func() {
+		if !wsSession(s.proxy, host, stop, stats) {
+			stats.wsFailedOpens.Add(1)
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
 
 	time.Sleep(3 * time.Second) // steady state first
 	start := time.Now()
