@@ -26,6 +26,7 @@ type Target struct {
 
 	proxy     *httputil.ReverseProxy
 	transport *http.Transport
+	fast      *upstream
 
 	mu       sync.Mutex
 	inflight map[*request]struct{}
@@ -66,6 +67,10 @@ func NewTarget(deployment, rawURL string) (*Target, error) {
 		ReadBufferSize:  64 << 10,
 		WriteBufferSize: 64 << 10,
 	}
+	t.fast = newUpstream(u.Host)
+	if u.Port() == "" {
+		t.fast.addr = net.JoinHostPort(u.Hostname(), "80")
+	}
 	t.proxy = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(u)
@@ -73,7 +78,7 @@ func NewTarget(deployment, rawURL string) (*Target, error) {
 			// Apps see the host the client asked for, not the container's address.
 			pr.Out.Host = pr.In.Host
 		},
-		Transport:    t.transport,
+		Transport:    t,
 		BufferPool:   bufferPool{},
 		ErrorHandler: t.errorHandler,
 	}
@@ -148,7 +153,17 @@ func (t *Target) drain(ctx context.Context, timeout time.Duration) int {
 	}
 	t.mu.Unlock()
 	t.transport.CloseIdleConnections()
+	t.fast.close()
 	return cut
+}
+
+// RoundTrip sends plain GET and HEAD requests over the fast path and
+// everything else through http.Transport.
+func (t *Target) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.fast.handles(req) {
+		return t.fast.RoundTrip(req)
+	}
+	return t.transport.RoundTrip(req)
 }
 
 func (t *Target) serve(w http.ResponseWriter, req *http.Request, r *request) {
