@@ -17,8 +17,9 @@ export RIVETR_TEST_POSTGRES_URL
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-build: ## build bin/rivetr
+build: ## build bin/rivetr and bin/rivetr-agent (the same without the embedded Temporal server)
 	go build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/rivetr
+	go build $(GOFLAGS_BUILD) -o $(dir $(BIN))rivetr-agent ./cmd/rivetr-agent
 
 # The proxy takes port 80 as root; ports below 1024 need root, so others get 8000.
 PROXY_ADDR ?= $(shell [ "$$(id -u)" = 0 ] && echo :80 || echo :8000)
@@ -52,7 +53,7 @@ bench: build test-deps ## run the benchmarks in bench/ and write bench/results/ 
 	@scripts/bench-deps.sh
 	@[ -x bench/.bin/temporal ] || { echo "installing the Temporal CLI (footprint baseline; skipped if this fails)"; \
 	  GOBIN=$(CURDIR)/bench/.bin go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION) || true; }
-	go run ./bench -rivetr $(BIN) -only $(BENCH)
+	go run ./bench -rivetr $(BIN) -agent $(dir $(BIN))rivetr-agent -only $(BENCH)
 
 CHAOS_RUNS ?= 3
 

@@ -46,6 +46,7 @@ var (
 	rivetrBin = flag.String("rivetr", "bin/rivetr", "rivetr binary to measure")
 	runs      = flag.Int("runs", 7, "measured deploys per side")
 	outDir    = flag.String("out", "bench/results", "where results go")
+	agentBin  = flag.String("agent", "bin/rivetr-agent", "rivetr-agent binary for the external-Temporal footprint (skipped when missing)")
 	temporal  = flag.String("temporal-cli", "bench/.bin/temporal", "Temporal CLI binary for the footprint baseline (skipped when missing)")
 	which     = flag.String("only", "all", "comma-separated benchmarks to run: deploy, zero_downtime, proxy, footprint, dashboard, scale")
 )
@@ -345,7 +346,18 @@ func benchFootprint(bin string) Result {
 	// A second server using the first one's Temporal as an external cluster.
 	ext := startServer(bin, "--temporal-address", s.temporal, "--temporal-ui-addr=", "--host-name", "bench-external")
 	figs["external_rss_mb"], figs["external_cpu_pct"] = idle(ext.cmd.Process.Pid)
+	figs["external_rss_anon_mb"] = statusMB(ext.cmd.Process.Pid, "RssAnon:")
 	ext.stop()
+	// The same, from rivetr-agent: the binary without the Temporal server.
+	if _, err := os.Stat(*agentBin); err == nil {
+		ag := startServer(*agentBin, "--temporal-address", s.temporal, "--temporal-ui-addr=", "--host-name", "bench-agent")
+		figs["agent_external_rss_mb"], figs["agent_external_cpu_pct"] = idle(ag.cmd.Process.Pid)
+		figs["agent_external_rss_anon_mb"] = statusMB(ag.cmd.Process.Pid, "RssAnon:")
+		ag.stop()
+		if st, err := os.Stat(*agentBin); err == nil {
+			figs["agent_binary_mb"] = float64(st.Size()) / (1 << 20)
+		}
+	}
 	s.stop()
 	if st, err := os.Stat(bin); err == nil {
 		figs["binary_mb"] = float64(st.Size()) / (1 << 20)

@@ -216,6 +216,18 @@ func benchProxy(bin string) Result {
 		figs[p.name+"_rivetr_p99_overhead_ms"] = round(figs[p.name+"_rivetr_p99_ms"] - figs[p.name+"_direct_p99_ms"])
 		figs[p.name+"_nginx_p99_overhead_ms"] = round(figs[p.name+"_nginx_p99_ms"] - figs[p.name+"_direct_p99_ms"])
 	}
+	barPlot("proxy_throughput.png", "Requests/s, wrk -t2 -c64, keep-alive (higher is better)", "req/s",
+		[]string{"small responses", "1 MiB responses"}, []string{"direct to the container", "through Rivetr", "through nginx"},
+		[][]float64{
+			{figs["small_direct_rps"], figs["small_rivetr_rps"], figs["small_nginx_rps"]},
+			{figs["1mib_direct_rps"], figs["1mib_rivetr_rps"], figs["1mib_nginx_rps"]},
+		})
+	barPlot("proxy_latency.png", "p99 latency at a steady 1,000 req/s, small responses (lower is better)", "ms",
+		[]string{"p50", "p99"}, []string{"direct to the container", "through Rivetr", "through nginx"},
+		[][]float64{
+			{figs["steady_direct_p50_ms"], figs["steady_rivetr_p50_ms"], figs["steady_nginx_p50_ms"]},
+			{figs["steady_direct_p99_ms"], figs["steady_rivetr_p99_ms"], figs["steady_nginx_p99_ms"]},
+		})
 	notes := "throughput: wrk -t2 -c64, 8 s per target after a 2 s warm-up, keep-alive on; steady: an open-loop Go client at 1,000 req/s for 8 s; the Go backend in a container on the bench network; nginx with an upstream keep-alive pool; all on one 2-core machine, so the load generator shares the CPU"
 	if len(problems) > 0 {
 		notes += "; errors: " + strings.Join(problems, "; ")

@@ -23,6 +23,15 @@ func benchScale(bin string) Result {
 	figs := map[string]float64{}
 	listing(bin, figs)
 	concurrentDeploys(bin, figs)
+	linePlot("scale_deploys.png", "Apps deployed at once on one host", "apps deployed at once", "seconds",
+		[]float64{1, 10, 50}, []string{"until all answer", "per deploy (total / apps)"},
+		[][]float64{
+			{figs["deploy_1_at_once_total_s"], figs["deploy_10_at_once_total_s"], figs["deploy_50_at_once_total_s"]},
+			{figs["deploy_1_at_once_s_per_deploy"], figs["deploy_10_at_once_s_per_deploy"], figs["deploy_50_at_once_s_per_deploy"]},
+		})
+	linePlot("scale_list.png", "GET /api/apps, 20 deployments per app (median)", "apps", "ms",
+		[]float64{10, 100, 1000}, []string{"list apps"},
+		[][]float64{{figs["list_10_apps_ms"], figs["list_100_apps_ms"], figs["list_1000_apps_ms"]}})
 	for k, v := range figs {
 		figs[k] = round(v)
 	}

@@ -27,6 +27,8 @@ type loadStats struct {
 	slowFailed    int
 	errors        map[string]int
 	steady, busy  []float64 // latencies (ms) outside and during releases
+	start         time.Time
+	timeline      []sample // every request to /, for the plot
 	wsReconnects  atomic.Int64
 	wsEchoes      atomic.Int64
 	wsFailedOpens atomic.Int64
@@ -37,6 +39,10 @@ func (l *loadStats) record(lat time.Duration, err error, code int, slow, during 
 	defer l.mu.Unlock()
 	ms := float64(lat.Microseconds()) / 1000
 	good := err == nil && code == 200
+	if !slow {
+		at := time.Since(l.start).Seconds() - lat.Seconds()
+		l.timeline = append(l.timeline, sample{at: at, ms: ms, failed: !good})
+	}
 	switch {
 	case slow && good:
 		l.slowOK++
@@ -91,7 +97,7 @@ func benchZeroDowntime(bin string) Result {
 	defer s.client.DeleteApp(ctx, app)
 	deployAndWait(s, app)
 
-	stats := &loadStats{errors: map[string]int{}}
+	stats := &loadStats{errors: map[string]int{}, start: time.Now()}
 	var releasing atomic.Bool
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -162,8 +168,10 @@ func benchZeroDowntime(bin string) Result {
 	time.Sleep(3 * time.Second) // steady state first
 	start := time.Now()
 	var deploys, rollbacks int
+	var windows [][2]float64
 	for i := 1; i <= 25; i++ {
 		releasing.Store(true)
+		w0 := time.Since(stats.start).Seconds()
 		if i%5 == 0 {
 			d, err := s.client.Rollback(ctx, app, service.RollbackRequest{})
 			if err != nil {
@@ -177,6 +185,7 @@ func benchZeroDowntime(bin string) Result {
 			deploys++
 		}
 		releasing.Store(false)
+		windows = append(windows, [2]float64{w0, time.Since(stats.start).Seconds()})
 		time.Sleep(500 * time.Millisecond)
 	}
 	releaseTime := time.Since(start)
@@ -200,6 +209,7 @@ func benchZeroDowntime(bin string) Result {
 		"websocket_echoes":       float64(stats.wsEchoes.Load()),
 		"websocket_failed_opens": float64(stats.wsFailedOpens.Load()),
 	}
+	timelinePlot("zero_downtime.png", fmt.Sprintf("Every request at 250 req/s through %d deploys and %d rollbacks", deploys, rollbacks), stats.timeline, windows)
 	notes := "open-loop 250 req/s to / plus 8 clients on a 1 s endpoint and 4 upgraded connections echoing every 100 ms, through 20 deploys and 5 rollbacks of the Go backend; WebSockets are closed when their container is drained and reconnect"
 	if len(stats.errors) > 0 {
 		var es []string

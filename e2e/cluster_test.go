@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,9 @@ import (
 // a Temporal cluster it does not start (here the frontend of another rivetr
 // server), PostgreSQL for its data when available, and a `rivetr worker`
 // agent that builds, runs and proxies the app on its own "host". The server
-// starts no embedded Temporal and runs no proxy itself.
+// starts no embedded Temporal and runs no proxy itself; the agent is the
+// rivetr-agent binary, built without the Temporal server, which also refuses
+// to run without --temporal-address.
 func TestExternalClusterAndWorker(t *testing.T) {
 	needDocker(t)
 	// The cluster: an embedded Temporal whose own workers use "default".
@@ -46,7 +49,14 @@ func TestExternalClusterAndWorker(t *testing.T) {
 		"--temporal-address", cluster.Temporal, "--temporal-namespace", ns,
 		"--database-url", dbURL, "--host-name", "dock1", "--docker-network", agent.Network}
 	agent.readyLog = "proxy serving apps"
+	agent.bin = agentBin
 	agent.Start()
+
+	// Without a cluster to join, rivetr-agent says what to do instead.
+	out, err := exec.Command(agentBin, "server", "--data-dir", t.TempDir(), "--http-addr", "127.0.0.1:0", "--proxy-addr=").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "no embedded Temporal server: pass --temporal-address") {
+		t.Fatalf("rivetr-agent server without --temporal-address: %v\n%s", err, out)
+	}
 
 	log, _ := os.ReadFile(api.logPath)
 	if strings.Contains(string(log), "embedded Temporal server started") {

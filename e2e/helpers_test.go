@@ -28,6 +28,7 @@ const BaseImage = testimage.Busybox
 
 var (
 	binary   string // the rivetr binary under test
+	agentBin string // rivetr-agent: the same without the Temporal server
 	setupErr error
 )
 
@@ -67,6 +68,11 @@ func setup(dir string) error {
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build rivetr: %v\n%s", err, out)
 	}
+	agentBin = filepath.Join(dir, "rivetr-agent")
+	build = exec.Command("go", "build", "-o", agentBin, "../cmd/rivetr-agent")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("build rivetr-agent: %v\n%s", err, out)
+	}
 	return testimage.EnsureBusybox()
 }
 
@@ -105,6 +111,7 @@ type Server struct {
 	UI       string // 127.0.0.1:port, "" when disabled
 	Network  string
 	args     []string
+	bin      string // the binary to run; the rivetr binary when empty
 	readyLog string // when set, Start waits for this log text instead of /health
 	logPath  string
 	cmd      *exec.Cmd
@@ -161,7 +168,11 @@ func (s *Server) Start() {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	s.cmd = exec.Command(binary, s.args...)
+	bin := binary
+	if s.bin != "" {
+		bin = s.bin
+	}
+	s.cmd = exec.Command(bin, s.args...)
 	s.cmd.Stdout, s.cmd.Stderr = f, f
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)

@@ -1,4 +1,5 @@
-// Command rivetr is the Rivetr server, worker and CLI.
+// Command rivetr is the Rivetr server, worker and CLI, with the Temporal
+// server and UI built in.
 package main
 
 import (
@@ -6,6 +7,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/cli"
 	"github.com/rivetr/rivetr/internal/server"
+	"github.com/rivetr/rivetr/internal/temporalsrv"
 )
 
-func main() { os.Exit(cli.Execute(server.Run)) }
+func main() { os.Exit(cli.Execute(server.Runner(temporalsrv.Embedded))) }

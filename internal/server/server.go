@@ -25,21 +25,35 @@ import (
 	"github.com/rivetr/rivetr/internal/proxy"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/tclient"
-	"github.com/rivetr/rivetr/internal/temporalsrv"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/web"
 	"github.com/rivetr/rivetr/worker"
 	"github.com/rivetr/rivetr/workflows"
 )
 
-// Run runs a Rivetr process until ctx ends, then shuts it down gracefully.
-// By default it runs the API, dashboard, workers, proxy and (unless an
-// external cluster is configured) the embedded Temporal server and UI. With
-// agent set it runs the workers and the proxy of one Docker host against an
-// external Temporal cluster.
-func Run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger) error {
+// Embedder starts the embedded Temporal server and UI the configuration
+// asks for and returns how to stop them. The rivetr binary passes
+// temporalsrv.Embedded; rivetr-agent, built without the Temporal server,
+// passes none.
+type Embedder func(cfg config.Config, log *slog.Logger) (stop func(), err error)
+
+// Runner returns the function that runs a Rivetr process until ctx ends and
+// then shuts it down gracefully. By default it runs the API, dashboard,
+// workers, proxy and (unless an external cluster is configured) the embedded
+// Temporal server and UI. With agent set it runs the workers and the proxy
+// of one Docker host against an external Temporal cluster.
+func Runner(embed Embedder) func(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger) error {
+	return func(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger) error {
+		return run(ctx, cfg, agent, log, embed)
+	}
+}
+
+func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, embed Embedder) error {
 	if agent && cfg.Embedded() {
 		return errors.New("rivetr worker needs --temporal-address: it joins an existing Temporal cluster (rivetr server runs everything in one process)")
+	}
+	if cfg.Embedded() && embed == nil {
+		return errors.New("this binary (rivetr-agent) has no embedded Temporal server: pass --temporal-address to use a Temporal cluster, or run the full rivetr binary")
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
@@ -74,17 +88,11 @@ func Run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger) e
 
 	if cfg.Embedded() {
 		start := time.Now()
-		ts, err := temporalsrv.Start(temporalsrv.Options{
-			DatabaseFile: filepath.Join(cfg.DataDir, "temporal.db"),
-			FrontendAddr: cfg.TemporalListen,
-			UIAddr:       cfg.TemporalUIAddr,
-			Namespace:    cfg.TemporalNamespace,
-			Logger:       log.With("component", "temporal"),
-		})
+		stop, err := embed(cfg, log.With("component", "temporal"))
 		if err != nil {
 			return err
 		}
-		cleanups = append(cleanups, ts.Stop)
+		cleanups = append(cleanups, stop)
 		log.Info("embedded Temporal server started", "frontend", cfg.TemporalListen, "ui", cfg.UIBaseURL(), "took", time.Since(start).Round(time.Millisecond))
 	}
 	dialCtx, cancel := context.WithTimeout(ctx, 60*time.Second)

@@ -31,6 +31,8 @@ import (
 	"go.temporal.io/server/common/primitives"
 	sqliteschema "go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
+
+	rconfig "github.com/rivetr/rivetr/internal/config"
 )
 
 const clusterName = "active"
@@ -54,6 +56,22 @@ type Server struct {
 	server temporal.Server
 	ui     *uiserver.Server
 	log    *slog.Logger
+}
+
+// Embedded starts the server and UI a Rivetr configuration asks for; it is
+// the server.Embedder of the rivetr binary.
+func Embedded(cfg rconfig.Config, log *slog.Logger) (stop func(), err error) {
+	s, err := Start(Options{
+		DatabaseFile: filepath.Join(cfg.DataDir, "temporal.db"),
+		FrontendAddr: cfg.TemporalListen,
+		UIAddr:       cfg.TemporalUIAddr,
+		Namespace:    cfg.TemporalNamespace,
+		Logger:       log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Stop, nil
 }
 
 // Start starts the server (and the UI) and returns once the frontend accepts
