@@ -353,7 +353,7 @@ func (a *Activities) HealthCheck(ctx context.Context, in HealthInput) error {
 		Transport:     &http.Transport{DisableKeepAlives: true},
 	}
 	url := in.Candidate.URL + in.Path
-	log.Line(fmt.Sprintf("health check: GET %s, probing from 50ms apart up to every %s (timeout %s, deadline %s)", in.Path, in.Interval, in.Timeout, in.Deadline))
+	log.Line(fmt.Sprintf("health check: GET %s, probing from 10ms apart up to every %s (timeout %s, deadline %s)", in.Path, in.Interval, in.Timeout, in.Deadline))
 	start := time.Now()
 	last := ""
 	for attempt := 1; ; attempt++ {
@@ -401,11 +401,11 @@ func (a *Activities) HealthCheck(ctx context.Context, in HealthInput) error {
 	}
 }
 
-// probeWait is the pause after a failed probe: 50ms, doubling up to the
+// probeWait is the pause after a failed probe: 10ms, doubling up to the
 // configured interval, so a fast-starting app is found healthy at once
 // without probing a slow one more often than asked.
 func probeWait(attempt int, interval time.Duration) time.Duration {
-	d := 50 * time.Millisecond
+	d := 10 * time.Millisecond
 	for i := 1; i < attempt && d < interval; i++ {
 		d *= 2
 	}
