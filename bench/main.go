@@ -53,10 +53,13 @@ var (
 
 // Result is one benchmark's figures.
 type Result struct {
-	Name    string               `json:"name"`
-	Figures map[string]float64   `json:"figures"`
-	Notes   string               `json:"notes,omitempty"`
-	Samples map[string][]float64 `json:"samples,omitempty"`
+	Name string `json:"name"`
+	// Measured is when this benchmark ran: a partial run (-only) keeps the
+	// other benchmarks' earlier results.
+	Measured string               `json:"measured"`
+	Figures  map[string]float64   `json:"figures"`
+	Notes    string               `json:"notes,omitempty"`
+	Samples  map[string][]float64 `json:"samples,omitempty"`
 }
 
 func main() {
@@ -73,13 +76,21 @@ func main() {
 	for _, n := range strings.Split(*which, ",") {
 		only[n] = true
 	}
+	earlier := map[string]Result{}
+	if !only["all"] {
+		earlier = readResults()
+	}
 	var results []Result
 	for _, b := range []struct {
 		name string
 		run  func(string) Result
 	}{{"deploy", benchDeploy}, {"zero_downtime", benchZeroDowntime}, {"proxy", benchProxy}, {"footprint", benchFootprint}, {"dashboard", benchDashboard}, {"scale", benchScale}} {
 		if only["all"] || only[b.name] {
-			results = append(results, b.run(bin))
+			r := b.run(bin)
+			r.Measured = time.Now().UTC().Format("2006-01-02 15:04 MST")
+			results = append(results, r)
+		} else if r, ok := earlier[b.name]; ok {
+			results = append(results, r)
 		}
 	}
 	if err := write(results); err != nil {
@@ -401,6 +412,29 @@ func median(xs []float64) float64 {
 
 func round(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
 
+// readResults returns the results of the last run, by name.
+func readResults() map[string]Result {
+	out := map[string]Result{}
+	b, err := os.ReadFile(filepath.Join(*outDir, "results.json"))
+	if err != nil {
+		return out
+	}
+	var f struct {
+		Date    string   `json:"date"`
+		Results []Result `json:"results"`
+	}
+	if json.Unmarshal(b, &f) != nil {
+		return out
+	}
+	for _, r := range f.Results {
+		if r.Measured == "" {
+			r.Measured = f.Date
+		}
+		out[r.Name] = r
+	}
+	return out
+}
+
 func write(results []Result) error {
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
 		return err
@@ -410,9 +444,9 @@ func write(results []Result) error {
 		return err
 	}
 	var md strings.Builder
-	fmt.Fprintf(&md, "# Rivetr benchmarks\n\nMeasured %s on this machine; baselines run in the same session.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&md, "# Rivetr benchmarks\n\nWritten %s on this machine; each benchmark's baselines ran in the same session as it.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	for _, r := range results {
-		fmt.Fprintf(&md, "## %s\n\n%s\n\n| figure | value |\n|---|---|\n", r.Name, r.Notes)
+		fmt.Fprintf(&md, "## %s\n\nMeasured %s. %s\n\n| figure | value |\n|---|---|\n", r.Name, r.Measured, r.Notes)
 		keys := make([]string, 0, len(r.Figures))
 		for k := range r.Figures {
 			keys = append(keys, k)

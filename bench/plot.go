@@ -245,7 +245,7 @@ func timelinePlot(name, title string, samples []sample, windows [][2]float64) {
 		label := short(t)
 		c.text(xpx(t)-charW*len(label)/2, padT+innerH+18, label, ink)
 	}
-	dot := color.RGBA{31, 119, 180, timelineDotAlpha}
+	dot := color.NRGBA{31, 119, 180, timelineDotAlpha}
 	failed := 0
 	for _, s := range samples {
 		if s.failed {

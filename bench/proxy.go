@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/rivetr/rivetr/internal/service"
@@ -123,7 +124,20 @@ http {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return addr, func() { cmd.Process.Kill(); cmd.Wait(); os.RemoveAll(dir) }
+	// SIGTERM is nginx's fast shutdown: the master takes its workers down.
+	// SIGKILL would leave the workers running, holding the port.
+	return addr, func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		os.RemoveAll(dir)
+	}
 }
 
 var (

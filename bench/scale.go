@@ -75,7 +75,7 @@ func listing(bin string, figs map[string]float64) {
 		var lat []float64
 		for i := 0; i < 20; i++ {
 			t0 := time.Now()
-			if apps, err := s.client.ListApps(ctx); err != nil || len(apps) != n {
+			if apps, err := s.client.ListApps(ctx, ""); err != nil || len(apps) != n {
 				log.Fatalf("list: %d apps, %v", len(apps), err)
 			}
 			lat = append(lat, float64(time.Since(t0).Microseconds())/1000)
