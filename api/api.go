@@ -48,8 +48,25 @@ func New(svc *service.Service, log *slog.Logger) *gin.Engine {
 	})
 
 	r.GET("/health", h.health)
+	r.POST("/api/auth/login", h.login)
 	g := r.Group("/api", h.auth)
 	g.GET("/status", h.status)
+	g.GET("/me", h.me)
+	g.DELETE("/auth/token", h.revokeCurrentToken)
+	g.POST("/setup/owner", h.createOwner)
+	g.POST("/admin/migrate-teams", h.migrateTeams)
+	g.GET("/users", h.listUsers)
+	g.POST("/users", h.createUser)
+	g.PUT("/users/:user/password", h.resetPassword)
+	g.GET("/tokens", h.listTokens)
+	g.POST("/tokens", h.createToken)
+	g.DELETE("/tokens/:id", h.revokeToken)
+	g.GET("/teams", h.listTeams)
+	g.POST("/teams", h.createTeam)
+	g.DELETE("/teams/:team", h.deleteTeam)
+	g.GET("/teams/:team/members", h.listMembers)
+	g.PUT("/teams/:team/members/:user", h.putMember)
+	g.DELETE("/teams/:team/members/:user", h.removeMember)
 	g.GET("/apps", h.listApps)
 	g.POST("/apps", h.createApp)
 	g.GET("/apps/:name", h.getApp)
@@ -103,15 +120,21 @@ func (h *Handler) auth(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	if err := h.svc.Authenticate(c.Request.Context(), strings.TrimSpace(tok)); err != nil {
+	a, err := h.svc.Authenticate(c.Request.Context(), strings.TrimSpace(tok))
+	if err != nil {
 		if errors.Is(err, service.ErrUnauthorized) {
-			h.fail(c, http.StatusUnauthorized, "unauthorized", "invalid token", nil)
+			msg := "invalid token"
+			if err != service.ErrUnauthorized {
+				msg = strings.TrimSuffix(err.Error(), ": "+service.ErrUnauthorized.Error())
+			}
+			h.fail(c, http.StatusUnauthorized, "unauthorized", msg, nil)
 		} else {
 			h.writeError(c, err)
 		}
 		c.Abort()
 		return
 	}
+	c.Request = c.Request.WithContext(service.WithActor(c.Request.Context(), a))
 	c.Next()
 }
 
@@ -155,7 +178,9 @@ func (h *Handler) writeError(c *gin.Context, err error) {
 	case errors.Is(err, schema.ErrNoSpace):
 		h.fail(c, http.StatusInsufficientStorage, "no_space", "the server's data disk is full ("+err.Error()+"); free space in its data dir and try again; nothing was changed", nil)
 	case errors.Is(err, service.ErrUnauthorized):
-		h.fail(c, http.StatusUnauthorized, "unauthorized", err.Error(), nil)
+		h.fail(c, http.StatusUnauthorized, "unauthorized", strings.TrimSuffix(err.Error(), ": "+service.ErrUnauthorized.Error()), nil)
+	case errors.Is(err, service.ErrForbidden):
+		h.fail(c, http.StatusForbidden, "forbidden", strings.TrimSuffix(err.Error(), ": "+service.ErrForbidden.Error()), nil)
 	case errors.Is(err, context.Canceled):
 		c.Status(499)
 	default:
@@ -212,7 +237,7 @@ func (h *Handler) status(c *gin.Context) {
 }
 
 func (h *Handler) listApps(c *gin.Context) {
-	apps, err := h.svc.ListApps(c.Request.Context())
+	apps, err := h.svc.ListApps(c.Request.Context(), c.Query("team"))
 	if err != nil {
 		h.writeError(c, err)
 		return

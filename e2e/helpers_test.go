@@ -258,7 +258,47 @@ func (s *Server) CLI(args ...string) Result {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Env = append(os.Environ(), "RIVETR_URL="+s.HTTP, "RIVETR_DATA_DIR="+s.DataDir, "RIVETR_TOKEN=")
+	// No saved credentials: the admin token in the data dir signs in.
+	cmd.Env = append(os.Environ(), "RIVETR_URL="+s.HTTP, "RIVETR_DATA_DIR="+s.DataDir, "RIVETR_TOKEN=",
+		"RIVETR_CREDENTIALS="+filepath.Join(s.DataDir, "no-such-credentials.json"))
+	return s.run(cmd)
+}
+
+// CLIAs runs the CLI as whoever signed in with the credentials file creds
+// (never with the admin token), with stdin as its input.
+func (s *Server) CLIAs(creds, stdin string, args ...string) Result {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = append(os.Environ(), "RIVETR_URL="+s.HTTP, "RIVETR_DATA_DIR="+filepath.Join(filepath.Dir(creds), "no-data-dir"),
+		"RIVETR_TOKEN=", "RIVETR_CREDENTIALS="+creds)
+	cmd.Stdin = strings.NewReader(stdin)
+	return s.run(cmd)
+}
+
+// CLIAsAdmin runs the CLI with the admin token, with stdin as its input.
+func (s *Server) CLIAsAdmin(stdin string, args ...string) Result {
+	s.t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "RIVETR_URL="+s.HTTP, "RIVETR_DATA_DIR="+s.DataDir, "RIVETR_TOKEN=",
+		"RIVETR_CREDENTIALS="+filepath.Join(s.DataDir, "no-such-credentials.json"))
+	cmd.Stdin = strings.NewReader(stdin)
+	return s.run(cmd)
+}
+
+// CLIWithToken runs the CLI with RIVETR_TOKEN set to token.
+func (s *Server) CLIWithToken(token string, args ...string) Result {
+	s.t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "RIVETR_URL="+s.HTTP, "RIVETR_DATA_DIR="+filepath.Join(s.DataDir, "no-data-dir"), "RIVETR_TOKEN="+token,
+		"RIVETR_CREDENTIALS="+filepath.Join(s.DataDir, "no-such-credentials.json"))
+	return s.run(cmd)
+}
+
+func (s *Server) run(cmd *exec.Cmd) Result {
+	s.t.Helper()
+	args := cmd.Args[1:]
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -124,7 +124,10 @@ type App struct {
 	GitToken string `json:"-"`
 	SSHKey   string `json:"-"`
 	// Host names the Docker host (and so the worker task queue) the app runs on.
-	Host                string    `gorm:"size:255" json:"host"`
+	Host string `gorm:"size:255" json:"host"`
+	// TeamID is the team the app belongs to; empty only for apps made
+	// before teams existed, until `rivetr db migrate-teams` moves them.
+	TeamID              string    `gorm:"size:32;index" json:"team_id"`
 	CurrentDeploymentID string    `gorm:"size:32" json:"current_deployment_id"`
 	CreatedAt           time.Time `json:"created_at"`
 	UpdatedAt           time.Time `json:"updated_at"`
@@ -183,22 +186,70 @@ type LogLine struct {
 
 // APIToken is a bearer token. Only its SHA-256 is stored.
 type APIToken struct {
-	ID         string `gorm:"primaryKey;size:32"`
-	Name       string `gorm:"size:255"`
-	Hash       string `gorm:"uniqueIndex;size:64;not null"`
-	CreatedAt  time.Time
-	LastUsedAt *time.Time
+	ID   string `gorm:"primaryKey;size:32" json:"id"`
+	Name string `gorm:"size:255" json:"name"`
+	Hash string `gorm:"uniqueIndex;size:64;not null" json:"-"`
+	// UserID owns the token; empty for the instance-admin token made on
+	// first start.
+	UserID string `gorm:"size:32;index" json:"user_id,omitempty"`
+	// Role caps what the token may do in every team ("" for its owner's
+	// roles); it never raises them.
+	Role       string     `gorm:"size:16" json:"role,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 }
 
 // Session is a dashboard sign-in. Only the SHA-256 of its cookie value is
 // stored.
 type Session struct {
-	Hash      string `gorm:"primaryKey;size:64"`
+	Hash string `gorm:"primaryKey;size:64"`
+	// UserID is who signed in; empty for a sign-in with the admin token.
+	UserID    string `gorm:"size:32;index"`
 	CreatedAt time.Time
 	ExpiresAt time.Time `gorm:"index"`
 }
 
+// User is a person who signs in with an email address and a password.
+type User struct {
+	ID    string `gorm:"primaryKey;size:32" json:"id"`
+	Email string `gorm:"uniqueIndex;size:255;not null" json:"email"`
+	Name  string `gorm:"size:255" json:"name"`
+	// PasswordHash is a bcrypt hash.
+	PasswordHash string `json:"-"`
+	// InstanceAdmin users act as owners of every team and manage users.
+	InstanceAdmin bool      `json:"instance_admin"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// Team owns apps; users belong to teams with a role.
+type Team struct {
+	ID        string    `gorm:"primaryKey;size:32" json:"id"`
+	Name      string    `gorm:"uniqueIndex;size:63;not null" json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Roles in a team, from most to least powerful.
+const (
+	RoleOwner     = "owner"
+	RoleAdmin     = "admin"
+	RoleDeveloper = "developer"
+	RoleViewer    = "viewer"
+)
+
+// Membership is a user's role in a team.
+type Membership struct {
+	TeamID string `gorm:"primaryKey;size:32" json:"team_id"`
+	UserID string `gorm:"primaryKey;size:32;index" json:"user_id"`
+	Role   string `gorm:"size:16;not null" json:"role"`
+	// Approver grants a developer the approver permission; owners and
+	// admins have it anyway.
+	Approver  bool      `json:"approver"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
 // Models lists every model, in migration order.
 func Models() []any {
-	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}}
+	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}, &User{}, &Team{}, &Membership{}}
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -259,7 +260,9 @@ func (s *Store) GetDeployment(ctx context.Context, id string) (*Deployment, erro
 
 // DeploymentFilter selects deployments for ListDeployments.
 type DeploymentFilter struct {
-	AppID    string
+	AppID string
+	// AppIDs limits the list to these apps when not nil.
+	AppIDs   []string
 	Statuses []string
 	Limit    int
 }
@@ -269,6 +272,9 @@ func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter) ([]Depl
 	q := s.db.WithContext(ctx).Order("id DESC")
 	if f.AppID != "" {
 		q = q.Where("app_id = ?", f.AppID)
+	}
+	if f.AppIDs != nil {
+		q = q.Where("app_id IN ?", append(slices.Clip(f.AppIDs), ""))
 	}
 	if len(f.Statuses) > 0 {
 		q = q.Where("status IN ?", f.Statuses)
@@ -381,13 +387,18 @@ func (s *Store) CountTokens(ctx context.Context) (int64, error) {
 	return n, wrap(err, "count tokens")
 }
 
-// CountDeploymentsByStatus returns how many deployments have each status.
-func (s *Store) CountDeploymentsByStatus(ctx context.Context) (map[string]int, error) {
+// CountDeploymentsByStatus returns how many deployments have each status,
+// among the given apps' when appIDs is not nil.
+func (s *Store) CountDeploymentsByStatus(ctx context.Context, appIDs []string) (map[string]int, error) {
 	var rows []struct {
 		Status string
 		N      int
 	}
-	err := s.db.WithContext(ctx).Model(&Deployment{}).Select("status, count(*) AS n").Group("status").Scan(&rows).Error
+	q := s.db.WithContext(ctx).Model(&Deployment{})
+	if appIDs != nil {
+		q = q.Where("app_id IN ?", append(slices.Clip(appIDs), ""))
+	}
+	err := q.Select("status, count(*) AS n").Group("status").Scan(&rows).Error
 	out := map[string]int{}
 	for _, r := range rows {
 		out[r.Status] = r.N

@@ -18,6 +18,7 @@ type appForm struct {
 	Name, GitURL, Branch, Dockerfile, Domains, Port, HealthPath string
 	HealthInterval, HealthTimeout, HealthDeadline, DrainTimeout string
 	MemoryMB, CPUs, KeepImages, GitToken, SSHKey                string
+	Team                                                        string
 	ClearGitToken, ClearSSHKey, HasGitToken, HasSSHKey          bool
 }
 
@@ -49,7 +50,7 @@ func readAppForm(c *gin.Context) appForm {
 		Name: v("name"), GitURL: v("git_url"), Branch: v("branch"), Dockerfile: v("dockerfile"), Domains: v("domains"),
 		Port: v("port"), HealthPath: v("health_path"), HealthInterval: v("health_interval"), HealthTimeout: v("health_timeout"),
 		HealthDeadline: v("health_deadline"), DrainTimeout: v("drain_timeout"), MemoryMB: v("memory_mb"), CPUs: v("cpus"),
-		KeepImages: v("keep_images"), GitToken: v("git_token"), SSHKey: c.PostForm("ssh_key"),
+		KeepImages: v("keep_images"), GitToken: v("git_token"), SSHKey: c.PostForm("ssh_key"), Team: v("team"),
 		ClearGitToken: c.PostForm("clear_git_token") != "", ClearSSHKey: c.PostForm("clear_ssh_key") != "",
 	}
 }
@@ -69,6 +70,9 @@ func (f appForm) input(creating bool) (service.AppInput, map[string]string) {
 	}
 	if creating {
 		str(f.Name, &in.Name)
+		if f.Team != "" {
+			str(f.Team, &in.Team)
+		}
 	}
 	str(f.GitURL, &in.GitURL)
 	if f.Branch != "" {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rivetr/rivetr/internal/humanize"
+	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -25,6 +26,8 @@ var funcs = template.FuncMap{
 	"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"terminal": schema.Terminal,
 	"dict":     dict,
+	// can reports whether a role (AppView.Role) allows a permission.
+	"can": func(role, perm string) bool { return service.RoleAllows(role, service.Perm(perm)) },
 	"pct": func(free, total uint64) string {
 		if total == 0 {
 			return ""

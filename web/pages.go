@@ -59,7 +59,10 @@ func (h *Handler) overview(c *gin.Context) {
 // ---- apps ----
 
 type appsData struct {
-	Apps   []service.AppView
+	Apps []service.AppView
+	// Teams are those the user may create apps in; the create form shows
+	// only when there is one, and a choice when there are several.
+	Teams  []service.TeamView
 	Form   appForm
 	Errors map[string]string
 	Open   bool // the create form starts open (after a failed create)
@@ -70,12 +73,17 @@ func (h *Handler) apps(c *gin.Context) {
 }
 
 func (h *Handler) renderApps(c *gin.Context, status int, form appForm, errs map[string]string) {
-	apps, err := h.svc.ListApps(c.Request.Context())
+	apps, err := h.svc.ListApps(c.Request.Context(), "")
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	h.render(c, status, "apps", "Apps", appsData{Apps: apps, Form: form, Errors: errs, Open: errs != nil})
+	teams, err := h.svc.TeamsFor(c.Request.Context(), service.PermCreateApp)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, status, "apps", "Apps", appsData{Apps: apps, Teams: teams, Form: form, Errors: errs, Open: errs != nil})
 }
 
 func (h *Handler) createApp(c *gin.Context) {

@@ -33,7 +33,7 @@ const (
 	loginCSRFName  = "rivetr_login_csrf"
 	csrfField      = "csrf"
 	sessionKey     = "session"
-	pageTemplates  = "overview apps app deployment confirm login error"
+	pageTemplates  = "overview apps app deployment confirm login setup error"
 	maxFormMemory  = 1 << 20
 	flashErrParam  = "error"
 	flashAtParam   = "at"
@@ -68,6 +68,8 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger) error {
 	})
 	r.GET("/login", h.loginPage)
 	r.POST("/login", h.login)
+	r.GET("/setup", h.setupPage)
+	r.POST("/setup", h.setup)
 	r.POST("/logout", h.requireSession, h.checkCSRF, h.logout)
 
 	g := r.Group("/", h.requireSession)
@@ -97,6 +99,8 @@ type page struct {
 	CSRF  string
 	Flash flash
 	Data  any
+	// Who is the signed-in user's email ("admin token" for the token).
+	Who string
 }
 
 // flash is a message carried across a redirect in the query string: what
@@ -116,6 +120,9 @@ func (h *Handler) render(c *gin.Context, status int, name, title string, data an
 	p := page{Title: title, Data: data, Flash: flash{Error: c.Query(flashErrParam), At: c.Query(flashAtParam), OK: c.Query(flashInfoParam)}}
 	if s, ok := c.Get(sessionKey); ok {
 		p.CSRF = csrfToken(s.(string))
+	}
+	if a := service.ActorFrom(c.Request.Context()); a != nil {
+		p.Who = a.Who()
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("X-Frame-Options", "DENY")
@@ -151,10 +158,11 @@ func redirect(c *gin.Context, path string, f flash) {
 // sign-in page (or answers 401 to event streams).
 func (h *Handler) requireSession(c *gin.Context) {
 	id, _ := c.Cookie(CookieName)
-	err := h.svc.CheckSession(c.Request.Context(), id)
+	a, err := h.svc.CheckSession(c.Request.Context(), id)
 	switch {
 	case err == nil:
 		c.Set(sessionKey, id)
+		c.Request = c.Request.WithContext(service.WithActor(c.Request.Context(), a))
 		c.Next()
 		return
 	case !errors.Is(err, service.ErrUnauthorized):
@@ -211,13 +219,28 @@ func randomToken() string {
 }
 
 type loginData struct {
-	Next, Error, CSRF string
+	Next, Error, CSRF, Email string
+	// Setup is set while no user exists: the page points to /setup.
+	Setup bool
+}
+
+// loginCSRF sets a fresh double-submit token for the sign-in and setup
+// forms and returns it.
+func loginCSRF(c *gin.Context) string {
+	tok := randomToken()
+	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFName, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil})
+	return tok
+}
+
+// loginCSRFOK checks a sign-in or setup form's double-submit token.
+func loginCSRFOK(c *gin.Context) bool {
+	cookie, _ := c.Cookie(loginCSRFName)
+	return sameOrigin(c) && cookie != "" && hmac.Equal([]byte(cookie), []byte(c.PostForm(csrfField)))
 }
 
 func (h *Handler) loginPage(c *gin.Context) {
-	tok := randomToken()
-	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFName, Value: tok, Path: "/login", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil})
-	h.render(c, http.StatusOK, "login", "Sign in", loginData{Next: safeNext(c.Query("next")), CSRF: tok})
+	setup, _ := h.svc.SetupNeeded(c.Request.Context())
+	h.render(c, http.StatusOK, "login", "Sign in", loginData{Next: safeNext(c.Query("next")), CSRF: loginCSRF(c), Setup: setup})
 }
 
 func safeNext(n string) string {
@@ -227,33 +250,103 @@ func safeNext(n string) string {
 	return n
 }
 
-// login checks the sign-in form's double-submit token, then the API token.
+// login checks the sign-in form's double-submit token, then the email and
+// password, or the API token when one is given instead.
 func (h *Handler) login(c *gin.Context) {
 	next := safeNext(c.PostForm("next"))
-	cookie, _ := c.Cookie(loginCSRFName)
-	if !sameOrigin(c) || cookie == "" || !hmac.Equal([]byte(cookie), []byte(c.PostForm(csrfField))) {
-		tok := randomToken()
-		http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFName, Value: tok, Path: "/login", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil})
-		h.render(c, http.StatusForbidden, "login", "Sign in", loginData{Next: next, CSRF: tok,
+	email := c.PostForm("email")
+	if !loginCSRFOK(c) {
+		h.render(c, http.StatusForbidden, "login", "Sign in", loginData{Next: next, CSRF: loginCSRF(c), Email: email,
 			Error: "This sign-in was refused: it did not come from this page. Try again."})
 		return
 	}
-	id, err := h.svc.Login(c.Request.Context(), c.PostForm("token"))
+	var (
+		id  string
+		err error
+		msg = "Wrong email or password."
+	)
+	if tok := strings.TrimSpace(c.PostForm("token")); tok != "" {
+		id, err = h.svc.LoginWithToken(c.Request.Context(), tok)
+		msg = "That token is not valid. The admin token is in <data-dir>/admin-token."
+	} else {
+		id, err = h.svc.Login(c.Request.Context(), email, c.PostForm("password"))
+	}
 	if err != nil {
-		msg := "That token is not valid. The admin token is in <data-dir>/admin-token."
 		if !errors.Is(err, service.ErrUnauthorized) {
 			h.log.Error("login", "err", err)
 			msg = "Signing in failed; the server log has details."
 		}
-		h.render(c, http.StatusUnauthorized, "login", "Sign in", loginData{Next: next, CSRF: cookie, Error: msg})
+		setup, _ := h.svc.SetupNeeded(c.Request.Context())
+		h.render(c, http.StatusUnauthorized, "login", "Sign in", loginData{Next: next, CSRF: loginCSRF(c), Email: email, Error: msg, Setup: setup})
 		return
 	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFName, Value: "", Path: "/login", MaxAge: -1})
+	h.startSession(c, id)
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+func (h *Handler) startSession(c *gin.Context, id string) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFName, Value: "", Path: "/", MaxAge: -1})
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: CookieName, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: c.Request.TLS != nil, MaxAge: int(service.SessionTTL.Seconds()),
 	})
-	c.Redirect(http.StatusSeeOther, next)
+}
+
+type setupData struct {
+	CSRF, Error, Email, Name string
+	Errors                   map[string]string
+	Done                     bool
+}
+
+// setupPage offers the owner account form while no user exists.
+func (h *Handler) setupPage(c *gin.Context) {
+	need, err := h.svc.SetupNeeded(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "setup", "Set up", setupData{CSRF: loginCSRF(c), Done: !need})
+}
+
+// setup creates the owner account. It asks for the admin token, so only
+// someone who can read the server's data dir claims a fresh server.
+func (h *Handler) setup(c *gin.Context) {
+	d := setupData{Email: c.PostForm("email"), Name: c.PostForm("name")}
+	if !loginCSRFOK(c) {
+		d.CSRF, d.Error = loginCSRF(c), "This form was refused: it did not come from this page. Try again."
+		h.render(c, http.StatusForbidden, "setup", "Set up", d)
+		return
+	}
+	ctx := c.Request.Context()
+	a, err := h.svc.Authenticate(ctx, strings.TrimSpace(c.PostForm("token")))
+	if err == nil && (!a.InstanceAdmin || a.UserID != "") {
+		err = service.ErrUnauthorized
+	}
+	if err != nil {
+		d.CSRF, d.Errors = loginCSRF(c), map[string]string{"token": "That is not the admin token; it is in <data-dir>/admin-token on the server."}
+		h.render(c, http.StatusUnauthorized, "setup", "Set up", d)
+		return
+	}
+	in := service.UserInput{Email: d.Email, Name: d.Name, Password: c.PostForm("password")}
+	if _, err := h.svc.CreateOwner(service.WithActor(ctx, a), in); err != nil {
+		var verr *service.ValidationError
+		d.CSRF = loginCSRF(c)
+		if errors.As(err, &verr) {
+			d.Errors = verr.Fields
+			h.render(c, http.StatusBadRequest, "setup", "Set up", d)
+			return
+		}
+		d.Error = actionError(err)
+		h.render(c, http.StatusConflict, "setup", "Set up", d)
+		return
+	}
+	id, err := h.svc.Login(ctx, in.Email, in.Password)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.startSession(c, id)
+	redirect(c, "/", flash{OK: "Welcome! You own the default team; apps made before now moved into it."})
 }
 
 func (h *Handler) logout(c *gin.Context) {
@@ -274,6 +367,8 @@ func (h *Handler) fail(c *gin.Context, err error) {
 	switch {
 	case errors.Is(err, schema.ErrNotFound):
 		status, msg = http.StatusNotFound, "Not found: "+err.Error()+"."
+	case errors.Is(err, service.ErrForbidden):
+		status, msg = http.StatusForbidden, "Not allowed: "+strings.TrimSuffix(err.Error(), ": "+service.ErrForbidden.Error())+"."
 	case errors.Is(err, service.ErrUnavailable):
 		status, msg = http.StatusServiceUnavailable, err.Error()
 	default:
@@ -295,6 +390,8 @@ func actionError(err error) string {
 		return strings.TrimSuffix(err.Error(), ": "+service.ErrSource.Error())
 	case errors.Is(err, schema.ErrNotFound), errors.Is(err, service.ErrUnavailable):
 		return err.Error()
+	case errors.Is(err, service.ErrForbidden):
+		return "Not allowed: " + strings.TrimSuffix(err.Error(), ": "+service.ErrForbidden.Error()) + "."
 	case errors.Is(err, schema.ErrNoSpace):
 		return "The server's data disk is full; free space in its data dir and try again. Nothing was changed."
 	}

@@ -169,6 +169,9 @@ func newAppsCmd(g *globals) *cobra.Command {
 				return err
 			}
 			in.Name = &args[0]
+			if t := g.teamName(); t != "" {
+				in.Team = &t
+			}
 			if in.GitURL == nil {
 				return fmt.Errorf("--git is required")
 			}
@@ -224,7 +227,7 @@ func newAppsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			apps, err := c.ListApps(cmd.Context())
+			apps, err := c.ListApps(cmd.Context(), g.teamName())
 			if err != nil {
 				return err
 			}
@@ -240,7 +243,7 @@ func newAppsCmd(g *globals) *cobra.Command {
 				return nil
 			}
 			tw := table(out)
-			fmt.Fprintln(tw, "NAME\tDOMAINS\tCURRENT\tCOMMIT\tLATEST\tUPDATED")
+			fmt.Fprintln(tw, "NAME\tTEAM\tDOMAINS\tCURRENT\tCOMMIT\tLATEST\tUPDATED")
 			for _, a := range apps {
 				cur, commit, latest, when := "-", "-", "-", "-"
 				if a.Current != nil {
@@ -249,7 +252,7 @@ func newAppsCmd(g *globals) *cobra.Command {
 				if a.Latest != nil {
 					latest, when = a.Latest.Status, ago(a.Latest.UpdatedAt)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, strings.Join(a.Domains, ","), cur, commit, latest, when)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, firstNonEmpty(a.Team, "-"), strings.Join(a.Domains, ","), cur, commit, latest, when)
 			}
 			return tw.Flush()
 		},

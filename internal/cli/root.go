@@ -77,7 +77,11 @@ type globals struct {
 	token   string
 	dataDir string
 	output  string
+	team    string
 }
+
+// teamName is --team, else RIVETR_TEAM.
+func (g *globals) teamName() string { return firstNonEmpty(g.team, os.Getenv("RIVETR_TEAM")) }
 
 func newRoot(run RunFunc) *cobra.Command {
 	g := &globals{}
@@ -89,8 +93,9 @@ process: the API and dashboard, an embedded Temporal server and UI, a worker and
 the reverse proxy. The other commands talk to a server's API.
 
 The CLI finds the server at RIVETR_URL (default ` + client.DefaultURL + `) and
-authenticates with RIVETR_TOKEN, or else with the admin token the server wrote
-to <data-dir>/admin-token (see --data-dir).`,
+authenticates with RIVETR_TOKEN, else with the token "rivetr login" saved,
+else with the admin token the server wrote to <data-dir>/admin-token (see
+--data-dir).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version,
@@ -99,11 +104,13 @@ to <data-dir>/admin-token (see --data-dir).`,
 	pf.StringVar(&g.url, "url", "", "API address [RIVETR_URL] (default "+client.DefaultURL+")")
 	pf.StringVar(&g.token, "token", "", "API token [RIVETR_TOKEN] (default: read <data-dir>/admin-token)")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format of listings: table or json")
+	pf.StringVar(&g.team, "team", "", "team to list or create apps in [RIVETR_TEAM] (default: every team you are in; the only one, for create)")
 
 	root.AddCommand(
 		newServerCmd(run), newWorkerCmd(run), newConfigCmd(),
 		newStatusCmd(g), newAppsCmd(g), newEnvCmd(g),
 		newDeployCmd(g), newDeploymentsCmd(g), newRollbackCmd(g), newLogsCmd(g),
+		newLoginCmd(g), newLogoutCmd(g), newWhoamiCmd(g), newUsersCmd(g), newTokensCmd(g), newTeamsCmd(g), newDBCmd(g),
 	)
 	// Client commands take --data-dir to find the admin token; server and
 	// worker define it themselves as part of their configuration.
@@ -117,10 +124,17 @@ to <data-dir>/admin-token (see --data-dir).`,
 	return root
 }
 
-// client builds an API client from flags, env and the admin token file.
+// client builds an API client from flags, env, the credentials "rivetr
+// login" saved, and the admin token file, in that order.
 func (g *globals) client() (*client.Client, error) {
-	url := firstNonEmpty(g.url, os.Getenv("RIVETR_URL"), client.DefaultURL)
+	url := firstNonEmpty(g.url, os.Getenv("RIVETR_URL"))
 	token := firstNonEmpty(g.token, os.Getenv("RIVETR_TOKEN"))
+	if token == "" {
+		if cr, err := loadCredentials(); err == nil && (url == "" || sameURL(url, cr.URL)) {
+			url, token = cr.URL, cr.Token
+		}
+	}
+	url = firstNonEmpty(url, client.DefaultURL)
 	if token == "" {
 		dir := firstNonEmpty(g.dataDir, os.Getenv("RIVETR_DATA_DIR"), config.DefaultDataDir())
 		b, err := os.ReadFile(filepath.Join(dir, "admin-token"))

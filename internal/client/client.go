@@ -93,7 +93,7 @@ func (c *Client) request(ctx context.Context, method, path string, in any) (*htt
 		if json.Unmarshal(b, &eb) == nil && eb.Error.Message != "" {
 			e := &Error{Status: res.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message, Fields: eb.Error.Fields}
 			if res.StatusCode == http.StatusUnauthorized {
-				e.Message += " (set RIVETR_TOKEN, or --data-dir so the CLI can read <data-dir>/admin-token)"
+				e.Message += " (sign in with rivetr login, set RIVETR_TOKEN, or pass --data-dir so the CLI can read <data-dir>/admin-token)"
 			}
 			return nil, e
 		}
@@ -126,10 +126,14 @@ func (c *Client) Status(ctx context.Context) (service.Status, error) {
 	return st, c.do(ctx, "GET", "/api/status", nil, &st)
 }
 
-// ListApps lists apps.
-func (c *Client) ListApps(ctx context.Context) ([]service.AppView, error) {
+// ListApps lists the apps of a team ("" for every team the caller is in).
+func (c *Client) ListApps(ctx context.Context, team string) ([]service.AppView, error) {
 	var out []service.AppView
-	return out, c.do(ctx, "GET", "/api/apps", nil, &out)
+	path := "/api/apps"
+	if team != "" {
+		path += "?team=" + url.QueryEscape(team)
+	}
+	return out, c.do(ctx, "GET", path, nil, &out)
 }
 
 // CreateApp creates an app.

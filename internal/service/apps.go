@@ -53,11 +53,18 @@ type AppInput struct {
 	// GitToken and SSHKey are write-only; "" clears them.
 	GitToken *string `json:"git_token,omitempty"`
 	SSHKey   *string `json:"ssh_key,omitempty"`
+	// Team names the team that owns a new app; it may be left out by
+	// someone in exactly one team. It cannot change afterwards.
+	Team *string `json:"team,omitempty"`
 }
 
 // AppView is an app as users see it: no secrets, with its latest deployment.
 type AppView struct {
 	schema.App
+	// Team is the owning team's name; Role is the caller's role there,
+	// which decides what the dashboard offers.
+	Team        string             `json:"team,omitempty"`
+	Role        string             `json:"role,omitempty"`
 	HasGitToken bool               `json:"has_git_token"`
 	HasSSHKey   bool               `json:"has_ssh_key"`
 	URL         string             `json:"url,omitempty"`
@@ -212,9 +219,55 @@ func (s *Service) checkDomainsFree(ctx context.Context, app *schema.App) error {
 	return f.err()
 }
 
-// CreateApp validates in and creates the app.
+// teamForCreate picks the team a new app goes to and checks the caller may
+// create apps there.
+func (s *Service) teamForCreate(ctx context.Context, a *Actor, name *string) (string, error) {
+	if name != nil && strings.TrimSpace(*name) != "" {
+		t, _, err := s.authorizeTeam(ctx, strings.TrimSpace(*name), PermCreateApp)
+		if errors.Is(err, schema.ErrNotFound) {
+			return "", &ValidationError{Fields: map[string]string{"team": "no team " + *name + " that you belong to"}}
+		}
+		if err != nil {
+			return "", err
+		}
+		return t.ID, nil
+	}
+	if a.InstanceAdmin {
+		// Before any team exists (the admin token on a fresh server) apps
+		// have no team until `rivetr db migrate-teams`.
+		t, err := s.store.GetTeam(ctx, DefaultTeam)
+		if errors.Is(err, schema.ErrNotFound) {
+			return "", nil
+		} else if err != nil {
+			return "", err
+		}
+		return t.ID, nil
+	}
+	ids := a.TeamIDs()
+	switch len(ids) {
+	case 0:
+		return "", &ValidationError{Fields: map[string]string{"team": "you belong to no team; create one (rivetr teams create) or ask to be invited"}}
+	case 1:
+		if !a.Can(ids[0], PermCreateApp) {
+			return "", forbid(a, ids[0], PermCreateApp)
+		}
+		return ids[0], nil
+	}
+	return "", &ValidationError{Fields: map[string]string{"team": "you belong to several teams; say which one (--team)"}}
+}
+
+// CreateApp validates in and creates the app in the caller's team.
 func (s *Service) CreateApp(ctx context.Context, in AppInput) (*AppView, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	teamID, err := s.teamForCreate(ctx, a, in.Team)
+	if err != nil {
+		return nil, err
+	}
 	app := &schema.App{
+		TeamID:         teamID,
 		ID:             ids.New(),
 		Branch:         DefaultBranch,
 		Dockerfile:     DefaultDockerfile,
@@ -250,12 +303,15 @@ func (s *Service) CreateApp(ctx context.Context, in AppInput) (*AppView, error) 
 // of container names, image tags and workflow IDs. Changes apply from the
 // next deployment.
 func (s *Service) UpdateApp(ctx context.Context, name string, in AppInput) (*AppView, error) {
-	app, err := s.store.GetApp(ctx, name)
+	app, _, err := s.authorizeApp(ctx, name, PermEditApp)
 	if err != nil {
 		return nil, err
 	}
 	if in.Name != nil && strings.TrimSpace(*in.Name) != app.Name {
 		return nil, &ValidationError{Fields: map[string]string{"name": "cannot be changed; create a new app instead"}}
+	}
+	if in.Team != nil {
+		return nil, &ValidationError{Fields: map[string]string{"team": "cannot be changed"}}
 	}
 	in.apply(app)
 	if err := validateApp(app); err != nil {
@@ -272,17 +328,41 @@ func (s *Service) UpdateApp(ctx context.Context, name string, in AppInput) (*App
 
 // GetApp returns one app.
 func (s *Service) GetApp(ctx context.Context, name string) (*AppView, error) {
-	app, err := s.store.GetApp(ctx, name)
+	app, _, err := s.authorizeApp(ctx, name, PermRead)
 	if err != nil {
 		return nil, err
 	}
 	return s.view(ctx, app)
 }
 
-// ListApps returns every app with its current and latest deployments, in
-// three queries however many apps there are.
-func (s *Service) ListApps(ctx context.Context) ([]AppView, error) {
-	apps, err := s.store.ListApps(ctx)
+// ListApps returns the apps of one team ("" for every team the caller is
+// in; instance admins see all) with their current and latest deployments,
+// in four queries however many apps there are.
+func (s *Service) ListApps(ctx context.Context, team string) ([]AppView, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var apps []schema.App
+	switch {
+	case team != "":
+		t, _, err := s.authorizeTeam(ctx, team, PermRead)
+		if err != nil {
+			return nil, err
+		}
+		apps, err = s.store.ListAppsIn(ctx, []string{t.ID})
+		if err != nil {
+			return nil, err
+		}
+	case a.InstanceAdmin:
+		apps, err = s.store.ListApps(ctx)
+	default:
+		apps, err = s.store.ListAppsIn(ctx, a.TeamIDs())
+	}
+	if err != nil {
+		return nil, err
+	}
+	teams, err := s.teamNames(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +389,22 @@ func (s *Service) ListApps(ctx context.Context) ([]AppView, error) {
 		if d, ok := current[apps[i].CurrentDeploymentID]; ok {
 			c = &d
 		}
-		out = append(out, *s.assemble(&apps[i], l, c))
+		v := s.assemble(&apps[i], l, c)
+		v.Team, v.Role = teams[apps[i].TeamID], a.RoleIn(apps[i].TeamID)
+		out = append(out, *v)
+	}
+	return out, nil
+}
+
+// teamNames maps team IDs to names.
+func (s *Service) teamNames(ctx context.Context) (map[string]string, error) {
+	ts, err := s.store.ListTeams(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(ts))
+	for _, t := range ts {
+		out[t.ID] = t.Name
 	}
 	return out, nil
 }
@@ -329,7 +424,16 @@ func (s *Service) view(ctx context.Context, app *schema.App) (*AppView, error) {
 			c = cur
 		}
 	}
-	return s.assemble(app, l, c), nil
+	v := s.assemble(app, l, c)
+	if app.TeamID != "" {
+		if t, err := s.store.GetTeam(ctx, app.TeamID); err == nil {
+			v.Team = t.Name
+		}
+	}
+	if a := ActorFrom(ctx); a != nil {
+		v.Role = a.RoleIn(app.TeamID)
+	}
+	return v, nil
 }
 
 // assemble builds an app's view from its latest deployment and, when it is
@@ -352,7 +456,7 @@ func (s *Service) assemble(app *schema.App, latest, current *schema.Deployment) 
 // containers and images from its host and its records, through
 // DeleteAppWorkflow. It waits for the workflow to finish.
 func (s *Service) DeleteApp(ctx context.Context, name string) error {
-	app, err := s.store.GetApp(ctx, name)
+	app, _, err := s.authorizeApp(ctx, name, PermDeleteApp)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/schema"
@@ -20,9 +23,13 @@ func hashToken(tok string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// TokenPrefix starts every API token, so leaked tokens are easy to find.
+const TokenPrefix = "rvt_"
+
 // EnsureAdminToken creates the admin token on first start: stored hashed in
 // the database and in plain text in <dataDir>/admin-token (mode 0600). It
-// returns the file's path and whether it made a new token.
+// returns the file's path and whether it made a new token. The admin token
+// belongs to no user and acts as an instance admin.
 func (s *Service) EnsureAdminToken(ctx context.Context, dataDir string) (string, bool, error) {
 	path := filepath.Join(dataDir, "admin-token")
 	n, err := s.store.CountTokens(ctx)
@@ -32,7 +39,7 @@ func (s *Service) EnsureAdminToken(ctx context.Context, dataDir string) (string,
 	if n > 0 {
 		return path, false, nil
 	}
-	tok := "rvt_" + ids.Token(24)
+	tok := TokenPrefix + ids.Token(24)
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return "", false, err
 	}
@@ -45,49 +52,129 @@ func (s *Service) EnsureAdminToken(ctx context.Context, dataDir string) (string,
 	return path, true, nil
 }
 
-// Authenticate checks a bearer token.
-func (s *Service) Authenticate(ctx context.Context, token string) error {
+// Authenticate checks a bearer token and returns who it acts for. Tokens
+// are looked up by SHA-256, an index lookup whose timing says nothing
+// about how much of a guess was right; the stored hash is compared again
+// in constant time.
+func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error) {
 	if token == "" {
-		return ErrUnauthorized
+		return nil, ErrUnauthorized
 	}
-	if _, err := s.store.TokenByHash(ctx, hashToken(token)); err != nil {
+	h := hashToken(token)
+	t, err := s.store.TokenByHash(ctx, h)
+	if err != nil {
 		if errors.Is(err, schema.ErrNotFound) {
-			return ErrUnauthorized
+			return nil, ErrUnauthorized
 		}
-		return err
+		return nil, err
 	}
-	return nil
+	if subtle.ConstantTimeCompare([]byte(t.Hash), []byte(h)) != 1 {
+		return nil, ErrUnauthorized
+	}
+	now := time.Now().UTC()
+	if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
+		return nil, fmt.Errorf("token %s expired at %s; create a new one with rivetr tokens create: %w", t.Name, t.ExpiresAt.Format(time.RFC3339), ErrUnauthorized)
+	}
+	_ = s.store.TouchToken(ctx, t.ID, now)
+	a := &Actor{TokenID: t.ID, TokenRole: t.Role}
+	if t.UserID == "" {
+		a.InstanceAdmin = true
+		return a, nil
+	}
+	return s.userActor(ctx, t.UserID, a)
+}
+
+func (s *Service) userActor(ctx context.Context, userID string, a *Actor) (*Actor, error) {
+	u, err := s.store.GetUser(ctx, userID)
+	if errors.Is(err, schema.ErrNotFound) {
+		return nil, ErrUnauthorized
+	} else if err != nil {
+		return nil, err
+	}
+	a.UserID, a.Email, a.Name, a.InstanceAdmin = u.ID, u.Email, u.Name, u.InstanceAdmin
+	return s.loadActor(ctx, a)
 }
 
 // SessionTTL is how long a dashboard sign-in lasts.
 const SessionTTL = 12 * time.Hour
 
-// Login exchanges an API token for a dashboard session and returns the
-// session's cookie value.
-func (s *Service) Login(ctx context.Context, token string) (string, error) {
-	if err := s.Authenticate(ctx, strings.TrimSpace(token)); err != nil {
-		return "", err
+// dummyHash is compared against when an email is unknown, so a wrong email
+// takes as long to refuse as a wrong password.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("rivetr-no-such-user"), bcrypt.DefaultCost)
+
+// errBadLogin is the one answer to any wrong email or password.
+var errBadLogin = fmt.Errorf("wrong email or password: %w", ErrUnauthorized)
+
+// checkPassword returns the user with that email and password.
+func (s *Service) checkPassword(ctx context.Context, email, password string) (*schema.User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	u, err := s.store.GetUser(ctx, email)
+	if err != nil && !errors.Is(err, schema.ErrNotFound) {
+		return nil, err
 	}
+	if u == nil || u.Email != email {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return nil, errBadLogin
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return nil, errBadLogin
+	}
+	return u, nil
+}
+
+// newSession stores a session for userID ("" for the admin token) and
+// returns its cookie value.
+func (s *Service) newSession(ctx context.Context, userID string) (string, error) {
 	id := ids.Token(32)
 	now := time.Now().UTC()
-	if err := s.store.CreateSession(ctx, &schema.Session{Hash: hashToken(id), CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}); err != nil {
+	if err := s.store.CreateSession(ctx, &schema.Session{Hash: hashToken(id), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}); err != nil {
 		return "", err
 	}
 	return id, nil
 }
 
-// CheckSession reports whether a session cookie value is signed in.
-func (s *Service) CheckSession(ctx context.Context, id string) error {
+// Login signs in to the dashboard with an email and password and returns
+// the session's cookie value.
+func (s *Service) Login(ctx context.Context, email, password string) (string, error) {
+	u, err := s.checkPassword(ctx, email, password)
+	if err != nil {
+		return "", err
+	}
+	return s.newSession(ctx, u.ID)
+}
+
+// LoginWithToken signs in to the dashboard with an API token (the admin
+// token, before any user exists) and returns the session's cookie value.
+// A user's token signs in as that user.
+func (s *Service) LoginWithToken(ctx context.Context, token string) (string, error) {
+	a, err := s.Authenticate(ctx, strings.TrimSpace(token))
+	if err != nil {
+		return "", err
+	}
+	if a.TokenRole != "" {
+		return "", fmt.Errorf("a token limited to a role cannot sign in to the dashboard; use your email and password: %w", ErrUnauthorized)
+	}
+	return s.newSession(ctx, a.UserID)
+}
+
+// CheckSession returns who a session cookie value signs in.
+func (s *Service) CheckSession(ctx context.Context, id string) (*Actor, error) {
 	if id == "" {
-		return ErrUnauthorized
+		return nil, ErrUnauthorized
 	}
-	if _, err := s.store.GetSession(ctx, hashToken(id), time.Now().UTC()); err != nil {
+	sess, err := s.store.GetSession(ctx, hashToken(id), time.Now().UTC())
+	if err != nil {
 		if errors.Is(err, schema.ErrNotFound) {
-			return ErrUnauthorized
+			return nil, ErrUnauthorized
 		}
-		return err
+		return nil, err
 	}
-	return nil
+	a := &Actor{SessionID: sess.Hash}
+	if sess.UserID == "" {
+		a.InstanceAdmin = true
+		return a, nil
+	}
+	return s.userActor(ctx, sess.UserID, a)
 }
 
 // Logout ends a session.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,9 @@ const (
 type DeploymentView struct {
 	schema.Deployment
 	WorkflowURL string `json:"workflow_url,omitempty"`
+	// Role is the caller's role in the app's team (on single deployments),
+	// which decides what the dashboard offers.
+	Role string `json:"role,omitempty"`
 }
 
 func (s *Service) viewDeployment(d *schema.Deployment) *DeploymentView {
@@ -54,7 +58,7 @@ func validTrigger(t string) string {
 
 // Deploy records a deployment of app and hands it to the app's queue.
 func (s *Service) Deploy(ctx context.Context, appName string, req DeployRequest) (*DeploymentView, error) {
-	app, err := s.store.GetApp(ctx, appName)
+	app, _, err := s.authorizeApp(ctx, appName, PermDeploy)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +93,7 @@ type RollbackRequest struct {
 
 // Rollback records a rollback of app and hands it to the app's queue.
 func (s *Service) Rollback(ctx context.Context, appName string, req RollbackRequest) (*DeploymentView, error) {
-	app, err := s.store.GetApp(ctx, appName)
+	app, _, err := s.authorizeApp(ctx, appName, PermRollback)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +194,7 @@ func (s *Service) enqueue(ctx context.Context, app *schema.App, d *schema.Deploy
 // cancelled; the previous version keeps serving. A deployment that has
 // already switched traffic finishes.
 func (s *Service) CancelDeployment(ctx context.Context, id string) (*DeploymentView, error) {
-	d, err := s.store.GetDeployment(ctx, id)
+	d, err := s.authorizeDeployment(ctx, id, PermDeploy)
 	if err != nil {
 		return nil, err
 	}
@@ -218,22 +222,75 @@ func (s *Service) CancelDeployment(ctx context.Context, id string) (*DeploymentV
 
 // GetDeployment returns one deployment.
 func (s *Service) GetDeployment(ctx context.Context, id string) (*DeploymentView, error) {
+	d, err := s.authorizeDeployment(ctx, id, PermRead)
+	if err != nil {
+		return nil, err
+	}
+	v := s.viewDeployment(d)
+	if app, err := s.store.GetApp(ctx, d.AppID); err == nil {
+		v.Role = ActorFrom(ctx).RoleIn(app.TeamID)
+	}
+	return v, nil
+}
+
+// authorizeDeployment loads a deployment and checks p on its app's team;
+// deployments of apps the caller cannot see are not found.
+func (s *Service) authorizeDeployment(ctx context.Context, id string, p Perm) (*schema.Deployment, error) {
+	if _, err := actor(ctx); err != nil {
+		return nil, err
+	}
 	d, err := s.store.GetDeployment(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.viewDeployment(d), nil
+	if _, _, err := s.authorizeApp(ctx, d.AppID, p); err != nil {
+		if errors.Is(err, schema.ErrNotFound) {
+			return nil, fmt.Errorf("deployment %s: %w", id, schema.ErrNotFound)
+		}
+		return nil, err
+	}
+	return d, nil
+}
+
+// visibleAppIDs returns the IDs of the apps the caller can see; nil (no
+// filter) for instance admins.
+func (s *Service) visibleAppIDs(ctx context.Context) ([]string, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.InstanceAdmin {
+		return nil, nil
+	}
+	apps, err := s.store.ListAppsIn(ctx, a.TeamIDs())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(apps))
+	for _, app := range apps {
+		out = append(out, app.ID)
+	}
+	return out, nil
 }
 
 // ListDeployments returns an app's deployments, newest first ("" for all apps).
 func (s *Service) ListDeployments(ctx context.Context, appName string, limit int) ([]DeploymentView, error) {
 	f := schema.DeploymentFilter{Limit: limit}
 	if appName != "" {
-		app, err := s.store.GetApp(ctx, appName)
+		app, _, err := s.authorizeApp(ctx, appName, PermRead)
 		if err != nil {
 			return nil, err
 		}
 		f.AppID = app.ID
+	} else {
+		visible, err := s.visibleAppIDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if visible != nil && len(visible) == 0 {
+			return []DeploymentView{}, nil
+		}
+		f.AppIDs = visible
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
@@ -256,7 +313,7 @@ func (s *Service) viewDeployments(ds []schema.Deployment) []DeploymentView {
 // DeploymentLogs returns up to limit lines of a deployment's log after the
 // line with ID after.
 func (s *Service) DeploymentLogs(ctx context.Context, id string, after uint64, limit int) ([]schema.LogLine, error) {
-	if _, err := s.store.GetDeployment(ctx, id); err != nil {
+	if _, err := s.authorizeDeployment(ctx, id, PermRead); err != nil {
 		return nil, err
 	}
 	if limit <= 0 || limit > 5000 {
@@ -267,9 +324,20 @@ func (s *Service) DeploymentLogs(ctx context.Context, id string, after uint64, l
 
 // DeploymentsChangedSince returns deployments whose record changed after t.
 func (s *Service) DeploymentsChangedSince(ctx context.Context, t time.Time) ([]DeploymentView, error) {
+	visible, err := s.visibleAppIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ds, err := s.store.DeploymentsUpdatedSince(ctx, t)
 	if err != nil {
 		return nil, err
+	}
+	if visible != nil {
+		seen := make(map[string]bool, len(visible))
+		for _, id := range visible {
+			seen[id] = true
+		}
+		ds = slices.DeleteFunc(ds, func(d schema.Deployment) bool { return !seen[d.AppID] })
 	}
 	return s.viewDeployments(ds), nil
 }

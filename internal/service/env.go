@@ -29,7 +29,7 @@ var envKeyRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // SetEnv sets env vars of an app; they apply from the next deployment.
 func (s *Service) SetEnv(ctx context.Context, appName string, vars []EnvInput) ([]EnvView, error) {
-	app, err := s.store.GetApp(ctx, appName)
+	app, _, err := s.authorizeApp(ctx, appName, PermEnv)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (s *Service) SetEnv(ctx context.Context, appName string, vars []EnvInput) (
 // UnsetEnv removes env vars; removing a key that is not set is an error, so
 // a typo does not pass silently.
 func (s *Service) UnsetEnv(ctx context.Context, appName string, keys []string) error {
-	app, err := s.store.GetApp(ctx, appName)
+	app, _, err := s.authorizeApp(ctx, appName, PermEnv)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (s *Service) UnsetEnv(ctx context.Context, appName string, keys []string) e
 
 // ListEnv returns an app's env vars with secret values left out.
 func (s *Service) ListEnv(ctx context.Context, appName string) ([]EnvView, error) {
-	app, err := s.store.GetApp(ctx, appName)
+	app, _, err := s.authorizeApp(ctx, appName, PermRead)
 	if err != nil {
 		return nil, err
 	}

@@ -42,11 +42,19 @@ func (s *Service) Health(ctx context.Context) Status {
 // Overview adds counts to Health.
 func (s *Service) Overview(ctx context.Context) (Status, error) {
 	st := s.Health(ctx)
-	apps, err := s.store.ListApps(ctx)
+	visible, err := s.visibleAppIDs(ctx)
 	if err != nil {
 		return st, err
 	}
-	st.Apps = len(apps)
+	if visible == nil {
+		apps, err := s.store.ListApps(ctx)
+		if err != nil {
+			return st, err
+		}
+		st.Apps = len(apps)
+	} else {
+		st.Apps = len(visible)
+	}
 	if s.dataDir != "" {
 		var fs syscall.Statfs_t
 		if err := syscall.Statfs(s.dataDir, &fs); err == nil {
@@ -54,6 +62,6 @@ func (s *Service) Overview(ctx context.Context) (Status, error) {
 			st.DiskTotal = fs.Blocks * uint64(fs.Bsize)
 		}
 	}
-	st.Deployments, err = s.store.CountDeploymentsByStatus(ctx)
+	st.Deployments, err = s.store.CountDeploymentsByStatus(ctx, visible)
 	return st, err
 }

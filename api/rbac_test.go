@@ -1,0 +1,408 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/mocks"
+
+	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// The identities of the RBAC matrix, from none to most.
+const (
+	anon      = "anonymous"
+	expired   = "expired token"
+	outsider  = "owner of another team"
+	viewer    = "viewer"
+	capped    = "developer, token capped at viewer"
+	developer = "developer"
+	admin     = "admin"
+	owner     = "owner"
+	root      = "instance admin user"
+	adminTok  = "admin token"
+)
+
+var identities = []string{anon, expired, outsider, viewer, capped, developer, admin, owner, root, adminTok}
+
+// rbacWorld is a server with a team "acme" holding a member of each role,
+// a second team with its own owner, and a token for every identity.
+type rbacWorld struct {
+	*fixture
+	tokens map[string]string
+	users  map[string]*schema.User
+	acme   *schema.Team
+	n      atomic.Int64
+	// lastDone is the finished deployment of the newest app.
+	lastDone string
+}
+
+func (w *rbacWorld) unique(prefix string) string {
+	return fmt.Sprintf("%s%d", prefix, w.n.Add(1))
+}
+
+func (w *rbacWorld) call(t *testing.T, token, method, path, body string) (int, []byte) {
+	t.Helper()
+	save := w.token
+	w.token = token
+	defer func() { w.token = save }()
+	return w.do(t, method, path, body)
+}
+
+func mustStatus(t *testing.T, want int, code int, b []byte, what string) {
+	t.Helper()
+	if code != want {
+		t.Fatalf("%s: %d %s (want %d)", what, code, b, want)
+	}
+}
+
+func newRBACWorld(t *testing.T) *rbacWorld {
+	w := &rbacWorld{fixture: newFixture(t), tokens: map[string]string{}, users: map[string]*schema.User{}}
+	w.tokens[adminTok] = w.token
+	w.tokens[anon] = ""
+	code, b := w.do(t, "POST", "/api/setup/owner", `{"email":"root@example.com","name":"Root","password":"correct horse battery"}`)
+	mustStatus(t, 201, code, b, "create owner")
+	people := map[string]string{root: "root@example.com"}
+	for _, who := range []string{outsider, viewer, developer, admin, owner} {
+		email := strings.ReplaceAll(who, " ", "-") + "@example.com"
+		people[who] = email
+		code, b := w.do(t, "POST", "/api/users", fmt.Sprintf(`{"email":%q,"password":"correct horse battery"}`, email))
+		mustStatus(t, 201, code, b, "create "+who)
+	}
+	for who, email := range people {
+		code, b := w.call(t, "", "POST", "/api/auth/login", fmt.Sprintf(`{"email":%q,"password":"correct horse battery"}`, email))
+		mustStatus(t, 201, code, b, "login "+who)
+		var tok service.NewToken
+		json.Unmarshal(b, &tok)
+		w.tokens[who] = tok.Token
+		u, err := w.store.GetUser(context.Background(), email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.users[who] = u
+	}
+	code, b = w.call(t, w.tokens[owner], "POST", "/api/teams", `{"name":"acme"}`)
+	mustStatus(t, 201, code, b, "create acme")
+	code, b = w.call(t, w.tokens[outsider], "POST", "/api/teams", `{"name":"other"}`)
+	mustStatus(t, 201, code, b, "create other")
+	for who, role := range map[string]string{admin: "admin", developer: "developer", viewer: "viewer"} {
+		code, b := w.call(t, w.tokens[owner], "PUT", "/api/teams/acme/members/"+people[who], fmt.Sprintf(`{"role":%q}`, role))
+		mustStatus(t, 200, code, b, "add "+who)
+	}
+	code, b = w.call(t, w.tokens[developer], "POST", "/api/tokens", `{"name":"read-only","role":"viewer"}`)
+	mustStatus(t, 201, code, b, "capped token")
+	var tok service.NewToken
+	json.Unmarshal(b, &tok)
+	w.tokens[capped] = tok.Token
+	code, b = w.call(t, w.tokens[developer], "POST", "/api/tokens", `{"name":"short","expires_in":"1ms"}`)
+	mustStatus(t, 201, code, b, "expiring token")
+	json.Unmarshal(b, &tok)
+	w.tokens[expired] = tok.Token
+	time.Sleep(5 * time.Millisecond)
+	var err error
+	if w.acme, err = w.store.GetTeam(context.Background(), "acme"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Temporal: deploys and cancels are handed over; deletes run a workflow.
+	run := &mocks.WorkflowRun{}
+	run.On("Get", mock.Anything, mock.Anything).Return(nil).Maybe()
+	w.temporal.On("SignalWithStartWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil, nil).Maybe()
+	w.temporal.On("SignalWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil).Maybe()
+	w.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(run, nil).Maybe()
+	w.temporal.On("CheckHealth", mock.Anything, mock.Anything).Return(&client.CheckHealthResponse{}, nil).Maybe()
+	return w
+}
+
+// app makes a fresh app in acme with a queued deployment and a finished
+// one, and returns its name and the queued deployment's ID.
+func (w *rbacWorld) app(t *testing.T) (string, string) {
+	ctx := context.Background()
+	name := w.unique("app-")
+	a := &schema.App{ID: ids.New(), Name: name, TeamID: w.acme.ID, GitURL: "https://git.example.com/x.git", Branch: "main",
+		Dockerfile: "Dockerfile", Domains: []string{name + ".example.com"}, Port: 8080, HealthPath: "/", KeepImages: 5, Host: "h1",
+		HealthInterval: schema.Duration(time.Second), HealthTimeout: schema.Duration(5 * time.Second),
+		HealthDeadline: schema.Duration(time.Minute), DrainTimeout: schema.Duration(30 * time.Second)}
+	if err := w.store.CreateApp(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	done := &schema.Deployment{ID: ids.New(), AppID: a.ID, AppName: name, Kind: schema.KindDeploy, Status: schema.StatusFailed, Step: schema.StepBuild, WorkflowID: "deploy/" + name + "/x", StartedAt: &now, FinishedAt: &now}
+	queued := &schema.Deployment{ID: ids.New(), AppID: a.ID, AppName: name, Kind: schema.KindDeploy, Status: schema.StatusQueued, Step: schema.StepQueued, WorkflowID: "deploy/" + name + "/y"}
+	for _, d := range []*schema.Deployment{done, queued} {
+		if err := w.store.CreateDeployment(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.store.SetEnv(ctx, a.ID, []schema.EnvVar{{Key: "K", Value: "v"}}); err != nil {
+		t.Fatal(err)
+	}
+	w.lastDone = done.ID
+	return name, queued.ID
+}
+
+func (w *rbacWorld) user(t *testing.T) *schema.User {
+	u := &schema.User{ID: ids.New(), Email: w.unique("u") + "@example.com", PasswordHash: "x"}
+	if err := w.store.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// route is one row of the matrix: how to make a request on fresh objects,
+// and the status each identity gets.
+type route struct {
+	method, path string
+	prepare      func(t *testing.T, w *rbacWorld, who string) (path, body string)
+	want         map[string]int
+}
+
+// inTeam builds the expectations of a route on acme's objects: members
+// whose role reaches min get ok, lesser members 403, the other team's
+// owner 404 (acme's objects do not exist for them), no token 401.
+func inTeam(min string, ok int) map[string]int {
+	rank := map[string]int{viewer: 1, capped: 1, developer: 2, admin: 3, owner: 4, root: 4, adminTok: 4}
+	need := map[string]int{schema.RoleViewer: 1, schema.RoleDeveloper: 2, schema.RoleAdmin: 3, schema.RoleOwner: 4}[min]
+	m := map[string]int{anon: 401, expired: 401, outsider: 404}
+	for who, r := range rank {
+		if r >= need {
+			m[who] = ok
+		} else {
+			m[who] = 403
+		}
+	}
+	return m
+}
+
+// signedIn is a route any valid token may use, with ok.
+func signedIn(ok int) map[string]int {
+	m := map[string]int{anon: 401, expired: 401}
+	for _, who := range identities[2:] {
+		m[who] = ok
+	}
+	return m
+}
+
+// instanceAdmins is a route only instance admins may use.
+func instanceAdmins(ok int) map[string]int {
+	m := signedIn(403)
+	m[root], m[adminTok] = ok, ok
+	return m
+}
+
+func with(m map[string]int, who string, code int) map[string]int {
+	m[who] = code
+	return m
+}
+
+func appPath(suffix string) func(*testing.T, *rbacWorld, string) (string, string) {
+	return func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+		name, _ := w.app(t)
+		return "/api/apps/" + name + suffix, ""
+	}
+}
+
+func deploymentPath(suffix string, finished bool) func(*testing.T, *rbacWorld, string) (string, string) {
+	return func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+		_, id := w.app(t)
+		if finished {
+			id = w.lastDone
+		}
+		return "/api/deployments/" + id + suffix, ""
+	}
+}
+
+func rbacRoutes() []route {
+	fixed := func(path, body string) func(*testing.T, *rbacWorld, string) (string, string) {
+		return func(*testing.T, *rbacWorld, string) (string, string) { return path, body }
+	}
+	return []route{
+		{"GET", "/health", fixed("/health", ""), with(with(signedIn(200), anon, 200), expired, 200)},
+		// Wrong password: nobody gets a token, whoever asks.
+		{"POST", "/api/auth/login", fixed("/api/auth/login", `{"email":"owner@example.com","password":"wrong password!"}`),
+			with(with(signedIn(401), anon, 401), expired, 401)},
+		{"GET", "/api/status", fixed("/api/status", ""), signedIn(200)},
+		{"GET", "/api/me", fixed("/api/me", ""), signedIn(200)},
+		{"POST", "/api/setup/owner", fixed("/api/setup/owner", `{"email":"late@example.com","password":"correct horse battery"}`),
+			with(instanceAdmins(403), adminTok, 409)},
+		{"POST", "/api/admin/migrate-teams", fixed("/api/admin/migrate-teams", ""), instanceAdmins(200)},
+		{"GET", "/api/users", fixed("/api/users", ""), instanceAdmins(200)},
+		{"POST", "/api/users", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			return "/api/users", fmt.Sprintf(`{"email":"%s@example.com","password":"correct horse battery"}`, w.unique("new"))
+		}, instanceAdmins(201)},
+		{"PUT", "/api/users/:user/password", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			return "/api/users/" + w.user(t).Email + "/password", `{"password":"another good one"}`
+		}, instanceAdmins(204)},
+		{"GET", "/api/tokens", fixed("/api/tokens", ""), signedIn(200)},
+		{"POST", "/api/tokens", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			return "/api/tokens", fmt.Sprintf(`{"name":%q}`, w.unique("t"))
+		}, with(signedIn(201), adminTok, 403)},
+		// A token of the developer: only the developer (with any of their
+		// tokens) finds it.
+		{"DELETE", "/api/tokens/:id", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			tok := &schema.APIToken{ID: ids.New(), Name: w.unique("t"), Hash: ids.Token(32), UserID: w.users[developer].ID}
+			if err := w.store.CreateToken(context.Background(), tok); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/tokens/" + tok.ID, ""
+		}, with(with(signedIn(404), developer, 204), capped, 204)},
+		{"GET", "/api/teams", fixed("/api/teams", ""), signedIn(200)},
+		{"POST", "/api/teams", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			return "/api/teams", fmt.Sprintf(`{"name":%q}`, w.unique("team-"))
+		}, with(with(signedIn(201), capped, 403), adminTok, 403)},
+		// A fresh team shaped like acme, empty of apps.
+		{"DELETE", "/api/teams/:team", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			tm := &schema.Team{ID: ids.New(), Name: w.unique("gone-")}
+			ctx := context.Background()
+			if err := w.store.CreateTeam(ctx, tm, w.users[owner].ID); err != nil {
+				t.Fatal(err)
+			}
+			for who, role := range map[string]string{admin: "admin", developer: "developer", viewer: "viewer"} {
+				if err := w.store.PutMembership(ctx, &schema.Membership{TeamID: tm.ID, UserID: w.users[who].ID, Role: role}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return "/api/teams/" + tm.Name, ""
+		}, inTeam(schema.RoleOwner, 204)},
+		{"GET", "/api/teams/:team/members", fixed("/api/teams/acme/members", ""), inTeam(schema.RoleViewer, 200)},
+		{"PUT", "/api/teams/:team/members/:user", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			return "/api/teams/acme/members/" + w.user(t).Email, `{"role":"developer"}`
+		}, inTeam(schema.RoleAdmin, 200)},
+		{"DELETE", "/api/teams/:team/members/:user", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			u := w.user(t)
+			if err := w.store.PutMembership(context.Background(), &schema.Membership{TeamID: w.acme.ID, UserID: u.ID, Role: "viewer"}); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/teams/acme/members/" + u.Email, ""
+		}, inTeam(schema.RoleAdmin, 204)},
+		{"GET", "/api/apps", fixed("/api/apps", ""), signedIn(200)},
+		// The other team's owner names a team they are not in: 400.
+		{"POST", "/api/apps", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			name := w.unique("new-")
+			return "/api/apps", fmt.Sprintf(`{"name":%q,"git_url":"https://git.example.com/x.git","domains":["%s.example.com"],"team":"acme"}`, name, name)
+		}, with(inTeam(schema.RoleDeveloper, 201), outsider, 400)},
+		{"GET", "/api/apps/:name", appPath(""), inTeam(schema.RoleViewer, 200)},
+		{"PATCH", "/api/apps/:name", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			p, _ := appPath("")(t, w, who)
+			return p, `{"port":9090}`
+		}, inTeam(schema.RoleDeveloper, 200)},
+		// Without a deployment in flight, so the delete does not wait for one.
+		{"DELETE", "/api/apps/:name", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			name, id := w.app(t)
+			if err := w.store.UpdateDeployment(context.Background(), id, schema.DeploymentUpdate{Status: schema.StatusCancelled, Finished: true}); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/apps/" + name, ""
+		}, inTeam(schema.RoleAdmin, 204)},
+		{"GET", "/api/apps/:name/env", appPath("/env"), inTeam(schema.RoleViewer, 200)},
+		{"PUT", "/api/apps/:name/env", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			p, _ := appPath("/env")(t, w, who)
+			return p, `{"vars":[{"key":"NEW","value":"x"}]}`
+		}, inTeam(schema.RoleDeveloper, 200)},
+		{"DELETE", "/api/apps/:name/env/:key", appPath("/env/K"), inTeam(schema.RoleDeveloper, 204)},
+		{"POST", "/api/apps/:name/deploy", appPath("/deploy"), inTeam(schema.RoleDeveloper, 202)},
+		// Allowed callers reach the rule that nothing serves yet: 409.
+		{"POST", "/api/apps/:name/rollback", appPath("/rollback"), inTeam(schema.RoleDeveloper, 409)},
+		{"GET", "/api/apps/:name/deployments", appPath("/deployments"), inTeam(schema.RoleViewer, 200)},
+		{"GET", "/api/apps/:name/logs", appPath("/logs"), inTeam(schema.RoleViewer, 409)},
+		{"GET", "/api/deployments", fixed("/api/deployments", ""), signedIn(200)},
+		{"GET", "/api/deployments/:id", deploymentPath("", false), inTeam(schema.RoleViewer, 200)},
+		{"POST", "/api/deployments/:id/cancel", deploymentPath("/cancel", false), inTeam(schema.RoleDeveloper, 202)},
+		{"GET", "/api/deployments/:id/logs", deploymentPath("/logs", false), inTeam(schema.RoleViewer, 200)},
+		{"GET", "/api/deployments/:id/logs/stream", deploymentPath("/logs/stream", true), inTeam(schema.RoleViewer, 200)},
+		// Last: it revokes the token it is called with.
+		{"DELETE", "/api/auth/token", fixed("/api/auth/token", ""), with(signedIn(204), adminTok, 409)},
+	}
+}
+
+// TestRBACMatrix calls every API route as every identity and checks the
+// status. It fails when a route is added without a row.
+func TestRBACMatrix(t *testing.T) {
+	w := newRBACWorld(t)
+	routes := rbacRoutes()
+	covered := map[string]bool{}
+	for _, r := range routes {
+		covered[r.method+" "+r.path] = true
+	}
+	var missing []string
+	for _, ri := range New(nil, nil).Routes() {
+		if !covered[ri.Method+" "+ri.Path] {
+			missing = append(missing, ri.Method+" "+ri.Path)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Fatalf("routes without a row in the RBAC matrix: %s", strings.Join(missing, ", "))
+	}
+	for _, r := range routes {
+		for _, who := range identities {
+			want, ok := r.want[who]
+			if !ok {
+				t.Fatalf("%s %s: no expectation for %s", r.method, r.path, who)
+			}
+			path, body := r.prepare(t, w, who)
+			code, b := w.call(t, w.tokens[who], r.method, path, body)
+			if code != want {
+				t.Errorf("%s %s as %s: %d, want %d: %s", r.method, r.path, who, code, want, firstLine(b))
+			}
+			if code == http.StatusForbidden && errorOf(t, b).Code != "forbidden" {
+				t.Errorf("%s %s as %s: 403 without the forbidden code: %s", r.method, r.path, who, b)
+			}
+		}
+	}
+}
+
+func firstLine(b []byte) string {
+	s := string(b)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
+
+// TestPermissionTableInREADME keeps the README's permission table equal to
+// service.PermissionMatrix, which the service enforces.
+func TestPermissionTableInREADME(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	start := strings.Index(s, "<!-- permission-matrix")
+	end := strings.Index(s, "<!-- /permission-matrix -->")
+	if start < 0 || end < start {
+		t.Fatal("README.md has no permission-matrix block")
+	}
+	got := strings.TrimSpace(s[strings.Index(s[start:], "\n")+start : end])
+	var want strings.Builder
+	want.WriteString("| permission | viewer | developer | admin | owner |\n|---|---|---|---|---|\n")
+	for _, e := range service.PermissionMatrix {
+		want.WriteString("| " + e.What + " |")
+		for _, role := range service.Roles {
+			if service.RoleAllows(role, e.Perm) {
+				want.WriteString(" ✓ |")
+			} else {
+				want.WriteString(" |")
+			}
+		}
+		want.WriteString("\n")
+	}
+	if got != strings.TrimSpace(want.String()) {
+		t.Fatalf("README.md's permission table is out of date; it should read:\n%s", want.String())
+	}
+}

@@ -1,0 +1,142 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/rivetr/rivetr/internal/service"
+)
+
+// respond writes v with status, or the error.
+func (h *Handler) respond(c *gin.Context, status int, v any, err error) {
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	if v == nil {
+		c.Status(status)
+		return
+	}
+	c.JSON(status, v)
+}
+
+// LoginRequest exchanges an email and password for an API token.
+type LoginRequest struct {
+	Email     string `json:"email"`
+	Password  string `json:"password"`
+	TokenName string `json:"token_name,omitempty"`
+}
+
+func (h *Handler) login(c *gin.Context) {
+	var in LoginRequest
+	if !h.decode(c, &in) {
+		return
+	}
+	tok, err := h.svc.LoginForToken(c.Request.Context(), in.Email, in.Password, in.TokenName)
+	h.respond(c, http.StatusCreated, tok, err)
+}
+
+func (h *Handler) me(c *gin.Context) {
+	v, err := h.svc.Me(c.Request.Context())
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) createOwner(c *gin.Context) {
+	var in service.UserInput
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.CreateOwner(c.Request.Context(), in)
+	h.respond(c, http.StatusCreated, v, err)
+}
+
+func (h *Handler) migrateTeams(c *gin.Context) {
+	v, err := h.svc.MigrateTeams(c.Request.Context())
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) listUsers(c *gin.Context) {
+	v, err := h.svc.ListUsers(c.Request.Context())
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) createUser(c *gin.Context) {
+	var in service.UserInput
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.CreateUser(c.Request.Context(), in)
+	h.respond(c, http.StatusCreated, v, err)
+}
+
+// PasswordRequest sets a password.
+type PasswordRequest struct {
+	Password string `json:"password"`
+}
+
+func (h *Handler) resetPassword(c *gin.Context) {
+	var in PasswordRequest
+	if !h.decode(c, &in) {
+		return
+	}
+	h.respond(c, http.StatusNoContent, nil, h.svc.ResetPassword(c.Request.Context(), c.Param("user"), in.Password))
+}
+
+func (h *Handler) listTokens(c *gin.Context) {
+	v, err := h.svc.ListTokens(c.Request.Context())
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) createToken(c *gin.Context) {
+	var in service.TokenInput
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.CreateToken(c.Request.Context(), in)
+	h.respond(c, http.StatusCreated, v, err)
+}
+
+func (h *Handler) revokeToken(c *gin.Context) {
+	h.respond(c, http.StatusNoContent, nil, h.svc.RevokeToken(c.Request.Context(), c.Param("id")))
+}
+
+func (h *Handler) listTeams(c *gin.Context) {
+	v, err := h.svc.ListTeams(c.Request.Context())
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) createTeam(c *gin.Context) {
+	var in service.TeamInput
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.CreateTeam(c.Request.Context(), in)
+	h.respond(c, http.StatusCreated, v, err)
+}
+
+func (h *Handler) deleteTeam(c *gin.Context) {
+	h.respond(c, http.StatusNoContent, nil, h.svc.DeleteTeam(c.Request.Context(), c.Param("team")))
+}
+
+func (h *Handler) listMembers(c *gin.Context) {
+	v, err := h.svc.ListMembers(c.Request.Context(), c.Param("team"))
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) putMember(c *gin.Context) {
+	var in service.MemberInput
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.PutMember(c.Request.Context(), c.Param("team"), c.Param("user"), in)
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) removeMember(c *gin.Context) {
+	h.respond(c, http.StatusNoContent, nil, h.svc.RemoveMember(c.Request.Context(), c.Param("team"), c.Param("user")))
+}
+
+func (h *Handler) revokeCurrentToken(c *gin.Context) {
+	h.respond(c, http.StatusNoContent, nil, h.svc.RevokeCurrentToken(c.Request.Context()))
+}

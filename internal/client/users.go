@@ -1,0 +1,106 @@
+package client
+
+import (
+	"context"
+
+	"github.com/rivetr/rivetr/api"
+	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// Login exchanges an email and password for a new API token.
+func (c *Client) Login(ctx context.Context, in api.LoginRequest) (*service.NewToken, error) {
+	var out service.NewToken
+	return &out, c.do(ctx, "POST", "/api/auth/login", in, &out)
+}
+
+// Me returns the signed-in user and their teams.
+func (c *Client) Me(ctx context.Context) (*service.UserView, error) {
+	var out service.UserView
+	return &out, c.do(ctx, "GET", "/api/me", nil, &out)
+}
+
+// CreateOwner makes the first user (needs the admin token).
+func (c *Client) CreateOwner(ctx context.Context, in service.UserInput) (*service.OwnerResult, error) {
+	var out service.OwnerResult
+	return &out, c.do(ctx, "POST", "/api/setup/owner", in, &out)
+}
+
+// MigrateTeams moves apps without a team into the default team.
+func (c *Client) MigrateTeams(ctx context.Context) (*service.OwnerResult, error) {
+	var out service.OwnerResult
+	return &out, c.do(ctx, "POST", "/api/admin/migrate-teams", nil, &out)
+}
+
+// ListUsers lists every user (instance admins).
+func (c *Client) ListUsers(ctx context.Context) ([]schema.User, error) {
+	var out []schema.User
+	return out, c.do(ctx, "GET", "/api/users", nil, &out)
+}
+
+// CreateUser adds a user (instance admins).
+func (c *Client) CreateUser(ctx context.Context, in service.UserInput) (*service.UserView, error) {
+	var out service.UserView
+	return &out, c.do(ctx, "POST", "/api/users", in, &out)
+}
+
+// ResetPassword sets a user's password (instance admins).
+func (c *Client) ResetPassword(ctx context.Context, user, password string) error {
+	return c.do(ctx, "PUT", "/api/users/"+esc(user)+"/password", api.PasswordRequest{Password: password}, nil)
+}
+
+// ListTokens lists the caller's tokens.
+func (c *Client) ListTokens(ctx context.Context) ([]schema.APIToken, error) {
+	var out []schema.APIToken
+	return out, c.do(ctx, "GET", "/api/tokens", nil, &out)
+}
+
+// CreateToken makes a token; its value is in the answer only.
+func (c *Client) CreateToken(ctx context.Context, in service.TokenInput) (*service.NewToken, error) {
+	var out service.NewToken
+	return &out, c.do(ctx, "POST", "/api/tokens", in, &out)
+}
+
+// RevokeToken deletes one of the caller's tokens by ID or name.
+func (c *Client) RevokeToken(ctx context.Context, idOrName string) error {
+	return c.do(ctx, "DELETE", "/api/tokens/"+esc(idOrName), nil, nil)
+}
+
+// ListTeams lists the caller's teams.
+func (c *Client) ListTeams(ctx context.Context) ([]service.TeamView, error) {
+	var out []service.TeamView
+	return out, c.do(ctx, "GET", "/api/teams", nil, &out)
+}
+
+// CreateTeam makes a team owned by the caller.
+func (c *Client) CreateTeam(ctx context.Context, name string) (*service.TeamView, error) {
+	var out service.TeamView
+	return &out, c.do(ctx, "POST", "/api/teams", service.TeamInput{Name: name}, &out)
+}
+
+// DeleteTeam deletes an empty team.
+func (c *Client) DeleteTeam(ctx context.Context, name string) error {
+	return c.do(ctx, "DELETE", "/api/teams/"+esc(name), nil, nil)
+}
+
+// ListMembers lists a team's members.
+func (c *Client) ListMembers(ctx context.Context, team string) ([]schema.Member, error) {
+	var out []schema.Member
+	return out, c.do(ctx, "GET", "/api/teams/"+esc(team)+"/members", nil, &out)
+}
+
+// PutMember adds a user to a team or changes their role.
+func (c *Client) PutMember(ctx context.Context, team, user string, in service.MemberInput) (*schema.Member, error) {
+	var out schema.Member
+	return &out, c.do(ctx, "PUT", "/api/teams/"+esc(team)+"/members/"+esc(user), in, &out)
+}
+
+// RemoveMember takes a user out of a team.
+func (c *Client) RemoveMember(ctx context.Context, team, user string) error {
+	return c.do(ctx, "DELETE", "/api/teams/"+esc(team)+"/members/"+esc(user), nil, nil)
+}
+
+// RevokeCurrentToken revokes the token this client uses.
+func (c *Client) RevokeCurrentToken(ctx context.Context) error {
+	return c.do(ctx, "DELETE", "/api/auth/token", nil, nil)
+}

@@ -1,0 +1,245 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// TeamView is a team with the caller's role in it.
+type TeamView struct {
+	schema.Team
+	Role string `json:"role"`
+}
+
+// ListTeams returns the teams the caller belongs to (every team for
+// instance admins).
+func (s *Service) ListTeams(ctx context.Context) ([]TeamView, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := s.store.ListTeams(ctx, a.TeamIDs())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TeamView, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, TeamView{Team: t, Role: a.RoleIn(t.ID)})
+	}
+	return out, nil
+}
+
+// TeamsFor returns the teams where the caller holds p. An instance admin
+// on a server without teams yet gets one unnamed entry: apps made then go
+// to the default team once it exists.
+func (s *Service) TeamsFor(ctx context.Context, p Perm) ([]TeamView, error) {
+	ts, err := s.ListTeams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := ActorFrom(ctx)
+	out := ts[:0]
+	for _, t := range ts {
+		if a.Can(t.ID, p) {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 && a.InstanceAdmin {
+		out = append(out, TeamView{Role: schema.RoleOwner})
+	}
+	return out, nil
+}
+
+// TeamInput creates a team.
+type TeamInput struct {
+	Name string `json:"name"`
+}
+
+// CreateTeam makes a team owned by the caller.
+func (s *Service) CreateTeam(ctx context.Context, in TeamInput) (*TeamView, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.UserID == "" {
+		return nil, fmt.Errorf("teams are owned by users; create the owner (rivetr users create-owner) and sign in: %w", ErrForbidden)
+	}
+	if a.TokenRole != "" && a.TokenRole != schema.RoleOwner {
+		return nil, fmt.Errorf("this token is limited to the %s role; creating a team makes you its owner: %w", a.TokenRole, ErrForbidden)
+	}
+	name := strings.TrimSpace(in.Name)
+	if !nameRE.MatchString(name) {
+		return nil, &ValidationError{Fields: map[string]string{"name": "must be 1–63 lowercase letters, digits or '-', starting with a letter or digit"}}
+	}
+	t := &schema.Team{ID: ids.New(), Name: name}
+	if err := s.store.CreateTeam(ctx, t, a.UserID); err != nil {
+		if errors.Is(err, schema.ErrConflict) {
+			return nil, &ValidationError{Fields: map[string]string{"name": "a team named " + name + " already exists"}}
+		}
+		return nil, err
+	}
+	return &TeamView{Team: *t, Role: schema.RoleOwner}, nil
+}
+
+// authorizeTeam loads a team the caller belongs to and checks p there;
+// teams the caller is not in are not found.
+func (s *Service) authorizeTeam(ctx context.Context, name string, p Perm) (*schema.Team, *Actor, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := s.store.GetTeam(ctx, name)
+	if err != nil {
+		return nil, a, err
+	}
+	if !a.Member(t.ID) {
+		return nil, a, fmt.Errorf("team %s: %w", name, schema.ErrNotFound)
+	}
+	if !a.Can(t.ID, p) {
+		return nil, a, forbid(a, t.ID, p)
+	}
+	return t, a, nil
+}
+
+// DeleteTeam deletes an empty team (owners only).
+func (s *Service) DeleteTeam(ctx context.Context, name string) error {
+	t, _, err := s.authorizeTeam(ctx, name, PermManageTeam)
+	if err != nil {
+		return err
+	}
+	if t.Name == DefaultTeam {
+		return stateErr("the default team cannot be deleted")
+	}
+	if err := s.store.DeleteTeam(ctx, t.ID); errors.Is(err, schema.ErrConflict) {
+		return stateErr("%s", strings.TrimSuffix(err.Error(), ": "+schema.ErrConflict.Error()))
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// ListMembers returns a team's members.
+func (s *Service) ListMembers(ctx context.Context, team string) ([]schema.Member, error) {
+	t, _, err := s.authorizeTeam(ctx, team, PermRead)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.TeamMembers(ctx, t.ID)
+}
+
+// MemberInput adds a member or changes one.
+type MemberInput struct {
+	// Email names the user (when adding).
+	Email    string `json:"email,omitempty"`
+	Role     string `json:"role"`
+	Approver *bool  `json:"approver,omitempty"`
+}
+
+// PutMember adds an existing user to a team or changes their role. Admins
+// manage developers and viewers; only owners make or change owners and
+// admins; a team always keeps one owner.
+func (s *Service) PutMember(ctx context.Context, team, user string, in MemberInput) (*schema.Member, error) {
+	t, a, err := s.authorizeTeam(ctx, team, PermManageMembers)
+	if err != nil {
+		return nil, err
+	}
+	if user == "" {
+		user = in.Email
+	}
+	if !ValidRole(in.Role) {
+		return nil, &ValidationError{Fields: map[string]string{"role": "must be one of " + strings.Join(Roles, ", ")}}
+	}
+	u, err := s.store.GetUser(ctx, strings.TrimSpace(user))
+	if errors.Is(err, schema.ErrNotFound) {
+		return nil, &ValidationError{Fields: map[string]string{"email": "no user " + user + "; invite them, or ask an instance admin to create the user"}}
+	} else if err != nil {
+		return nil, err
+	}
+	mine := a.RoleIn(t.ID)
+	current := ""
+	members, err := s.store.TeamMembers(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	var m schema.Membership
+	for _, x := range members {
+		if x.UserID == u.ID {
+			current, m = x.Role, x.Membership
+		}
+	}
+	if mine != schema.RoleOwner && (roleRank(in.Role) >= roleRank(schema.RoleAdmin) || roleRank(current) >= roleRank(schema.RoleAdmin)) {
+		return nil, fmt.Errorf("only owners add, change or remove owners and admins: %w", ErrForbidden)
+	}
+	if current == schema.RoleOwner && in.Role != schema.RoleOwner {
+		if err := s.keepAnOwner(ctx, t.ID); err != nil {
+			return nil, err
+		}
+	}
+	m.TeamID, m.UserID, m.Role = t.ID, u.ID, in.Role
+	if in.Approver != nil {
+		m.Approver = *in.Approver
+	}
+	if err := s.store.PutMembership(ctx, &m); err != nil {
+		return nil, err
+	}
+	return &schema.Member{Membership: m, Email: u.Email, Name: u.Name}, nil
+}
+
+func (s *Service) keepAnOwner(ctx context.Context, teamID string) error {
+	n, err := s.store.CountOwners(ctx, teamID)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return stateErr("a team needs an owner; make someone else owner first")
+	}
+	return nil
+}
+
+// RemoveMember takes a user out of a team. Members may always leave,
+// except the last owner.
+func (s *Service) RemoveMember(ctx context.Context, team, user string) error {
+	a, err := actor(ctx)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.GetUser(ctx, strings.TrimSpace(user))
+	if err != nil {
+		return err
+	}
+	perm := PermManageMembers
+	if u.ID == a.UserID {
+		perm = PermRead // leaving
+	}
+	t, a, err := s.authorizeTeam(ctx, team, perm)
+	if err != nil {
+		return err
+	}
+	var current string
+	members, err := s.store.TeamMembers(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	for _, x := range members {
+		if x.UserID == u.ID {
+			current = x.Role
+		}
+	}
+	if current == "" {
+		return fmt.Errorf("%s is not a member of %s: %w", u.Email, t.Name, schema.ErrNotFound)
+	}
+	if u.ID != a.UserID && a.RoleIn(t.ID) != schema.RoleOwner && roleRank(current) >= roleRank(schema.RoleAdmin) {
+		return fmt.Errorf("only owners remove owners and admins: %w", ErrForbidden)
+	}
+	if current == schema.RoleOwner {
+		if err := s.keepAnOwner(ctx, t.ID); err != nil {
+			return err
+		}
+	}
+	return s.store.DeleteMembership(ctx, t.ID, u.ID)
+}

@@ -1,0 +1,369 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// DefaultTeam is the team made with the owner account; apps from before
+// teams existed move there.
+const DefaultTeam = "default"
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 10
+
+// UserInput creates a user.
+type UserInput struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	// InstanceAdmin makes the user an instance admin (only instance admins
+	// may set it).
+	InstanceAdmin bool `json:"instance_admin,omitempty"`
+}
+
+func (in *UserInput) validate() error {
+	f := fieldErrors{}
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	in.Name = strings.TrimSpace(in.Name)
+	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
+		f.add("email", "must be an email address like ada@example.com")
+	}
+	if len(in.Name) > 255 {
+		f.add("name", "must be at most 255 characters")
+	}
+	if err := validPassword(in.Password); err != nil {
+		f.add("password", "%s", err.Error())
+	}
+	return f.err()
+}
+
+func validPassword(p string) error {
+	switch {
+	case len(p) < MinPasswordLength:
+		return fmt.Errorf("must be at least %d characters", MinPasswordLength)
+	case len(p) > 72:
+		return errors.New("must be at most 72 bytes (bcrypt's limit)")
+	}
+	return nil
+}
+
+// UserView is a user as the API shows it.
+type UserView struct {
+	schema.User
+	Teams []TeamRole `json:"teams,omitempty"`
+}
+
+// TeamRole is one of a user's teams with their role there.
+type TeamRole struct {
+	Team     string `json:"team"`
+	TeamID   string `json:"team_id"`
+	Role     string `json:"role"`
+	Approver bool   `json:"approver,omitempty"`
+}
+
+func (s *Service) createUser(ctx context.Context, in UserInput) (*schema.User, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, err
+	}
+	u := &schema.User{ID: ids.New(), Email: in.Email, Name: in.Name, PasswordHash: string(hash), InstanceAdmin: in.InstanceAdmin}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, schema.ErrConflict) {
+			return nil, &ValidationError{Fields: map[string]string{"email": "a user with this email already exists"}}
+		}
+		return nil, err
+	}
+	return u, nil
+}
+
+// SetupNeeded reports whether no user exists yet: the dashboard then offers
+// the owner setup page.
+func (s *Service) SetupNeeded(ctx context.Context) (bool, error) {
+	n, err := s.store.CountUsers(ctx)
+	return n == 0, err
+}
+
+// OwnerResult is what CreateOwner made.
+type OwnerResult struct {
+	User      schema.User `json:"user"`
+	Team      schema.Team `json:"team"`
+	MovedApps int64       `json:"moved_apps"`
+}
+
+// CreateOwner makes the first user: an instance admin who owns the default
+// team, which also receives the apps made before teams existed. It needs
+// the admin token (so whoever reaches a fresh server first cannot claim
+// it) and works only while no user exists.
+func (s *Service) CreateOwner(ctx context.Context, in UserInput) (*OwnerResult, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.InstanceAdmin || a.UserID != "" {
+		return nil, fmt.Errorf("creating the owner needs the admin token from <data-dir>/admin-token: %w", ErrForbidden)
+	}
+	if need, err := s.SetupNeeded(ctx); err != nil {
+		return nil, err
+	} else if !need {
+		return nil, stateErr("the owner already exists; an instance admin adds more users with rivetr users create")
+	}
+	in.InstanceAdmin = true
+	u, err := s.createUser(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.migrateTeams(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	res.User = *u
+	return res, nil
+}
+
+// MigrateTeams moves every app made before teams existed into the default
+// team, owned by the first owner; it makes the team when missing. Running
+// it again moves nothing.
+func (s *Service) MigrateTeams(ctx context.Context) (*OwnerResult, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.InstanceAdmin {
+		return nil, fmt.Errorf("migrating teams needs an instance admin: %w", ErrForbidden)
+	}
+	owner, err := s.store.FirstInstanceAdmin(ctx)
+	if errors.Is(err, schema.ErrNotFound) {
+		return nil, stateErr("no owner exists yet; create one first with rivetr users create-owner")
+	} else if err != nil {
+		return nil, err
+	}
+	res, err := s.migrateTeams(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	res.User = *owner
+	return res, nil
+}
+
+func (s *Service) migrateTeams(ctx context.Context, owner *schema.User) (*OwnerResult, error) {
+	team, err := s.store.GetTeam(ctx, DefaultTeam)
+	if errors.Is(err, schema.ErrNotFound) {
+		team = &schema.Team{ID: ids.New(), Name: DefaultTeam}
+		err = s.store.CreateTeam(ctx, team, owner.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	moved, err := s.store.MoveUnownedApps(ctx, team.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &OwnerResult{Team: *team, MovedApps: moved}, nil
+}
+
+// CreateUser adds a user with a password (instance admins only); teams
+// then add them as members.
+func (s *Service) CreateUser(ctx context.Context, in UserInput) (*UserView, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.InstanceAdmin {
+		return nil, fmt.Errorf("adding users needs an instance admin; team admins invite people to their team instead: %w", ErrForbidden)
+	}
+	u, err := s.createUser(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return &UserView{User: *u}, nil
+}
+
+// ListUsers returns every user (instance admins only).
+func (s *Service) ListUsers(ctx context.Context) ([]schema.User, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.InstanceAdmin {
+		return nil, fmt.Errorf("listing users needs an instance admin: %w", ErrForbidden)
+	}
+	return s.store.ListUsers(ctx)
+}
+
+// ResetPassword sets a user's password (instance admins only) and ends
+// the user's dashboard sessions.
+func (s *Service) ResetPassword(ctx context.Context, user, password string) error {
+	a, err := actor(ctx)
+	if err != nil {
+		return err
+	}
+	if !a.InstanceAdmin {
+		return fmt.Errorf("resetting passwords needs an instance admin: %w", ErrForbidden)
+	}
+	if err := validPassword(password); err != nil {
+		return &ValidationError{Fields: map[string]string{"password": err.Error()}}
+	}
+	u, err := s.store.GetUser(ctx, user)
+	if err != nil {
+		return err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	return s.store.SetPassword(ctx, u.ID, string(hash))
+}
+
+// Me returns the signed-in user with their teams; the admin token has no
+// user and is shown as an instance admin.
+func (s *Service) Me(ctx context.Context) (*UserView, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := &UserView{User: schema.User{ID: a.UserID, Email: a.Email, Name: a.Name, InstanceAdmin: a.InstanceAdmin}}
+	teams, err := s.store.ListTeams(ctx, a.TeamIDs())
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range teams {
+		if !a.Member(t.ID) {
+			continue
+		}
+		tr := TeamRole{Team: t.Name, TeamID: t.ID, Role: a.RoleIn(t.ID)}
+		if m, ok := a.teams[t.ID]; ok {
+			tr.Approver = m.Approver
+		}
+		v.Teams = append(v.Teams, tr)
+	}
+	return v, nil
+}
+
+// ---- tokens ----
+
+// TokenInput creates an API token.
+type TokenInput struct {
+	Name string `json:"name"`
+	// Role caps the token; "" acts with the owner's roles.
+	Role string `json:"role,omitempty"`
+	// ExpiresIn is a duration such as "720h"; "" never expires.
+	ExpiresIn string `json:"expires_in,omitempty"`
+}
+
+// NewToken is a token as created: its value is shown this once.
+type NewToken struct {
+	schema.APIToken
+	Token string `json:"token"`
+}
+
+// CreateToken makes an API token for the signed-in user. Its role can
+// only narrow what the user may do.
+func (s *Service) CreateToken(ctx context.Context, in TokenInput) (*NewToken, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.UserID == "" {
+		return nil, fmt.Errorf("the admin token cannot make tokens; create the owner (rivetr users create-owner) and sign in: %w", ErrForbidden)
+	}
+	f := fieldErrors{}
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || len(in.Name) > 100 {
+		f.add("name", "is required (at most 100 characters)")
+	}
+	if in.Role != "" && !ValidRole(in.Role) {
+		f.add("role", "must be one of %s", strings.Join(Roles, ", "))
+	}
+	// A token never holds more than its maker's own token does.
+	if in.Role == "" && a.TokenRole != "" {
+		in.Role = a.TokenRole
+	} else if in.Role != "" && a.TokenRole != "" && roleRank(in.Role) > roleRank(a.TokenRole) {
+		f.add("role", "cannot be higher than the %s role of the token making it", a.TokenRole)
+	}
+	var expires *time.Time
+	if in.ExpiresIn != "" {
+		d, err := time.ParseDuration(in.ExpiresIn)
+		if err != nil || d <= 0 || d > 10*365*24*time.Hour {
+			f.add("expires_in", "must be a positive duration such as 720h, at most ten years")
+		} else {
+			t := time.Now().UTC().Add(d)
+			expires = &t
+		}
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	value := TokenPrefix + ids.Token(24)
+	t := schema.APIToken{ID: ids.New(), Name: in.Name, Hash: hashToken(value), UserID: a.UserID, Role: in.Role, ExpiresAt: expires}
+	if err := s.store.CreateToken(ctx, &t); err != nil {
+		return nil, err
+	}
+	return &NewToken{APIToken: t, Token: value}, nil
+}
+
+// ListTokens returns the signed-in user's tokens (never their values).
+func (s *Service) ListTokens(ctx context.Context) ([]schema.APIToken, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.UserID == "" {
+		return []schema.APIToken{}, nil
+	}
+	return s.store.ListTokens(ctx, a.UserID)
+}
+
+// RevokeToken deletes one of the signed-in user's tokens by ID or name.
+func (s *Service) RevokeToken(ctx context.Context, idOrName string) error {
+	a, err := actor(ctx)
+	if err != nil {
+		return err
+	}
+	if a.UserID == "" {
+		return fmt.Errorf("token %s: %w", idOrName, schema.ErrNotFound)
+	}
+	return s.store.DeleteToken(ctx, a.UserID, idOrName)
+}
+
+// RevokeCurrentToken revokes the token the request came with (rivetr
+// logout). The admin token cannot revoke itself.
+func (s *Service) RevokeCurrentToken(ctx context.Context) error {
+	a, err := actor(ctx)
+	if err != nil {
+		return err
+	}
+	if a.UserID == "" || a.TokenID == "" {
+		return stateErr("only a user's token can be revoked this way")
+	}
+	return s.store.DeleteToken(ctx, a.UserID, a.TokenID)
+}
+
+// LoginForToken checks an email and password and makes a token for the
+// CLI (`rivetr login`).
+func (s *Service) LoginForToken(ctx context.Context, email, password, name string) (*NewToken, error) {
+	u, err := s.checkPassword(ctx, email, password)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(name) == "" {
+		name = "cli " + time.Now().UTC().Format("2006-01-02 15:04")
+	}
+	a, err := s.userActor(ctx, u.ID, &Actor{})
+	if err != nil {
+		return nil, err
+	}
+	return s.CreateToken(WithActor(ctx, a), TokenInput{Name: name})
+}

@@ -1,0 +1,216 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// ---- users ----
+
+// CreateUser inserts u; ErrConflict when the email is taken.
+func (s *Store) CreateUser(ctx context.Context, u *User) error {
+	u.Email = strings.ToLower(u.Email)
+	return wrap(s.db.WithContext(ctx).Create(u).Error, "user "+u.Email)
+}
+
+// GetUser finds a user by ID or email.
+func (s *Store) GetUser(ctx context.Context, idOrEmail string) (*User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Where("id = ? OR email = ?", idOrEmail, strings.ToLower(idOrEmail)).First(&u).Error
+	if err != nil {
+		return nil, wrap(err, "user "+idOrEmail)
+	}
+	return &u, nil
+}
+
+// ListUsers returns every user, by email.
+func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
+	var us []User
+	err := s.db.WithContext(ctx).Order("email").Find(&us).Error
+	return us, wrap(err, "list users")
+}
+
+// CountUsers returns how many users exist.
+func (s *Store) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&User{}).Count(&n).Error
+	return n, wrap(err, "count users")
+}
+
+// FirstInstanceAdmin returns the earliest instance admin: the owner made at
+// setup.
+func (s *Store) FirstInstanceAdmin(ctx context.Context) (*User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Where("instance_admin = ?", true).Order("created_at, id").First(&u).Error
+	if err != nil {
+		return nil, wrap(err, "instance admin")
+	}
+	return &u, nil
+}
+
+// SetPassword replaces a user's password hash and ends their sessions.
+func (s *Store) SetPassword(ctx context.Context, userID, hash string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Where("id = ?", userID).Update("password_hash", hash)
+		if res.Error == nil && res.RowsAffected == 0 {
+			return fmt.Errorf("user %s: %w", userID, ErrNotFound)
+		}
+		if res.Error != nil {
+			return wrap(res.Error, "set password")
+		}
+		return wrap(tx.Where("user_id = ?", userID).Delete(&Session{}).Error, "end sessions")
+	})
+}
+
+// ---- teams ----
+
+// CreateTeam inserts t and makes owner its owner, in one transaction.
+func (s *Store) CreateTeam(ctx context.Context, t *Team, owner string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(t).Error; err != nil {
+			return wrap(err, "team "+t.Name)
+		}
+		if owner == "" {
+			return nil
+		}
+		return wrap(tx.Create(&Membership{TeamID: t.ID, UserID: owner, Role: RoleOwner}).Error, "team owner")
+	})
+}
+
+// GetTeam finds a team by name or ID.
+func (s *Store) GetTeam(ctx context.Context, nameOrID string) (*Team, error) {
+	var t Team
+	if err := s.db.WithContext(ctx).Where("name = ? OR id = ?", nameOrID, nameOrID).First(&t).Error; err != nil {
+		return nil, wrap(err, "team "+nameOrID)
+	}
+	return &t, nil
+}
+
+// ListTeams returns teams by name: all of them when ids is nil, else those
+// with the given IDs.
+func (s *Store) ListTeams(ctx context.Context, ids []string) ([]Team, error) {
+	var ts []Team
+	q := s.db.WithContext(ctx).Order("name")
+	if ids != nil {
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		q = q.Where("id IN ?", ids)
+	}
+	err := q.Find(&ts).Error
+	return ts, wrap(err, "list teams")
+}
+
+// DeleteTeam removes a team and its memberships; ErrConflict while it
+// still owns apps.
+func (s *Store) DeleteTeam(ctx context.Context, teamID string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&App{}).Where("team_id = ?", teamID).Count(&n).Error; err != nil {
+			return wrap(err, "delete team")
+		}
+		if n > 0 {
+			return fmt.Errorf("team still owns %d apps (delete or move them first): %w", n, ErrConflict)
+		}
+		if err := tx.Where("team_id = ?", teamID).Delete(&Membership{}).Error; err != nil {
+			return wrap(err, "delete team")
+		}
+		res := tx.Where("id = ?", teamID).Delete(&Team{})
+		if res.Error == nil && res.RowsAffected == 0 {
+			return fmt.Errorf("team %s: %w", teamID, ErrNotFound)
+		}
+		return wrap(res.Error, "delete team")
+	})
+}
+
+// Memberships returns a user's memberships.
+func (s *Store) Memberships(ctx context.Context, userID string) ([]Membership, error) {
+	var ms []Membership
+	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Find(&ms).Error
+	return ms, wrap(err, "memberships")
+}
+
+// Member is a membership with its user, as team listings show it.
+type Member struct {
+	Membership
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}
+
+// TeamMembers returns a team's members by email.
+func (s *Store) TeamMembers(ctx context.Context, teamID string) ([]Member, error) {
+	var ms []Member
+	err := s.db.WithContext(ctx).Table("memberships").
+		Select("memberships.*, users.email, users.name").
+		Joins("JOIN users ON users.id = memberships.user_id").
+		Where("memberships.team_id = ?", teamID).Order("users.email").Scan(&ms).Error
+	return ms, wrap(err, "team members")
+}
+
+// PutMembership inserts or replaces a membership.
+func (s *Store) PutMembership(ctx context.Context, m *Membership) error {
+	return wrap(s.db.WithContext(ctx).Save(m).Error, "membership")
+}
+
+// DeleteMembership removes a user from a team.
+func (s *Store) DeleteMembership(ctx context.Context, teamID, userID string) error {
+	res := s.db.WithContext(ctx).Where("team_id = ? AND user_id = ?", teamID, userID).Delete(&Membership{})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return fmt.Errorf("membership: %w", ErrNotFound)
+	}
+	return wrap(res.Error, "membership")
+}
+
+// CountOwners returns how many owners a team has.
+func (s *Store) CountOwners(ctx context.Context, teamID string) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Membership{}).Where("team_id = ? AND role = ?", teamID, RoleOwner).Count(&n).Error
+	return n, wrap(err, "count owners")
+}
+
+// MoveUnownedApps puts every app without a team into teamID and returns
+// how many moved.
+func (s *Store) MoveUnownedApps(ctx context.Context, teamID string) (int64, error) {
+	res := s.db.WithContext(ctx).Model(&App{}).Where("team_id = ? OR team_id IS NULL", "").Update("team_id", teamID)
+	return res.RowsAffected, wrap(res.Error, "move apps")
+}
+
+// ListAppsIn returns the apps of the given teams, by name.
+func (s *Store) ListAppsIn(ctx context.Context, teamIDs []string) ([]App, error) {
+	if len(teamIDs) == 0 {
+		return nil, nil
+	}
+	var apps []App
+	err := s.db.WithContext(ctx).Where("team_id IN ?", teamIDs).Order("name").Find(&apps).Error
+	return apps, wrap(err, "list apps")
+}
+
+// ---- tokens ----
+
+// ListTokens returns a user's tokens, newest first.
+func (s *Store) ListTokens(ctx context.Context, userID string) ([]APIToken, error) {
+	var ts []APIToken
+	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("created_at DESC").Find(&ts).Error
+	return ts, wrap(err, "list tokens")
+}
+
+// DeleteToken revokes a user's token by ID or name.
+func (s *Store) DeleteToken(ctx context.Context, userID, idOrName string) error {
+	res := s.db.WithContext(ctx).Where("user_id = ? AND (id = ? OR name = ?)", userID, idOrName, idOrName).Delete(&APIToken{})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return fmt.Errorf("token %s: %w", idOrName, ErrNotFound)
+	}
+	return wrap(res.Error, "revoke token")
+}
+
+// TouchToken records a token's use, at most once a minute.
+func (s *Store) TouchToken(ctx context.Context, id string, now time.Time) error {
+	err := s.db.WithContext(ctx).Model(&APIToken{}).
+		Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", id, now.Add(-time.Minute)).
+		Update("last_used_at", now).Error
+	return wrap(err, "touch token")
+}

@@ -1,0 +1,127 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// formCSRF loads a sign-in or setup page and returns its form token.
+func (d *dash) formCSRF(path string) string {
+	d.t.Helper()
+	_, body, _ := d.get(path)
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		d.t.Fatalf("%s has no CSRF token:\n%s", path, body)
+	}
+	return m[1]
+}
+
+// The owner is set up on /setup with the admin token, signs in with a
+// password, and a viewer of the team sees the app without any control.
+func TestSetupPasswordSignInAndViewerPage(t *testing.T) {
+	d := newDash(t)
+	code, body, _ := d.get("/login")
+	if code != 200 || !strings.Contains(body, `href="/setup"`) {
+		t.Fatalf("a fresh server's sign-in page should point to /setup: %d", code)
+	}
+	// The admin token is required: a wrong one changes nothing.
+	form := url.Values{"csrf": {d.formCSRF("/setup")}, "token": {"rvt_wrong"}, "email": {"ada@example.com"}, "password": {"correct horse battery"}}
+	if code, body, _ := d.post("/setup", form, ""); code != http.StatusUnauthorized || !strings.Contains(body, "not the admin token") {
+		t.Fatalf("setup with a wrong token: %d", code)
+	}
+	form.Set("csrf", d.formCSRF("/setup"))
+	form.Set("token", d.token)
+	form.Set("password", "short")
+	if code, body, _ := d.post("/setup", form, ""); code != http.StatusBadRequest || !strings.Contains(body, "at least 10 characters") {
+		t.Fatalf("setup with a short password: %d %s", code, body)
+	}
+	form.Set("csrf", d.formCSRF("/setup"))
+	form.Set("password", "correct horse battery")
+	if code, _, hdr := d.post("/setup", form, ""); code != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/?") {
+		t.Fatalf("setup: %d %v", code, hdr)
+	}
+	if _, body, _ := d.get("/apps"); !strings.Contains(body, "ada@example.com") {
+		t.Fatal("after setup the owner should be signed in")
+	}
+	if _, body, _ := d.get("/setup"); !strings.Contains(body, "owner account exists") {
+		t.Fatal("/setup should be closed once the owner exists")
+	}
+
+	// A viewer in the default team.
+	ctx := context.Background()
+	team, err := d.store.GetTeam(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := &schema.App{ID: ids.New(), Name: "shop", TeamID: team.ID, GitURL: "https://git.example.com/shop.git", Branch: "main", Domains: []string{"shop.example.com"}}
+	if err := d.store.CreateApp(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	d2 := *d
+	d2.client = newJarClient()
+	v := &d2
+	// Users other than the owner are made through the API; here the store.
+	hash := bcryptHash(t, "viewer password!")
+	u := &schema.User{ID: ids.New(), Email: "vic@example.com", PasswordHash: hash}
+	if err := d.store.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.store.PutMembership(ctx, &schema.Membership{TeamID: team.ID, UserID: u.ID, Role: schema.RoleViewer}); err != nil {
+		t.Fatal(err)
+	}
+	bad := url.Values{"csrf": {v.formCSRF("/login")}, "email": {"vic@example.com"}, "password": {"wrong password"}}
+	if code, body, _ := v.post("/login", bad, ""); code != http.StatusUnauthorized || !strings.Contains(body, "Wrong email or password") {
+		t.Fatalf("wrong password: %d", code)
+	}
+	good := url.Values{"csrf": {v.formCSRF("/login")}, "email": {"VIC@example.com"}, "password": {"viewer password!"}, "next": {"/apps/shop"}}
+	if code, _, hdr := v.post("/login", good, ""); code != http.StatusSeeOther || hdr.Get("Location") != "/apps/shop" {
+		t.Fatalf("viewer sign-in: %d %v", code, hdr)
+	}
+	code, body, _ = v.get("/apps/shop")
+	if code != 200 || !strings.Contains(body, "read-only access (viewer)") {
+		t.Fatalf("viewer's app page: %d", code)
+	}
+	for _, control := range []string{`id="deploy"`, `action="/apps/shop/env"`, `action="/apps/shop/settings"`} {
+		if strings.Contains(body, control) {
+			t.Errorf("a viewer is offered %s", control)
+		}
+	}
+	if _, body, _ := v.get("/apps"); strings.Contains(body, `action="/apps"`) {
+		t.Error("a viewer is offered the create-app form")
+	}
+	// Posting anyway is refused by the service, not only hidden.
+	csrf := csrfRE.FindStringSubmatch(body)[1]
+	code, _, hdr := v.post("/apps/shop/deploy", url.Values{"csrf": {csrf}}, "")
+	if code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "Not+allowed") {
+		t.Fatalf("viewer's deploy post: %d %v", code, hdr)
+	}
+	if ds, _ := d.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID}); len(ds) != 0 {
+		t.Fatal("a viewer's deploy made a deployment")
+	}
+	// The owner sees the controls.
+	if _, body, _ := d.get("/apps/shop"); !strings.Contains(body, `id="deploy"`) {
+		t.Error("the owner is not offered Deploy")
+	}
+}
+
+func newJarClient() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func bcryptHash(t *testing.T, pw string) string {
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(h)
+}
