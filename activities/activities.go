@@ -19,6 +19,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/docker"
 	"github.com/rivetr/rivetr/internal/gitsrc"
+	"github.com/rivetr/rivetr/internal/secrets"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -28,6 +29,7 @@ type Store interface {
 	GetDeployment(ctx context.Context, id string) (*schema.Deployment, error)
 	ListDeployments(ctx context.Context, f schema.DeploymentFilter) ([]schema.Deployment, error)
 	ListEnv(ctx context.Context, appID string) ([]schema.EnvVar, error)
+	AppCredentials(app *schema.App) (token, sshKey string, err error)
 	UpdateDeployment(ctx context.Context, id string, u schema.DeploymentUpdate) error
 	SetCurrentDeployment(ctx context.Context, appID, deploymentID string) error
 	AppendLogs(ctx context.Context, lines []schema.LogLine) error
@@ -154,8 +156,12 @@ func (a *Activities) Mark(ctx context.Context, in MarkInput) error {
 	return a.Transition(ctx, TransitionInput{DeploymentID: in.DeploymentID, Status: in.Status, Finished: true, Reason: in.Reason, Message: in.Reason})
 }
 
-func (a *Activities) auth(app *schema.App) gitsrc.Auth {
-	return gitsrc.Auth{Token: app.GitToken, SSHKey: app.SSHKey}
+// secretErr reports sealed secrets this host cannot open.
+func secretErr(err error) error {
+	if errors.Is(err, secrets.ErrNoKey) || errors.Is(err, secrets.ErrNoKeyring) {
+		return nonRetryable(ErrTypeSecret, "cannot open the app's secrets on this host: %v", err)
+	}
+	return err
 }
 
 // FetchSource clones the app's repository at the deployment's commit into
@@ -194,7 +200,11 @@ func (a *Activities) checkout(ctx context.Context, app *schema.App, deploymentID
 	if err := os.MkdirAll(ws, 0o700); err != nil {
 		return gitsrc.Commit{}, err
 	}
-	c, err := gitsrc.Checkout(ctx, app.GitURL, app.Branch, commit, filepath.Join(ws, "src"), a.auth(app))
+	token, sshKey, err := a.Store.AppCredentials(app)
+	if err != nil {
+		return gitsrc.Commit{}, secretErr(err)
+	}
+	c, err := gitsrc.Checkout(ctx, app.GitURL, app.Branch, commit, filepath.Join(ws, "src"), gitsrc.Auth{Token: token, SSHKey: sshKey})
 	if err != nil {
 		if errors.Is(err, gitsrc.ErrAuth) || errors.Is(err, gitsrc.ErrNotFound) || errors.Is(err, gitsrc.ErrBadURL) {
 			return c, nonRetryable(ErrTypeSource, "%v", err)
@@ -272,7 +282,7 @@ func (a *Activities) StartCandidate(ctx context.Context, in StartInput) (*Candid
 	}
 	vars, err := a.Store.ListEnv(ctx, app.ID)
 	if err != nil {
-		return nil, err
+		return nil, secretErr(err)
 	}
 	env := []string{"PORT=" + strconv.Itoa(app.Port)}
 	for _, v := range vars {

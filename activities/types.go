@@ -17,6 +17,9 @@ const (
 	ErrTypeUnhealthy    = "Unhealthy"
 	ErrTypeImageMissing = "ImageMissing"
 	ErrTypeGone         = "Gone"
+	// ErrTypeSecret: this host cannot open the app's sealed secrets (it
+	// lacks the key); retrying cannot help until the operator fixes it.
+	ErrTypeSecret = "SecretUnavailable"
 )
 
 // PrepareInput names the deployment a workflow is about to run.

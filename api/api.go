@@ -55,6 +55,7 @@ func New(svc *service.Service, log *slog.Logger) *gin.Engine {
 	g.DELETE("/auth/token", h.revokeCurrentToken)
 	g.POST("/setup/owner", h.createOwner)
 	g.POST("/admin/migrate-teams", h.migrateTeams)
+	g.POST("/admin/secrets/rotate", h.rotateSecretKey)
 	g.GET("/users", h.listUsers)
 	g.POST("/users", h.createUser)
 	g.PUT("/users/:user/password", h.resetPassword)

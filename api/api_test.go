@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/mocks"
 
 	"github.com/rivetr/rivetr/internal/gitsrc"
+	"github.com/rivetr/rivetr/internal/secrets"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
@@ -41,14 +42,18 @@ type fixture struct {
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	store, err := schema.Open(filepath.Join(dir, "rivetr.db"))
+	keys, err := secrets.Load(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := schema.Open(filepath.Join(dir, "rivetr.db"), keys)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
 	f := &fixture{store: store, temporal: mocks.NewClient(t), head: strings.Repeat("ab", 20)}
 	svc := service.New(service.Options{
-		Store: store, Temporal: f.temporal, Namespace: "default", UIBaseURL: "http://ui:8233", HostName: "h1", ProxyPort: "80",
+		Store: store, Keys: keys, Temporal: f.temporal, Namespace: "default", UIBaseURL: "http://ui:8233", HostName: "h1", ProxyPort: "80",
 		ResolveBranch: func(context.Context, string, string, gitsrc.Auth) (string, error) { return f.head, f.headErr },
 	})
 	path, _, err := svc.EnsureAdminToken(context.Background(), dir)

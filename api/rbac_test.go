@@ -238,6 +238,7 @@ func rbacRoutes() []route {
 		{"POST", "/api/setup/owner", fixed("/api/setup/owner", `{"email":"late@example.com","password":"correct horse battery"}`),
 			with(instanceAdmins(403), adminTok, 409)},
 		{"POST", "/api/admin/migrate-teams", fixed("/api/admin/migrate-teams", ""), instanceAdmins(200)},
+		{"POST", "/api/admin/secrets/rotate", fixed("/api/admin/secrets/rotate", ""), instanceAdmins(200)},
 		{"GET", "/api/users", fixed("/api/users", ""), instanceAdmins(200)},
 		{"POST", "/api/users", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			return "/api/users", fmt.Sprintf(`{"email":"%s@example.com","password":"correct horse battery"}`, w.unique("new"))

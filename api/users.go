@@ -140,3 +140,8 @@ func (h *Handler) removeMember(c *gin.Context) {
 func (h *Handler) revokeCurrentToken(c *gin.Context) {
 	h.respond(c, http.StatusNoContent, nil, h.svc.RevokeCurrentToken(c.Request.Context()))
 }
+
+func (h *Handler) rotateSecretKey(c *gin.Context) {
+	v, err := h.svc.RotateSecretKey(c.Request.Context())
+	h.respond(c, http.StatusOK, v, err)
+}

@@ -44,7 +44,8 @@ func listing(bin string, figs map[string]float64) {
 	s := startServer(bin)
 	defer s.stop()
 	ctx := context.Background()
-	store, err := schema.Open(filepath.Join(s.dir, "data", "rivetr.db"))
+	// Only apps and deployments are written here: no secrets, so no key.
+	store, err := schema.Open(filepath.Join(s.dir, "data", "rivetr.db"), nil)
 	if err != nil {
 		log.Fatal(err)
 	}

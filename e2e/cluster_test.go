@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,8 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/rivetr/rivetr/internal/secrets"
 )
 
 // TestExternalClusterAndWorker runs Rivetr the way it outgrows one machine:
@@ -42,6 +45,9 @@ func TestExternalClusterAndWorker(t *testing.T) {
 	api.args = []string{"server", "--data-dir", api.DataDir, "--http-addr", strings.TrimPrefix(api.HTTP, "http://"),
 		"--proxy-addr=", "--temporal-address", cluster.Temporal, "--temporal-namespace", ns,
 		"--database-url", dbURL, "--host-name", "control", "--docker-network", api.Network}
+	// Both processes open the same sealed secrets: they share the key.
+	key := "RIVETR_SECRET_KEY=" + base64.StdEncoding.EncodeToString(secrets.Generate())
+	api.env = []string{key}
 	api.Start()
 
 	agent := NewServer(t, false)
@@ -50,6 +56,7 @@ func TestExternalClusterAndWorker(t *testing.T) {
 		"--database-url", dbURL, "--host-name", "dock1", "--docker-network", agent.Network}
 	agent.readyLog = "proxy serving apps"
 	agent.bin = agentBin
+	agent.env = []string{key}
 	agent.Start()
 
 	// Without a cluster to join, rivetr-agent says what to do instead.
@@ -69,11 +76,16 @@ func TestExternalClusterAndWorker(t *testing.T) {
 	repo := NewRepo(t)
 	repo.Commit("v1", map[string]string{"Dockerfile": AppDockerfile("ext-v1", "", "")})
 	api.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host, "--host", "dock1")
+	secret := "cluster-secret-" + randSuffix()
+	api.MustCLI("env", "set", app, "GREETING="+secret, "--secret")
 	if r := api.CLI("deploy", app, "--wait"); r.Code != 0 {
 		t.Fatalf("deploy on the agent: %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
 	}
 	if body := agent.MustGet(host, "/"); body != "ext-v1" {
 		t.Fatalf("agent proxy serves %q", body)
+	}
+	if got := strings.TrimSpace(agent.MustGet(host, "/greeting")); got != secret {
+		t.Fatalf("the agent's container got GREETING=%q, want the secret the API server sealed", got)
 	}
 	// The search attributes were registered at runtime in the new namespace.
 	c, err := client.Dial(client.Options{HostPort: cluster.Temporal, Namespace: ns})

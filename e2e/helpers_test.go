@@ -111,8 +111,9 @@ type Server struct {
 	UI       string // 127.0.0.1:port, "" when disabled
 	Network  string
 	args     []string
-	bin      string // the binary to run; the rivetr binary when empty
-	readyLog string // when set, Start waits for this log text instead of /health
+	bin      string   // the binary to run; the rivetr binary when empty
+	env      []string // extra environment of the process
+	readyLog string   // when set, Start waits for this log text instead of /health
 	logPath  string
 	cmd      *exec.Cmd
 	exited   chan struct{}
@@ -173,6 +174,7 @@ func (s *Server) Start() {
 		bin = s.bin
 	}
 	s.cmd = exec.Command(bin, s.args...)
+	s.cmd.Env = append(os.Environ(), s.env...)
 	s.cmd.Stdout, s.cmd.Stderr = f, f
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)

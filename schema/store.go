@@ -20,6 +20,8 @@ import (
 	"gorm.io/gorm/logger"
 	msqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/rivetr/rivetr/internal/secrets"
 )
 
 // Domain errors. The store turns driver errors into these, so callers never
@@ -45,16 +47,20 @@ func noSpace(err error) bool {
 	return errors.Is(err, syscall.ENOSPC)
 }
 
-// Store reads and writes the control-plane data.
+// Store reads and writes the control-plane data. Secret env values, git
+// tokens and SSH keys are sealed with its keyring before they are written
+// (see package secrets); a store without a keyring refuses to write them.
 type Store struct {
 	db     *gorm.DB
 	driver string
+	keys   *secrets.Keyring
 }
 
 // Open connects to the database named by dsn and migrates it. A dsn starting
 // with postgres:// or postgresql:// selects PostgreSQL; anything else is a
-// SQLite file path (created with its directory when missing).
-func Open(dsn string) (*Store, error) {
+// SQLite file path (created with its directory when missing). keys seal
+// secrets; nil leaves the store unable to write or read them.
+func Open(dsn string, keys *secrets.Keyring) (*Store, error) {
 	cfg := &gorm.Config{
 		Logger:         logger.Discard,
 		TranslateError: true,
@@ -96,7 +102,7 @@ func Open(dsn string) (*Store, error) {
 	} else {
 		sqlDB.SetMaxOpenConns(16)
 	}
-	s := &Store{db: db, driver: driver}
+	s := &Store{db: db, driver: driver, keys: keys}
 	if err := s.migrate(); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
@@ -149,9 +155,45 @@ func wrap(err error, what string) error {
 
 // ---- apps ----
 
-// CreateApp inserts app; ErrConflict when the name is taken.
+// CreateApp inserts app; ErrConflict when the name is taken. Its git token
+// and SSH key are sealed (app keeps them sealed afterwards).
 func (s *Store) CreateApp(ctx context.Context, app *App) error {
+	if err := s.sealApp(app); err != nil {
+		return err
+	}
 	return wrap(s.db.WithContext(ctx).Create(app).Error, "app "+app.Name)
+}
+
+func appContext(id, field string) string  { return "app:" + id + ":" + field }
+func envContext(appID, key string) string { return "env:" + appID + ":" + key }
+
+// sealApp seals app's credentials that are not sealed yet.
+func (s *Store) sealApp(app *App) error {
+	for _, f := range []struct {
+		v    *string
+		name string
+	}{{&app.GitToken, "git_token"}, {&app.SSHKey, "ssh_key"}} {
+		if *f.v == "" || secrets.IsSealed(*f.v) {
+			continue
+		}
+		sealed, err := s.keys.Seal(*f.v, appContext(app.ID, f.name))
+		if err != nil {
+			return fmt.Errorf("seal the %s of %s: %w", f.name, app.Name, err)
+		}
+		*f.v = sealed
+	}
+	return nil
+}
+
+// AppCredentials opens an app's sealed git token and SSH key.
+func (s *Store) AppCredentials(app *App) (token, sshKey string, err error) {
+	if token, err = s.keys.Open(app.GitToken, appContext(app.ID, "git_token")); err != nil {
+		return "", "", fmt.Errorf("git token of %s: %w", app.Name, err)
+	}
+	if sshKey, err = s.keys.Open(app.SSHKey, appContext(app.ID, "ssh_key")); err != nil {
+		return "", "", fmt.Errorf("SSH key of %s: %w", app.Name, err)
+	}
+	return token, sshKey, nil
 }
 
 // GetApp finds an app by name or ID.
@@ -171,8 +213,11 @@ func (s *Store) ListApps(ctx context.Context) ([]App, error) {
 	return apps, wrap(err, "list apps")
 }
 
-// SaveApp writes every field of app.
+// SaveApp writes every field of app, sealing new credentials.
 func (s *Store) SaveApp(ctx context.Context, app *App) error {
+	if err := s.sealApp(app); err != nil {
+		return err
+	}
 	return wrap(s.db.WithContext(ctx).Save(app).Error, "app "+app.Name)
 }
 
@@ -217,9 +262,17 @@ func (s *Store) SetEnv(ctx context.Context, appID string, vars []EnvVar) error {
 	if len(vars) == 0 {
 		return nil
 	}
+	vars = append([]EnvVar(nil), vars...)
 	for i := range vars {
 		vars[i].AppID = appID
 		vars[i].ID = 0
+		if vars[i].Secret {
+			sealed, err := s.keys.Seal(vars[i].Value, envContext(appID, vars[i].Key))
+			if err != nil {
+				return fmt.Errorf("seal %s: %w", vars[i].Key, err)
+			}
+			vars[i].Value = sealed
+		}
 	}
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "app_id"}, {Name: "key"}},
@@ -234,12 +287,101 @@ func (s *Store) UnsetEnv(ctx context.Context, appID string, keys []string) (int6
 	return res.RowsAffected, wrap(res.Error, "unset env")
 }
 
-// ListEnv returns an app's env vars by key, secret values included: callers
-// that answer users must mask them.
+// ListEnv returns an app's env vars by key with secret values opened: for
+// the container's environment only.
 func (s *Store) ListEnv(ctx context.Context, appID string) ([]EnvVar, error) {
+	vars, err := s.listEnv(ctx, appID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range vars {
+		if vars[i].Secret {
+			if vars[i].Value, err = s.keys.Open(vars[i].Value, envContext(appID, vars[i].Key)); err != nil {
+				return nil, fmt.Errorf("env var %s: %w", vars[i].Key, err)
+			}
+		}
+	}
+	return vars, nil
+}
+
+// ListEnvMasked returns an app's env vars by key with secret values left
+// empty: what users may see.
+func (s *Store) ListEnvMasked(ctx context.Context, appID string) ([]EnvVar, error) {
+	vars, err := s.listEnv(ctx, appID)
+	for i := range vars {
+		if vars[i].Secret {
+			vars[i].Value = ""
+		}
+	}
+	return vars, err
+}
+
+func (s *Store) listEnv(ctx context.Context, appID string) ([]EnvVar, error) {
 	var vars []EnvVar
 	err := s.db.WithContext(ctx).Where("app_id = ?", appID).Order("key").Find(&vars).Error
 	return vars, wrap(err, "list env")
+}
+
+// Reseal seals every stored secret that is plain (written before sealing
+// existed) or sealed under a key other than the current one, and returns
+// how many it changed. Values sealed under a key the keyring lacks are
+// left alone and counted in unopenable.
+func (s *Store) Reseal(ctx context.Context) (changed, unopenable int, err error) {
+	if s.keys == nil {
+		return 0, 0, secrets.ErrNoKeyring
+	}
+	var vars []EnvVar
+	if err := s.db.WithContext(ctx).Where("secret = ?", true).Find(&vars).Error; err != nil {
+		return 0, 0, wrap(err, "reseal env")
+	}
+	for _, v := range vars {
+		if !s.keys.NeedsReseal(v.Value) {
+			continue
+		}
+		c := envContext(v.AppID, v.Key)
+		plain, err := s.keys.Open(v.Value, c)
+		if err != nil {
+			unopenable++
+			continue
+		}
+		sealed, err := s.keys.Seal(plain, c)
+		if err != nil {
+			return changed, unopenable, err
+		}
+		// Only if unchanged meanwhile: a concurrent write wins.
+		res := s.db.WithContext(ctx).Model(&EnvVar{}).Where("id = ? AND value = ?", v.ID, v.Value).Update("value", sealed)
+		if res.Error != nil {
+			return changed, unopenable, wrap(res.Error, "reseal env")
+		}
+		changed += int(res.RowsAffected)
+	}
+	var apps []App
+	if err := s.db.WithContext(ctx).Where("git_token <> '' OR ssh_key <> ''").Find(&apps).Error; err != nil {
+		return changed, unopenable, wrap(err, "reseal apps")
+	}
+	for _, app := range apps {
+		for _, f := range []struct{ col, v string }{{"git_token", app.GitToken}, {"ssh_key", app.SSHKey}} {
+			if !s.keys.NeedsReseal(f.v) {
+				continue
+			}
+			c := appContext(app.ID, f.col)
+			plain, err := s.keys.Open(f.v, c)
+			if err != nil {
+				unopenable++
+				continue
+			}
+			sealed, err := s.keys.Seal(plain, c)
+			if err != nil {
+				return changed, unopenable, err
+			}
+			res := s.db.WithContext(ctx).Model(&App{}).Where("id = ? AND "+f.col+" = ?", app.ID, f.v).Update(f.col, sealed)
+			if res.Error != nil {
+				return changed, unopenable, wrap(res.Error, "reseal apps")
+			}
+			changed += int(res.RowsAffected)
+		}
+	}
+	return changed, unopenable, nil
 }
 
 // ---- deployments ----

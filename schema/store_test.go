@@ -19,7 +19,7 @@ import (
 func stores(t *testing.T) map[string]*Store {
 	t.Helper()
 	out := map[string]*Store{}
-	s, err := Open(filepath.Join(t.TempDir(), "rivetr.db"))
+	s, err := Open(filepath.Join(t.TempDir(), "rivetr.db"), testKeys(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func stores(t *testing.T) map[string]*Store {
 
 func freshPostgres(t *testing.T, base string) *Store {
 	t.Helper()
-	admin, err := Open(base)
+	admin, err := Open(base, nil)
 	if err != nil {
 		t.Fatalf("postgres at RIVETR_TEST_POSTGRES_URL: %v", err)
 	}
@@ -49,7 +49,7 @@ func freshPostgres(t *testing.T, base string) *Store {
 	if j := strings.Index(base[i:], "?"); j >= 0 {
 		q = base[i+j:]
 	}
-	s, err := Open(base[:i+1] + name + q)
+	s, err := Open(base[:i+1]+name+q, testKeys(t))
 	if err != nil {
 		t.Fatal(err)
 	}

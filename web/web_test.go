@@ -22,6 +22,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/secrets"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
@@ -43,7 +44,11 @@ type dash struct {
 func newDash(t *testing.T) *dash {
 	t.Helper()
 	dir := t.TempDir()
-	store, err := schema.Open(filepath.Join(dir, "rivetr.db"))
+	keys, err := secrets.Load(dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := schema.Open(filepath.Join(dir, "rivetr.db"), keys)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,7 +87,7 @@ func (r *run) hostOpts(ctx workflow.Context, startToClose, heartbeat time.Durati
 			MaximumAttempts:    attempts,
 			NonRetryableErrorTypes: []string{
 				activities.ErrTypeSource, activities.ErrTypeBuild, activities.ErrTypeUnhealthy,
-				activities.ErrTypeImageMissing, activities.ErrTypeGone,
+				activities.ErrTypeImageMissing, activities.ErrTypeGone, activities.ErrTypeSecret,
 			},
 		},
 	})

@@ -104,3 +104,9 @@ func (c *Client) RemoveMember(ctx context.Context, team, user string) error {
 func (c *Client) RevokeCurrentToken(ctx context.Context) error {
 	return c.do(ctx, "DELETE", "/api/auth/token", nil, nil)
 }
+
+// RotateSecretKey makes a new secret key and reseals every secret with it.
+func (c *Client) RotateSecretKey(ctx context.Context) (*service.KeyRotation, error) {
+	var out service.KeyRotation
+	return &out, c.do(ctx, "POST", "/api/admin/secrets/rotate", nil, &out)
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/rivetr/rivetr/internal/config"
 	"github.com/rivetr/rivetr/internal/docker"
 	"github.com/rivetr/rivetr/internal/proxy"
+	"github.com/rivetr/rivetr/internal/secrets"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/tclient"
 	"github.com/rivetr/rivetr/schema"
@@ -65,9 +66,30 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		}
 	}()
 
-	store, err := schema.Open(cfg.DatabaseDSN())
+	// The server makes a key file on first start; a worker only uses the
+	// key it is given (RIVETR_SECRET_KEY, or a key file copied to its data
+	// dir), so it never seals with a key the server lacks.
+	keys, err := secrets.Load(cfg.DataDir, !agent)
 	if err != nil {
 		return err
+	}
+	store, err := schema.Open(cfg.DatabaseDSN(), keys)
+	if err != nil {
+		return err
+	}
+	if keys == nil {
+		log.Warn("no secret key: this worker cannot start apps with secret env vars or git credentials; give it the server's " + secrets.EnvKey)
+	} else if !agent {
+		// Seal what was written before sealing existed, or under an old key.
+		n, bad, err := store.Reseal(ctx)
+		switch {
+		case err != nil:
+			return fmt.Errorf("seal secrets: %w", err)
+		case bad > 0:
+			log.Warn("some secrets are sealed with a key this server does not have; deploys that need them will fail until it gets that key", "count", bad, "keys", keys.IDs())
+		case n > 0:
+			log.Info("sealed secrets with the current key", "count", n, "key", keys.Current())
+		}
 	}
 	cleanups = append(cleanups, func() { _ = store.Close() })
 
@@ -161,6 +183,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	if !agent {
 		_, proxyPort, _ := net.SplitHostPort(cfg.ProxyAddr)
 		svc := service.New(service.Options{
+			Keys:  keys,
 			Store: store, Temporal: tc, Docker: dock, HostName: cfg.HostName,
 			Namespace: cfg.TemporalNamespace, UIBaseURL: cfg.UIBaseURL(), ProxyPort: proxyPort, DataDir: cfg.DataDir,
 		})

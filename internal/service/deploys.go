@@ -67,8 +67,12 @@ func (s *Service) Deploy(ctx context.Context, appName string, req DeployRequest)
 		return nil, &ValidationError{Fields: map[string]string{"commit": "must be a commit SHA (7 to 40 hex digits)"}}
 	}
 	if commit == "" {
+		token, sshKey, err := s.store.AppCredentials(app)
+		if err != nil {
+			return nil, fmt.Errorf("cannot use the app's git credentials: %v: %w", err, ErrUnavailable)
+		}
 		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		commit, err = s.resolveBranch(rctx, app.GitURL, app.Branch, gitsrc.Auth{Token: app.GitToken, SSHKey: app.SSHKey})
+		commit, err = s.resolveBranch(rctx, app.GitURL, app.Branch, gitsrc.Auth{Token: token, SSHKey: sshKey})
 		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("cannot read branch %s of %s: %v: %w", app.Branch, app.GitURL, err, ErrSource)

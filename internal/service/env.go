@@ -67,7 +67,7 @@ func (s *Service) UnsetEnv(ctx context.Context, appName string, keys []string) e
 	if err != nil {
 		return err
 	}
-	have, err := s.store.ListEnv(ctx, app.ID)
+	have, err := s.store.ListEnvMasked(ctx, app.ID)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (s *Service) ListEnv(ctx context.Context, appName string) ([]EnvView, error
 	if err != nil {
 		return nil, err
 	}
-	vars, err := s.store.ListEnv(ctx, app.ID)
+	vars, err := s.store.ListEnvMasked(ctx, app.ID)
 	if err != nil {
 		return nil, err
 	}

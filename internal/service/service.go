@@ -11,6 +11,7 @@ import (
 	"github.com/rivetr/rivetr/internal/config"
 	"github.com/rivetr/rivetr/internal/docker"
 	"github.com/rivetr/rivetr/internal/gitsrc"
+	"github.com/rivetr/rivetr/internal/secrets"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
 )
@@ -34,6 +35,8 @@ type Options struct {
 	UIBaseURL string // Temporal UI base for links; "" for none
 	ProxyPort string // the proxy's port, for app URLs ("80" leaves it out)
 	DataDir   string // for the disk space shown in the overview
+	// Keys seal secrets; the service rotates them.
+	Keys *secrets.Keyring
 	// ResolveBranch finds a branch head; defaults to gitsrc.ResolveBranch.
 	ResolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
 }
@@ -48,6 +51,7 @@ type Service struct {
 	uiBase        string
 	proxyPort     string
 	dataDir       string
+	keys          *secrets.Keyring
 	resolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
 }
 
@@ -58,7 +62,7 @@ func New(o Options) *Service {
 	}
 	return &Service{
 		store: o.Store, temporal: o.Temporal, docker: o.Docker, hostName: o.HostName,
-		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, dataDir: o.DataDir, resolveBranch: o.ResolveBranch,
+		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, dataDir: o.DataDir, keys: o.Keys, resolveBranch: o.ResolveBranch,
 	}
 }
 
