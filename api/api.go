@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -32,14 +33,26 @@ type Handler struct {
 	log *slog.Logger
 }
 
+// Options configure the HTTP layer.
+type Options struct {
+	// TrustedProxies are the addresses (IPs or CIDRs) whose
+	// X-Forwarded-For is believed; from anyone else the connection's own
+	// address is the client's.
+	TrustedProxies []string
+}
+
 // New returns a gin engine with the API mounted: /health without auth,
 // everything under /api with a bearer token.
-func New(svc *service.Service, log *slog.Logger) *gin.Engine {
+func New(svc *service.Service, log *slog.Logger, opts Options) (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
 	h := &Handler{svc: svc, log: log}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(h.recover, h.logRequests)
+	// gin trusts every proxy by default; trust only the configured ones.
+	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
+	r.Use(h.recover, h.logRequests, requestInfo)
 	r.NoRoute(func(c *gin.Context) {
 		h.fail(c, http.StatusNotFound, "not_found", "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path, nil)
 	})
@@ -68,6 +81,7 @@ func New(svc *service.Service, log *slog.Logger) *gin.Engine {
 	g.GET("/teams/:team/members", h.listMembers)
 	g.PUT("/teams/:team/members/:user", h.putMember)
 	g.DELETE("/teams/:team/members/:user", h.removeMember)
+	g.GET("/audit", h.audit)
 	g.GET("/apps", h.listApps)
 	g.POST("/apps", h.createApp)
 	g.GET("/apps/:name", h.getApp)
@@ -85,7 +99,13 @@ func New(svc *service.Service, log *slog.Logger) *gin.Engine {
 	g.POST("/deployments/:id/cancel", h.cancelDeployment)
 	g.GET("/deployments/:id/logs", h.deploymentLogs)
 	g.GET("/deployments/:id/logs/stream", h.streamLogs)
-	return r
+	return r, nil
+}
+
+// requestInfo records where each request comes from for the audit log.
+func requestInfo(c *gin.Context) {
+	c.Request = c.Request.WithContext(service.WithRequest(c.Request.Context(), service.Request{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}))
+	c.Next()
 }
 
 // ---- middleware ----

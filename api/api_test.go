@@ -32,6 +32,7 @@ import (
 // resolution is a function with a fault switch.
 type fixture struct {
 	srv      *httptest.Server
+	svc      *service.Service
 	token    string
 	store    *schema.Store
 	temporal *mocks.Client
@@ -62,7 +63,12 @@ func newFixture(t testing.TB) *fixture {
 	}
 	b, _ := os.ReadFile(path)
 	f.token = strings.TrimSpace(string(b))
-	f.srv = httptest.NewServer(New(svc, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	f.svc = svc
+	engine, err := New(svc, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewServer(engine)
 	t.Cleanup(f.srv.Close)
 	return f
 }

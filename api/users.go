@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -143,5 +144,14 @@ func (h *Handler) revokeCurrentToken(c *gin.Context) {
 
 func (h *Handler) rotateSecretKey(c *gin.Context) {
 	v, err := h.svc.RotateSecretKey(c.Request.Context())
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) audit(c *gin.Context) {
+	before, _ := strconv.ParseUint(c.Query("before"), 10, 64)
+	v, err := h.svc.Audit(c.Request.Context(), service.AuditQuery{
+		Team: c.Query("team"), Actor: c.Query("actor"), Action: c.Query("action"), Target: c.Query("target"),
+		Before: before, Limit: intQuery(c, "limit", 100),
+	})
 	h.respond(c, http.StatusOK, v, err)
 }

@@ -96,6 +96,22 @@ func TestUsersTeamsAndRoles(t *testing.T) {
 		t.Fatalf("a developer's delete: %d %s", r.Code, r.Stderr)
 	}
 
+	// The audit log has the developer's deploy, as the owner reads it; a
+	// viewer may not read it.
+	var entries []struct {
+		Actor, Team, Action, Target string
+		SourceIP                    string `json:"source_ip"`
+		UserAgent                   string `json:"user_agent"`
+	}
+	json.Unmarshal([]byte(must("owner", "audit", "--action", "deploy", "-o", "json")), &entries)
+	if len(entries) != 1 || entries[0].Actor != "dev@example.com" || entries[0].Team != "default" || entries[0].Target != a.App ||
+		entries[0].SourceIP != "127.0.0.1" || !strings.HasPrefix(entries[0].UserAgent, "rivetr-cli/") {
+		t.Fatalf("audit entries for deploy: %+v", entries)
+	}
+	if r := as("viewer", "audit"); r.Code == 0 || !strings.Contains(r.Stderr, "admin or owner role") {
+		t.Fatalf("a viewer's audit: %d %s", r.Code, r.Stderr)
+	}
+
 	// logout revokes the token it saved.
 	var saved struct{ Token string }
 	b, _ := os.ReadFile(creds("dev"))

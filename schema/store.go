@@ -114,7 +114,7 @@ func (s *Store) migrate() error {
 	if err := s.db.AutoMigrate(Models()...); err != nil {
 		return fmt.Errorf("migrate %s database: %w", s.driver, err)
 	}
-	return nil
+	return s.appendOnly()
 }
 
 // Driver returns "sqlite" or "postgres".

@@ -108,8 +108,25 @@ func TestSetupPasswordSignInAndViewerPage(t *testing.T) {
 		t.Fatal("a viewer's deploy made a deployment")
 	}
 	// The owner sees the controls.
-	if _, body, _ := d.get("/apps/shop"); !strings.Contains(body, `id="deploy"`) {
-		t.Error("the owner is not offered Deploy")
+	if _, body, _ := d.get("/apps/shop"); !strings.Contains(body, `id="deploy"`) || !strings.Contains(body, `href="/audit"`) {
+		t.Error("the owner is not offered Deploy and the audit log")
+	}
+	// The audit log: the owner's setup, the viewer's failed and good
+	// sign-ins, and the refused deploy left nothing.
+	code, body, _ = d.get("/audit")
+	for _, want := range []string{"user.create_owner", "user.login_failed", "vic@example.com"} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("audit page (%d) lacks %s", code, want)
+		}
+	}
+	if strings.Contains(body, `data-action="deploy"`) {
+		t.Error("a refused deploy was logged as done")
+	}
+	if _, body, _ := d.get("/audit?actor=vic@example.com&action=user.login"); strings.Contains(body, "user.login_failed") || !strings.Contains(body, `data-action="user.login"`) {
+		t.Error("the audit page's filters do not apply")
+	}
+	if code, body, _ := v.get("/audit"); code != http.StatusForbidden || strings.Contains(body, "user.create_owner") {
+		t.Errorf("a viewer reads the audit log: %d", code)
 	}
 }
 

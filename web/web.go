@@ -33,7 +33,7 @@ const (
 	loginCSRFName  = "rivetr_login_csrf"
 	csrfField      = "csrf"
 	sessionKey     = "session"
-	pageTemplates  = "overview apps app deployment confirm login setup error"
+	pageTemplates  = "overview apps app deployment confirm login setup audit error"
 	maxFormMemory  = 1 << 20
 	flashErrParam  = "error"
 	flashAtParam   = "at"
@@ -78,6 +78,7 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger) error {
 	g.GET("/apps/:name", h.app)
 	g.GET("/apps/:name/rollback", h.confirmRollback)
 	g.GET("/deployments/:id", h.deployment)
+	g.GET("/audit", h.auditPage)
 	g.GET("/ui/deployments/:id/stream", h.streamDeployment)
 	g.GET("/ui/events", h.events)
 
@@ -101,6 +102,8 @@ type page struct {
 	Data  any
 	// Who is the signed-in user's email ("admin token" for the token).
 	Who string
+	// Audit shows the audit log link.
+	Audit bool
 }
 
 // flash is a message carried across a redirect in the query string: what
@@ -123,6 +126,7 @@ func (h *Handler) render(c *gin.Context, status int, name, title string, data an
 	}
 	if a := service.ActorFrom(c.Request.Context()); a != nil {
 		p.Who = a.Who()
+		p.Audit = a.CanAnywhere(service.PermAudit)
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("X-Frame-Options", "DENY")

@@ -110,7 +110,7 @@ else with the admin token the server wrote to <data-dir>/admin-token (see
 		newServerCmd(run), newWorkerCmd(run), newConfigCmd(),
 		newStatusCmd(g), newAppsCmd(g), newEnvCmd(g),
 		newDeployCmd(g), newDeploymentsCmd(g), newRollbackCmd(g), newLogsCmd(g),
-		newLoginCmd(g), newLogoutCmd(g), newWhoamiCmd(g), newUsersCmd(g), newTokensCmd(g), newTeamsCmd(g), newDBCmd(g), newSecretsCmd(g),
+		newLoginCmd(g), newLogoutCmd(g), newWhoamiCmd(g), newUsersCmd(g), newTokensCmd(g), newTeamsCmd(g), newDBCmd(g), newSecretsCmd(g), newAuditCmd(g),
 	)
 	// Client commands take --data-dir to find the admin token; server and
 	// worker define it themselves as part of their configuration.
@@ -145,7 +145,7 @@ func (g *globals) client() (*client.Client, error) {
 	if g.output != "table" && g.output != "json" {
 		return nil, fmt.Errorf("-o %q: want table or json", g.output)
 	}
-	return client.New(url, token), nil
+	return newClient(url, token), nil
 }
 
 func firstNonEmpty(vals ...string) string {
@@ -197,4 +197,11 @@ func newLogger(level string) (*slog.Logger, error) {
 		return nil, err
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+}
+
+// newClient is an API client that names itself rivetr-cli/<version>.
+func newClient(url, token string) *client.Client {
+	c := client.New(url, token)
+	c.UserAgent = "rivetr-cli/" + Version
+	return c
 }

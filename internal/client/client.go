@@ -30,11 +30,13 @@ type Client struct {
 	BaseURL string
 	Token   string
 	HTTP    *http.Client
+	// UserAgent names the caller in the server's audit log.
+	UserAgent string
 }
 
 // New returns a client.
 func New(baseURL, token string) *Client {
-	return &Client{BaseURL: strings.TrimSuffix(baseURL, "/"), Token: token, HTTP: &http.Client{}}
+	return &Client{BaseURL: strings.TrimSuffix(baseURL, "/"), Token: token, HTTP: &http.Client{}, UserAgent: "rivetr-client"}
 }
 
 // Error is an error answer of the API.
@@ -78,6 +80,7 @@ func (c *Client) request(ctx context.Context, method, path string, in any) (*htt
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
+	req.Header.Set("User-Agent", c.UserAgent)
 	res, err := c.HTTP.Do(req)
 	if err != nil {
 		var op *net.OpError

@@ -68,6 +68,9 @@ type Config struct {
 	HostName string `flag:"host-name" env:"RIVETR_HOST_NAME" toml:"host_name" usage:"name of this Docker host; its worker polls rivetr.host.<name>"`
 	// Network is the Docker bridge network app containers join.
 	Network string `flag:"docker-network" env:"RIVETR_DOCKER_NETWORK" toml:"docker_network" usage:"Docker bridge network for app containers"`
+	// TrustedProxies lists the addresses (IPs or CIDRs, comma-separated)
+	// whose X-Forwarded-For header is believed.
+	TrustedProxies string `flag:"trusted-proxies" env:"RIVETR_TRUSTED_PROXIES" toml:"trusted_proxies" usage:"IPs or CIDRs (comma-separated) of reverse proxies in front of the API whose X-Forwarded-For is believed (empty: none)"`
 	// ShutdownTimeout bounds a graceful shutdown.
 	ShutdownTimeout time.Duration `flag:"shutdown-timeout" env:"RIVETR_SHUTDOWN_TIMEOUT" toml:"shutdown_timeout" usage:"how long a graceful shutdown may take"`
 
@@ -252,6 +255,13 @@ func (c *Config) Validate() error {
 	if c.HostName == "" {
 		errs = append(errs, errors.New("--host-name must not be empty"))
 	}
+	for _, p := range c.TrustedProxyList() {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				errs = append(errs, fmt.Errorf("--trusted-proxies: %q is neither an IP nor a CIDR", p))
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -350,4 +360,15 @@ func MaskURL(s string) string {
 		return s[:scheme+3] + userinfo[:i] + ":****" + s[at:]
 	}
 	return s
+}
+
+// TrustedProxyList returns TrustedProxies as a list.
+func (c Config) TrustedProxyList() []string {
+	var out []string
+	for _, p := range strings.Split(c.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -80,6 +80,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"--database-url", "mysql://x"}, "--database-url must start with postgres://"},
 		{[]string{"--log-level", "loud"}, "--log-level \"loud\""},
 		{[]string{"--config", filepath.Join(dir, "missing.toml")}, "no such file"},
+		{[]string{"--trusted-proxies", "10.0.0.0/8, lb.example.com"}, `--trusted-proxies: "lb.example.com" is neither an IP nor a CIDR`},
 	}
 	for _, tc := range tests {
 		_, err := parse(t, tc.args)

@@ -184,6 +184,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		_, proxyPort, _ := net.SplitHostPort(cfg.ProxyAddr)
 		svc := service.New(service.Options{
 			Keys:  keys,
+			Log:   log.With("component", "service"),
 			Store: store, Temporal: tc, Docker: dock, HostName: cfg.HostName,
 			Namespace: cfg.TemporalNamespace, UIBaseURL: cfg.UIBaseURL(), ProxyPort: proxyPort, DataDir: cfg.DataDir,
 		})
@@ -194,7 +195,10 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		if created {
 			log.Info("created the admin API token", "file", path, "cli", "export RIVETR_DATA_DIR="+cfg.DataDir+" (or RIVETR_TOKEN=$(cat "+path+"))")
 		}
-		engine := api.New(svc, log.With("component", "api"))
+		engine, err := api.New(svc, log.With("component", "api"), api.Options{TrustedProxies: cfg.TrustedProxyList()})
+		if err != nil {
+			return err
+		}
 		if err := web.Register(engine, svc, log.With("component", "web")); err != nil {
 			return err
 		}

@@ -296,7 +296,31 @@ func (s *Service) CreateApp(ctx context.Context, in AppInput) (*AppView, error) 
 		}
 		return nil, err
 	}
+	s.audit(ctx, AuditAppCreate, app.TeamID, app.Name, nil, settingsOf(app))
 	return s.view(ctx, app)
+}
+
+// settingsOf is an app's settings as the audit log records them: secrets
+// only as whether they are set.
+func settingsOf(app *schema.App) map[string]any {
+	return map[string]any{
+		"git_url": app.GitURL, "branch": app.Branch, "dockerfile": app.Dockerfile, "domains": app.Domains,
+		"port": app.Port, "health_path": app.HealthPath, "health_interval": app.HealthInterval.D().String(),
+		"health_timeout": app.HealthTimeout.D().String(), "health_deadline": app.HealthDeadline.D().String(),
+		"drain_timeout": app.DrainTimeout.D().String(), "memory_limit_mb": app.MemoryLimitMB, "cpu_limit": app.CPULimit,
+		"keep_images": app.KeepImages, "host": app.Host, "has_git_token": app.GitToken != "", "has_ssh_key": app.SSHKey != "",
+	}
+}
+
+// changed keeps the keys whose values differ between before and after.
+func changed(before, after map[string]any) (map[string]any, map[string]any) {
+	b, a := map[string]any{}, map[string]any{}
+	for k, v := range after {
+		if fmt.Sprint(before[k]) != fmt.Sprint(v) {
+			b[k], a[k] = before[k], v
+		}
+	}
+	return b, a
 }
 
 // UpdateApp changes an app's settings. The name cannot change: it is part
@@ -313,6 +337,7 @@ func (s *Service) UpdateApp(ctx context.Context, name string, in AppInput) (*App
 	if in.Team != nil {
 		return nil, &ValidationError{Fields: map[string]string{"team": "cannot be changed"}}
 	}
+	before := settingsOf(app)
 	in.apply(app)
 	if err := validateApp(app); err != nil {
 		return nil, err
@@ -322,6 +347,9 @@ func (s *Service) UpdateApp(ctx context.Context, name string, in AppInput) (*App
 	}
 	if err := s.store.SaveApp(ctx, app); err != nil {
 		return nil, err
+	}
+	if b, a := changed(before, settingsOf(app)); len(a) > 0 {
+		s.audit(ctx, AuditAppUpdate, app.TeamID, app.Name, b, a)
 	}
 	return s.view(ctx, app)
 }
@@ -501,5 +529,6 @@ func (s *Service) DeleteApp(ctx context.Context, name string) error {
 	if err := run.Get(wctx, nil); err != nil {
 		return fmt.Errorf("delete %s: %w", name, err)
 	}
+	s.audit(ctx, AuditAppDelete, app.TeamID, app.Name, settingsOf(app), nil)
 	return nil
 }

@@ -114,9 +114,11 @@ func (s *Service) checkPassword(ctx context.Context, email, password string) (*s
 	}
 	if u == nil || u.Email != email {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		s.writeAudit(ctx, &schema.AuditEntry{Time: time.Now().UTC(), Actor: truncate(email, 255), Action: AuditLoginFailed, Target: truncate(email, 255), After: map[string]any{"reason": "no such user"}})
 		return nil, errBadLogin
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		s.writeAudit(ctx, &schema.AuditEntry{Time: time.Now().UTC(), ActorID: u.ID, Actor: u.Email, Action: AuditLoginFailed, Target: u.Email, After: map[string]any{"reason": "wrong password"}})
 		return nil, errBadLogin
 	}
 	return u, nil
@@ -140,7 +142,11 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, er
 	if err != nil {
 		return "", err
 	}
-	return s.newSession(ctx, u.ID)
+	id, err := s.newSession(ctx, u.ID)
+	if err == nil {
+		s.writeAudit(ctx, &schema.AuditEntry{Time: time.Now().UTC(), ActorID: u.ID, Actor: u.Email, Action: AuditLogin, Target: u.Email, After: map[string]any{"via": "dashboard"}})
+	}
+	return id, err
 }
 
 // LoginWithToken signs in to the dashboard with an API token (the admin
@@ -154,7 +160,11 @@ func (s *Service) LoginWithToken(ctx context.Context, token string) (string, err
 	if a.TokenRole != "" {
 		return "", fmt.Errorf("a token limited to a role cannot sign in to the dashboard; use your email and password: %w", ErrUnauthorized)
 	}
-	return s.newSession(ctx, a.UserID)
+	id, err := s.newSession(ctx, a.UserID)
+	if err == nil {
+		s.audit(WithActor(ctx, a), AuditLogin, "", a.Who(), nil, map[string]any{"via": "dashboard, with a token"})
+	}
+	return id, err
 }
 
 // CheckSession returns who a session cookie value signs in.
@@ -179,5 +189,11 @@ func (s *Service) CheckSession(ctx context.Context, id string) (*Actor, error) {
 
 // Logout ends a session.
 func (s *Service) Logout(ctx context.Context, id string) error {
-	return s.store.DeleteSession(ctx, hashToken(id), time.Now().UTC())
+	if err := s.store.DeleteSession(ctx, hashToken(id), time.Now().UTC()); err != nil {
+		return err
+	}
+	if a := ActorFrom(ctx); a != nil {
+		s.audit(ctx, AuditLogout, "", a.Who(), nil, nil)
+	}
+	return nil
 }

@@ -84,7 +84,11 @@ func (s *Service) Deploy(ctx context.Context, appName string, req DeployRequest)
 		Branch: app.Branch, CommitSHA: commit,
 	}
 	d.WorkflowID = workflows.DeployID(app.Name, d.ID)
-	return s.enqueue(ctx, app, d)
+	v, err := s.enqueue(ctx, app, d)
+	if err == nil {
+		s.audit(ctx, AuditDeploy, app.TeamID, app.Name, nil, map[string]any{"deployment": d.ID, "commit": d.CommitSHA, "trigger": d.Trigger})
+	}
+	return v, err
 }
 
 // RollbackRequest asks to bring back an earlier deployment.
@@ -150,7 +154,11 @@ func (s *Service) Rollback(ctx context.Context, appName string, req RollbackRequ
 		Image: target.Image, RollbackOf: target.ID,
 	}
 	d.WorkflowID = workflows.RollbackID(app.Name, d.ID)
-	return s.enqueue(ctx, app, d)
+	v, err := s.enqueue(ctx, app, d)
+	if err == nil {
+		s.audit(ctx, AuditRollback, app.TeamID, app.Name, map[string]any{"deployment": app.CurrentDeploymentID}, map[string]any{"deployment": d.ID, "to": target.ID, "commit": target.CommitSHA})
+	}
+	return v, err
 }
 
 // succeeded reports whether a deployment once served successfully.
@@ -217,6 +225,9 @@ func (s *Service) CancelDeployment(ctx context.Context, id string) (*DeploymentV
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cancel deployment %s: %w: %v", d.ID, ErrUnavailable, err)
+	}
+	if app, err := s.store.GetApp(ctx, d.AppID); err == nil {
+		s.audit(ctx, AuditCancel, app.TeamID, d.ID, map[string]any{"status": d.Status}, map[string]any{"app": d.AppName})
 	}
 	if d, err = s.store.GetDeployment(ctx, id); err != nil {
 		return nil, err

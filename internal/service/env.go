@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,9 +55,27 @@ func (s *Service) SetEnv(ctx context.Context, appName string, vars []EnvInput) (
 	if err := f.err(); err != nil {
 		return nil, err
 	}
+	have, err := s.store.ListEnvMasked(ctx, app.ID)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.store.SetEnv(ctx, app.ID, rows); err != nil {
 		return nil, err
 	}
+	before, after := map[string]any{}, map[string]any{}
+	for _, v := range have {
+		before[v.Key] = envShown(v.Value, v.Secret)
+	}
+	for _, v := range rows {
+		after[v.Key] = envShown(v.Value, v.Secret)
+	}
+	b, a := changed(before, after)
+	for k := range a {
+		if _, ok := before[k]; !ok {
+			delete(b, k)
+		}
+	}
+	s.audit(ctx, AuditEnvSet, app.TeamID, app.Name, b, a)
 	return s.ListEnv(ctx, appName)
 }
 
@@ -80,8 +99,25 @@ func (s *Service) UnsetEnv(ctx context.Context, appName string, keys []string) e
 			return fmt.Errorf("env var %s is not set on %s: %w", k, appName, ErrNotFound)
 		}
 	}
-	_, err = s.store.UnsetEnv(ctx, app.ID, keys)
-	return err
+	if _, err = s.store.UnsetEnv(ctx, app.ID, keys); err != nil {
+		return err
+	}
+	before := map[string]any{}
+	for _, v := range have {
+		if slices.Contains(keys, v.Key) {
+			before[v.Key] = envShown(v.Value, v.Secret)
+		}
+	}
+	s.audit(ctx, AuditEnvUnset, app.TeamID, app.Name, before, nil)
+	return nil
+}
+
+// envShown is an env value as the audit log shows it: a secret's never.
+func envShown(v string, secret bool) string {
+	if secret {
+		return "(secret)"
+	}
+	return v
 }
 
 // ListEnv returns an app's env vars with secret values left out.

@@ -30,6 +30,7 @@ const (
 	PermManageMembers Perm = "manage_members" // add, change and remove members
 	PermManageTeam    Perm = "manage_team"    // delete the team
 	PermApprove       Perm = "approve"        // approve gated deploys (release controls)
+	PermAudit         Perm = "audit"          // read the team's audit log
 )
 
 // PermissionMatrix is the least role each permission needs. README.md's
@@ -48,6 +49,7 @@ var PermissionMatrix = []struct {
 	{PermApprove, schema.RoleAdmin, "approve gated deploys (grantable to developers)"},
 	{PermDeleteApp, schema.RoleAdmin, "delete apps"},
 	{PermManageMembers, schema.RoleAdmin, "add, change and remove members (admins cannot touch owners)"},
+	{PermAudit, schema.RoleAdmin, "read the team's audit log"},
 	{PermManageTeam, schema.RoleOwner, "delete the team"},
 }
 
@@ -160,6 +162,19 @@ func (a *Actor) Can(teamID string, p Perm) bool {
 	if p == PermApprove && role == schema.RoleDeveloper {
 		m, ok := a.teams[teamID]
 		return ok && m.Approver
+	}
+	return false
+}
+
+// CanAnywhere reports whether the actor holds p in some team.
+func (a *Actor) CanAnywhere(p Perm) bool {
+	if a.InstanceAdmin {
+		return a.TokenRole == "" || RoleAllows(a.TokenRole, p)
+	}
+	for id := range a.teams {
+		if a.Can(id, p) {
+			return true
+		}
 	}
 	return false
 }

@@ -36,5 +36,6 @@ func (s *Service) RotateSecretKey(ctx context.Context) (*KeyRotation, error) {
 	if err != nil {
 		return nil, stateErr("%v", err)
 	}
+	s.audit(ctx, AuditSecretsRotate, "", "secret key", nil, map[string]any{"key": id, "resealed": n})
 	return &KeyRotation{Key: id, Resealed: n}, nil
 }

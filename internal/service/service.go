@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/url"
 
 	"go.temporal.io/sdk/client"
@@ -37,6 +38,9 @@ type Options struct {
 	DataDir   string // for the disk space shown in the overview
 	// Keys seal secrets; the service rotates them.
 	Keys *secrets.Keyring
+	// Log receives what the service cannot report to a caller (a failed
+	// audit write); nil discards it.
+	Log *slog.Logger
 	// ResolveBranch finds a branch head; defaults to gitsrc.ResolveBranch.
 	ResolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
 }
@@ -52,6 +56,7 @@ type Service struct {
 	proxyPort     string
 	dataDir       string
 	keys          *secrets.Keyring
+	log           *slog.Logger
 	resolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
 }
 
@@ -60,9 +65,12 @@ func New(o Options) *Service {
 	if o.ResolveBranch == nil {
 		o.ResolveBranch = gitsrc.ResolveBranch
 	}
+	if o.Log == nil {
+		o.Log = discardLogger
+	}
 	return &Service{
 		store: o.Store, temporal: o.Temporal, docker: o.Docker, hostName: o.HostName,
-		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, dataDir: o.DataDir, keys: o.Keys, resolveBranch: o.ResolveBranch,
+		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, dataDir: o.DataDir, keys: o.Keys, log: o.Log, resolveBranch: o.ResolveBranch,
 	}
 }
 

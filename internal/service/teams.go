@@ -83,6 +83,7 @@ func (s *Service) CreateTeam(ctx context.Context, in TeamInput) (*TeamView, erro
 		}
 		return nil, err
 	}
+	s.audit(ctx, AuditTeamCreate, t.ID, t.Name, nil, map[string]any{"name": t.Name})
 	return &TeamView{Team: *t, Role: schema.RoleOwner}, nil
 }
 
@@ -120,6 +121,7 @@ func (s *Service) DeleteTeam(ctx context.Context, name string) error {
 	} else if err != nil {
 		return err
 	}
+	s.audit(ctx, AuditTeamDelete, t.ID, t.Name, map[string]any{"name": t.Name}, nil)
 	return nil
 }
 
@@ -187,6 +189,11 @@ func (s *Service) PutMember(ctx context.Context, team, user string, in MemberInp
 	if err := s.store.PutMembership(ctx, &m); err != nil {
 		return nil, err
 	}
+	var before map[string]any
+	if current != "" {
+		before = map[string]any{"role": current}
+	}
+	s.audit(ctx, AuditMemberPut, t.ID, u.Email, before, map[string]any{"role": m.Role, "approver": m.Approver})
 	return &schema.Member{Membership: m, Email: u.Email, Name: u.Name}, nil
 }
 
@@ -241,5 +248,9 @@ func (s *Service) RemoveMember(ctx context.Context, team, user string) error {
 			return err
 		}
 	}
-	return s.store.DeleteMembership(ctx, t.ID, u.ID)
+	if err := s.store.DeleteMembership(ctx, t.ID, u.ID); err != nil {
+		return err
+	}
+	s.audit(ctx, AuditMemberRemove, t.ID, u.Email, map[string]any{"role": current}, nil)
+	return nil
 }

@@ -130,6 +130,7 @@ func (s *Service) CreateOwner(ctx context.Context, in UserInput) (*OwnerResult, 
 		return nil, err
 	}
 	res.User = *u
+	s.audit(ctx, AuditOwnerCreate, res.Team.ID, u.Email, nil, map[string]any{"email": u.Email, "name": u.Name, "team": res.Team.Name, "moved_apps": res.MovedApps})
 	return res, nil
 }
 
@@ -155,6 +156,9 @@ func (s *Service) MigrateTeams(ctx context.Context) (*OwnerResult, error) {
 		return nil, err
 	}
 	res.User = *owner
+	if res.MovedApps > 0 {
+		s.audit(ctx, AuditTeamsMigrate, res.Team.ID, res.Team.Name, nil, map[string]any{"moved_apps": res.MovedApps})
+	}
 	return res, nil
 }
 
@@ -188,6 +192,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*UserView, erro
 	if err != nil {
 		return nil, err
 	}
+	s.audit(ctx, AuditUserCreate, "", u.Email, nil, map[string]any{"email": u.Email, "name": u.Name, "instance_admin": u.InstanceAdmin})
 	return &UserView{User: *u}, nil
 }
 
@@ -224,7 +229,11 @@ func (s *Service) ResetPassword(ctx context.Context, user, password string) erro
 	if err != nil {
 		return err
 	}
-	return s.store.SetPassword(ctx, u.ID, string(hash))
+	if err := s.store.SetPassword(ctx, u.ID, string(hash)); err != nil {
+		return err
+	}
+	s.audit(ctx, AuditPasswordReset, "", u.Email, nil, nil)
+	return nil
 }
 
 // Me returns the signed-in user with their teams; the admin token has no
@@ -311,6 +320,11 @@ func (s *Service) CreateToken(ctx context.Context, in TokenInput) (*NewToken, er
 	if err := s.store.CreateToken(ctx, &t); err != nil {
 		return nil, err
 	}
+	after := map[string]any{"id": t.ID, "name": t.Name, "role": t.Role}
+	if t.ExpiresAt != nil {
+		after["expires_at"] = t.ExpiresAt.Format(time.RFC3339)
+	}
+	s.audit(ctx, AuditTokenCreate, "", a.Who(), nil, after)
 	return &NewToken{APIToken: t, Token: value}, nil
 }
 
@@ -335,7 +349,11 @@ func (s *Service) RevokeToken(ctx context.Context, idOrName string) error {
 	if a.UserID == "" {
 		return fmt.Errorf("token %s: %w", idOrName, schema.ErrNotFound)
 	}
-	return s.store.DeleteToken(ctx, a.UserID, idOrName)
+	if err := s.store.DeleteToken(ctx, a.UserID, idOrName); err != nil {
+		return err
+	}
+	s.audit(ctx, AuditTokenRevoke, "", a.Who(), map[string]any{"token": idOrName}, nil)
+	return nil
 }
 
 // RevokeCurrentToken revokes the token the request came with (rivetr
@@ -348,7 +366,11 @@ func (s *Service) RevokeCurrentToken(ctx context.Context) error {
 	if a.UserID == "" || a.TokenID == "" {
 		return stateErr("only a user's token can be revoked this way")
 	}
-	return s.store.DeleteToken(ctx, a.UserID, a.TokenID)
+	if err := s.store.DeleteToken(ctx, a.UserID, a.TokenID); err != nil {
+		return err
+	}
+	s.audit(ctx, AuditTokenRevoke, "", a.Who(), map[string]any{"token": a.TokenID}, map[string]any{"via": "logout"})
+	return nil
 }
 
 // LoginForToken checks an email and password and makes a token for the
@@ -365,5 +387,7 @@ func (s *Service) LoginForToken(ctx context.Context, email, password, name strin
 	if err != nil {
 		return nil, err
 	}
-	return s.CreateToken(WithActor(ctx, a), TokenInput{Name: name})
+	ctx = WithActor(ctx, a)
+	s.audit(ctx, AuditLogin, "", u.Email, nil, map[string]any{"via": "api", "token": name})
+	return s.CreateToken(ctx, TokenInput{Name: name})
 }

@@ -1,0 +1,155 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/rivetr/rivetr/schema"
+)
+
+// Request is where a request came from, for the audit log: the client's
+// address (X-Forwarded-For only from trusted proxies) and user agent.
+type Request struct {
+	IP        string
+	UserAgent string
+}
+
+type requestKey struct{}
+
+// WithRequest returns ctx carrying r.
+func WithRequest(ctx context.Context, r Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, r)
+}
+
+func requestFrom(ctx context.Context) Request {
+	r, _ := ctx.Value(requestKey{}).(Request)
+	return r
+}
+
+// Audit actions.
+const (
+	AuditAppCreate       = "app.create"
+	AuditAppUpdate       = "app.update"
+	AuditAppDelete       = "app.delete"
+	AuditEnvSet          = "env.set"
+	AuditEnvUnset        = "env.unset"
+	AuditDeploy          = "deploy"
+	AuditRollback        = "rollback"
+	AuditCancel          = "deployment.cancel"
+	AuditLogin           = "user.login"
+	AuditLoginFailed     = "user.login_failed"
+	AuditLogout          = "user.logout"
+	AuditOwnerCreate     = "user.create_owner"
+	AuditUserCreate      = "user.create"
+	AuditPasswordReset   = "user.password_reset"
+	AuditTokenCreate     = "token.create"
+	AuditTokenRevoke     = "token.revoke"
+	AuditTeamCreate      = "team.create"
+	AuditTeamDelete      = "team.delete"
+	AuditMemberPut       = "member.put"
+	AuditMemberRemove    = "member.remove"
+	AuditTeamsMigrate    = "teams.migrate"
+	AuditSecretsRotate   = "secrets.rotate_key"
+	auditActorAdminToken = "admin token"
+)
+
+// audit appends an entry for an action the caller just did. Writing it must
+// not undo the action, so a failure is logged, loudly.
+func (s *Service) audit(ctx context.Context, action, teamID, target string, before, after map[string]any) {
+	e := &schema.AuditEntry{Time: time.Now().UTC(), Action: action, TeamID: teamID, Target: target, Before: before, After: after}
+	if a := ActorFrom(ctx); a != nil {
+		e.ActorID, e.Actor = a.UserID, a.Email
+		if e.Actor == "" && a.InstanceAdmin {
+			e.Actor = auditActorAdminToken
+		}
+	}
+	s.writeAudit(ctx, e)
+}
+
+func (s *Service) writeAudit(ctx context.Context, e *schema.AuditEntry) {
+	r := requestFrom(ctx)
+	e.SourceIP, e.UserAgent = r.IP, truncate(r.UserAgent, 512)
+	if e.TeamID != "" && e.Team == "" {
+		if t, err := s.store.GetTeam(ctx, e.TeamID); err == nil {
+			e.Team = t.Name
+		}
+	}
+	if err := s.store.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
+		s.log.Error("could not write the audit log", "action", e.Action, "target", e.Target, "actor", e.Actor, "err", err)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// AuditQuery filters the audit log.
+type AuditQuery struct {
+	Team   string
+	Actor  string
+	Action string
+	Target string
+	Before uint64
+	Limit  int
+}
+
+// AuditPage is a page of the audit log, newest first; Next is the Before
+// of the following page (0 when there is none).
+type AuditPage struct {
+	Entries []schema.AuditEntry `json:"entries"`
+	Next    uint64              `json:"next,omitempty"`
+}
+
+// Audit returns audit entries the caller may read: instance admins read
+// everything, team owners and admins their teams' entries.
+func (s *Service) Audit(ctx context.Context, q AuditQuery) (*AuditPage, error) {
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := schema.AuditFilter{Actor: q.Actor, Action: q.Action, Target: q.Target, Before: q.Before, Limit: q.Limit}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	switch {
+	case q.Team != "":
+		t, _, err := s.authorizeTeam(ctx, q.Team, PermAudit)
+		if err != nil {
+			return nil, err
+		}
+		f.TeamIDs = []string{t.ID}
+	case a.InstanceAdmin && a.TokenRole == "":
+	default:
+		for _, id := range a.TeamIDs() {
+			if a.Can(id, PermAudit) {
+				f.TeamIDs = append(f.TeamIDs, id)
+			}
+		}
+		if len(f.TeamIDs) == 0 {
+			return nil, fmt.Errorf("reading the audit log needs the admin or owner role in a team: %w", ErrForbidden)
+		}
+	}
+	want := f.Limit
+	f.Limit++
+	es, err := s.store.ListAudit(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	page := &AuditPage{Entries: es}
+	if len(es) > want {
+		page.Entries = es[:want]
+		page.Next = es[want-1].ID
+	}
+	if page.Entries == nil {
+		page.Entries = []schema.AuditEntry{}
+	}
+	return page, nil
+}
+
+// discardLogger is the default when Options.Log is nil.
+var discardLogger = slog.New(slog.DiscardHandler)
