@@ -19,6 +19,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/rivetr/rivetr/internal/ratelimit"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/sse"
 	"github.com/rivetr/rivetr/schema"
@@ -29,8 +30,9 @@ const maxBody = 1 << 20
 
 // Handler serves the API.
 type Handler struct {
-	svc *service.Service
-	log *slog.Logger
+	svc    *service.Service
+	log    *slog.Logger
+	limits *ratelimit.Limits
 }
 
 // Options configure the HTTP layer.
@@ -39,20 +41,25 @@ type Options struct {
 	// X-Forwarded-For is believed; from anyone else the connection's own
 	// address is the client's.
 	TrustedProxies []string
+	// Limits rate-limit sign-ins and API calls; nil: no limits.
+	Limits *ratelimit.Limits
 }
 
 // New returns a gin engine with the API mounted: /health without auth,
 // everything under /api with a bearer token.
 func New(svc *service.Service, log *slog.Logger, opts Options) (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
-	h := &Handler{svc: svc, log: log}
+	h := &Handler{svc: svc, log: log, limits: opts.Limits}
+	if h.limits == nil {
+		h.limits = &ratelimit.Limits{}
+	}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	// gin trusts every proxy by default; trust only the configured ones.
 	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
-	r.Use(h.recover, h.logRequests, requestInfo)
+	r.Use(h.recover, h.logRequests, requestInfo, securityHeaders)
 	r.NoRoute(func(c *gin.Context) {
 		h.fail(c, http.StatusNotFound, "not_found", "no such endpoint: "+c.Request.Method+" "+c.Request.URL.Path, nil)
 	})
@@ -61,8 +68,8 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*gin.Engine, err
 	})
 
 	r.GET("/health", h.health)
-	r.POST("/api/auth/login", h.login)
-	g := r.Group("/api", h.auth)
+	r.POST("/api/auth/login", h.limitByAddress(h.limits.Login), h.login)
+	g := r.Group("/api", h.limitByAddress(h.limits.API), h.auth)
 	g.GET("/status", h.status)
 	g.GET("/me", h.me)
 	g.DELETE("/auth/token", h.revokeCurrentToken)
@@ -100,6 +107,40 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*gin.Engine, err
 	g.GET("/deployments/:id/logs", h.deploymentLogs)
 	g.GET("/deployments/:id/logs/stream", h.streamLogs)
 	return r, nil
+}
+
+// securityHeaders are sent with every answer; the dashboard's pages set
+// their own Content-Security-Policy.
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	c.Next()
+}
+
+// limitByAddress rate-limits requests per client address (the connection's,
+// or X-Forwarded-For's from a trusted proxy: a spoofed header from anyone
+// else changes nothing).
+func (h *Handler) limitByAddress(l *ratelimit.Limiter) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if h.allow(c, l, "ip:"+c.ClientIP(), "this address") {
+			c.Next()
+		}
+	}
+}
+
+// allow takes one event for key from l, or answers 429 with Retry-After.
+func (h *Handler) allow(c *gin.Context, l *ratelimit.Limiter, key, who string) bool {
+	ok, wait := l.Allow(key)
+	if ok {
+		return true
+	}
+	c.Header("Retry-After", ratelimit.RetryAfter(wait))
+	h.fail(c, http.StatusTooManyRequests, "rate_limited", fmt.Sprintf("too many requests from %s; try again in %s s", who, ratelimit.RetryAfter(wait)), nil)
+	c.Abort()
+	return false
 }
 
 // requestInfo records where each request comes from for the audit log.
@@ -156,6 +197,9 @@ func (h *Handler) auth(c *gin.Context) {
 		return
 	}
 	c.Request = c.Request.WithContext(service.WithActor(c.Request.Context(), a))
+	if !h.allow(c, h.limits.API, "token:"+a.TokenID, "this token") {
+		return
+	}
 	c.Next()
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,6 +33,11 @@ type LoginRequest struct {
 func (h *Handler) login(c *gin.Context) {
 	var in LoginRequest
 	if !h.decode(c, &in) {
+		return
+	}
+	// Per account as well as per address: many addresses guessing one
+	// password are stopped too.
+	if !h.allow(c, h.limits.Login, "account:"+strings.ToLower(strings.TrimSpace(in.Email)), "sign-ins to this account") {
 		return
 	}
 	tok, err := h.svc.LoginForToken(c.Request.Context(), in.Email, in.Password, in.TokenName)

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/ratelimit"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -141,4 +142,19 @@ func bcryptHash(t *testing.T, pw string) string {
 		t.Fatal(err)
 	}
 	return string(h)
+}
+
+func TestSignInBruteForceGets429(t *testing.T) {
+	d := newDashWith(t, ratelimit.NewLimits(3, 0))
+	for i := 0; i < 3; i++ {
+		form := url.Values{"csrf": {d.formCSRF("/login")}, "email": {"ada@example.com"}, "password": {"guess"}}
+		if code, _, _ := d.post("/login", form, ""); code != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i, code)
+		}
+	}
+	form := url.Values{"csrf": {d.formCSRF("/login")}, "token": {d.token}}
+	code, body, hdr := d.post("/login", form, "")
+	if code != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" || !strings.Contains(body, "Too many sign-in attempts") {
+		t.Fatalf("fourth attempt, even with the right token: %d %q", code, hdr.Get("Retry-After"))
+	}
 }

@@ -17,9 +17,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/rivetr/rivetr/internal/ratelimit"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 )
@@ -42,15 +44,20 @@ const (
 
 // Handler serves the dashboard.
 type Handler struct {
-	svc  *service.Service
-	log  *slog.Logger
-	tmpl map[string]*template.Template
+	svc    *service.Service
+	log    *slog.Logger
+	tmpl   map[string]*template.Template
+	limits *ratelimit.Limits
 }
 
 // Register mounts the dashboard on r: /login and /logout, the pages, their
-// form actions, and /ui/ event streams for the live parts.
-func Register(r *gin.Engine, svc *service.Service, log *slog.Logger) error {
-	h := &Handler{svc: svc, log: log, tmpl: map[string]*template.Template{}}
+// form actions, and /ui/ event streams for the live parts. limits (shared
+// with the API) bound sign-in attempts; nil: no limit.
+func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, limits *ratelimit.Limits) error {
+	if limits == nil {
+		limits = &ratelimit.Limits{}
+	}
+	h := &Handler{svc: svc, log: log, tmpl: map[string]*template.Template{}, limits: limits}
 	for _, page := range strings.Fields(pageTemplates) {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials.html", "templates/"+page+".html")
 		if err != nil {
@@ -264,6 +271,12 @@ func (h *Handler) login(c *gin.Context) {
 			Error: "This sign-in was refused: it did not come from this page. Try again."})
 		return
 	}
+	if wait, ok := h.loginAllowed(c, email); !ok {
+		c.Header("Retry-After", ratelimit.RetryAfter(wait))
+		h.render(c, http.StatusTooManyRequests, "login", "Sign in", loginData{Next: next, CSRF: loginCSRF(c), Email: email,
+			Error: "Too many sign-in attempts. Try again in " + ratelimit.RetryAfter(wait) + " seconds."})
+		return
+	}
 	var (
 		id  string
 		err error
@@ -286,6 +299,20 @@ func (h *Handler) login(c *gin.Context) {
 	}
 	h.startSession(c, id)
 	c.Redirect(http.StatusSeeOther, next)
+}
+
+// loginAllowed takes a sign-in attempt from the client's address and, when
+// email is given, from the account's budget.
+func (h *Handler) loginAllowed(c *gin.Context, email string) (time.Duration, bool) {
+	if ok, wait := h.limits.Login.Allow("ip:" + c.ClientIP()); !ok {
+		return wait, false
+	}
+	if email = strings.ToLower(strings.TrimSpace(email)); email != "" {
+		if ok, wait := h.limits.Login.Allow("account:" + email); !ok {
+			return wait, false
+		}
+	}
+	return 0, true
 }
 
 func (h *Handler) startSession(c *gin.Context, id string) {
@@ -319,6 +346,12 @@ func (h *Handler) setup(c *gin.Context) {
 	if !loginCSRFOK(c) {
 		d.CSRF, d.Error = loginCSRF(c), "This form was refused: it did not come from this page. Try again."
 		h.render(c, http.StatusForbidden, "setup", "Set up", d)
+		return
+	}
+	if wait, ok := h.loginAllowed(c, ""); !ok {
+		c.Header("Retry-After", ratelimit.RetryAfter(wait))
+		d.CSRF, d.Error = loginCSRF(c), "Too many attempts. Try again in "+ratelimit.RetryAfter(wait)+" seconds."
+		h.render(c, http.StatusTooManyRequests, "setup", "Set up", d)
 		return
 	}
 	ctx := c.Request.Context()

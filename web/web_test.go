@@ -22,6 +22,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/ratelimit"
 	"github.com/rivetr/rivetr/internal/secrets"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
@@ -39,9 +40,13 @@ type dash struct {
 	client   *http.Client // with a cookie jar; follows no redirects
 	csrf     string
 	headErr  error
+	limits   *ratelimit.Limits
 }
 
-func newDash(t *testing.T) *dash {
+func newDash(t *testing.T) *dash { t.Helper(); return newDashWith(t, nil) }
+
+// newDashWith is newDash with sign-in limits.
+func newDashWith(t *testing.T, limits *ratelimit.Limits) *dash {
 	t.Helper()
 	dir := t.TempDir()
 	keys, err := secrets.Load(dir, true)
@@ -53,7 +58,7 @@ func newDash(t *testing.T) *dash {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	d := &dash{t: t, store: store, temporal: mocks.NewClient(t)}
+	d := &dash{t: t, store: store, temporal: mocks.NewClient(t), limits: limits}
 	svc := service.New(service.Options{
 		Store: store, Temporal: d.temporal, Namespace: "default", UIBaseURL: "http://ui.test:8233", HostName: "h1", DataDir: dir,
 		ResolveBranch: func(context.Context, string, string, gitsrc.Auth) (string, error) {
@@ -68,7 +73,7 @@ func newDash(t *testing.T) *dash {
 	d.token = strings.TrimSpace(string(b))
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	if err := Register(r, svc, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	if err := Register(r, svc, slog.New(slog.NewTextHandler(io.Discard, nil)), d.limits); err != nil {
 		t.Fatal(err)
 	}
 	d.srv = httptest.NewServer(r)

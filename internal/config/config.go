@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -32,6 +33,8 @@ const (
 	DefaultNetwork           = "rivetr"
 	DefaultTaskQueue         = "rivetr"
 	DefaultConfigFile        = "rivetr.toml"
+	DefaultLoginRate         = 10
+	DefaultAPIRate           = 50
 )
 
 // Config holds the settings of a Rivetr process. The struct tags name the
@@ -71,6 +74,12 @@ type Config struct {
 	// TrustedProxies lists the addresses (IPs or CIDRs, comma-separated)
 	// whose X-Forwarded-For header is believed.
 	TrustedProxies string `flag:"trusted-proxies" env:"RIVETR_TRUSTED_PROXIES" toml:"trusted_proxies" usage:"IPs or CIDRs (comma-separated) of reverse proxies in front of the API whose X-Forwarded-For is believed (empty: none)"`
+	// LoginRate is how many sign-in attempts a client address, and an
+	// account, may make per minute; 0 turns the limit off.
+	LoginRate int `flag:"login-rate" env:"RIVETR_LOGIN_RATE" toml:"login_rate" usage:"sign-in attempts allowed per minute per client address and per account (0: no limit)"`
+	// APIRate is how many API requests per second a client address, and a
+	// token, may make (bursts of four times that); 0 turns it off.
+	APIRate int `flag:"api-rate" env:"RIVETR_API_RATE" toml:"api_rate" usage:"API requests allowed per second per client address and per token, bursts of 4x (0: no limit)"`
 	// ShutdownTimeout bounds a graceful shutdown.
 	ShutdownTimeout time.Duration `flag:"shutdown-timeout" env:"RIVETR_SHUTDOWN_TIMEOUT" toml:"shutdown_timeout" usage:"how long a graceful shutdown may take"`
 
@@ -92,6 +101,8 @@ func Default() Config {
 		HostName:          sanitizeHost(host),
 		Network:           DefaultNetwork,
 		ShutdownTimeout:   30 * time.Second,
+		LoginRate:         DefaultLoginRate,
+		APIRate:           DefaultAPIRate,
 	}
 }
 
@@ -141,6 +152,8 @@ func BindFlags(fs *pflag.FlagSet, cfg *Config) {
 			fs.StringVar(p, name, *p, usage)
 		case *time.Duration:
 			fs.DurationVar(p, name, *p, usage)
+		case *int:
+			fs.IntVar(p, name, *p, usage)
 		}
 	}
 	fs.String("config", "", "config file (default: ./"+DefaultConfigFile+" or <data-dir>/"+DefaultConfigFile+" when present) [RIVETR_CONFIG]")
@@ -201,6 +214,9 @@ func Resolve(fs *pflag.FlagSet, cfg *Config) error {
 		if e, ok := os.LookupEnv(f.Tag.Get("env")); ok {
 			raw, have = e, true
 		} else if fv, ok := fromFile[f.Tag.Get("toml")]; ok {
+			if n, isInt := fv.(int64); isInt {
+				fv = strconv.FormatInt(n, 10)
+			}
 			s, ok := fv.(string)
 			if !ok {
 				return fmt.Errorf("config file %s: %s must be a string", file, f.Tag.Get("toml"))
@@ -219,6 +235,12 @@ func Resolve(fs *pflag.FlagSet, cfg *Config) error {
 				return fmt.Errorf("%s: %q is not a duration like 30s: %w", name, raw, err)
 			}
 			*p = d
+		case *int:
+			n, err := strconv.Atoi(strings.TrimSpace(raw))
+			if err != nil {
+				return fmt.Errorf("%s: %q is not a whole number", name, raw)
+			}
+			*p = n
 		}
 	}
 	return cfg.Validate()
@@ -254,6 +276,9 @@ func (c *Config) Validate() error {
 	}
 	if c.HostName == "" {
 		errs = append(errs, errors.New("--host-name must not be empty"))
+	}
+	if c.LoginRate < 0 || c.APIRate < 0 {
+		errs = append(errs, errors.New("--login-rate and --api-rate must be 0 (no limit) or more"))
 	}
 	for _, p := range c.TrustedProxyList() {
 		if net.ParseIP(p) == nil {

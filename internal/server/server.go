@@ -23,6 +23,7 @@ import (
 	"github.com/rivetr/rivetr/internal/config"
 	"github.com/rivetr/rivetr/internal/docker"
 	"github.com/rivetr/rivetr/internal/proxy"
+	"github.com/rivetr/rivetr/internal/ratelimit"
 	"github.com/rivetr/rivetr/internal/secrets"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/tclient"
@@ -195,11 +196,12 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		if created {
 			log.Info("created the admin API token", "file", path, "cli", "export RIVETR_DATA_DIR="+cfg.DataDir+" (or RIVETR_TOKEN=$(cat "+path+"))")
 		}
-		engine, err := api.New(svc, log.With("component", "api"), api.Options{TrustedProxies: cfg.TrustedProxyList()})
+		limits := ratelimit.NewLimits(cfg.LoginRate, cfg.APIRate)
+		engine, err := api.New(svc, log.With("component", "api"), api.Options{TrustedProxies: cfg.TrustedProxyList(), Limits: limits})
 		if err != nil {
 			return err
 		}
-		if err := web.Register(engine, svc, log.With("component", "web")); err != nil {
+		if err := web.Register(engine, svc, log.With("component", "web"), limits); err != nil {
 			return err
 		}
 		as := &http.Server{Handler: engine, ReadHeaderTimeout: 10 * time.Second}
