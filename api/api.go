@@ -69,6 +69,12 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*gin.Engine, err
 
 	r.GET("/health", h.health)
 	r.POST("/api/auth/login", h.limitByAddress(h.limits.Login), h.login)
+	// Invitation links work without a token (the accept answer may create
+	// the account); a token, when sent, must be valid.
+	inv := r.Group("/api/invitations/:token", h.limitByAddress(h.limits.Login), h.optionalAuth)
+	inv.GET("", h.getInvitation)
+	inv.POST("/accept", h.acceptInvitation)
+	inv.POST("/decline", h.declineInvitation)
 	g := r.Group("/api", h.limitByAddress(h.limits.API), h.auth)
 	g.GET("/status", h.status)
 	g.GET("/me", h.me)
@@ -89,6 +95,9 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*gin.Engine, err
 	g.PUT("/teams/:team/members/:user", h.putMember)
 	g.DELETE("/teams/:team/members/:user", h.removeMember)
 	g.GET("/audit", h.audit)
+	g.GET("/teams/:team/invitations", h.listInvitations)
+	g.POST("/teams/:team/invitations", h.invite)
+	g.DELETE("/teams/:team/invitations/:id", h.revokeInvitation)
 	g.GET("/apps", h.listApps)
 	g.POST("/apps", h.createApp)
 	g.GET("/apps/:name", h.getApp)
@@ -201,6 +210,16 @@ func (h *Handler) auth(c *gin.Context) {
 		return
 	}
 	c.Next()
+}
+
+// optionalAuth authenticates a request that carries a token and lets one
+// without through anonymously.
+func (h *Handler) optionalAuth(c *gin.Context) {
+	if c.GetHeader("Authorization") == "" {
+		c.Next()
+		return
+	}
+	h.auth(c)
 }
 
 // ---- errors ----

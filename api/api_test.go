@@ -40,7 +40,10 @@ type fixture struct {
 	headErr  error
 }
 
-func newFixture(t testing.TB) *fixture {
+func newFixture(t testing.TB) *fixture { t.Helper(); return newFixtureWith(t, nil) }
+
+// newFixtureWith lets a test change the service's options.
+func newFixtureWith(t testing.TB, opt func(*service.Options)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	keys, err := secrets.Load(dir, true)
@@ -53,10 +56,14 @@ func newFixture(t testing.TB) *fixture {
 	}
 	t.Cleanup(func() { store.Close() })
 	f := &fixture{store: store, temporal: mocks.NewClient(t), head: strings.Repeat("ab", 20)}
-	svc := service.New(service.Options{
+	o := service.Options{
 		Store: store, Keys: keys, Temporal: f.temporal, Namespace: "default", UIBaseURL: "http://ui:8233", HostName: "h1", ProxyPort: "80",
 		ResolveBranch: func(context.Context, string, string, gitsrc.Auth) (string, error) { return f.head, f.headErr },
-	})
+	}
+	if opt != nil {
+		opt(&o)
+	}
+	svc := service.New(o)
 	path, _, err := svc.EnsureAdminToken(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +83,9 @@ func newFixture(t testing.TB) *fixture {
 func (f *fixture) do(t testing.TB, method, path, body string) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+f.token)
+	if f.token != "" {
+		req.Header.Set("Authorization", "Bearer "+f.token)
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -68,8 +70,10 @@ func mustStatus(t *testing.T, want int, code int, b []byte, what string) {
 	}
 }
 
-func newRBACWorld(t *testing.T) *rbacWorld {
-	w := &rbacWorld{fixture: newFixture(t), tokens: map[string]string{}, users: map[string]*schema.User{}}
+func newRBACWorld(t *testing.T) *rbacWorld { return newRBACWorldWith(t, nil) }
+
+func newRBACWorldWith(t *testing.T, opt func(*service.Options)) *rbacWorld {
+	w := &rbacWorld{fixture: newFixtureWith(t, opt), tokens: map[string]string{}, users: map[string]*schema.User{}}
 	w.tokens[adminTok] = w.token
 	w.tokens[anon] = ""
 	code, b := w.do(t, "POST", "/api/setup/owner", `{"email":"root@example.com","name":"Root","password":"correct horse battery"}`)
@@ -151,6 +155,18 @@ func (w *rbacWorld) app(t *testing.T) (string, string) {
 	}
 	w.lastDone = done.ID
 	return name, queued.ID
+}
+
+// invitation makes an open invitation to acme for a fresh email and
+// returns its ID and link token.
+func (w *rbacWorld) invitation(t *testing.T) (string, string) {
+	tok := ids.Token(32)
+	inv := &schema.Invitation{ID: ids.New(), TeamID: w.acme.ID, Email: w.unique("invited") + "@example.com", Role: "developer",
+		TokenHash: sha256hex(tok), Status: schema.InvitePending, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+	if err := w.store.CreateInvitation(context.Background(), inv); err != nil {
+		t.Fatal(err)
+	}
+	return inv.ID, tok
 }
 
 func (w *rbacWorld) user(t *testing.T) *schema.User {
@@ -292,6 +308,28 @@ func rbacRoutes() []route {
 			}
 			return "/api/teams/acme/members/" + u.Email, ""
 		}, inTeam(schema.RoleAdmin, 204)},
+		{"GET", "/api/teams/:team/invitations", fixed("/api/teams/acme/invitations", ""), inTeam(schema.RoleAdmin, 200)},
+		{"POST", "/api/teams/:team/invitations", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			return "/api/teams/acme/invitations", fmt.Sprintf(`{"email":"%s@example.com","role":"developer"}`, w.unique("inv"))
+		}, inTeam(schema.RoleAdmin, 201)},
+		{"DELETE", "/api/teams/:team/invitations/:id", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			id, _ := w.invitation(t)
+			return "/api/teams/acme/invitations/" + id, ""
+		}, inTeam(schema.RoleAdmin, 204)},
+		// Invitation links need no token; a bad one is still refused. A
+		// signed-in user who is not the invited email cannot take it.
+		{"GET", "/api/invitations/:token", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			_, tok := w.invitation(t)
+			return "/api/invitations/" + tok, ""
+		}, with(with(signedIn(200), anon, 200), expired, 401)},
+		{"POST", "/api/invitations/:token/accept", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			_, tok := w.invitation(t)
+			return "/api/invitations/" + tok + "/accept", `{"name":"New Person","password":"a long password"}`
+		}, with(with(with(signedIn(403), anon, 200), expired, 401), adminTok, 200)},
+		{"POST", "/api/invitations/:token/decline", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			_, tok := w.invitation(t)
+			return "/api/invitations/" + tok + "/decline", ""
+		}, with(with(signedIn(204), anon, 204), expired, 401)},
 		{"GET", "/api/apps", fixed("/api/apps", ""), signedIn(200)},
 		// The other team's owner names a team they are not in: 400.
 		{"POST", "/api/apps", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
@@ -411,4 +449,9 @@ func TestPermissionTableInREADME(t *testing.T) {
 	if got != strings.TrimSpace(want.String()) {
 		t.Fatalf("README.md's permission table is out of date; it should read:\n%s", want.String())
 	}
+}
+
+func sha256hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

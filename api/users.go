@@ -161,3 +161,48 @@ func (h *Handler) audit(c *gin.Context) {
 	})
 	h.respond(c, http.StatusOK, v, err)
 }
+
+// baseURL is the address the caller reached the server at, for links.
+func baseURL(c *gin.Context) string {
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host
+}
+
+func (h *Handler) invite(c *gin.Context) {
+	var in service.InvitationInput
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.Invite(c.Request.Context(), c.Param("team"), in, baseURL(c))
+	h.respond(c, http.StatusCreated, v, err)
+}
+
+func (h *Handler) listInvitations(c *gin.Context) {
+	v, err := h.svc.ListInvitations(c.Request.Context(), c.Param("team"))
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) revokeInvitation(c *gin.Context) {
+	h.respond(c, http.StatusNoContent, nil, h.svc.RevokeInvitation(c.Request.Context(), c.Param("team"), c.Param("id")))
+}
+
+func (h *Handler) getInvitation(c *gin.Context) {
+	v, err := h.svc.Invitation(c.Request.Context(), c.Param("token"))
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) acceptInvitation(c *gin.Context) {
+	var in service.AcceptInput
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.AcceptInvitation(c.Request.Context(), c.Param("token"), in)
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) declineInvitation(c *gin.Context) {
+	h.respond(c, http.StatusNoContent, nil, h.svc.DeclineInvitation(c.Request.Context(), c.Param("token")))
+}

@@ -249,7 +249,33 @@ type Membership struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// Invitation statuses.
+const (
+	InvitePending  = "pending"
+	InviteAccepted = "accepted"
+	InviteDeclined = "declined"
+	InviteRevoked  = "revoked"
+)
+
+// Invitation asks someone, by email, to join a team with a role. Only the
+// SHA-256 of its link's token is stored; it expires after a week.
+type Invitation struct {
+	ID        string `gorm:"primaryKey;size:32" json:"id"`
+	TeamID    string `gorm:"size:32;index;not null" json:"team_id"`
+	Email     string `gorm:"size:255;index;not null" json:"email"`
+	Role      string `gorm:"size:16;not null" json:"role"`
+	Approver  bool   `json:"approver,omitempty"`
+	TokenHash string `gorm:"uniqueIndex;size:64;not null" json:"-"`
+	// InvitedBy is the inviter's email (or "admin token").
+	InvitedBy  string     `gorm:"size:255" json:"invited_by"`
+	Status     string     `gorm:"size:16;index;not null" json:"status"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	ClosedAt   *time.Time `json:"closed_at,omitempty"`
+	AcceptedBy string     `gorm:"size:32" json:"accepted_by,omitempty"`
+}
+
 // Models lists every model, in migration order.
 func Models() []any {
-	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}, &User{}, &Team{}, &Membership{}, &AuditEntry{}}
+	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}, &User{}, &Team{}, &Membership{}, &AuditEntry{}, &Invitation{}}
 }

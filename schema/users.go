@@ -214,3 +214,78 @@ func (s *Store) TouchToken(ctx context.Context, id string, now time.Time) error 
 		Update("last_used_at", now).Error
 	return wrap(err, "touch token")
 }
+
+// ---- invitations ----
+
+// CreateInvitation stores an invitation.
+func (s *Store) CreateInvitation(ctx context.Context, inv *Invitation) error {
+	inv.Email = strings.ToLower(inv.Email)
+	return wrap(s.db.WithContext(ctx).Create(inv).Error, "invitation")
+}
+
+// InvitationByHash finds an invitation by the SHA-256 of its token.
+func (s *Store) InvitationByHash(ctx context.Context, hash string) (*Invitation, error) {
+	var inv Invitation
+	if err := s.db.WithContext(ctx).Where("token_hash = ?", hash).First(&inv).Error; err != nil {
+		return nil, wrap(err, "invitation")
+	}
+	return &inv, nil
+}
+
+// ListInvitations returns a team's open invitations (not accepted,
+// declined or revoked), newest first; expired ones are included.
+func (s *Store) ListInvitations(ctx context.Context, teamID string) ([]Invitation, error) {
+	var out []Invitation
+	err := s.db.WithContext(ctx).Where("team_id = ? AND status = ?", teamID, InvitePending).Order("created_at DESC").Find(&out).Error
+	return out, wrap(err, "list invitations")
+}
+
+// CloseInvitation moves a pending invitation to status; ErrNotFound when it
+// is not pending (already used, declined or revoked).
+func (s *Store) CloseInvitation(ctx context.Context, id, status string, now time.Time) error {
+	res := s.db.WithContext(ctx).Model(&Invitation{}).Where("id = ? AND status = ?", id, InvitePending).
+		Updates(map[string]any{"status": status, "closed_at": now})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return fmt.Errorf("invitation %s is no longer open: %w", id, ErrNotFound)
+	}
+	return wrap(res.Error, "invitation")
+}
+
+// AcceptInvitation closes the invitation and adds the membership in one
+// transaction, so an invitation makes one member at most.
+func (s *Store) AcceptInvitation(ctx context.Context, inv *Invitation, userID string, now time.Time) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Invitation{}).Where("id = ? AND status = ?", inv.ID, InvitePending).
+			Updates(map[string]any{"status": InviteAccepted, "closed_at": now, "accepted_by": userID})
+		if res.Error != nil {
+			return wrap(res.Error, "accept invitation")
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("this invitation was already used, declined or revoked: %w", ErrNotFound)
+		}
+		var existing Membership
+		err := tx.Where("team_id = ? AND user_id = ?", inv.TeamID, userID).First(&existing).Error
+		if err == nil {
+			// Already a member: an invitation never lowers a role.
+			if roleOrder(inv.Role) <= roleOrder(existing.Role) {
+				return nil
+			}
+		}
+		m := Membership{TeamID: inv.TeamID, UserID: userID, Role: inv.Role, Approver: inv.Approver || existing.Approver}
+		return wrap(tx.Save(&m).Error, "membership")
+	})
+}
+
+func roleOrder(r string) int {
+	switch r {
+	case RoleViewer:
+		return 1
+	case RoleDeveloper:
+		return 2
+	case RoleAdmin:
+		return 3
+	case RoleOwner:
+		return 4
+	}
+	return 0
+}

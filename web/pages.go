@@ -67,6 +67,10 @@ type appsData struct {
 	Form   appForm
 	Errors map[string]string
 	Open   bool // the create form starts open (after a failed create)
+	// Team is the team the list is narrowed to ("" for all); AllTeams
+	// are the caller's teams, for the switcher.
+	Team     string
+	AllTeams []service.TeamView
 }
 
 func (h *Handler) apps(c *gin.Context) {
@@ -74,7 +78,8 @@ func (h *Handler) apps(c *gin.Context) {
 }
 
 func (h *Handler) renderApps(c *gin.Context, status int, form appForm, errs map[string]string) {
-	apps, err := h.svc.ListApps(c.Request.Context(), "")
+	team := c.Query("team")
+	apps, err := h.svc.ListApps(c.Request.Context(), team)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -84,7 +89,15 @@ func (h *Handler) renderApps(c *gin.Context, status int, form appForm, errs map[
 		h.fail(c, err)
 		return
 	}
-	h.render(c, status, "apps", "Apps", appsData{Apps: apps, Teams: teams, Form: form, Errors: errs, Open: errs != nil})
+	all, err := h.svc.ListTeams(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if team != "" && form.Team == "" {
+		form.Team = team
+	}
+	h.render(c, status, "apps", "Apps", appsData{Apps: apps, Teams: teams, Form: form, Errors: errs, Open: errs != nil, Team: team, AllTeams: all})
 }
 
 func (h *Handler) createApp(c *gin.Context) {

@@ -5,13 +5,18 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/mail"
 	"github.com/rivetr/rivetr/internal/ratelimit"
+	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/internal/testsmtp"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -145,7 +150,7 @@ func bcryptHash(t *testing.T, pw string) string {
 }
 
 func TestSignInBruteForceGets429(t *testing.T) {
-	d := newDashWith(t, ratelimit.NewLimits(3, 0))
+	d := newDashWith(t, ratelimit.NewLimits(3, 0), nil)
 	for i := 0; i < 3; i++ {
 		form := url.Values{"csrf": {d.formCSRF("/login")}, "email": {"ada@example.com"}, "password": {"guess"}}
 		if code, _, _ := d.post("/login", form, ""); code != http.StatusUnauthorized {
@@ -156,5 +161,63 @@ func TestSignInBruteForceGets429(t *testing.T) {
 	code, body, hdr := d.post("/login", form, "")
 	if code != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" || !strings.Contains(body, "Too many sign-in attempts") {
 		t.Fatalf("fourth attempt, even with the right token: %d %q", code, hdr.Get("Retry-After"))
+	}
+}
+
+// A team owner invites someone by email from the team page; the invitee
+// follows the link, creates an account and lands in the team's apps.
+func TestInviteFromTheDashboard(t *testing.T) {
+	smtpd, err := testsmtp.Start(testsmtp.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer smtpd.Close()
+	d := newDashWith(t, nil, func(o *service.Options) {
+		o.Mailer = &mail.Sender{Addr: smtpd.Addr, From: "rivetr@example.com"}
+	})
+	form := url.Values{"csrf": {d.formCSRF("/setup")}, "token": {d.token}, "email": {"ada@example.com"}, "password": {"correct horse battery"}}
+	if code, _, _ := d.post("/setup", form, ""); code != http.StatusSeeOther {
+		t.Fatalf("setup: %d", code)
+	}
+	_, body, _ := d.get("/teams")
+	d.csrf = csrfRE.FindStringSubmatch(body)[1]
+	if code, _, hdr := d.form("/teams", "name", "web-team"); code != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/teams/web-team") {
+		t.Fatalf("create team: %d %v", code, hdr)
+	}
+	code, body, _ := d.form("/teams/web-team/invitations", "email", "bob@example.com", "role", "developer")
+	link := regexp.MustCompile(`id="invite-link" class="copy" value="([^"]+)"`).FindStringSubmatch(body)
+	if code != 200 || link == nil || !strings.Contains(body, "Emailed to bob@example.com") {
+		t.Fatalf("invite: %d\n%s", code, body)
+	}
+	msg, err := smtpd.WaitFor("bob@example.com", 5*time.Second)
+	if err != nil || !strings.Contains(msg.Data, link[1]) {
+		t.Fatalf("the email: %v\n%s", err, msg.Data)
+	}
+	if _, body, _ := d.get("/teams/web-team"); !strings.Contains(body, "bob@example.com") || strings.Contains(body, link[1]) {
+		t.Fatal("the open invitation should be listed, its link not shown again")
+	}
+
+	// Bob, signed in nowhere, opens the link.
+	b := *d
+	b.client = newJarClient()
+	bob := &b
+	path := strings.TrimPrefix(link[1], d.srv.URL)
+	code, body, _ = bob.get(path)
+	if code != 200 || !strings.Contains(body, "Create account and join web-team") {
+		t.Fatalf("the invitation page: %d\n%s", code, body)
+	}
+	csrf := csrfRE.FindStringSubmatch(body)[1]
+	code, _, hdr := bob.post(path+"/accept", url.Values{"csrf": {csrf}, "name": {"Bob"}, "password": {"bobs good password"}}, "")
+	if code != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/apps?team=web-team") {
+		t.Fatalf("accept: %d %v", code, hdr)
+	}
+	if _, body, _ := bob.get("/apps?team=web-team"); !strings.Contains(body, "bob@example.com") || !strings.Contains(body, `action="/apps"`) {
+		t.Fatal("after accepting, Bob is signed in and, as a developer, may create apps")
+	}
+	if code, body, _ := bob.get(path); code != http.StatusGone || !strings.Contains(body, "already accepted") {
+		t.Fatalf("the used link: %d", code)
+	}
+	if _, body, _ := d.get("/teams/web-team"); !strings.Contains(body, `data-member="bob@example.com"`) {
+		t.Fatal("Bob is not listed as a member")
 	}
 }

@@ -35,7 +35,7 @@ const (
 	loginCSRFName  = "rivetr_login_csrf"
 	csrfField      = "csrf"
 	sessionKey     = "session"
-	pageTemplates  = "overview apps app deployment confirm login setup audit error"
+	pageTemplates  = "overview apps app deployment confirm login setup audit teams team invite error"
 	maxFormMemory  = 1 << 20
 	flashErrParam  = "error"
 	flashAtParam   = "at"
@@ -77,6 +77,10 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, limits *rat
 	r.POST("/login", h.login)
 	r.GET("/setup", h.setupPage)
 	r.POST("/setup", h.setup)
+	inv := r.Group("/invite/:token", h.withOptionalSession)
+	inv.GET("", h.invitePage)
+	inv.POST("/accept", h.acceptInvite)
+	inv.POST("/decline", h.declineInvite)
 	r.POST("/logout", h.requireSession, h.checkCSRF, h.logout)
 
 	g := r.Group("/", h.requireSession)
@@ -86,11 +90,18 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, limits *rat
 	g.GET("/apps/:name/rollback", h.confirmRollback)
 	g.GET("/deployments/:id", h.deployment)
 	g.GET("/audit", h.auditPage)
+	g.GET("/teams", h.teams)
+	g.GET("/teams/:team", h.team)
 	g.GET("/ui/deployments/:id/stream", h.streamDeployment)
 	g.GET("/ui/events", h.events)
 
 	post := r.Group("/", h.requireSession, h.checkCSRF)
 	post.POST("/apps", h.createApp)
+	post.POST("/teams", h.createTeam)
+	post.POST("/teams/:team/invitations", h.invite)
+	post.POST("/teams/:team/invitations/:id/revoke", h.revokeInvite)
+	post.POST("/teams/:team/members/:user", h.setMember)
+	post.POST("/teams/:team/members/:user/remove", h.removeMember)
 	post.POST("/apps/:name/settings", h.updateApp)
 	post.POST("/apps/:name/env", h.setEnv)
 	post.POST("/apps/:name/env/:key/delete", h.unsetEnv)
@@ -272,9 +283,9 @@ func (h *Handler) login(c *gin.Context) {
 		return
 	}
 	if wait, ok := h.loginAllowed(c, email); !ok {
-		c.Header("Retry-After", ratelimit.RetryAfter(wait))
+		c.Header("Retry-After", retryAfter(wait))
 		h.render(c, http.StatusTooManyRequests, "login", "Sign in", loginData{Next: next, CSRF: loginCSRF(c), Email: email,
-			Error: "Too many sign-in attempts. Try again in " + ratelimit.RetryAfter(wait) + " seconds."})
+			Error: "Too many sign-in attempts. Try again in " + retryAfter(wait) + " seconds."})
 		return
 	}
 	var (
@@ -349,8 +360,8 @@ func (h *Handler) setup(c *gin.Context) {
 		return
 	}
 	if wait, ok := h.loginAllowed(c, ""); !ok {
-		c.Header("Retry-After", ratelimit.RetryAfter(wait))
-		d.CSRF, d.Error = loginCSRF(c), "Too many attempts. Try again in "+ratelimit.RetryAfter(wait)+" seconds."
+		c.Header("Retry-After", retryAfter(wait))
+		d.CSRF, d.Error = loginCSRF(c), "Too many attempts. Try again in "+retryAfter(wait)+" seconds."
 		h.render(c, http.StatusTooManyRequests, "setup", "Set up", d)
 		return
 	}
@@ -434,3 +445,5 @@ func actionError(err error) string {
 	}
 	return "Something went wrong on the server; its log has details."
 }
+
+func retryAfter(d time.Duration) string { return ratelimit.RetryAfter(d) }

@@ -43,10 +43,10 @@ type dash struct {
 	limits   *ratelimit.Limits
 }
 
-func newDash(t *testing.T) *dash { t.Helper(); return newDashWith(t, nil) }
+func newDash(t *testing.T) *dash { t.Helper(); return newDashWith(t, nil, nil) }
 
-// newDashWith is newDash with sign-in limits.
-func newDashWith(t *testing.T, limits *ratelimit.Limits) *dash {
+// newDashWith is newDash with sign-in limits and changed service options.
+func newDashWith(t *testing.T, limits *ratelimit.Limits, opt func(*service.Options)) *dash {
 	t.Helper()
 	dir := t.TempDir()
 	keys, err := secrets.Load(dir, true)
@@ -59,12 +59,16 @@ func newDashWith(t *testing.T, limits *ratelimit.Limits) *dash {
 	}
 	t.Cleanup(func() { store.Close() })
 	d := &dash{t: t, store: store, temporal: mocks.NewClient(t), limits: limits}
-	svc := service.New(service.Options{
+	o := service.Options{
 		Store: store, Temporal: d.temporal, Namespace: "default", UIBaseURL: "http://ui.test:8233", HostName: "h1", DataDir: dir,
 		ResolveBranch: func(context.Context, string, string, gitsrc.Auth) (string, error) {
 			return strings.Repeat("c", 40), d.headErr
 		},
-	})
+	}
+	if opt != nil {
+		opt(&o)
+	}
+	svc := service.New(o)
 	path, _, err := svc.EnsureAdminToken(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)

@@ -130,3 +130,20 @@ func (c *Client) Audit(ctx context.Context, q service.AuditQuery) (*service.Audi
 	var out service.AuditPage
 	return &out, c.do(ctx, "GET", "/api/audit?"+v.Encode(), nil, &out)
 }
+
+// Invite invites someone to a team; the answer has the link.
+func (c *Client) Invite(ctx context.Context, team string, in service.InvitationInput) (*service.InvitationView, error) {
+	var out service.InvitationView
+	return &out, c.do(ctx, "POST", "/api/teams/"+esc(team)+"/invitations", in, &out)
+}
+
+// ListInvitations lists a team's open invitations.
+func (c *Client) ListInvitations(ctx context.Context, team string) ([]service.InvitationView, error) {
+	var out []service.InvitationView
+	return out, c.do(ctx, "GET", "/api/teams/"+esc(team)+"/invitations", nil, &out)
+}
+
+// RevokeInvitation closes an open invitation.
+func (c *Client) RevokeInvitation(ctx context.Context, team, id string) error {
+	return c.do(ctx, "DELETE", "/api/teams/"+esc(team)+"/invitations/"+esc(id), nil, nil)
+}

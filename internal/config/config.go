@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -74,6 +76,16 @@ type Config struct {
 	// TrustedProxies lists the addresses (IPs or CIDRs, comma-separated)
 	// whose X-Forwarded-For header is believed.
 	TrustedProxies string `flag:"trusted-proxies" env:"RIVETR_TRUSTED_PROXIES" toml:"trusted_proxies" usage:"IPs or CIDRs (comma-separated) of reverse proxies in front of the API whose X-Forwarded-For is believed (empty: none)"`
+	// PublicURL is the dashboard's address as users reach it, for links in
+	// invitations; empty: the address each request came to.
+	PublicURL string `flag:"public-url" env:"RIVETR_PUBLIC_URL" toml:"public_url" usage:"the dashboard's URL as users reach it, for links in invitation emails (default: the address of the request)"`
+	// SMTP settings for invitation emails; no SMTP address: invitations
+	// are only shown as links to copy.
+	SMTPAddr     string `flag:"smtp-addr" env:"RIVETR_SMTP_ADDR" toml:"smtp_addr" usage:"host:port of an SMTP server for invitation emails (empty: no email; links are shown to copy)"`
+	SMTPFrom     string `flag:"smtp-from" env:"RIVETR_SMTP_FROM" toml:"smtp_from" usage:"From address of Rivetr's emails"`
+	SMTPUser     string `flag:"smtp-user" env:"RIVETR_SMTP_USER" toml:"smtp_user" usage:"SMTP user name (empty: no authentication)"`
+	SMTPPassword string `flag:"smtp-password" env:"RIVETR_SMTP_PASSWORD" toml:"smtp_password" usage:"SMTP password (prefer the environment variable)"`
+	SMTPTLS      string `flag:"smtp-tls" env:"RIVETR_SMTP_TLS" toml:"smtp_tls" usage:"starttls (default: upgrade when offered, required with a password), tls (implicit, port 465) or none"`
 	// LoginRate is how many sign-in attempts a client address, and an
 	// account, may make per minute; 0 turns the limit off.
 	LoginRate int `flag:"login-rate" env:"RIVETR_LOGIN_RATE" toml:"login_rate" usage:"sign-in attempts allowed per minute per client address and per account (0: no limit)"`
@@ -277,6 +289,22 @@ func (c *Config) Validate() error {
 	if c.HostName == "" {
 		errs = append(errs, errors.New("--host-name must not be empty"))
 	}
+	if c.SMTPAddr != "" {
+		checkAddr("smtp-addr", c.SMTPAddr, false)
+		if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+			errs = append(errs, fmt.Errorf("--smtp-from %q: want an email address (needed with --smtp-addr)", c.SMTPFrom))
+		}
+	}
+	switch c.SMTPTLS {
+	case "", "starttls", "tls", "none":
+	default:
+		errs = append(errs, fmt.Errorf("--smtp-tls %q: want starttls, tls or none", c.SMTPTLS))
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--public-url %q: want http(s)://host[:port]", c.PublicURL))
+		}
+	}
 	if c.LoginRate < 0 || c.APIRate < 0 {
 		errs = append(errs, errors.New("--login-rate and --api-rate must be 0 (no limit) or more"))
 	}
@@ -358,6 +386,9 @@ func (c *Config) Print(w io.Writer) {
 		val := fmt.Sprint(v.Field(i).Interface())
 		if name == "database-url" {
 			val = MaskURL(val)
+		}
+		if name == "smtp-password" && val != "" {
+			val = "(set)"
 		}
 		if val == "" {
 			val = "(empty)"

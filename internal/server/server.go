@@ -22,6 +22,7 @@ import (
 	"github.com/rivetr/rivetr/api"
 	"github.com/rivetr/rivetr/internal/config"
 	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/internal/mail"
 	"github.com/rivetr/rivetr/internal/proxy"
 	"github.com/rivetr/rivetr/internal/ratelimit"
 	"github.com/rivetr/rivetr/internal/secrets"
@@ -184,8 +185,9 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	if !agent {
 		_, proxyPort, _ := net.SplitHostPort(cfg.ProxyAddr)
 		svc := service.New(service.Options{
-			Keys:  keys,
-			Log:   log.With("component", "service"),
+			Keys:   keys,
+			Log:    log.With("component", "service"),
+			Mailer: mailer(cfg), PublicURL: cfg.PublicURL,
 			Store: store, Temporal: tc, Docker: dock, HostName: cfg.HostName,
 			Namespace: cfg.TemporalNamespace, UIBaseURL: cfg.UIBaseURL(), ProxyPort: proxyPort, DataDir: cfg.DataDir,
 		})
@@ -308,4 +310,12 @@ func reconcileOnce(ctx context.Context, r *proxy.Router, d *docker.Client, netwo
 			}
 		}
 	}
+}
+
+// mailer is the SMTP sender the configuration asks for; nil without one.
+func mailer(cfg config.Config) *mail.Sender {
+	if cfg.SMTPAddr == "" {
+		return nil
+	}
+	return &mail.Sender{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, User: cfg.SMTPUser, Password: cfg.SMTPPassword, TLS: cfg.SMTPTLS}
 }

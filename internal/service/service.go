@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"strings"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -12,6 +13,7 @@ import (
 	"github.com/rivetr/rivetr/internal/config"
 	"github.com/rivetr/rivetr/internal/docker"
 	"github.com/rivetr/rivetr/internal/gitsrc"
+	"github.com/rivetr/rivetr/internal/mail"
 	"github.com/rivetr/rivetr/internal/secrets"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
@@ -38,6 +40,11 @@ type Options struct {
 	DataDir   string // for the disk space shown in the overview
 	// Keys seal secrets; the service rotates them.
 	Keys *secrets.Keyring
+	// Mailer sends invitation emails; nil: links are only shown.
+	Mailer *mail.Sender
+	// PublicURL is the dashboard's address for links; "" uses the
+	// request's.
+	PublicURL string
 	// Log receives what the service cannot report to a caller (a failed
 	// audit write); nil discards it.
 	Log *slog.Logger
@@ -57,6 +64,8 @@ type Service struct {
 	dataDir       string
 	keys          *secrets.Keyring
 	log           *slog.Logger
+	mailer        *mail.Sender
+	publicURL     string
 	resolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
 }
 
@@ -70,7 +79,7 @@ func New(o Options) *Service {
 	}
 	return &Service{
 		store: o.Store, temporal: o.Temporal, docker: o.Docker, hostName: o.HostName,
-		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, dataDir: o.DataDir, keys: o.Keys, log: o.Log, resolveBranch: o.ResolveBranch,
+		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, dataDir: o.DataDir, keys: o.Keys, log: o.Log, mailer: o.Mailer, publicURL: strings.TrimRight(o.PublicURL, "/"), resolveBranch: o.ResolveBranch,
 	}
 }
 

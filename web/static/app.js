@@ -12,6 +12,20 @@ document.addEventListener("DOMContentLoaded", () => {
   // With JavaScript, rollback asks in a dialog instead of a confirmation page.
   for (const a of document.querySelectorAll(".nojs")) a.hidden = true;
   for (const b of document.querySelectorAll("button.js")) b.hidden = false;
+  // Copy buttons copy the field they point at (the field stays selectable
+  // without JavaScript).
+  for (const b of document.querySelectorAll("button[data-copy]")) {
+    b.addEventListener("click", async () => {
+      const field = document.querySelector(b.dataset.copy);
+      field.select();
+      try {
+        await navigator.clipboard.writeText(field.value);
+        b.textContent = "Copied";
+      } catch {
+        b.textContent = "Press Ctrl+C";
+      }
+    });
+  }
 
   const dep = document.getElementById("deployment");
   if (dep) followDeployment(dep);

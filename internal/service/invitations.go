@@ -1,0 +1,223 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/rivetr/rivetr/internal/ids"
+	rmail "github.com/rivetr/rivetr/internal/mail"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// InvitationTTL is how long an invitation link works.
+const InvitationTTL = 7 * 24 * time.Hour
+
+// InvitationInput invites someone to a team.
+type InvitationInput struct {
+	Email    string `json:"email"`
+	Role     string `json:"role"`
+	Approver bool   `json:"approver,omitempty"`
+}
+
+// InvitationView is an invitation as shown: Link only right after it is
+// made (only the token's hash is kept), Mailed/MailError say whether the
+// email went out.
+type InvitationView struct {
+	schema.Invitation
+	Team       string `json:"team"`
+	Link       string `json:"link,omitempty"`
+	Mailed     bool   `json:"mailed"`
+	MailError  string `json:"mail_error,omitempty"`
+	HasAccount bool   `json:"has_account"`
+}
+
+// Invite makes an invitation to a team and emails its link when SMTP is
+// configured; the link is returned either way, to copy. base is the
+// dashboard's address as the caller reached it (used unless --public-url
+// is set).
+func (s *Service) Invite(ctx context.Context, team string, in InvitationInput, base string) (*InvitationView, error) {
+	t, a, err := s.authorizeTeam(ctx, team, PermManageMembers)
+	if err != nil {
+		return nil, err
+	}
+	f := fieldErrors{}
+	email := strings.ToLower(strings.TrimSpace(in.Email))
+	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
+		f.add("email", "must be an email address like ada@example.com")
+	}
+	if !ValidRole(in.Role) {
+		f.add("role", "must be one of %s", strings.Join(Roles, ", "))
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	if a.RoleIn(t.ID) != schema.RoleOwner && roleRank(in.Role) >= roleRank(schema.RoleAdmin) {
+		return nil, fmt.Errorf("only owners invite owners and admins: %w", ErrForbidden)
+	}
+	if u, err := s.store.GetUser(ctx, email); err == nil {
+		if members, err := s.store.TeamMembers(ctx, t.ID); err == nil {
+			for _, m := range members {
+				if m.UserID == u.ID && roleRank(m.Role) >= roleRank(in.Role) {
+					return nil, &ValidationError{Fields: map[string]string{"email": fmt.Sprintf("%s is already %s in %s", email, m.Role, t.Name)}}
+				}
+			}
+		}
+	}
+	token := ids.Token(32)
+	now := time.Now().UTC()
+	inv := schema.Invitation{ID: ids.New(), TeamID: t.ID, Email: email, Role: in.Role, Approver: in.Approver,
+		TokenHash: hashToken(token), InvitedBy: a.Who(), Status: schema.InvitePending, CreatedAt: now, ExpiresAt: now.Add(InvitationTTL)}
+	if err := s.store.CreateInvitation(ctx, &inv); err != nil {
+		return nil, err
+	}
+	if s.publicURL != "" {
+		base = s.publicURL
+	}
+	v := &InvitationView{Invitation: inv, Team: t.Name, Link: strings.TrimRight(base, "/") + "/invite/" + token}
+	if s.mailer != nil {
+		err := s.mailer.Send(ctx, rmail.Message{
+			To:      email,
+			Subject: fmt.Sprintf("%s invited you to %s on Rivetr", a.Who(), t.Name),
+			Body: fmt.Sprintf("%s invited you to join the team %s on Rivetr as %s.\n\nAccept or decline here:\n%s\n\nThe link works until %s. If you did not expect this, ignore it.\n",
+				a.Who(), t.Name, in.Role, v.Link, inv.ExpiresAt.Format("Mon 2 Jan 2006 15:04 MST")),
+		})
+		v.Mailed = err == nil
+		if err != nil {
+			v.MailError = err.Error()
+			s.log.Warn("invitation email not sent; the link is shown to copy instead", "to", email, "err", err)
+		}
+	}
+	s.audit(ctx, AuditInvite, t.ID, email, nil, map[string]any{"role": in.Role, "approver": in.Approver, "mailed": v.Mailed})
+	return v, nil
+}
+
+// ListInvitations returns a team's open invitations (managers only).
+func (s *Service) ListInvitations(ctx context.Context, team string) ([]InvitationView, error) {
+	t, _, err := s.authorizeTeam(ctx, team, PermManageMembers)
+	if err != nil {
+		return nil, err
+	}
+	invs, err := s.store.ListInvitations(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]InvitationView, 0, len(invs))
+	for _, inv := range invs {
+		out = append(out, InvitationView{Invitation: inv, Team: t.Name})
+	}
+	return out, nil
+}
+
+// RevokeInvitation closes an open invitation so its link stops working.
+func (s *Service) RevokeInvitation(ctx context.Context, team, id string) error {
+	t, _, err := s.authorizeTeam(ctx, team, PermManageMembers)
+	if err != nil {
+		return err
+	}
+	invs, err := s.store.ListInvitations(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	for _, inv := range invs {
+		if inv.ID == id {
+			if err := s.store.CloseInvitation(ctx, id, schema.InviteRevoked, time.Now().UTC()); err != nil {
+				return err
+			}
+			s.audit(ctx, AuditInviteRevoke, t.ID, inv.Email, map[string]any{"role": inv.Role}, nil)
+			return nil
+		}
+	}
+	return fmt.Errorf("no open invitation %s in %s: %w", id, t.Name, schema.ErrNotFound)
+}
+
+// Invitation looks an invitation up by its link's token: what the accept
+// page shows. Used, declined, revoked and expired links say so.
+func (s *Service) Invitation(ctx context.Context, token string) (*InvitationView, error) {
+	inv, err := s.store.InvitationByHash(ctx, hashToken(token))
+	if errors.Is(err, schema.ErrNotFound) {
+		return nil, fmt.Errorf("this invitation link is not valid; ask for a new one: %w", schema.ErrNotFound)
+	} else if err != nil {
+		return nil, err
+	}
+	switch {
+	case inv.Status == schema.InviteAccepted:
+		return nil, stateErr("this invitation was already accepted; sign in instead")
+	case inv.Status != schema.InvitePending:
+		return nil, stateErr("this invitation was %s; ask for a new one", inv.Status)
+	case !time.Now().Before(inv.ExpiresAt):
+		return nil, stateErr("this invitation expired on %s; ask for a new one", inv.ExpiresAt.Format("2 Jan 2006 15:04 MST"))
+	}
+	v := &InvitationView{Invitation: *inv}
+	if t, err := s.store.GetTeam(ctx, inv.TeamID); err == nil {
+		v.Team = t.Name
+	}
+	if u, err := s.store.GetUser(ctx, inv.Email); err == nil && u.Email == inv.Email {
+		v.HasAccount = true
+	}
+	return v, nil
+}
+
+// AcceptInput creates the account of someone accepting an invitation who
+// has none; the email is the invitation's.
+type AcceptInput struct {
+	Name     string `json:"name,omitempty"`
+	Password string `json:"password,omitempty"`
+}
+
+// AcceptResult says who joined which team as what.
+type AcceptResult struct {
+	User schema.User `json:"user"`
+	Team string      `json:"team"`
+	Role string      `json:"role"`
+}
+
+// AcceptInvitation adds the invited person to the team. Someone signed in
+// must be the invited email; someone with no account creates one here
+// (in); someone with an account must sign in first.
+func (s *Service) AcceptInvitation(ctx context.Context, token string, in AcceptInput) (*AcceptResult, error) {
+	v, err := s.Invitation(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	var u *schema.User
+	if a := ActorFrom(ctx); a != nil && a.UserID != "" {
+		if a.Email != v.Email {
+			return nil, fmt.Errorf("this invitation is for %s; you are signed in as %s: %w", v.Email, a.Email, ErrForbidden)
+		}
+		if u, err = s.store.GetUser(ctx, a.UserID); err != nil {
+			return nil, err
+		}
+	} else if v.HasAccount {
+		return nil, fmt.Errorf("%s already has an account: sign in as %s to accept: %w", v.Email, v.Email, ErrUnauthorized)
+	} else {
+		if u, err = s.createUser(ctx, UserInput{Email: v.Email, Name: in.Name, Password: in.Password}); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.store.AcceptInvitation(ctx, &v.Invitation, u.ID, time.Now().UTC()); err != nil {
+		return nil, err
+	}
+	a, err := s.userActor(ctx, u.ID, &Actor{})
+	if err != nil {
+		return nil, err
+	}
+	s.audit(WithActor(ctx, a), AuditInviteAccept, v.TeamID, u.Email, nil, map[string]any{"role": v.Role, "invited_by": v.InvitedBy})
+	return &AcceptResult{User: *u, Team: v.Team, Role: a.RoleIn(v.TeamID)}, nil
+}
+
+// DeclineInvitation closes an invitation at its recipient's request.
+func (s *Service) DeclineInvitation(ctx context.Context, token string) error {
+	v, err := s.Invitation(ctx, token)
+	if err != nil {
+		return err
+	}
+	if err := s.store.CloseInvitation(ctx, v.ID, schema.InviteDeclined, time.Now().UTC()); err != nil {
+		return err
+	}
+	s.writeAudit(ctx, &schema.AuditEntry{Time: time.Now().UTC(), Actor: v.Email, TeamID: v.TeamID, Action: AuditInviteDecline, Target: v.Email})
+	return nil
+}
