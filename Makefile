@@ -62,8 +62,8 @@ chaos: build test-deps ## SIGKILL the server at every deploy step, restart docke
 	RIVETR_CHAOS_RUNS=$(CHAOS_RUNS) RIVETR_CHAOS_FULL=1 RIVETR_CHAOS_REPORT=$(CURDIR)/bench/results/chaos.md go test -count=1 -timeout 60m -run 'TestChaos' -v ./e2e/ | grep -E '^(=== RUN|--- |\s+---|ok|FAIL|PASS)'
 	@cat bench/results/chaos.md
 
-screenshots: test-deps ## regenerate docs/screenshots with the browser test
-	RIVETR_SCREENSHOTS=$(CURDIR)/docs/screenshots go test -count=1 -run TestDashboardInBrowser ./e2e/
+screenshots: test-deps ## regenerate docs/screenshots with the browser tests
+	RIVETR_SCREENSHOTS=$(CURDIR)/docs/screenshots go test -count=1 -run 'TestDashboardInBrowser|TestTeamsInBrowser' ./e2e/
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
