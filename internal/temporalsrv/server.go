@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	uiserver "github.com/temporalio/ui-server/v2/server"
@@ -60,18 +61,30 @@ type Server struct {
 
 // Embedded starts the server and UI a Rivetr configuration asks for; it is
 // the server.Embedder of the rivetr binary.
+//
+// Besides the frontend, the server listens on ports it picks itself (its
+// HTTP API, its internal services). A picked port can be taken by someone
+// else before the server binds it (on a busy host, even as the source port
+// of an outgoing connection); then it starts again with fresh ports.
 func Embedded(cfg rconfig.Config, log *slog.Logger) (stop func(), err error) {
-	s, err := Start(Options{
-		DatabaseFile: filepath.Join(cfg.DataDir, "temporal.db"),
-		FrontendAddr: cfg.TemporalListen,
-		UIAddr:       cfg.TemporalUIAddr,
-		Namespace:    cfg.TemporalNamespace,
-		Logger:       log,
-	})
-	if err != nil {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		s, err := Start(Options{
+			DatabaseFile: filepath.Join(cfg.DataDir, "temporal.db"),
+			FrontendAddr: cfg.TemporalListen,
+			UIAddr:       cfg.TemporalUIAddr,
+			Namespace:    cfg.TemporalNamespace,
+			Logger:       log,
+		})
+		if err == nil {
+			return s.Stop, nil
+		}
+		msg := err.Error()
+		if attempt == 3 || !strings.Contains(msg, "address already in use") ||
+			strings.Contains(msg, cfg.TemporalListen) || (cfg.TemporalUIAddr != "" && strings.Contains(msg, cfg.TemporalUIAddr)) {
+			return nil, err
+		}
+		log.Warn("a port the embedded Temporal server picked was taken meanwhile; starting it again with fresh ports", "attempt", attempt)
 	}
-	return s.Stop, nil
 }
 
 // Start starts the server (and the UI) and returns once the frontend accepts
