@@ -106,6 +106,8 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*gin.Engine, err
 	g.GET("/apps/:name/env", h.listEnv)
 	g.PUT("/apps/:name/env", h.setEnv)
 	g.DELETE("/apps/:name/env/:key", h.unsetEnv)
+	g.PUT("/apps/:name/shares/:team", h.shareApp)
+	g.DELETE("/apps/:name/shares/:team", h.unshareApp)
 	g.POST("/apps/:name/deploy", h.deploy)
 	g.POST("/apps/:name/rollback", h.rollback)
 	g.GET("/apps/:name/deployments", h.listDeployments)

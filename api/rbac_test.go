@@ -355,6 +355,19 @@ func rbacRoutes() []route {
 			return p, `{"vars":[{"key":"NEW","value":"x"}]}`
 		}, inTeam(schema.RoleDeveloper, 200)},
 		{"DELETE", "/api/apps/:name/env/:key", appPath("/env/K"), inTeam(schema.RoleDeveloper, 204)},
+		{"PUT", "/api/apps/:name/shares/:team", appPath("/shares/other"), inTeam(schema.RoleAdmin, 204)},
+		{"DELETE", "/api/apps/:name/shares/:team", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			name, _ := w.app(t)
+			other, err := w.store.GetTeam(context.Background(), "other")
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := w.store.GetApp(context.Background(), name)
+			if err := w.store.ShareApp(context.Background(), a.ID, other.ID); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/apps/" + name + "/shares/other", ""
+		}, with(inTeam(schema.RoleAdmin, 204), outsider, 403)},
 		{"POST", "/api/apps/:name/deploy", appPath("/deploy"), inTeam(schema.RoleDeveloper, 202)},
 		// Allowed callers reach the rule that nothing serves yet: 409.
 		{"POST", "/api/apps/:name/rollback", appPath("/rollback"), inTeam(schema.RoleDeveloper, 409)},

@@ -206,3 +206,11 @@ func (h *Handler) acceptInvitation(c *gin.Context) {
 func (h *Handler) declineInvitation(c *gin.Context) {
 	h.respond(c, http.StatusNoContent, nil, h.svc.DeclineInvitation(c.Request.Context(), c.Param("token")))
 }
+
+func (h *Handler) shareApp(c *gin.Context) {
+	h.respond(c, http.StatusNoContent, nil, h.svc.ShareApp(c.Request.Context(), c.Param("name"), c.Param("team")))
+}
+
+func (h *Handler) unshareApp(c *gin.Context) {
+	h.respond(c, http.StatusNoContent, nil, h.svc.UnshareApp(c.Request.Context(), c.Param("name"), c.Param("team")))
+}

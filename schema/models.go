@@ -249,6 +249,13 @@ type Membership struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// AppShare lets another team see an app, read-only.
+type AppShare struct {
+	AppID     string    `gorm:"primaryKey;size:32" json:"app_id"`
+	TeamID    string    `gorm:"primaryKey;size:32;index" json:"team_id"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
 // Invitation statuses.
 const (
 	InvitePending  = "pending"
@@ -277,5 +284,5 @@ type Invitation struct {
 
 // Models lists every model, in migration order.
 func Models() []any {
-	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}, &User{}, &Team{}, &Membership{}, &AuditEntry{}, &Invitation{}}
+	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}, &User{}, &Team{}, &Membership{}, &AuditEntry{}, &Invitation{}, &AppShare{}}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // ---- users ----
@@ -116,8 +117,10 @@ func (s *Store) DeleteTeam(ctx context.Context, teamID string) error {
 		if n > 0 {
 			return fmt.Errorf("team still owns %d apps (delete or move them first): %w", n, ErrConflict)
 		}
-		if err := tx.Where("team_id = ?", teamID).Delete(&Membership{}).Error; err != nil {
-			return wrap(err, "delete team")
+		for _, m := range []any{&Membership{}, &AppShare{}} {
+			if err := tx.Where("team_id = ?", teamID).Delete(m).Error; err != nil {
+				return wrap(err, "delete team")
+			}
 		}
 		res := tx.Where("id = ?", teamID).Delete(&Team{})
 		if res.Error == nil && res.RowsAffected == 0 {
@@ -180,13 +183,52 @@ func (s *Store) MoveUnownedApps(ctx context.Context, teamID string) (int64, erro
 }
 
 // ListAppsIn returns the apps of the given teams, by name.
+// Apps shared with one of the teams are included.
 func (s *Store) ListAppsIn(ctx context.Context, teamIDs []string) ([]App, error) {
 	if len(teamIDs) == 0 {
 		return nil, nil
 	}
 	var apps []App
-	err := s.db.WithContext(ctx).Where("team_id IN ?", teamIDs).Order("name").Find(&apps).Error
+	shared := s.db.Model(&AppShare{}).Select("app_id").Where("team_id IN ?", teamIDs)
+	err := s.db.WithContext(ctx).Where("team_id IN ? OR id IN (?)", teamIDs, shared).Order("name").Find(&apps).Error
 	return apps, wrap(err, "list apps")
+}
+
+// ShareApp lets a team see an app; sharing twice is no error.
+func (s *Store) ShareApp(ctx context.Context, appID, teamID string) error {
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&AppShare{AppID: appID, TeamID: teamID}).Error
+	return wrap(err, "share app")
+}
+
+// UnshareApp stops sharing an app with a team.
+func (s *Store) UnshareApp(ctx context.Context, appID, teamID string) error {
+	res := s.db.WithContext(ctx).Where("app_id = ? AND team_id = ?", appID, teamID).Delete(&AppShare{})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return fmt.Errorf("the app is not shared with that team: %w", ErrNotFound)
+	}
+	return wrap(res.Error, "unshare app")
+}
+
+// AppShares returns the teams an app is shared with.
+func (s *Store) AppShares(ctx context.Context, appID string) ([]string, error) {
+	var ids []string
+	err := s.db.WithContext(ctx).Model(&AppShare{}).Where("app_id = ?", appID).Order("team_id").Pluck("team_id", &ids).Error
+	return ids, wrap(err, "app shares")
+}
+
+// SharesOf returns, for the given teams, which app IDs are shared with
+// them.
+func (s *Store) SharesOf(ctx context.Context, teamIDs []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(teamIDs) == 0 {
+		return out, nil
+	}
+	var ids []string
+	err := s.db.WithContext(ctx).Model(&AppShare{}).Where("team_id IN ?", teamIDs).Pluck("app_id", &ids).Error
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, wrap(err, "app shares")
 }
 
 // ---- tokens ----

@@ -246,3 +246,24 @@ func (h *Handler) declineInvite(c *gin.Context) {
 	}
 	h.render(c, http.StatusOK, "invite", "Invitation", inviteData{Error: "You declined the invitation. Nothing else happens."})
 }
+
+// ---- sharing ----
+
+func (h *Handler) shareApp(c *gin.Context) {
+	name := c.Param("name")
+	team := strings.TrimSpace(c.PostForm("team"))
+	if err := h.svc.ShareApp(c.Request.Context(), name, team); err != nil {
+		redirect(c, "/apps/"+url.PathEscape(name)+"#sharing", flash{Error: h.logError(c, err), At: "share"})
+		return
+	}
+	redirect(c, "/apps/"+url.PathEscape(name)+"#sharing", flash{OK: name + " is shared with " + team + ", read-only."})
+}
+
+func (h *Handler) unshareApp(c *gin.Context) {
+	name, team := c.Param("name"), c.Param("team")
+	if err := h.svc.UnshareApp(c.Request.Context(), name, team); err != nil {
+		redirect(c, "/apps/"+url.PathEscape(name)+"#sharing", flash{Error: h.logError(c, err), At: "share"})
+		return
+	}
+	redirect(c, "/apps/"+url.PathEscape(name)+"#sharing", flash{OK: name + " is no longer shared with " + team + "."})
+}

@@ -221,3 +221,46 @@ func TestInviteFromTheDashboard(t *testing.T) {
 		t.Fatal("Bob is not listed as a member")
 	}
 }
+
+func TestShareFromTheAppPage(t *testing.T) {
+	d := newDash(t)
+	form := url.Values{"csrf": {d.formCSRF("/setup")}, "token": {d.token}, "email": {"ada@example.com"}, "password": {"correct horse battery"}}
+	if code, _, _ := d.post("/setup", form, ""); code != http.StatusSeeOther {
+		t.Fatalf("setup: %d", code)
+	}
+	ctx := context.Background()
+	team, _ := d.store.GetTeam(ctx, "default")
+	other := &schema.Team{ID: ids.New(), Name: "partners"}
+	u := &schema.User{ID: ids.New(), Email: "pat@example.com", PasswordHash: bcryptHash(t, "partner password")}
+	d.store.CreateUser(ctx, u)
+	if err := d.store.CreateTeam(ctx, other, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	app := &schema.App{ID: ids.New(), Name: "shop", TeamID: team.ID, GitURL: "https://git.example.com/shop.git", Branch: "main", Domains: []string{"shop.example.com"}}
+	d.store.CreateApp(ctx, app)
+	_, body, _ := d.get("/apps/shop")
+	if !strings.Contains(body, `id="sharing"`) {
+		t.Fatal("the owner is not offered sharing")
+	}
+	d.csrf = csrfRE.FindStringSubmatch(body)[1]
+	if code, _, hdr := d.form("/apps/shop/shares", "team", "partners"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "shared+with+partners") {
+		t.Fatalf("share: %d %v", code, hdr)
+	}
+	p := *d
+	p.client = newJarClient()
+	pat := &p
+	f := url.Values{"csrf": {pat.formCSRF("/login")}, "email": {"pat@example.com"}, "password": {"partner password"}, "next": {"/apps/shop"}}
+	if code, _, _ := pat.post("/login", f, ""); code != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", code)
+	}
+	code, body, _ := pat.get("/apps/shop")
+	if code != 200 || !strings.Contains(body, "Shared with your team by default: read-only.") || strings.Contains(body, `id="deploy"`) || strings.Contains(body, `id="sharing"`) {
+		t.Fatalf("the partner's view: %d", code)
+	}
+	if code, _, hdr := d.form("/apps/shop/shares/partners/delete"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "no+longer+shared") {
+		t.Fatalf("unshare: %d %v", code, hdr)
+	}
+	if code, _, _ := pat.get("/apps/shop"); code != http.StatusNotFound {
+		t.Fatalf("after unsharing the partner gets %d", code)
+	}
+}

@@ -105,6 +105,8 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, limits *rat
 	post.POST("/apps/:name/settings", h.updateApp)
 	post.POST("/apps/:name/env", h.setEnv)
 	post.POST("/apps/:name/env/:key/delete", h.unsetEnv)
+	post.POST("/apps/:name/shares", h.shareApp)
+	post.POST("/apps/:name/shares/:team/delete", h.unshareApp)
 	post.POST("/apps/:name/deploy", h.deploy)
 	post.POST("/apps/:name/rollback", h.rollback)
 	post.POST("/deployments/:id/cancel", h.cancel)

@@ -327,7 +327,39 @@ func newAppsCmd(g *globals) *cobra.Command {
 	}
 	deleteCmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 
-	cmd.AddCommand(createCmd, updateCmd, listCmd, showCmd, deleteCmd)
+	shareCmd := &cobra.Command{
+		Use:   "share APP TEAM",
+		Short: "Let another team see an app, read-only (admins of the app's team)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			if err := c.ShareApp(cmd.Context(), args[0], args[1]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s is shared with %s, read-only\n", args[0], args[1])
+			return nil
+		},
+	}
+	unshareCmd := &cobra.Command{
+		Use:   "unshare APP TEAM",
+		Short: "Stop sharing an app with a team",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			if err := c.UnshareApp(cmd.Context(), args[0], args[1]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s is no longer shared with %s\n", args[0], args[1])
+			return nil
+		},
+	}
+	cmd.AddCommand(createCmd, updateCmd, listCmd, showCmd, deleteCmd, shareCmd, unshareCmd)
 	return cmd
 }
 

@@ -147,3 +147,13 @@ func (c *Client) ListInvitations(ctx context.Context, team string) ([]service.In
 func (c *Client) RevokeInvitation(ctx context.Context, team, id string) error {
 	return c.do(ctx, "DELETE", "/api/teams/"+esc(team)+"/invitations/"+esc(id), nil, nil)
 }
+
+// ShareApp lets another team see an app, read-only.
+func (c *Client) ShareApp(ctx context.Context, app, team string) error {
+	return c.do(ctx, "PUT", "/api/apps/"+esc(app)+"/shares/"+esc(team), nil, nil)
+}
+
+// UnshareApp stops sharing an app with a team.
+func (c *Client) UnshareApp(ctx context.Context, app, team string) error {
+	return c.do(ctx, "DELETE", "/api/apps/"+esc(app)+"/shares/"+esc(team), nil, nil)
+}

@@ -63,8 +63,13 @@ type AppView struct {
 	schema.App
 	// Team is the owning team's name; Role is the caller's role there,
 	// which decides what the dashboard offers.
-	Team        string             `json:"team,omitempty"`
-	Role        string             `json:"role,omitempty"`
+	Team string `json:"team,omitempty"`
+	Role string `json:"role,omitempty"`
+	// Shared is set when the caller sees the app because it is shared
+	// with their team (read-only); SharedWith lists the teams it is
+	// shared with (for its own team's members).
+	Shared      bool               `json:"shared,omitempty"`
+	SharedWith  []string           `json:"shared_with,omitempty"`
 	HasGitToken bool               `json:"has_git_token"`
 	HasSSHKey   bool               `json:"has_ssh_key"`
 	URL         string             `json:"url,omitempty"`
@@ -394,6 +399,10 @@ func (s *Service) ListApps(ctx context.Context, team string) ([]AppView, error) 
 	if err != nil {
 		return nil, err
 	}
+	shared, err := s.store.SharesOf(ctx, a.TeamIDs())
+	if err != nil {
+		return nil, err
+	}
 	latest, err := s.store.LatestDeployments(ctx)
 	if err != nil {
 		return nil, err
@@ -418,7 +427,8 @@ func (s *Service) ListApps(ctx context.Context, team string) ([]AppView, error) 
 			c = &d
 		}
 		v := s.assemble(&apps[i], l, c)
-		v.Team, v.Role = teams[apps[i].TeamID], a.RoleIn(apps[i].TeamID)
+		v.Team, v.Role = teams[apps[i].TeamID], appRole(a, &apps[i], shared)
+		v.Shared = !a.Member(apps[i].TeamID)
 		out = append(out, *v)
 	}
 	return out, nil
@@ -460,6 +470,17 @@ func (s *Service) view(ctx context.Context, app *schema.App) (*AppView, error) {
 	}
 	if a := ActorFrom(ctx); a != nil {
 		v.Role = a.RoleIn(app.TeamID)
+		if v.Role == "" {
+			v.Role, v.Shared = schema.RoleViewer, true
+		} else if ids, err := s.store.AppShares(ctx, app.ID); err == nil && len(ids) > 0 {
+			names, err := s.teamNames(ctx)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range ids {
+				v.SharedWith = append(v.SharedWith, names[id])
+			}
+		}
 	}
 	return v, nil
 }

@@ -33,6 +33,8 @@ const (
 	AuditAppCreate       = "app.create"
 	AuditAppUpdate       = "app.update"
 	AuditAppDelete       = "app.delete"
+	AuditAppShare        = "app.share"
+	AuditAppUnshare      = "app.unshare"
 	AuditEnvSet          = "env.set"
 	AuditEnvUnset        = "env.unset"
 	AuditDeploy          = "deploy"

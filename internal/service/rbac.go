@@ -31,6 +31,7 @@ const (
 	PermManageTeam    Perm = "manage_team"    // delete the team
 	PermApprove       Perm = "approve"        // approve gated deploys (release controls)
 	PermAudit         Perm = "audit"          // read the team's audit log
+	PermShare         Perm = "share"          // share apps with other teams, read-only
 )
 
 // PermissionMatrix is the least role each permission needs. README.md's
@@ -48,6 +49,7 @@ var PermissionMatrix = []struct {
 	{PermEnv, schema.RoleDeveloper, "set and unset env vars"},
 	{PermApprove, schema.RoleAdmin, "approve gated deploys (grantable to developers)"},
 	{PermDeleteApp, schema.RoleAdmin, "delete apps"},
+	{PermShare, schema.RoleAdmin, "share apps with other teams (read-only for them)"},
 	{PermManageMembers, schema.RoleAdmin, "add, change and remove members (admins cannot touch owners)"},
 	{PermAudit, schema.RoleAdmin, "read the team's audit log"},
 	{PermManageTeam, schema.RoleOwner, "delete the team"},
@@ -216,12 +218,47 @@ func (s *Service) authorizeApp(ctx context.Context, name string, p Perm) (*schem
 		return nil, a, err
 	}
 	if !a.Member(app.TeamID) {
-		return nil, a, fmt.Errorf("app %s: %w", name, schema.ErrNotFound)
+		// Shared with one of the caller's teams: read-only.
+		if shared, err := s.sharedWith(ctx, a, app); err != nil {
+			return nil, a, err
+		} else if !shared {
+			return nil, a, fmt.Errorf("app %s: %w", name, schema.ErrNotFound)
+		}
+		if p != PermRead {
+			return nil, a, fmt.Errorf("%s is shared with your team read-only; %s needs a role in its own team: %w", app.Name, strings.ReplaceAll(string(p), "_", " "), ErrForbidden)
+		}
+		return app, a, nil
 	}
 	if !a.Can(app.TeamID, p) {
 		return nil, a, forbid(a, app.TeamID, p)
 	}
 	return app, a, nil
+}
+
+// sharedWith reports whether app is shared with a team the actor is in.
+func (s *Service) sharedWith(ctx context.Context, a *Actor, app *schema.App) (bool, error) {
+	teams, err := s.store.AppShares(ctx, app.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, t := range teams {
+		if a.Member(t) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// appRole is the actor's role for an app: their role in its team, or
+// viewer when it is shared with one of their teams.
+func appRole(a *Actor, app *schema.App, shared map[string]bool) string {
+	if r := a.RoleIn(app.TeamID); r != "" {
+		return r
+	}
+	if shared[app.ID] {
+		return schema.RoleViewer
+	}
+	return ""
 }
 
 // loadActor fills in a user's memberships.

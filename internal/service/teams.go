@@ -254,3 +254,43 @@ func (s *Service) RemoveMember(ctx context.Context, team, user string) error {
 	s.audit(ctx, AuditMemberRemove, t.ID, u.Email, map[string]any{"role": current}, nil)
 	return nil
 }
+
+// ShareApp lets another team see an app, read-only (admins of the app's
+// team).
+func (s *Service) ShareApp(ctx context.Context, appName, team string) error {
+	app, _, err := s.authorizeApp(ctx, appName, PermShare)
+	if err != nil {
+		return err
+	}
+	t, err := s.store.GetTeam(ctx, strings.TrimSpace(team))
+	if errors.Is(err, schema.ErrNotFound) {
+		return &ValidationError{Fields: map[string]string{"team": "no team " + team}}
+	} else if err != nil {
+		return err
+	}
+	if t.ID == app.TeamID {
+		return &ValidationError{Fields: map[string]string{"team": app.Name + " already belongs to " + t.Name}}
+	}
+	if err := s.store.ShareApp(ctx, app.ID, t.ID); err != nil {
+		return err
+	}
+	s.audit(ctx, AuditAppShare, app.TeamID, app.Name, nil, map[string]any{"shared_with": t.Name})
+	return nil
+}
+
+// UnshareApp stops sharing an app with a team.
+func (s *Service) UnshareApp(ctx context.Context, appName, team string) error {
+	app, _, err := s.authorizeApp(ctx, appName, PermShare)
+	if err != nil {
+		return err
+	}
+	t, err := s.store.GetTeam(ctx, strings.TrimSpace(team))
+	if err != nil {
+		return err
+	}
+	if err := s.store.UnshareApp(ctx, app.ID, t.ID); err != nil {
+		return err
+	}
+	s.audit(ctx, AuditAppUnshare, app.TeamID, app.Name, map[string]any{"shared_with": t.Name}, nil)
+	return nil
+}
