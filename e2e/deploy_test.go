@@ -43,7 +43,7 @@ func TestDeployLifecycle(t *testing.T) {
 	if len(deps) != 1 || deps[0].Status != "succeeded" || deps[0].Commit != v1 {
 		t.Fatalf("deployments after v1: %+v", deps)
 	}
-	if !strings.HasPrefix(deps[0].WorkflowURL, "http://"+s.UI+"/namespaces/default/workflows/deploy%2F"+app) {
+	if !strings.HasPrefix(deps[0].WorkflowURL, "http://"+s.UI+"/temporal/namespaces/default/workflows/deploy%2F"+app) {
 		t.Fatalf("workflow link %q", deps[0].WorkflowURL)
 	}
 	checkUI(t, deps[0].WorkflowURL)

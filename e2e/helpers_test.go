@@ -111,12 +111,20 @@ type Server struct {
 	UI       string // 127.0.0.1:port, "" when disabled
 	Network  string
 	args     []string
-	bin      string   // the binary to run; the rivetr binary when empty
-	env      []string // extra environment of the process
-	readyLog string   // when set, Start waits for this log text instead of /health
-	logPath  string
-	cmd      *exec.Cmd
-	exited   chan struct{}
+	bin      string // the binary to run; the rivetr binary when empty
+	withUI   bool
+	extra    []string
+	host     string
+	// defaultArgs are the arguments assignPorts built; a test that sets
+	// its own args disables the port retry in Start.
+	defaultArgs string
+	started     bool
+	retries     int
+	env         []string // extra environment of the process
+	readyLog    string   // when set, Start waits for this log text instead of /health
+	logPath     string
+	cmd         *exec.Cmd
+	exited      chan struct{}
 }
 
 // NewServer prepares a server with its own data dir, ports and Docker
@@ -124,27 +132,15 @@ type Server struct {
 func NewServer(t *testing.T, withUI bool, extra ...string) *Server {
 	t.Helper()
 	s := &Server{
-		t:        t,
-		DataDir:  filepath.Join(t.TempDir(), "data"),
-		HTTP:     fmt.Sprintf("http://127.0.0.1:%d", freePort(t)),
-		Proxy:    fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-		Temporal: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-		Network:  "rivetr-e2e-" + randSuffix(),
-	}
-	if withUI {
-		s.UI = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		t:       t,
+		DataDir: filepath.Join(t.TempDir(), "data"),
+		Network: "rivetr-e2e-" + randSuffix(),
+		withUI:  withUI,
+		extra:   extra,
+		host:    "e2e-" + randSuffix(),
 	}
 	s.logPath = filepath.Join(t.TempDir(), "server.log")
-	s.args = append([]string{"server",
-		"--data-dir", s.DataDir,
-		"--http-addr", strings.TrimPrefix(s.HTTP, "http://"),
-		"--proxy-addr", s.Proxy,
-		"--temporal-listen", s.Temporal,
-		"--temporal-ui-addr=" + s.UI,
-		"--docker-network", s.Network,
-		"--host-name", "e2e-" + randSuffix(),
-		"--shutdown-timeout", "10s",
-	}, extra...)
+	s.assignPorts()
 	t.Cleanup(func() {
 		s.Stop()
 		if t.Failed() {
@@ -158,6 +154,28 @@ func NewServer(t *testing.T, withUI bool, extra ...string) *Server {
 		exec.Command("docker", "network", "rm", s.Network).Run()
 	})
 	return s
+}
+
+// assignPorts picks free ports and builds the default arguments.
+func (s *Server) assignPorts() {
+	t := s.t
+	s.HTTP = fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
+	s.Proxy = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	s.Temporal = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	if s.withUI {
+		s.UI = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	}
+	s.args = append([]string{"server",
+		"--data-dir", s.DataDir,
+		"--http-addr", strings.TrimPrefix(s.HTTP, "http://"),
+		"--proxy-addr", s.Proxy,
+		"--temporal-listen", s.Temporal,
+		"--temporal-ui-addr=" + s.UI,
+		"--docker-network", s.Network,
+		"--host-name", s.host,
+		"--shutdown-timeout", "10s",
+	}, s.extra...)
+	s.defaultArgs = strings.Join(s.args, "\x00")
 }
 
 func randSuffix() string { return fmt.Sprintf("%x", time.Now().UnixNano()&0xffffff) }
@@ -186,11 +204,21 @@ func (s *Server) Start() {
 		select {
 		case <-s.exited:
 			b, _ := os.ReadFile(s.logPath)
+			// Ports picked by freePort can be taken by someone else before
+			// the server binds them; on a first start, pick new ones.
+			if !s.started && s.retries < 2 && strings.Contains(string(b), "address already in use") && strings.Join(s.args, "\x00") == s.defaultArgs {
+				s.retries++
+				s.t.Logf("a port was taken before the server bound it; starting again with new ports")
+				s.assignPorts()
+				s.Start()
+				return
+			}
 			s.t.Fatalf("server exited at start:\n%s", b)
 		default:
 		}
 		if s.readyLog != "" {
 			if b, _ := os.ReadFile(s.logPath); strings.Contains(string(b), s.readyLog) {
+				s.started = true
 				return
 			}
 			time.Sleep(100 * time.Millisecond)
@@ -200,6 +228,7 @@ func (s *Server) Start() {
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == 200 {
+				s.started = true
 				return
 			}
 		}

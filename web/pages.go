@@ -54,6 +54,7 @@ func (h *Handler) overview(c *gin.Context) {
 		schema.StatusFailed, schema.StatusCancelled, schema.StatusSuperseded, schema.StatusRolledBack} {
 		counts = append(counts, statusCount{s, st.Deployments[s]})
 	}
+	st.TemporalUI = h.uiLink(st.TemporalUI)
 	h.render(c, http.StatusOK, "overview", "Overview", overviewData{Status: st, Latest: latest, Counts: counts})
 }
 
@@ -308,6 +309,9 @@ type deploymentData struct {
 	Lines  []schema.LogLine
 	LastID uint64
 	More   bool // the log has more lines than the page shows
+	// UILink is the deployment's workflow in the Temporal UI (through the
+	// dashboard's proxy when the UI is embedded).
+	UILink string
 }
 
 // pageLogLines bounds the log rendered into the page; the stream sends the
@@ -335,7 +339,7 @@ func (h *Handler) deployment(c *gin.Context) {
 		}
 		after = batch[len(batch)-1].ID
 	}
-	data := deploymentData{D: d, Steps: Steps(&d.Deployment), Lines: lines, More: len(lines) >= pageLogLines}
+	data := deploymentData{D: d, Steps: Steps(&d.Deployment), Lines: lines, More: len(lines) >= pageLogLines, UILink: h.uiLink(d.WorkflowURL)}
 	if len(lines) > 0 {
 		data.LastID = lines[len(lines)-1].ID
 	}

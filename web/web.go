@@ -11,16 +11,19 @@ import (
 	"embed"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/rivetr/rivetr/internal/config"
 	"github.com/rivetr/rivetr/internal/ratelimit"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
@@ -48,16 +51,45 @@ type Handler struct {
 	log    *slog.Logger
 	tmpl   map[string]*template.Template
 	limits *ratelimit.Limits
+	// uiUpstream is the embedded Temporal UI's own address; ui proxies
+	// instance admins to it under config.UIPath.
+	uiUpstream string
+	ui         *httputil.ReverseProxy
+}
+
+// Options configure the dashboard.
+type Options struct {
+	// Limits (shared with the API) bound sign-in attempts; nil: none.
+	Limits *ratelimit.Limits
+	// TemporalUI is the embedded Temporal UI's address (served under
+	// config.UIPath); the dashboard proxies instance admins to it. Empty:
+	// no proxy.
+	TemporalUI string
 }
 
 // Register mounts the dashboard on r: /login and /logout, the pages, their
-// form actions, and /ui/ event streams for the live parts. limits (shared
-// with the API) bound sign-in attempts; nil: no limit.
-func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, limits *ratelimit.Limits) error {
+// form actions, /ui/ event streams for the live parts, and the Temporal UI
+// proxy.
+func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Options) error {
+	limits := opts.Limits
 	if limits == nil {
 		limits = &ratelimit.Limits{}
 	}
 	h := &Handler{svc: svc, log: log, tmpl: map[string]*template.Template{}, limits: limits}
+	if opts.TemporalUI != "" {
+		u, err := url.Parse(opts.TemporalUI)
+		if err != nil {
+			return fmt.Errorf("temporal UI address: %w", err)
+		}
+		h.uiUpstream, h.ui = opts.TemporalUI, httputil.NewSingleHostReverseProxy(u)
+		h.ui.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, err error) {
+			log.Warn("Temporal UI proxy", "err", err)
+			http.Error(w, "The Temporal UI is not answering; check the server log.", http.StatusBadGateway)
+		}
+		ui := r.Group(config.UIPath, h.requireSession, h.requireInstanceAdmin)
+		ui.GET("", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, config.UIPath+"/") })
+		ui.Any("/*path", h.temporalUI)
+	}
 	for _, page := range strings.Fields(pageTemplates) {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials.html", "templates/"+page+".html")
 		if err != nil {
@@ -124,6 +156,8 @@ type page struct {
 	Who string
 	// Audit shows the audit log link.
 	Audit bool
+	// Admin is set for instance admins: they get the Temporal UI links.
+	Admin bool
 }
 
 // flash is a message carried across a redirect in the query string: what
@@ -147,6 +181,7 @@ func (h *Handler) render(c *gin.Context, status int, name, title string, data an
 	if a := service.ActorFrom(c.Request.Context()); a != nil {
 		p.Who = a.Who()
 		p.Audit = a.CanAnywhere(service.PermAudit)
+		p.Admin = a.InstanceAdmin && a.TokenRole == ""
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Header("X-Frame-Options", "DENY")
@@ -197,6 +232,34 @@ func (h *Handler) requireSession(c *gin.Context) {
 		c.String(http.StatusUnauthorized, "sign in again")
 	}
 	c.Abort()
+}
+
+// requireInstanceAdmin lets only instance admins (not a token capped to a
+// role) through.
+func (h *Handler) requireInstanceAdmin(c *gin.Context) {
+	if a := service.ActorFrom(c.Request.Context()); a != nil && a.InstanceAdmin && a.TokenRole == "" {
+		c.Next()
+		return
+	}
+	h.render(c, http.StatusForbidden, "error", "Not allowed", errorPage{Message: "The Temporal UI is for instance admins."})
+	c.Abort()
+}
+
+// temporalUI proxies to the embedded Temporal UI, which serves under the
+// same path. Its pages run their own scripts, so the dashboard's strict
+// Content-Security-Policy is left off them.
+func (h *Handler) temporalUI(c *gin.Context) {
+	c.Writer.Header().Del("Content-Security-Policy")
+	h.ui.ServeHTTP(c.Writer, c.Request)
+}
+
+// uiLink turns a link into the embedded UI into the dashboard's proxied
+// path; other links (an external cluster's UI) stay as they are.
+func (h *Handler) uiLink(link string) string {
+	if h.uiUpstream != "" && strings.HasPrefix(link, h.uiUpstream+"/") {
+		return strings.TrimPrefix(link, h.uiUpstream)
+	}
+	return link
 }
 
 // csrfToken derives a form token from the session: a page can only hold it

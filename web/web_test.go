@@ -41,6 +41,7 @@ type dash struct {
 	csrf     string
 	headErr  error
 	limits   *ratelimit.Limits
+	ui       string // a stand-in Temporal UI's address
 }
 
 func newDash(t *testing.T) *dash { t.Helper(); return newDashWith(t, nil, nil) }
@@ -77,7 +78,7 @@ func newDashWith(t *testing.T, limits *ratelimit.Limits, opt func(*service.Optio
 	d.token = strings.TrimSpace(string(b))
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	if err := Register(r, svc, slog.New(slog.NewTextHandler(io.Discard, nil)), d.limits); err != nil {
+	if err := Register(r, svc, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Limits: d.limits, TemporalUI: d.ui}); err != nil {
 		t.Fatal(err)
 	}
 	d.srv = httptest.NewServer(r)

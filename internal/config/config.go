@@ -86,6 +86,9 @@ type Config struct {
 	SMTPUser     string `flag:"smtp-user" env:"RIVETR_SMTP_USER" toml:"smtp_user" usage:"SMTP user name (empty: no authentication)"`
 	SMTPPassword string `flag:"smtp-password" env:"RIVETR_SMTP_PASSWORD" toml:"smtp_password" usage:"SMTP password (prefer the environment variable)"`
 	SMTPTLS      string `flag:"smtp-tls" env:"RIVETR_SMTP_TLS" toml:"smtp_tls" usage:"starttls (default: upgrade when offered, required with a password), tls (implicit, port 465) or none"`
+	// TemporalUIWrite lets the embedded UI change workflows (cancel,
+	// terminate, signal, reset); by default it is read-only.
+	TemporalUIWrite bool `flag:"temporal-ui-write" env:"RIVETR_TEMPORAL_UI_WRITE" toml:"temporal_ui_write" usage:"let the embedded Temporal UI cancel, terminate, signal and reset workflows (default: read-only)"`
 	// LoginRate is how many sign-in attempts a client address, and an
 	// account, may make per minute; 0 turns the limit off.
 	LoginRate int `flag:"login-rate" env:"RIVETR_LOGIN_RATE" toml:"login_rate" usage:"sign-in attempts allowed per minute per client address and per account (0: no limit)"`
@@ -166,6 +169,8 @@ func BindFlags(fs *pflag.FlagSet, cfg *Config) {
 			fs.DurationVar(p, name, *p, usage)
 		case *int:
 			fs.IntVar(p, name, *p, usage)
+		case *bool:
+			fs.BoolVar(p, name, *p, usage)
 		}
 	}
 	fs.String("config", "", "config file (default: ./"+DefaultConfigFile+" or <data-dir>/"+DefaultConfigFile+" when present) [RIVETR_CONFIG]")
@@ -226,8 +231,11 @@ func Resolve(fs *pflag.FlagSet, cfg *Config) error {
 		if e, ok := os.LookupEnv(f.Tag.Get("env")); ok {
 			raw, have = e, true
 		} else if fv, ok := fromFile[f.Tag.Get("toml")]; ok {
-			if n, isInt := fv.(int64); isInt {
-				fv = strconv.FormatInt(n, 10)
+			switch x := fv.(type) {
+			case int64:
+				fv = strconv.FormatInt(x, 10)
+			case bool:
+				fv = strconv.FormatBool(x)
 			}
 			s, ok := fv.(string)
 			if !ok {
@@ -253,6 +261,12 @@ func Resolve(fs *pflag.FlagSet, cfg *Config) error {
 				return fmt.Errorf("%s: %q is not a whole number", name, raw)
 			}
 			*p = n
+		case *bool:
+			b, err := strconv.ParseBool(strings.TrimSpace(raw))
+			if err != nil {
+				return fmt.Errorf("%s: %q is not true or false", name, raw)
+			}
+			*p = b
 		}
 	}
 	return cfg.Validate()
@@ -356,9 +370,26 @@ func (c *Config) UIBaseURL() string {
 		if host == "" || host == "0.0.0.0" || host == "::" {
 			host = "127.0.0.1"
 		}
-		return "http://" + net.JoinHostPort(host, port)
+		return "http://" + net.JoinHostPort(host, port) + UIPath
 	}
 	return ""
+}
+
+// UIPath is where the embedded Temporal UI is served: on its own address,
+// and through the dashboard's authenticated proxy.
+const UIPath = "/temporal"
+
+// UIUpstream is the embedded UI's own address for the dashboard's proxy,
+// "" when there is no embedded UI.
+func (c *Config) UIUpstream() string {
+	if !c.Embedded() || c.TemporalUIAddr == "" {
+		return ""
+	}
+	host, port, _ := net.SplitHostPort(c.TemporalUIAddr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // HostQueue is the task queue of this Docker host's worker.

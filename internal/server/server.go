@@ -203,7 +203,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		if err != nil {
 			return err
 		}
-		if err := web.Register(engine, svc, log.With("component", "web"), limits); err != nil {
+		if err := web.Register(engine, svc, log.With("component", "web"), web.Options{Limits: limits, TemporalUI: cfg.UIUpstream()}); err != nil {
 			return err
 		}
 		as := &http.Server{Handler: engine, ReadHeaderTimeout: 10 * time.Second}

@@ -47,6 +47,10 @@ type Options struct {
 	FrontendAddr string
 	// UIAddr is where the Temporal UI listens; empty runs no UI.
 	UIAddr string
+	// UIPath is the path the UI is served under (the dashboard proxies it
+	// there); UIWrite lets it change workflows, else it is read-only.
+	UIPath  string
+	UIWrite bool
 	// Namespace is created when missing.
 	Namespace string
 	Logger    *slog.Logger
@@ -72,6 +76,8 @@ func Embedded(cfg rconfig.Config, log *slog.Logger) (stop func(), err error) {
 			DatabaseFile: filepath.Join(cfg.DataDir, "temporal.db"),
 			FrontendAddr: cfg.TemporalListen,
 			UIAddr:       cfg.TemporalUIAddr,
+			UIPath:       rconfig.UIPath,
+			UIWrite:      cfg.TemporalUIWrite,
 			Namespace:    cfg.TemporalNamespace,
 			Logger:       log,
 		})
@@ -118,6 +124,8 @@ func Start(opts Options) (*Server, error) {
 			CORS:                uiconfig.CORS{CookieInsecure: true},
 			HideLogs:            true,
 			DisableNewsFetch:    true,
+			PublicPath:          opts.UIPath,
+			DisableWriteActions: !opts.UIWrite,
 		}))
 	}
 
