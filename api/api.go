@@ -314,7 +314,7 @@ func (h *Handler) health(c *gin.Context) {
 }
 
 func (h *Handler) status(c *gin.Context) {
-	st, err := h.svc.Overview(c.Request.Context())
+	st, err := h.svc.Overview(c.Request.Context(), c.Query("team"))
 	if err != nil {
 		h.writeError(c, err)
 		return

@@ -250,6 +250,7 @@ func rbacRoutes() []route {
 		{"POST", "/api/auth/login", fixed("/api/auth/login", `{"email":"owner@example.com","password":"wrong password!"}`),
 			with(with(signedIn(401), anon, 401), expired, 401)},
 		{"GET", "/api/status", fixed("/api/status", ""), signedIn(200)},
+		{"GET", "/api/status?team=acme", fixed("/api/status?team=acme", ""), inTeam(schema.RoleViewer, 200)},
 		{"GET", "/api/me", fixed("/api/me", ""), signedIn(200)},
 		// Before anyone below creates a team of their own: the other
 		// team's owner reads their own team's log.

@@ -48,6 +48,19 @@ func TestAppSharedReadOnly(t *testing.T) {
 	if !strings.Contains(string(b), `"shared_with":["other"]`) {
 		t.Fatalf("the owning team sees whom it is shared with: %d %s", code, b)
 	}
+	// Team-scoped counts: acme has the app and its two deployments; the
+	// other team owns nothing (a shared app is not theirs to count).
+	var st service.Status
+	_, b = w.call(t, w.tokens[viewer], "GET", "/api/status?team=acme", "")
+	json.Unmarshal(b, &st)
+	if st.Team != "acme" || st.Apps != 1 || st.Deployments["queued"] != 1 || st.Deployments["failed"] != 1 {
+		t.Fatalf("acme's status: %s", b)
+	}
+	_, b = w.call(t, out, "GET", "/api/status?team=other", "")
+	json.Unmarshal(b, &st)
+	if st.Team != "other" || st.Apps != 0 {
+		t.Fatalf("other's status: %s", b)
+	}
 	if code, _ := w.call(t, w.tokens[admin], "DELETE", "/api/apps/"+name+"/shares/other", ""); code != 204 {
 		t.Fatalf("unshare: %d", code)
 	}

@@ -39,7 +39,7 @@ type statusCount struct {
 
 func (h *Handler) overview(c *gin.Context) {
 	ctx := c.Request.Context()
-	st, err := h.svc.Overview(ctx)
+	st, err := h.svc.Overview(ctx, "")
 	if err != nil {
 		h.fail(c, err)
 		return

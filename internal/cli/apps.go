@@ -19,14 +19,14 @@ import (
 func newStatusCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status",
-		Short: "Show the server's health (database, Temporal, Docker) and counts",
+		Short: "Show the server's health (database, Temporal, Docker) and counts (of one team with --team)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := g.client()
 			if err != nil {
 				return err
 			}
-			st, err := c.Status(cmd.Context())
+			st, err := c.Status(cmd.Context(), g.teamName())
 			if err != nil {
 				return err
 			}
@@ -35,7 +35,11 @@ func newStatusCmd(g *globals) *cobra.Command {
 				return printJSON(out, st)
 			}
 			tw := table(out)
-			fmt.Fprintf(tw, "database\t%s\ntemporal\t%s\ndocker\t%s\napps\t%d\n", st.Database, st.Temporal, st.Docker, st.Apps)
+			fmt.Fprintf(tw, "database\t%s\ntemporal\t%s\ndocker\t%s\n", st.Database, st.Temporal, st.Docker)
+			if st.Team != "" {
+				fmt.Fprintf(tw, "team\t%s\n", st.Team)
+			}
+			fmt.Fprintf(tw, "apps\t%d\n", st.Apps)
 			for _, s := range []string{schema.StatusQueued, schema.StatusBuilding, schema.StatusDeploying, schema.StatusSucceeded, schema.StatusFailed, schema.StatusCancelled} {
 				fmt.Fprintf(tw, "deployments %s\t%d\n", s, st.Deployments[s])
 			}

@@ -124,9 +124,13 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 func esc(s string) string { return url.PathEscape(s) }
 
 // Status returns the server's health and counts.
-func (c *Client) Status(ctx context.Context) (service.Status, error) {
+func (c *Client) Status(ctx context.Context, team string) (service.Status, error) {
 	var st service.Status
-	return st, c.do(ctx, "GET", "/api/status", nil, &st)
+	path := "/api/status"
+	if team != "" {
+		path += "?team=" + url.QueryEscape(team)
+	}
+	return st, c.do(ctx, "GET", path, nil, &st)
 }
 
 // ListApps lists the apps of a team ("" for every team the caller is in).

@@ -8,11 +8,13 @@ import (
 
 // Status is the health of the server and its dependencies.
 type Status struct {
-	OK          bool           `json:"ok"`
-	Database    string         `json:"database"`
-	Temporal    string         `json:"temporal"`
-	Docker      string         `json:"docker"`
-	Apps        int            `json:"apps"`
+	OK       bool   `json:"ok"`
+	Database string `json:"database"`
+	Temporal string `json:"temporal"`
+	Docker   string `json:"docker"`
+	Apps     int    `json:"apps"`
+	// Team is the team the counts are of ("" for everything visible).
+	Team        string         `json:"team,omitempty"`
 	Deployments map[string]int `json:"deployments,omitempty"`
 	TemporalUI  string         `json:"temporal_ui,omitempty"`
 	// DiskFree and DiskTotal are the bytes of the data dir's file system.
@@ -39,12 +41,30 @@ func (s *Service) Health(ctx context.Context) Status {
 	return st
 }
 
-// Overview adds counts to Health.
-func (s *Service) Overview(ctx context.Context) (Status, error) {
+// Overview adds counts to Health: of the apps the caller can see, or of
+// one team's apps when team is given.
+func (s *Service) Overview(ctx context.Context, team string) (Status, error) {
 	st := s.Health(ctx)
 	visible, err := s.visibleAppIDs(ctx)
 	if err != nil {
 		return st, err
+	}
+	if team != "" {
+		t, _, err := s.authorizeTeam(ctx, team, PermRead)
+		if err != nil {
+			return st, err
+		}
+		apps, err := s.store.ListAppsIn(ctx, []string{t.ID})
+		if err != nil {
+			return st, err
+		}
+		visible = make([]string, 0, len(apps))
+		for _, a := range apps {
+			if a.TeamID == t.ID {
+				visible = append(visible, a.ID)
+			}
+		}
+		st.Team = t.Name
 	}
 	if visible == nil {
 		apps, err := s.store.ListApps(ctx)
