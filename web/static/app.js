@@ -104,6 +104,9 @@ function followDeployment(dep) {
   });
   es.addEventListener("status", (e) => update(JSON.parse(e.data)));
   es.addEventListener("end", (e) => {
+    // The last lines come just before "end": show them before the final
+    // status, so a finished deployment never shows a partial log.
+    if (pending.length) flush();
     update(JSON.parse(e.data));
     es.close();
     live.textContent = "(finished)";
