@@ -34,6 +34,9 @@ type Store interface {
 	SetCurrentDeployment(ctx context.Context, appID, deploymentID string) error
 	AppendLogs(ctx context.Context, lines []schema.LogLine) error
 	DeleteApp(ctx context.Context, appID string) error
+	TeamMembers(ctx context.Context, teamID string) ([]schema.Member, error)
+	InstanceAdminIDs(ctx context.Context) ([]string, error)
+	AddApproval(ctx context.Context, a *schema.Approval) error
 }
 
 // Runtime is the part of the Docker engine activities use.
@@ -119,6 +122,9 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (*Plan, error
 		Commit:         d.CommitSHA,
 		RollbackOf:     d.RollbackOf,
 	}
+	if p.Approval, err = a.approvalGate(ctx, app, d); err != nil {
+		return nil, err
+	}
 	// The run ID lets the dashboard link straight to this run in the Temporal UI.
 	if info := activity.GetInfo(ctx); info.WorkflowExecution.RunID != "" && d.WorkflowRunID != info.WorkflowExecution.RunID {
 		if err := a.Store.UpdateDeployment(ctx, d.ID, schema.DeploymentUpdate{WorkflowRunID: info.WorkflowExecution.RunID}); err != nil {
@@ -140,6 +146,7 @@ func (a *Activities) Transition(ctx context.Context, in TransitionInput) error {
 	err := a.Store.UpdateDeployment(ctx, in.DeploymentID, schema.DeploymentUpdate{
 		Status: in.Status, Step: in.Step, Started: in.Started, Finished: in.Finished,
 		FailureReason: in.Reason, Image: in.Image, ContainerID: in.ContainerID,
+		WaitingUntil: in.WaitingUntil, ClearWaiting: in.ClearWaiting,
 	})
 	if err != nil {
 		return gone(err)
@@ -148,6 +155,62 @@ func (a *Activities) Transition(ctx context.Context, in TransitionInput) error {
 		return a.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.DeploymentID, Time: time.Now().UTC(), Stream: "system", Text: in.Message}})
 	}
 	return nil
+}
+
+// approvalGate reads an app's approval policy and who may approve.
+func (a *Activities) approvalGate(ctx context.Context, app *schema.App, d *schema.Deployment) (*ApprovalGate, error) {
+	if !app.RequireApproval {
+		return nil, nil
+	}
+	g := &ApprovalGate{Needed: max(app.ApprovalsNeeded, 1), AllowSelf: app.AllowSelfApproval, TTL: app.ApprovalTTL.D(),
+		RequesterID: d.RequestedByID, Requester: d.RequestedBy, Approvers: []string{AdminTokenApprover}}
+	if g.TTL <= 0 {
+		g.TTL = DefaultApprovalTTL
+	}
+	if g.RequesterID == "" && d.RequestedBy == "admin token" {
+		g.RequesterID = AdminTokenApprover
+	}
+	admins, err := a.Store.InstanceAdminIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g.Approvers = append(g.Approvers, admins...)
+	if app.TeamID != "" {
+		members, err := a.Store.TeamMembers(ctx, app.TeamID)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range members {
+			// The same rule as service.PermApprove: admins and owners, and
+			// developers granted the approver permission.
+			if m.Role == schema.RoleOwner || m.Role == schema.RoleAdmin || (m.Role == schema.RoleDeveloper && m.Approver) {
+				g.Approvers = append(g.Approvers, m.UserID)
+			}
+		}
+	}
+	return g, nil
+}
+
+// DefaultApprovalTTL is how long a deployment waits for approval when the
+// app does not say.
+const DefaultApprovalTTL = 24 * time.Hour
+
+// Decide records a decision at a deployment's approval gate, in the
+// approvals table and the deployment's log.
+func (a *Activities) Decide(ctx context.Context, in DecideInput) error {
+	err := a.Store.AddApproval(ctx, &schema.Approval{DeploymentID: in.DeploymentID, ApproverID: in.ApproverID, Approver: in.Approver,
+		Decision: in.Decision, Comment: in.Comment, Time: time.Now().UTC()})
+	if err != nil {
+		return err
+	}
+	msg := in.Approver + " approved"
+	if in.Decision == "reject" {
+		msg = in.Approver + " rejected"
+	}
+	if in.Comment != "" {
+		msg += ": " + in.Comment
+	}
+	return a.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.DeploymentID, Time: time.Now().UTC(), Stream: "system", Text: msg}})
 }
 
 // Mark ends a deployment that never ran (superseded or cancelled while

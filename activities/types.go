@@ -47,6 +47,35 @@ type Plan struct {
 	Commit         string // requested commit (deploys)
 	RollbackOf     string // deployment whose image a rollback reuses
 	Image          string // image to run (rollbacks)
+	// Approval is the app's approval gate, when it has one.
+	Approval *ApprovalGate `json:",omitempty"`
+}
+
+// AdminTokenApprover is the approver ID of the admin token, which belongs
+// to no user but acts as an instance admin.
+const AdminTokenApprover = "admin-token"
+
+// ApprovalGate is what a deployment's approval gate needs, read when the
+// deployment runs (not when it was requested).
+type ApprovalGate struct {
+	Needed      int
+	AllowSelf   bool
+	TTL         time.Duration
+	RequesterID string
+	Requester   string
+	// Approvers are the user IDs that hold the approver permission in the
+	// app's team (owners, admins, developers granted it, instance admins)
+	// and AdminTokenApprover.
+	Approvers []string
+}
+
+// DecideInput records a decision at the approval gate.
+type DecideInput struct {
+	DeploymentID string
+	ApproverID   string
+	Approver     string
+	Decision     string // approve or reject
+	Comment      string
 }
 
 // TransitionInput moves a deployment to a status and step and records why.
@@ -61,6 +90,10 @@ type TransitionInput struct {
 	ContainerID  string
 	// Message is written to the deployment log as a system line.
 	Message string
+	// WaitingUntil is when the gate waited at gives up; ClearWaiting
+	// clears it.
+	WaitingUntil *time.Time `json:",omitempty"`
+	ClearWaiting bool       `json:",omitempty"`
 }
 
 // SourceInput asks for a deployment's source.

@@ -115,6 +115,9 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*gin.Engine, err
 	g.GET("/deployments", h.listAllDeployments)
 	g.GET("/deployments/:id", h.getDeployment)
 	g.POST("/deployments/:id/cancel", h.cancelDeployment)
+	g.POST("/deployments/:id/approve", h.approve)
+	g.POST("/deployments/:id/reject", h.reject)
+	g.GET("/approvals", h.pendingApprovals)
 	g.GET("/deployments/:id/logs", h.deploymentLogs)
 	g.GET("/deployments/:id/logs/stream", h.streamLogs)
 	return r, nil

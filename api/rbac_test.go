@@ -378,6 +378,11 @@ func rbacRoutes() []route {
 		{"GET", "/api/deployments/:id", deploymentPath("", false), inTeam(schema.RoleViewer, 200)},
 		{"POST", "/api/deployments/:id/cancel", deploymentPath("/cancel", false), inTeam(schema.RoleDeveloper, 202)},
 		{"GET", "/api/deployments/:id/logs", deploymentPath("/logs", false), inTeam(schema.RoleViewer, 200)},
+		// Allowed callers reach the rule that the deployment is not
+		// waiting for approval: 409.
+		{"POST", "/api/deployments/:id/approve", deploymentPath("/approve", false), inTeam(schema.RoleAdmin, 409)},
+		{"POST", "/api/deployments/:id/reject", deploymentPath("/reject", false), inTeam(schema.RoleAdmin, 409)},
+		{"GET", "/api/approvals", fixed("/api/approvals", ""), signedIn(200)},
 		{"GET", "/api/deployments/:id/logs/stream", deploymentPath("/logs/stream", true), inTeam(schema.RoleViewer, 200)},
 		// Last: it revokes the token it is called with.
 		{"DELETE", "/api/auth/token", fixed("/api/auth/token", ""), with(signedIn(204), adminTok, 409)},

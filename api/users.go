@@ -214,3 +214,31 @@ func (h *Handler) shareApp(c *gin.Context) {
 func (h *Handler) unshareApp(c *gin.Context) {
 	h.respond(c, http.StatusNoContent, nil, h.svc.UnshareApp(c.Request.Context(), c.Param("name"), c.Param("team")))
 }
+
+// DecisionRequest approves or rejects a deployment.
+type DecisionRequest struct {
+	Comment string `json:"comment,omitempty"`
+}
+
+func (h *Handler) approve(c *gin.Context) {
+	var in DecisionRequest
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.Approve(c.Request.Context(), c.Param("id"), in.Comment)
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) reject(c *gin.Context) {
+	var in DecisionRequest
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.Reject(c.Request.Context(), c.Param("id"), in.Comment)
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) pendingApprovals(c *gin.Context) {
+	v, err := h.svc.PendingApprovals(c.Request.Context())
+	h.respond(c, http.StatusOK, v, err)
+}

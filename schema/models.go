@@ -23,11 +23,17 @@ const (
 	// StatusRolledBack marks a deployment that served and was then replaced
 	// by a rollback to an earlier one.
 	StatusRolledBack = "rolled_back"
+	// StatusAwaitingApproval: the deployment waits at its approval gate.
+	StatusAwaitingApproval = "awaiting_approval"
+	// StatusRejected and StatusExpired end a deployment at its approval
+	// gate: an approver rejected it, or nobody approved it in time.
+	StatusRejected = "rejected"
+	StatusExpired  = "expired"
 )
 
 // TerminalStatuses are the final statuses: nothing changes them again
 // except a later rollback marking a succeeded deployment rolled_back.
-var TerminalStatuses = []string{StatusSucceeded, StatusFailed, StatusCancelled, StatusSuperseded, StatusRolledBack}
+var TerminalStatuses = []string{StatusSucceeded, StatusFailed, StatusCancelled, StatusSuperseded, StatusRolledBack, StatusRejected, StatusExpired}
 
 // Terminal reports whether status is one of TerminalStatuses.
 func Terminal(status string) bool { return slices.Contains(TerminalStatuses, status) }
@@ -41,14 +47,15 @@ const (
 // Deployment steps, in the order a deploy runs them. The dashboard shows them
 // as a progress list.
 const (
-	StepQueued = "queued"
-	StepSource = "source"
-	StepBuild  = "build"
-	StepStart  = "start"
-	StepHealth = "health"
-	StepSwitch = "switch"
-	StepDrain  = "drain"
-	StepDone   = "done"
+	StepQueued   = "queued"
+	StepApproval = "approval"
+	StepSource   = "source"
+	StepBuild    = "build"
+	StepStart    = "start"
+	StepHealth   = "health"
+	StepSwitch   = "switch"
+	StepDrain    = "drain"
+	StepDone     = "done"
 )
 
 // Duration is a time.Duration stored as milliseconds and written in JSON as a
@@ -119,6 +126,14 @@ type App struct {
 	// CPULimit is in cores (0.5 = half a core); 0 means no limit.
 	CPULimit   float64 `json:"cpu_limit"`
 	KeepImages int     `json:"keep_images"`
+	// RequireApproval gates every deploy and rollback of the app:
+	// ApprovalsNeeded approvers (default 1) must approve within
+	// ApprovalTTL (default 24h); the requester may approve their own only
+	// with AllowSelfApproval.
+	RequireApproval   bool     `json:"require_approval"`
+	ApprovalsNeeded   int      `json:"approvals_needed"`
+	AllowSelfApproval bool     `json:"allow_self_approval"`
+	ApprovalTTL       Duration `json:"approval_ttl"`
 	// GitToken and SSHKey reach private repositories. They are write-only:
 	// never in API responses, logs or workflow history.
 	GitToken string `json:"-"`
@@ -160,6 +175,12 @@ type Deployment struct {
 	CommitMessage string `json:"commit_message"`
 	// Image is the tag built (or reused, for a rollback) for this deployment.
 	Image string `gorm:"size:255" json:"image"`
+	// RequestedBy is who asked for the deployment (an email, or "admin
+	// token"); RequestedByID their user ID.
+	RequestedBy   string `gorm:"size:255" json:"requested_by,omitempty"`
+	RequestedByID string `gorm:"size:32" json:"requested_by_id,omitempty"`
+	// WaitingUntil is when the gate the deployment waits at gives up.
+	WaitingUntil *time.Time `json:"waiting_until,omitempty"`
 	// RollbackOf is the deployment whose image a rollback brings back.
 	RollbackOf    string     `gorm:"size:32" json:"rollback_of,omitempty"`
 	ContainerID   string     `gorm:"size:80" json:"container_id,omitempty"`
@@ -249,6 +270,17 @@ type Membership struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// Approval is one decision on a deployment waiting at its approval gate.
+type Approval struct {
+	ID           uint64    `gorm:"primaryKey" json:"id"`
+	DeploymentID string    `gorm:"size:32;index;not null" json:"deployment_id"`
+	ApproverID   string    `gorm:"size:32" json:"approver_id,omitempty"`
+	Approver     string    `gorm:"size:255" json:"approver"`
+	Decision     string    `gorm:"size:16" json:"decision"` // approve or reject
+	Comment      string    `json:"comment,omitempty"`
+	Time         time.Time `json:"time"`
+}
+
 // AppShare lets another team see an app, read-only.
 type AppShare struct {
 	AppID     string    `gorm:"primaryKey;size:32" json:"app_id"`
@@ -284,5 +316,5 @@ type Invitation struct {
 
 // Models lists every model, in migration order.
 func Models() []any {
-	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}, &User{}, &Team{}, &Membership{}, &AuditEntry{}, &Invitation{}, &AppShare{}}
+	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}, &User{}, &Team{}, &Membership{}, &AuditEntry{}, &Invitation{}, &AppShare{}, &Approval{}}
 }

@@ -442,6 +442,10 @@ type DeploymentUpdate struct {
 	WorkflowRunID string
 	Started       bool
 	Finished      bool
+	// WaitingUntil sets when the gate waited at gives up; ClearWaiting
+	// clears it.
+	WaitingUntil *time.Time
+	ClearWaiting bool
 }
 
 // UpdateDeployment applies u to deployment id. A terminal status is never
@@ -463,6 +467,12 @@ func (s *Store) UpdateDeployment(ctx context.Context, id string, u DeploymentUpd
 	set("failure_reason", u.FailureReason)
 	set("workflow_id", u.WorkflowID)
 	set("workflow_run_id", u.WorkflowRunID)
+	if u.WaitingUntil != nil {
+		fields["waiting_until"] = *u.WaitingUntil
+	}
+	if u.ClearWaiting {
+		fields["waiting_until"] = nil
+	}
 	now := time.Now().UTC()
 	// Start and finish times are set once: a rollback marking an old
 	// deployment rolled_back must not change how long it took.
@@ -602,4 +612,16 @@ func (s *Store) DeploymentsByID(ctx context.Context, ids []string) (map[string]D
 		out[d.ID] = d
 	}
 	return out, wrap(err, "deployments by id")
+}
+
+// AddApproval records a decision on a deployment.
+func (s *Store) AddApproval(ctx context.Context, a *Approval) error {
+	return wrap(s.db.WithContext(ctx).Create(a).Error, "approval")
+}
+
+// Approvals returns a deployment's decisions, oldest first.
+func (s *Store) Approvals(ctx context.Context, deploymentID string) ([]Approval, error) {
+	var out []Approval
+	err := s.db.WithContext(ctx).Where("deployment_id = ?", deploymentID).Order("id").Find(&out).Error
+	return out, wrap(err, "approvals")
 }

@@ -331,3 +331,10 @@ func roleOrder(r string) int {
 	}
 	return 0
 }
+
+// InstanceAdminIDs returns the IDs of the instance admins.
+func (s *Store) InstanceAdminIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	err := s.db.WithContext(ctx).Model(&User{}).Where("instance_admin = ?", true).Pluck("id", &ids).Error
+	return ids, wrap(err, "instance admins")
+}

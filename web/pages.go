@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -27,7 +28,9 @@ func (h *Handler) logError(c *gin.Context, err error) string {
 // ---- overview ----
 
 type overviewData struct {
-	Status service.Status
+	// Pending are the deployments waiting for approval.
+	Pending []service.DeploymentView
+	Status  service.Status
 	Latest []service.DeploymentView
 	Counts []statusCount
 }
@@ -55,7 +58,12 @@ func (h *Handler) overview(c *gin.Context) {
 		counts = append(counts, statusCount{s, st.Deployments[s]})
 	}
 	st.TemporalUI = h.uiLink(st.TemporalUI)
-	h.render(c, http.StatusOK, "overview", "Overview", overviewData{Status: st, Latest: latest, Counts: counts})
+	pending, err := h.svc.PendingApprovals(ctx)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "overview", "Overview", overviewData{Status: st, Latest: latest, Counts: counts, Pending: pending})
 }
 
 // ---- apps ----
@@ -396,4 +404,27 @@ func (h *Handler) auditPage(c *gin.Context) {
 		d.More = v.Encode()
 	}
 	h.render(c, http.StatusOK, "audit", "Audit log", d)
+}
+
+// ---- approvals ----
+
+func (h *Handler) approve(c *gin.Context) { h.decide(c, true) }
+func (h *Handler) reject(c *gin.Context)  { h.decide(c, false) }
+
+func (h *Handler) decide(c *gin.Context, approve bool) {
+	id := c.Param("id")
+	comment := strings.TrimSpace(c.PostForm("comment"))
+	decide, done := h.svc.Approve, "Approved."
+	if !approve {
+		decide, done = h.svc.Reject, "Rejected: the deployment will not run."
+	}
+	v, err := decide(c.Request.Context(), id, comment)
+	if err != nil {
+		redirect(c, "/deployments/"+url.PathEscape(id), flash{Error: h.logError(c, err), At: "approval"})
+		return
+	}
+	if approve && v.Gate.Status != "approved" {
+		done = fmt.Sprintf("Approved; %d more approval(s) needed.", v.Gate.Needed-len(v.Gate.Approvals))
+	}
+	redirect(c, "/deployments/"+url.PathEscape(id), flash{OK: done})
 }

@@ -116,6 +116,12 @@ func DeployWorkflow(ctx workflow.Context, in DeployInput) (*Result, error) {
 	if done, err := r.prepare(); err != nil || done {
 		return &Result{DeploymentID: in.DeploymentID, Status: r.plan.Status}, err
 	}
+	if stop, err := r.approvalGate(); err != nil || stop != nil {
+		if err != nil {
+			return r.finish(nil, err)
+		}
+		return stop, nil
+	}
 	res, err := r.deploy()
 	return r.finish(res, err)
 }
@@ -158,6 +164,12 @@ func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (*Result, error) {
 	r := newRun(ctx, in)
 	if done, err := r.prepare(); err != nil || done {
 		return &Result{DeploymentID: in.DeploymentID, Status: r.plan.Status}, err
+	}
+	if stop, err := r.approvalGate(); err != nil || stop != nil {
+		if err != nil {
+			return r.finish(nil, err)
+		}
+		return stop, nil
 	}
 	if err := r.transition(ctx, activities.TransitionInput{
 		Status: schema.StatusDeploying, Step: schema.StepStart, Started: true, Image: r.plan.Image,

@@ -64,6 +64,9 @@ type appFlags struct {
 	healthInterval, healthTimeout, healthDeadline, drainTimeout                   time.Duration
 	memoryMB                                                                      int64
 	cpus                                                                          float64
+	requireApproval, allowSelfApproval                                            bool
+	approvals                                                                     int
+	approvalTTL                                                                   time.Duration
 }
 
 func (f *appFlags) bind(fs *pflag.FlagSet) {
@@ -84,6 +87,10 @@ func (f *appFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&f.gitTokenFile, "git-token-file", "", "read the HTTPS token from this file")
 	fs.StringVar(&f.sshKeyFile, "ssh-key-file", "", "SSH deploy key (PEM) for ssh:// or user@host:path URLs")
 	fs.StringVar(&f.host, "host", "", "Docker host to run on: a `rivetr worker --host-name` (default: the server's own host)")
+	fs.BoolVar(&f.requireApproval, "require-approval", false, "every deploy and rollback waits for approval (changing it on an existing app takes an admin)")
+	fs.IntVar(&f.approvals, "approvals", 1, "how many approvers must approve")
+	fs.BoolVar(&f.allowSelfApproval, "allow-self-approval", false, "the requester may approve their own deploy")
+	fs.DurationVar(&f.approvalTTL, "approval-ttl", service.DefaultApprovalTTL, "how long a deploy waits for approval before it expires")
 }
 
 // input builds the AppInput from the flags that were set.
@@ -104,6 +111,19 @@ func (f *appFlags) input(fs *pflag.FlagSet) (service.AppInput, error) {
 	}
 	if ch("health-path") {
 		in.HealthPath = &f.healthPath
+	}
+	if ch("require-approval") {
+		in.RequireApproval = &f.requireApproval
+	}
+	if ch("approvals") {
+		in.ApprovalsNeeded = &f.approvals
+	}
+	if ch("allow-self-approval") {
+		in.AllowSelfApproval = &f.allowSelfApproval
+	}
+	if ch("approval-ttl") {
+		d := schema.Duration(f.approvalTTL)
+		in.ApprovalTTL = &d
 	}
 	dur := func(name string, v time.Duration) *schema.Duration {
 		if !ch(name) {

@@ -208,7 +208,20 @@ func newDeploymentsCmd(g *globals) *cobra.Command {
 			row("commit", d.CommitSHA+" "+firstLine(d.CommitMessage))
 			row("image", d.Image)
 			row("trigger", d.Trigger)
+			if d.RequestedBy != "" {
+				row("requested by", d.RequestedBy)
+			}
 			row("created", d.CreatedAt.Local().Format(time.RFC3339))
+			if d.WaitingUntil != nil {
+				row("waiting until", d.WaitingUntil.Local().Format(time.RFC3339)+" (then it expires)")
+			}
+			for _, ap := range d.Approvals {
+				v := ap.Approver + " " + ap.Decision + "d " + ago(ap.Time)
+				if ap.Comment != "" {
+					v += ": " + ap.Comment
+				}
+				row("decision", v)
+			}
 			if d.FailureReason != "" {
 				row("reason", d.FailureReason)
 			}
@@ -218,7 +231,43 @@ func newDeploymentsCmd(g *globals) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.AddCommand(cancel, show)
+	pending := &cobra.Command{
+		Use:   "pending",
+		Short: "List deployments waiting for approval, oldest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			ds, err := c.PendingApprovals(cmd.Context())
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if g.output == "json" {
+				if ds == nil {
+					ds = []service.DeploymentView{}
+				}
+				return printJSON(out, ds)
+			}
+			if len(ds) == 0 {
+				fmt.Fprintln(out, "no deployment is waiting for approval")
+				return nil
+			}
+			tw := table(out)
+			fmt.Fprintln(tw, "ID\tAPP\tKIND\tCOMMIT\tREQUESTED BY\tWAITING SINCE\tEXPIRES")
+			for _, d := range ds {
+				exp := "-"
+				if d.WaitingUntil != nil {
+					exp = d.WaitingUntil.Local().Format("2006-01-02 15:04")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.AppName, d.Kind, short(d.CommitSHA), firstNonEmpty(d.RequestedBy, "-"), ago(d.CreatedAt), exp)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.AddCommand(cancel, show, pending)
 	return cmd
 }
 
@@ -262,5 +311,46 @@ func newLogsCmd(g *globals) *cobra.Command {
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new output")
 	cmd.Flags().StringVar(&deployment, "deployment", "", "show this deployment's build and deploy log instead")
 	cmd.Flags().IntVar(&tail, "tail", 100, "runtime lines to show from the end (0: all)")
+	return cmd
+}
+
+func newDecisionCmd(g *globals, approve bool) *cobra.Command {
+	var comment string
+	use, short := "approve ID", "Approve a deployment waiting for approval"
+	if !approve {
+		use, short = "reject ID", "Reject a deployment waiting for approval (it ends rejected; nothing is built)"
+	}
+	cmd := &cobra.Command{
+		Use:   use + " [--comment TEXT]",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			decide := c.Approve
+			if !approve {
+				decide = c.Reject
+			}
+			v, err := decide(cmd.Context(), args[0], comment)
+			if err != nil {
+				return err
+			}
+			if g.output == "json" {
+				return printJSON(cmd.OutOrStdout(), v)
+			}
+			switch v.Gate.Status {
+			case "approved":
+				fmt.Fprintf(cmd.OutOrStdout(), "approved (%d of %d); deployment %s of %s goes ahead\n", len(v.Gate.Approvals), v.Gate.Needed, v.Deployment.ID, v.Deployment.AppName)
+			case schema.StatusRejected:
+				fmt.Fprintf(cmd.OutOrStdout(), "rejected; deployment %s of %s will not run\n", v.Deployment.ID, v.Deployment.AppName)
+			default:
+				fmt.Fprintf(cmd.OutOrStdout(), "approved (%d of %d); deployment %s still waits for %d more\n", len(v.Gate.Approvals), v.Gate.Needed, v.Deployment.ID, v.Gate.Needed-len(v.Gate.Approvals))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&comment, "comment", "", "why (kept in the deployment's log and the audit log)")
 	return cmd
 }

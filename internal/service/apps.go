@@ -28,6 +28,7 @@ const (
 	DefaultHealthDeadline = 60 * time.Second
 	DefaultDrainTimeout   = 30 * time.Second
 	DefaultKeepImages     = 5
+	DefaultApprovalTTL    = 24 * time.Hour
 )
 
 // AppInput creates or changes an app. Nil fields are left as they are (or
@@ -56,6 +57,20 @@ type AppInput struct {
 	// Team names the team that owns a new app; it may be left out by
 	// someone in exactly one team. It cannot change afterwards.
 	Team *string `json:"team,omitempty"`
+	// The approval gate (release policy): changing it on an existing app
+	// takes the policy permission (admins).
+	RequireApproval   *bool            `json:"require_approval,omitempty"`
+	ApprovalsNeeded   *int             `json:"approvals_needed,omitempty"`
+	AllowSelfApproval *bool            `json:"allow_self_approval,omitempty"`
+	ApprovalTTL       *schema.Duration `json:"approval_ttl,omitempty"`
+}
+
+// touchesPolicy reports whether in changes the app's release policy.
+func (in *AppInput) touchesPolicy(app *schema.App) bool {
+	return in.RequireApproval != nil && *in.RequireApproval != app.RequireApproval ||
+		in.ApprovalsNeeded != nil && *in.ApprovalsNeeded != app.ApprovalsNeeded ||
+		in.AllowSelfApproval != nil && *in.AllowSelfApproval != app.AllowSelfApproval ||
+		in.ApprovalTTL != nil && *in.ApprovalTTL != app.ApprovalTTL
 }
 
 // AppView is an app as users see it: no secrets, with its latest deployment.
@@ -135,6 +150,18 @@ func (in *AppInput) apply(app *schema.App) {
 	if in.MemoryLimitMB != nil {
 		app.MemoryLimitMB = *in.MemoryLimitMB
 	}
+	if in.RequireApproval != nil {
+		app.RequireApproval = *in.RequireApproval
+	}
+	if in.ApprovalsNeeded != nil {
+		app.ApprovalsNeeded = *in.ApprovalsNeeded
+	}
+	if in.AllowSelfApproval != nil {
+		app.AllowSelfApproval = *in.AllowSelfApproval
+	}
+	if in.ApprovalTTL != nil {
+		app.ApprovalTTL = *in.ApprovalTTL
+	}
 	if in.CPULimit != nil {
 		app.CPULimit = *in.CPULimit
 	}
@@ -151,6 +178,12 @@ func (in *AppInput) apply(app *schema.App) {
 
 func validateApp(app *schema.App) error {
 	f := fieldErrors{}
+	if app.ApprovalsNeeded < 1 || app.ApprovalsNeeded > 10 {
+		f.add("approvals_needed", "must be between 1 and 10")
+	}
+	if d := app.ApprovalTTL.D(); d < time.Minute || d > 30*24*time.Hour {
+		f.add("approval_ttl", "must be between 1m and 720h")
+	}
 	if !nameRE.MatchString(app.Name) {
 		f.add("name", "must be 1-63 lower-case letters, digits or inner hyphens (e.g. my-app)")
 	}
@@ -272,18 +305,20 @@ func (s *Service) CreateApp(ctx context.Context, in AppInput) (*AppView, error) 
 		return nil, err
 	}
 	app := &schema.App{
-		TeamID:         teamID,
-		ID:             ids.New(),
-		Branch:         DefaultBranch,
-		Dockerfile:     DefaultDockerfile,
-		Port:           DefaultPort,
-		HealthPath:     DefaultHealthPath,
-		HealthInterval: schema.Duration(DefaultHealthInterval),
-		HealthTimeout:  schema.Duration(DefaultHealthTimeout),
-		HealthDeadline: schema.Duration(DefaultHealthDeadline),
-		DrainTimeout:   schema.Duration(DefaultDrainTimeout),
-		KeepImages:     DefaultKeepImages,
-		Host:           s.hostName,
+		TeamID:          teamID,
+		ID:              ids.New(),
+		Branch:          DefaultBranch,
+		Dockerfile:      DefaultDockerfile,
+		Port:            DefaultPort,
+		HealthPath:      DefaultHealthPath,
+		HealthInterval:  schema.Duration(DefaultHealthInterval),
+		HealthTimeout:   schema.Duration(DefaultHealthTimeout),
+		HealthDeadline:  schema.Duration(DefaultHealthDeadline),
+		DrainTimeout:    schema.Duration(DefaultDrainTimeout),
+		KeepImages:      DefaultKeepImages,
+		Host:            s.hostName,
+		ApprovalsNeeded: 1,
+		ApprovalTTL:     schema.Duration(DefaultApprovalTTL),
 	}
 	in.apply(app)
 	if err := validateApp(app); err != nil {
@@ -314,6 +349,8 @@ func settingsOf(app *schema.App) map[string]any {
 		"health_timeout": app.HealthTimeout.D().String(), "health_deadline": app.HealthDeadline.D().String(),
 		"drain_timeout": app.DrainTimeout.D().String(), "memory_limit_mb": app.MemoryLimitMB, "cpu_limit": app.CPULimit,
 		"keep_images": app.KeepImages, "host": app.Host, "has_git_token": app.GitToken != "", "has_ssh_key": app.SSHKey != "",
+		"require_approval": app.RequireApproval, "approvals_needed": app.ApprovalsNeeded, "allow_self_approval": app.AllowSelfApproval,
+		"approval_ttl": app.ApprovalTTL.D().String(),
 	}
 }
 
@@ -341,6 +378,18 @@ func (s *Service) UpdateApp(ctx context.Context, name string, in AppInput) (*App
 	}
 	if in.Team != nil {
 		return nil, &ValidationError{Fields: map[string]string{"team": "cannot be changed"}}
+	}
+	if in.touchesPolicy(app) {
+		if a := ActorFrom(ctx); !a.Can(app.TeamID, PermPolicy) {
+			return nil, forbid(a, app.TeamID, PermPolicy)
+		}
+	}
+	// Apps from before the approval gate existed have zero policy values.
+	if app.ApprovalsNeeded == 0 {
+		app.ApprovalsNeeded = 1
+	}
+	if app.ApprovalTTL == 0 {
+		app.ApprovalTTL = schema.Duration(DefaultApprovalTTL)
 	}
 	before := settingsOf(app)
 	in.apply(app)

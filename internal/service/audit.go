@@ -40,6 +40,8 @@ const (
 	AuditDeploy          = "deploy"
 	AuditRollback        = "rollback"
 	AuditCancel          = "deployment.cancel"
+	AuditApprove         = "deployment.approve"
+	AuditReject          = "deployment.reject"
 	AuditLogin           = "user.login"
 	AuditLoginFailed     = "user.login_failed"
 	AuditLogout          = "user.logout"

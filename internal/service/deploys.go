@@ -33,6 +33,11 @@ type DeploymentView struct {
 	// Role is the caller's role in the app's team (on single deployments),
 	// which decides what the dashboard offers.
 	Role string `json:"role,omitempty"`
+	// Approvals are the decisions taken at the approval gate (on single
+	// deployments).
+	Approvals []schema.Approval `json:"approvals,omitempty"`
+	// CanApprove says whether the caller may approve or reject it.
+	CanApprove bool `json:"can_approve,omitempty"`
 }
 
 func (s *Service) viewDeployment(d *schema.Deployment) *DeploymentView {
@@ -83,6 +88,7 @@ func (s *Service) Deploy(ctx context.Context, appName string, req DeployRequest)
 		Trigger: validTrigger(req.Trigger), Status: schema.StatusQueued, Step: schema.StepQueued,
 		Branch: app.Branch, CommitSHA: commit,
 	}
+	d.RequestedBy, d.RequestedByID = requester(ctx)
 	d.WorkflowID = workflows.DeployID(app.Name, d.ID)
 	v, err := s.enqueue(ctx, app, d)
 	if err == nil {
@@ -153,6 +159,7 @@ func (s *Service) Rollback(ctx context.Context, appName string, req RollbackRequ
 		Branch: target.Branch, CommitSHA: target.CommitSHA, CommitMessage: target.CommitMessage,
 		Image: target.Image, RollbackOf: target.ID,
 	}
+	d.RequestedBy, d.RequestedByID = requester(ctx)
 	d.WorkflowID = workflows.RollbackID(app.Name, d.ID)
 	v, err := s.enqueue(ctx, app, d)
 	if err == nil {
@@ -243,7 +250,12 @@ func (s *Service) GetDeployment(ctx context.Context, id string) (*DeploymentView
 	}
 	v := s.viewDeployment(d)
 	if app, err := s.store.GetApp(ctx, d.AppID); err == nil {
-		v.Role = ActorFrom(ctx).RoleIn(app.TeamID)
+		a := ActorFrom(ctx)
+		v.Role = a.RoleIn(app.TeamID)
+		v.CanApprove = d.Status == schema.StatusAwaitingApproval && a.Can(app.TeamID, PermApprove)
+	}
+	if v.Approvals, err = s.store.Approvals(ctx, d.ID); err != nil {
+		return nil, err
 	}
 	return v, nil
 }
@@ -355,4 +367,13 @@ func (s *Service) DeploymentsChangedSince(ctx context.Context, t time.Time) ([]D
 		ds = slices.DeleteFunc(ds, func(d schema.Deployment) bool { return !seen[d.AppID] })
 	}
 	return s.viewDeployments(ds), nil
+}
+
+// requester names who asks for a deployment, for its approval gate.
+func requester(ctx context.Context) (string, string) {
+	a := ActorFrom(ctx)
+	if a == nil {
+		return "", ""
+	}
+	return a.Who(), a.UserID
 }

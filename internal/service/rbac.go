@@ -32,6 +32,7 @@ const (
 	PermApprove       Perm = "approve"        // approve gated deploys (release controls)
 	PermAudit         Perm = "audit"          // read the team's audit log
 	PermShare         Perm = "share"          // share apps with other teams, read-only
+	PermPolicy        Perm = "policy"         // change release policies (the approval gate)
 )
 
 // PermissionMatrix is the least role each permission needs. README.md's
@@ -47,7 +48,8 @@ var PermissionMatrix = []struct {
 	{PermDeploy, schema.RoleDeveloper, "deploy and cancel deployments"},
 	{PermRollback, schema.RoleDeveloper, "roll back"},
 	{PermEnv, schema.RoleDeveloper, "set and unset env vars"},
-	{PermApprove, schema.RoleAdmin, "approve gated deploys (grantable to developers)"},
+	{PermApprove, schema.RoleAdmin, "approve or reject deploys waiting for approval (grantable to developers)"},
+	{PermPolicy, schema.RoleAdmin, "change release policies (require approval, approvers needed)"},
 	{PermDeleteApp, schema.RoleAdmin, "delete apps"},
 	{PermShare, schema.RoleAdmin, "share apps with other teams (read-only for them)"},
 	{PermManageMembers, schema.RoleAdmin, "add, change and remove members (admins cannot touch owners)"},

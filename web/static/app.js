@@ -32,12 +32,12 @@ document.addEventListener("DOMContentLoaded", () => {
   else if (document.querySelector("[data-deployment]") || document.querySelector(".list")) followStatuses();
 });
 
-const terminal = ["succeeded", "failed", "cancelled", "superseded", "rolled_back"];
+const terminal = ["succeeded", "failed", "cancelled", "superseded", "rolled_back", "rejected", "expired"];
 const stepOrder = ["source", "build", "start", "health", "switch", "drain"];
 
 function setBadge(el, status) {
   el.textContent = status;
-  el.className = el.className.replace(/\b(queued|building|deploying|succeeded|failed|cancelled|superseded|rolled_back)\b/g, "").trim() + " " + status;
+  el.className = el.className.replace(/\b(queued|awaiting_approval|building|deploying|succeeded|failed|cancelled|superseded|rolled_back|rejected|expired)\b/g, "").trim() + " " + status;
 }
 
 // stepStates mirrors web.Steps in Go.

@@ -1,0 +1,106 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/rivetr/rivetr/activities"
+	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/workflows"
+)
+
+// DecisionView is the outcome of an approve or reject.
+type DecisionView struct {
+	Deployment *DeploymentView     `json:"deployment"`
+	Gate       workflows.GateState `json:"gate"`
+}
+
+// Approve approves a deployment waiting at its approval gate.
+func (s *Service) Approve(ctx context.Context, id, comment string) (*DecisionView, error) {
+	return s.decide(ctx, id, comment, workflows.UpdateApprove)
+}
+
+// Reject rejects a deployment waiting at its approval gate; it ends
+// rejected and nothing is built or started.
+func (s *Service) Reject(ctx context.Context, id, comment string) (*DecisionView, error) {
+	return s.decide(ctx, id, comment, workflows.UpdateReject)
+}
+
+// decide sends the decision to the deployment's workflow as an update and
+// returns its answer. The service checks the approver permission; the
+// workflow's validator checks the rest (self-approval, a second approval
+// by the same person, a gate already closed) and refuses without leaving
+// a trace in the history.
+func (s *Service) decide(ctx context.Context, id, comment, update string) (*DecisionView, error) {
+	d, err := s.authorizeDeployment(ctx, id, PermApprove)
+	if err != nil {
+		return nil, err
+	}
+	if d.Status != schema.StatusAwaitingApproval {
+		return nil, stateErr("deployment %s is %s, not waiting for approval", d.ID, d.Status)
+	}
+	if len(comment) > 1000 {
+		return nil, &ValidationError{Fields: map[string]string{"comment": "must be at most 1000 characters"}}
+	}
+	a := ActorFrom(ctx)
+	dec := workflows.Decision{ApproverID: a.UserID, Approver: a.Who(), Comment: comment}
+	if dec.ApproverID == "" {
+		dec.ApproverID = activities.AdminTokenApprover
+	}
+	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: d.WorkflowID, UpdateName: update, Args: []any{dec}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var st workflows.GateState
+	if err == nil {
+		err = h.Get(ctx, &st)
+	}
+	if err != nil {
+		var appErr *temporal.ApplicationError
+		var nf *serviceerror.NotFound
+		switch {
+		case errors.As(err, &appErr):
+			return nil, stateErr("%s", appErr.Message())
+		case errors.As(err, &nf):
+			return nil, stateErr("deployment %s is no longer waiting for approval", d.ID)
+		}
+		return nil, fmt.Errorf("send the decision: %w: %v", ErrUnavailable, err)
+	}
+	action := AuditApprove
+	if update == workflows.UpdateReject {
+		action = AuditReject
+	}
+	if app, err := s.store.GetApp(ctx, d.AppID); err == nil {
+		s.audit(ctx, action, app.TeamID, d.ID, nil, map[string]any{"app": d.AppName, "comment": comment, "gate": st.Status, "approvals": len(st.Approvals), "needed": st.Needed})
+	}
+	v, err := s.GetDeployment(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &DecisionView{Deployment: v, Gate: st}, nil
+}
+
+// PendingApprovals returns the deployments waiting for approval that the
+// caller can see, oldest first.
+func (s *Service) PendingApprovals(ctx context.Context) ([]DeploymentView, error) {
+	visible, err := s.visibleAppIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if visible != nil && len(visible) == 0 {
+		return []DeploymentView{}, nil
+	}
+	ds, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppIDs: visible, Statuses: []string{schema.StatusAwaitingApproval}, Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	out := s.viewDeployments(ds)
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}

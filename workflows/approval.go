@@ -1,0 +1,160 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/rivetr/rivetr/activities"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// The updates a deployment waiting at its approval gate accepts. Their
+// validators refuse what is not allowed before anything is recorded, so a
+// refused update leaves no trace in the workflow's history.
+const (
+	UpdateApprove = "approve"
+	UpdateReject  = "reject"
+)
+
+// Decision is the argument of the approve and reject updates: who decides
+// (a user ID, or activities.AdminTokenApprover) and why.
+type Decision struct {
+	ApproverID string
+	Approver   string
+	Comment    string
+}
+
+// GateState is what the approve and reject updates return.
+type GateState struct {
+	Needed    int
+	Approvals []string
+	// Status is awaiting_approval, approved or rejected.
+	Status string
+}
+
+// GateApproved is GateState.Status once enough approvers approved.
+const GateApproved = "approved"
+
+// approvalGate holds a deployment at its app's approval gate until enough
+// approvers approve it (it goes on), one rejects it (it ends rejected), or
+// the gate's time runs out (it ends expired). It returns a result when the
+// deployment ends here.
+func (r *run) approvalGate() (*Result, error) {
+	g := r.plan.Approval
+	// Histories from before the gate existed have no Approval in their plan
+	// and never reach GetVersion, so they replay unchanged.
+	if g == nil || workflow.GetVersion(r.ctx, "approval-gate", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil, nil
+	}
+	ctx := r.ctx
+	approvers := map[string]bool{}
+	for _, id := range g.Approvers {
+		approvers[id] = true
+	}
+	st := GateState{Needed: g.Needed, Status: schema.StatusAwaitingApproval}
+	var (
+		closed   bool // no more decisions are taken
+		approved = map[string]bool{}
+		recorded int // approvals written to the store
+		rejected *Decision
+	)
+	validate := func(d Decision, approve bool) error {
+		switch {
+		case closed:
+			return errors.New("this deployment is no longer waiting for approval")
+		case !approvers[d.ApproverID]:
+			return fmt.Errorf("%s may not approve or reject deploys of %s: that takes the approver permission in the app's team", d.Approver, r.plan.App)
+		case approve && d.ApproverID == g.RequesterID && !g.AllowSelf:
+			return errors.New("you asked for this deployment, so someone else must approve it")
+		case approve && approved[d.ApproverID]:
+			return fmt.Errorf("%s already approved this deployment", d.Approver)
+		}
+		return nil
+	}
+	decide := func(ctx workflow.Context, d Decision, decision string) error {
+		return workflow.ExecuteLocalActivity(storeCtx(ctx), a.Decide, activities.DecideInput{
+			DeploymentID: r.in.DeploymentID, ApproverID: d.ApproverID, Approver: d.Approver, Decision: decision, Comment: d.Comment,
+		}).Get(ctx, nil)
+	}
+	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateApprove, func(ctx workflow.Context, d Decision) (GateState, error) {
+		// Taken at once, before the decision is written, so a second
+		// update arriving meanwhile is validated against it.
+		approved[d.ApproverID] = true
+		st.Approvals = append(st.Approvals, d.Approver)
+		if len(st.Approvals) >= st.Needed {
+			closed, st.Status = true, GateApproved
+		}
+		out := st
+		out.Approvals = append([]string(nil), st.Approvals...)
+		if err := decide(ctx, d, "approve"); err != nil {
+			return out, err
+		}
+		recorded++
+		return out, nil
+	}, workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d Decision) error { return validate(d, true) }})
+	if err != nil {
+		return nil, err
+	}
+	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateReject, func(ctx workflow.Context, d Decision) (GateState, error) {
+		closed, st.Status = true, schema.StatusRejected
+		out := st
+		if err := decide(ctx, d, "reject"); err != nil {
+			return out, err
+		}
+		rejected = &d
+		return out, nil
+	}, workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d Decision) error { return validate(d, false) }})
+	if err != nil {
+		return nil, err
+	}
+
+	until := workflow.Now(ctx).Add(g.TTL).UTC()
+	who := g.Requester
+	if who == "" {
+		who = "someone"
+	}
+	if err := r.transition(ctx, activities.TransitionInput{Status: schema.StatusAwaitingApproval, Step: schema.StepApproval, WaitingUntil: &until,
+		Message: fmt.Sprintf("waiting for %s until %s (requested by %s)", plural(g.Needed, "approval"), until.Format(time.RFC3339), who)}); err != nil {
+		return nil, err
+	}
+	ok, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: g.TTL, TimerOptions: workflow.TimerOptions{Summary: "approval deadline " + until.Format(time.RFC3339)}},
+		func() bool { return rejected != nil || recorded >= st.Needed })
+	closed = true
+	if err != nil {
+		return nil, err // cancelled while waiting
+	}
+	switch {
+	case rejected != nil:
+		reason := "rejected by " + rejected.Approver
+		if rejected.Comment != "" {
+			reason += ": " + rejected.Comment
+		}
+		return r.endAtGate(schema.StatusRejected, reason)
+	case !ok:
+		return r.endAtGate(schema.StatusExpired, fmt.Sprintf("nobody approved it within %s", g.TTL))
+	}
+	if err := r.transition(ctx, activities.TransitionInput{ClearWaiting: true, Message: "approved by " + strings.Join(st.Approvals, ", ")}); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}
+
+// endAtGate finishes a deployment that never passed its gate: nothing was
+// started, so there is nothing to clean up.
+func (r *run) endAtGate(status, reason string) (*Result, error) {
+	if err := r.transition(r.ctx, activities.TransitionInput{Status: status, Finished: true, Reason: reason, ClearWaiting: true, Message: status + ": " + reason}); err != nil {
+		return nil, err
+	}
+	return &Result{DeploymentID: r.in.DeploymentID, Status: status, Reason: reason}, nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
