@@ -31,8 +31,8 @@ type overviewData struct {
 	// Pending are the deployments waiting for approval.
 	Pending []service.DeploymentView
 	Status  service.Status
-	Latest []service.DeploymentView
-	Counts []statusCount
+	Latest  []service.DeploymentView
+	Counts  []statusCount
 }
 
 type statusCount struct {

@@ -66,10 +66,12 @@ func (s *deploySuite) update(at time.Duration, name, id string, d Decision) *out
 	return o
 }
 
-func alice(comment string) Decision { return Decision{ApproverID: "u-alice", Approver: "alice@example.com", Comment: comment} }
-func bob() Decision                 { return Decision{ApproverID: "u-bob", Approver: "bob@example.com"} }
-func dave() Decision                { return Decision{ApproverID: "u-dave", Approver: "dave@example.com"} }
-func mallory() Decision             { return Decision{ApproverID: "u-mallory", Approver: "mallory@example.com"} }
+func alice(comment string) Decision {
+	return Decision{ApproverID: "u-alice", Approver: "alice@example.com", Comment: comment}
+}
+func bob() Decision     { return Decision{ApproverID: "u-bob", Approver: "bob@example.com"} }
+func dave() Decision    { return Decision{ApproverID: "u-dave", Approver: "dave@example.com"} }
+func mallory() Decision { return Decision{ApproverID: "u-mallory", Approver: "mallory@example.com"} }
 
 func (s *deploySuite) result(t *testing.T) Result {
 	t.Helper()

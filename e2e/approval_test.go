@@ -1,0 +1,128 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestApprovalGate: an app that requires approval. A developer's deploy
+// waits in awaiting_approval (through a server restart), the developer
+// cannot approve their own deploy, and the owner approves it with the
+// button on the deployment page in headless Chromium; the new version then
+// serves. A rejected deploy never builds.
+func TestApprovalGate(t *testing.T) {
+	needDocker(t)
+	ctx := browser(t)
+	s := NewServer(t, false)
+	s.Start()
+	if r := s.CLIAsAdmin("owner password 1\n", "users", "create-owner", "--email", "owner@example.com", "--password-stdin"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	a := newAppOn(t, s, "gate", "gate-v1")
+	if r := s.CLI("deploy", a.App, "--wait"); r.Code != 0 {
+		t.Fatalf("first deploy: %s%s", r.Stdout, r.Stderr)
+	}
+	dir := t.TempDir()
+	owner, dev := dir+"/owner.json", dir+"/dev.json"
+	must := func(creds, stdin string, args ...string) string {
+		t.Helper()
+		r := s.CLIAs(creds, stdin, args...)
+		if r.Code != 0 {
+			t.Fatalf("rivetr %s: %d\n%s%s", strings.Join(args, " "), r.Code, r.Stdout, r.Stderr)
+		}
+		return r.Stdout
+	}
+	must(owner, "owner password 1\n", "login", "--email", "owner@example.com", "--password-stdin")
+	must(owner, "developer pw 1\n", "users", "create", "--email", "dev@example.com", "--password-stdin")
+	must(owner, "", "teams", "add", "default", "dev@example.com", "--role", "developer")
+	must(dev, "developer pw 1\n", "login", "--email", "dev@example.com", "--password-stdin")
+	// Loosening or setting the policy takes an admin.
+	if r := s.CLIAs(dev, "", "apps", "update", a.App, "--require-approval"); r.Code == 0 || !strings.Contains(r.Stderr, "policy needs admin") {
+		t.Fatalf("a developer changing the release policy: %d %s", r.Code, r.Stderr)
+	}
+	must(owner, "", "apps", "update", a.App, "--require-approval")
+
+	// The developer deploys v2: it waits for approval.
+	a.Repo.Commit("gate-v2", map[string]string{"Dockerfile": AppDockerfile("gate-v2", "", "")})
+	must(dev, "", "deploy", a.App)
+	var d Deployment
+	eventually(t, 30*time.Second, "the deploy waits for approval", func() bool {
+		d = s.Deployments(a.App)[0]
+		return d.Status == "awaiting_approval"
+	})
+	out := must(dev, "", "deployments", "pending")
+	if !strings.Contains(out, d.ID) || !strings.Contains(out, "dev@example.com") {
+		t.Fatalf("pending:\n%s", out)
+	}
+	if r := s.CLIAs(dev, "", "approve", d.ID); r.Code == 0 || !strings.Contains(r.Stderr, "approve") {
+		t.Fatalf("a developer approving: %d %s", r.Code, r.Stderr)
+	}
+
+	// A restart: the deploy still waits, and can still be approved.
+	s.Kill()
+	s.Start()
+	if got := s.Deployments(a.App)[0]; got.ID != d.ID || got.Status != "awaiting_approval" {
+		t.Fatalf("after a restart: %+v", got)
+	}
+	if body := s.MustGet(a.Host, "/"); body != "gate-v1" {
+		t.Fatalf("while waiting, the app serves %q", body)
+	}
+
+	// The owner approves with the dashboard's button.
+	run := func(actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		tctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+		defer cancel()
+		if err := chromedp.Do(tctx, actions...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(chromedp.Navigate(s.HTTP+"/login"), chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "owner@example.com"), chromedp.SendKeys(chromedp.ID("password"), "owner password 1"),
+		chromedp.Submit(chromedp.ID("password")), chromedp.WaitVisible(chromedp.ID("pending-approvals")),
+		chromedp.Click(chromedp.CSS(`#pending-approvals a[href="/deployments/`+d.ID+`"]`)), chromedp.WaitVisible(chromedp.ID("approve")))
+	shot(ctx, t, screenshotDir(t), "approval")
+	run(chromedp.SendKeys(chromedp.ID("approve-comment"), "ship it"), chromedp.Click(chromedp.ID("approve")), chromedp.WaitVisible(chromedp.ID("log")))
+	waitText(ctx, t, "#status", "succeeded", 3*time.Minute)
+	if body := s.MustGet(a.Host, "/"); body != "gate-v2" {
+		t.Fatalf("after approval the app serves %q", body)
+	}
+	var shown struct {
+		Approvals []struct{ Approver, Decision, Comment string }
+	}
+	json.Unmarshal([]byte(s.MustCLI("deployments", "show", d.ID, "-o", "json")), &shown)
+	if len(shown.Approvals) != 1 || shown.Approvals[0].Approver != "owner@example.com" || shown.Approvals[0].Comment != "ship it" {
+		t.Fatalf("recorded decisions: %+v", shown.Approvals)
+	}
+
+	// A rejected deploy ends rejected and never builds.
+	a.Repo.Commit("gate-v3", map[string]string{"Dockerfile": AppDockerfile("gate-v3", "", "")})
+	must(dev, "", "deploy", a.App)
+	eventually(t, 30*time.Second, "the second deploy waits", func() bool {
+		d = s.Deployments(a.App)[0]
+		return d.Status == "awaiting_approval"
+	})
+	out = must(owner, "", "reject", d.ID, "--comment", "not today")
+	if !strings.Contains(out, "rejected") {
+		t.Fatalf("reject: %s", out)
+	}
+	eventually(t, 30*time.Second, "the deploy ends rejected", func() bool {
+		d = s.Deployments(a.App)[0]
+		return d.Status == "rejected"
+	})
+	if d.FailureReason != "rejected by owner@example.com: not today" {
+		t.Fatalf("reason %q", d.FailureReason)
+	}
+	if body := s.MustGet(a.Host, "/"); body != "gate-v2" {
+		t.Fatalf("after a rejection the app serves %q", body)
+	}
+	logs := s.MustCLI("logs", a.App, "--deployment", d.ID)
+	if strings.Contains(logs, "Step 1/") {
+		t.Fatalf("a rejected deploy built:\n%s", logs)
+	}
+}
