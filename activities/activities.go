@@ -70,6 +70,9 @@ type Activities struct {
 	WorkDir string // build workspaces, one directory per deployment
 	Network string // Docker network candidates join
 	Log     *slog.Logger
+	// Enqueuer hands a deployment to its app's queue workflow (given by
+	// the process, which holds the Temporal client).
+	Enqueuer func(ctx context.Context, deploymentID string) error
 }
 
 // ImageRepo is the repository of an app's images.
@@ -211,6 +214,24 @@ func (a *Activities) Decide(ctx context.Context, in DecideInput) error {
 		msg += ": " + in.Comment
 	}
 	return a.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.DeploymentID, Time: time.Now().UTC(), Stream: "system", Text: msg}})
+}
+
+// Enqueue hands a scheduled deployment, now due, to its app's queue; from
+// there it runs like any other, gates included.
+func (a *Activities) Enqueue(ctx context.Context, in EnqueueInput) error {
+	if a.Enqueuer == nil {
+		return errors.New("this worker cannot queue deployments (no Temporal client given)")
+	}
+	return a.Enqueuer(ctx, in.DeploymentID)
+}
+
+// Reschedule records a scheduled deployment's new time.
+func (a *Activities) Reschedule(ctx context.Context, in RescheduleInput) error {
+	at := in.At.UTC()
+	if err := a.Store.UpdateDeployment(ctx, in.DeploymentID, schema.DeploymentUpdate{ScheduledFor: &at}); err != nil {
+		return gone(err)
+	}
+	return a.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.DeploymentID, Time: time.Now().UTC(), Stream: "system", Text: "rescheduled for " + at.Format(time.RFC3339)}})
 }
 
 // Mark ends a deployment that never ran (superseded or cancelled while

@@ -69,6 +69,17 @@ type ApprovalGate struct {
 	Approvers []string
 }
 
+// EnqueueInput hands a scheduled deployment to its app's queue.
+type EnqueueInput struct {
+	DeploymentID string
+}
+
+// RescheduleInput moves a scheduled deployment.
+type RescheduleInput struct {
+	DeploymentID string
+	At           time.Time
+}
+
 // DecideInput records a decision at the approval gate.
 type DecideInput struct {
 	DeploymentID string

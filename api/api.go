@@ -116,6 +116,7 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*gin.Engine, err
 	g.GET("/deployments/:id", h.getDeployment)
 	g.POST("/deployments/:id/cancel", h.cancelDeployment)
 	g.POST("/deployments/:id/approve", h.approve)
+	g.POST("/deployments/:id/reschedule", h.reschedule)
 	g.POST("/deployments/:id/reject", h.reject)
 	g.GET("/approvals", h.pendingApprovals)
 	g.GET("/deployments/:id/logs", h.deploymentLogs)

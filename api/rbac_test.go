@@ -383,6 +383,12 @@ func rbacRoutes() []route {
 		{"POST", "/api/deployments/:id/approve", deploymentPath("/approve", false), inTeam(schema.RoleAdmin, 409)},
 		{"POST", "/api/deployments/:id/reject", deploymentPath("/reject", false), inTeam(schema.RoleAdmin, 409)},
 		{"GET", "/api/approvals", fixed("/api/approvals", ""), signedIn(200)},
+		// Allowed callers reach the rule that the deployment is not
+		// scheduled: 409.
+		{"POST", "/api/deployments/:id/reschedule", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			p, _ := deploymentPath("/reschedule", false)(t, w, who)
+			return p, `{"in":"1h"}`
+		}, inTeam(schema.RoleDeveloper, 409)},
 		{"GET", "/api/deployments/:id/logs/stream", deploymentPath("/logs/stream", true), inTeam(schema.RoleViewer, 200)},
 		// Last: it revokes the token it is called with.
 		{"DELETE", "/api/auth/token", fixed("/api/auth/token", ""), with(signedIn(204), adminTok, 409)},

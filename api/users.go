@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -240,5 +241,21 @@ func (h *Handler) reject(c *gin.Context) {
 
 func (h *Handler) pendingApprovals(c *gin.Context) {
 	v, err := h.svc.PendingApprovals(c.Request.Context())
+	h.respond(c, http.StatusOK, v, err)
+}
+
+// RescheduleRequest moves a scheduled deployment: a new time, or a delay
+// from now.
+type RescheduleRequest struct {
+	At *time.Time `json:"at,omitempty"`
+	In string     `json:"in,omitempty"`
+}
+
+func (h *Handler) reschedule(c *gin.Context) {
+	var in RescheduleRequest
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.Reschedule(c.Request.Context(), c.Param("id"), in.At, in.In)
 	h.respond(c, http.StatusOK, v, err)
 }

@@ -23,6 +23,9 @@ const (
 	// StatusRolledBack marks a deployment that served and was then replaced
 	// by a rollback to an earlier one.
 	StatusRolledBack = "rolled_back"
+	// StatusScheduled: the deployment waits for the time it was scheduled
+	// for; then it is queued like any other.
+	StatusScheduled = "scheduled"
 	// StatusAwaitingApproval: the deployment waits at its approval gate.
 	StatusAwaitingApproval = "awaiting_approval"
 	// StatusRejected and StatusExpired end a deployment at its approval
@@ -179,6 +182,8 @@ type Deployment struct {
 	// token"); RequestedByID their user ID.
 	RequestedBy   string `gorm:"size:255" json:"requested_by,omitempty"`
 	RequestedByID string `gorm:"size:32" json:"requested_by_id,omitempty"`
+	// ScheduledFor is when a scheduled deployment is queued.
+	ScheduledFor *time.Time `json:"scheduled_for,omitempty"`
 	// WaitingUntil is when the gate the deployment waits at gives up.
 	WaitingUntil *time.Time `json:"waiting_until,omitempty"`
 	// RollbackOf is the deployment whose image a rollback brings back.

@@ -446,6 +446,7 @@ type DeploymentUpdate struct {
 	// clears it.
 	WaitingUntil *time.Time
 	ClearWaiting bool
+	ScheduledFor *time.Time
 }
 
 // UpdateDeployment applies u to deployment id. A terminal status is never
@@ -472,6 +473,9 @@ func (s *Store) UpdateDeployment(ctx context.Context, id string, u DeploymentUpd
 	}
 	if u.ClearWaiting {
 		fields["waiting_until"] = nil
+	}
+	if u.ScheduledFor != nil {
+		fields["scheduled_for"] = *u.ScheduledFor
 	}
 	now := time.Now().UTC()
 	// Start and finish times are set once: a rollback marking an old

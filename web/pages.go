@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -245,7 +246,14 @@ func (h *Handler) unsetEnv(c *gin.Context) {
 
 func (h *Handler) deploy(c *gin.Context) {
 	name := c.Param("name")
-	d, err := h.svc.Deploy(c.Request.Context(), name, service.DeployRequest{Commit: strings.TrimSpace(c.PostForm("commit")), Trigger: service.TriggerDashboard})
+	req := service.DeployRequest{Commit: strings.TrimSpace(c.PostForm("commit")), Trigger: service.TriggerDashboard}
+	at, err := formTime(c)
+	if err != nil {
+		redirect(c, "/apps/"+url.PathEscape(name), flash{Error: err.Error(), At: "deploy"})
+		return
+	}
+	req.At = at
+	d, err := h.svc.Deploy(c.Request.Context(), name, req)
 	if err != nil {
 		redirect(c, "/apps/"+url.PathEscape(name), flash{Error: h.logError(c, err), At: "deploy"})
 		return
@@ -427,4 +435,42 @@ func (h *Handler) decide(c *gin.Context, approve bool) {
 		done = fmt.Sprintf("Approved; %d more approval(s) needed.", v.Gate.Needed-len(v.Gate.Approvals))
 	}
 	redirect(c, "/deployments/"+url.PathEscape(id), flash{OK: done})
+}
+
+// ---- schedules ----
+
+// formTime reads a date-time picker (at_local, "2006-01-02T15:04") and the
+// browser's offset from UTC in minutes (tz_offset, set by app.js; without
+// JavaScript the time is UTC). Empty means no time.
+func formTime(c *gin.Context) (*time.Time, error) {
+	v := strings.TrimSpace(c.PostForm("at_local"))
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse("2006-01-02T15:04", v)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a date and time", v)
+	}
+	if off, err := strconv.Atoi(c.PostForm("tz_offset")); err == nil && off >= -14*60 && off <= 14*60 {
+		t = t.Add(time.Duration(off) * time.Minute)
+	}
+	return &t, nil
+}
+
+func (h *Handler) reschedule(c *gin.Context) {
+	id := c.Param("id")
+	at, err := formTime(c)
+	if err == nil && at == nil {
+		err = errors.New("pick the new date and time")
+	}
+	if err != nil {
+		redirect(c, "/deployments/"+url.PathEscape(id), flash{Error: err.Error(), At: "schedule"})
+		return
+	}
+	d, err := h.svc.Reschedule(c.Request.Context(), id, at, "")
+	if err != nil {
+		redirect(c, "/deployments/"+url.PathEscape(id), flash{Error: h.logError(c, err), At: "schedule"})
+		return
+	}
+	redirect(c, "/deployments/"+url.PathEscape(id), flash{OK: "Rescheduled for " + d.ScheduledFor.UTC().Format("2 Jan 2006 15:04 MST") + "."})
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/client"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/rivetr/rivetr/internal/ids"
@@ -262,5 +264,36 @@ func TestShareFromTheAppPage(t *testing.T) {
 	}
 	if code, _, _ := pat.get("/apps/shop"); code != http.StatusNotFound {
 		t.Fatalf("after unsharing the partner gets %d", code)
+	}
+}
+
+// The date-time picker is read in the browser's time zone (its offset is
+// sent by app.js) and the deploy is scheduled, not started.
+func TestScheduleFromTheAppPage(t *testing.T) {
+	d := newDash(t)
+	d.signIn()
+	ctx := context.Background()
+	app := &schema.App{ID: ids.New(), Name: "shop", GitURL: "https://git.example.com/shop.git", Branch: "main", Domains: []string{"shop.example.com"}}
+	d.store.CreateApp(ctx, app)
+	d.temporal.On("ExecuteWorkflow", mock.Anything, mock.MatchedBy(func(o client.StartWorkflowOptions) bool {
+		return strings.HasPrefix(o.ID, "schedule/shop/")
+	}), mock.Anything, mock.Anything).Return(nil, nil).Once()
+	local := time.Now().UTC().Add(3 * time.Hour).Truncate(time.Minute)
+	// A browser at UTC+2 shows 2 hours more than UTC; getTimezoneOffset is -120.
+	shown := local.Add(2 * time.Hour).Format("2006-01-02T15:04")
+	code, _, hdr := d.form("/apps/shop/deploy", "at_local", shown, "tz_offset", "-120")
+	if code != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/deployments/") {
+		t.Fatalf("schedule: %d %v", code, hdr)
+	}
+	ds, _ := d.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID})
+	if len(ds) != 1 || ds[0].Status != schema.StatusScheduled || ds[0].ScheduledFor == nil || !ds[0].ScheduledFor.Equal(local) {
+		t.Fatalf("deployment %+v (want scheduled for %s)", ds, local)
+	}
+	_, body, _ := d.get("/deployments/" + ds[0].ID)
+	if !strings.Contains(body, `id="scheduled"`) || !strings.Contains(body, `id="reschedule"`) {
+		t.Fatal("the deployment page does not show the schedule")
+	}
+	if code, _, hdr := d.form("/apps/shop/deploy", "at_local", "yesterday"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "not+a+date") {
+		t.Fatalf("a bad time: %d %v", code, hdr)
 	}
 }

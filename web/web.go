@@ -143,6 +143,7 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	post.POST("/apps/:name/rollback", h.rollback)
 	post.POST("/deployments/:id/cancel", h.cancel)
 	post.POST("/deployments/:id/approve", h.approve)
+	post.POST("/deployments/:id/reschedule", h.reschedule)
 	post.POST("/deployments/:id/reject", h.reject)
 	return nil
 }

@@ -18,6 +18,7 @@ func RegisterWorkflows(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.RollbackWorkflow, workflow.RegisterOptions{Name: workflows.RollbackName})
 	r.RegisterWorkflowWithOptions(workflows.DeleteAppWorkflow, workflow.RegisterOptions{Name: workflows.DeleteAppName})
 	r.RegisterWorkflowWithOptions(workflows.RetireWorkflow, workflow.RegisterOptions{Name: workflows.RetireName})
+	r.RegisterWorkflowWithOptions(workflows.ScheduledDeployWorkflow, workflow.RegisterOptions{Name: workflows.ScheduleName})
 }
 
 // RegisterActivities registers every activity method of acts.

@@ -17,6 +17,7 @@ const (
 	RollbackName  = "RollbackWorkflow"
 	DeleteAppName = "DeleteAppWorkflow"
 	RetireName    = "RetireWorkflow"
+	ScheduleName  = "ScheduledDeployWorkflow"
 )
 
 // Signals of AppQueueWorkflow.
@@ -37,6 +38,10 @@ var (
 func SearchAttributeNames() []string {
 	return []string{AppKey.GetName(), KindKey.GetName(), DeploymentKey.GetName()}
 }
+
+// ScheduleID is the ID of the workflow holding a scheduled deployment until
+// its time.
+func ScheduleID(app, deploymentID string) string { return "schedule/" + app + "/" + deploymentID }
 
 // QueueID is the ID of an app's deploy queue workflow.
 func QueueID(app string) string { return "app/" + app }

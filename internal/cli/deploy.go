@@ -8,16 +8,17 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rivetr/rivetr/api"
 	"github.com/rivetr/rivetr/internal/client"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 )
 
 func newDeployCmd(g *globals) *cobra.Command {
-	var commit string
+	var commit, at, in string
 	var wait bool
 	cmd := &cobra.Command{
-		Use:   "deploy NAME [--commit SHA] [--wait]",
+		Use:   "deploy NAME [--commit SHA] [--wait] [--at TIME | --in DELAY]",
 		Short: "Deploy an app from git (the branch head, or --commit)",
 		Long: `Deploy an app: fetch the commit, build its Dockerfile, start the new container,
 health-check it, switch traffic to it and drain the old one. Without --commit
@@ -25,22 +26,45 @@ the head of the app's branch is resolved now. A deploy requested while another
 runs is queued; a newer request supersedes a queued one.
 
 With --wait the log streams to the terminal and the command exits 0 only if
-the deployment succeeded.`,
+the deployment succeeded.
+
+--at 2026-12-01T03:00:00Z or --in 2h schedules the deploy: it waits in status
+"scheduled" (durably: restarts do not lose it) and is queued at that time,
+when its gates (approval) apply. "rivetr deployments reschedule ID" moves it,
+"rivetr deployments cancel ID" drops it.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
 				return err
 			}
-			d, err := c.Deploy(cmd.Context(), args[0], service.DeployRequest{Commit: commit, Trigger: service.TriggerCLI})
+			req := service.DeployRequest{Commit: commit, Trigger: service.TriggerCLI, In: in}
+			if at != "" {
+				t, err := time.Parse(time.RFC3339, at)
+				if err != nil {
+					return fmt.Errorf("--at %q: want a time like 2026-12-01T03:00:00Z or 2026-12-01T04:00:00+01:00", at)
+				}
+				req.At = &t
+			}
+			d, err := c.Deploy(cmd.Context(), args[0], req)
 			if err != nil {
 				return err
+			}
+			if d.Status == schema.StatusScheduled && d.ScheduledFor != nil {
+				if g.output == "json" {
+					return printJSON(cmd.OutOrStdout(), d)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "deployment %s of %s (commit %s) is scheduled for %s (%s)\n", d.ID, d.AppName, short(d.CommitSHA),
+					d.ScheduledFor.Local().Format(time.RFC3339), d.ScheduledFor.UTC().Format("15:04 MST"))
+				return nil
 			}
 			return reportStarted(cmd, g, c, d, wait)
 		},
 	}
 	cmd.Flags().StringVar(&commit, "commit", "", "commit SHA to deploy (default: the branch head)")
 	cmd.Flags().BoolVar(&wait, "wait", false, "stream the log and exit non-zero unless the deployment succeeds")
+	cmd.Flags().StringVar(&at, "at", "", "schedule the deploy for this time (RFC 3339, e.g. 2026-12-01T03:00:00Z)")
+	cmd.Flags().StringVar(&in, "in", "", "schedule the deploy after this delay (e.g. 2h)")
 	return cmd
 }
 
@@ -212,6 +236,9 @@ func newDeploymentsCmd(g *globals) *cobra.Command {
 				row("requested by", d.RequestedBy)
 			}
 			row("created", d.CreatedAt.Local().Format(time.RFC3339))
+			if d.ScheduledFor != nil && d.Status == schema.StatusScheduled {
+				row("scheduled for", d.ScheduledFor.Local().Format(time.RFC3339))
+			}
 			if d.WaitingUntil != nil {
 				row("waiting until", d.WaitingUntil.Local().Format(time.RFC3339)+" (then it expires)")
 			}
@@ -267,7 +294,35 @@ func newDeploymentsCmd(g *globals) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.AddCommand(cancel, show, pending)
+	var rat, rin string
+	reschedule := &cobra.Command{
+		Use:   "reschedule ID (--at TIME | --in DELAY)",
+		Short: "Move a scheduled deployment to another time",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			req := api.RescheduleRequest{In: rin}
+			if rat != "" {
+				t, err := time.Parse(time.RFC3339, rat)
+				if err != nil {
+					return fmt.Errorf("--at %q: want a time like 2026-12-01T03:00:00Z", rat)
+				}
+				req.At = &t
+			}
+			d, err := c.Reschedule(cmd.Context(), args[0], req)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "deployment %s is now scheduled for %s\n", d.ID, d.ScheduledFor.Local().Format(time.RFC3339))
+			return nil
+		},
+	}
+	reschedule.Flags().StringVar(&rat, "at", "", "the new time (RFC 3339)")
+	reschedule.Flags().StringVar(&rin, "in", "", "the new delay from now (e.g. 30m)")
+	cmd.AddCommand(cancel, show, pending, reschedule)
 	return cmd
 }
 

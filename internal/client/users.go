@@ -175,3 +175,9 @@ func (c *Client) PendingApprovals(ctx context.Context) ([]service.DeploymentView
 	var out []service.DeploymentView
 	return out, c.do(ctx, "GET", "/api/approvals", nil, &out)
 }
+
+// Reschedule moves a scheduled deployment.
+func (c *Client) Reschedule(ctx context.Context, id string, in api.RescheduleRequest) (*service.DeploymentView, error) {
+	var out service.DeploymentView
+	return &out, c.do(ctx, "POST", "/api/deployments/"+esc(id)+"/reschedule", in, &out)
+}

@@ -156,6 +156,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		Network: cfg.Network,
 		Log:     log.With("component", "activities"),
 	}
+	acts.Enqueuer = func(ctx context.Context, id string) error { return service.Enqueue(ctx, tc, store, id) }
 
 	// Workers: workflows and store activities on the shared queue, Docker
 	// and proxy activities on this host's queue.

@@ -41,6 +41,8 @@ const (
 	AuditRollback        = "rollback"
 	AuditCancel          = "deployment.cancel"
 	AuditApprove         = "deployment.approve"
+	AuditSchedule        = "deploy.schedule"
+	AuditReschedule      = "deployment.reschedule"
 	AuditReject          = "deployment.reject"
 	AuditLogin           = "user.login"
 	AuditLoginFailed     = "user.login_failed"

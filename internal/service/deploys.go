@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	enumspb "go.temporal.io/api/enums/v1"
 
@@ -51,6 +52,39 @@ type DeployRequest struct {
 	// was asked for.
 	Commit  string `json:"commit,omitempty"`
 	Trigger string `json:"trigger,omitempty"`
+	// At or In schedule the deployment (a time, or a delay such as "2h");
+	// it waits in status scheduled and is queued then. Its gates are met
+	// when it runs. The commit is still resolved now.
+	At *time.Time `json:"at,omitempty"`
+	In string     `json:"in,omitempty"`
+}
+
+// MaxSchedule is how far ahead a deployment can be scheduled.
+const MaxSchedule = 366 * 24 * time.Hour
+
+// scheduledFor validates a schedule; nil means now.
+func scheduledFor(at *time.Time, in string, now time.Time) (*time.Time, error) {
+	switch {
+	case at != nil && in != "":
+		return nil, &ValidationError{Fields: map[string]string{"at": "give at or in, not both"}}
+	case in != "":
+		d, err := time.ParseDuration(in)
+		if err != nil || d <= 0 {
+			return nil, &ValidationError{Fields: map[string]string{"in": "must be a delay such as 30m or 2h"}}
+		}
+		t := now.Add(d)
+		at = &t
+	case at == nil:
+		return nil, nil
+	}
+	t := at.UTC()
+	switch {
+	case !t.After(now):
+		return nil, &ValidationError{Fields: map[string]string{"at": t.Format(time.RFC3339) + " is not in the future"}}
+	case t.Sub(now) > MaxSchedule:
+		return nil, &ValidationError{Fields: map[string]string{"at": "must be within a year"}}
+	}
+	return &t, nil
 }
 
 func validTrigger(t string) string {
@@ -64,6 +98,10 @@ func validTrigger(t string) string {
 // Deploy records a deployment of app and hands it to the app's queue.
 func (s *Service) Deploy(ctx context.Context, appName string, req DeployRequest) (*DeploymentView, error) {
 	app, _, err := s.authorizeApp(ctx, appName, PermDeploy)
+	if err != nil {
+		return nil, err
+	}
+	when, err := scheduledFor(req.At, req.In, time.Now().UTC())
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +128,9 @@ func (s *Service) Deploy(ctx context.Context, appName string, req DeployRequest)
 	}
 	d.RequestedBy, d.RequestedByID = requester(ctx)
 	d.WorkflowID = workflows.DeployID(app.Name, d.ID)
+	if when != nil {
+		return s.schedule(ctx, app, d, *when)
+	}
 	v, err := s.enqueue(ctx, app, d)
 	if err == nil {
 		s.audit(ctx, AuditDeploy, app.TeamID, app.Name, nil, map[string]any{"deployment": d.ID, "commit": d.CommitSHA, "trigger": d.Trigger})
@@ -190,7 +231,17 @@ func (s *Service) enqueue(ctx context.Context, app *schema.App, d *schema.Deploy
 	if err := s.store.CreateDeployment(ctx, d); err != nil {
 		return nil, err
 	}
-	_, err := s.temporal.SignalWithStartWorkflow(ctx, workflows.QueueID(app.Name), workflows.SignalRequest,
+	if err := signalQueue(ctx, s.temporal, s.store, app, d); err != nil {
+		return nil, err
+	}
+	return s.viewDeployment(d), nil
+}
+
+// signalQueue hands d to its app's queue workflow, starting it when it is
+// not running. If Temporal cannot be reached the deployment is marked
+// failed at once, so nothing is left "queued" forever.
+func signalQueue(ctx context.Context, tc client.Client, store *schema.Store, app *schema.App, d *schema.Deployment) error {
+	_, err := tc.SignalWithStartWorkflow(ctx, workflows.QueueID(app.Name), workflows.SignalRequest,
 		workflows.Request{DeploymentID: d.ID, Kind: d.Kind, HostQueue: hostQueue(app)},
 		client.StartWorkflowOptions{
 			ID:                    workflows.QueueID(app.Name),
@@ -202,10 +253,92 @@ func (s *Service) enqueue(ctx context.Context, app *schema.App, d *schema.Deploy
 		workflows.AppQueueName, workflows.QueueInput{App: app.Name})
 	if err != nil {
 		reason := "could not hand the deployment to Temporal: " + err.Error()
+		_ = store.UpdateDeployment(context.WithoutCancel(ctx), d.ID, schema.DeploymentUpdate{Status: schema.StatusFailed, FailureReason: reason, Finished: true})
+		return fmt.Errorf("%s: %w", reason, ErrUnavailable)
+	}
+	return nil
+}
+
+// schedule stores d as scheduled for at and starts the workflow that
+// queues it then.
+func (s *Service) schedule(ctx context.Context, app *schema.App, d *schema.Deployment, at time.Time) (*DeploymentView, error) {
+	d.Status, d.ScheduledFor = schema.StatusScheduled, &at
+	if err := s.store.CreateDeployment(ctx, d); err != nil {
+		return nil, err
+	}
+	_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                    workflows.ScheduleID(app.Name, d.ID),
+		TaskQueue:             workflows.TaskQueue,
+		TypedSearchAttributes: appAttrs(app.Name, "schedule", d.ID),
+		StaticSummary:         "deploy " + app.Name + " at " + at.Format(time.RFC3339),
+	}, workflows.ScheduledDeployWorkflow, workflows.ScheduleInput{DeploymentID: d.ID, App: app.Name, At: at})
+	if err != nil {
+		reason := "could not hand the schedule to Temporal: " + err.Error()
 		_ = s.store.UpdateDeployment(context.WithoutCancel(ctx), d.ID, schema.DeploymentUpdate{Status: schema.StatusFailed, FailureReason: reason, Finished: true})
 		return nil, fmt.Errorf("%s: %w", reason, ErrUnavailable)
 	}
+	s.audit(ctx, AuditSchedule, app.TeamID, app.Name, nil, map[string]any{"deployment": d.ID, "commit": d.CommitSHA, "at": at.Format(time.RFC3339)})
 	return s.viewDeployment(d), nil
+}
+
+// Enqueue hands a due scheduled deployment to its app's queue (the
+// Enqueue activity calls it). A deployment cancelled meanwhile stays so.
+func Enqueue(ctx context.Context, tc client.Client, store *schema.Store, id string) error {
+	d, err := store.GetDeployment(ctx, id)
+	if err != nil {
+		return err
+	}
+	if d.Status != schema.StatusScheduled {
+		return nil
+	}
+	app, err := store.GetApp(ctx, d.AppID)
+	if err != nil {
+		return err
+	}
+	if err := store.UpdateDeployment(ctx, id, schema.DeploymentUpdate{Status: schema.StatusQueued}); err != nil {
+		return err
+	}
+	return signalQueue(ctx, tc, store, app, d)
+}
+
+// Reschedule moves a scheduled deployment to another time.
+func (s *Service) Reschedule(ctx context.Context, id string, at *time.Time, in string) (*DeploymentView, error) {
+	d, err := s.authorizeDeployment(ctx, id, PermDeploy)
+	if err != nil {
+		return nil, err
+	}
+	if d.Status != schema.StatusScheduled {
+		return nil, stateErr("deployment %s is %s, not scheduled", d.ID, d.Status)
+	}
+	when, err := scheduledFor(at, in, time.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	if when == nil {
+		return nil, &ValidationError{Fields: map[string]string{"at": "give the new time (at) or a delay from now (in)"}}
+	}
+	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflows.ScheduleID(d.AppName, d.ID), UpdateName: workflows.UpdateReschedule, Args: []any{*when},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	if err != nil {
+		var appErr *temporal.ApplicationError
+		var nf *serviceerror.NotFound
+		switch {
+		case errors.As(err, &appErr):
+			return nil, stateErr("%s", appErr.Message())
+		case errors.As(err, &nf):
+			return nil, stateErr("deployment %s is no longer scheduled", d.ID)
+		}
+		return nil, fmt.Errorf("reschedule: %w: %v", ErrUnavailable, err)
+	}
+	if app, err := s.store.GetApp(ctx, d.AppID); err == nil {
+		s.audit(ctx, AuditReschedule, app.TeamID, d.ID, map[string]any{"at": d.ScheduledFor}, map[string]any{"at": when.Format(time.RFC3339)})
+	}
+	return s.GetDeployment(ctx, d.ID)
 }
 
 // CancelDeployment cancels a queued or running deployment. A running one
@@ -219,6 +352,9 @@ func (s *Service) CancelDeployment(ctx context.Context, id string) (*DeploymentV
 	}
 	if !CanCancel(d) {
 		return nil, stateErr("deployment %s already %s", d.ID, d.Status)
+	}
+	if d.Status == schema.StatusScheduled {
+		return s.cancelScheduled(ctx, d)
 	}
 	err = s.temporal.SignalWorkflow(ctx, workflows.QueueID(d.AppName), "", workflows.SignalCancel, workflows.CancelRequest{DeploymentID: d.ID})
 	var nf *serviceerror.NotFound
@@ -376,4 +512,24 @@ func requester(ctx context.Context) (string, string) {
 		return "", ""
 	}
 	return a.Who(), a.UserID
+}
+
+// cancelScheduled cancels the workflow holding a scheduled deployment; it
+// marks the deployment cancelled (or, if that workflow is gone, this does).
+func (s *Service) cancelScheduled(ctx context.Context, d *schema.Deployment) (*DeploymentView, error) {
+	err := s.temporal.CancelWorkflow(ctx, workflows.ScheduleID(d.AppName, d.ID), "")
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		err = s.store.UpdateDeployment(ctx, d.ID, schema.DeploymentUpdate{Status: schema.StatusCancelled, Finished: true, FailureReason: "cancelled before its scheduled time"})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cancel deployment %s: %w: %v", d.ID, ErrUnavailable, err)
+	}
+	if app, err := s.store.GetApp(ctx, d.AppID); err == nil {
+		s.audit(ctx, AuditCancel, app.TeamID, d.ID, map[string]any{"status": d.Status}, map[string]any{"app": d.AppName})
+	}
+	if d, err = s.store.GetDeployment(ctx, d.ID); err != nil {
+		return nil, err
+	}
+	return s.viewDeployment(d), nil
 }

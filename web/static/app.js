@@ -12,6 +12,14 @@ document.addEventListener("DOMContentLoaded", () => {
   // With JavaScript, rollback asks in a dialog instead of a confirmation page.
   for (const a of document.querySelectorAll(".nojs")) a.hidden = true;
   for (const b of document.querySelectorAll("button.js")) b.hidden = false;
+  // Date-time pickers are in the browser's time zone: say which, and send
+  // its offset so the server reads the time right.
+  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
+  for (const s of document.querySelectorAll("[data-tz]")) s.textContent = "(" + tz + ")";
+  for (const f of document.querySelectorAll('input[name="tz_offset"]')) f.value = String(new Date().getTimezoneOffset());
+  for (const t of document.querySelectorAll("time[data-local]")) {
+    t.textContent = new Date(t.getAttribute("datetime")).toLocaleString() + " (" + tz + ")";
+  }
   // Copy buttons copy the field they point at (the field stays selectable
   // without JavaScript).
   for (const b of document.querySelectorAll("button[data-copy]")) {
@@ -37,7 +45,7 @@ const stepOrder = ["source", "build", "start", "health", "switch", "drain"];
 
 function setBadge(el, status) {
   el.textContent = status;
-  el.className = el.className.replace(/\b(queued|awaiting_approval|building|deploying|succeeded|failed|cancelled|superseded|rolled_back|rejected|expired)\b/g, "").trim() + " " + status;
+  el.className = el.className.replace(/\b(queued|scheduled|awaiting_approval|building|deploying|succeeded|failed|cancelled|superseded|rolled_back|rejected|expired)\b/g, "").trim() + " " + status;
 }
 
 // stepStates mirrors web.Steps in Go.
