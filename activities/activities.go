@@ -37,6 +37,7 @@ type Store interface {
 	TeamMembers(ctx context.Context, teamID string) ([]schema.Member, error)
 	InstanceAdminIDs(ctx context.Context) ([]string, error)
 	AddApproval(ctx context.Context, a *schema.Approval) error
+	ListFreezes(ctx context.Context, appIDs []string) ([]schema.FreezeWindow, error)
 }
 
 // Runtime is the part of the Docker engine activities use.
@@ -125,7 +126,10 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (*Plan, error
 		Commit:         d.CommitSHA,
 		RollbackOf:     d.RollbackOf,
 	}
-	if p.Approval, err = a.approvalGate(ctx, app, d); err != nil {
+	if p.Approvers, err = a.approvers(ctx, app); err != nil {
+		return nil, err
+	}
+	if p.Approval, err = a.approvalGate(ctx, app, d, p.Approvers); err != nil {
 		return nil, err
 	}
 	// The run ID lets the dashboard link straight to this run in the Temporal UI.
@@ -161,37 +165,76 @@ func (a *Activities) Transition(ctx context.Context, in TransitionInput) error {
 }
 
 // approvalGate reads an app's approval policy and who may approve.
-func (a *Activities) approvalGate(ctx context.Context, app *schema.App, d *schema.Deployment) (*ApprovalGate, error) {
+func (a *Activities) approvalGate(_ context.Context, app *schema.App, d *schema.Deployment, approvers []string) (*ApprovalGate, error) {
 	if !app.RequireApproval {
 		return nil, nil
 	}
 	g := &ApprovalGate{Needed: max(app.ApprovalsNeeded, 1), AllowSelf: app.AllowSelfApproval, TTL: app.ApprovalTTL.D(),
-		RequesterID: d.RequestedByID, Requester: d.RequestedBy, Approvers: []string{AdminTokenApprover}}
+		RequesterID: d.RequestedByID, Requester: d.RequestedBy, Approvers: approvers}
 	if g.TTL <= 0 {
 		g.TTL = DefaultApprovalTTL
 	}
 	if g.RequesterID == "" && d.RequestedBy == "admin token" {
 		g.RequesterID = AdminTokenApprover
 	}
+	return g, nil
+}
+
+// approvers are the user IDs holding the approver permission for app:
+// the same rule as service.PermApprove (owners and admins of its team,
+// developers granted approver, instance admins) plus the admin token.
+func (a *Activities) approvers(ctx context.Context, app *schema.App) ([]string, error) {
+	out := []string{AdminTokenApprover}
 	admins, err := a.Store.InstanceAdminIDs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	g.Approvers = append(g.Approvers, admins...)
+	out = append(out, admins...)
 	if app.TeamID != "" {
 		members, err := a.Store.TeamMembers(ctx, app.TeamID)
 		if err != nil {
 			return nil, err
 		}
 		for _, m := range members {
-			// The same rule as service.PermApprove: admins and owners, and
-			// developers granted the approver permission.
 			if m.Role == schema.RoleOwner || m.Role == schema.RoleAdmin || (m.Role == schema.RoleDeveloper && m.Approver) {
-				g.Approvers = append(g.Approvers, m.UserID)
+				out = append(out, m.UserID)
 			}
 		}
 	}
-	return g, nil
+	return out, nil
+}
+
+// FreezeCheck reports whether a freeze window covers the deployment now:
+// the app's own windows and the instance's. Rollbacks pass windows that
+// do not block them. A refusing window wins over a waiting one; among
+// waiting ones, the latest end.
+func (a *Activities) FreezeCheck(ctx context.Context, in FreezeInput) (*FreezeStatus, error) {
+	d, err := a.Store.GetDeployment(ctx, in.DeploymentID)
+	if err != nil {
+		return nil, gone(err)
+	}
+	ws, err := a.Store.ListFreezes(ctx, []string{d.AppID})
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	st := &FreezeStatus{}
+	for i := range ws {
+		w := &ws[i]
+		if d.Kind == schema.KindRollback && !w.BlockRollbacks {
+			continue
+		}
+		on, until := w.ActiveAt(now)
+		if !on {
+			continue
+		}
+		switch {
+		case !st.Active, w.Policy == schema.FreezeReject && st.Policy != schema.FreezeReject,
+			w.Policy == st.Policy && until.After(st.Until):
+			st = &FreezeStatus{Active: true, Until: until.UTC(), Reason: w.Reason, Policy: w.Policy, WindowID: w.ID}
+		}
+	}
+	return st, nil
 }
 
 // DefaultApprovalTTL is how long a deployment waits for approval when the

@@ -49,6 +49,24 @@ type Plan struct {
 	Image          string // image to run (rollbacks)
 	// Approval is the app's approval gate, when it has one.
 	Approval *ApprovalGate `json:",omitempty"`
+	// Approvers hold the approver permission for the app (who may approve,
+	// or override a freeze).
+	Approvers []string `json:",omitempty"`
+}
+
+// FreezeInput asks whether a deployment meets a freeze window now.
+type FreezeInput struct {
+	DeploymentID string
+}
+
+// FreezeStatus says whether a freeze window covers now, until when, why,
+// and whether deploys wait for it or are refused.
+type FreezeStatus struct {
+	Active   bool
+	Until    time.Time
+	Reason   string
+	Policy   string
+	WindowID string
 }
 
 // AdminTokenApprover is the approver ID of the admin token, which belongs

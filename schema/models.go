@@ -26,6 +26,8 @@ const (
 	// StatusScheduled: the deployment waits for the time it was scheduled
 	// for; then it is queued like any other.
 	StatusScheduled = "scheduled"
+	// StatusFrozen: the deployment waits for a freeze window to end.
+	StatusFrozen = "frozen"
 	// StatusAwaitingApproval: the deployment waits at its approval gate.
 	StatusAwaitingApproval = "awaiting_approval"
 	// StatusRejected and StatusExpired end a deployment at its approval
@@ -52,6 +54,7 @@ const (
 const (
 	StepQueued   = "queued"
 	StepApproval = "approval"
+	StepFreeze   = "freeze"
 	StepSource   = "source"
 	StepBuild    = "build"
 	StepStart    = "start"
@@ -321,5 +324,5 @@ type Invitation struct {
 
 // Models lists every model, in migration order.
 func Models() []any {
-	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}, &User{}, &Team{}, &Membership{}, &AuditEntry{}, &Invitation{}, &AppShare{}, &Approval{}}
+	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}, &User{}, &Team{}, &Membership{}, &AuditEntry{}, &Invitation{}, &AppShare{}, &Approval{}, &FreezeWindow{}}
 }

@@ -16,11 +16,12 @@ import (
 
 // gated is a deploy env whose app needs needed approvals from u-alice,
 // u-bob or u-carol; u-dave asked for the deploy and is an approver too.
-func gated(t *testing.T, kind string, needed int, allowSelf bool) (*deploySuite, *decisions) {
-	s := newDeployEnv(t, kind, "Prepare")
+func gated(t *testing.T, kind string, needed int, allowSelf bool, own ...string) (*deploySuite, *decisions) {
+	s := newDeployEnv(t, kind, append(own, "Prepare")...)
 	p := plan(kind)
+	p.Approvers = []string{"u-alice", "u-bob", "u-carol", "u-dave"}
 	p.Approval = &activities.ApprovalGate{Needed: needed, AllowSelf: allowSelf, TTL: 24 * time.Hour, RequesterID: "u-dave", Requester: "dave@example.com",
-		Approvers: []string{"u-alice", "u-bob", "u-carol", "u-dave"}}
+		Approvers: p.Approvers}
 	s.env.OnActivity(a.Prepare, mock.Anything, mock.Anything).Return(p, nil)
 	dec := &decisions{}
 	s.env.OnActivity(a.Decide, mock.Anything, mock.Anything).Return(dec.add)

@@ -107,6 +107,15 @@ func (r *run) prepare() (done bool, err error) {
 	return schema.Terminal(r.plan.Status), nil
 }
 
+// gates are what a deployment meets before anything is built or started:
+// its approval, then any freeze window.
+func (r *run) gates() (*Result, error) {
+	if stop, err := r.approvalGate(); err != nil || stop != nil {
+		return stop, err
+	}
+	return r.freezeGate()
+}
+
 // DeployWorkflow builds a deployment from git and releases it:
 // source → build → start candidate → health check → switch → drain.
 // If anything fails before the switch, the candidate is removed and the
@@ -116,7 +125,7 @@ func DeployWorkflow(ctx workflow.Context, in DeployInput) (*Result, error) {
 	if done, err := r.prepare(); err != nil || done {
 		return &Result{DeploymentID: in.DeploymentID, Status: r.plan.Status}, err
 	}
-	if stop, err := r.approvalGate(); err != nil || stop != nil {
+	if stop, err := r.gates(); err != nil || stop != nil {
 		if err != nil {
 			return r.finish(nil, err)
 		}
@@ -165,7 +174,7 @@ func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (*Result, error) {
 	if done, err := r.prepare(); err != nil || done {
 		return &Result{DeploymentID: in.DeploymentID, Status: r.plan.Status}, err
 	}
-	if stop, err := r.approvalGate(); err != nil || stop != nil {
+	if stop, err := r.gates(); err != nil || stop != nil {
 		if err != nil {
 			return r.finish(nil, err)
 		}

@@ -92,6 +92,9 @@ func newDeployEnv(t *testing.T, kind string, own ...string) *deploySuite {
 		env.OnActivity(a.Prepare, mock.Anything, mock.Anything).Return(plan(kind), nil)
 	}
 	env.OnActivity(a.Transition, mock.Anything, mock.Anything).Return(s.rec.transition)
+	if !skip["FreezeCheck"] {
+		env.OnActivity(a.FreezeCheck, mock.Anything, mock.Anything).Return(&activities.FreezeStatus{}, nil)
+	}
 	env.OnActivity(a.Mark, mock.Anything, mock.Anything).Return(s.rec.mark)
 	env.OnActivity(a.FetchSource, mock.Anything, mock.Anything).Return(&activities.SourceResult{Commit: "abcdef", Message: "msg"}, nil)
 	if !skip["Build"] {
