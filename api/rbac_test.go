@@ -383,6 +383,25 @@ func rbacRoutes() []route {
 		{"POST", "/api/deployments/:id/approve", deploymentPath("/approve", false), inTeam(schema.RoleAdmin, 409)},
 		{"POST", "/api/deployments/:id/reject", deploymentPath("/reject", false), inTeam(schema.RoleAdmin, 409)},
 		{"GET", "/api/approvals", fixed("/api/approvals", ""), signedIn(200)},
+		{"POST", "/api/deployments/:id/override", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			p, _ := deploymentPath("/override", false)(t, w, who)
+			return p, `{"reason":"hotfix"}`
+		}, inTeam(schema.RoleAdmin, 409)},
+		{"GET", "/api/freezes", fixed("/api/freezes", ""), signedIn(200)},
+		{"POST", "/api/freezes", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			name, _ := w.app(t)
+			return "/api/freezes", fmt.Sprintf(`{"app":%q,"reason":"launch","cron":"0 18 * * FRI","duration":"62h","tz":"Europe/Berlin"}`, name)
+		}, inTeam(schema.RoleAdmin, 201)},
+		{"DELETE", "/api/freezes/:id", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			name, _ := w.app(t)
+			a, _ := w.store.GetApp(context.Background(), name)
+			start, end := time.Now(), time.Now().Add(time.Hour)
+			f := &schema.FreezeWindow{ID: ids.New(), AppID: a.ID, TeamID: a.TeamID, Reason: "x", Start: &start, End: &end, Policy: "wait"}
+			if err := w.store.CreateFreeze(context.Background(), f); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/freezes/" + f.ID, ""
+		}, inTeam(schema.RoleAdmin, 204)},
 		// Allowed callers reach the rule that the deployment is not
 		// scheduled: 409.
 		{"POST", "/api/deployments/:id/reschedule", func(t *testing.T, w *rbacWorld, who string) (string, string) {

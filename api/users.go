@@ -259,3 +259,35 @@ func (h *Handler) reschedule(c *gin.Context) {
 	v, err := h.svc.Reschedule(c.Request.Context(), c.Param("id"), in.At, in.In)
 	h.respond(c, http.StatusOK, v, err)
 }
+
+// OverrideRequest runs a frozen deployment now.
+type OverrideRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (h *Handler) override(c *gin.Context) {
+	var in OverrideRequest
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.Override(c.Request.Context(), c.Param("id"), in.Reason)
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) listFreezes(c *gin.Context) {
+	v, err := h.svc.ListFreezes(c.Request.Context())
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) createFreeze(c *gin.Context) {
+	var in service.FreezeInput
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.CreateFreeze(c.Request.Context(), in)
+	h.respond(c, http.StatusCreated, v, err)
+}
+
+func (h *Handler) deleteFreeze(c *gin.Context) {
+	h.respond(c, http.StatusNoContent, nil, h.svc.DeleteFreeze(c.Request.Context(), c.Param("id")))
+}

@@ -2,9 +2,12 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -266,4 +269,86 @@ func (h *Handler) unshareApp(c *gin.Context) {
 		return
 	}
 	redirect(c, "/apps/"+url.PathEscape(name)+"#sharing", flash{OK: name + " is no longer shared with " + team + "."})
+}
+
+// ---- freeze windows ----
+
+type freezesData struct {
+	Windows []service.FreezeView
+	Form    struct{ App, Reason string }
+	Errors  map[string]string
+}
+
+func (h *Handler) freezes(c *gin.Context) { h.renderFreezes(c, http.StatusOK, freezesData{}) }
+
+func (h *Handler) renderFreezes(c *gin.Context, status int, d freezesData) {
+	ws, err := h.svc.ListFreezes(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	d.Windows = ws
+	h.render(c, status, "freezes", "Freeze windows", d)
+}
+
+// formLocalTime reads a datetime-local field in the browser's offset.
+func formLocalTime(c *gin.Context, field string) (*time.Time, error) {
+	v := strings.TrimSpace(c.PostForm(field))
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.Parse("2006-01-02T15:04", v)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a date and time", v)
+	}
+	if off, err := strconv.Atoi(c.PostForm("tz_offset")); err == nil && off >= -14*60 && off <= 14*60 {
+		t = t.Add(time.Duration(off) * time.Minute)
+	}
+	return &t, nil
+}
+
+func (h *Handler) createFreeze(c *gin.Context) {
+	d := freezesData{}
+	d.Form.App, d.Form.Reason = strings.TrimSpace(c.PostForm("app")), c.PostForm("reason")
+	in := service.FreezeInput{App: d.Form.App, Reason: d.Form.Reason, Cron: strings.TrimSpace(c.PostForm("cron")), TZ: strings.TrimSpace(c.PostForm("tz")),
+		Policy: c.PostForm("policy"), BlockRollbacks: c.PostForm("block_rollbacks") != ""}
+	var err error
+	if in.From, err = formLocalTime(c, "from_local"); err == nil {
+		in.Until, err = formLocalTime(c, "until_local")
+	}
+	if err == nil && strings.TrimSpace(c.PostForm("duration")) != "" {
+		dur, perr := time.ParseDuration(strings.TrimSpace(c.PostForm("duration")))
+		if perr != nil {
+			err = fmt.Errorf("duration: %q is not a duration like 62h", c.PostForm("duration"))
+		} else {
+			sd := schema.Duration(dur)
+			in.Duration = &sd
+		}
+	}
+	if err == nil {
+		_, err = h.svc.CreateFreeze(c.Request.Context(), in)
+	}
+	if err != nil {
+		d.Errors = fieldsOf(err, actionError(err))
+		h.renderFreezes(c, http.StatusBadRequest, d)
+		return
+	}
+	redirect(c, "/freezes", flash{OK: "Freeze window added."})
+}
+
+func (h *Handler) deleteFreeze(c *gin.Context) {
+	if err := h.svc.DeleteFreeze(c.Request.Context(), c.Param("id")); err != nil {
+		redirect(c, "/freezes", flash{Error: h.logError(c, err)})
+		return
+	}
+	redirect(c, "/freezes", flash{OK: "Freeze window removed."})
+}
+
+func (h *Handler) override(c *gin.Context) {
+	id := c.Param("id")
+	if _, err := h.svc.Override(c.Request.Context(), id, c.PostForm("reason")); err != nil {
+		redirect(c, "/deployments/"+url.PathEscape(id), flash{Error: h.logError(c, err), At: "override"})
+		return
+	}
+	redirect(c, "/deployments/"+url.PathEscape(id), flash{OK: "Overridden: the deployment goes ahead."})
 }

@@ -38,7 +38,7 @@ const (
 	loginCSRFName  = "rivetr_login_csrf"
 	csrfField      = "csrf"
 	sessionKey     = "session"
-	pageTemplates  = "overview apps app deployment confirm login setup audit teams team invite error"
+	pageTemplates  = "overview apps app deployment confirm login setup audit teams team invite freezes error"
 	maxFormMemory  = 1 << 20
 	flashErrParam  = "error"
 	flashAtParam   = "at"
@@ -123,6 +123,7 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	g.GET("/deployments/:id", h.deployment)
 	g.GET("/audit", h.auditPage)
 	g.GET("/teams", h.teams)
+	g.GET("/freezes", h.freezes)
 	g.GET("/teams/:team", h.team)
 	g.GET("/ui/deployments/:id/stream", h.streamDeployment)
 	g.GET("/ui/events", h.events)
@@ -144,6 +145,9 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	post.POST("/deployments/:id/cancel", h.cancel)
 	post.POST("/deployments/:id/approve", h.approve)
 	post.POST("/deployments/:id/reschedule", h.reschedule)
+	post.POST("/deployments/:id/override", h.override)
+	post.POST("/freezes", h.createFreeze)
+	post.POST("/freezes/:id/delete", h.deleteFreeze)
 	post.POST("/deployments/:id/reject", h.reject)
 	return nil
 }

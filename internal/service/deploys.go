@@ -388,7 +388,7 @@ func (s *Service) GetDeployment(ctx context.Context, id string) (*DeploymentView
 	if app, err := s.store.GetApp(ctx, d.AppID); err == nil {
 		a := ActorFrom(ctx)
 		v.Role = a.RoleIn(app.TeamID)
-		v.CanApprove = d.Status == schema.StatusAwaitingApproval && a.Can(app.TeamID, PermApprove)
+		v.CanApprove = (d.Status == schema.StatusAwaitingApproval || d.Status == schema.StatusFrozen) && a.Can(app.TeamID, PermApprove)
 	}
 	if v.Approvals, err = s.store.Approvals(ctx, d.ID); err != nil {
 		return nil, err

@@ -13,6 +13,10 @@ type Status struct {
 	Temporal string `json:"temporal"`
 	Docker   string `json:"docker"`
 	Apps     int    `json:"apps"`
+	// FrozenUntil and FrozenReason describe an instance-wide freeze in
+	// force now.
+	FrozenUntil  *time.Time `json:"frozen_until,omitempty"`
+	FrozenReason string     `json:"frozen_reason,omitempty"`
 	// Team is the team the counts are of ("" for everything visible).
 	Team        string         `json:"team,omitempty"`
 	Deployments map[string]int `json:"deployments,omitempty"`
@@ -81,6 +85,9 @@ func (s *Service) Overview(ctx context.Context, team string) (Status, error) {
 			st.DiskFree = fs.Bavail * uint64(fs.Bsize)
 			st.DiskTotal = fs.Blocks * uint64(fs.Bsize)
 		}
+	}
+	if f, err := s.InstanceFrozen(ctx); err == nil && f != nil {
+		st.FrozenUntil, st.FrozenReason = f.NextEnd, f.Reason
 	}
 	st.Deployments, err = s.store.CountDeploymentsByStatus(ctx, visible)
 	return st, err

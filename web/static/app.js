@@ -45,7 +45,7 @@ const stepOrder = ["source", "build", "start", "health", "switch", "drain"];
 
 function setBadge(el, status) {
   el.textContent = status;
-  el.className = el.className.replace(/\b(queued|scheduled|awaiting_approval|building|deploying|succeeded|failed|cancelled|superseded|rolled_back|rejected|expired)\b/g, "").trim() + " " + status;
+  el.className = el.className.replace(/\b(queued|scheduled|awaiting_approval|frozen|building|deploying|succeeded|failed|cancelled|superseded|rolled_back|rejected|expired)\b/g, "").trim() + " " + status;
 }
 
 // stepStates mirrors web.Steps in Go.

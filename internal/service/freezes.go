@@ -1,0 +1,275 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/rivetr/rivetr/activities"
+	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/workflows"
+)
+
+// FreezeInput creates a freeze window: one-off (From, Until) or recurring
+// (Cron, Duration, TZ).
+type FreezeInput struct {
+	// App scopes the window to one app; empty freezes the instance
+	// (instance admins only).
+	App      string           `json:"app,omitempty"`
+	From     *time.Time       `json:"from,omitempty"`
+	Until    *time.Time       `json:"until,omitempty"`
+	Cron     string           `json:"cron,omitempty"`
+	Duration *schema.Duration `json:"duration,omitempty"`
+	TZ       string           `json:"tz,omitempty"`
+	Reason   string           `json:"reason"`
+	// Policy is wait (default: deploys wait for the end) or reject.
+	Policy         string `json:"policy,omitempty"`
+	BlockRollbacks bool   `json:"block_rollbacks,omitempty"`
+}
+
+// FreezeView is a window with its app's name and its next (or current)
+// occurrence.
+type FreezeView struct {
+	schema.FreezeWindow
+	App       string     `json:"app,omitempty"`
+	Active    bool       `json:"active"`
+	NextStart *time.Time `json:"next_start,omitempty"`
+	NextEnd   *time.Time `json:"next_end,omitempty"`
+}
+
+// authorizeFreeze checks who may create or delete a window: the app's
+// admins (the policy permission) or, for the whole instance, instance admins.
+func (s *Service) authorizeFreeze(ctx context.Context, appName string) (*schema.App, *Actor, error) {
+	if appName != "" {
+		return s.authorizeApp(ctx, appName, PermPolicy)
+	}
+	a, err := actor(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !a.InstanceAdmin || a.TokenRole != "" {
+		return nil, a, fmt.Errorf("freezing the whole instance needs an instance admin; pass an app to freeze one: %w", ErrForbidden)
+	}
+	return nil, a, nil
+}
+
+// CreateFreeze adds a freeze window.
+func (s *Service) CreateFreeze(ctx context.Context, in FreezeInput) (*FreezeView, error) {
+	app, a, err := s.authorizeFreeze(ctx, strings.TrimSpace(in.App))
+	if err != nil {
+		return nil, err
+	}
+	f := fieldErrors{}
+	w := &schema.FreezeWindow{ID: ids.New(), Reason: strings.TrimSpace(in.Reason), Policy: in.Policy, BlockRollbacks: in.BlockRollbacks, CreatedBy: a.Who()}
+	if app != nil {
+		w.AppID, w.TeamID = app.ID, app.TeamID
+	}
+	if w.Policy == "" {
+		w.Policy = schema.FreezeWait
+	}
+	if w.Policy != schema.FreezeWait && w.Policy != schema.FreezeReject {
+		f.add("policy", "must be wait or reject")
+	}
+	if w.Reason == "" || len(w.Reason) > 500 {
+		f.add("reason", "is required (at most 500 characters)")
+	}
+	switch {
+	case in.Cron != "":
+		if in.From != nil || in.Until != nil {
+			f.add("cron", "give a cron schedule or from/until, not both")
+		}
+		w.Cron, w.TZ = strings.TrimSpace(in.Cron), strings.TrimSpace(in.TZ)
+		if w.TZ == "" {
+			w.TZ = "UTC"
+		}
+		if _, _, err := schema.ParseCron(w.Cron, w.TZ); err != nil {
+			f.add("cron", "%v", err)
+		}
+		if in.Duration == nil || in.Duration.D() < time.Minute || in.Duration.D() > 30*24*time.Hour {
+			f.add("duration", "must be between 1m and 720h")
+		} else {
+			w.Duration = *in.Duration
+		}
+	case in.From != nil && in.Until != nil:
+		from, until := in.From.UTC(), in.Until.UTC()
+		if !until.After(from) {
+			f.add("until", "must be after from")
+		} else if !until.After(time.Now()) {
+			f.add("until", "is in the past")
+		}
+		w.Start, w.End = &from, &until
+	default:
+		f.add("until", "give from and until, or a cron schedule with a duration")
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateFreeze(ctx, w); err != nil {
+		return nil, err
+	}
+	target := "instance"
+	if app != nil {
+		target = app.Name
+	}
+	s.audit(ctx, AuditFreezeCreate, w.TeamID, target, nil, map[string]any{"id": w.ID, "reason": w.Reason, "policy": w.Policy, "cron": w.Cron,
+		"duration": w.Duration.D().String(), "tz": w.TZ, "from": w.Start, "until": w.End})
+	v := s.freezeView(*w, target, time.Now())
+	return &v, nil
+}
+
+func (s *Service) freezeView(w schema.FreezeWindow, app string, now time.Time) FreezeView {
+	v := FreezeView{FreezeWindow: w}
+	if app != "instance" {
+		v.App = app
+	}
+	v.Active, _ = w.ActiveAt(now)
+	if start, end, ok := w.NextAfter(now); ok {
+		s, e := start.UTC(), end.UTC()
+		v.NextStart, v.NextEnd = &s, &e
+	}
+	return v
+}
+
+// ListFreezes returns the instance's windows and those of the apps the
+// caller can see, soonest first.
+func (s *Service) ListFreezes(ctx context.Context) ([]FreezeView, error) {
+	visible, err := s.visibleAppIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := s.store.ListFreezes(ctx, visible)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	apps, err := s.store.ListApps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range apps {
+		names[a.ID] = a.Name
+	}
+	now := time.Now()
+	out := make([]FreezeView, 0, len(ws))
+	for _, w := range ws {
+		name := "instance"
+		if w.AppID != "" {
+			name = names[w.AppID]
+		}
+		out = append(out, s.freezeView(w, name, now))
+	}
+	sortFreezes(out)
+	return out, nil
+}
+
+func sortFreezes(vs []FreezeView) {
+	key := func(v FreezeView) time.Time {
+		if v.NextStart == nil {
+			return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+		}
+		return *v.NextStart
+	}
+	for i := 1; i < len(vs); i++ {
+		for j := i; j > 0 && key(vs[j]).Before(key(vs[j-1])); j-- {
+			vs[j], vs[j-1] = vs[j-1], vs[j]
+		}
+	}
+}
+
+// DeleteFreeze removes a window (same permission as creating it).
+func (s *Service) DeleteFreeze(ctx context.Context, id string) error {
+	w, err := s.store.GetFreeze(ctx, id)
+	if err != nil {
+		return err
+	}
+	appName := ""
+	if w.AppID != "" {
+		app, err := s.store.GetApp(ctx, w.AppID)
+		if err != nil {
+			return err
+		}
+		appName = app.Name
+	}
+	if _, _, err := s.authorizeFreeze(ctx, appName); err != nil {
+		return err
+	}
+	if err := s.store.DeleteFreeze(ctx, id); err != nil {
+		return err
+	}
+	s.audit(ctx, AuditFreezeDelete, w.TeamID, firstNonEmpty(appName, "instance"), map[string]any{"id": w.ID, "reason": w.Reason}, nil)
+	return nil
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// InstanceFrozen returns the instance-wide window covering now, if any.
+func (s *Service) InstanceFrozen(ctx context.Context) (*FreezeView, error) {
+	ws, err := s.store.ListFreezes(ctx, []string{})
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	for _, w := range ws {
+		if on, _ := w.ActiveAt(now); on && w.AppID == "" {
+			v := s.freezeView(w, "instance", now)
+			return &v, nil
+		}
+	}
+	return nil, nil
+}
+
+// Override lets a frozen deployment run now (approvers only, with a
+// reason).
+func (s *Service) Override(ctx context.Context, id, reason string) (*DeploymentView, error) {
+	d, err := s.authorizeDeployment(ctx, id, PermApprove)
+	if err != nil {
+		return nil, err
+	}
+	if d.Status != schema.StatusFrozen {
+		return nil, stateErr("deployment %s is %s, not frozen", d.ID, d.Status)
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return nil, &ValidationError{Fields: map[string]string{"reason": "an override needs a reason"}}
+	}
+	a := ActorFrom(ctx)
+	dec := workflows.Decision{ApproverID: a.UserID, Approver: a.Who(), Comment: reason}
+	if dec.ApproverID == "" {
+		dec.ApproverID = activities.AdminTokenApprover
+	}
+	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: d.WorkflowID, UpdateName: workflows.UpdateOverride, Args: []any{dec}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	if err != nil {
+		var appErr *temporal.ApplicationError
+		var nf *serviceerror.NotFound
+		switch {
+		case errors.As(err, &appErr):
+			return nil, stateErr("%s", appErr.Message())
+		case errors.As(err, &nf):
+			return nil, stateErr("deployment %s is no longer frozen", d.ID)
+		}
+		return nil, fmt.Errorf("override: %w: %v", ErrUnavailable, err)
+	}
+	if app, err := s.store.GetApp(ctx, d.AppID); err == nil {
+		s.audit(ctx, AuditFreezeOverride, app.TeamID, d.ID, nil, map[string]any{"app": d.AppName, "reason": reason})
+	}
+	return s.GetDeployment(ctx, d.ID)
+}
