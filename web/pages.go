@@ -442,20 +442,7 @@ func (h *Handler) decide(c *gin.Context, approve bool) {
 // formTime reads a date-time picker (at_local, "2006-01-02T15:04") and the
 // browser's offset from UTC in minutes (tz_offset, set by app.js; without
 // JavaScript the time is UTC). Empty means no time.
-func formTime(c *gin.Context) (*time.Time, error) {
-	v := strings.TrimSpace(c.PostForm("at_local"))
-	if v == "" {
-		return nil, nil
-	}
-	t, err := time.Parse("2006-01-02T15:04", v)
-	if err != nil {
-		return nil, fmt.Errorf("%q is not a date and time", v)
-	}
-	if off, err := strconv.Atoi(c.PostForm("tz_offset")); err == nil && off >= -14*60 && off <= 14*60 {
-		t = t.Add(time.Duration(off) * time.Minute)
-	}
-	return &t, nil
-}
+func formTime(c *gin.Context) (*time.Time, error) { return formLocalTime(c, "at_local") }
 
 func (h *Handler) reschedule(c *gin.Context) {
 	id := c.Param("id")

@@ -52,23 +52,9 @@ func (s *Service) decide(ctx context.Context, id, comment, update string) (*Deci
 	if dec.ApproverID == "" {
 		dec.ApproverID = activities.AdminTokenApprover
 	}
-	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: d.WorkflowID, UpdateName: update, Args: []any{dec}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
 	var st workflows.GateState
-	if err == nil {
-		err = h.Get(ctx, &st)
-	}
-	if err != nil {
-		var appErr *temporal.ApplicationError
-		var nf *serviceerror.NotFound
-		switch {
-		case errors.As(err, &appErr):
-			return nil, stateErr("%s", appErr.Message())
-		case errors.As(err, &nf):
-			return nil, stateErr("deployment %s is no longer waiting for approval", d.ID)
-		}
-		return nil, fmt.Errorf("send the decision: %w: %v", ErrUnavailable, err)
+	if err := s.sendUpdate(ctx, d.WorkflowID, update, dec, &st, "deployment "+d.ID+" is no longer waiting for approval"); err != nil {
+		return nil, err
 	}
 	action := AuditApprove
 	if update == workflows.UpdateReject {
@@ -103,4 +89,27 @@ func (s *Service) PendingApprovals(ctx context.Context) ([]DeploymentView, error
 		out[i], out[j] = out[j], out[i]
 	}
 	return out, nil
+}
+
+// sendUpdate sends a Temporal update to a workflow and waits for its result
+// (into out, which may be nil). A validator's refusal becomes an ErrState
+// error carrying its message; a workflow that is gone, ErrState with gone.
+func (s *Service) sendUpdate(ctx context.Context, workflowID, name string, arg, out any, gone string) error {
+	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflowID, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, out)
+	}
+	var appErr *temporal.ApplicationError
+	var nf *serviceerror.NotFound
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &appErr):
+		return stateErr("%s", appErr.Message())
+	case errors.As(err, &nf):
+		return stateErr("%s", gone)
+	}
+	return fmt.Errorf("%s: %w: %v", name, ErrUnavailable, err)
 }

@@ -10,7 +10,6 @@ import (
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	enumspb "go.temporal.io/api/enums/v1"
 
@@ -317,23 +316,8 @@ func (s *Service) Reschedule(ctx context.Context, id string, at *time.Time, in s
 	if when == nil {
 		return nil, &ValidationError{Fields: map[string]string{"at": "give the new time (at) or a delay from now (in)"}}
 	}
-	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.ScheduleID(d.AppName, d.ID), UpdateName: workflows.UpdateReschedule, Args: []any{*when},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = h.Get(ctx, nil)
-	}
-	if err != nil {
-		var appErr *temporal.ApplicationError
-		var nf *serviceerror.NotFound
-		switch {
-		case errors.As(err, &appErr):
-			return nil, stateErr("%s", appErr.Message())
-		case errors.As(err, &nf):
-			return nil, stateErr("deployment %s is no longer scheduled", d.ID)
-		}
-		return nil, fmt.Errorf("reschedule: %w: %v", ErrUnavailable, err)
+	if err := s.sendUpdate(ctx, workflows.ScheduleID(d.AppName, d.ID), workflows.UpdateReschedule, *when, nil, "deployment "+d.ID+" is no longer scheduled"); err != nil {
+		return nil, err
 	}
 	if app, err := s.store.GetApp(ctx, d.AppID); err == nil {
 		s.audit(ctx, AuditReschedule, app.TeamID, d.ID, map[string]any{"at": d.ScheduledFor}, map[string]any{"at": when.Format(time.RFC3339)})

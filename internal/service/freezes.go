@@ -2,14 +2,9 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
-
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/rivetr/rivetr/activities"
 	"github.com/rivetr/rivetr/internal/ids"
@@ -251,22 +246,8 @@ func (s *Service) Override(ctx context.Context, id, reason string) (*DeploymentV
 	if dec.ApproverID == "" {
 		dec.ApproverID = activities.AdminTokenApprover
 	}
-	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: d.WorkflowID, UpdateName: workflows.UpdateOverride, Args: []any{dec}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = h.Get(ctx, nil)
-	}
-	if err != nil {
-		var appErr *temporal.ApplicationError
-		var nf *serviceerror.NotFound
-		switch {
-		case errors.As(err, &appErr):
-			return nil, stateErr("%s", appErr.Message())
-		case errors.As(err, &nf):
-			return nil, stateErr("deployment %s is no longer frozen", d.ID)
-		}
-		return nil, fmt.Errorf("override: %w: %v", ErrUnavailable, err)
+	if err := s.sendUpdate(ctx, d.WorkflowID, workflows.UpdateOverride, dec, nil, "deployment "+d.ID+" is no longer frozen"); err != nil {
+		return nil, err
 	}
 	if app, err := s.store.GetApp(ctx, d.AppID); err == nil {
 		s.audit(ctx, AuditFreezeOverride, app.TeamID, d.ID, nil, map[string]any{"app": d.AppName, "reason": reason})
