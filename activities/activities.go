@@ -74,6 +74,9 @@ type Activities struct {
 	// Enqueuer hands a deployment to its app's queue workflow (given by
 	// the process, which holds the Temporal client).
 	Enqueuer func(ctx context.Context, deploymentID string) error
+	// Deployer deploys an app's branch head now, as a recurring deploy
+	// asks (given by the process, which holds the Temporal client).
+	Deployer func(ctx context.Context, appID, by string) (string, error)
 }
 
 // ImageRepo is the repository of an app's images.
@@ -266,6 +269,20 @@ func (a *Activities) Enqueue(ctx context.Context, in EnqueueInput) error {
 		return errors.New("this worker cannot queue deployments (no Temporal client given)")
 	}
 	return a.Enqueuer(ctx, in.DeploymentID)
+}
+
+// DeployRecurring starts one run of a recurring deploy: the app's branch
+// head, through its queue and gates like any deploy. It returns the
+// deployment's ID.
+func (a *Activities) DeployRecurring(ctx context.Context, in RecurringInput) (string, error) {
+	if a.Deployer == nil {
+		return "", errors.New("this worker cannot start deployments (no Temporal client given)")
+	}
+	id, err := a.Deployer(ctx, in.AppID, "recurring deploy "+in.Recurring)
+	if errors.Is(err, schema.ErrNotFound) {
+		return "", nonRetryable(ErrTypeGone, "the app of recurring deploy %s is gone", in.Recurring)
+	}
+	return id, err
 }
 
 // Reschedule records a scheduled deployment's new time.

@@ -92,6 +92,12 @@ type EnqueueInput struct {
 	DeploymentID string
 }
 
+// RecurringInput is one run of a recurring deploy.
+type RecurringInput struct {
+	AppID     string
+	Recurring string // the recurring deploy's ID
+}
+
 // RescheduleInput moves a scheduled deployment.
 type RescheduleInput struct {
 	DeploymentID string

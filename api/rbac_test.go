@@ -127,6 +127,12 @@ func newRBACWorldWith(t *testing.T, opt func(*service.Options)) *rbacWorld {
 	w.temporal.On("SignalWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(nil).Maybe()
 	w.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything).Return(run, nil).Maybe()
 	w.temporal.On("CheckHealth", mock.Anything, mock.Anything).Return(&client.CheckHealthResponse{}, nil).Maybe()
+	sh := &mocks.ScheduleHandle{}
+	sh.On("Delete", mock.Anything).Return(nil).Maybe()
+	sc := &mocks.ScheduleClient{}
+	sc.On("Create", mock.Anything, mock.Anything).Return(sh, nil).Maybe()
+	sc.On("GetHandle", mock.Anything, mock.Anything).Return(sh).Maybe()
+	w.temporal.On("ScheduleClient").Return(sc).Maybe()
 	return w
 }
 
@@ -357,6 +363,20 @@ func rbacRoutes() []route {
 		}, inTeam(schema.RoleDeveloper, 200)},
 		{"DELETE", "/api/apps/:name/env/:key", appPath("/env/K"), inTeam(schema.RoleDeveloper, 204)},
 		{"PUT", "/api/apps/:name/shares/:team", appPath("/shares/other"), inTeam(schema.RoleAdmin, 204)},
+		{"GET", "/api/apps/:name/schedules", appPath("/schedules"), inTeam(schema.RoleViewer, 200)},
+		{"POST", "/api/apps/:name/schedules", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			p, _ := appPath("/schedules")(t, w, who)
+			return p, `{"cron":"0 3 * * *","tz":"Europe/Berlin"}`
+		}, inTeam(schema.RoleDeveloper, 201)},
+		{"DELETE", "/api/apps/:name/schedules/:id", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			name, _ := w.app(t)
+			a, _ := w.store.GetApp(context.Background(), name)
+			r := &schema.RecurringDeploy{ID: ids.New(), AppID: a.ID, Cron: "0 3 * * *", TZ: "UTC"}
+			if err := w.store.CreateRecurring(context.Background(), r); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/apps/" + name + "/schedules/" + r.ID, ""
+		}, inTeam(schema.RoleDeveloper, 204)},
 		{"DELETE", "/api/apps/:name/shares/:team", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			name, _ := w.app(t)
 			other, err := w.store.GetTeam(context.Background(), "other")

@@ -291,3 +291,21 @@ func (h *Handler) createFreeze(c *gin.Context) {
 func (h *Handler) deleteFreeze(c *gin.Context) {
 	h.respond(c, http.StatusNoContent, nil, h.svc.DeleteFreeze(c.Request.Context(), c.Param("id")))
 }
+
+func (h *Handler) listRecurring(c *gin.Context) {
+	v, err := h.svc.ListRecurring(c.Request.Context(), c.Param("name"))
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) createRecurring(c *gin.Context) {
+	var in service.RecurringInput
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.CreateRecurring(c.Request.Context(), c.Param("name"), in)
+	h.respond(c, http.StatusCreated, v, err)
+}
+
+func (h *Handler) deleteRecurring(c *gin.Context) {
+	h.respond(c, http.StatusNoContent, nil, h.svc.DeleteRecurring(c.Request.Context(), c.Param("name"), c.Param("id")))
+}

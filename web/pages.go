@@ -143,6 +143,7 @@ type appData struct {
 	Errors      map[string]string
 	EnvForm     envForm
 	EnvErrors   map[string]string
+	Recurring   []schema.RecurringDeploy
 }
 
 type deploymentRow struct {
@@ -188,7 +189,12 @@ func (h *Handler) renderApp(c *gin.Context, status int, app *service.AppView, fo
 			CanCancel:      service.CanCancel(&d.Deployment),
 		})
 	}
-	h.render(c, status, "app", app.Name, appData{App: app, Deployments: rows, Env: env, Form: form, Errors: errs, EnvForm: ef, EnvErrors: envErrs})
+	recurring, err := h.svc.ListRecurring(ctx, app.Name)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, status, "app", app.Name, appData{App: app, Deployments: rows, Env: env, Form: form, Errors: errs, EnvForm: ef, EnvErrors: envErrs, Recurring: recurring})
 }
 
 func (h *Handler) updateApp(c *gin.Context) {

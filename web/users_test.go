@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/mocks"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/rivetr/rivetr/internal/ids"
@@ -295,5 +296,29 @@ func TestScheduleFromTheAppPage(t *testing.T) {
 	}
 	if code, _, hdr := d.form("/apps/shop/deploy", "at_local", "yesterday"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "not+a+date") {
 		t.Fatalf("a bad time: %d %v", code, hdr)
+	}
+}
+
+func TestRecurringFromTheAppPage(t *testing.T) {
+	d := newDash(t)
+	d.signIn()
+	ctx := context.Background()
+	app := &schema.App{ID: ids.New(), Name: "shop", GitURL: "https://git.example.com/shop.git", Branch: "main", Domains: []string{"shop.example.com"}}
+	d.store.CreateApp(ctx, app)
+	var created client.ScheduleOptions
+	sc := &mocks.ScheduleClient{}
+	sc.On("Create", mock.Anything, mock.Anything).Run(func(args mock.Arguments) { created = args.Get(1).(client.ScheduleOptions) }).Return(&mocks.ScheduleHandle{}, nil).Once()
+	d.temporal.On("ScheduleClient").Return(sc)
+	if code, _, hdr := d.form("/apps/shop/schedules", "cron", "0 3 * * *", "tz", "Europe/Berlin"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "Recurring+deploy+added") {
+		t.Fatalf("add: %d %v", code, hdr)
+	}
+	if created.Spec.TimeZoneName != "Europe/Berlin" || created.Spec.CronExpressions[0] != "0 3 * * *" || !strings.HasPrefix(created.ID, "recurring/shop/") {
+		t.Fatalf("schedule %+v", created)
+	}
+	if _, body, _ := d.get("/apps/shop"); !strings.Contains(body, "<code>0 3 * * *</code> (Europe/Berlin)") {
+		t.Fatal("the app page does not list the recurring deploy")
+	}
+	if code, _, hdr := d.form("/apps/shop/schedules", "cron", "every night"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "error=") {
+		t.Fatalf("a bad cron: %d %v", code, hdr)
 	}
 }

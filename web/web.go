@@ -139,6 +139,8 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	post.POST("/apps/:name/env", h.setEnv)
 	post.POST("/apps/:name/env/:key/delete", h.unsetEnv)
 	post.POST("/apps/:name/shares", h.shareApp)
+	post.POST("/apps/:name/schedules", h.createRecurring)
+	post.POST("/apps/:name/schedules/:id/delete", h.deleteRecurring)
 	post.POST("/apps/:name/shares/:team/delete", h.unshareApp)
 	post.POST("/apps/:name/deploy", h.deploy)
 	post.POST("/apps/:name/rollback", h.rollback)

@@ -19,6 +19,7 @@ func RegisterWorkflows(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.DeleteAppWorkflow, workflow.RegisterOptions{Name: workflows.DeleteAppName})
 	r.RegisterWorkflowWithOptions(workflows.RetireWorkflow, workflow.RegisterOptions{Name: workflows.RetireName})
 	r.RegisterWorkflowWithOptions(workflows.ScheduledDeployWorkflow, workflow.RegisterOptions{Name: workflows.ScheduleName})
+	r.RegisterWorkflowWithOptions(workflows.RecurringDeployWorkflow, workflow.RegisterOptions{Name: workflows.RecurringName})
 }
 
 // RegisterActivities registers every activity method of acts.

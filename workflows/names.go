@@ -18,6 +18,7 @@ const (
 	DeleteAppName = "DeleteAppWorkflow"
 	RetireName    = "RetireWorkflow"
 	ScheduleName  = "ScheduledDeployWorkflow"
+	RecurringName = "RecurringDeployWorkflow"
 )
 
 // Signals of AppQueueWorkflow.
@@ -42,6 +43,9 @@ func SearchAttributeNames() []string {
 // ScheduleID is the ID of the workflow holding a scheduled deployment until
 // its time.
 func ScheduleID(app, deploymentID string) string { return "schedule/" + app + "/" + deploymentID }
+
+// RecurringID is the ID of the Temporal Schedule of a recurring deploy.
+func RecurringID(app, id string) string { return "recurring/" + app + "/" + id }
 
 // QueueID is the ID of an app's deploy queue workflow.
 func QueueID(app string) string { return "app/" + app }

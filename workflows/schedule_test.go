@@ -78,3 +78,19 @@ func TestScheduledDeployCancelled(t *testing.T) {
 	}
 	env.AssertNotCalled(t, "Enqueue", mock.Anything, mock.Anything)
 }
+
+func TestRecurringDeployStartsADeploy(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterActivity(&activities.Activities{})
+	var got activities.RecurringInput
+	env.OnActivity(a.DeployRecurring, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RecurringInput) (string, error) {
+		got = in
+		return "d42", nil
+	})
+	env.ExecuteWorkflow(RecurringDeployWorkflow, activities.RecurringInput{AppID: "app1", Recurring: "r1"})
+	var id string
+	if err := env.GetWorkflowResult(&id); err != nil || id != "d42" || got.Recurring != "r1" {
+		t.Fatalf("result %q %v, input %+v", id, err, got)
+	}
+}

@@ -204,3 +204,20 @@ func (c *Client) CreateFreeze(ctx context.Context, in service.FreezeInput) (*ser
 func (c *Client) DeleteFreeze(ctx context.Context, id string) error {
 	return c.do(ctx, "DELETE", "/api/freezes/"+esc(id), nil, nil)
 }
+
+// ListRecurring lists an app's recurring deploys.
+func (c *Client) ListRecurring(ctx context.Context, app string) ([]schema.RecurringDeploy, error) {
+	var out []schema.RecurringDeploy
+	return out, c.do(ctx, "GET", "/api/apps/"+esc(app)+"/schedules", nil, &out)
+}
+
+// CreateRecurring adds a recurring deploy.
+func (c *Client) CreateRecurring(ctx context.Context, app string, in service.RecurringInput) (*schema.RecurringDeploy, error) {
+	var out schema.RecurringDeploy
+	return &out, c.do(ctx, "POST", "/api/apps/"+esc(app)+"/schedules", in, &out)
+}
+
+// DeleteRecurring removes a recurring deploy.
+func (c *Client) DeleteRecurring(ctx context.Context, app, id string) error {
+	return c.do(ctx, "DELETE", "/api/apps/"+esc(app)+"/schedules/"+esc(id), nil, nil)
+}

@@ -157,6 +157,9 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		Log:     log.With("component", "activities"),
 	}
 	acts.Enqueuer = func(ctx context.Context, id string) error { return service.Enqueue(ctx, tc, store, id) }
+	acts.Deployer = func(ctx context.Context, appID, by string) (string, error) {
+		return service.DeployFromSchedule(ctx, tc, store, appID, by)
+	}
 
 	// Workers: workflows and store activities on the shared queue, Docker
 	// and proxy activities on this host's queue.

@@ -586,6 +586,16 @@ func (s *Service) DeleteApp(ctx context.Context, name string) error {
 	if len(active) > 0 {
 		return stateErr("deployment %s of %s is still stopping; try again in a minute", active[0].ID, name)
 	}
+	// Recurring deploys stop first, so none starts while the app goes.
+	if rs, err := s.store.ListRecurring(ctx, app.ID); err != nil {
+		return err
+	} else {
+		for _, r := range rs {
+			if err := s.deleteSchedule(ctx, app.Name, r.ID); err != nil {
+				return err
+			}
+		}
+	}
 	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                    workflows.DeleteID(app.Name, app.ID),
 		TaskQueue:             workflows.TaskQueue,

@@ -43,6 +43,8 @@ const (
 	AuditApprove         = "deployment.approve"
 	AuditSchedule        = "deploy.schedule"
 	AuditFreezeCreate    = "freeze.create"
+	AuditRecurringCreate = "recurring.create"
+	AuditRecurringDelete = "recurring.delete"
 	AuditFreezeDelete    = "freeze.delete"
 	AuditFreezeOverride  = "deployment.freeze_override"
 	AuditReschedule      = "deployment.reschedule"
