@@ -119,6 +119,7 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*gin.Engine, err
 	g.GET("/deployments/:id", h.getDeployment)
 	g.POST("/deployments/:id/cancel", h.cancelDeployment)
 	g.POST("/deployments/:id/approve", h.approve)
+	g.GET("/deployments/:id/diff", h.diff)
 	g.POST("/deployments/:id/reschedule", h.reschedule)
 	g.POST("/deployments/:id/override", h.override)
 	g.GET("/freezes", h.listFreezes)

@@ -403,6 +403,7 @@ func rbacRoutes() []route {
 		{"POST", "/api/deployments/:id/approve", deploymentPath("/approve", false), inTeam(schema.RoleAdmin, 409)},
 		{"POST", "/api/deployments/:id/reject", deploymentPath("/reject", false), inTeam(schema.RoleAdmin, 409)},
 		{"GET", "/api/approvals", fixed("/api/approvals", ""), signedIn(200)},
+		{"GET", "/api/deployments/:id/diff", deploymentPath("/diff", false), inTeam(schema.RoleViewer, 200)},
 		{"POST", "/api/deployments/:id/override", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := deploymentPath("/override", false)(t, w, who)
 			return p, `{"reason":"hotfix"}`

@@ -309,3 +309,8 @@ func (h *Handler) createRecurring(c *gin.Context) {
 func (h *Handler) deleteRecurring(c *gin.Context) {
 	h.respond(c, http.StatusNoContent, nil, h.svc.DeleteRecurring(c.Request.Context(), c.Param("name"), c.Param("id")))
 }
+
+func (h *Handler) diff(c *gin.Context) {
+	v, err := h.svc.Diff(c.Request.Context(), c.Param("id"))
+	h.respond(c, http.StatusOK, v, err)
+}

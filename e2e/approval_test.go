@@ -47,14 +47,26 @@ func TestApprovalGate(t *testing.T) {
 	}
 	must(owner, "", "apps", "update", a.App, "--require-approval")
 
-	// The developer deploys v2: it waits for approval.
+	// The developer deploys v2 with a new env var: it waits for approval.
 	a.Repo.Commit("gate-v2", map[string]string{"Dockerfile": AppDockerfile("gate-v2", "", "")})
+	must(dev, "", "env", "set", a.App, "FEATURE_X=on")
+	must(dev, "", "env", "set", a.App, "API_KEY=hunter2-secret", "--secret")
 	must(dev, "", "deploy", a.App)
 	var d Deployment
 	eventually(t, 30*time.Second, "the deploy waits for approval", func() bool {
 		d = s.Deployments(a.App)[0]
 		return d.Status == "awaiting_approval"
 	})
+	// What it changes, before anyone approves.
+	diff := must(owner, "", "deployments", "diff", d.ID)
+	for _, want := range []string{"gate-v2", "added FEATURE_X", "added API_KEY (secret)", "image: rivetr/"} {
+		if !strings.Contains(diff, want) {
+			t.Fatalf("the diff lacks %q:\n%s", want, diff)
+		}
+	}
+	if strings.Contains(diff, "hunter2") {
+		t.Fatalf("the diff shows a secret value:\n%s", diff)
+	}
 	out := must(dev, "", "deployments", "pending")
 	if !strings.Contains(out, d.ID) || !strings.Contains(out, "dev@example.com") {
 		t.Fatalf("pending:\n%s", out)
@@ -87,6 +99,9 @@ func TestApprovalGate(t *testing.T) {
 		chromedp.Submit(chromedp.ID("password")), chromedp.WaitVisible(chromedp.ID("pending-approvals")),
 		chromedp.Click(chromedp.CSS(`#pending-approvals a[href="/deployments/`+d.ID+`"]`)), chromedp.WaitVisible(chromedp.ID("approve")))
 	shot(ctx, t, screenshotDir(t), "approval")
+	if txt, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("diff"))); err != nil || !strings.Contains(txt, "gate-v2") || !strings.Contains(txt, "FEATURE_X") {
+		t.Fatalf("the approval page's diff: %q %v", txt, err)
+	}
 	run(chromedp.SendKeys(chromedp.ID("approve-comment"), "ship it"), chromedp.Click(chromedp.ID("approve")), chromedp.WaitVisible(chromedp.ID("log")))
 	waitText(ctx, t, "#status", "succeeded", 3*time.Minute)
 	if body := s.MustGet(a.Host, "/"); body != "gate-v2" {

@@ -185,6 +185,10 @@ type Deployment struct {
 	// token"); RequestedByID their user ID.
 	RequestedBy   string `gorm:"size:255" json:"requested_by,omitempty"`
 	RequestedByID string `gorm:"size:32" json:"requested_by_id,omitempty"`
+	// Snapshot is the app's settings and env vars when the deployment was
+	// asked for (secret values never: only that they are set and when
+	// they changed), so two deployments can be compared.
+	Snapshot *DeploySnapshot `gorm:"serializer:json" json:"-"`
 	// ScheduledFor is when a scheduled deployment is queued.
 	ScheduledFor *time.Time `json:"scheduled_for,omitempty"`
 	// WaitingUntil is when the gate the deployment waits at gives up.
@@ -199,6 +203,20 @@ type Deployment struct {
 	StartedAt     *time.Time `json:"started_at,omitempty"`
 	FinishedAt    *time.Time `json:"finished_at,omitempty"`
 	UpdatedAt     time.Time  `json:"updated_at"`
+}
+
+// DeploySnapshot is what a deployment was asked for with.
+type DeploySnapshot struct {
+	Settings map[string]any     `json:"settings"`
+	Env      map[string]EnvSnap `json:"env"`
+}
+
+// EnvSnap is one env var in a snapshot: a plain value, or only that a
+// secret was set and when it last changed.
+type EnvSnap struct {
+	Value   string    `json:"value,omitempty"`
+	Secret  bool      `json:"secret,omitempty"`
+	Updated time.Time `json:"updated"`
 }
 
 // LogLine is one line of a deployment's build and deploy log. IDs increase,

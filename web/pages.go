@@ -334,6 +334,8 @@ type deploymentData struct {
 	// UILink is the deployment's workflow in the Temporal UI (through the
 	// dashboard's proxy when the UI is embedded).
 	UILink string
+	// Diff is what the deployment changes, shown while it awaits approval.
+	Diff *service.DiffView
 }
 
 // pageLogLines bounds the log rendered into the page; the stream sends the
@@ -362,6 +364,12 @@ func (h *Handler) deployment(c *gin.Context) {
 		after = batch[len(batch)-1].ID
 	}
 	data := deploymentData{D: d, Steps: Steps(&d.Deployment), Lines: lines, More: len(lines) >= pageLogLines, UILink: h.uiLink(d.WorkflowURL)}
+	if d.Status == schema.StatusAwaitingApproval {
+		if data.Diff, err = h.svc.Diff(ctx, d.ID); err != nil {
+			h.fail(c, err)
+			return
+		}
+	}
 	if len(lines) > 0 {
 		data.LastID = lines[len(lines)-1].ID
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -322,7 +323,80 @@ func newDeploymentsCmd(g *globals) *cobra.Command {
 	}
 	reschedule.Flags().StringVar(&rat, "at", "", "the new time (RFC 3339)")
 	reschedule.Flags().StringVar(&rin, "in", "", "the new delay from now (e.g. 30m)")
-	cmd.AddCommand(cancel, show, pending, reschedule)
+	diff := &cobra.Command{
+		Use:   "diff ID",
+		Short: "Show what a deployment changes against the one serving: commits, env vars, settings, image",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			v, err := c.Diff(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if g.output == "json" {
+				return printJSON(out, v)
+			}
+			if v.Base == "" {
+				fmt.Fprintf(out, "deployment %s: nothing serves yet\n", v.Deployment)
+			} else {
+				fmt.Fprintf(out, "deployment %s against serving %s (%s → %s)\n", v.Deployment, v.Base, short(v.FromCommit), short(v.ToCommit))
+			}
+			if v.Note != "" {
+				fmt.Fprintln(out, "note: "+v.Note)
+			}
+			what := "commits"
+			if v.Reverted {
+				what = "commits taken away (rollback)"
+			}
+			fmt.Fprintf(out, "\n%s:\n", what)
+			for _, e := range v.Commits {
+				fmt.Fprintf(out, "  %s %s (%s)\n", short(e.SHA), firstLine(e.Message), e.Author)
+			}
+			if v.MoreCommits {
+				fmt.Fprintln(out, "  … and more")
+			}
+			if v.CommitsNote != "" {
+				fmt.Fprintln(out, "  "+v.CommitsNote)
+			} else if len(v.Commits) == 0 {
+				fmt.Fprintln(out, "  none")
+			}
+			fmt.Fprintln(out, "\nenv vars:")
+			for _, e := range v.Env {
+				switch {
+				case e.Secret:
+					fmt.Fprintf(out, "  %s %s (secret)\n", e.Change, e.Key)
+				case e.Change == "changed":
+					fmt.Fprintf(out, "  changed %s: %q → %q\n", e.Key, e.Before, e.After)
+				default:
+					fmt.Fprintf(out, "  %s %s\n", e.Change, e.Key)
+				}
+			}
+			if len(v.Env) == 0 {
+				fmt.Fprintln(out, "  no change")
+			}
+			fmt.Fprintln(out, "\nsettings:")
+			keys := make([]string, 0, len(v.Settings))
+			for k := range v.Settings {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				fmt.Fprintf(out, "  %s: %v → %v\n", k, v.Settings[k].Before, v.Settings[k].After)
+			}
+			if len(keys) == 0 {
+				fmt.Fprintln(out, "  no change")
+			}
+			if v.Image != nil {
+				fmt.Fprintf(out, "\nimage: %v → %v\n", v.Image.Before, v.Image.After)
+			}
+			return nil
+		},
+	}
+	cmd.AddCommand(cancel, show, pending, reschedule, diff)
 	return cmd
 }
 

@@ -221,3 +221,9 @@ func (c *Client) CreateRecurring(ctx context.Context, app string, in service.Rec
 func (c *Client) DeleteRecurring(ctx context.Context, app, id string) error {
 	return c.do(ctx, "DELETE", "/api/apps/"+esc(app)+"/schedules/"+esc(id), nil, nil)
 }
+
+// Diff shows what a deployment changes against the serving one.
+func (c *Client) Diff(ctx context.Context, id string) (*service.DiffView, error) {
+	var out service.DiffView
+	return &out, c.do(ctx, "GET", "/api/deployments/"+esc(id)+"/diff", nil, &out)
+}

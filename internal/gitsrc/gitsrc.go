@@ -10,10 +10,13 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	git "github.com/go-git/go-git/v5"
 	gitconfig "github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
@@ -189,4 +192,64 @@ func Checkout(ctx context.Context, url, branch, commit, dir string, auth Auth) (
 		return Commit{}, classify(err, "read commit "+hash.String())
 	}
 	return Commit{SHA: hash.String(), Message: strings.TrimSpace(c.Message)}, nil
+}
+
+// LogEntry is one commit of a range.
+type LogEntry struct {
+	SHA     string    `json:"sha"`
+	Message string    `json:"message"`
+	Author  string    `json:"author"`
+	When    time.Time `json:"when"`
+}
+
+// Log returns the commits reachable from to but not from from, newest
+// first, at most limit (more reports whether there were more). It clones
+// the branch without a worktree into a temporary directory. With from
+// empty it returns to's history up to limit.
+func Log(ctx context.Context, url, branch, from, to string, auth Auth, limit int) (entries []LogEntry, more bool, err error) {
+	am, err := auth.method(url)
+	if err != nil {
+		return nil, false, err
+	}
+	dir, err := os.MkdirTemp("", "rivetr-log-")
+	if err != nil {
+		return nil, false, err
+	}
+	defer os.RemoveAll(dir)
+	repo, err := git.PlainCloneContext(ctx, dir, true, &git.CloneOptions{
+		URL: url, Auth: am, ReferenceName: plumbing.NewBranchReferenceName(branch), SingleBranch: true, Tags: git.NoTags,
+	})
+	if err != nil {
+		return nil, false, classify(err, "clone "+url)
+	}
+	start, err := repo.ResolveRevision(plumbing.Revision(to))
+	if err != nil {
+		return nil, false, fmt.Errorf("commit %s: %w", to, ErrNotFound)
+	}
+	stop := map[plumbing.Hash]bool{}
+	if from != "" {
+		if h, err := repo.ResolveRevision(plumbing.Revision(from)); err == nil {
+			// Everything reachable from the old commit is not new.
+			it, err := repo.Log(&git.LogOptions{From: *h})
+			if err == nil {
+				_ = it.ForEach(func(c *object.Commit) error { stop[c.Hash] = true; return nil })
+			}
+		}
+	}
+	it, err := repo.Log(&git.LogOptions{From: *start})
+	if err != nil {
+		return nil, false, err
+	}
+	err = it.ForEach(func(c *object.Commit) error {
+		if stop[c.Hash] {
+			return storer.ErrStop
+		}
+		if len(entries) == limit {
+			more = true
+			return storer.ErrStop
+		}
+		entries = append(entries, LogEntry{SHA: c.Hash.String(), Message: strings.TrimSpace(c.Message), Author: c.Author.Name, When: c.Author.When.UTC()})
+		return nil
+	})
+	return entries, more, err
 }

@@ -127,6 +127,9 @@ func (s *Service) Deploy(ctx context.Context, appName string, req DeployRequest)
 	}
 	d.RequestedBy, d.RequestedByID = requester(ctx)
 	d.WorkflowID = workflows.DeployID(app.Name, d.ID)
+	if d.Snapshot, err = snapshotOf(ctx, s.store, app); err != nil {
+		return nil, err
+	}
 	if when != nil {
 		return s.schedule(ctx, app, d, *when)
 	}
@@ -201,6 +204,9 @@ func (s *Service) Rollback(ctx context.Context, appName string, req RollbackRequ
 	}
 	d.RequestedBy, d.RequestedByID = requester(ctx)
 	d.WorkflowID = workflows.RollbackID(app.Name, d.ID)
+	if d.Snapshot, err = snapshotOf(ctx, s.store, app); err != nil {
+		return nil, err
+	}
 	v, err := s.enqueue(ctx, app, d)
 	if err == nil {
 		s.audit(ctx, AuditRollback, app.TeamID, app.Name, map[string]any{"deployment": app.CurrentDeploymentID}, map[string]any{"deployment": d.ID, "to": target.ID, "commit": target.CommitSHA})
