@@ -334,26 +334,32 @@ func (s *Store) Reseal(ctx context.Context) (changed, unopenable int, err error)
 	if err := s.db.WithContext(ctx).Where("secret = ?", true).Find(&vars).Error; err != nil {
 		return 0, 0, wrap(err, "reseal env")
 	}
-	for _, v := range vars {
-		if !s.keys.NeedsReseal(v.Value) {
-			continue
+	// reseal seals one stored value again, only if the row still holds it
+	// (a concurrent write wins).
+	reseal := func(model any, id any, col, stored, context string) error {
+		if !s.keys.NeedsReseal(stored) {
+			return nil
 		}
-		c := envContext(v.AppID, v.Key)
-		plain, err := s.keys.Open(v.Value, c)
+		plain, err := s.keys.Open(stored, context)
 		if err != nil {
 			unopenable++
-			continue
+			return nil
 		}
-		sealed, err := s.keys.Seal(plain, c)
+		sealed, err := s.keys.Seal(plain, context)
 		if err != nil {
-			return changed, unopenable, err
+			return err
 		}
-		// Only if unchanged meanwhile: a concurrent write wins.
-		res := s.db.WithContext(ctx).Model(&EnvVar{}).Where("id = ? AND value = ?", v.ID, v.Value).Update("value", sealed)
+		res := s.db.WithContext(ctx).Model(model).Where("id = ? AND "+col+" = ?", id, stored).Update(col, sealed)
 		if res.Error != nil {
-			return changed, unopenable, wrap(res.Error, "reseal env")
+			return wrap(res.Error, "reseal")
 		}
 		changed += int(res.RowsAffected)
+		return nil
+	}
+	for _, v := range vars {
+		if err := reseal(&EnvVar{}, v.ID, "value", v.Value, envContext(v.AppID, v.Key)); err != nil {
+			return changed, unopenable, err
+		}
 	}
 	var apps []App
 	if err := s.db.WithContext(ctx).Where("git_token <> '' OR ssh_key <> ''").Find(&apps).Error; err != nil {
@@ -361,24 +367,9 @@ func (s *Store) Reseal(ctx context.Context) (changed, unopenable int, err error)
 	}
 	for _, app := range apps {
 		for _, f := range []struct{ col, v string }{{"git_token", app.GitToken}, {"ssh_key", app.SSHKey}} {
-			if !s.keys.NeedsReseal(f.v) {
-				continue
-			}
-			c := appContext(app.ID, f.col)
-			plain, err := s.keys.Open(f.v, c)
-			if err != nil {
-				unopenable++
-				continue
-			}
-			sealed, err := s.keys.Seal(plain, c)
-			if err != nil {
+			if err := reseal(&App{}, app.ID, f.col, f.v, appContext(app.ID, f.col)); err != nil {
 				return changed, unopenable, err
 			}
-			res := s.db.WithContext(ctx).Model(&App{}).Where("id = ? AND "+f.col+" = ?", app.ID, f.v).Update(f.col, sealed)
-			if res.Error != nil {
-				return changed, unopenable, wrap(res.Error, "reseal apps")
-			}
-			changed += int(res.RowsAffected)
 		}
 	}
 	return changed, unopenable, nil

@@ -40,12 +40,8 @@ when its gates (approval) apply. "rivetr deployments reschedule ID" moves it,
 				return err
 			}
 			req := service.DeployRequest{Commit: commit, Trigger: service.TriggerCLI, In: in}
-			if at != "" {
-				t, err := time.Parse(time.RFC3339, at)
-				if err != nil {
-					return fmt.Errorf("--at %q: want a time like 2026-12-01T03:00:00Z or 2026-12-01T04:00:00+01:00", at)
-				}
-				req.At = &t
+			if req.At, err = parseAt(at); err != nil {
+				return err
 			}
 			d, err := c.Deploy(cmd.Context(), args[0], req)
 			if err != nil {
@@ -306,12 +302,8 @@ func newDeploymentsCmd(g *globals) *cobra.Command {
 				return err
 			}
 			req := api.RescheduleRequest{In: rin}
-			if rat != "" {
-				t, err := time.Parse(time.RFC3339, rat)
-				if err != nil {
-					return fmt.Errorf("--at %q: want a time like 2026-12-01T03:00:00Z", rat)
-				}
-				req.At = &t
+			if req.At, err = parseAt(rat); err != nil {
+				return err
 			}
 			d, err := c.Reschedule(cmd.Context(), args[0], req)
 			if err != nil {
@@ -482,4 +474,16 @@ func newDecisionCmd(g *globals, approve bool) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&comment, "comment", "", "why (kept in the deployment's log and the audit log)")
 	return cmd
+}
+
+// parseAt reads an --at flag: nil when empty.
+func parseAt(at string) (*time.Time, error) {
+	if at == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		return nil, fmt.Errorf("--at %q: want a time like 2026-12-01T03:00:00Z or 2026-12-01T04:00:00+01:00", at)
+	}
+	return &t, nil
 }
