@@ -37,7 +37,8 @@ type Store interface {
 	TeamMembers(ctx context.Context, teamID string) ([]schema.Member, error)
 	InstanceAdminIDs(ctx context.Context) ([]string, error)
 	AddApproval(ctx context.Context, a *schema.Approval) error
-	ListFreezes(ctx context.Context, appIDs []string) ([]schema.FreezeWindow, error)
+	FreezesFor(ctx context.Context, app *schema.App) ([]schema.FreezeWindow, error)
+	GetEnvironment(ctx context.Context, teamID, name string) (*schema.Environment, error)
 }
 
 // Runtime is the part of the Docker engine activities use.
@@ -167,12 +168,22 @@ func (a *Activities) Transition(ctx context.Context, in TransitionInput) error {
 	return nil
 }
 
-// approvalGate reads an app's approval policy and who may approve.
-func (a *Activities) approvalGate(_ context.Context, app *schema.App, d *schema.Deployment, approvers []string) (*ApprovalGate, error) {
-	if !app.RequireApproval {
+// approvalGate reads the approval policy of an app and its environment
+// (the stricter wins, see schema.EffectiveApproval) and who may approve.
+func (a *Activities) approvalGate(ctx context.Context, app *schema.App, d *schema.Deployment, approvers []string) (*ApprovalGate, error) {
+	var env *schema.Environment
+	if app.Environment != "" {
+		e, err := a.Store.GetEnvironment(ctx, app.TeamID, app.Environment)
+		if err != nil && !errors.Is(err, schema.ErrNotFound) {
+			return nil, err
+		}
+		env = e
+	}
+	pol := schema.EffectiveApproval(app, env)
+	if !pol.Required {
 		return nil, nil
 	}
-	g := &ApprovalGate{Needed: max(app.ApprovalsNeeded, 1), AllowSelf: app.AllowSelfApproval, TTL: app.ApprovalTTL.D(),
+	g := &ApprovalGate{Needed: pol.Needed, AllowSelf: pol.AllowSelf, TTL: pol.TTL.D(),
 		RequesterID: d.RequestedByID, Requester: d.RequestedBy, Approvers: approvers}
 	if g.TTL <= 0 {
 		g.TTL = DefaultApprovalTTL
@@ -208,7 +219,7 @@ func (a *Activities) approvers(ctx context.Context, app *schema.App) ([]string, 
 }
 
 // FreezeCheck reports whether a freeze window covers the deployment now:
-// the app's own windows and the instance's. Rollbacks pass windows that
+// the app's own windows, its environment's and the instance's. Rollbacks pass windows that
 // do not block them. A refusing window wins over a waiting one; among
 // waiting ones, the latest end.
 func (a *Activities) FreezeCheck(ctx context.Context, in FreezeInput) (*FreezeStatus, error) {
@@ -216,7 +227,11 @@ func (a *Activities) FreezeCheck(ctx context.Context, in FreezeInput) (*FreezeSt
 	if err != nil {
 		return nil, gone(err)
 	}
-	ws, err := a.Store.ListFreezes(ctx, []string{d.AppID})
+	app, err := a.Store.GetApp(ctx, d.AppID)
+	if err != nil {
+		return nil, gone(err)
+	}
+	ws, err := a.Store.FreezesFor(ctx, app)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,8 +20,8 @@ import (
 	"go.temporal.io/sdk/mocks"
 
 	"github.com/rivetr/rivetr/internal/gitsrc"
-	"github.com/rivetr/rivetr/internal/secrets"
 	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/internal/testdb"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
 )
@@ -45,16 +44,7 @@ func newFixture(t testing.TB) *fixture { t.Helper(); return newFixtureWith(t, ni
 // newFixtureWith lets a test change the service's options.
 func newFixtureWith(t testing.TB, opt func(*service.Options)) *fixture {
 	t.Helper()
-	dir := t.TempDir()
-	keys, err := secrets.Load(dir, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := schema.Open(filepath.Join(dir, "rivetr.db"), keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store, keys, dir := testdb.Open(t)
 	f := &fixture{store: store, temporal: mocks.NewClient(t), head: strings.Repeat("ab", 20)}
 	o := service.Options{
 		Store: store, Keys: keys, Temporal: f.temporal, Namespace: "default", UIBaseURL: "http://ui:8233", HostName: "h1", ProxyPort: "80",

@@ -55,6 +55,18 @@ func (w *rbacWorld) unique(prefix string) string {
 	return fmt.Sprintf("%s%d", prefix, w.n.Add(1))
 }
 
+// environment makes sure acme has an environment called name.
+func (w *rbacWorld) environment(t *testing.T, name string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := w.store.GetEnvironment(ctx, w.acme.ID, name); err == nil {
+		return
+	}
+	if err := w.store.CreateEnvironment(ctx, &schema.Environment{ID: ids.New(), TeamID: w.acme.ID, Name: name, ApprovalsNeeded: 1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (w *rbacWorld) call(t *testing.T, token, method, path, body string) (int, []byte) {
 	t.Helper()
 	save := w.token
@@ -409,6 +421,20 @@ func rbacRoutes() []route {
 			return p, `{"reason":"hotfix"}`
 		}, inTeam(schema.RoleAdmin, 409)},
 		{"GET", "/api/freezes", fixed("/api/freezes", ""), signedIn(200)},
+		// A freeze of acme's production environment.
+		{"POST", "/api/freezes", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			w.environment(t, "production")
+			return "/api/freezes", `{"environment":"production","team":"acme","reason":"launch","cron":"0 18 * * FRI","duration":"62h"}`
+		}, inTeam(schema.RoleAdmin, 201)},
+		{"GET", "/api/teams/:team/environments", fixed("/api/teams/acme/environments", ""), inTeam(schema.RoleViewer, 200)},
+		{"PUT", "/api/teams/:team/environments/:env", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			return "/api/teams/acme/environments/" + w.unique("stage-"), `{"require_approval":true,"approvals_needed":2}`
+		}, inTeam(schema.RoleAdmin, 200)},
+		{"DELETE", "/api/teams/:team/environments/:env", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			name := w.unique("gone-")
+			w.environment(t, name)
+			return "/api/teams/acme/environments/" + name, ""
+		}, inTeam(schema.RoleAdmin, 204)},
 		{"POST", "/api/freezes", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			name, _ := w.app(t)
 			return "/api/freezes", fmt.Sprintf(`{"app":%q,"reason":"launch","cron":"0 18 * * FRI","duration":"62h","tz":"Europe/Berlin"}`, name)

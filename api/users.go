@@ -145,6 +145,24 @@ func (h *Handler) removeMember(c *gin.Context) {
 	h.respond(c, http.StatusNoContent, nil, h.svc.RemoveMember(c.Request.Context(), c.Param("team"), c.Param("user")))
 }
 
+func (h *Handler) listEnvironments(c *gin.Context) {
+	v, err := h.svc.ListEnvironments(c.Request.Context(), c.Param("team"))
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) putEnvironment(c *gin.Context) {
+	var in service.EnvironmentInput
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.PutEnvironment(c.Request.Context(), c.Param("team"), c.Param("env"), in)
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) deleteEnvironment(c *gin.Context) {
+	h.respond(c, http.StatusNoContent, nil, h.svc.DeleteEnvironment(c.Request.Context(), c.Param("team"), c.Param("env")))
+}
+
 func (h *Handler) revokeCurrentToken(c *gin.Context) {
 	h.respond(c, http.StatusNoContent, nil, h.svc.RevokeCurrentToken(c.Request.Context()))
 }

@@ -3,6 +3,9 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,11 +13,13 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestApprovalGate: an app that requires approval. A developer's deploy
-// waits in awaiting_approval (through a server restart), the developer
-// cannot approve their own deploy, and the owner approves it with the
-// button on the deployment page in headless Chromium; the new version then
-// serves. A rejected deploy never builds.
+// TestApprovalGate: an app in a production environment that requires
+// approval. A developer's deploy waits in awaiting_approval (through a
+// server restart), the developer cannot approve their own deploy, and the
+// owner approves it with the button on the deployment page in headless
+// Chromium; the new version then serves. A deploy started from the
+// dashboard is rejected and never builds; a rollback through the API and a
+// scheduled deploy meet the same gate.
 func TestApprovalGate(t *testing.T) {
 	needDocker(t)
 	ctx := browser(t)
@@ -41,11 +46,24 @@ func TestApprovalGate(t *testing.T) {
 	must(owner, "developer pw 1\n", "users", "create", "--email", "dev@example.com", "--password-stdin")
 	must(owner, "", "teams", "add", "default", "dev@example.com", "--role", "developer")
 	must(dev, "developer pw 1\n", "login", "--email", "dev@example.com", "--password-stdin")
-	// Loosening or setting the policy takes an admin.
-	if r := s.CLIAs(dev, "", "apps", "update", a.App, "--require-approval"); r.Code == 0 || !strings.Contains(r.Stderr, "policy needs admin") {
-		t.Fatalf("a developer changing the release policy: %d %s", r.Code, r.Stderr)
+	// Environments and their policies take an admin.
+	if r := s.CLIAs(dev, "", "environments", "create", "production", "--require-approval"); r.Code == 0 || !strings.Contains(r.Stderr, "policy needs admin") {
+		t.Fatalf("a developer creating an environment: %d %s", r.Code, r.Stderr)
 	}
-	must(owner, "", "apps", "update", a.App, "--require-approval")
+	must(owner, "", "environments", "create", "production", "--require-approval")
+	if r := s.CLIAs(dev, "", "apps", "update", a.App, "--environment", "production"); r.Code == 0 || !strings.Contains(r.Stderr, "policy needs admin") {
+		t.Fatalf("a developer moving the app between environments: %d %s", r.Code, r.Stderr)
+	}
+	if r := s.CLIAs(owner, "", "apps", "update", a.App, "--environment", "prod"); r.Code == 0 || !strings.Contains(r.Stderr, "no environment prod") {
+		t.Fatalf("an unknown environment: %d %s", r.Code, r.Stderr)
+	}
+	must(owner, "", "apps", "update", a.App, "--environment", "production")
+	if out := must(dev, "", "apps", "show", a.App); !strings.Contains(out, "environment production's policy") {
+		t.Fatalf("apps show does not say where the gate comes from:\n%s", out)
+	}
+	if out := must(dev, "", "environments", "list"); !strings.Contains(out, "production") || !strings.Contains(out, a.App) {
+		t.Fatalf("environments list:\n%s", out)
+	}
 
 	// The developer deploys v2 with a new env var: it waits for approval.
 	a.Repo.Commit("gate-v2", map[string]string{"Dockerfile": AppDockerfile("gate-v2", "", "")})
@@ -115,13 +133,18 @@ func TestApprovalGate(t *testing.T) {
 		t.Fatalf("recorded decisions: %+v", shown.Approvals)
 	}
 
-	// A rejected deploy ends rejected and never builds.
+	// A deploy from the dashboard's button meets the gate too; rejected,
+	// it ends rejected and never builds.
 	a.Repo.Commit("gate-v3", map[string]string{"Dockerfile": AppDockerfile("gate-v3", "", "")})
-	must(dev, "", "deploy", a.App)
-	eventually(t, 30*time.Second, "the second deploy waits", func() bool {
+	run(chromedp.Navigate(s.HTTP+"/apps/"+a.App), chromedp.WaitVisible(chromedp.ID("deploy")), chromedp.Click(chromedp.ID("deploy")),
+		chromedp.WaitVisible(chromedp.ID("status")))
+	eventually(t, 30*time.Second, "the dashboard's deploy waits", func() bool {
 		d = s.Deployments(a.App)[0]
 		return d.Status == "awaiting_approval"
 	})
+	if d.Trigger != "dashboard" {
+		t.Fatalf("the waiting deploy came from %q, not the dashboard", d.Trigger)
+	}
 	out = must(owner, "", "reject", d.ID, "--comment", "not today")
 	if !strings.Contains(out, "rejected") {
 		t.Fatalf("reject: %s", out)
@@ -139,5 +162,48 @@ func TestApprovalGate(t *testing.T) {
 	logs := s.MustCLI("logs", a.App, "--deployment", d.ID)
 	if strings.Contains(logs, "Step 1/") {
 		t.Fatalf("a rejected deploy built:\n%s", logs)
+	}
+
+	// A rollback through the API and a scheduled deploy wait at the same
+	// gate; cancelled there, nothing changes.
+	var cr struct{ Token string }
+	if b, err := os.ReadFile(dev); err != nil || json.Unmarshal(b, &cr) != nil || cr.Token == "" {
+		t.Fatalf("the developer's credentials: %v", err)
+	}
+	ds := s.Deployments(a.App)
+	first := ds[len(ds)-1]
+	req, _ := http.NewRequest("POST", s.HTTP+"/api/apps/"+a.App+"/rollback", strings.NewReader(`{"to":"`+first.ID+`"}`))
+	req.Header.Set("Authorization", "Bearer "+cr.Token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusAccepted && res.StatusCode != http.StatusCreated {
+		t.Fatalf("rollback through the API: %d %s", res.StatusCode, b)
+	}
+	var rb Deployment
+	json.Unmarshal(b, &rb)
+	rb = s.WaitDeployment(a.App, rb.ID, 30*time.Second, func(d Deployment) bool { return d.Status == "awaiting_approval" })
+	if rb.Kind != "rollback" || rb.Trigger != "api" {
+		t.Fatalf("the waiting deployment %+v", rb)
+	}
+	must(dev, "", "deployments", "cancel", rb.ID)
+	must(dev, "", "deploy", a.App, "--in", "4s")
+	sd := s.Deployments(a.App)[0]
+	if sd.Status != "scheduled" {
+		t.Fatalf("the deploy in 4s is %s", sd.Status)
+	}
+	eventually(t, 60*time.Second, "the scheduled deploy reaches the gate", func() bool {
+		sd = s.Deployments(a.App)[0]
+		return sd.Status == "awaiting_approval"
+	})
+	must(dev, "", "deployments", "cancel", sd.ID)
+	for _, id := range []string{rb.ID, sd.ID} {
+		s.WaitDeployment(a.App, id, 30*time.Second, func(d Deployment) bool { return d.Status == "cancelled" })
+	}
+	if body := s.MustGet(a.Host, "/"); body != "gate-v2" {
+		t.Fatalf("after the cancelled rollback and deploy the app serves %q", body)
 	}
 }

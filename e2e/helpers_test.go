@@ -359,6 +359,7 @@ type Deployment struct {
 	Step          string `json:"step"`
 	Commit        string `json:"commit"`
 	Kind          string `json:"kind"`
+	Trigger       string `json:"trigger"`
 	FailureReason string `json:"failure_reason"`
 	WorkflowID    string `json:"workflow_id"`
 	WorkflowURL   string `json:"workflow_url"`

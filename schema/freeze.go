@@ -17,12 +17,15 @@ const (
 
 // FreezeWindow stops deploys for a while: once (Start to End) or on a
 // recurring schedule (a cron expression in a time zone, each time lasting
-// Duration). AppID scopes it to one app; empty freezes the whole instance.
+// Duration). AppID scopes it to one app; Environment (with TeamID) to every
+// app of that team's environment; neither freezes the whole instance.
 type FreezeWindow struct {
 	ID     string `gorm:"primaryKey;size:32" json:"id"`
 	AppID  string `gorm:"size:32;index" json:"app_id,omitempty"`
 	TeamID string `gorm:"size:32;index" json:"team_id,omitempty"`
-	Reason string `json:"reason"`
+	// Environment is the environment name the window freezes (AppID empty).
+	Environment string `gorm:"size:63;not null;default:''" json:"environment,omitempty"`
+	Reason      string `json:"reason"`
 	// One-off.
 	Start *time.Time `json:"start,omitempty"`
 	End   *time.Time `json:"end,omitempty"`
@@ -98,20 +101,56 @@ func (w *FreezeWindow) NextAfter(t time.Time) (start, end time.Time, ok bool) {
 	return start, start.Add(w.Duration.D()), !start.IsZero()
 }
 
+// Occurrences lists the window's times that overlap [from, to), at most
+// limit of them, in order: the current one first if it is active at from.
+func (w *FreezeWindow) Occurrences(from, to time.Time, limit int) []Occurrence {
+	var out []Occurrence
+	t := from
+	for len(out) < limit {
+		start, end, ok := w.NextAfter(t)
+		if !ok || !start.Before(to) {
+			break
+		}
+		out = append(out, Occurrence{Start: start, End: end})
+		if w.Cron == "" || !end.After(t) {
+			break
+		}
+		t = end
+	}
+	return out
+}
+
+// Occurrence is one time a freeze window is in force.
+type Occurrence struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
 // CreateFreeze stores a window.
 func (s *Store) CreateFreeze(ctx context.Context, w *FreezeWindow) error {
 	return wrap(s.db.WithContext(ctx).Create(w).Error, "freeze window")
 }
 
-// ListFreezes returns the windows of the given apps plus the instance-wide
-// ones (all windows when appIDs is nil), oldest first.
-func (s *Store) ListFreezes(ctx context.Context, appIDs []string) ([]FreezeWindow, error) {
+// ListFreezes returns the windows of the given apps, the environment
+// windows of the given teams, and the instance-wide ones (all windows when
+// appIDs is nil), oldest first.
+func (s *Store) ListFreezes(ctx context.Context, appIDs, teamIDs []string) ([]FreezeWindow, error) {
 	q := s.db.WithContext(ctx).Order("created_at")
 	if appIDs != nil {
-		q = q.Where("app_id = ? OR app_id IN ?", "", append(append([]string(nil), appIDs...), ""))
+		q = q.Where("(app_id = '' AND environment = '') OR (app_id <> '' AND app_id IN ?) OR (app_id = '' AND environment <> '' AND team_id IN ?)",
+			append(append([]string(nil), appIDs...), ""), append(append([]string(nil), teamIDs...), ""))
 	}
 	var out []FreezeWindow
 	return out, wrap(q.Find(&out).Error, "freeze windows")
+}
+
+// FreezesFor returns the windows that apply to app: its own, its
+// environment's and the instance's.
+func (s *Store) FreezesFor(ctx context.Context, app *App) ([]FreezeWindow, error) {
+	var out []FreezeWindow
+	err := s.db.WithContext(ctx).Where("(app_id = '' AND environment = '') OR app_id = ? OR (app_id = '' AND environment <> '' AND team_id = ? AND environment = ?)",
+		app.ID, app.TeamID, app.Environment).Order("created_at").Find(&out).Error
+	return out, wrap(err, "freeze windows")
 }
 
 // GetFreeze finds a window.

@@ -53,3 +53,39 @@ func TestFreezeWindows(t *testing.T) {
 		t.Error("a bad time zone parsed")
 	}
 }
+
+func TestFreezeOccurrences(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	// Nightly 01:00–03:00 UTC; from 02:00 on the 1st, for three days.
+	nightly := FreezeWindow{Cron: "0 1 * * *", Duration: Duration(2 * time.Hour), TZ: "UTC"}
+	got := nightly.Occurrences(at("2026-12-01T02:00:00Z"), at("2026-12-04T02:00:00Z"), 10)
+	want := []string{"2026-12-01T01:00:00Z", "2026-12-02T01:00:00Z", "2026-12-03T01:00:00Z", "2026-12-04T01:00:00Z"}
+	if len(got) != len(want) {
+		t.Fatalf("occurrences %v", got)
+	}
+	for i, o := range got {
+		if !o.Start.Equal(at(want[i])) || o.End.Sub(o.Start) != 2*time.Hour {
+			t.Errorf("occurrence %d: %v – %v, want start %s", i, o.Start, o.End, want[i])
+		}
+	}
+	if got := nightly.Occurrences(at("2026-12-01T04:00:00Z"), at("2026-12-31T00:00:00Z"), 3); len(got) != 3 {
+		t.Errorf("the limit: %d occurrences", len(got))
+	}
+	start, end := at("2026-12-24T00:00:00Z"), at("2026-12-27T00:00:00Z")
+	once := FreezeWindow{Start: &start, End: &end}
+	if got := once.Occurrences(at("2026-12-01T00:00:00Z"), at("2027-01-01T00:00:00Z"), 10); len(got) != 1 || !got[0].Start.Equal(start) {
+		t.Errorf("one-off: %v", got)
+	}
+	if got := once.Occurrences(at("2026-12-01T00:00:00Z"), at("2026-12-20T00:00:00Z"), 10); len(got) != 0 {
+		t.Errorf("one-off beyond the range: %v", got)
+	}
+	if got := once.Occurrences(at("2026-12-28T00:00:00Z"), at("2027-01-20T00:00:00Z"), 10); len(got) != 0 {
+		t.Errorf("one-off in the past: %v", got)
+	}
+}

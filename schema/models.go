@@ -148,7 +148,10 @@ type App struct {
 	Host string `gorm:"size:255" json:"host"`
 	// TeamID is the team the app belongs to; empty only for apps made
 	// before teams existed, until `rivetr db migrate-teams` moves them.
-	TeamID              string    `gorm:"size:32;index" json:"team_id"`
+	TeamID string `gorm:"size:32;index" json:"team_id"`
+	// Environment names the team's environment the app is in (empty: none);
+	// its release policy and freeze windows apply to the app too.
+	Environment         string    `gorm:"size:63;index;not null;default:''" json:"environment,omitempty"`
 	CurrentDeploymentID string    `gorm:"size:32" json:"current_deployment_id"`
 	CreatedAt           time.Time `json:"created_at"`
 	UpdatedAt           time.Time `json:"updated_at"`
@@ -342,5 +345,5 @@ type Invitation struct {
 
 // Models lists every model, in migration order.
 func Models() []any {
-	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}, &User{}, &Team{}, &Membership{}, &AuditEntry{}, &Invitation{}, &AppShare{}, &Approval{}, &FreezeWindow{}, &RecurringDeploy{}}
+	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}, &User{}, &Team{}, &Membership{}, &AuditEntry{}, &Invitation{}, &AppShare{}, &Approval{}, &FreezeWindow{}, &RecurringDeploy{}, &Environment{}}
 }

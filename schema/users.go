@@ -117,7 +117,7 @@ func (s *Store) DeleteTeam(ctx context.Context, teamID string) error {
 		if n > 0 {
 			return fmt.Errorf("team still owns %d apps (delete or move them first): %w", n, ErrConflict)
 		}
-		for _, m := range []any{&Membership{}, &AppShare{}} {
+		for _, m := range []any{&Membership{}, &AppShare{}, &Environment{}, &FreezeWindow{}} {
 			if err := tx.Where("team_id = ?", teamID).Delete(m).Error; err != nil {
 				return wrap(err, "delete team")
 			}

@@ -144,6 +144,8 @@ type appData struct {
 	EnvForm     envForm
 	EnvErrors   map[string]string
 	Recurring   []schema.RecurringDeploy
+	// Environments are the app's team's, for the policy form.
+	Environments []service.EnvironmentView
 }
 
 type deploymentRow struct {
@@ -194,7 +196,15 @@ func (h *Handler) renderApp(c *gin.Context, status int, app *service.AppView, fo
 		h.fail(c, err)
 		return
 	}
-	h.render(c, status, "app", app.Name, appData{App: app, Deployments: rows, Env: env, Form: form, Errors: errs, EnvForm: ef, EnvErrors: envErrs, Recurring: recurring})
+	var envs []service.EnvironmentView
+	if service.RoleAllows(app.Role, service.PermPolicy) && !app.Shared && app.Team != "" {
+		if envs, err = h.svc.ListEnvironments(ctx, app.Team); err != nil {
+			h.fail(c, err)
+			return
+		}
+	}
+	h.render(c, status, "app", app.Name, appData{App: app, Deployments: rows, Env: env, Form: form, Errors: errs, EnvForm: ef, EnvErrors: envErrs,
+		Recurring: recurring, Environments: envs})
 }
 
 func (h *Handler) updateApp(c *gin.Context) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,6 +56,12 @@ type teamData struct {
 	InviteRole  string
 	Errors      map[string]string
 	Roles       []string
+	// Environments of the team; Policy says whether the caller may change
+	// them. EnvErrors and EnvName belong to the new-environment form.
+	Environments []service.EnvironmentView
+	Policy       bool
+	EnvErrors    map[string]string
+	EnvName      string
 }
 
 func (h *Handler) team(c *gin.Context) {
@@ -91,7 +98,74 @@ func (h *Handler) renderTeam(c *gin.Context, status int, d teamData) {
 		}
 	}
 	d.Roles = service.Roles
+	if d.Environments, err = h.svc.ListEnvironments(ctx, name); err != nil {
+		h.fail(c, err)
+		return
+	}
+	d.Policy = service.RoleAllows(d.Team.Role, service.PermPolicy)
 	h.render(c, status, "team", "Team "+name, d)
+}
+
+// putEnvironment creates an environment (the name comes from the form) or
+// changes one (the name is in the path). Unchecked boxes mean false.
+func (h *Handler) putEnvironment(c *gin.Context) {
+	team := c.Param("team")
+	name := c.Param("env")
+	creating := name == ""
+	if creating {
+		name = strings.TrimSpace(c.PostForm("name"))
+	}
+	req, self := c.PostForm("require_approval") != "", c.PostForm("allow_self_approval") != ""
+	in := service.EnvironmentInput{RequireApproval: &req, AllowSelfApproval: &self}
+	errs := map[string]string{}
+	if v := strings.TrimSpace(c.PostForm("approvals_needed")); v != "" {
+		if n, err := strconv.Atoi(v); err != nil {
+			errs["approvals_needed"] = "must be a number"
+		} else {
+			in.ApprovalsNeeded = &n
+		}
+	}
+	if v := strings.TrimSpace(c.PostForm("approval_ttl")); v != "" {
+		if d, err := time.ParseDuration(v); err != nil {
+			errs["approval_ttl"] = "must be a duration such as 24h or 90m"
+		} else {
+			sd := schema.Duration(d)
+			in.ApprovalTTL = &sd
+		}
+	}
+	var err error
+	if len(errs) == 0 {
+		_, err = h.svc.PutEnvironment(c.Request.Context(), team, name, in)
+	}
+	back := "/teams/" + url.PathEscape(team)
+	switch {
+	case (len(errs) > 0 || err != nil) && creating:
+		if err != nil {
+			errs = fieldsOf(err, actionError(err))
+		}
+		h.renderTeam(c, http.StatusBadRequest, teamData{InviteRole: schema.RoleDeveloper, EnvErrors: errs, EnvName: name})
+	case len(errs) > 0:
+		for _, m := range errs {
+			redirect(c, back, flash{Error: "Environment " + name + ": " + m})
+			return
+		}
+	case err != nil:
+		redirect(c, back, flash{Error: h.logError(c, err)})
+	case creating:
+		redirect(c, back, flash{OK: "Created environment " + name + ". Put apps in it from their settings."})
+	default:
+		redirect(c, back, flash{OK: "Environment " + name + " saved."})
+	}
+}
+
+func (h *Handler) deleteEnvironment(c *gin.Context) {
+	team, name := c.Param("team"), c.Param("env")
+	back := "/teams/" + url.PathEscape(team)
+	if err := h.svc.DeleteEnvironment(c.Request.Context(), team, name); err != nil {
+		redirect(c, back, flash{Error: h.logError(c, err)})
+		return
+	}
+	redirect(c, back, flash{OK: "Environment " + name + " deleted."})
 }
 
 // baseURL is the dashboard's address as this request reached it.
@@ -275,8 +349,58 @@ func (h *Handler) unshareApp(c *gin.Context) {
 
 type freezesData struct {
 	Windows []service.FreezeView
-	Form    struct{ App, Reason string }
+	Form    struct{ App, Environment, Reason string }
 	Errors  map[string]string
+	// Environments are "team/name" of the environments the caller may
+	// freeze; Calendar the windows' times in the next four weeks, by day.
+	Environments []string
+	Calendar     []calendarDay
+}
+
+// calendarDay is one UTC day of the freeze calendar.
+type calendarDay struct {
+	Day   time.Time
+	Items []calendarItem
+}
+
+type calendarItem struct {
+	schema.Occurrence
+	Window service.FreezeView
+	// Continues is set on the days after the one an occurrence starts.
+	Continues bool
+}
+
+// freezeCalendar lays the windows' upcoming times out by day: an
+// occurrence shows on each day it covers, from today for four weeks.
+func freezeCalendar(ws []service.FreezeView, now time.Time) []calendarDay {
+	today := now.UTC().Truncate(24 * time.Hour)
+	days := map[time.Time]*calendarDay{}
+	var order []time.Time
+	for _, w := range ws {
+		for _, o := range w.Upcoming {
+			first := o.Start.UTC().Truncate(24 * time.Hour)
+			for d := first; d.Before(o.End) && d.Before(today.Add(service.CalendarSpan)); d = d.Add(24 * time.Hour) {
+				if d.Before(today) {
+					continue
+				}
+				cd, ok := days[d]
+				if !ok {
+					cd = &calendarDay{Day: d}
+					days[d] = cd
+					order = append(order, d)
+				}
+				cd.Items = append(cd.Items, calendarItem{Occurrence: o, Window: w, Continues: d.After(first)})
+			}
+		}
+	}
+	slices.SortFunc(order, func(a, b time.Time) int { return a.Compare(b) })
+	out := make([]calendarDay, 0, len(order))
+	for _, d := range order {
+		cd := days[d]
+		slices.SortStableFunc(cd.Items, func(a, b calendarItem) int { return a.Start.Compare(b.Start) })
+		out = append(out, *cd)
+	}
+	return out
 }
 
 func (h *Handler) freezes(c *gin.Context) { h.renderFreezes(c, http.StatusOK, freezesData{}) }
@@ -288,6 +412,25 @@ func (h *Handler) renderFreezes(c *gin.Context, status int, d freezesData) {
 		return
 	}
 	d.Windows = ws
+	d.Calendar = freezeCalendar(ws, time.Now())
+	teams, err := h.svc.TeamsFor(c.Request.Context(), service.PermPolicy)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	for _, t := range teams {
+		if t.Name == "" {
+			continue
+		}
+		es, err := h.svc.ListEnvironments(c.Request.Context(), t.Name)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		for _, e := range es {
+			d.Environments = append(d.Environments, t.Name+"/"+e.Name)
+		}
+	}
 	h.render(c, status, "freezes", "Freeze windows", d)
 }
 
@@ -309,9 +452,12 @@ func formLocalTime(c *gin.Context, field string) (*time.Time, error) {
 
 func (h *Handler) createFreeze(c *gin.Context) {
 	d := freezesData{}
-	d.Form.App, d.Form.Reason = strings.TrimSpace(c.PostForm("app")), c.PostForm("reason")
+	d.Form.App, d.Form.Environment, d.Form.Reason = strings.TrimSpace(c.PostForm("app")), c.PostForm("environment"), c.PostForm("reason")
 	in := service.FreezeInput{App: d.Form.App, Reason: d.Form.Reason, Cron: strings.TrimSpace(c.PostForm("cron")), TZ: strings.TrimSpace(c.PostForm("tz")),
 		Policy: c.PostForm("policy"), BlockRollbacks: c.PostForm("block_rollbacks") != ""}
+	if team, env, ok := strings.Cut(d.Form.Environment, "/"); ok {
+		in.Team, in.Environment = team, env
+	}
 	var err error
 	if in.From, err = formLocalTime(c, "from_local"); err == nil {
 		in.Until, err = formLocalTime(c, "until_local")
@@ -351,6 +497,40 @@ func (h *Handler) override(c *gin.Context) {
 		return
 	}
 	redirect(c, "/deployments/"+url.PathEscape(id), flash{OK: "Overridden: the deployment goes ahead."})
+}
+
+// ---- an app's release policy ----
+
+// updatePolicy sets an app's environment and its own approval policy
+// (unchecked boxes mean false).
+func (h *Handler) updatePolicy(c *gin.Context) {
+	name := c.Param("name")
+	back := "/apps/" + url.PathEscape(name) + "#policy"
+	env := strings.TrimSpace(c.PostForm("environment"))
+	req, self := c.PostForm("require_approval") != "", c.PostForm("allow_self_approval") != ""
+	in := service.AppInput{Environment: &env, RequireApproval: &req, AllowSelfApproval: &self}
+	if v := strings.TrimSpace(c.PostForm("approvals_needed")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			redirect(c, back, flash{Error: "Approvals must be a number.", At: "policy"})
+			return
+		}
+		in.ApprovalsNeeded = &n
+	}
+	if v := strings.TrimSpace(c.PostForm("approval_ttl")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			redirect(c, back, flash{Error: "Expiry must be a duration such as 24h or 90m.", At: "policy"})
+			return
+		}
+		sd := schema.Duration(d)
+		in.ApprovalTTL = &sd
+	}
+	if _, err := h.svc.UpdateApp(c.Request.Context(), name, in); err != nil {
+		redirect(c, back, flash{Error: h.logError(c, err), At: "policy"})
+		return
+	}
+	redirect(c, back, flash{OK: "Release policy saved; it applies from the next deployment."})
 }
 
 // ---- recurring deploys ----

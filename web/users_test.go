@@ -178,10 +178,7 @@ func TestInviteFromTheDashboard(t *testing.T) {
 	d := newDashWith(t, nil, func(o *service.Options) {
 		o.Mailer = &mail.Sender{Addr: smtpd.Addr, From: "rivetr@example.com"}
 	})
-	form := url.Values{"csrf": {d.formCSRF("/setup")}, "token": {d.token}, "email": {"ada@example.com"}, "password": {"correct horse battery"}}
-	if code, _, _ := d.post("/setup", form, ""); code != http.StatusSeeOther {
-		t.Fatalf("setup: %d", code)
-	}
+	d.setupOwner()
 	_, body, _ := d.get("/teams")
 	d.csrf = csrfRE.FindStringSubmatch(body)[1]
 	if code, _, hdr := d.form("/teams", "name", "web-team"); code != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/teams/web-team") {
@@ -225,12 +222,19 @@ func TestInviteFromTheDashboard(t *testing.T) {
 	}
 }
 
-func TestShareFromTheAppPage(t *testing.T) {
-	d := newDash(t)
+// setupOwner creates ada@example.com, the owner, through /setup; the
+// session is then hers.
+func (d *dash) setupOwner() {
+	d.t.Helper()
 	form := url.Values{"csrf": {d.formCSRF("/setup")}, "token": {d.token}, "email": {"ada@example.com"}, "password": {"correct horse battery"}}
 	if code, _, _ := d.post("/setup", form, ""); code != http.StatusSeeOther {
-		t.Fatalf("setup: %d", code)
+		d.t.Fatalf("setup: %d", code)
 	}
+}
+
+func TestShareFromTheAppPage(t *testing.T) {
+	d := newDash(t)
+	d.setupOwner()
 	ctx := context.Background()
 	team, _ := d.store.GetTeam(ctx, "default")
 	other := &schema.Team{ID: ids.New(), Name: "partners"}

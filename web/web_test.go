@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -23,8 +22,8 @@ import (
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/ratelimit"
-	"github.com/rivetr/rivetr/internal/secrets"
 	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/internal/testdb"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
 )
@@ -49,16 +48,7 @@ func newDash(t *testing.T) *dash { t.Helper(); return newDashWith(t, nil, nil) }
 // newDashWith is newDash with sign-in limits and changed service options.
 func newDashWith(t *testing.T, limits *ratelimit.Limits, opt func(*service.Options)) *dash {
 	t.Helper()
-	dir := t.TempDir()
-	keys, err := secrets.Load(dir, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := schema.Open(filepath.Join(dir, "rivetr.db"), keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store, _, dir := testdb.Open(t)
 	d := &dash{t: t, store: store, temporal: mocks.NewClient(t), limits: limits}
 	o := service.Options{
 		Store: store, Temporal: d.temporal, Namespace: "default", UIBaseURL: "http://ui.test:8233", HostName: "h1", DataDir: dir,

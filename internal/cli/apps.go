@@ -58,15 +58,15 @@ func newStatusCmd(g *globals) *cobra.Command {
 // appFlags binds the app settings flags; only flags the user gave end up in
 // the AppInput, so an update changes just those.
 type appFlags struct {
-	git, branch, dockerfile, healthPath, gitToken, gitTokenFile, sshKeyFile, host string
-	domains                                                                       []string
-	port, keepImages                                                              int
-	healthInterval, healthTimeout, healthDeadline, drainTimeout                   time.Duration
-	memoryMB                                                                      int64
-	cpus                                                                          float64
-	requireApproval, allowSelfApproval                                            bool
-	approvals                                                                     int
-	approvalTTL                                                                   time.Duration
+	git, branch, dockerfile, healthPath, gitToken, gitTokenFile, sshKeyFile, host, environment string
+	domains                                                                                    []string
+	port, keepImages                                                                           int
+	healthInterval, healthTimeout, healthDeadline, drainTimeout                                time.Duration
+	memoryMB                                                                                   int64
+	cpus                                                                                       float64
+	requireApproval, allowSelfApproval                                                         bool
+	approvals                                                                                  int
+	approvalTTL                                                                                time.Duration
 }
 
 func (f *appFlags) bind(fs *pflag.FlagSet) {
@@ -91,6 +91,7 @@ func (f *appFlags) bind(fs *pflag.FlagSet) {
 	fs.IntVar(&f.approvals, "approvals", 1, "how many approvers must approve")
 	fs.BoolVar(&f.allowSelfApproval, "allow-self-approval", false, "the requester may approve their own deploy")
 	fs.DurationVar(&f.approvalTTL, "approval-ttl", service.DefaultApprovalTTL, "how long a deploy waits for approval before it expires")
+	fs.StringVar(&f.environment, "environment", "", "the team's environment the app is in (its policy and freezes apply; \"\" takes it out; changing it takes an admin)")
 }
 
 // input builds the AppInput from the flags that were set.
@@ -114,6 +115,9 @@ func (f *appFlags) input(fs *pflag.FlagSet) (service.AppInput, error) {
 	}
 	if ch("require-approval") {
 		in.RequireApproval = &f.requireApproval
+	}
+	if ch("environment") {
+		in.Environment = &f.environment
 	}
 	if ch("approvals") {
 		in.ApprovalsNeeded = &f.approvals
@@ -314,6 +318,19 @@ func newAppsCmd(g *globals) *cobra.Command {
 			row("git token", yesNo(a.HasGitToken))
 			row("ssh key", yesNo(a.HasSSHKey))
 			row("host", a.Host)
+			row("team", firstNonEmpty(a.Team, "-"))
+			row("environment", firstNonEmpty(a.Environment, "-"))
+			if p := a.Approval; p != nil && p.Required {
+				own := "the app's"
+				if !a.RequireApproval {
+					own = "environment " + a.Environment + "'s"
+				} else if a.Environment != "" {
+					own = "the app's and environment " + a.Environment + "'s, the stricter"
+				}
+				row("approval", fmt.Sprintf("%d approval(s) within %s, self-approval %s (%s policy)", p.Needed, p.TTL.D(), map[bool]string{true: "allowed", false: "not allowed"}[p.AllowSelf], own))
+			} else {
+				row("approval", "not required")
+			}
 			if a.Current != nil {
 				row("serving", fmt.Sprintf("%s (%s %s, %s)", a.Current.ID, short(a.Current.CommitSHA), firstLine(a.Current.CommitMessage), ago(a.Current.UpdatedAt)))
 			} else {

@@ -10,14 +10,26 @@ import (
 	"github.com/rivetr/rivetr/schema"
 )
 
+// freezeScope names what a window freezes: an app, "environment
+// TEAM/ENV", or "instance".
+func freezeScope(v service.FreezeView) string {
+	switch v.Scope {
+	case "app":
+		return v.App
+	case "environment":
+		return "environment " + v.Team + "/" + v.Environment
+	}
+	return "instance"
+}
+
 func newFreezeCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "freeze", Short: "Freeze windows: times when deploys wait (or are refused)"}
 	var in service.FreezeInput
 	var from, until string
 	var dur time.Duration
 	create := &cobra.Command{
-		Use:   "create --reason R (--from T --until T | --cron EXPR --duration D [--tz ZONE]) [--app APP] [--policy wait|reject]",
-		Short: "Add a freeze window for an app or (instance admins) the whole instance",
+		Use:   "create --reason R (--from T --until T | --cron EXPR --duration D [--tz ZONE]) [--app APP | --environment ENV] [--policy wait|reject]",
+		Short: "Add a freeze window for an app, an environment or (instance admins) the whole instance",
 		Long: `Add a freeze window. During it a deploy waits in status "frozen" until it ends
 (--policy wait, the default) or is refused at once (--policy reject); an
 approver can override a waiting deploy with "rivetr override ID --reason R".
@@ -50,6 +62,7 @@ Friday 18:00 Berlin time, for the weekend).`,
 				d := schema.Duration(dur)
 				in.Duration = &d
 			}
+			in.Team = g.teamName()
 			v, err := c.CreateFreeze(cmd.Context(), in)
 			if err != nil {
 				return err
@@ -67,6 +80,7 @@ Friday 18:00 Berlin time, for the weekend).`,
 	}
 	f := create.Flags()
 	f.StringVar(&in.App, "app", "", "freeze only this app (default: the whole instance, instance admins only)")
+	f.StringVar(&in.Environment, "environment", "", "freeze every app in this environment of --team (or your only team)")
 	f.StringVar(&from, "from", "", "start of a one-off window (RFC 3339)")
 	f.StringVar(&until, "until", "", "end of a one-off window (RFC 3339)")
 	f.StringVar(&in.Cron, "cron", "", "recurring: when each window starts (cron: minute hour day month weekday)")
@@ -108,7 +122,7 @@ Friday 18:00 Berlin time, for the weekend).`,
 				} else if v.NextStart != nil {
 					next = v.NextStart.Local().Format("2006-01-02 15:04") + " – " + v.NextEnd.Local().Format("2006-01-02 15:04")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, firstNonEmpty(v.App, "instance"), when, next, v.Policy, v.Reason)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, freezeScope(v), when, next, v.Policy, v.Reason)
 			}
 			return tw.Flush()
 		},

@@ -104,14 +104,14 @@ else with the admin token the server wrote to <data-dir>/admin-token (see
 	pf.StringVar(&g.url, "url", "", "API address [RIVETR_URL] (default "+client.DefaultURL+")")
 	pf.StringVar(&g.token, "token", "", "API token [RIVETR_TOKEN] (default: read <data-dir>/admin-token)")
 	pf.StringVarP(&g.output, "output", "o", "table", "output format of listings: table or json")
-	pf.StringVar(&g.team, "team", "", "team to list or create apps in [RIVETR_TEAM] (default: every team you are in; the only one, for create)")
+	pf.StringVar(&g.team, "team", "", "team to list or create apps (and environments) in [RIVETR_TEAM] (default: every team you are in; the only one, for create)")
 
 	root.AddCommand(
 		newServerCmd(run), newWorkerCmd(run), newConfigCmd(),
 		newStatusCmd(g), newAppsCmd(g), newEnvCmd(g),
 		newDeployCmd(g), newDeploymentsCmd(g), newRollbackCmd(g), newLogsCmd(g),
 		newLoginCmd(g), newLogoutCmd(g), newWhoamiCmd(g), newUsersCmd(g), newTokensCmd(g), newTeamsCmd(g), newDBCmd(g), newSecretsCmd(g), newAuditCmd(g),
-		newDecisionCmd(g, true), newDecisionCmd(g, false), newFreezeCmd(g), newOverrideCmd(g), newSchedulesCmd(g),
+		newDecisionCmd(g, true), newDecisionCmd(g, false), newFreezeCmd(g), newOverrideCmd(g), newSchedulesCmd(g), newEnvironmentsCmd(g),
 	)
 	// Client commands take --data-dir to find the admin token; server and
 	// worker define it themselves as part of their configuration.

@@ -63,6 +63,10 @@ type AppInput struct {
 	ApprovalsNeeded   *int             `json:"approvals_needed,omitempty"`
 	AllowSelfApproval *bool            `json:"allow_self_approval,omitempty"`
 	ApprovalTTL       *schema.Duration `json:"approval_ttl,omitempty"`
+	// Environment places the app in one of its team's environments ("" takes
+	// it out); its policy and freezes then apply too. Changing it on an
+	// existing app takes the policy permission.
+	Environment *string `json:"environment,omitempty"`
 }
 
 // touchesPolicy reports whether in changes the app's release policy.
@@ -70,7 +74,8 @@ func (in *AppInput) touchesPolicy(app *schema.App) bool {
 	return in.RequireApproval != nil && *in.RequireApproval != app.RequireApproval ||
 		in.ApprovalsNeeded != nil && *in.ApprovalsNeeded != app.ApprovalsNeeded ||
 		in.AllowSelfApproval != nil && *in.AllowSelfApproval != app.AllowSelfApproval ||
-		in.ApprovalTTL != nil && *in.ApprovalTTL != app.ApprovalTTL
+		in.ApprovalTTL != nil && *in.ApprovalTTL != app.ApprovalTTL ||
+		in.Environment != nil && strings.TrimSpace(*in.Environment) != app.Environment
 }
 
 // AppView is an app as users see it: no secrets, with its latest deployment.
@@ -90,6 +95,13 @@ type AppView struct {
 	URL         string             `json:"url,omitempty"`
 	Current     *schema.Deployment `json:"current_deployment,omitempty"`
 	Latest      *schema.Deployment `json:"latest_deployment,omitempty"`
+	// FrozenUntil is the end of the freeze window covering the app now
+	// (its own, its environment's or the instance's; ListApps only).
+	FrozenUntil  *time.Time `json:"frozen_until,omitempty"`
+	FrozenReason string     `json:"frozen_reason,omitempty"`
+	// Approval is the approval policy its deploys meet: the app's own and
+	// its environment's, the stricter winning (GetApp only).
+	Approval *schema.ApprovalPolicy `json:"effective_approval,omitempty"`
 }
 
 var (
@@ -124,6 +136,7 @@ func (in *AppInput) apply(app *schema.App) {
 	set(&app.Dockerfile, in.Dockerfile)
 	set(&app.HealthPath, in.HealthPath)
 	set(&app.Host, in.Host)
+	set(&app.Environment, in.Environment)
 	if in.Domains != nil {
 		app.Domains = nil
 		for _, d := range *in.Domains {
@@ -330,6 +343,9 @@ func (s *Service) CreateApp(ctx context.Context, in AppInput) (*AppView, error) 
 	if err := s.checkDomainsFree(ctx, app); err != nil {
 		return nil, err
 	}
+	if err := s.checkEnvironment(ctx, app); err != nil {
+		return nil, err
+	}
 	if err := s.store.CreateApp(ctx, app); err != nil {
 		if errors.Is(err, schema.ErrConflict) {
 			return nil, &ValidationError{Fields: map[string]string{"name": fmt.Sprintf("an app named %s already exists", app.Name)}}
@@ -350,7 +366,7 @@ func settingsOf(app *schema.App) map[string]any {
 		"drain_timeout": app.DrainTimeout.D().String(), "memory_limit_mb": app.MemoryLimitMB, "cpu_limit": app.CPULimit,
 		"keep_images": app.KeepImages, "host": app.Host, "has_git_token": app.GitToken != "", "has_ssh_key": app.SSHKey != "",
 		"require_approval": app.RequireApproval, "approvals_needed": app.ApprovalsNeeded, "allow_self_approval": app.AllowSelfApproval,
-		"approval_ttl": app.ApprovalTTL.D().String(),
+		"approval_ttl": app.ApprovalTTL.D().String(), "environment": app.Environment,
 	}
 }
 
@@ -397,6 +413,9 @@ func (s *Service) UpdateApp(ctx context.Context, name string, in AppInput) (*App
 		return nil, err
 	}
 	if err := s.checkDomainsFree(ctx, app); err != nil {
+		return nil, err
+	}
+	if err := s.checkEnvironment(ctx, app); err != nil {
 		return nil, err
 	}
 	if err := s.store.SaveApp(ctx, app); err != nil {
@@ -466,6 +485,11 @@ func (s *Service) ListApps(ctx context.Context, team string) ([]AppView, error) 
 	if err != nil {
 		return nil, err
 	}
+	windows, err := s.store.ListFreezes(ctx, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
 	out := make([]AppView, 0, len(apps))
 	for i := range apps {
 		var l, c *schema.Deployment
@@ -478,6 +502,7 @@ func (s *Service) ListApps(ctx context.Context, team string) ([]AppView, error) 
 		v := s.assemble(&apps[i], l, c)
 		v.Team, v.Role = teams[apps[i].TeamID], appRole(a, &apps[i], shared)
 		v.Shared = !a.Member(apps[i].TeamID)
+		v.FrozenUntil, v.FrozenReason = frozenNow(windows, &apps[i], now)
 		out = append(out, *v)
 	}
 	return out, nil
@@ -512,6 +537,8 @@ func (s *Service) view(ctx context.Context, app *schema.App) (*AppView, error) {
 		}
 	}
 	v := s.assemble(app, l, c)
+	pol := s.effectiveApproval(ctx, app)
+	v.Approval = &pol
 	if app.TeamID != "" {
 		if t, err := s.store.GetTeam(ctx, app.TeamID); err == nil {
 			v.Team = t.Name
@@ -611,4 +638,25 @@ func (s *Service) DeleteApp(ctx context.Context, name string) error {
 	}
 	s.audit(ctx, AuditAppDelete, app.TeamID, app.Name, settingsOf(app), nil)
 	return nil
+}
+
+// frozenNow finds the window among ws that applies to app and covers now
+// with the latest end, for the app list's "frozen until" (deploys may be
+// able to pass it with an override; rollbacks often may).
+func frozenNow(ws []schema.FreezeWindow, app *schema.App, now time.Time) (*time.Time, string) {
+	var until *time.Time
+	reason := ""
+	for i := range ws {
+		w := &ws[i]
+		applies := w.AppID == app.ID || (w.AppID == "" && w.Environment == "") ||
+			(w.AppID == "" && w.Environment != "" && w.TeamID == app.TeamID && w.Environment == app.Environment)
+		if !applies {
+			continue
+		}
+		if on, end := w.ActiveAt(now); on && (until == nil || end.After(*until)) {
+			e := end.UTC()
+			until, reason = &e, w.Reason
+		}
+	}
+	return until, reason
 }

@@ -43,6 +43,8 @@ const (
 	AuditApprove         = "deployment.approve"
 	AuditSchedule        = "deploy.schedule"
 	AuditFreezeCreate    = "freeze.create"
+	AuditEnvironmentPut  = "environment.put"
+	AuditEnvironmentDel  = "environment.delete"
 	AuditRecurringCreate = "recurring.create"
 	AuditRecurringDelete = "recurring.delete"
 	AuditFreezeDelete    = "freeze.delete"

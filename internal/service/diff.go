@@ -90,6 +90,11 @@ func (s *Service) Diff(ctx context.Context, id string) (*DiffView, error) {
 	default:
 		b, a := changed(base.Snapshot.Settings, d.Snapshot.Settings)
 		for k := range a {
+			// A setting added to Rivetr after the base's snapshot, still
+			// empty, is no change.
+			if _, had := base.Snapshot.Settings[k]; !had && fmt.Sprint(a[k]) == "" {
+				continue
+			}
 			v.Settings[k] = Change{Before: b[k], After: a[k]}
 		}
 		v.Env = envChanges(base.Snapshot.Env, d.Snapshot.Env)

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -15,49 +16,85 @@ import (
 // FreezeInput creates a freeze window: one-off (From, Until) or recurring
 // (Cron, Duration, TZ).
 type FreezeInput struct {
-	// App scopes the window to one app; empty freezes the instance
-	// (instance admins only).
-	App      string           `json:"app,omitempty"`
-	From     *time.Time       `json:"from,omitempty"`
-	Until    *time.Time       `json:"until,omitempty"`
-	Cron     string           `json:"cron,omitempty"`
-	Duration *schema.Duration `json:"duration,omitempty"`
-	TZ       string           `json:"tz,omitempty"`
-	Reason   string           `json:"reason"`
+	// App scopes the window to one app; Environment to every app in that
+	// environment of Team (which may be left out by someone in one team);
+	// neither freezes the instance (instance admins only).
+	App         string           `json:"app,omitempty"`
+	Environment string           `json:"environment,omitempty"`
+	Team        string           `json:"team,omitempty"`
+	From        *time.Time       `json:"from,omitempty"`
+	Until       *time.Time       `json:"until,omitempty"`
+	Cron        string           `json:"cron,omitempty"`
+	Duration    *schema.Duration `json:"duration,omitempty"`
+	TZ          string           `json:"tz,omitempty"`
+	Reason      string           `json:"reason"`
 	// Policy is wait (default: deploys wait for the end) or reject.
 	Policy         string `json:"policy,omitempty"`
 	BlockRollbacks bool   `json:"block_rollbacks,omitempty"`
 }
 
-// FreezeView is a window with its app's name and its next (or current)
+// CalendarSpan is how far ahead FreezeView.Upcoming looks.
+const CalendarSpan = 28 * 24 * time.Hour
+
+// FreezeView is a window with what it freezes and its next (or current)
 // occurrence.
 type FreezeView struct {
 	schema.FreezeWindow
-	App       string     `json:"app,omitempty"`
-	Active    bool       `json:"active"`
-	NextStart *time.Time `json:"next_start,omitempty"`
-	NextEnd   *time.Time `json:"next_end,omitempty"`
+	// Scope is instance, app or environment; App and Team name the app, or
+	// the environment's team.
+	Scope  string `json:"scope"`
+	App    string `json:"app,omitempty"`
+	Team   string `json:"team,omitempty"`
+	Active bool   `json:"active"`
+	// Upcoming are its times in the next four weeks (at most 31).
+	Upcoming  []schema.Occurrence `json:"upcoming,omitempty"`
+	NextStart *time.Time          `json:"next_start,omitempty"`
+	NextEnd   *time.Time          `json:"next_end,omitempty"`
 }
 
 // authorizeFreeze checks who may create or delete a window: the app's
-// admins (the policy permission) or, for the whole instance, instance admins.
-func (s *Service) authorizeFreeze(ctx context.Context, appName string) (*schema.App, *Actor, error) {
+// admins (the policy permission), the environment's team's admins or, for
+// the whole instance, instance admins.
+func (s *Service) authorizeFreeze(ctx context.Context, appName, team, env string) (*schema.App, *schema.Team, *Actor, error) {
 	if appName != "" {
-		return s.authorizeApp(ctx, appName, PermPolicy)
+		if env != "" {
+			return nil, nil, nil, &ValidationError{Fields: map[string]string{"environment": "give an app or an environment, not both"}}
+		}
+		app, a, err := s.authorizeApp(ctx, appName, PermPolicy)
+		return app, nil, a, err
 	}
 	a, err := actor(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	if env != "" {
+		if team == "" {
+			ids := a.TeamIDs()
+			if len(ids) != 1 {
+				return nil, nil, a, &ValidationError{Fields: map[string]string{"team": "say which team's environment " + env + " (--team)"}}
+			}
+			team = ids[0]
+		}
+		t, a, err := s.authorizeTeam(ctx, team, PermPolicy)
+		if err != nil {
+			return nil, nil, a, err
+		}
+		if _, err := s.store.GetEnvironment(ctx, t.ID, env); errors.Is(err, schema.ErrNotFound) {
+			return nil, nil, a, &ValidationError{Fields: map[string]string{"environment": "team " + t.Name + " has no environment " + env}}
+		} else if err != nil {
+			return nil, nil, a, err
+		}
+		return nil, t, a, nil
 	}
 	if !a.InstanceAdmin || a.TokenRole != "" {
-		return nil, a, fmt.Errorf("freezing the whole instance needs an instance admin; pass an app to freeze one: %w", ErrForbidden)
+		return nil, nil, a, fmt.Errorf("freezing the whole instance needs an instance admin; pass an app or an environment to freeze one: %w", ErrForbidden)
 	}
-	return nil, a, nil
+	return nil, nil, a, nil
 }
 
 // CreateFreeze adds a freeze window.
 func (s *Service) CreateFreeze(ctx context.Context, in FreezeInput) (*FreezeView, error) {
-	app, a, err := s.authorizeFreeze(ctx, strings.TrimSpace(in.App))
+	app, team, a, err := s.authorizeFreeze(ctx, strings.TrimSpace(in.App), strings.TrimSpace(in.Team), strings.TrimSpace(in.Environment))
 	if err != nil {
 		return nil, err
 	}
@@ -65,6 +102,9 @@ func (s *Service) CreateFreeze(ctx context.Context, in FreezeInput) (*FreezeView
 	w := &schema.FreezeWindow{ID: ids.New(), Reason: strings.TrimSpace(in.Reason), Policy: in.Policy, BlockRollbacks: in.BlockRollbacks, CreatedBy: a.Who()}
 	if app != nil {
 		w.AppID, w.TeamID = app.ID, app.TeamID
+	}
+	if team != nil {
+		w.TeamID, w.Environment = team.ID, strings.TrimSpace(in.Environment)
 	}
 	if w.Policy == "" {
 		w.Policy = schema.FreezeWait
@@ -109,22 +149,41 @@ func (s *Service) CreateFreeze(ctx context.Context, in FreezeInput) (*FreezeView
 	if err := s.store.CreateFreeze(ctx, w); err != nil {
 		return nil, err
 	}
-	target := "instance"
+	appName, teamName := "", ""
 	if app != nil {
-		target = app.Name
+		appName = app.Name
 	}
-	s.audit(ctx, AuditFreezeCreate, w.TeamID, target, nil, map[string]any{"id": w.ID, "reason": w.Reason, "policy": w.Policy, "cron": w.Cron,
+	if team != nil {
+		teamName = team.Name
+	}
+	v := s.freezeView(*w, appName, teamName, time.Now())
+	s.audit(ctx, AuditFreezeCreate, w.TeamID, v.target(), nil, map[string]any{"id": w.ID, "reason": w.Reason, "policy": w.Policy, "cron": w.Cron,
 		"duration": w.Duration.D().String(), "tz": w.TZ, "from": w.Start, "until": w.End})
-	v := s.freezeView(*w, target, time.Now())
 	return &v, nil
 }
 
-func (s *Service) freezeView(w schema.FreezeWindow, app string, now time.Time) FreezeView {
-	v := FreezeView{FreezeWindow: w}
-	if app != "instance" {
-		v.App = app
+// target names what the window freezes: an app, team/environment, or
+// "instance".
+func (v *FreezeView) target() string {
+	switch v.Scope {
+	case "app":
+		return v.App
+	case "environment":
+		return v.Team + "/" + v.Environment
+	}
+	return "instance"
+}
+
+func (s *Service) freezeView(w schema.FreezeWindow, app, team string, now time.Time) FreezeView {
+	v := FreezeView{FreezeWindow: w, Scope: "instance"}
+	switch {
+	case w.AppID != "":
+		v.Scope, v.App = "app", app
+	case w.Environment != "":
+		v.Scope, v.Team = "environment", team
 	}
 	v.Active, _ = w.ActiveAt(now)
+	v.Upcoming = w.Occurrences(now, now.Add(CalendarSpan), 31)
 	if start, end, ok := w.NextAfter(now); ok {
 		s, e := start.UTC(), end.UTC()
 		v.NextStart, v.NextEnd = &s, &e
@@ -139,7 +198,7 @@ func (s *Service) ListFreezes(ctx context.Context) ([]FreezeView, error) {
 	if err != nil {
 		return nil, err
 	}
-	ws, err := s.store.ListFreezes(ctx, visible)
+	ws, err := s.store.ListFreezes(ctx, visible, ActorFrom(ctx).TeamIDs())
 	if err != nil {
 		return nil, err
 	}
@@ -151,14 +210,14 @@ func (s *Service) ListFreezes(ctx context.Context) ([]FreezeView, error) {
 	for _, a := range apps {
 		names[a.ID] = a.Name
 	}
+	teams, err := s.teamNames(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := time.Now()
 	out := make([]FreezeView, 0, len(ws))
 	for _, w := range ws {
-		name := "instance"
-		if w.AppID != "" {
-			name = names[w.AppID]
-		}
-		out = append(out, s.freezeView(w, name, now))
+		out = append(out, s.freezeView(w, names[w.AppID], teams[w.TeamID], now))
 	}
 	sortFreezes(out)
 	return out, nil
@@ -184,7 +243,7 @@ func (s *Service) DeleteFreeze(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	appName := ""
+	appName, teamName := "", ""
 	if w.AppID != "" {
 		app, err := s.store.GetApp(ctx, w.AppID)
 		if err != nil {
@@ -192,35 +251,32 @@ func (s *Service) DeleteFreeze(ctx context.Context, id string) error {
 		}
 		appName = app.Name
 	}
-	if _, _, err := s.authorizeFreeze(ctx, appName); err != nil {
+	if w.Environment != "" {
+		teamName = w.TeamID
+	}
+	if _, t, _, err := s.authorizeFreeze(ctx, appName, teamName, w.Environment); err != nil {
 		return err
+	} else if t != nil {
+		teamName = t.Name
 	}
 	if err := s.store.DeleteFreeze(ctx, id); err != nil {
 		return err
 	}
-	s.audit(ctx, AuditFreezeDelete, w.TeamID, firstNonEmpty(appName, "instance"), map[string]any{"id": w.ID, "reason": w.Reason}, nil)
+	v := s.freezeView(*w, appName, teamName, time.Now())
+	s.audit(ctx, AuditFreezeDelete, w.TeamID, v.target(), map[string]any{"id": w.ID, "reason": w.Reason}, nil)
 	return nil
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // InstanceFrozen returns the instance-wide window covering now, if any.
 func (s *Service) InstanceFrozen(ctx context.Context) (*FreezeView, error) {
-	ws, err := s.store.ListFreezes(ctx, []string{})
+	ws, err := s.store.ListFreezes(ctx, []string{}, nil)
 	if err != nil {
 		return nil, err
 	}
 	now := time.Now()
 	for _, w := range ws {
-		if on, _ := w.ActiveAt(now); on && w.AppID == "" {
-			v := s.freezeView(w, "instance", now)
+		if on, _ := w.ActiveAt(now); on && w.AppID == "" && w.Environment == "" {
+			v := s.freezeView(w, "", "", now)
 			return &v, nil
 		}
 	}

@@ -49,7 +49,7 @@ var PermissionMatrix = []struct {
 	{PermRollback, schema.RoleDeveloper, "roll back"},
 	{PermEnv, schema.RoleDeveloper, "set and unset env vars"},
 	{PermApprove, schema.RoleAdmin, "approve or reject deploys waiting for approval (grantable to developers)"},
-	{PermPolicy, schema.RoleAdmin, "change release policies (require approval, approvers needed)"},
+	{PermPolicy, schema.RoleAdmin, "change release policies (approval, environments, freeze windows)"},
 	{PermDeleteApp, schema.RoleAdmin, "delete apps"},
 	{PermShare, schema.RoleAdmin, "share apps with other teams (read-only for them)"},
 	{PermManageMembers, schema.RoleAdmin, "add, change and remove members (admins cannot touch owners)"},

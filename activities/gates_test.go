@@ -1,0 +1,70 @@
+package activities
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/rivetr/rivetr/internal/testdb"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// The gates read an app's environment: Prepare combines its approval
+// policy with the app's, and FreezeCheck sees its freeze windows (and not
+// those of another team's environment of the same name).
+func TestGatesReadTheEnvironment(t *testing.T) {
+	store, _, _ := testdb.Open(t)
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(store.CreateEnvironment(ctx, &schema.Environment{ID: "e1", TeamID: "t1", Name: "production", RequireApproval: true, ApprovalsNeeded: 2,
+		ApprovalTTL: schema.Duration(6 * time.Hour)}))
+	app := &schema.App{ID: "a1", Name: "shop", GitURL: "x", Branch: "main", TeamID: "t1", Environment: "production",
+		RequireApproval: true, ApprovalsNeeded: 1, AllowSelfApproval: true, ApprovalTTL: schema.Duration(24 * time.Hour)}
+	must(store.CreateApp(ctx, app))
+	must(store.CreateDeployment(ctx, &schema.Deployment{ID: "d1", AppID: "a1", AppName: "shop", Kind: schema.KindDeploy, Status: schema.StatusQueued,
+		RequestedByID: "u-dev", RequestedBy: "dev@example.com"}))
+
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	a := &Activities{Store: store}
+	env.RegisterActivity(a)
+	v, err := env.ExecuteActivity(a.Prepare, PrepareInput{DeploymentID: "d1"})
+	must(err)
+	var p Plan
+	must(v.Get(&p))
+	if g := p.Approval; g == nil || g.Needed != 2 || g.AllowSelf || g.TTL != 6*time.Hour || g.RequesterID != "u-dev" {
+		t.Fatalf("approval gate %+v", g)
+	}
+
+	freeze := func() FreezeStatus {
+		t.Helper()
+		v, err := env.ExecuteActivity(a.FreezeCheck, FreezeInput{DeploymentID: "d1"})
+		must(err)
+		var st FreezeStatus
+		must(v.Get(&st))
+		return st
+	}
+	now := time.Now().UTC()
+	from, until := now.Add(-time.Minute), now.Add(3*time.Hour)
+	must(store.CreateFreeze(ctx, &schema.FreezeWindow{ID: "w-other", TeamID: "t2", Environment: "production", Reason: "theirs", Start: &from, End: &until, Policy: schema.FreezeReject}))
+	if st := freeze(); st.Active {
+		t.Fatalf("another team's production froze the app: %+v", st)
+	}
+	must(store.CreateFreeze(ctx, &schema.FreezeWindow{ID: "w-prod", TeamID: "t1", Environment: "production", Reason: "launch", Start: &from, End: &until, Policy: schema.FreezeWait}))
+	if st := freeze(); !st.Active || st.WindowID != "w-prod" || st.Until.Sub(until).Abs() > time.Second {
+		t.Fatalf("the environment's window: %+v", st)
+	}
+	// Out of the environment, its window no longer applies.
+	app.Environment = ""
+	must(store.SaveApp(ctx, app))
+	if st := freeze(); st.Active {
+		t.Fatalf("after leaving the environment: %+v", st)
+	}
+}
