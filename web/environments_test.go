@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-		"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/schema"
 )
 
 // An owner creates a production environment requiring two approvals on
