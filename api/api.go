@@ -22,6 +22,7 @@ import (
 	"github.com/rivetr/rivetr/internal/ratelimit"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/sse"
+	"github.com/rivetr/rivetr/internal/webhook"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -68,6 +69,9 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*gin.Engine, err
 	})
 
 	r.GET("/health", h.health)
+	// Webhooks carry no token: the provider's signature, checked by the
+	// service with the app's secret, is the credential.
+	r.POST("/webhooks/:provider/:app", h.limitByAddress(h.limits.Webhook), h.webhook)
 	r.POST("/api/auth/login", h.limitByAddress(h.limits.Login), h.login)
 	// Invitation links work without a token (the accept answer may create
 	// the account); a token, when sent, must be valid.
@@ -114,6 +118,9 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*gin.Engine, err
 	g.POST("/apps/:name/schedules", h.createRecurring)
 	g.DELETE("/apps/:name/schedules/:id", h.deleteRecurring)
 	g.DELETE("/apps/:name/shares/:team", h.unshareApp)
+	g.GET("/apps/:name/webhook", h.getWebhook)
+	g.POST("/apps/:name/webhook/rotate", h.rotateWebhook)
+	g.GET("/apps/:name/webhooks", h.listDeliveries)
 	g.POST("/apps/:name/deploy", h.deploy)
 	g.POST("/apps/:name/rollback", h.rollback)
 	g.GET("/apps/:name/deployments", h.listDeployments)
@@ -287,6 +294,31 @@ func (h *Handler) writeError(c *gin.Context, err error) {
 	default:
 		h.log.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 		h.fail(c, http.StatusInternalServerError, "internal", "internal error; the server log has details", nil)
+	}
+}
+
+func (h *Handler) webhook(c *gin.Context) {
+	if !h.allow(c, h.limits.Webhook, "app:"+c.Param("app"), "this app's webhook") {
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, webhook.MaxBody))
+	if err != nil {
+		h.fail(c, http.StatusRequestEntityTooLarge, "too_large", "webhook payload is larger than 5 MiB", nil)
+		return
+	}
+	res, err := h.svc.Webhook(c.Request.Context(), c.Param("provider"), c.Param("app"), c.Request.Header, body)
+	var verr *service.ValidationError
+	switch {
+	case errors.Is(err, service.ErrWebhookSignature):
+		h.fail(c, http.StatusUnauthorized, "bad_signature", err.Error()+"; copy the secret from `rivetr apps webhook APP` into the webhook's settings", nil)
+	case errors.As(err, &verr) && res != nil:
+		c.JSON(http.StatusBadRequest, res)
+	case err != nil:
+		h.writeError(c, err)
+	case res.Result == schema.DeliveryDeployed:
+		c.JSON(http.StatusAccepted, res)
+	default:
+		c.JSON(http.StatusOK, res)
 	}
 }
 

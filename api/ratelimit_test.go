@@ -44,7 +44,7 @@ func TestLoginBruteForceGets429(t *testing.T) {
 	f := newFixture(t)
 	// Spoofed X-Forwarded-For from an untrusted client: a new "address"
 	// every attempt changes nothing.
-	srv := limited(t, f, ratelimit.NewLimits(5, 0))
+	srv := limited(t, f, ratelimit.NewLimits(5, 0, 0))
 	for i := 0; i < 5; i++ {
 		res, _ := send(t, "POST", srv.URL+"/api/auth/login", fmt.Sprintf(`{"email":"u%d@example.com","password":"guess number %d"}`, i, i),
 			"X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i))
@@ -60,7 +60,7 @@ func TestLoginBruteForceGets429(t *testing.T) {
 
 	// Behind a trusted proxy each real client has its own budget, but one
 	// account guessed at from many addresses is still stopped.
-	srv = limited(t, f, ratelimit.NewLimits(5, 0), "127.0.0.1")
+	srv = limited(t, f, ratelimit.NewLimits(5, 0, 0), "127.0.0.1")
 	for i := 0; i < 5; i++ {
 		res, _ := send(t, "POST", srv.URL+"/api/auth/login", `{"email":"victim@example.com","password":"guess"}`, "X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i))
 		if res.StatusCode != 401 {
@@ -77,7 +77,7 @@ func TestLoginBruteForceGets429(t *testing.T) {
 
 func TestAPIRateLimitPerAddressAndToken(t *testing.T) {
 	f := newFixture(t)
-	srv := limited(t, f, ratelimit.NewLimits(0, 2)) // 2/s, bursts of 8
+	srv := limited(t, f, ratelimit.NewLimits(0, 2, 0)) // 2/s, bursts of 8
 	auth := []string{"Authorization", "Bearer " + f.token}
 	codes := map[int]int{}
 	var last *http.Response
@@ -90,7 +90,7 @@ func TestAPIRateLimitPerAddressAndToken(t *testing.T) {
 	}
 	// Through a trusted proxy from ever-new addresses, the token's own
 	// budget still holds.
-	srv = limited(t, f, ratelimit.NewLimits(0, 2), "127.0.0.1")
+	srv = limited(t, f, ratelimit.NewLimits(0, 2, 0), "127.0.0.1")
 	var body string
 	codes = map[int]int{}
 	for i := 0; i < 12; i++ {

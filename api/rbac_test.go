@@ -258,6 +258,12 @@ func deploymentPath(suffix string, finished bool) func(*testing.T, *rbacWorld, s
 	}
 }
 
+// appWebhook posts a push for an app, signed with a wrong secret.
+func appWebhook(t *testing.T, w *rbacWorld, _ string) (string, string) {
+	name, _ := w.app(t)
+	return "/webhooks/github/" + name, `{"ref":"refs/heads/main"}`
+}
+
 func rbacRoutes() []route {
 	fixed := func(path, body string) func(*testing.T, *rbacWorld, string) (string, string) {
 		return func(*testing.T, *rbacWorld, string) (string, string) { return path, body }
@@ -268,6 +274,8 @@ func rbacRoutes() []route {
 		{"POST", "/api/auth/login", fixed("/api/auth/login", `{"email":"owner@example.com","password":"wrong password!"}`),
 			with(with(signedIn(401), anon, 401), expired, 401)},
 		{"GET", "/api/status", fixed("/api/status", ""), signedIn(200)},
+		// Webhooks ignore tokens: without the app's signature, 401 for all.
+		{"POST", "/webhooks/:provider/:app", appWebhook, with(with(signedIn(401), anon, 401), expired, 401)},
 		{"GET", "/api/status?team=acme", fixed("/api/status?team=acme", ""), inTeam(schema.RoleViewer, 200)},
 		{"GET", "/api/me", fixed("/api/me", ""), signedIn(200)},
 		// Before anyone below creates a team of their own: the other
@@ -376,6 +384,9 @@ func rbacRoutes() []route {
 		{"DELETE", "/api/apps/:name/env/:key", appPath("/env/K"), inTeam(schema.RoleDeveloper, 204)},
 		{"PUT", "/api/apps/:name/shares/:team", appPath("/shares/other"), inTeam(schema.RoleAdmin, 204)},
 		{"GET", "/api/apps/:name/schedules", appPath("/schedules"), inTeam(schema.RoleViewer, 200)},
+		{"GET", "/api/apps/:name/webhook", appPath("/webhook"), inTeam(schema.RoleDeveloper, 200)},
+		{"POST", "/api/apps/:name/webhook/rotate", appPath("/webhook/rotate"), inTeam(schema.RoleDeveloper, 200)},
+		{"GET", "/api/apps/:name/webhooks", appPath("/webhooks"), inTeam(schema.RoleViewer, 200)},
 		{"POST", "/api/apps/:name/schedules", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := appPath("/schedules")(t, w, who)
 			return p, `{"cron":"0 3 * * *","tz":"Europe/Berlin"}`

@@ -163,6 +163,21 @@ func (h *Handler) deleteEnvironment(c *gin.Context) {
 	h.respond(c, http.StatusNoContent, nil, h.svc.DeleteEnvironment(c.Request.Context(), c.Param("team"), c.Param("env")))
 }
 
+func (h *Handler) getWebhook(c *gin.Context) {
+	v, err := h.svc.GetWebhook(c.Request.Context(), c.Param("name"), baseURL(c), false)
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) rotateWebhook(c *gin.Context) {
+	v, err := h.svc.GetWebhook(c.Request.Context(), c.Param("name"), baseURL(c), true)
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) listDeliveries(c *gin.Context) {
+	v, err := h.svc.ListDeliveries(c.Request.Context(), c.Param("name"), intQuery(c, "limit", 100))
+	h.respond(c, http.StatusOK, v, err)
+}
+
 func (h *Handler) revokeCurrentToken(c *gin.Context) {
 	h.respond(c, http.StatusNoContent, nil, h.svc.RevokeCurrentToken(c.Request.Context()))
 }

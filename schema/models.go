@@ -144,6 +144,12 @@ type App struct {
 	// never in API responses, logs or workflow history.
 	GitToken string `json:"-"`
 	SSHKey   string `json:"-"`
+	// WebhookSecret signs (GitHub, Gitea) or is (GitLab) the app's webhook
+	// deliveries; sealed like GitToken, never in API responses.
+	WebhookSecret string `json:"-"`
+	// WatchPaths are globs (see webhook.MatchGlob): when set, a push
+	// deploys only if it changes a matching file.
+	WatchPaths []string `gorm:"serializer:json" json:"watch_paths,omitempty"`
 	// Host names the Docker host (and so the worker task queue) the app runs on.
 	Host string `gorm:"size:255" json:"host"`
 	// TeamID is the team the app belongs to; empty only for apps made
@@ -345,5 +351,5 @@ type Invitation struct {
 
 // Models lists every model, in migration order.
 func Models() []any {
-	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}, &User{}, &Team{}, &Membership{}, &AuditEntry{}, &Invitation{}, &AppShare{}, &Approval{}, &FreezeWindow{}, &RecurringDeploy{}, &Environment{}}
+	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}, &User{}, &Team{}, &Membership{}, &AuditEntry{}, &Invitation{}, &AppShare{}, &Approval{}, &FreezeWindow{}, &RecurringDeploy{}, &Environment{}, &WebhookDelivery{}}
 }

@@ -33,7 +33,8 @@ func TestSecretsAreSealedAtRest(t *testing.T) {
 	ctx := context.Background()
 	for name, s := range stores(t) {
 		t.Run(name, func(t *testing.T) {
-			app := &App{ID: ids.New(), Name: "sealed", GitURL: "https://x/y.git", GitToken: "ghp_plain_token", SSHKey: "-----BEGIN KEY-----"}
+			app := &App{ID: ids.New(), Name: "sealed", GitURL: "https://x/y.git", GitToken: "ghp_plain_token", SSHKey: "-----BEGIN KEY-----",
+				WebhookSecret: "hook-secret-plain"}
 			if err := s.CreateApp(ctx, app); err != nil {
 				t.Fatal(err)
 			}
@@ -50,8 +51,11 @@ func TestSecretsAreSealedAtRest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !secrets.IsSealed(got.GitToken) || !secrets.IsSealed(got.SSHKey) {
-				t.Fatalf("credentials stored as %q / %q", got.GitToken, got.SSHKey)
+			if !secrets.IsSealed(got.GitToken) || !secrets.IsSealed(got.SSHKey) || !secrets.IsSealed(got.WebhookSecret) {
+				t.Fatalf("credentials stored as %q / %q / %q", got.GitToken, got.SSHKey, got.WebhookSecret)
+			}
+			if hook, err := s.WebhookSecret(got); err != nil || hook != "hook-secret-plain" {
+				t.Fatalf("WebhookSecret: %q %v", hook, err)
 			}
 			tok, key, err := s.AppCredentials(got)
 			if err != nil || tok != "ghp_plain_token" || key != "-----BEGIN KEY-----" {

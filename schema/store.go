@@ -172,7 +172,7 @@ func (s *Store) sealApp(app *App) error {
 	for _, f := range []struct {
 		v    *string
 		name string
-	}{{&app.GitToken, "git_token"}, {&app.SSHKey, "ssh_key"}} {
+	}{{&app.GitToken, "git_token"}, {&app.SSHKey, "ssh_key"}, {&app.WebhookSecret, "webhook_secret"}} {
 		if *f.v == "" || secrets.IsSealed(*f.v) {
 			continue
 		}
@@ -194,6 +194,15 @@ func (s *Store) AppCredentials(app *App) (token, sshKey string, err error) {
 		return "", "", fmt.Errorf("SSH key of %s: %w", app.Name, err)
 	}
 	return token, sshKey, nil
+}
+
+// WebhookSecret opens an app's sealed webhook secret ("" when it has none).
+func (s *Store) WebhookSecret(app *App) (string, error) {
+	v, err := s.keys.Open(app.WebhookSecret, appContext(app.ID, "webhook_secret"))
+	if err != nil {
+		return "", fmt.Errorf("webhook secret of %s: %w", app.Name, err)
+	}
+	return v, nil
 }
 
 // GetApp finds an app by name or ID.
@@ -242,7 +251,7 @@ func (s *Store) DeleteApp(ctx context.Context, appID string) error {
 				return wrap(err, "delete app logs")
 			}
 		}
-		for _, m := range []any{&Deployment{}, &EnvVar{}, &AppShare{}, &RecurringDeploy{}} {
+		for _, m := range []any{&Deployment{}, &EnvVar{}, &AppShare{}, &RecurringDeploy{}, &FreezeWindow{}, &WebhookDelivery{}} {
 			if err := tx.Where("app_id = ?", appID).Delete(m).Error; err != nil {
 				return wrap(err, "delete app")
 			}
@@ -362,11 +371,11 @@ func (s *Store) Reseal(ctx context.Context) (changed, unopenable int, err error)
 		}
 	}
 	var apps []App
-	if err := s.db.WithContext(ctx).Where("git_token <> '' OR ssh_key <> ''").Find(&apps).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("git_token <> '' OR ssh_key <> '' OR webhook_secret <> ''").Find(&apps).Error; err != nil {
 		return changed, unopenable, wrap(err, "reseal apps")
 	}
 	for _, app := range apps {
-		for _, f := range []struct{ col, v string }{{"git_token", app.GitToken}, {"ssh_key", app.SSHKey}} {
+		for _, f := range []struct{ col, v string }{{"git_token", app.GitToken}, {"ssh_key", app.SSHKey}, {"webhook_secret", app.WebhookSecret}} {
 			if err := reseal(&App{}, app.ID, f.col, f.v, appContext(app.ID, f.col)); err != nil {
 				return changed, unopenable, err
 			}

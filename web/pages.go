@@ -146,6 +146,9 @@ type appData struct {
 	Recurring   []schema.RecurringDeploy
 	// Environments are the app's team's, for the policy form.
 	Environments []service.EnvironmentView
+	// Webhook (for those who may edit the app) and the newest deliveries.
+	Webhook    *service.WebhookInfo
+	Deliveries []schema.WebhookDelivery
 }
 
 type deploymentRow struct {
@@ -203,8 +206,20 @@ func (h *Handler) renderApp(c *gin.Context, status int, app *service.AppView, fo
 			return
 		}
 	}
+	deliveries, err := h.svc.ListDeliveries(ctx, app.Name, 10)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var hook *service.WebhookInfo
+	if service.RoleAllows(app.Role, service.PermEditApp) && !app.Shared {
+		if hook, err = h.svc.GetWebhook(ctx, app.Name, baseURL(c), false); err != nil {
+			h.fail(c, err)
+			return
+		}
+	}
 	h.render(c, status, "app", app.Name, appData{App: app, Deployments: rows, Env: env, Form: form, Errors: errs, EnvForm: ef, EnvErrors: envErrs,
-		Recurring: recurring, Environments: envs})
+		Recurring: recurring, Environments: envs, Webhook: hook, Deliveries: deliveries})
 }
 
 func (h *Handler) updateApp(c *gin.Context) {

@@ -533,6 +533,18 @@ func (h *Handler) updatePolicy(c *gin.Context) {
 	redirect(c, back, flash{OK: "Release policy saved; it applies from the next deployment."})
 }
 
+// ---- webhooks ----
+
+func (h *Handler) rotateWebhook(c *gin.Context) {
+	name := c.Param("name")
+	back := "/apps/" + url.PathEscape(name) + "#webhooks"
+	if _, err := h.svc.GetWebhook(c.Request.Context(), name, baseURL(c), true); err != nil {
+		redirect(c, back, flash{Error: h.logError(c, err), At: "webhooks"})
+		return
+	}
+	redirect(c, back, flash{OK: "New webhook secret made: paste it into your git host's webhook settings; the old one no longer works."})
+}
+
 // ---- recurring deploys ----
 
 func (h *Handler) createRecurring(c *gin.Context) {

@@ -153,7 +153,7 @@ func bcryptHash(t *testing.T, pw string) string {
 }
 
 func TestSignInBruteForceGets429(t *testing.T) {
-	d := newDashWith(t, ratelimit.NewLimits(3, 0), nil)
+	d := newDashWith(t, ratelimit.NewLimits(3, 0, 0), nil)
 	for i := 0; i < 3; i++ {
 		form := url.Values{"csrf": {d.formCSRF("/login")}, "email": {"ada@example.com"}, "password": {"guess"}}
 		if code, _, _ := d.post("/login", form, ""); code != http.StatusUnauthorized {

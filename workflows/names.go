@@ -53,6 +53,12 @@ func QueueID(app string) string { return "app/" + app }
 // DeployID is the ID of a deployment's workflow.
 func DeployID(app, deploymentID string) string { return "deploy/" + app + "/" + deploymentID }
 
+// WebhookDeployID is the ID of the deploy workflow a webhook delivery
+// starts: the provider's delivery ID is part of it.
+func WebhookDeployID(app, provider, deliveryID string) string {
+	return "deploy/" + app + "/" + provider + "-" + deliveryID
+}
+
 // RollbackID is the ID of a rollback's workflow.
 func RollbackID(app, deploymentID string) string { return "rollback/" + app + "/" + deploymentID }
 

@@ -14,6 +14,11 @@ type Request struct {
 	DeploymentID string
 	Kind         string
 	HostQueue    string
+	// WorkflowID is the deployment's workflow ID; empty means
+	// WorkflowID(Kind, app, DeploymentID). Webhook deploys carry the
+	// provider's delivery ID in theirs (see WebhookDeployID), so a
+	// redelivery can never start a second one.
+	WorkflowID string `json:",omitempty"`
 }
 
 // CancelRequest asks an app's queue to cancel a deployment, queued or running.
@@ -132,8 +137,12 @@ func AppQueueWorkflow(ctx workflow.Context, in QueueInput) error {
 }
 
 func childOptions(ctx workflow.Context, app string, r *Request) workflow.ChildWorkflowOptions {
+	id := r.WorkflowID
+	if id == "" {
+		id = WorkflowID(r.Kind, app, r.DeploymentID)
+	}
 	return workflow.ChildWorkflowOptions{
-		WorkflowID: WorkflowID(r.Kind, app, r.DeploymentID),
+		WorkflowID: id,
 		// The queue waits for a cancelled deployment's cleanup before it
 		// starts the next one: one deploy per app at a time, always.
 		WaitForCancellation: true,

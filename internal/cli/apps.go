@@ -59,7 +59,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 // the AppInput, so an update changes just those.
 type appFlags struct {
 	git, branch, dockerfile, healthPath, gitToken, gitTokenFile, sshKeyFile, host, environment string
-	domains                                                                                    []string
+	domains, watchPaths                                                                        []string
 	port, keepImages                                                                           int
 	healthInterval, healthTimeout, healthDeadline, drainTimeout                                time.Duration
 	memoryMB                                                                                   int64
@@ -91,6 +91,7 @@ func (f *appFlags) bind(fs *pflag.FlagSet) {
 	fs.IntVar(&f.approvals, "approvals", 1, "how many approvers must approve")
 	fs.BoolVar(&f.allowSelfApproval, "allow-self-approval", false, "the requester may approve their own deploy")
 	fs.DurationVar(&f.approvalTTL, "approval-ttl", service.DefaultApprovalTTL, "how long a deploy waits for approval before it expires")
+	fs.StringSliceVar(&f.watchPaths, "watch-path", nil, "deploy a push only if it changes a file matching this glob (repeat; api/**, **/*.go; \"\" clears)")
 	fs.StringVar(&f.environment, "environment", "", "the team's environment the app is in (its policy and freezes apply; \"\" takes it out; changing it takes an admin)")
 }
 
@@ -118,6 +119,9 @@ func (f *appFlags) input(fs *pflag.FlagSet) (service.AppInput, error) {
 	}
 	if ch("environment") {
 		in.Environment = &f.environment
+	}
+	if ch("watch-path") {
+		in.WatchPaths = &f.watchPaths
 	}
 	if ch("approvals") {
 		in.ApprovalsNeeded = &f.approvals
@@ -318,6 +322,7 @@ func newAppsCmd(g *globals) *cobra.Command {
 			row("git token", yesNo(a.HasGitToken))
 			row("ssh key", yesNo(a.HasSSHKey))
 			row("host", a.Host)
+			row("watch paths", firstNonEmpty(strings.Join(a.WatchPaths, ", "), "- (every push to the branch deploys)"))
 			row("team", firstNonEmpty(a.Team, "-"))
 			row("environment", firstNonEmpty(a.Environment, "-"))
 			if p := a.Approval; p != nil && p.Required {
@@ -400,7 +405,7 @@ func newAppsCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(createCmd, updateCmd, listCmd, showCmd, deleteCmd, shareCmd, unshareCmd)
+	cmd.AddCommand(createCmd, updateCmd, listCmd, showCmd, deleteCmd, shareCmd, unshareCmd, newAppsWebhookCmd(g))
 	return cmd
 }
 

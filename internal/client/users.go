@@ -244,3 +244,19 @@ func (c *Client) PutEnvironment(ctx context.Context, team, name string, in servi
 func (c *Client) DeleteEnvironment(ctx context.Context, team, name string) error {
 	return c.do(ctx, "DELETE", "/api/teams/"+esc(team)+"/environments/"+esc(name), nil, nil)
 }
+
+// Webhook returns an app's webhook addresses and secret; rotate makes a
+// new secret.
+func (c *Client) Webhook(ctx context.Context, app string, rotate bool) (*service.WebhookInfo, error) {
+	var out service.WebhookInfo
+	if rotate {
+		return &out, c.do(ctx, "POST", "/api/apps/"+esc(app)+"/webhook/rotate", nil, &out)
+	}
+	return &out, c.do(ctx, "GET", "/api/apps/"+esc(app)+"/webhook", nil, &out)
+}
+
+// Deliveries lists an app's webhook deliveries, newest first.
+func (c *Client) Deliveries(ctx context.Context, app string, limit int) ([]schema.WebhookDelivery, error) {
+	var out []schema.WebhookDelivery
+	return out, c.do(ctx, "GET", "/api/apps/"+esc(app)+"/webhooks?limit="+strconv.Itoa(limit), nil, &out)
+}

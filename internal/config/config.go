@@ -37,6 +37,7 @@ const (
 	DefaultConfigFile        = "rivetr.toml"
 	DefaultLoginRate         = 10
 	DefaultAPIRate           = 50
+	DefaultWebhookRate       = 10
 )
 
 // Config holds the settings of a Rivetr process. The struct tags name the
@@ -95,6 +96,8 @@ type Config struct {
 	// APIRate is how many API requests per second a client address, and a
 	// token, may make (bursts of four times that); 0 turns it off.
 	APIRate int `flag:"api-rate" env:"RIVETR_API_RATE" toml:"api_rate" usage:"API requests allowed per second per client address and per token, bursts of 4x (0: no limit)"`
+	// WebhookRate limits webhook deliveries (per client address and per app).
+	WebhookRate int `flag:"webhook-rate" env:"RIVETR_WEBHOOK_RATE" toml:"webhook_rate" usage:"webhook deliveries allowed per second per client address and per app, bursts of 4x (0: no limit)"`
 	// ShutdownTimeout bounds a graceful shutdown.
 	ShutdownTimeout time.Duration `flag:"shutdown-timeout" env:"RIVETR_SHUTDOWN_TIMEOUT" toml:"shutdown_timeout" usage:"how long a graceful shutdown may take"`
 
@@ -118,6 +121,7 @@ func Default() Config {
 		ShutdownTimeout:   30 * time.Second,
 		LoginRate:         DefaultLoginRate,
 		APIRate:           DefaultAPIRate,
+		WebhookRate:       DefaultWebhookRate,
 	}
 }
 
@@ -319,8 +323,8 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("--public-url %q: want http(s)://host[:port]", c.PublicURL))
 		}
 	}
-	if c.LoginRate < 0 || c.APIRate < 0 {
-		errs = append(errs, errors.New("--login-rate and --api-rate must be 0 (no limit) or more"))
+	if c.LoginRate < 0 || c.APIRate < 0 || c.WebhookRate < 0 {
+		errs = append(errs, errors.New("--login-rate, --api-rate and --webhook-rate must be 0 (no limit) or more"))
 	}
 	for _, p := range c.TrustedProxyList() {
 		if net.ParseIP(p) == nil {

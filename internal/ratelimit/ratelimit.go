@@ -101,14 +101,17 @@ type Limits struct {
 	Login *Limiter
 	// API limits API requests per client address and per token.
 	API *Limiter
+	// Webhook limits webhook deliveries per client address and per app.
+	Webhook *Limiter
 }
 
 // NewLimits allows loginPerMinute sign-in attempts a minute (bursts of the
-// same) and apiPerSecond API requests a second (bursts of four times that);
-// 0 turns a limit off.
-func NewLimits(loginPerMinute, apiPerSecond int) *Limits {
+// same), apiPerSecond API requests a second and webhookPerSecond webhook
+// deliveries a second (bursts of four times those); 0 turns a limit off.
+func NewLimits(loginPerMinute, apiPerSecond, webhookPerSecond int) *Limits {
 	return &Limits{
-		Login: New(loginPerMinute, time.Minute, loginPerMinute),
-		API:   New(apiPerSecond, time.Second, 4*apiPerSecond),
+		Login:   New(loginPerMinute, time.Minute, loginPerMinute),
+		API:     New(apiPerSecond, time.Second, 4*apiPerSecond),
+		Webhook: New(webhookPerSecond, time.Second, 4*webhookPerSecond),
 	}
 }

@@ -202,7 +202,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		if created {
 			log.Info("created the admin API token", "file", path, "cli", "export RIVETR_DATA_DIR="+cfg.DataDir+" (or RIVETR_TOKEN=$(cat "+path+"))")
 		}
-		limits := ratelimit.NewLimits(cfg.LoginRate, cfg.APIRate)
+		limits := ratelimit.NewLimits(cfg.LoginRate, cfg.APIRate, cfg.WebhookRate)
 		engine, err := api.New(svc, log.With("component", "api"), api.Options{TrustedProxies: cfg.TrustedProxyList(), Limits: limits})
 		if err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/proxy"
+	"github.com/rivetr/rivetr/internal/webhook"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
 	"go.temporal.io/sdk/client"
@@ -63,6 +64,9 @@ type AppInput struct {
 	ApprovalsNeeded   *int             `json:"approvals_needed,omitempty"`
 	AllowSelfApproval *bool            `json:"allow_self_approval,omitempty"`
 	ApprovalTTL       *schema.Duration `json:"approval_ttl,omitempty"`
+	// WatchPaths limit webhook deploys to pushes changing a matching file
+	// (globs; an empty list deploys every push to the branch).
+	WatchPaths *[]string `json:"watch_paths,omitempty"`
 	// Environment places the app in one of its team's environments ("" takes
 	// it out); its policy and freezes then apply too. Changing it on an
 	// existing app takes the policy permission.
@@ -137,6 +141,14 @@ func (in *AppInput) apply(app *schema.App) {
 	set(&app.HealthPath, in.HealthPath)
 	set(&app.Host, in.Host)
 	set(&app.Environment, in.Environment)
+	if in.WatchPaths != nil {
+		app.WatchPaths = nil
+		for _, p := range *in.WatchPaths {
+			if p = strings.TrimSpace(p); p != "" && !slices.Contains(app.WatchPaths, p) {
+				app.WatchPaths = append(app.WatchPaths, p)
+			}
+		}
+	}
 	if in.Domains != nil {
 		app.Domains = nil
 		for _, d := range *in.Domains {
@@ -191,6 +203,14 @@ func (in *AppInput) apply(app *schema.App) {
 
 func validateApp(app *schema.App) error {
 	f := fieldErrors{}
+	if len(app.WatchPaths) > 50 {
+		f.add("watch_paths", "at most 50 patterns")
+	}
+	for _, p := range app.WatchPaths {
+		if err := webhook.ValidGlob(p); err != nil {
+			f.add("watch_paths", "%v", err)
+		}
+	}
 	if app.ApprovalsNeeded < 1 || app.ApprovalsNeeded > 10 {
 		f.add("approvals_needed", "must be between 1 and 10")
 	}
@@ -332,6 +352,7 @@ func (s *Service) CreateApp(ctx context.Context, in AppInput) (*AppView, error) 
 		Host:            s.hostName,
 		ApprovalsNeeded: 1,
 		ApprovalTTL:     schema.Duration(DefaultApprovalTTL),
+		WebhookSecret:   newWebhookSecret(),
 	}
 	in.apply(app)
 	if err := validateApp(app); err != nil {
@@ -366,7 +387,7 @@ func settingsOf(app *schema.App) map[string]any {
 		"drain_timeout": app.DrainTimeout.D().String(), "memory_limit_mb": app.MemoryLimitMB, "cpu_limit": app.CPULimit,
 		"keep_images": app.KeepImages, "host": app.Host, "has_git_token": app.GitToken != "", "has_ssh_key": app.SSHKey != "",
 		"require_approval": app.RequireApproval, "approvals_needed": app.ApprovalsNeeded, "allow_self_approval": app.AllowSelfApproval,
-		"approval_ttl": app.ApprovalTTL.D().String(), "environment": app.Environment,
+		"approval_ttl": app.ApprovalTTL.D().String(), "environment": app.Environment, "watch_paths": app.WatchPaths,
 	}
 }
 

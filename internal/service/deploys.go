@@ -247,7 +247,7 @@ func (s *Service) enqueue(ctx context.Context, app *schema.App, d *schema.Deploy
 // failed at once, so nothing is left "queued" forever.
 func signalQueue(ctx context.Context, tc client.Client, store *schema.Store, app *schema.App, d *schema.Deployment) error {
 	_, err := tc.SignalWithStartWorkflow(ctx, workflows.QueueID(app.Name), workflows.SignalRequest,
-		workflows.Request{DeploymentID: d.ID, Kind: d.Kind, HostQueue: hostQueue(app)},
+		workflows.Request{DeploymentID: d.ID, Kind: d.Kind, HostQueue: hostQueue(app), WorkflowID: d.WorkflowID},
 		client.StartWorkflowOptions{
 			ID:                    workflows.QueueID(app.Name),
 			TaskQueue:             workflows.TaskQueue,

@@ -92,7 +92,7 @@ func (s *Service) Diff(ctx context.Context, id string) (*DiffView, error) {
 		for k := range a {
 			// A setting added to Rivetr after the base's snapshot, still
 			// empty, is no change.
-			if _, had := base.Snapshot.Settings[k]; !had && fmt.Sprint(a[k]) == "" {
+			if _, had := base.Snapshot.Settings[k]; !had && (fmt.Sprint(a[k]) == "" || fmt.Sprint(a[k]) == "[]") {
 				continue
 			}
 			v.Settings[k] = Change{Before: b[k], After: a[k]}

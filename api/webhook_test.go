@@ -1,0 +1,198 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/mock"
+
+	"github.com/rivetr/rivetr/internal/ratelimit"
+	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/internal/webhook"
+	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/workflows"
+)
+
+// deliver posts body to the app's webhook as provider p would, signed with
+// secret, under delivery ID id.
+func deliver(t *testing.T, url string, p webhook.Provider, event, id, secret string, body []byte) (int, service.WebhookResult) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, strings.NewReader(string(body)))
+	req.Header = webhook.SignatureHeaders(p, event, body, secret)
+	req.Header.Set("Content-Type", "application/json")
+	switch p {
+	case webhook.GitHub:
+		req.Header.Set("X-GitHub-Delivery", id)
+	case webhook.GitLab:
+		req.Header.Set("X-Gitlab-Event-UUID", id)
+	case webhook.Gitea:
+		req.Header.Set("X-Gitea-Delivery", id)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var r service.WebhookResult
+	json.NewDecoder(res.Body).Decode(&r)
+	return res.StatusCode, r
+}
+
+func webhookPayload(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../internal/webhook/testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Every provider's push to the app's branch deploys exactly the pushed
+// commit, once however often it is redelivered; everything else is
+// acknowledged with a reason and recorded; a bad signature changes nothing.
+func TestWebhookPushes(t *testing.T) {
+	f := newFixture(t)
+	if code, b := f.do(t, "POST", "/api/apps", `{"name":"web","git_url":"https://git.example.com/web.git","domains":["web.example.com"],"branch":"main"}`); code != 201 {
+		t.Fatalf("create: %d %s", code, b)
+	}
+	var info service.WebhookInfo
+	code, b := f.do(t, "GET", "/api/apps/web/webhook", "")
+	if json.Unmarshal(b, &info); code != 200 || len(info.Secret) < 32 || info.URLs["gitlab"] != f.srv.URL+"/webhooks/gitlab/web" {
+		t.Fatalf("webhook info: %d %s", code, b)
+	}
+	var signals []workflows.Request
+	f.temporal.On("SignalWithStartWorkflow", mock.Anything, "app/web", workflows.SignalRequest, mock.Anything, mock.Anything, workflows.AppQueueName, mock.Anything).
+		Run(func(args mock.Arguments) { signals = append(signals, args.Get(3).(workflows.Request)) }).Return(nil, nil)
+	hook := func(p webhook.Provider) string { return f.srv.URL + "/webhooks/" + string(p) + "/web" }
+
+	ghPush := webhookPayload(t, "github_push.json")
+	// Wrong secret, unknown app, unknown provider: refused, nothing recorded.
+	if code, _ := deliver(t, hook(webhook.GitHub), webhook.GitHub, "push", "d-0", "not the secret", ghPush); code != 401 {
+		t.Fatalf("a wrong signature: %d", code)
+	}
+	if code, _ := deliver(t, f.srv.URL+"/webhooks/github/nope", webhook.GitHub, "push", "d-0", info.Secret, ghPush); code != 401 {
+		t.Fatalf("an unknown app: %d", code)
+	}
+	if code, _ := deliver(t, f.srv.URL+"/webhooks/bitbucket/web", webhook.GitHub, "push", "d-0", info.Secret, ghPush); code != 404 {
+		t.Fatalf("an unknown provider: %d", code)
+	}
+	if ds, _ := f.svc.ListDeliveries(ctxAdmin(t, f), "web", 10); len(ds) != 0 || len(signals) != 0 {
+		t.Fatalf("refused deliveries left records %v or signals %v", ds, signals)
+	}
+
+	// GitHub: a push to main deploys the pushed commit; a redelivery does not.
+	code, res := deliver(t, hook(webhook.GitHub), webhook.GitHub, "push", "72d3162e-cc78-11e3-81ab-4c9367dc0958", info.Secret, ghPush)
+	if code != 202 || res.Result != "deployed" || res.Deployment == "" {
+		t.Fatalf("push: %d %+v", code, res)
+	}
+	d, err := f.store.GetDeployment(ctxAdmin(t, f), res.Deployment)
+	if err != nil || d.CommitSHA != "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c" || d.Trigger != "webhook" || d.RequestedBy != "github push by mona" ||
+		d.WorkflowID != "deploy/web/github-72d3162e-cc78-11e3-81ab-4c9367dc0958" {
+		t.Fatalf("deployment %+v %v", d, err)
+	}
+	if len(signals) != 1 || signals[0].WorkflowID != d.WorkflowID || signals[0].DeploymentID != d.ID {
+		t.Fatalf("queue signals %+v", signals)
+	}
+	code, again := deliver(t, hook(webhook.GitHub), webhook.GitHub, "push", "72d3162e-cc78-11e3-81ab-4c9367dc0958", info.Secret, ghPush)
+	if code != 200 || again.Result != "duplicate" || again.Deployment != d.ID || !strings.Contains(again.Reason, "already handled (deployed") || len(signals) != 1 {
+		t.Fatalf("redelivery: %d %+v (signals %d)", code, again, len(signals))
+	}
+
+	// GitLab and Gitea pushes to other branches are acknowledged, not deployed.
+	code, res = deliver(t, hook(webhook.Gitea), webhook.Gitea, "push", "gitea-1", info.Secret, webhookPayload(t, "gitea_push.json"))
+	if code != 200 || res.Result != "ignored" || res.Reason != "push to branch develop ignored: the app deploys branch main" {
+		t.Fatalf("gitea push to develop: %d %+v", code, res)
+	}
+	code, res = deliver(t, hook(webhook.GitLab), webhook.GitLab, "Push Hook", "gitlab-1", info.Secret, webhookPayload(t, "gitlab_push.json"))
+	if code != 202 || res.Result != "deployed" {
+		t.Fatalf("gitlab push to main: %d %+v", code, res)
+	}
+	// Skip markers and watch paths.
+	skip := strings.Replace(string(ghPush), "Update README.md", "Update README.md [skip ci]", 2)
+	if code, res = deliver(t, hook(webhook.GitHub), webhook.GitHub, "push", "d-skip", info.Secret, []byte(skip)); res.Result != "ignored" || !strings.Contains(res.Reason, "[skip ci]") {
+		t.Fatalf("skip ci: %d %+v", code, res)
+	}
+	if code, b := f.do(t, "PATCH", "/api/apps/web", `{"watch_paths":["web/**","Dockerfile"]}`); code != 200 {
+		t.Fatalf("watch paths: %d %s", code, b)
+	}
+	if code, b := f.do(t, "PATCH", "/api/apps/web", `{"watch_paths":["../x"]}`); code != 400 || !strings.Contains(string(b), "watch_paths") {
+		t.Fatalf("a bad watch path: %d %s", code, b)
+	}
+	if code, res = deliver(t, hook(webhook.GitHub), webhook.GitHub, "push", "d-paths", info.Secret, ghPush); res.Result != "ignored" || !strings.Contains(res.Reason, "no changed file matches the watch paths (web/**, Dockerfile)") {
+		t.Fatalf("watch paths: %d %+v", code, res)
+	}
+	// Ping, pull requests (no previews here), events Rivetr does not use.
+	if code, res = deliver(t, hook(webhook.GitHub), webhook.GitHub, "ping", "d-ping", info.Secret, []byte(`{"zen":"hi"}`)); code != 200 || !strings.Contains(res.Reason, "ping received") {
+		t.Fatalf("ping: %d %+v", code, res)
+	}
+	if code, res = deliver(t, hook(webhook.GitHub), webhook.GitHub, "pull_request", "d-pr", info.Secret, webhookPayload(t, "github_pull_request.json")); code != 200 || !strings.Contains(res.Reason, "previews are not enabled") {
+		t.Fatalf("pull request: %d %+v", code, res)
+	}
+	// A signed body that is not JSON: 400, recorded as an error.
+	if code, res = deliver(t, hook(webhook.GitHub), webhook.GitHub, "push", "d-bad", info.Secret, []byte(`{"ref":`)); code != 400 || res.Result != "error" {
+		t.Fatalf("bad JSON: %d %+v", code, res)
+	}
+	ds, err := f.svc.ListDeliveries(ctxAdmin(t, f), "web", 50)
+	if err != nil || len(ds) != 8 {
+		t.Fatalf("%d deliveries recorded (want 8): %v", len(ds), err)
+	}
+	if ds[0].DeliveryID != "d-bad" || ds[0].Result != schema.DeliveryError || ds[len(ds)-1].Result != schema.DeliveryDeployed || ds[len(ds)-1].Commit != d.CommitSHA {
+		t.Fatalf("delivery log %+v", ds)
+	}
+	if len(signals) != 2 {
+		t.Fatalf("%d deploys started, want 2", len(signals))
+	}
+
+	// A rotated secret: the old one is refused.
+	code, b = f.do(t, "POST", "/api/apps/web/webhook/rotate", "")
+	var rotated service.WebhookInfo
+	if json.Unmarshal(b, &rotated); code != 200 || rotated.Secret == info.Secret {
+		t.Fatalf("rotate: %d %s", code, b)
+	}
+	if code, _ := deliver(t, hook(webhook.Gitea), webhook.Gitea, "push", "gitea-2", info.Secret, webhookPayload(t, "gitea_push.json")); code != 401 {
+		t.Fatalf("the old secret after rotation: %d", code)
+	}
+	if code, _ := deliver(t, hook(webhook.Gitea), webhook.Gitea, "push", "gitea-2", rotated.Secret, webhookPayload(t, "gitea_push.json")); code != 200 {
+		t.Fatalf("the new secret: %d", code)
+	}
+	// Stored sealed, never in the app's JSON.
+	app, _ := f.store.GetApp(ctxAdmin(t, f), "web")
+	if strings.Contains(app.WebhookSecret, rotated.Secret) {
+		t.Fatal("the webhook secret is stored in the clear")
+	}
+	if _, b := f.do(t, "GET", "/api/apps/web", ""); strings.Contains(string(b), rotated.Secret) {
+		t.Fatal("the app's JSON shows the webhook secret")
+	}
+}
+
+func TestWebhookLimits(t *testing.T) {
+	f := newFixture(t)
+	f.do(t, "POST", "/api/apps", validApp)
+	var info service.WebhookInfo
+	_, b := f.do(t, "GET", "/api/apps/web/webhook", "")
+	json.Unmarshal(b, &info)
+	srv := limited(t, f, ratelimit.NewLimits(0, 0, 1)) // 1/s, bursts of 4
+	url := srv.URL + "/webhooks/github/web"
+	big := make([]byte, webhook.MaxBody+1)
+	if code, _ := deliver(t, url, webhook.GitHub, "push", "big", info.Secret, big); code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a 5 MiB+1 payload: %d", code)
+	}
+	codes := map[int]int{}
+	for i := 0; i < 8; i++ {
+		code, _ := deliver(t, url, webhook.GitHub, "ping", "p", info.Secret, []byte(`{}`))
+		codes[code]++
+	}
+	if codes[http.StatusTooManyRequests] == 0 {
+		t.Fatalf("8 deliveries at once were never limited: %v", codes)
+	}
+}
+
+// ctxAdmin is a context acting as an instance admin.
+func ctxAdmin(t *testing.T, _ *fixture) context.Context {
+	t.Helper()
+	return service.WithActor(context.Background(), &service.Actor{InstanceAdmin: true})
+}

@@ -1,0 +1,214 @@
+package service
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/webhook"
+	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/workflows"
+)
+
+// TriggerWebhook marks deployments a git push started.
+const TriggerWebhook = "webhook"
+
+// ErrWebhookSignature answers a delivery whose signature is missing or
+// wrong, or that names no app: nothing else happens.
+var ErrWebhookSignature = errors.New("webhook signature missing or wrong")
+
+// WebhookResult is the answer to a delivery, also recorded in the app's
+// delivery log.
+type WebhookResult struct {
+	// Result is deployed, ignored, error, or duplicate (a redelivery of a
+	// delivery already handled; Reason says what came of the first).
+	Result     string `json:"result"`
+	Reason     string `json:"reason"`
+	Deployment string `json:"deployment,omitempty"`
+	DeliveryID string `json:"delivery_id,omitempty"`
+}
+
+// newWebhookSecret makes a secret for an app's webhooks.
+func newWebhookSecret() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+var deliveryRE = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// Webhook handles one delivery for an app: it checks the provider's
+// signature with the app's secret before reading anything else, records
+// the delivery once (a redelivery of the same delivery ID is answered from
+// the record), and deploys exactly the pushed commit when the push is to
+// the app's branch and passes its filters. It needs no signed-in caller:
+// the signature is the credential.
+func (s *Service) Webhook(ctx context.Context, provider, appName string, h http.Header, body []byte) (*WebhookResult, error) {
+	p, err := webhook.ParseProvider(provider)
+	if err != nil {
+		return nil, fmt.Errorf("%v: %w", err, schema.ErrNotFound)
+	}
+	// Unknown apps and wrong signatures get the same answer, so app names
+	// cannot be probed.
+	app, err := s.store.GetApp(ctx, appName)
+	if errors.Is(err, schema.ErrNotFound) {
+		return nil, fmt.Errorf("%w (or no app %s)", ErrWebhookSignature, appName)
+	} else if err != nil {
+		return nil, err
+	}
+	secret, err := s.store.WebhookSecret(app)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the app's webhook secret: %v: %w", err, ErrUnavailable)
+	}
+	if err := webhook.Verify(p, h, body, secret); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrWebhookSignature, strings.TrimPrefix(err.Error(), webhook.ErrSignature.Error()+": "))
+	}
+	ev, perr := webhook.Parse(p, h, body)
+	rec := &schema.WebhookDelivery{AppID: app.ID, Provider: string(p), DeliveryID: webhook.DeliveryID(p, h), Result: schema.DeliveryReceived}
+	if rec.DeliveryID == "" {
+		rec.DeliveryID = "none-" + ids.New()
+	}
+	if ev != nil {
+		rec.Event, rec.Ref, rec.Commit = ev.Name, ev.Ref, ev.After
+		if ev.PR != nil {
+			rec.PR, rec.Commit = ev.PR.Number, ev.PR.HeadSHA
+		}
+	} else {
+		rec.Event = firstHeader(h, "X-GitHub-Event", "X-Gitlab-Event", "X-Gitea-Event")
+	}
+	rec.ReceivedAt = time.Now().UTC()
+	if err := s.store.RecordDelivery(ctx, rec); errors.Is(err, schema.ErrConflict) {
+		first, gerr := s.store.GetDelivery(ctx, app.ID, rec.Provider, rec.DeliveryID)
+		if gerr != nil {
+			return nil, gerr
+		}
+		return &WebhookResult{Result: "duplicate", DeliveryID: rec.DeliveryID, Deployment: first.DeploymentID,
+			Reason: fmt.Sprintf("delivery %s was already handled (%s: %s); nothing more is done", rec.DeliveryID, first.Result, first.Reason)}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	res := &WebhookResult{Result: schema.DeliveryIgnored, DeliveryID: rec.DeliveryID}
+	switch {
+	case perr != nil:
+		res.Result, res.Reason = schema.DeliveryError, perr.Error()
+	case ev.Kind == webhook.KindPing:
+		res.Reason = "ping received: the webhook and its secret work"
+	case ev.Kind == webhook.KindOther:
+		res.Reason = fmt.Sprintf("event %q is not used (Rivetr acts on pushes and pull requests)", ev.Name)
+	case ev.Kind == webhook.KindPullRequest:
+		res.Reason = fmt.Sprintf("pull request #%d %s: previews are not enabled for %s", ev.PR.Number, ev.PR.RawAction, app.Name)
+	case ev.Kind == webhook.KindPush:
+		ok, why := webhook.Filter{Branch: app.Branch, WatchPaths: app.WatchPaths}.Push(ev)
+		res.Reason = why
+		if ok {
+			d, err := s.webhookDeploy(ctx, app, p, rec.DeliveryID, ev)
+			if err != nil {
+				res.Result, res.Reason = schema.DeliveryError, err.Error()
+			} else {
+				res.Result, res.Deployment = schema.DeliveryDeployed, d.ID
+			}
+		}
+	}
+	if err := s.store.FinishDelivery(context.WithoutCancel(ctx), rec.ID, res.Result, res.Reason, res.Deployment); err != nil {
+		s.log.Error("could not record a webhook delivery's result", "app", app.Name, "delivery", rec.DeliveryID, "err", err)
+	}
+	if res.Result == schema.DeliveryError && perr != nil {
+		return res, &ValidationError{Fields: map[string]string{"payload": perr.Error()}}
+	}
+	return res, nil
+}
+
+func firstHeader(h http.Header, names ...string) string {
+	for _, n := range names {
+		if v := h.Get(n); v != "" {
+			return truncate(v, 64)
+		}
+	}
+	return ""
+}
+
+// webhookDeploy records a deployment of the pushed commit and hands it to
+// the app's queue; its workflow ID carries the delivery ID.
+func (s *Service) webhookDeploy(ctx context.Context, app *schema.App, p webhook.Provider, deliveryID string, ev *webhook.Event) (*schema.Deployment, error) {
+	d := &schema.Deployment{
+		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: schema.KindDeploy,
+		Trigger: TriggerWebhook, Status: schema.StatusQueued, Step: schema.StepQueued,
+		Branch: ev.Branch, CommitSHA: ev.After, CommitMessage: ev.HeadMessage,
+		RequestedBy: fmt.Sprintf("%s push by %s", p, cmp.Or(ev.Pusher, "unknown")),
+	}
+	d.WorkflowID = workflows.WebhookDeployID(app.Name, string(p), deliveryRE.ReplaceAllString(strings.ToLower(deliveryID), ""))
+	var err error
+	if d.Snapshot, err = snapshotOf(ctx, s.store, app); err != nil {
+		return nil, err
+	}
+	if _, err := s.enqueue(ctx, app, d); err != nil {
+		return nil, err
+	}
+	s.writeAudit(ctx, &schema.AuditEntry{Time: time.Now().UTC(), Action: AuditDeploy, TeamID: app.TeamID, Target: app.Name, Actor: d.RequestedBy,
+		After: map[string]any{"deployment": d.ID, "commit": d.CommitSHA, "trigger": d.Trigger, "delivery": deliveryID}})
+	return d, nil
+}
+
+// WebhookInfo is what a user pastes into their git host: an address per
+// provider and the secret.
+type WebhookInfo struct {
+	App        string            `json:"app"`
+	URLs       map[string]string `json:"urls"`
+	Secret     string            `json:"secret"`
+	Branch     string            `json:"branch"`
+	WatchPaths []string          `json:"watch_paths,omitempty"`
+}
+
+// GetWebhook shows an app's webhook addresses and secret (making the
+// secret if the app has none yet); rotate replaces it, so deliveries
+// signed with the old one are refused from then on. The secret lets
+// anyone deploy the app's branch, so it takes the edit permission.
+func (s *Service) GetWebhook(ctx context.Context, appName, base string, rotate bool) (*WebhookInfo, error) {
+	app, _, err := s.authorizeApp(ctx, appName, PermEditApp)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := s.store.WebhookSecret(app)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the app's webhook secret: %v: %w", err, ErrUnavailable)
+	}
+	if secret == "" || rotate {
+		secret = newWebhookSecret()
+		app.WebhookSecret = secret
+		if err := s.store.SaveApp(ctx, app); err != nil {
+			return nil, err
+		}
+		if rotate {
+			s.audit(ctx, AuditAppUpdate, app.TeamID, app.Name, map[string]any{"webhook_secret": "(secret)"}, map[string]any{"webhook_secret": "(rotated)"})
+		}
+	}
+	if s.publicURL != "" {
+		base = s.publicURL
+	}
+	info := &WebhookInfo{App: app.Name, URLs: map[string]string{}, Secret: secret, Branch: app.Branch, WatchPaths: app.WatchPaths}
+	for _, p := range webhook.Providers {
+		info.URLs[string(p)] = strings.TrimRight(base, "/") + "/webhooks/" + string(p) + "/" + app.Name
+	}
+	return info, nil
+}
+
+// ListDeliveries returns an app's newest webhook deliveries first.
+func (s *Service) ListDeliveries(ctx context.Context, appName string, limit int) ([]schema.WebhookDelivery, error) {
+	app, _, err := s.authorizeApp(ctx, appName, PermRead)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := s.store.ListDeliveries(ctx, app.ID, limit)
+	if ds == nil {
+		ds = []schema.WebhookDelivery{}
+	}
+	return ds, err
+}
