@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +39,8 @@ type Store interface {
 	InstanceAdminIDs(ctx context.Context) ([]string, error)
 	AddApproval(ctx context.Context, a *schema.Approval) error
 	FreezesFor(ctx context.Context, app *schema.App) ([]schema.FreezeWindow, error)
+	SaveApp(ctx context.Context, app *schema.App) error
+	ProviderToken(app *schema.App) (string, error)
 	GetEnvironment(ctx context.Context, teamID, name string) (*schema.Environment, error)
 }
 
@@ -78,6 +81,56 @@ type Activities struct {
 	// Deployer deploys an app's branch head now, as a recurring deploy
 	// asks (given by the process, which holds the Temporal client).
 	Deployer func(ctx context.Context, appID, by string) (string, error)
+	// PreviewDeployer deploys a commit of a preview app (given by the
+	// process, which holds the Temporal client).
+	PreviewDeployer func(ctx context.Context, in PreviewDeployInput) (string, error)
+	// PreviewDomain is the domain previews answer under (pr-N.APP.DOMAIN).
+	PreviewDomain string
+}
+
+// sourceOf is the app whose settings a preview borrows: its parent (the
+// app itself when it is no preview).
+func (a *Activities) sourceOf(ctx context.Context, app *schema.App) (*schema.App, error) {
+	if app.PreviewOf == "" {
+		return app, nil
+	}
+	parent, err := a.Store.GetApp(ctx, app.PreviewOf)
+	if err != nil {
+		return nil, gone(err)
+	}
+	return parent, nil
+}
+
+// envOf is the env a container of app starts with: PORT, then the app's
+// vars; a preview gets its parent's vars with the parent's preview
+// overrides on top.
+func (a *Activities) envOf(ctx context.Context, app *schema.App) ([]string, error) {
+	src, err := a.sourceOf(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	vars, err := a.Store.ListEnv(ctx, src.ID)
+	if err != nil {
+		return nil, secretErr(err)
+	}
+	env := []string{"PORT=" + strconv.Itoa(app.Port)}
+	for _, v := range vars {
+		if _, over := src.PreviewEnv[v.Key]; over && app.PreviewOf != "" {
+			continue
+		}
+		env = append(env, v.Key+"="+v.Value)
+	}
+	if app.PreviewOf != "" {
+		keys := make([]string, 0, len(src.PreviewEnv))
+		for k := range src.PreviewEnv {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			env = append(env, k+"="+src.PreviewEnv[k])
+		}
+	}
+	return env, nil
 }
 
 // ImageRepo is the repository of an app's images.
@@ -359,7 +412,12 @@ func (a *Activities) checkout(ctx context.Context, app *schema.App, deploymentID
 	if err := os.MkdirAll(ws, 0o700); err != nil {
 		return gitsrc.Commit{}, err
 	}
-	token, sshKey, err := a.Store.AppCredentials(app)
+	// A preview clones with its parent's credentials.
+	creds, err := a.sourceOf(ctx, app)
+	if err != nil {
+		return gitsrc.Commit{}, err
+	}
+	token, sshKey, err := a.Store.AppCredentials(creds)
 	if err != nil {
 		return gitsrc.Commit{}, secretErr(err)
 	}
@@ -439,13 +497,9 @@ func (a *Activities) StartCandidate(ctx context.Context, in StartInput) (*Candid
 	if err := a.Docker.EnsureNetwork(ctx, a.Network); err != nil {
 		return nil, err
 	}
-	vars, err := a.Store.ListEnv(ctx, app.ID)
+	env, err := a.envOf(ctx, app)
 	if err != nil {
-		return nil, secretErr(err)
-	}
-	env := []string{"PORT=" + strconv.Itoa(app.Port)}
-	for _, v := range vars {
-		env = append(env, v.Key+"="+v.Value)
+		return nil, err
 	}
 	id, err := a.Docker.Run(ctx, docker.RunSpec{
 		Name:  ContainerName(app.Name, d.ID),

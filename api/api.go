@@ -121,6 +121,8 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*gin.Engine, err
 	g.GET("/apps/:name/webhook", h.getWebhook)
 	g.POST("/apps/:name/webhook/rotate", h.rotateWebhook)
 	g.GET("/apps/:name/webhooks", h.listDeliveries)
+	g.GET("/apps/:name/previews", h.listPreviews)
+	g.DELETE("/apps/:name/previews/:pr", h.deletePreview)
 	g.POST("/apps/:name/deploy", h.deploy)
 	g.POST("/apps/:name/rollback", h.rollback)
 	g.GET("/apps/:name/deployments", h.listDeployments)
@@ -306,7 +308,7 @@ func (h *Handler) webhook(c *gin.Context) {
 		h.fail(c, http.StatusRequestEntityTooLarge, "too_large", "webhook payload is larger than 5 MiB", nil)
 		return
 	}
-	res, err := h.svc.Webhook(c.Request.Context(), c.Param("provider"), c.Param("app"), c.Request.Header, body)
+	res, err := h.svc.Webhook(c.Request.Context(), c.Param("provider"), c.Param("app"), baseURL(c), c.Request.Header, body)
 	var verr *service.ValidationError
 	switch {
 	case errors.Is(err, service.ErrWebhookSignature):
@@ -315,7 +317,7 @@ func (h *Handler) webhook(c *gin.Context) {
 		c.JSON(http.StatusBadRequest, res)
 	case err != nil:
 		h.writeError(c, err)
-	case res.Result == schema.DeliveryDeployed:
+	case res.Result == schema.DeliveryDeployed || res.Result == schema.DeliveryPreview:
 		c.JSON(http.StatusAccepted, res)
 	default:
 		c.JSON(http.StatusOK, res)

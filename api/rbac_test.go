@@ -387,6 +387,9 @@ func rbacRoutes() []route {
 		{"GET", "/api/apps/:name/webhook", appPath("/webhook"), inTeam(schema.RoleDeveloper, 200)},
 		{"POST", "/api/apps/:name/webhook/rotate", appPath("/webhook/rotate"), inTeam(schema.RoleDeveloper, 200)},
 		{"GET", "/api/apps/:name/webhooks", appPath("/webhooks"), inTeam(schema.RoleViewer, 200)},
+		{"GET", "/api/apps/:name/previews", appPath("/previews"), inTeam(schema.RoleViewer, 200)},
+		// No preview of #1: allowed callers get 404.
+		{"DELETE", "/api/apps/:name/previews/:pr", appPath("/previews/1"), with(inTeam(schema.RoleDeveloper, 404), outsider, 404)},
 		{"POST", "/api/apps/:name/schedules", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := appPath("/schedules")(t, w, who)
 			return p, `{"cron":"0 3 * * *","tz":"Europe/Berlin"}`

@@ -178,6 +178,20 @@ func (h *Handler) listDeliveries(c *gin.Context) {
 	h.respond(c, http.StatusOK, v, err)
 }
 
+func (h *Handler) listPreviews(c *gin.Context) {
+	v, err := h.svc.ListPreviews(c.Request.Context(), c.Param("name"))
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) deletePreview(c *gin.Context) {
+	pr, err := strconv.Atoi(c.Param("pr"))
+	if err != nil || pr <= 0 {
+		h.fail(c, http.StatusBadRequest, "invalid", "the pull request number must be a positive number", nil)
+		return
+	}
+	h.respond(c, http.StatusAccepted, nil, h.svc.DeletePreview(c.Request.Context(), c.Param("name"), pr))
+}
+
 func (h *Handler) revokeCurrentToken(c *gin.Context) {
 	h.respond(c, http.StatusNoContent, nil, h.svc.RevokeCurrentToken(c.Request.Context()))
 }

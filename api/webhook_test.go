@@ -196,3 +196,65 @@ func ctxAdmin(t *testing.T, _ *fixture) context.Context {
 	t.Helper()
 	return service.WithActor(context.Background(), &service.Actor{InstanceAdmin: true})
 }
+
+// Pull request deliveries go to the request's preview workflow when the
+// app has previews and the server a preview domain; forks are fetched from
+// the provider's pull ref.
+func TestWebhookPullRequests(t *testing.T) {
+	f := newFixtureWith(t, func(o *service.Options) { o.PreviewDomain = "preview.test" })
+	f.do(t, "POST", "/api/apps", `{"name":"shop","git_url":"https://git.example.com/shop.git","domains":["shop.example.com"],"branch":"main"}`)
+	var info service.WebhookInfo
+	_, b := f.do(t, "GET", "/api/apps/shop/webhook", "")
+	json.Unmarshal(b, &info)
+	url := f.srv.URL + "/webhooks/github/shop"
+	body := webhookPayload(t, "github_pull_request.json")
+	if code, r := deliver(t, url, webhook.GitHub, "pull_request", "p1", info.Secret, body); code != 200 || !strings.Contains(r.Reason, "previews are not enabled") {
+		t.Fatalf("previews off: %d %+v", code, r)
+	}
+	if code, b := f.do(t, "PATCH", "/api/apps/shop", `{"previews_enabled":true,"preview_env":{"STAGE":"pr"},"preview_ttl":"24h"}`); code != 200 {
+		t.Fatalf("enable: %d %s", code, b)
+	}
+	if code, b := f.do(t, "PATCH", "/api/apps/shop", `{"preview_env":{"1BAD":"x"}}`); code != 400 {
+		t.Fatalf("a bad preview env key: %d %s", code, b)
+	}
+	var got []workflows.PREvent
+	var inputs []workflows.PreviewInput
+	f.temporal.On("SignalWithStartWorkflow", mock.Anything, "preview/shop/pr-7", workflows.SignalPR, mock.Anything, mock.Anything, mock.Anything, mock.Anything).
+		Run(func(args mock.Arguments) {
+			got = append(got, args.Get(3).(workflows.PREvent))
+			inputs = append(inputs, args.Get(6).(workflows.PreviewInput))
+		}).Return(nil, nil)
+	code, r := deliver(t, url, webhook.GitHub, "pull_request", "p2", info.Secret, body)
+	if code != 202 || r.Result != "preview" || !strings.Contains(r.Reason, "pr-7.shop.preview.test") {
+		t.Fatalf("opened: %d %+v", code, r)
+	}
+	if len(got) != 1 || got[0].Action != workflows.PROpen || got[0].HeadSHA != "ec26c3e57ca3a959ca5aad62de7213c562f8c821" || got[0].Ref != "checkout" ||
+		got[0].Fork || got[0].DeliveryID != "p2" || inputs[0].Repo != "octo-org/shop" || inputs[0].Provider != "github" {
+		t.Fatalf("signal %+v %+v", got, inputs)
+	}
+	fork := strings.Replace(string(body), `"full_name": "octo-org/shop", "fork": false}
+    },
+    "base"`, `"full_name": "mallory/shop", "fork": true}
+    },
+    "base"`, 1)
+	if fork == string(body) {
+		t.Fatal("the fork payload was not made")
+	}
+	if code, r := deliver(t, url, webhook.GitHub, "pull_request", "p3", info.Secret, []byte(fork)); code != 202 || r.Result != "preview" {
+		t.Fatalf("fork: %d %+v", code, r)
+	}
+	if len(got) != 2 || !got[1].Fork || got[1].Ref != "refs/pull/7/head" {
+		t.Fatalf("fork signal %+v", got[1])
+	}
+	other := strings.Replace(string(body), `"ref": "main"`, `"ref": "release"`, 1)
+	if code, r := deliver(t, url, webhook.GitHub, "pull_request", "p4", info.Secret, []byte(other)); code != 200 || !strings.Contains(r.Reason, "targets release") || len(got) != 2 {
+		t.Fatalf("against another branch: %d %+v", code, r)
+	}
+	var ps []service.PreviewView
+	if code, b := f.do(t, "GET", "/api/apps/shop/previews", ""); code != 200 || json.Unmarshal(b, &ps) != nil || len(ps) != 0 {
+		t.Fatalf("previews: %d %s", code, b)
+	}
+	if code, _ := f.do(t, "DELETE", "/api/apps/shop/previews/x", ""); code != 400 {
+		t.Fatalf("a bad PR number: %d", code)
+	}
+}

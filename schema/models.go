@@ -40,6 +40,11 @@ const (
 // except a later rollback marking a succeeded deployment rolled_back.
 var TerminalStatuses = []string{StatusSucceeded, StatusFailed, StatusCancelled, StatusSuperseded, StatusRolledBack, StatusRejected, StatusExpired}
 
+// InFlightStatuses are those of deployments in an app's queue or running:
+// everything but the terminal ones and scheduled (which waits outside the
+// queue).
+var InFlightStatuses = []string{StatusQueued, StatusBuilding, StatusDeploying, StatusAwaitingApproval, StatusFrozen}
+
 // Terminal reports whether status is one of TerminalStatuses.
 func Terminal(status string) bool { return slices.Contains(TerminalStatuses, status) }
 
@@ -150,6 +155,23 @@ type App struct {
 	// WatchPaths are globs (see webhook.MatchGlob): when set, a push
 	// deploys only if it changes a matching file.
 	WatchPaths []string `gorm:"serializer:json" json:"watch_paths,omitempty"`
+	// ProviderURL and ProviderToken reach the git host's API to comment on
+	// pull requests and set commit statuses (no token: no reports). The
+	// token is sealed and write-only.
+	ProviderURL   string `gorm:"size:255" json:"provider_url,omitempty"`
+	ProviderToken string `json:"-"`
+	// Previews: with PreviewsEnabled, every pull request against Branch
+	// gets a preview app (PreviewOf is its parent's ID, PreviewPR its
+	// number) with the parent's settings and env, PreviewEnv on top, the
+	// preview limits, removed when the request closes or after PreviewTTL
+	// without activity.
+	PreviewsEnabled bool              `json:"previews_enabled,omitempty"`
+	PreviewEnv      map[string]string `gorm:"serializer:json" json:"preview_env,omitempty"`
+	PreviewMemoryMB int64             `json:"preview_memory_mb,omitempty"`
+	PreviewCPUs     float64           `json:"preview_cpus,omitempty"`
+	PreviewTTL      Duration          `json:"preview_ttl,omitempty"`
+	PreviewOf       string            `gorm:"size:32;index;not null;default:''" json:"preview_of,omitempty"`
+	PreviewPR       int               `json:"preview_pr,omitempty"`
 	// Host names the Docker host (and so the worker task queue) the app runs on.
 	Host string `gorm:"size:255" json:"host"`
 	// TeamID is the team the app belongs to; empty only for apps made

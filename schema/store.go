@@ -168,11 +168,19 @@ func appContext(id, field string) string  { return "app:" + id + ":" + field }
 func envContext(appID, key string) string { return "env:" + appID + ":" + key }
 
 // sealApp seals app's credentials that are not sealed yet.
+// sealedField is an app column kept sealed.
+type sealedField struct {
+	v    *string
+	name string
+}
+
+// sealedFields are an app's sealed columns (their names are the columns').
+func sealedFields(app *App) []sealedField {
+	return []sealedField{{&app.GitToken, "git_token"}, {&app.SSHKey, "ssh_key"}, {&app.WebhookSecret, "webhook_secret"}, {&app.ProviderToken, "provider_token"}}
+}
+
 func (s *Store) sealApp(app *App) error {
-	for _, f := range []struct {
-		v    *string
-		name string
-	}{{&app.GitToken, "git_token"}, {&app.SSHKey, "ssh_key"}, {&app.WebhookSecret, "webhook_secret"}} {
+	for _, f := range sealedFields(app) {
 		if *f.v == "" || secrets.IsSealed(*f.v) {
 			continue
 		}
@@ -201,6 +209,15 @@ func (s *Store) WebhookSecret(app *App) (string, error) {
 	v, err := s.keys.Open(app.WebhookSecret, appContext(app.ID, "webhook_secret"))
 	if err != nil {
 		return "", fmt.Errorf("webhook secret of %s: %w", app.Name, err)
+	}
+	return v, nil
+}
+
+// ProviderToken opens the token an app reports to its git host's API with.
+func (s *Store) ProviderToken(app *App) (string, error) {
+	v, err := s.keys.Open(app.ProviderToken, appContext(app.ID, "provider_token"))
+	if err != nil {
+		return "", fmt.Errorf("provider token of %s: %w", app.Name, err)
 	}
 	return v, nil
 }
@@ -371,12 +388,12 @@ func (s *Store) Reseal(ctx context.Context) (changed, unopenable int, err error)
 		}
 	}
 	var apps []App
-	if err := s.db.WithContext(ctx).Where("git_token <> '' OR ssh_key <> '' OR webhook_secret <> ''").Find(&apps).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("git_token <> '' OR ssh_key <> '' OR webhook_secret <> '' OR provider_token <> ''").Find(&apps).Error; err != nil {
 		return changed, unopenable, wrap(err, "reseal apps")
 	}
 	for _, app := range apps {
-		for _, f := range []struct{ col, v string }{{"git_token", app.GitToken}, {"ssh_key", app.SSHKey}, {"webhook_secret", app.WebhookSecret}} {
-			if err := reseal(&App{}, app.ID, f.col, f.v, appContext(app.ID, f.col)); err != nil {
+		for _, f := range sealedFields(&app) {
+			if err := reseal(&App{}, app.ID, f.name, *f.v, appContext(app.ID, f.name)); err != nil {
 				return changed, unopenable, err
 			}
 		}

@@ -10,6 +10,7 @@ const (
 	DeliveryReceived = "received" // being handled
 	DeliveryDeployed = "deployed" // started a deployment
 	DeliveryIgnored  = "ignored"  // nothing to do, and why
+	DeliveryPreview  = "preview"  // handed to a pull request's preview
 	DeliveryError    = "error"    // could not be handled
 )
 
@@ -69,4 +70,20 @@ func (s *Store) ListDeliveries(ctx context.Context, appID string, limit int) ([]
 	var out []WebhookDelivery
 	err := s.db.WithContext(ctx).Where("app_id = ?", appID).Order("id DESC").Limit(limit).Find(&out).Error
 	return out, wrap(err, "webhook deliveries")
+}
+
+// DeploymentByWorkflowID finds the deployment a workflow ID belongs to.
+func (s *Store) DeploymentByWorkflowID(ctx context.Context, workflowID string) (*Deployment, error) {
+	var d Deployment
+	if err := s.db.WithContext(ctx).Where("workflow_id = ?", workflowID).First(&d).Error; err != nil {
+		return nil, wrap(err, "deployment of workflow "+workflowID)
+	}
+	return &d, nil
+}
+
+// ListPreviews returns an app's preview apps by pull request number.
+func (s *Store) ListPreviews(ctx context.Context, parentID string) ([]App, error) {
+	var out []App
+	err := s.db.WithContext(ctx).Where("preview_of = ?", parentID).Order("preview_pr").Find(&out).Error
+	return out, wrap(err, "previews")
 }

@@ -149,6 +149,7 @@ type appData struct {
 	// Webhook (for those who may edit the app) and the newest deliveries.
 	Webhook    *service.WebhookInfo
 	Deliveries []schema.WebhookDelivery
+	Previews   []service.PreviewView
 }
 
 type deploymentRow struct {
@@ -211,6 +212,11 @@ func (h *Handler) renderApp(c *gin.Context, status int, app *service.AppView, fo
 		h.fail(c, err)
 		return
 	}
+	previews, err := h.svc.ListPreviews(ctx, app.Name)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
 	var hook *service.WebhookInfo
 	if service.RoleAllows(app.Role, service.PermEditApp) && !app.Shared {
 		if hook, err = h.svc.GetWebhook(ctx, app.Name, baseURL(c), false); err != nil {
@@ -219,7 +225,7 @@ func (h *Handler) renderApp(c *gin.Context, status int, app *service.AppView, fo
 		}
 	}
 	h.render(c, status, "app", app.Name, appData{App: app, Deployments: rows, Env: env, Form: form, Errors: errs, EnvForm: ef, EnvErrors: envErrs,
-		Recurring: recurring, Environments: envs, Webhook: hook, Deliveries: deliveries})
+		Recurring: recurring, Environments: envs, Webhook: hook, Deliveries: deliveries, Previews: previews})
 }
 
 func (h *Handler) updateApp(c *gin.Context) {

@@ -545,6 +545,20 @@ func (h *Handler) rotateWebhook(c *gin.Context) {
 	redirect(c, back, flash{OK: "New webhook secret made: paste it into your git host's webhook settings; the old one no longer works."})
 }
 
+func (h *Handler) deletePreview(c *gin.Context) {
+	name := c.Param("name")
+	back := "/apps/" + url.PathEscape(name) + "#previews"
+	pr, err := strconv.Atoi(c.Param("pr"))
+	if err == nil {
+		err = h.svc.DeletePreview(c.Request.Context(), name, pr)
+	}
+	if err != nil {
+		redirect(c, back, flash{Error: h.logError(c, err), At: "previews"})
+		return
+	}
+	redirect(c, back, flash{OK: "Removing the preview of pull request #" + c.Param("pr") + "."})
+}
+
 // ---- recurring deploys ----
 
 func (h *Handler) createRecurring(c *gin.Context) {

@@ -141,6 +141,7 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	post.POST("/apps/:name/settings", h.updateApp)
 	post.POST("/apps/:name/policy", h.updatePolicy)
 	post.POST("/apps/:name/webhook/rotate", h.rotateWebhook)
+	post.POST("/apps/:name/previews/:pr/delete", h.deletePreview)
 	post.POST("/apps/:name/env", h.setEnv)
 	post.POST("/apps/:name/env/:key/delete", h.unsetEnv)
 	post.POST("/apps/:name/shares", h.shareApp)

@@ -20,6 +20,8 @@ func RegisterWorkflows(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.RetireWorkflow, workflow.RegisterOptions{Name: workflows.RetireName})
 	r.RegisterWorkflowWithOptions(workflows.ScheduledDeployWorkflow, workflow.RegisterOptions{Name: workflows.ScheduleName})
 	r.RegisterWorkflowWithOptions(workflows.RecurringDeployWorkflow, workflow.RegisterOptions{Name: workflows.RecurringName})
+	r.RegisterWorkflowWithOptions(workflows.PreviewWorkflow, workflow.RegisterOptions{Name: workflows.PreviewName})
+	r.RegisterWorkflowWithOptions(workflows.CommitStatusWorkflow, workflow.RegisterOptions{Name: workflows.CommitStatusName})
 }
 
 // RegisterActivities registers every activity method of acts.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -67,6 +68,12 @@ type appFlags struct {
 	requireApproval, allowSelfApproval                                                         bool
 	approvals                                                                                  int
 	approvalTTL                                                                                time.Duration
+	previews                                                                                   bool
+	previewEnv                                                                                 map[string]string
+	previewMemoryMB                                                                            int64
+	previewCPUs                                                                                float64
+	previewTTL                                                                                 time.Duration
+	providerURL, providerTokenFile                                                             string
 }
 
 func (f *appFlags) bind(fs *pflag.FlagSet) {
@@ -92,6 +99,13 @@ func (f *appFlags) bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.allowSelfApproval, "allow-self-approval", false, "the requester may approve their own deploy")
 	fs.DurationVar(&f.approvalTTL, "approval-ttl", service.DefaultApprovalTTL, "how long a deploy waits for approval before it expires")
 	fs.StringSliceVar(&f.watchPaths, "watch-path", nil, "deploy a push only if it changes a file matching this glob (repeat; api/**, **/*.go; \"\" clears)")
+	fs.BoolVar(&f.previews, "previews", false, "a preview per pull request against the branch (needs the server's --preview-domain)")
+	fs.StringToStringVar(&f.previewEnv, "preview-env", nil, "env vars previews get on top of the app's, KEY=VALUE (repeat; replaces the list)")
+	fs.Int64Var(&f.previewMemoryMB, "preview-memory", 0, "previews' memory limit in MiB (0: 256)")
+	fs.Float64Var(&f.previewCPUs, "preview-cpus", 0, "previews' CPU limit in cores (0: 0.5)")
+	fs.DurationVar(&f.previewTTL, "preview-ttl", 0, "remove a preview after this long without a new commit (0: 72h)")
+	fs.StringVar(&f.providerURL, "provider-url", "", "the git host's API for comments and commit statuses (default: https://api.github.com, https://gitlab.com; required for Gitea)")
+	fs.StringVar(&f.providerTokenFile, "provider-token-file", "", "read the git host API token from this file (\"\": clear it)")
 	fs.StringVar(&f.environment, "environment", "", "the team's environment the app is in (its policy and freezes apply; \"\" takes it out; changing it takes an admin)")
 }
 
@@ -122,6 +136,36 @@ func (f *appFlags) input(fs *pflag.FlagSet) (service.AppInput, error) {
 	}
 	if ch("watch-path") {
 		in.WatchPaths = &f.watchPaths
+	}
+	if ch("previews") {
+		in.PreviewsEnabled = &f.previews
+	}
+	if ch("preview-env") {
+		in.PreviewEnv = &f.previewEnv
+	}
+	if ch("preview-memory") {
+		in.PreviewMemoryMB = &f.previewMemoryMB
+	}
+	if ch("preview-cpus") {
+		in.PreviewCPUs = &f.previewCPUs
+	}
+	if ch("preview-ttl") {
+		d := schema.Duration(f.previewTTL)
+		in.PreviewTTL = &d
+	}
+	if ch("provider-url") {
+		in.ProviderURL = &f.providerURL
+	}
+	if ch("provider-token-file") {
+		tok := ""
+		if f.providerTokenFile != "" {
+			b, err := os.ReadFile(f.providerTokenFile)
+			if err != nil {
+				return in, fmt.Errorf("--provider-token-file: %w", err)
+			}
+			tok = strings.TrimSpace(string(b))
+		}
+		in.ProviderToken = &tok
 	}
 	if ch("approvals") {
 		in.ApprovalsNeeded = &f.approvals
@@ -323,6 +367,13 @@ func newAppsCmd(g *globals) *cobra.Command {
 			row("ssh key", yesNo(a.HasSSHKey))
 			row("host", a.Host)
 			row("watch paths", firstNonEmpty(strings.Join(a.WatchPaths, ", "), "- (every push to the branch deploys)"))
+			if a.PreviewsEnabled {
+				row("previews", fmt.Sprintf("on: memory %s, cpus %s, removed after %s idle, env overrides %d",
+					orNone(cmp.Or(a.PreviewMemoryMB, 256), "MiB"), orNoneF(cmp.Or(a.PreviewCPUs, 0.5)), cmp.Or(a.PreviewTTL.D(), 72*time.Hour), len(a.PreviewEnv)))
+			} else {
+				row("previews", "off")
+			}
+			row("git host API", fmt.Sprintf("%s (token %s)", firstNonEmpty(a.ProviderURL, "default"), map[bool]string{true: "set", false: "not set: no comments or statuses"}[a.HasProviderToken]))
 			row("team", firstNonEmpty(a.Team, "-"))
 			row("environment", firstNonEmpty(a.Environment, "-"))
 			if p := a.Approval; p != nil && p.Required {

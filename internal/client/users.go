@@ -260,3 +260,14 @@ func (c *Client) Deliveries(ctx context.Context, app string, limit int) ([]schem
 	var out []schema.WebhookDelivery
 	return out, c.do(ctx, "GET", "/api/apps/"+esc(app)+"/webhooks?limit="+strconv.Itoa(limit), nil, &out)
 }
+
+// Previews lists an app's pull request previews.
+func (c *Client) Previews(ctx context.Context, app string) ([]service.PreviewView, error) {
+	var out []service.PreviewView
+	return out, c.do(ctx, "GET", "/api/apps/"+esc(app)+"/previews", nil, &out)
+}
+
+// DeletePreview removes a pull request's preview.
+func (c *Client) DeletePreview(ctx context.Context, app string, pr int) error {
+	return c.do(ctx, "DELETE", "/api/apps/"+esc(app)+"/previews/"+strconv.Itoa(pr), nil, nil)
+}

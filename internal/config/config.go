@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -80,6 +81,8 @@ type Config struct {
 	// PublicURL is the dashboard's address as users reach it, for links in
 	// invitations; empty: the address each request came to.
 	PublicURL string `flag:"public-url" env:"RIVETR_PUBLIC_URL" toml:"public_url" usage:"the dashboard's URL as users reach it, for links in invitation emails (default: the address of the request)"`
+	// PreviewDomain is the domain pull request previews answer under.
+	PreviewDomain string `flag:"preview-domain" env:"RIVETR_PREVIEW_DOMAIN" toml:"preview_domain" usage:"domain pull request previews answer under, as pr-N.APP.DOMAIN (point a wildcard DNS record at the proxy); empty: no previews"`
 	// SMTP settings for invitation emails; no SMTP address: invitations
 	// are only shown as links to copy.
 	SMTPAddr     string `flag:"smtp-addr" env:"RIVETR_SMTP_ADDR" toml:"smtp_addr" usage:"host:port of an SMTP server for invitation emails (empty: no email; links are shown to copy)"`
@@ -318,6 +321,9 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("--smtp-tls %q: want starttls, tls or none", c.SMTPTLS))
 	}
+	if c.PreviewDomain != "" && !validDomain(strings.Trim(c.PreviewDomain, ".")) {
+		errs = append(errs, fmt.Errorf("--preview-domain %q: want a DNS name such as preview.example.com", c.PreviewDomain))
+	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("--public-url %q: want http(s)://host[:port]", c.PublicURL))
@@ -462,4 +468,19 @@ func (c Config) TrustedProxyList() []string {
 		}
 	}
 	return out
+}
+
+var labelRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// validDomain reports whether d is a lower-case DNS name.
+func validDomain(d string) bool {
+	if d == "" || len(d) > 200 {
+		return false
+	}
+	for _, l := range strings.Split(d, ".") {
+		if !labelRE.MatchString(l) {
+			return false
+		}
+	}
+	return true
 }

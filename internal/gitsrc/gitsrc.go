@@ -114,6 +114,16 @@ func classify(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
+// refName is the reference a branch names: refs/heads/BRANCH, or BRANCH
+// itself when it is a full ref such as refs/pull/7/head (a fork's pull
+// request, for previews).
+func refName(branch string) plumbing.ReferenceName {
+	if strings.HasPrefix(branch, "refs/") {
+		return plumbing.ReferenceName(branch)
+	}
+	return plumbing.NewBranchReferenceName(branch)
+}
+
 // ResolveBranch returns the commit at the head of branch in the repository
 // at url, without cloning it.
 func ResolveBranch(ctx context.Context, url, branch string, auth Auth) (string, error) {
@@ -126,7 +136,7 @@ func ResolveBranch(ctx context.Context, url, branch string, auth Auth) (string, 
 	if err != nil {
 		return "", classify(err, "list "+url)
 	}
-	want := plumbing.NewBranchReferenceName(branch)
+	want := refName(branch)
 	for _, r := range refs {
 		if r.Name() == want {
 			return r.Hash().String(), nil
@@ -151,7 +161,7 @@ func Checkout(ctx context.Context, url, branch, commit, dir string, auth Auth) (
 	repo, err := git.PlainCloneContext(ctx, dir, false, &git.CloneOptions{
 		URL:           url,
 		Auth:          am,
-		ReferenceName: plumbing.NewBranchReferenceName(branch),
+		ReferenceName: refName(branch),
 		SingleBranch:  true,
 		NoCheckout:    true,
 		Tags:          git.NoTags,
@@ -217,7 +227,7 @@ func Log(ctx context.Context, url, branch, from, to string, auth Auth, limit int
 	}
 	defer os.RemoveAll(dir)
 	repo, err := git.PlainCloneContext(ctx, dir, true, &git.CloneOptions{
-		URL: url, Auth: am, ReferenceName: plumbing.NewBranchReferenceName(branch), SingleBranch: true, Tags: git.NoTags,
+		URL: url, Auth: am, ReferenceName: refName(branch), SingleBranch: true, Tags: git.NoTags,
 	})
 	if err != nil {
 		return nil, false, classify(err, "clone "+url)

@@ -160,6 +160,10 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	acts.Deployer = func(ctx context.Context, appID, by string) (string, error) {
 		return service.DeployFromSchedule(ctx, tc, store, appID, by)
 	}
+	acts.PreviewDeployer = func(ctx context.Context, in activities.PreviewDeployInput) (string, error) {
+		return service.DeployPreview(ctx, tc, store, in)
+	}
+	acts.PreviewDomain = strings.Trim(cfg.PreviewDomain, ".")
 
 	// Workers: workflows and store activities on the shared queue, Docker
 	// and proxy activities on this host's queue.
@@ -191,7 +195,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		svc := service.New(service.Options{
 			Keys:   keys,
 			Log:    log.With("component", "service"),
-			Mailer: mailer(cfg), PublicURL: cfg.PublicURL,
+			Mailer: mailer(cfg), PublicURL: cfg.PublicURL, PreviewDomain: cfg.PreviewDomain,
 			Store: store, Temporal: tc, Docker: dock, HostName: cfg.HostName,
 			Namespace: cfg.TemporalNamespace, UIBaseURL: cfg.UIBaseURL(), ProxyPort: proxyPort, DataDir: cfg.DataDir,
 		})

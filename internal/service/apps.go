@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/rivetr/rivetr/internal/webhook"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 )
 
@@ -64,6 +66,16 @@ type AppInput struct {
 	ApprovalsNeeded   *int             `json:"approvals_needed,omitempty"`
 	AllowSelfApproval *bool            `json:"allow_self_approval,omitempty"`
 	ApprovalTTL       *schema.Duration `json:"approval_ttl,omitempty"`
+	// Previews (see schema.App); PreviewEnv replaces the overrides.
+	PreviewsEnabled *bool              `json:"previews_enabled,omitempty"`
+	PreviewEnv      *map[string]string `json:"preview_env,omitempty"`
+	PreviewMemoryMB *int64             `json:"preview_memory_mb,omitempty"`
+	PreviewCPUs     *float64           `json:"preview_cpus,omitempty"`
+	PreviewTTL      *schema.Duration   `json:"preview_ttl,omitempty"`
+	// ProviderURL and ProviderToken (write-only; "" clears) let Rivetr
+	// comment on pull requests and set commit statuses.
+	ProviderURL   *string `json:"provider_url,omitempty"`
+	ProviderToken *string `json:"provider_token,omitempty"`
 	// WatchPaths limit webhook deploys to pushes changing a matching file
 	// (globs; an empty list deploys every push to the branch).
 	WatchPaths *[]string `json:"watch_paths,omitempty"`
@@ -92,13 +104,15 @@ type AppView struct {
 	// Shared is set when the caller sees the app because it is shared
 	// with their team (read-only); SharedWith lists the teams it is
 	// shared with (for its own team's members).
-	Shared      bool               `json:"shared,omitempty"`
-	SharedWith  []string           `json:"shared_with,omitempty"`
-	HasGitToken bool               `json:"has_git_token"`
-	HasSSHKey   bool               `json:"has_ssh_key"`
-	URL         string             `json:"url,omitempty"`
-	Current     *schema.Deployment `json:"current_deployment,omitempty"`
-	Latest      *schema.Deployment `json:"latest_deployment,omitempty"`
+	Shared      bool     `json:"shared,omitempty"`
+	SharedWith  []string `json:"shared_with,omitempty"`
+	HasGitToken bool     `json:"has_git_token"`
+	HasSSHKey   bool     `json:"has_ssh_key"`
+	// HasProviderToken says whether the git host API token is set.
+	HasProviderToken bool               `json:"has_provider_token"`
+	URL              string             `json:"url,omitempty"`
+	Current          *schema.Deployment `json:"current_deployment,omitempty"`
+	Latest           *schema.Deployment `json:"latest_deployment,omitempty"`
 	// FrozenUntil is the end of the freeze window covering the app now
 	// (its own, its environment's or the instance's; ListApps only).
 	FrozenUntil  *time.Time `json:"frozen_until,omitempty"`
@@ -141,6 +155,26 @@ func (in *AppInput) apply(app *schema.App) {
 	set(&app.HealthPath, in.HealthPath)
 	set(&app.Host, in.Host)
 	set(&app.Environment, in.Environment)
+	set(&app.ProviderURL, in.ProviderURL)
+	set(&app.ProviderToken, in.ProviderToken)
+	if in.PreviewsEnabled != nil {
+		app.PreviewsEnabled = *in.PreviewsEnabled
+	}
+	if in.PreviewEnv != nil {
+		app.PreviewEnv = map[string]string{}
+		for k, v := range *in.PreviewEnv {
+			app.PreviewEnv[strings.TrimSpace(k)] = v
+		}
+	}
+	if in.PreviewMemoryMB != nil {
+		app.PreviewMemoryMB = *in.PreviewMemoryMB
+	}
+	if in.PreviewCPUs != nil {
+		app.PreviewCPUs = *in.PreviewCPUs
+	}
+	if in.PreviewTTL != nil {
+		app.PreviewTTL = *in.PreviewTTL
+	}
 	if in.WatchPaths != nil {
 		app.WatchPaths = nil
 		for _, p := range *in.WatchPaths {
@@ -203,6 +237,25 @@ func (in *AppInput) apply(app *schema.App) {
 
 func validateApp(app *schema.App) error {
 	f := fieldErrors{}
+	for k := range app.PreviewEnv {
+		if !envKeyRE.MatchString(k) {
+			f.add("preview_env", "%q is not an env var name (letters, digits and _, not starting with a digit)", k)
+		}
+	}
+	if app.PreviewMemoryMB != 0 && (app.PreviewMemoryMB < 16 || app.PreviewMemoryMB > 1<<20) {
+		f.add("preview_memory_mb", "must be 0 (the default, 256) or between 16 and 1048576")
+	}
+	if app.PreviewCPUs < 0 || app.PreviewCPUs > 64 {
+		f.add("preview_cpus", "must be 0 (the default, 0.5) or up to 64")
+	}
+	if d := app.PreviewTTL.D(); d != 0 && (d < time.Hour || d > 90*24*time.Hour) {
+		f.add("preview_ttl", "must be 0 (the default, 72h) or between 1h and 2160h")
+	}
+	if app.ProviderURL != "" {
+		if u, err := url.Parse(app.ProviderURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			f.add("provider_url", "must be an http(s) URL such as https://api.github.com")
+		}
+	}
 	if len(app.WatchPaths) > 50 {
 		f.add("watch_paths", "at most 50 patterns")
 	}
@@ -388,6 +441,8 @@ func settingsOf(app *schema.App) map[string]any {
 		"keep_images": app.KeepImages, "host": app.Host, "has_git_token": app.GitToken != "", "has_ssh_key": app.SSHKey != "",
 		"require_approval": app.RequireApproval, "approvals_needed": app.ApprovalsNeeded, "allow_self_approval": app.AllowSelfApproval,
 		"approval_ttl": app.ApprovalTTL.D().String(), "environment": app.Environment, "watch_paths": app.WatchPaths,
+		"previews_enabled": app.PreviewsEnabled, "preview_env": app.PreviewEnv, "preview_memory_mb": app.PreviewMemoryMB, "preview_cpus": app.PreviewCPUs,
+		"preview_ttl": app.PreviewTTL.D().String(), "provider_url": app.ProviderURL, "has_provider_token": app.ProviderToken != "",
 	}
 }
 
@@ -520,6 +575,9 @@ func (s *Service) ListApps(ctx context.Context, team string) ([]AppView, error) 
 		if d, ok := current[apps[i].CurrentDeploymentID]; ok {
 			c = &d
 		}
+		if apps[i].PreviewOf != "" {
+			continue // listed under their app
+		}
 		v := s.assemble(&apps[i], l, c)
 		v.Team, v.Role = teams[apps[i].TeamID], appRole(a, &apps[i], shared)
 		v.Shared = !a.Member(apps[i].TeamID)
@@ -582,15 +640,20 @@ func (s *Service) view(ctx context.Context, app *schema.App) (*AppView, error) {
 	return v, nil
 }
 
+// appURL is where a domain is served through the proxy.
+func (s *Service) appURL(domain string) string {
+	if s.proxyPort != "" && s.proxyPort != "80" {
+		return "http://" + domain + ":" + s.proxyPort
+	}
+	return "http://" + domain
+}
+
 // assemble builds an app's view from its latest deployment and, when it is
 // not the latest, its current one.
 func (s *Service) assemble(app *schema.App, latest, current *schema.Deployment) *AppView {
-	v := &AppView{App: *app, HasGitToken: app.GitToken != "", HasSSHKey: app.SSHKey != "", Latest: latest, Current: current}
+	v := &AppView{App: *app, HasGitToken: app.GitToken != "", HasSSHKey: app.SSHKey != "", HasProviderToken: app.ProviderToken != "", Latest: latest, Current: current}
 	if len(app.Domains) > 0 {
-		v.URL = "http://" + app.Domains[0]
-		if s.proxyPort != "" && s.proxyPort != "80" {
-			v.URL += ":" + s.proxyPort
-		}
+		v.URL = s.appURL(app.Domains[0])
 	}
 	if latest != nil && latest.ID == app.CurrentDeploymentID {
 		v.Current = latest
@@ -606,7 +669,22 @@ func (s *Service) DeleteApp(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	active, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: []string{schema.StatusQueued, schema.StatusBuilding, schema.StatusDeploying}})
+	// Its previews go first, their workflows stopped so none makes a new one.
+	previews, err := s.store.ListPreviews(ctx, app.ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range previews {
+		err := s.temporal.TerminateWorkflow(ctx, workflows.PreviewID(app.Name, p.PreviewPR), "", "the app "+app.Name+" is being deleted")
+		var nf *serviceerror.NotFound
+		if err != nil && !errors.As(err, &nf) {
+			return fmt.Errorf("stop the preview of pull request #%d: %w: %v", p.PreviewPR, ErrUnavailable, err)
+		}
+		if err := s.DeleteApp(ctx, p.Name); err != nil {
+			return fmt.Errorf("delete the preview %s: %w", p.Name, err)
+		}
+	}
+	active, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: append([]string{schema.StatusScheduled}, schema.InFlightStatuses...)})
 	if err != nil {
 		return err
 	}
@@ -619,7 +697,7 @@ func (s *Service) DeleteApp(ctx context.Context, name string) error {
 	// container after the app's containers are removed.
 	deadline := time.Now().Add(2 * time.Minute)
 	for len(active) > 0 && time.Now().Before(deadline) {
-		active, err = s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: []string{schema.StatusQueued, schema.StatusBuilding, schema.StatusDeploying}})
+		active, err = s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: append([]string{schema.StatusScheduled}, schema.InFlightStatuses...)})
 		if err != nil {
 			return err
 		}

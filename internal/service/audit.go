@@ -44,6 +44,7 @@ const (
 	AuditSchedule        = "deploy.schedule"
 	AuditFreezeCreate    = "freeze.create"
 	AuditEnvironmentPut  = "environment.put"
+	AuditPreviewDelete   = "preview.delete"
 	AuditEnvironmentDel  = "environment.delete"
 	AuditRecurringCreate = "recurring.create"
 	AuditRecurringDelete = "recurring.delete"

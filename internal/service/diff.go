@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -92,7 +93,7 @@ func (s *Service) Diff(ctx context.Context, id string) (*DiffView, error) {
 		for k := range a {
 			// A setting added to Rivetr after the base's snapshot, still
 			// empty, is no change.
-			if _, had := base.Snapshot.Settings[k]; !had && (fmt.Sprint(a[k]) == "" || fmt.Sprint(a[k]) == "[]") {
+			if _, had := base.Snapshot.Settings[k]; !had && slices.Contains([]string{"", "[]", "map[]", "false", "0", "0s"}, fmt.Sprint(a[k])) {
 				continue
 			}
 			v.Settings[k] = Change{Before: b[k], After: a[k]}

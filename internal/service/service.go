@@ -45,6 +45,9 @@ type Options struct {
 	// PublicURL is the dashboard's address for links; "" uses the
 	// request's.
 	PublicURL string
+	// PreviewDomain is the domain pull request previews answer under
+	// (pr-N.APP.DOMAIN); "" turns previews off.
+	PreviewDomain string
 	// Log receives what the service cannot report to a caller (a failed
 	// audit write); nil discards it.
 	Log *slog.Logger
@@ -66,6 +69,7 @@ type Service struct {
 	log           *slog.Logger
 	mailer        *mail.Sender
 	publicURL     string
+	previewDomain string
 	resolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
 }
 
@@ -80,6 +84,7 @@ func New(o Options) *Service {
 	return &Service{
 		store: o.Store, temporal: o.Temporal, docker: o.Docker, hostName: o.HostName,
 		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, dataDir: o.DataDir, keys: o.Keys, log: o.Log, mailer: o.Mailer, publicURL: strings.TrimRight(o.PublicURL, "/"), resolveBranch: o.ResolveBranch,
+		previewDomain: strings.Trim(o.PreviewDomain, "."),
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/webhook"
 	"github.com/rivetr/rivetr/schema"
@@ -51,7 +53,10 @@ var deliveryRE = regexp.MustCompile(`[^a-z0-9-]+`)
 // the record), and deploys exactly the pushed commit when the push is to
 // the app's branch and passes its filters. It needs no signed-in caller:
 // the signature is the credential.
-func (s *Service) Webhook(ctx context.Context, provider, appName string, h http.Header, body []byte) (*WebhookResult, error) {
+//
+// base is the address the delivery reached, for links in commit statuses
+// (the server's --public-url wins).
+func (s *Service) Webhook(ctx context.Context, provider, appName, base string, h http.Header, body []byte) (*WebhookResult, error) {
 	p, err := webhook.ParseProvider(provider)
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", err, schema.ErrNotFound)
@@ -104,12 +109,15 @@ func (s *Service) Webhook(ctx context.Context, provider, appName string, h http.
 	case ev.Kind == webhook.KindOther:
 		res.Reason = fmt.Sprintf("event %q is not used (Rivetr acts on pushes and pull requests)", ev.Name)
 	case ev.Kind == webhook.KindPullRequest:
-		res.Reason = fmt.Sprintf("pull request #%d %s: previews are not enabled for %s", ev.PR.Number, ev.PR.RawAction, app.Name)
+		var acted bool
+		if acted, res.Reason = s.previewEvent(ctx, app, p, rec.DeliveryID, ev); acted {
+			res.Result = schema.DeliveryPreview
+		}
 	case ev.Kind == webhook.KindPush:
 		ok, why := webhook.Filter{Branch: app.Branch, WatchPaths: app.WatchPaths}.Push(ev)
 		res.Reason = why
 		if ok {
-			d, err := s.webhookDeploy(ctx, app, p, rec.DeliveryID, ev)
+			d, err := s.webhookDeploy(ctx, app, p, rec.DeliveryID, ev, base)
 			if err != nil {
 				res.Result, res.Reason = schema.DeliveryError, err.Error()
 			} else {
@@ -137,7 +145,7 @@ func firstHeader(h http.Header, names ...string) string {
 
 // webhookDeploy records a deployment of the pushed commit and hands it to
 // the app's queue; its workflow ID carries the delivery ID.
-func (s *Service) webhookDeploy(ctx context.Context, app *schema.App, p webhook.Provider, deliveryID string, ev *webhook.Event) (*schema.Deployment, error) {
+func (s *Service) webhookDeploy(ctx context.Context, app *schema.App, p webhook.Provider, deliveryID string, ev *webhook.Event, base string) (*schema.Deployment, error) {
 	d := &schema.Deployment{
 		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: schema.KindDeploy,
 		Trigger: TriggerWebhook, Status: schema.StatusQueued, Step: schema.StepQueued,
@@ -152,9 +160,32 @@ func (s *Service) webhookDeploy(ctx context.Context, app *schema.App, p webhook.
 	if _, err := s.enqueue(ctx, app, d); err != nil {
 		return nil, err
 	}
+	s.reportStatus(ctx, app, p, ev.Repo, d, base)
 	s.writeAudit(ctx, &schema.AuditEntry{Time: time.Now().UTC(), Action: AuditDeploy, TeamID: app.TeamID, Target: app.Name, Actor: d.RequestedBy,
 		After: map[string]any{"deployment": d.ID, "commit": d.CommitSHA, "trigger": d.Trigger, "delivery": deliveryID}})
 	return d, nil
+}
+
+// reportStatus starts the workflow that reports a pushed commit's
+// deployment on the git host as a commit status, when the app has a
+// provider token. Reporting is best effort: a failure to start it is
+// logged, never a failed deploy.
+func (s *Service) reportStatus(ctx context.Context, app *schema.App, p webhook.Provider, repo string, d *schema.Deployment, base string) {
+	if app.ProviderToken == "" || repo == "" {
+		return
+	}
+	if s.publicURL != "" {
+		base = s.publicURL
+	}
+	_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: workflows.StatusID(app.Name, d.ID), TaskQueue: workflows.TaskQueue,
+		TypedSearchAttributes: appAttrs(app.Name, "status", d.ID),
+		StaticSummary:         "commit status of " + d.ID,
+	}, workflows.CommitStatusWorkflow, workflows.CommitStatusInput{AppID: app.ID, App: app.Name, DeploymentID: d.ID, Provider: string(p), Repo: repo,
+		SHA: d.CommitSHA, Target: strings.TrimRight(base, "/") + "/deployments/" + d.ID})
+	if err != nil {
+		s.log.Warn("could not start reporting a commit status", "app", app.Name, "deployment", d.ID, "err", err)
+	}
 }
 
 // WebhookInfo is what a user pastes into their git host: an address per
