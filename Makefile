@@ -17,9 +17,10 @@ export RIVETR_TEST_POSTGRES_URL
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-build: ## build bin/rivetr and bin/rivetr-agent (the same without the embedded Temporal server)
+build: ## build bin/rivetr, bin/rivetr-agent (the same without the embedded Temporal server) and bin/rivetr-static (the static site server)
 	go build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/rivetr
 	go build $(GOFLAGS_BUILD) -o $(dir $(BIN))rivetr-agent ./cmd/rivetr-agent
+	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o $(dir $(BIN))rivetr-static ./cmd/rivetr-static
 
 # The proxy takes port 80 as root; ports below 1024 need root, so others get 8000.
 PROXY_ADDR ?= $(shell [ "$$(id -u)" = 0 ] && echo :80 || echo :8000)
@@ -38,7 +39,7 @@ test: test-deps ## run every test: unit, workflow, store (SQLite + PostgreSQL), 
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
 # Every fuzz test, as package:Name. `make fuzz FUZZTIME=10m` for a long run.
-FUZZ_TARGETS := api:FuzzRequestBodies internal/config:FuzzConfigFile schema:FuzzDuration internal/gitsrc:FuzzURLAndCommit internal/proxy:FuzzNormalizeHost internal/webhook:FuzzParse internal/webhook:FuzzMatchGlob
+FUZZ_TARGETS := api:FuzzRequestBodies internal/config:FuzzConfigFile schema:FuzzDuration internal/gitsrc:FuzzURLAndCommit internal/proxy:FuzzNormalizeHost internal/webhook:FuzzParse internal/webhook:FuzzMatchGlob internal/archive:FuzzExtract
 FUZZTIME ?= 30s
 TEST_FUZZTIME ?= 5s
 

@@ -86,6 +86,11 @@ type Activities struct {
 	PreviewDeployer func(ctx context.Context, in PreviewDeployInput) (string, error)
 	// PreviewDomain is the domain previews answer under (pr-N.APP.DOMAIN).
 	PreviewDomain string
+	// UploadDir holds uploaded archives until their build.
+	UploadDir string
+	// StaticServer is the rivetr-static binary static sites are served
+	// by; "" looks next to this executable, then on the PATH.
+	StaticServer string
 }
 
 // sourceOf is the app whose settings a preview borrows: its parent (the
@@ -391,6 +396,16 @@ func (a *Activities) FetchSource(ctx context.Context, in SourceInput) (*SourceRe
 	defer stop()
 	log := newLogWriter(a.Store, d.ID, "system")
 	defer log.Close()
+	if d.Source == schema.SourceUpload {
+		log.Line(fmt.Sprintf("unpacking the uploaded archive (sha256 %s)", shortSHA(d.UploadSHA256)))
+		sum, err := a.unpack(d)
+		if err != nil {
+			log.Line("source: " + err.Error())
+			return nil, err
+		}
+		log.Line(fmt.Sprintf("unpacked %d files (%d bytes)", sum.Files, sum.Unpacked))
+		return &SourceResult{Message: "uploaded archive"}, nil
+	}
 	log.Line(fmt.Sprintf("fetching %s (branch %s) at %s", app.GitURL, app.Branch, shortSHA(in.Commit)))
 	c, err := a.checkout(ctx, app, in.DeploymentID, in.Commit)
 	if err != nil {
@@ -454,32 +469,31 @@ func (a *Activities) Build(ctx context.Context, in BuildInput) (*BuildResult, er
 	}
 	ws := a.workspace(d.ID)
 	if _, err := os.Stat(filepath.Join(ws, "commit")); err != nil {
-		if _, err := a.checkout(ctx, app, d.ID, in.Commit); err != nil {
+		if d.Source == schema.SourceUpload {
+			if _, err := a.unpack(d); err != nil {
+				return nil, err
+			}
+		} else if _, err := a.checkout(ctx, app, d.ID, in.Commit); err != nil {
 			return nil, err
 		}
 	}
 	stop := heartbeat(ctx, 3*time.Second)
 	defer stop()
 	log := newLogWriter(a.Store, d.ID, "build")
-	dockerfile := app.Dockerfile
-	if dockerfile == "" {
-		dockerfile = "Dockerfile"
-	}
-	id, err := a.Docker.Build(ctx, docker.BuildSpec{
-		ContextDir: filepath.Join(ws, "src"),
-		Dockerfile: dockerfile,
-		Tag:        tag,
-	}, log.Line)
+	id, err := a.build(ctx, app, d, tag, log)
 	log.Close()
 	if err != nil {
-		if errors.Is(err, docker.ErrBuildFailed) || errors.Is(err, docker.ErrNoDockerfile) {
+		if errors.Is(err, docker.ErrBuildFailed) || errors.Is(err, docker.ErrNoDockerfile) || errors.Is(err, errBuild) {
 			_ = os.RemoveAll(ws)
+			a.dropUpload(d)
 			// The workflow says "build failed: "; the detail follows.
-			return nil, nonRetryable(ErrTypeBuild, "%s", strings.TrimPrefix(err.Error(), docker.ErrBuildFailed.Error()+": "))
+			msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), docker.ErrBuildFailed.Error()+": "), errBuild.Error()+": ")
+			return nil, nonRetryable(ErrTypeBuild, "%s", msg)
 		}
 		return nil, err
 	}
 	_ = os.RemoveAll(ws)
+	a.dropUpload(d)
 	return &BuildResult{Image: tag, ImageID: id}, nil
 }
 

@@ -124,6 +124,7 @@ func New(svc *service.Service, log *slog.Logger, opts Options) (*gin.Engine, err
 	g.GET("/apps/:name/previews", h.listPreviews)
 	g.DELETE("/apps/:name/previews/:pr", h.deletePreview)
 	g.POST("/apps/:name/deploy", h.deploy)
+	g.POST("/apps/:name/deploy/upload", h.deployUpload)
 	g.POST("/apps/:name/rollback", h.rollback)
 	g.GET("/apps/:name/deployments", h.listDeployments)
 	g.GET("/apps/:name/logs", h.appLogs)
@@ -297,6 +298,36 @@ func (h *Handler) writeError(c *gin.Context, err error) {
 		h.log.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 		h.fail(c, http.StatusInternalServerError, "internal", "internal error; the server log has details", nil)
 	}
+}
+
+// deployUpload takes a ZIP archive as the raw body (Content-Type
+// application/zip) or as the "file" part of a multipart form.
+func (h *Handler) deployUpload(c *gin.Context) {
+	body := io.Reader(c.Request.Body)
+	if strings.HasPrefix(c.ContentType(), "multipart/") {
+		mr, err := c.Request.MultipartReader()
+		if err != nil {
+			h.fail(c, http.StatusBadRequest, "invalid", "a multipart upload needs a \"file\" part: "+err.Error(), nil)
+			return
+		}
+		for {
+			part, err := mr.NextPart()
+			if err != nil {
+				h.fail(c, http.StatusBadRequest, "invalid", "the multipart upload has no \"file\" part", nil)
+				return
+			}
+			if part.FormName() == "file" {
+				body = part
+				break
+			}
+		}
+	}
+	d, err := h.svc.DeployUpload(c.Request.Context(), c.Param("name"), body, c.Query("trigger"))
+	if errors.Is(err, service.ErrTooLarge) {
+		h.fail(c, http.StatusRequestEntityTooLarge, "too_large", err.Error(), nil)
+		return
+	}
+	h.respond(c, http.StatusAccepted, d, err)
 }
 
 func (h *Handler) webhook(c *gin.Context) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,7 @@ type fixture struct {
 	temporal *mocks.Client
 	head     string
 	headErr  error
+	dir      string // the data dir
 }
 
 func newFixture(t testing.TB) *fixture { t.Helper(); return newFixtureWith(t, nil) }
@@ -45,9 +47,10 @@ func newFixture(t testing.TB) *fixture { t.Helper(); return newFixtureWith(t, ni
 func newFixtureWith(t testing.TB, opt func(*service.Options)) *fixture {
 	t.Helper()
 	store, keys, dir := testdb.Open(t)
-	f := &fixture{store: store, temporal: mocks.NewClient(t), head: strings.Repeat("ab", 20)}
+	f := &fixture{store: store, temporal: mocks.NewClient(t), head: strings.Repeat("ab", 20), dir: dir}
 	o := service.Options{
 		Store: store, Keys: keys, Temporal: f.temporal, Namespace: "default", UIBaseURL: "http://ui:8233", HostName: "h1", ProxyPort: "80",
+		UploadDir:     filepath.Join(dir, "uploads"),
 		ResolveBranch: func(context.Context, string, string, gitsrc.Auth) (string, error) { return f.head, f.headErr },
 	}
 	if opt != nil {

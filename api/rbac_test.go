@@ -388,6 +388,11 @@ func rbacRoutes() []route {
 		{"POST", "/api/apps/:name/webhook/rotate", appPath("/webhook/rotate"), inTeam(schema.RoleDeveloper, 200)},
 		{"GET", "/api/apps/:name/webhooks", appPath("/webhooks"), inTeam(schema.RoleViewer, 200)},
 		{"GET", "/api/apps/:name/previews", appPath("/previews"), inTeam(schema.RoleViewer, 200)},
+		// Not a ZIP: allowed callers reach the archive check (400).
+		{"POST", "/api/apps/:name/deploy/upload", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			p, _ := appPath("/deploy/upload")(t, w, who)
+			return p, "not a zip"
+		}, inTeam(schema.RoleDeveloper, 400)},
 		// No preview of #1: allowed callers get 404.
 		{"DELETE", "/api/apps/:name/previews/:pr", appPath("/previews/1"), with(inTeam(schema.RoleDeveloper, 404), outsider, 404)},
 		{"POST", "/api/apps/:name/schedules", func(t *testing.T, w *rbacWorld, who string) (string, string) {

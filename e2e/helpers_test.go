@@ -73,6 +73,13 @@ func setup(dir string) error {
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build rivetr-agent: %v\n%s", err, out)
 	}
+	// Static sites are built into images with rivetr-static, found next to
+	// the rivetr binary, as `make build` puts it.
+	build = exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "rivetr-static"), "../cmd/rivetr-static")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("build rivetr-static: %v\n%s", err, out)
+	}
 	return testimage.EnsureBusybox()
 }
 

@@ -40,6 +40,9 @@ const (
 // except a later rollback marking a succeeded deployment rolled_back.
 var TerminalStatuses = []string{StatusSucceeded, StatusFailed, StatusCancelled, StatusSuperseded, StatusRolledBack, StatusRejected, StatusExpired}
 
+// SourceUpload marks a deployment built from an uploaded ZIP archive.
+const SourceUpload = "upload"
+
 // InFlightStatuses are those of deployments in an app's queue or running:
 // everything but the terminal ones and scheduled (which waits outside the
 // queue).
@@ -121,9 +124,26 @@ type App struct {
 	Name   string `gorm:"uniqueIndex;size:63;not null" json:"name"`
 	GitURL string `gorm:"not null" json:"git_url"`
 	Branch string `gorm:"size:255;not null" json:"branch"`
-	// Dockerfile is the Dockerfile's path inside the repository.
-	Dockerfile string   `gorm:"size:255" json:"dockerfile"`
-	Domains    []string `gorm:"serializer:json" json:"domains"`
+	// Dockerfile is the Dockerfile's path inside the build context.
+	Dockerfile string `gorm:"size:255" json:"dockerfile"`
+	// BuildType says how the source becomes an image (see package detect):
+	// auto (detected at each build), dockerfile, static, nixpacks,
+	// railpack or buildpacks; "" (apps from before build types) is
+	// dockerfile.
+	BuildType string `gorm:"size:16" json:"build_type,omitempty"`
+	// BuildContext is the directory inside the source the build starts
+	// from ("" or "." for the root).
+	BuildContext string `gorm:"size:255" json:"build_context,omitempty"`
+	// BuildArgs are Docker build arguments (builder env for the external
+	// builders); BuildTarget a Dockerfile stage to stop at.
+	BuildArgs   map[string]string `gorm:"serializer:json" json:"build_args,omitempty"`
+	BuildTarget string            `gorm:"size:128" json:"build_target,omitempty"`
+	// StaticDir is the site's directory inside the build context (static
+	// builds; "" finds it: the root, public, dist, build, …).
+	StaticDir string `gorm:"size:255" json:"static_dir,omitempty"`
+	// Builder is the Cloud Native Buildpacks builder image (buildpacks).
+	Builder string   `gorm:"size:255" json:"builder,omitempty"`
+	Domains []string `gorm:"serializer:json" json:"domains"`
 	// Port is the port the app listens on inside its container.
 	Port           int      `json:"port"`
 	HealthPath     string   `json:"health_path"`
@@ -210,6 +230,11 @@ type Deployment struct {
 	Branch        string `gorm:"size:255" json:"branch"`
 	CommitSHA     string `gorm:"size:64" json:"commit"`
 	CommitMessage string `json:"commit_message"`
+	// Source is where the code comes from: "" for git (CommitSHA),
+	// SourceUpload
+	// for an uploaded ZIP archive (UploadSHA256 is its checksum).
+	Source       string `gorm:"size:16" json:"source,omitempty"`
+	UploadSHA256 string `gorm:"size:64" json:"upload_sha256,omitempty"`
 	// Image is the tag built (or reused, for a rollback) for this deployment.
 	Image string `gorm:"size:255" json:"image"`
 	// RequestedBy is who asked for the deployment (an email, or "admin

@@ -19,6 +19,7 @@ type appForm struct {
 	HealthInterval, HealthTimeout, HealthDeadline, DrainTimeout string
 	MemoryMB, CPUs, KeepImages, GitToken, SSHKey                string
 	Team                                                        string
+	BuildType, BuildContext, StaticDir                          string
 	ClearGitToken, ClearSSHKey, HasGitToken, HasSSHKey          bool
 }
 
@@ -28,6 +29,7 @@ func newAppForm() appForm {
 		HealthPath: service.DefaultHealthPath, HealthInterval: service.DefaultHealthInterval.String(),
 		HealthTimeout: service.DefaultHealthTimeout.String(), HealthDeadline: service.DefaultHealthDeadline.String(),
 		DrainTimeout: service.DefaultDrainTimeout.String(), MemoryMB: "0", CPUs: "0", KeepImages: strconv.Itoa(service.DefaultKeepImages),
+		BuildType: "auto",
 	}
 }
 
@@ -41,6 +43,7 @@ func formOf(a *service.AppView) appForm {
 		DrainTimeout: a.DrainTimeout.D().String(), MemoryMB: strconv.FormatInt(a.MemoryLimitMB, 10),
 		CPUs: strconv.FormatFloat(a.CPULimit, 'f', -1, 64), KeepImages: strconv.Itoa(a.KeepImages),
 		HasGitToken: a.HasGitToken, HasSSHKey: a.HasSSHKey,
+		BuildType: a.BuildType, BuildContext: a.BuildContext, StaticDir: a.StaticDir,
 	}
 }
 
@@ -52,6 +55,7 @@ func readAppForm(c *gin.Context) appForm {
 		HealthDeadline: v("health_deadline"), DrainTimeout: v("drain_timeout"), MemoryMB: v("memory_mb"), CPUs: v("cpus"),
 		KeepImages: v("keep_images"), GitToken: v("git_token"), SSHKey: c.PostForm("ssh_key"), Team: v("team"),
 		ClearGitToken: c.PostForm("clear_git_token") != "", ClearSSHKey: c.PostForm("clear_ssh_key") != "",
+		BuildType: v("build_type"), BuildContext: v("build_context"), StaticDir: v("static_dir"),
 	}
 }
 
@@ -84,6 +88,11 @@ func (f appForm) input(creating bool) (service.AppInput, map[string]string) {
 	if f.HealthPath != "" {
 		in.HealthPath = &f.HealthPath
 	}
+	if f.BuildType != "" {
+		in.BuildType = &f.BuildType
+	}
+	// Empty means the root (context) or "find it" (static directory).
+	in.BuildContext, in.StaticDir = &f.BuildContext, &f.StaticDir
 	domains := strings.FieldsFunc(f.Domains, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })
 	if domains == nil {
 		domains = []string{}

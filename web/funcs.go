@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
@@ -25,7 +26,9 @@ var funcs = template.FuncMap{
 	"bytes":    humanize.Bytes,
 	"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"terminal": schema.Terminal,
-	"dict":     dict,
+	// buildTypes are the build types an app can choose.
+	"buildTypes": func() []string { return detect.Types },
+	"dict":       dict,
 	// can reports whether a role (AppView.Role) allows a permission.
 	"can": func(role, perm string) bool { return service.RoleAllows(role, service.Perm(perm)) },
 	"pct": func(free, total uint64) string {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 )
@@ -74,6 +75,8 @@ type appFlags struct {
 	previewCPUs                                                                                float64
 	previewTTL                                                                                 time.Duration
 	providerURL, providerTokenFile                                                             string
+	buildType, buildContext, buildTarget, staticDir, builder                                   string
+	buildArgs                                                                                  map[string]string
 }
 
 func (f *appFlags) bind(fs *pflag.FlagSet) {
@@ -99,6 +102,12 @@ func (f *appFlags) bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.allowSelfApproval, "allow-self-approval", false, "the requester may approve their own deploy")
 	fs.DurationVar(&f.approvalTTL, "approval-ttl", service.DefaultApprovalTTL, "how long a deploy waits for approval before it expires")
 	fs.StringSliceVar(&f.watchPaths, "watch-path", nil, "deploy a push only if it changes a file matching this glob (repeat; api/**, **/*.go; \"\" clears)")
+	fs.StringVar(&f.buildType, "build-type", "", "how to build: auto (detect at each build; the default for new apps), dockerfile, static, nixpacks, railpack, buildpacks")
+	fs.StringVar(&f.buildContext, "build-context", "", "directory inside the repository the build starts from (default: the root)")
+	fs.StringToStringVar(&f.buildArgs, "build-arg", nil, "build argument KEY=VALUE (Docker --build-arg; env of the external builders; repeat; replaces the list)")
+	fs.StringVar(&f.buildTarget, "build-target", "", "Dockerfile stage to build")
+	fs.StringVar(&f.staticDir, "static-dir", "", "static builds: the site's directory in the build context (default: found: ., public, dist, build, …)")
+	fs.StringVar(&f.builder, "builder", "", "buildpacks builds: the builder image (default "+detect.DefaultBuilder+")")
 	fs.BoolVar(&f.previews, "previews", false, "a preview per pull request against the branch (needs the server's --preview-domain)")
 	fs.StringToStringVar(&f.previewEnv, "preview-env", nil, "env vars previews get on top of the app's, KEY=VALUE (repeat; replaces the list)")
 	fs.Int64Var(&f.previewMemoryMB, "preview-memory", 0, "previews' memory limit in MiB (0: 256)")
@@ -136,6 +145,16 @@ func (f *appFlags) input(fs *pflag.FlagSet) (service.AppInput, error) {
 	}
 	if ch("watch-path") {
 		in.WatchPaths = &f.watchPaths
+	}
+	for name, dst := range map[string]**string{"build-type": &in.BuildType, "build-context": &in.BuildContext, "build-target": &in.BuildTarget,
+		"static-dir": &in.StaticDir, "builder": &in.Builder} {
+		if ch(name) {
+			v, _ := fs.GetString(name)
+			*dst = &v
+		}
+	}
+	if ch("build-arg") {
+		in.BuildArgs = &f.buildArgs
 	}
 	if ch("previews") {
 		in.PreviewsEnabled = &f.previews
@@ -356,7 +375,25 @@ func newAppsCmd(g *globals) *cobra.Command {
 			row("name", a.Name)
 			row("url", a.URL)
 			row("git", a.GitURL+" ("+a.Branch+")")
-			row("dockerfile", a.Dockerfile)
+			bt := firstNonEmpty(a.BuildType, "dockerfile")
+			switch bt {
+			case "dockerfile":
+				bt += " " + a.Dockerfile
+				if a.BuildTarget != "" {
+					bt += ", stage " + a.BuildTarget
+				}
+			case "static":
+				bt += " " + firstNonEmpty(a.StaticDir, "(found at build)")
+			case "buildpacks":
+				bt += " " + firstNonEmpty(a.Builder, detect.DefaultBuilder)
+			}
+			if a.BuildContext != "" && a.BuildContext != "." {
+				bt += " in " + a.BuildContext
+			}
+			if len(a.BuildArgs) > 0 {
+				bt += fmt.Sprintf(", %d build args", len(a.BuildArgs))
+			}
+			row("build", bt)
 			row("domains", strings.Join(a.Domains, ", "))
 			row("port", a.Port)
 			row("health check", fmt.Sprintf("GET %s every %s, timeout %s, deadline %s", a.HealthPath, a.HealthInterval.D(), a.HealthTimeout.D(), a.HealthDeadline.D()))

@@ -4,23 +4,25 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rivetr/rivetr/api"
+	"github.com/rivetr/rivetr/internal/archive"
 	"github.com/rivetr/rivetr/internal/client"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 )
 
 func newDeployCmd(g *globals) *cobra.Command {
-	var commit, at, in string
+	var commit, at, in, zipPath string
 	var wait bool
 	cmd := &cobra.Command{
-		Use:   "deploy NAME [--commit SHA] [--wait] [--at TIME | --in DELAY]",
-		Short: "Deploy an app from git (the branch head, or --commit)",
+		Use:   "deploy NAME [--commit SHA | --zip FILE|DIR] [--wait] [--at TIME | --in DELAY]",
+		Short: "Deploy an app from git (the branch head, or --commit) or from a ZIP archive",
 		Long: `Deploy an app: fetch the commit, build its Dockerfile, start the new container,
 health-check it, switch traffic to it and drain the old one. Without --commit
 the head of the app's branch is resolved now. A deploy requested while another
@@ -32,12 +34,33 @@ the deployment succeeded.
 --at 2026-12-01T03:00:00Z or --in 2h schedules the deploy: it waits in status
 "scheduled" (durably: restarts do not lose it) and is queued at that time,
 when its gates (approval) apply. "rivetr deployments reschedule ID" moves it,
-"rivetr deployments cancel ID" drops it.`,
+"rivetr deployments cancel ID" drops it.
+
+--zip FILE deploys a ZIP archive of the source instead of git (--zip DIR zips
+the directory on the fly, leaving out .git). The server checks it (at most
+100 MiB, 20,000 files, 1 GiB unpacked, no paths leaving it, no symlinks)
+before anything is recorded; an app with build type auto is built the way
+its contents say (see "rivetr build detect").`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
 				return err
+			}
+			if zipPath != "" {
+				if commit != "" || at != "" || in != "" {
+					return fmt.Errorf("--zip deploys now, from the archive: it takes no --commit, --at or --in")
+				}
+				r, err := zipSource(zipPath)
+				if err != nil {
+					return err
+				}
+				defer r.Close()
+				d, err := c.DeployUpload(cmd.Context(), args[0], r, service.TriggerCLI)
+				if err != nil {
+					return err
+				}
+				return reportStarted(cmd, g, c, d, wait)
 			}
 			req := service.DeployRequest{Commit: commit, Trigger: service.TriggerCLI, In: in}
 			if req.At, err = parseAt(at); err != nil {
@@ -62,7 +85,26 @@ when its gates (approval) apply. "rivetr deployments reschedule ID" moves it,
 	cmd.Flags().BoolVar(&wait, "wait", false, "stream the log and exit non-zero unless the deployment succeeds")
 	cmd.Flags().StringVar(&at, "at", "", "schedule the deploy for this time (RFC 3339, e.g. 2026-12-01T03:00:00Z)")
 	cmd.Flags().StringVar(&in, "in", "", "schedule the deploy after this delay (e.g. 2h)")
+	cmd.Flags().StringVar(&zipPath, "zip", "", "deploy this ZIP archive, or this directory zipped on the fly, instead of git")
 	return cmd
+}
+
+// zipSource opens a ZIP file, or zips a directory into a pipe as it is
+// read.
+func zipSource(p string) (io.ReadCloser, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("--zip: %w", err)
+	}
+	if !st.IsDir() {
+		return os.Open(p)
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := archive.Zip(p, pw)
+		pw.CloseWithError(err)
+	}()
+	return pr, nil
 }
 
 func newRollbackCmd(g *globals) *cobra.Command {

@@ -61,9 +61,20 @@ func (e *NotReachableError) Error() string {
 
 func (e *NotReachableError) Unwrap() error { return e.Err }
 
+// rawBody is a request body sent as it is, not as JSON.
+type rawBody struct {
+	r           io.Reader
+	contentType string
+}
+
 func (c *Client) request(ctx context.Context, method, path string, in any) (*http.Response, error) {
 	var body io.Reader
-	if in != nil {
+	contentType := "application/json"
+	switch v := in.(type) {
+	case nil:
+	case rawBody:
+		body, contentType = v.r, v.contentType
+	default:
 		b, err := json.Marshal(in)
 		if err != nil {
 			return nil, err
@@ -75,7 +86,7 @@ func (c *Client) request(ctx context.Context, method, path string, in any) (*htt
 		return nil, fmt.Errorf("bad RIVETR_URL %q: %w", c.BaseURL, err)
 	}
 	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
@@ -122,6 +133,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 }
 
 func esc(s string) string { return url.PathEscape(s) }
+
+// DeployUpload deploys a ZIP archive of an app's source, read from zip.
+func (c *Client) DeployUpload(ctx context.Context, app string, zip io.Reader, trigger string) (*service.DeploymentView, error) {
+	var out service.DeploymentView
+	return &out, c.do(ctx, "POST", "/api/apps/"+esc(app)+"/deploy/upload?trigger="+url.QueryEscape(trigger), rawBody{zip, "application/zip"}, &out)
+}
 
 // Status returns the server's health and counts.
 func (c *Client) Status(ctx context.Context, team string) (service.Status, error) {

@@ -96,6 +96,9 @@ type BuildSpec struct {
 	ContextDir string
 	Dockerfile string // path inside ContextDir
 	Tag        string
+	// BuildArgs are --build-arg values; Target a stage to stop at.
+	BuildArgs map[string]string
+	Target    string
 }
 
 // Build builds spec and returns the image ID. Each line of builder output
@@ -107,9 +110,18 @@ func (c *Client) Build(ctx context.Context, spec BuildSpec, out func(line string
 		return "", err
 	}
 	defer tarball.Close()
+	var args map[string]*string
+	if len(spec.BuildArgs) > 0 {
+		args = map[string]*string{}
+		for k, v := range spec.BuildArgs {
+			args[k] = &v
+		}
+	}
 	res, err := c.api.ImageBuild(ctx, tarball, build.ImageBuildOptions{
 		Tags:        []string{spec.Tag},
 		Dockerfile:  spec.Dockerfile,
+		BuildArgs:   args,
+		Target:      spec.Target,
 		Remove:      true,
 		ForceRemove: true,
 		Version:     build.BuilderV1,

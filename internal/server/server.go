@@ -164,6 +164,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		return service.DeployPreview(ctx, tc, store, in)
 	}
 	acts.PreviewDomain = strings.Trim(cfg.PreviewDomain, ".")
+	acts.UploadDir = filepath.Join(cfg.DataDir, "uploads")
 
 	// Workers: workflows and store activities on the shared queue, Docker
 	// and proxy activities on this host's queue.
@@ -196,7 +197,8 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 			Keys:   keys,
 			Log:    log.With("component", "service"),
 			Mailer: mailer(cfg), PublicURL: cfg.PublicURL, PreviewDomain: cfg.PreviewDomain,
-			Store: store, Temporal: tc, Docker: dock, HostName: cfg.HostName,
+			UploadDir: filepath.Join(cfg.DataDir, "uploads"),
+			Store:     store, Temporal: tc, Docker: dock, HostName: cfg.HostName,
 			Namespace: cfg.TemporalNamespace, UIBaseURL: cfg.UIBaseURL(), ProxyPort: proxyPort, DataDir: cfg.DataDir,
 		})
 		path, created, err := svc.EnsureAdminToken(ctx, cfg.DataDir)

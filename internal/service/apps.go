@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/proxy"
@@ -66,6 +67,14 @@ type AppInput struct {
 	ApprovalsNeeded   *int             `json:"approvals_needed,omitempty"`
 	AllowSelfApproval *bool            `json:"allow_self_approval,omitempty"`
 	ApprovalTTL       *schema.Duration `json:"approval_ttl,omitempty"`
+	// How the source is built (see schema.App): BuildArgs replaces the
+	// arguments.
+	BuildType    *string            `json:"build_type,omitempty"`
+	BuildContext *string            `json:"build_context,omitempty"`
+	BuildArgs    *map[string]string `json:"build_args,omitempty"`
+	BuildTarget  *string            `json:"build_target,omitempty"`
+	StaticDir    *string            `json:"static_dir,omitempty"`
+	Builder      *string            `json:"builder,omitempty"`
 	// Previews (see schema.App); PreviewEnv replaces the overrides.
 	PreviewsEnabled *bool              `json:"previews_enabled,omitempty"`
 	PreviewEnv      *map[string]string `json:"preview_env,omitempty"`
@@ -123,9 +132,10 @@ type AppView struct {
 }
 
 var (
-	nameRE   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	labelRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-	branchRE = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+	buildTargetRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
+	nameRE        = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	labelRE       = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	branchRE      = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
 )
 
 // validHost reports whether h is a DNS host name (a.b.c, labels of letters,
@@ -156,6 +166,17 @@ func (in *AppInput) apply(app *schema.App) {
 	set(&app.Host, in.Host)
 	set(&app.Environment, in.Environment)
 	set(&app.ProviderURL, in.ProviderURL)
+	set(&app.BuildType, in.BuildType)
+	set(&app.BuildContext, in.BuildContext)
+	set(&app.BuildTarget, in.BuildTarget)
+	set(&app.StaticDir, in.StaticDir)
+	set(&app.Builder, in.Builder)
+	if in.BuildArgs != nil {
+		app.BuildArgs = map[string]string{}
+		for k, v := range *in.BuildArgs {
+			app.BuildArgs[strings.TrimSpace(k)] = v
+		}
+	}
 	set(&app.ProviderToken, in.ProviderToken)
 	if in.PreviewsEnabled != nil {
 		app.PreviewsEnabled = *in.PreviewsEnabled
@@ -237,6 +258,25 @@ func (in *AppInput) apply(app *schema.App) {
 
 func validateApp(app *schema.App) error {
 	f := fieldErrors{}
+	if !detect.Valid(app.BuildType) {
+		f.add("build_type", "must be one of %s", strings.Join(detect.Types, ", "))
+	}
+	for field, p := range map[string]string{"build_context": app.BuildContext, "static_dir": app.StaticDir} {
+		if p != "" && (strings.HasPrefix(p, "/") || slices.Contains(strings.Split(p, "/"), "..")) {
+			f.add(field, "must be a relative path inside the repository")
+		}
+	}
+	for k := range app.BuildArgs {
+		if !envKeyRE.MatchString(k) {
+			f.add("build_args", "%q is not a build argument name (letters, digits and _)", k)
+		}
+	}
+	if app.BuildTarget != "" && !buildTargetRE.MatchString(app.BuildTarget) {
+		f.add("build_target", "must be a Dockerfile stage name")
+	}
+	if app.Builder != "" && strings.ContainsAny(app.Builder, " \t\n") {
+		f.add("builder", "must be an image reference")
+	}
 	for k := range app.PreviewEnv {
 		if !envKeyRE.MatchString(k) {
 			f.add("preview_env", "%q is not an env var name (letters, digits and _, not starting with a digit)", k)
@@ -406,6 +446,7 @@ func (s *Service) CreateApp(ctx context.Context, in AppInput) (*AppView, error) 
 		ApprovalsNeeded: 1,
 		ApprovalTTL:     schema.Duration(DefaultApprovalTTL),
 		WebhookSecret:   newWebhookSecret(),
+		BuildType:       detect.Auto,
 	}
 	in.apply(app)
 	if err := validateApp(app); err != nil {
@@ -441,6 +482,8 @@ func settingsOf(app *schema.App) map[string]any {
 		"keep_images": app.KeepImages, "host": app.Host, "has_git_token": app.GitToken != "", "has_ssh_key": app.SSHKey != "",
 		"require_approval": app.RequireApproval, "approvals_needed": app.ApprovalsNeeded, "allow_self_approval": app.AllowSelfApproval,
 		"approval_ttl": app.ApprovalTTL.D().String(), "environment": app.Environment, "watch_paths": app.WatchPaths,
+		"build_type": app.BuildType, "build_context": app.BuildContext, "build_args": app.BuildArgs, "build_target": app.BuildTarget,
+		"static_dir": app.StaticDir, "builder": app.Builder,
 		"previews_enabled": app.PreviewsEnabled, "preview_env": app.PreviewEnv, "preview_memory_mb": app.PreviewMemoryMB, "preview_cpus": app.PreviewCPUs,
 		"preview_ttl": app.PreviewTTL.D().String(), "provider_url": app.ProviderURL, "has_provider_token": app.ProviderToken != "",
 	}

@@ -48,6 +48,9 @@ type Options struct {
 	// PreviewDomain is the domain pull request previews answer under
 	// (pr-N.APP.DOMAIN); "" turns previews off.
 	PreviewDomain string
+	// UploadDir keeps uploaded archives until their build (the workers'
+	// Activities.UploadDir, on this host).
+	UploadDir string
 	// Log receives what the service cannot report to a caller (a failed
 	// audit write); nil discards it.
 	Log *slog.Logger
@@ -70,6 +73,7 @@ type Service struct {
 	mailer        *mail.Sender
 	publicURL     string
 	previewDomain string
+	uploadDir     string
 	resolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
 }
 
@@ -84,7 +88,7 @@ func New(o Options) *Service {
 	return &Service{
 		store: o.Store, temporal: o.Temporal, docker: o.Docker, hostName: o.HostName,
 		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, dataDir: o.DataDir, keys: o.Keys, log: o.Log, mailer: o.Mailer, publicURL: strings.TrimRight(o.PublicURL, "/"), resolveBranch: o.ResolveBranch,
-		previewDomain: strings.Trim(o.PreviewDomain, "."),
+		previewDomain: strings.Trim(o.PreviewDomain, "."), uploadDir: o.UploadDir,
 	}
 }
 

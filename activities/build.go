@@ -1,0 +1,312 @@
+package activities
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/rivetr/rivetr/internal/archive"
+	"github.com/rivetr/rivetr/internal/detect"
+	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// errBuild marks a build that failed because of the source or the build
+// settings: retrying cannot help.
+var errBuild = errors.New("build failed")
+
+func buildErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errBuild, fmt.Sprintf(format, args...))
+}
+
+// UploadPath is where an uploaded archive waits for its deployment's
+// build, under the data dir's uploads directory.
+func UploadPath(dir, deploymentID string) string { return filepath.Join(dir, deploymentID+".zip") }
+
+// unpack extracts a deployment's uploaded archive into its workspace.
+func (a *Activities) unpack(d *schema.Deployment) (archive.Summary, error) {
+	ws := a.workspace(d.ID)
+	if err := os.RemoveAll(ws); err != nil {
+		return archive.Summary{}, err
+	}
+	src := filepath.Join(ws, "src")
+	if err := os.MkdirAll(src, 0o700); err != nil {
+		return archive.Summary{}, err
+	}
+	p := UploadPath(a.UploadDir, d.ID)
+	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+		return archive.Summary{}, nonRetryable(ErrTypeSource, "the uploaded archive of deployment %s is gone from %s (uploads are kept only until their build; upload it again)", d.ID, a.UploadDir)
+	}
+	sum, err := archive.ExtractFile(p, src, archive.DefaultLimits)
+	if err != nil {
+		return sum, nonRetryable(ErrTypeSource, "the uploaded archive: %v", err)
+	}
+	return sum, os.WriteFile(filepath.Join(ws, "commit"), []byte("upload "+d.UploadSHA256), 0o600)
+}
+
+// dropUpload removes an uploaded archive once its build is over.
+func (a *Activities) dropUpload(d *schema.Deployment) {
+	if d.Source == schema.SourceUpload && a.UploadDir != "" {
+		_ = os.Remove(UploadPath(a.UploadDir, d.ID))
+	}
+}
+
+// within joins rel to root and refuses a result outside root.
+func within(root, rel, what string) (string, error) {
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	if p != root && !strings.HasPrefix(p, root+string(filepath.Separator)) {
+		return "", buildErr("the %s %q leaves the source directory", what, rel)
+	}
+	return p, nil
+}
+
+// build turns the checked-out source into the image tag, the way the
+// app's build type says.
+func (a *Activities) build(ctx context.Context, app *schema.App, d *schema.Deployment, tag string, log *logWriter) (string, error) {
+	src := filepath.Join(a.workspace(d.ID), "src")
+	dir, err := within(src, app.BuildContext, "build context")
+	if err != nil {
+		return "", err
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return "", buildErr("the build context %q is not a directory in the source", app.BuildContext)
+	}
+	dockerfile := app.Dockerfile
+	if dockerfile == "" {
+		dockerfile = "Dockerfile"
+	}
+	typ, staticDir := app.BuildType, app.StaticDir
+	if typ == "" {
+		// Apps from before build types built their Dockerfile; uploads
+		// are always looked at.
+		typ = detect.Dockerfile
+		if d.Source == schema.SourceUpload {
+			typ = detect.Auto
+		}
+	}
+	switch typ {
+	case detect.Auto:
+		r, err := detect.Detect(dir, dockerfile)
+		if err != nil {
+			return "", buildErr("%v", err)
+		}
+		log.Line(fmt.Sprintf("build type: %s (%s)", r.Type, r.Reason))
+		typ = r.Type
+		if staticDir == "" {
+			staticDir = r.StaticDir
+		}
+	}
+	switch typ {
+	case detect.Dockerfile:
+		return a.Docker.Build(ctx, docker.BuildSpec{ContextDir: dir, Dockerfile: dockerfile, Tag: tag, BuildArgs: app.BuildArgs, Target: app.BuildTarget}, log.Line)
+	case detect.Static:
+		return a.buildStatic(ctx, dir, staticDir, tag, d.ID, log)
+	}
+	return a.buildExternal(ctx, typ, dir, app, tag, log)
+}
+
+// staticServer finds rivetr-static: next to this executable, else on the
+// PATH.
+func (a *Activities) staticServer() (string, error) {
+	if a.StaticServer != "" {
+		return a.StaticServer, nil
+	}
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), "rivetr-static")
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p, nil
+		}
+	}
+	return exec.LookPath("rivetr-static")
+}
+
+// buildStatic builds an image of the site in dir/staticDir served by
+// rivetr-static: FROM scratch, the server and the files, nothing else.
+func (a *Activities) buildStatic(ctx context.Context, dir, staticDir, tag, deploymentID string, log *logWriter) (string, error) {
+	server, err := a.staticServer()
+	if err != nil {
+		return "", buildErr("static sites are served by rivetr-static, which is not next to rivetr nor on the PATH of this host's worker (make build puts it in bin/)")
+	}
+	if staticDir == "" {
+		staticDir = "."
+		for _, d := range []string{".", "public", "dist", "build", "site", "www", "out", "_site"} {
+			if st, err := os.Stat(filepath.Join(dir, d, "index.html")); err == nil && st.Mode().IsRegular() {
+				staticDir = d
+				break
+			}
+		}
+	}
+	site, err := within(dir, staticDir, "static directory")
+	if err != nil {
+		return "", err
+	}
+	if st, err := os.Stat(site); err != nil || !st.IsDir() {
+		return "", buildErr("the static directory %q is not a directory in the source", staticDir)
+	}
+	bctx := filepath.Join(a.workspace(deploymentID), "static")
+	if err := os.RemoveAll(bctx); err != nil {
+		return "", err
+	}
+	files, skipped, err := copyTree(site, filepath.Join(bctx, "site"))
+	if err != nil {
+		return "", err
+	}
+	for _, s := range skipped {
+		log.Line("skipped " + s + " (not a regular file)")
+	}
+	if err := copyFile(server, filepath.Join(bctx, "rivetr-static"), 0o755); err != nil {
+		return "", err
+	}
+	df := "FROM scratch\nCOPY rivetr-static /rivetr-static\nCOPY site/ /site/\nEXPOSE 8080\nENTRYPOINT [\"/rivetr-static\", \"/site\"]\n"
+	if err := os.WriteFile(filepath.Join(bctx, "Dockerfile"), []byte(df), 0o644); err != nil {
+		return "", err
+	}
+	log.Line(fmt.Sprintf("static site: %d files from %s, served by rivetr-static", files, staticDir))
+	return a.Docker.Build(ctx, docker.BuildSpec{ContextDir: bctx, Dockerfile: "Dockerfile", Tag: tag}, log.Line)
+}
+
+// copyTree copies the regular files and directories under from to to,
+// returning how many files it copied and what it skipped (symlinks and
+// special files, which could reach outside the site).
+func copyTree(from, to string) (int, []string, error) {
+	n := 0
+	var skipped []string
+	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(from, p)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git") {
+			return filepath.SkipDir
+		}
+		target := filepath.Join(to, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case d.Type().IsRegular():
+			n++
+			return copyFile(p, target, 0o644)
+		}
+		skipped = append(skipped, filepath.ToSlash(rel))
+		return nil
+	})
+	return n, skipped, err
+}
+
+func copyFile(from, to string, perm os.FileMode) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return err
+	}
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, perm)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// ExternalArgs are the arguments an external builder's CLI is run with
+// to build dir into the image tag.
+func ExternalArgs(typ, dir, tag string, app *schema.App) []string {
+	var env []string
+	keys := make([]string, 0, len(app.BuildArgs))
+	for k := range app.BuildArgs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, "--env", k+"="+app.BuildArgs[k])
+	}
+	switch typ {
+	case detect.Buildpacks:
+		builder := app.Builder
+		if builder == "" {
+			builder = detect.DefaultBuilder
+		}
+		return append([]string{"build", tag, "--path", dir, "--builder", builder}, env...)
+	default: // nixpacks, railpack
+		return append([]string{"build", dir, "--name", tag}, env...)
+	}
+}
+
+// buildExternal runs nixpacks, railpack or pack, streaming their output
+// into the build log; the tool must be on this host's PATH.
+func (a *Activities) buildExternal(ctx context.Context, typ, dir string, app *schema.App, tag string, log *logWriter) (string, error) {
+	tool := detect.Tool(typ)
+	if tool == "" {
+		return "", buildErr("unknown build type %q", typ)
+	}
+	path, err := exec.LookPath(tool)
+	if err != nil {
+		return "", buildErr("build type %s needs the %s CLI on the PATH of the worker on this Docker host, and it is not installed there; install it (%s), or choose another build type (rivetr apps update %s --build-type dockerfile|static)",
+			typ, tool, detect.ToolURL(typ), app.Name)
+	}
+	args := ExternalArgs(typ, dir, tag, app)
+	log.Line("$ " + tool + " " + strings.Join(args, " "))
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Dir = dir
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	var last []string
+	var mu sync.Mutex
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			line := sc.Text()
+			log.Line(line)
+			mu.Lock()
+			last = append(last, line)
+			if len(last) > 15 {
+				last = last[1:]
+			}
+			mu.Unlock()
+		}
+		io.Copy(io.Discard, pr)
+	}()
+	runErr := cmd.Run()
+	pw.Close()
+	<-done
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
+	if runErr != nil {
+		mu.Lock()
+		defer mu.Unlock()
+		return "", buildErr("%s build failed (%v):\n%s", tool, runErr, strings.Join(last, "\n"))
+	}
+	ok, err := a.Docker.ImageExists(ctx, tag)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", buildErr("%s finished but made no image %s", tool, tag)
+	}
+	return "", nil
+}
