@@ -39,6 +39,10 @@ type Store interface {
 	InstanceAdminIDs(ctx context.Context) ([]string, error)
 	AddApproval(ctx context.Context, a *schema.Approval) error
 	FreezesFor(ctx context.Context, app *schema.App) ([]schema.FreezeWindow, error)
+	GetDatabase(ctx context.Context, nameOrID string) (*schema.Database, error)
+	DatabasePasswords(d *schema.Database) (password, root string, err error)
+	UpdateDatabaseStatus(ctx context.Context, id, status, errText, containerID string) error
+	DeleteDatabase(ctx context.Context, id string) error
 	SaveApp(ctx context.Context, app *schema.App) error
 	ProviderToken(app *schema.App) (string, error)
 	GetEnvironment(ctx context.Context, teamID, name string) (*schema.Environment, error)
@@ -56,6 +60,12 @@ type Runtime interface {
 	Images(ctx context.Context, repo string) ([]docker.Image, error)
 	ImageExists(ctx context.Context, ref string) (bool, error)
 	RemoveImage(ctx context.Context, ref string) error
+	Exec(ctx context.Context, id string, spec docker.ExecSpec) error
+	Stop(ctx context.Context, id string, grace time.Duration) error
+	EnsureVolume(ctx context.Context, name string, labels map[string]string) error
+	RemoveVolume(ctx context.Context, name string) error
+	CopyFileFrom(ctx context.Context, id, file string, w io.Writer) (int64, error)
+	CopyFileTo(ctx context.Context, id, file string, r io.Reader, size int64, uid, gid int) error
 }
 
 // Router is the part of the proxy activities use.

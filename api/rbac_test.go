@@ -264,6 +264,18 @@ func appWebhook(t *testing.T, w *rbacWorld, _ string) (string, string) {
 	return "/webhooks/github/" + name, `{"ref":"refs/heads/main"}`
 }
 
+// dbPath makes a database in acme and returns its path plus suffix.
+func dbPath(suffix string) func(*testing.T, *rbacWorld, string) (string, string) {
+	return func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+		d := &schema.Database{ID: ids.New(), Name: w.unique("pg-"), TeamID: w.acme.ID, Engine: "postgres", Version: "17", Image: "postgres:17",
+			DockerHost: "h1", User: "app", Password: "pw", DBName: "app", Status: schema.DBRunning}
+		if err := w.store.CreateDatabase(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+		return "/api/databases/" + d.Name + suffix, ""
+	}
+}
+
 func rbacRoutes() []route {
 	fixed := func(path, body string) func(*testing.T, *rbacWorld, string) (string, string) {
 		return func(*testing.T, *rbacWorld, string) (string, string) { return path, body }
@@ -439,6 +451,20 @@ func rbacRoutes() []route {
 			p, _ := deploymentPath("/override", false)(t, w, who)
 			return p, `{"reason":"hotfix"}`
 		}, inTeam(schema.RoleAdmin, 409)},
+		{"GET", "/api/databases", fixed("/api/databases", ""), signedIn(200)},
+		{"POST", "/api/databases", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			return "/api/databases", fmt.Sprintf(`{"name":%q,"engine":"postgres","team":"acme"}`, w.unique("db-"))
+		}, with(inTeam(schema.RoleDeveloper, 202), outsider, 400)},
+		{"GET", "/api/databases/:name", dbPath(""), inTeam(schema.RoleViewer, 200)},
+		{"GET", "/api/databases/:name?reveal=1", dbPath("?reveal=1"), inTeam(schema.RoleAdmin, 200)},
+		{"POST", "/api/databases/:name/start", dbPath("/start"), inTeam(schema.RoleDeveloper, 202)},
+		{"POST", "/api/databases/:name/stop", dbPath("/stop"), inTeam(schema.RoleDeveloper, 202)},
+		{"DELETE", "/api/databases/:name", dbPath(""), inTeam(schema.RoleAdmin, 202)},
+		{"POST", "/api/databases/:name/link", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			p, _ := dbPath("/link")(t, w, who)
+			name, _ := w.app(t)
+			return p, fmt.Sprintf(`{"app":%q}`, name)
+		}, inTeam(schema.RoleDeveloper, 200)},
 		{"GET", "/api/freezes", fixed("/api/freezes", ""), signedIn(200)},
 		// A freeze of acme's production environment.
 		{"POST", "/api/freezes", func(t *testing.T, w *rbacWorld, _ string) (string, string) {

@@ -192,6 +192,51 @@ func (h *Handler) deletePreview(c *gin.Context) {
 	h.respond(c, http.StatusAccepted, nil, h.svc.DeletePreview(c.Request.Context(), c.Param("name"), pr))
 }
 
+func (h *Handler) listDatabases(c *gin.Context) {
+	v, err := h.svc.ListDatabases(c.Request.Context())
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) createDatabase(c *gin.Context) {
+	var in service.DatabaseInput
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.CreateDatabase(c.Request.Context(), in)
+	h.respond(c, http.StatusAccepted, v, err)
+}
+
+func (h *Handler) getDatabase(c *gin.Context) {
+	v, err := h.svc.GetDatabase(c.Request.Context(), c.Param("name"), c.Query("reveal") == "1" || c.Query("reveal") == "true")
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) databaseAction(c *gin.Context, op string, purge bool) {
+	v, err := h.svc.DatabaseAction(c.Request.Context(), c.Param("name"), op, purge)
+	h.respond(c, http.StatusAccepted, v, err)
+}
+
+func (h *Handler) deleteDatabase(c *gin.Context) {
+	h.databaseAction(c, "delete", c.Query("purge") == "1" || c.Query("purge") == "true")
+}
+func (h *Handler) startDatabase(c *gin.Context) { h.databaseAction(c, "start", false) }
+func (h *Handler) stopDatabase(c *gin.Context)  { h.databaseAction(c, "stop", false) }
+
+// LinkRequest links a database to an app.
+type LinkRequest struct {
+	App    string `json:"app"`
+	Prefix string `json:"prefix,omitempty"`
+}
+
+func (h *Handler) linkDatabase(c *gin.Context) {
+	var in LinkRequest
+	if !h.decode(c, &in) {
+		return
+	}
+	keys, err := h.svc.LinkDatabase(c.Request.Context(), c.Param("name"), in.App, in.Prefix)
+	h.respond(c, http.StatusOK, map[string]any{"app": in.App, "vars": keys}, err)
+}
+
 func (h *Handler) revokeCurrentToken(c *gin.Context) {
 	h.respond(c, http.StatusNoContent, nil, h.svc.RevokeCurrentToken(c.Request.Context()))
 }

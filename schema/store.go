@@ -398,6 +398,20 @@ func (s *Store) Reseal(ctx context.Context) (changed, unopenable int, err error)
 			}
 		}
 	}
+	var dbs []Database
+	if err := s.db.WithContext(ctx).Find(&dbs).Error; err != nil {
+		return changed, unopenable, wrap(err, "reseal databases")
+	}
+	for _, d := range dbs {
+		for _, f := range []sealedField{{&d.Password, "password"}, {&d.RootPassword, "root_password"}} {
+			if *f.v == "" {
+				continue
+			}
+			if err := reseal(&Database{}, d.ID, f.name, *f.v, "database:"+d.ID+":"+f.name); err != nil {
+				return changed, unopenable, err
+			}
+		}
+	}
 	return changed, unopenable, nil
 }
 

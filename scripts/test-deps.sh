@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test-deps.sh installs (when run as root on Debian) and starts what `make test`
 # needs: a running dockerd, a static busybox (for the test app images), Chromium
-# (for the dashboard's browser tests) and a PostgreSQL server on
-# 127.0.0.1:${RIVETR_TEST_PG_PORT:-55432} for the store tests.
+# (for the dashboard's browser tests), a PostgreSQL server on
+# 127.0.0.1:${RIVETR_TEST_PG_PORT:-55432} for the store tests, and the
+# database images of the managed-database tests (scripts/db-images.sh).
 # It is idempotent: what is installed and running is left alone.
 set -euo pipefail
 
@@ -23,6 +24,7 @@ command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 static_busybox || need+=(busybox-static)
 [ -n "$(pg_bin)" ] || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing ${need[*]}"
@@ -60,4 +62,7 @@ if ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then
   say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
   as_pg "'$bin/pg_ctl' -D '$PG_DIR' -l '$PG_DIR/server.log' -w -o \"-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1\" start >/dev/null"
 fi
+# Database images for the managed-database tests (debootstrap; minutes, once).
+"$(dirname "$0")/db-images.sh"
+
 echo "postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"

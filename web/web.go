@@ -38,7 +38,7 @@ const (
 	loginCSRFName  = "rivetr_login_csrf"
 	csrfField      = "csrf"
 	sessionKey     = "session"
-	pageTemplates  = "overview apps app deployment confirm login setup audit teams team invite freezes error"
+	pageTemplates  = "overview apps app deployment confirm login setup audit teams team invite freezes databases error"
 	maxFormMemory  = 1 << 20
 	flashErrParam  = "error"
 	flashAtParam   = "at"
@@ -124,6 +124,7 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	g.GET("/audit", h.auditPage)
 	g.GET("/teams", h.teams)
 	g.GET("/freezes", h.freezes)
+	g.GET("/databases", h.databases)
 	g.GET("/teams/:team", h.team)
 	g.GET("/ui/deployments/:id/stream", h.streamDeployment)
 	g.GET("/ui/events", h.events)
@@ -155,6 +156,8 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	post.POST("/deployments/:id/reschedule", h.reschedule)
 	post.POST("/deployments/:id/override", h.override)
 	post.POST("/freezes", h.createFreeze)
+	post.POST("/databases", h.createDatabase)
+	post.POST("/databases/:name/:action", h.databaseAction)
 	post.POST("/freezes/:id/delete", h.deleteFreeze)
 	post.POST("/deployments/:id/reject", h.reject)
 	return nil

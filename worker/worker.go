@@ -22,6 +22,7 @@ func RegisterWorkflows(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.RecurringDeployWorkflow, workflow.RegisterOptions{Name: workflows.RecurringName})
 	r.RegisterWorkflowWithOptions(workflows.PreviewWorkflow, workflow.RegisterOptions{Name: workflows.PreviewName})
 	r.RegisterWorkflowWithOptions(workflows.CommitStatusWorkflow, workflow.RegisterOptions{Name: workflows.CommitStatusName})
+	r.RegisterWorkflowWithOptions(workflows.DatabaseWorkflow, workflow.RegisterOptions{Name: workflows.DatabaseName})
 }
 
 // RegisterActivities registers every activity method of acts.

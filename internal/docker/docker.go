@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,9 +19,11 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
+	"github.com/docker/go-connections/nat"
 )
 
 // Labels Rivetr puts on everything it creates.
@@ -207,6 +210,14 @@ type RunSpec struct {
 	Network  string
 	MemoryMB int64
 	CPUs     float64
+	// Cmd replaces the image's command when set.
+	Cmd []string
+	// Volume is a named volume mounted at VolumePath.
+	Volume, VolumePath string
+	// Aliases are extra names the container answers to on Network.
+	Aliases []string
+	// PublishPort publishes ContainerPort on this host port (0: none).
+	PublishPort, ContainerPort int
 }
 
 // Run creates and starts a container, or returns the one already named
@@ -235,11 +246,20 @@ func (c *Client) Run(ctx context.Context, spec RunSpec) (string, error) {
 			hc.NanoCPUs = int64(spec.CPUs * 1e9)
 		}
 		hc.NetworkMode = container.NetworkMode(spec.Network)
-		created, err := c.api.ContainerCreate(ctx, &container.Config{
-			Image:  spec.Image,
-			Env:    spec.Env,
-			Labels: spec.Labels,
-		}, hc, nil, nil, spec.Name)
+		if spec.Volume != "" {
+			hc.Mounts = []mount.Mount{{Type: mount.TypeVolume, Source: spec.Volume, Target: spec.VolumePath}}
+		}
+		cfg := &container.Config{Image: spec.Image, Env: spec.Env, Labels: spec.Labels, Cmd: spec.Cmd}
+		if spec.PublishPort > 0 {
+			p := nat.Port(strconv.Itoa(spec.ContainerPort) + "/tcp")
+			cfg.ExposedPorts = nat.PortSet{p: struct{}{}}
+			hc.PortBindings = nat.PortMap{p: []nat.PortBinding{{HostPort: strconv.Itoa(spec.PublishPort)}}}
+		}
+		var nc *network.NetworkingConfig
+		if len(spec.Aliases) > 0 && spec.Network != "" {
+			nc = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{spec.Network: {Aliases: spec.Aliases}}}
+		}
+		created, err := c.api.ContainerCreate(ctx, cfg, hc, nc, nil, spec.Name)
 		if err != nil {
 			if cerrdefs.IsNotFound(err) {
 				return "", fmt.Errorf("image %s: %w", spec.Image, ErrNotFound)

@@ -33,6 +33,8 @@ const (
 	PermAudit         Perm = "audit"          // read the team's audit log
 	PermShare         Perm = "share"          // share apps with other teams, read-only
 	PermPolicy        Perm = "policy"         // change release policies (the approval gate)
+	PermDatabases     Perm = "databases"      // create, start, stop, link and back up databases
+	PermDatabaseAdmin Perm = "database_admin" // delete and restore databases, reveal their passwords
 )
 
 // PermissionMatrix is the least role each permission needs. README.md's
@@ -50,7 +52,9 @@ var PermissionMatrix = []struct {
 	{PermEnv, schema.RoleDeveloper, "set and unset env vars"},
 	{PermApprove, schema.RoleAdmin, "approve or reject deploys waiting for approval (grantable to developers)"},
 	{PermPolicy, schema.RoleAdmin, "change release policies (approval, environments, freeze windows)"},
+	{PermDatabases, schema.RoleDeveloper, "create, start, stop, link and back up databases"},
 	{PermDeleteApp, schema.RoleAdmin, "delete apps"},
+	{PermDatabaseAdmin, schema.RoleAdmin, "delete and restore databases, see their passwords"},
 	{PermShare, schema.RoleAdmin, "share apps with other teams (read-only for them)"},
 	{PermManageMembers, schema.RoleAdmin, "add, change and remove members (admins cannot touch owners)"},
 	{PermAudit, schema.RoleAdmin, "read the team's audit log"},

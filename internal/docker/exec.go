@@ -1,0 +1,223 @@
+package docker
+
+import (
+	"archive/tar"
+	"context"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/volume"
+	"github.com/docker/docker/pkg/stdcopy"
+)
+
+// ExecSpec is a command to run in a running container.
+type ExecSpec struct {
+	Cmd []string
+	Env []string
+	// Stdin, when set, is copied to the command's standard input (then
+	// closed); Stdout receives its standard output as it comes.
+	Stdin  io.Reader
+	Stdout io.Writer
+}
+
+// ExecError is a command that ran and exited non-zero; Stderr is the end
+// of what it wrote there.
+type ExecError struct {
+	Code   int
+	Stderr string
+}
+
+func (e *ExecError) Error() string {
+	return fmt.Sprintf("exited %d: %s", e.Code, strings.TrimSpace(e.Stderr))
+}
+
+// Exec runs spec in container id, streaming its standard input and output
+// (nothing is held in memory but the last 8 KiB of standard error), and
+// returns an *ExecError when it exits non-zero.
+func (c *Client) Exec(ctx context.Context, id string, spec ExecSpec) error {
+	created, err := c.api.ContainerExecCreate(ctx, id, container.ExecOptions{
+		Cmd: spec.Cmd, Env: spec.Env, AttachStdout: true, AttachStderr: true, AttachStdin: spec.Stdin != nil,
+	})
+	if err != nil {
+		return wrap(err, "exec in "+id)
+	}
+	hijack, err := c.api.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{})
+	if err != nil {
+		return wrap(err, "attach to exec in "+id)
+	}
+	defer hijack.Close()
+	stdinErr := make(chan error, 1)
+	if spec.Stdin != nil {
+		go func() {
+			_, err := io.Copy(hijack.Conn, spec.Stdin)
+			if cerr := hijack.CloseWrite(); err == nil {
+				err = cerr
+			}
+			stdinErr <- err
+		}()
+	} else {
+		stdinErr <- nil
+	}
+	out := spec.Stdout
+	if out == nil {
+		out = io.Discard
+	}
+	stderr := &tail{max: 8 << 10}
+	done := make(chan error, 1)
+	go func() {
+		_, err := stdcopy.StdCopy(out, stderr, hijack.Reader)
+		done <- err
+	}()
+	select {
+	case <-ctx.Done():
+		hijack.Close()
+		return ctx.Err()
+	case err = <-done:
+	}
+	if err != nil {
+		return fmt.Errorf("exec in %s: %w", id, err)
+	}
+	if err := <-stdinErr; err != nil {
+		return fmt.Errorf("exec in %s: write its input: %w", id, err)
+	}
+	for i := 0; ; i++ {
+		st, err := c.api.ContainerExecInspect(ctx, created.ID)
+		if err != nil {
+			return wrap(err, "inspect exec in "+id)
+		}
+		if !st.Running {
+			if st.ExitCode != 0 {
+				return &ExecError{Code: st.ExitCode, Stderr: stderr.String()}
+			}
+			return nil
+		}
+		if i > 200 {
+			return fmt.Errorf("exec in %s: still running after its output closed", id)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// tail keeps the last max bytes written to it.
+type tail struct {
+	max int
+	buf []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > t.max {
+		t.buf = t.buf[len(t.buf)-t.max:]
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string { return string(t.buf) }
+
+// CopyFileFrom streams one file out of a container (running or not) to w.
+func (c *Client) CopyFileFrom(ctx context.Context, id, file string, w io.Writer) (int64, error) {
+	rc, _, err := c.api.CopyFromContainer(ctx, id, file)
+	if err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return 0, fmt.Errorf("%s in %s: %w", file, id, ErrNotFound)
+		}
+		return 0, wrap(err, "copy from "+id)
+	}
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return 0, fmt.Errorf("%s in %s: %w", file, id, ErrNotFound)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("copy from %s: %w", id, err)
+		}
+		if hdr.Typeflag == tar.TypeReg && path.Base(hdr.Name) == path.Base(file) {
+			return io.Copy(w, tr)
+		}
+	}
+}
+
+// CopyFileTo writes r (size bytes) as file in a container (running or
+// not), owned by uid:gid.
+func (c *Client) CopyFileTo(ctx context.Context, id, file string, r io.Reader, size int64, uid, gid int) error {
+	pr, pw := io.Pipe()
+	go func() {
+		tw := tar.NewWriter(pw)
+		err := tw.WriteHeader(&tar.Header{Name: path.Base(file), Mode: 0o644, Size: size, Uid: uid, Gid: gid, ModTime: time.Now()})
+		if err == nil {
+			_, err = io.CopyN(tw, r, size)
+		}
+		if err == nil {
+			err = tw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	err := c.api.CopyToContainer(ctx, id, path.Dir(file), pr, container.CopyToContainerOptions{})
+	pr.CloseWithError(err)
+	return wrap(err, "copy into "+id)
+}
+
+// Stop stops a container, waiting up to grace before killing it.
+func (c *Client) Stop(ctx context.Context, id string, grace time.Duration) error {
+	secs := int(grace.Seconds())
+	err := c.api.ContainerStop(ctx, id, container.StopOptions{Timeout: &secs})
+	if cerrdefs.IsNotFound(err) {
+		return fmt.Errorf("container %s: %w", id, ErrNotFound)
+	}
+	return wrap(err, "stop container "+id)
+}
+
+// EnsureVolume creates a named volume (a no-op when it exists).
+func (c *Client) EnsureVolume(ctx context.Context, name string, labels map[string]string) error {
+	if _, err := c.api.VolumeInspect(ctx, name); err == nil {
+		return nil
+	}
+	_, err := c.api.VolumeCreate(ctx, volume.CreateOptions{Name: name, Labels: labels})
+	return wrap(err, "create volume "+name)
+}
+
+// RemoveVolume removes a named volume (a no-op when it is gone).
+func (c *Client) RemoveVolume(ctx context.Context, name string) error {
+	err := c.api.VolumeRemove(ctx, name, true)
+	if err == nil || cerrdefs.IsNotFound(err) {
+		return nil
+	}
+	return wrap(err, "remove volume "+name)
+}
+
+// VolumeExists reports whether a named volume exists.
+func (c *Client) VolumeExists(ctx context.Context, name string) (bool, error) {
+	_, err := c.api.VolumeInspect(ctx, name)
+	if err == nil {
+		return true, nil
+	}
+	if cerrdefs.IsNotFound(err) {
+		return false, nil
+	}
+	return false, wrap(err, "inspect volume "+name)
+}
+
+// Volumes lists the names of volumes with the given labels.
+func (c *Client) Volumes(ctx context.Context, labels map[string]string) ([]string, error) {
+	f := filters.NewArgs()
+	for k, v := range labels {
+		f.Add("label", k+"="+v)
+	}
+	res, err := c.api.VolumeList(ctx, volume.ListOptions{Filters: f})
+	if err != nil {
+		return nil, wrap(err, "list volumes")
+	}
+	var out []string
+	for _, v := range res.Volumes {
+		out = append(out, v.Name)
+	}
+	return out, nil
+}

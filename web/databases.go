@@ -1,0 +1,64 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/rivetr/rivetr/internal/dbengine"
+	"github.com/rivetr/rivetr/internal/service"
+)
+
+type databasesData struct {
+	Databases []service.DatabaseView
+	Engines   []string
+	Teams     []service.TeamView
+	Form      service.DatabaseInput
+	Errors    map[string]string
+}
+
+func (h *Handler) databases(c *gin.Context) { h.renderDatabases(c, http.StatusOK, databasesData{}) }
+
+func (h *Handler) renderDatabases(c *gin.Context, status int, d databasesData) {
+	ctx := c.Request.Context()
+	var err error
+	if d.Databases, err = h.svc.ListDatabases(ctx); err != nil {
+		h.fail(c, err)
+		return
+	}
+	if d.Teams, err = h.svc.TeamsFor(ctx, service.PermDatabases); err != nil {
+		h.fail(c, err)
+		return
+	}
+	d.Engines = dbengine.Names
+	h.render(c, status, "databases", "Databases", d)
+}
+
+func (h *Handler) createDatabase(c *gin.Context) {
+	in := service.DatabaseInput{Name: strings.TrimSpace(c.PostForm("name")), Engine: c.PostForm("engine"), Version: strings.TrimSpace(c.PostForm("version")),
+		Image: strings.TrimSpace(c.PostForm("image")), Team: c.PostForm("team")}
+	if p := strings.TrimSpace(c.PostForm("public_port")); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			h.renderDatabases(c, http.StatusBadRequest, databasesData{Form: in, Errors: map[string]string{"public_port": "must be a port number"}})
+			return
+		}
+		in.PublicPort = n
+	}
+	if _, err := h.svc.CreateDatabase(c.Request.Context(), in); err != nil {
+		h.renderDatabases(c, http.StatusBadRequest, databasesData{Form: in, Errors: fieldsOf(err, actionError(err))})
+		return
+	}
+	redirect(c, "/databases", flash{OK: "Creating database " + in.Name + "; it shows running once it takes connections."})
+}
+
+func (h *Handler) databaseAction(c *gin.Context) {
+	name, action := c.Param("name"), c.Param("action")
+	if _, err := h.svc.DatabaseAction(c.Request.Context(), name, action, c.PostForm("purge") != ""); err != nil {
+		redirect(c, "/databases", flash{Error: h.logError(c, err)})
+		return
+	}
+	redirect(c, "/databases", flash{OK: "Database " + name + ": " + action + " requested."})
+}

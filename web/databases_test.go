@@ -1,0 +1,48 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/client"
+
+	"github.com/rivetr/rivetr/workflows"
+)
+
+// The databases page creates a database (starting its workflow), lists it
+// with its masked URL, and starts its operations.
+func TestDatabasesPage(t *testing.T) {
+	d := newDash(t)
+	d.setupOwner()
+	_, body, _ := d.get("/databases")
+	if !strings.Contains(body, "No databases yet.") || !strings.Contains(body, `<option>redis</option>`) {
+		t.Fatal("the empty databases page")
+	}
+	d.csrf = csrfRE.FindStringSubmatch(body)[1]
+	var ops []workflows.DatabaseOp
+	d.temporal.On("ExecuteWorkflow", mock.Anything, mock.MatchedBy(func(o client.StartWorkflowOptions) bool { return o.ID == "database/shop-db" }),
+		mock.Anything, mock.Anything).Run(func(args mock.Arguments) { ops = append(ops, args.Get(3).(workflows.DatabaseOp)) }).Return(nil, nil)
+	if code, body, _ := d.form("/databases", "name", "Shop DB", "engine", "postgres"); code != http.StatusBadRequest || !strings.Contains(body, "lowercase") {
+		t.Fatalf("a bad name: %d", code)
+	}
+	if code, _, hdr := d.form("/databases", "name", "shop-db", "engine", "postgres"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "Creating+database+shop-db") {
+		t.Fatalf("create: %d %v", code, hdr)
+	}
+	_, body, _ = d.get("/databases")
+	if !strings.Contains(body, `data-database="shop-db"`) || !strings.Contains(body, "postgres://app:********@rivetr-db-shop-db:5432/app") {
+		t.Fatalf("the list:\n%s", section(body, `id="database-list"`))
+	}
+	stored, err := d.store.GetDatabase(context.Background(), "shop-db")
+	if err != nil || stored.Image != "postgres:17" || !strings.HasPrefix(stored.Password, "rvs1:") {
+		t.Fatalf("stored %+v %v", stored, err)
+	}
+	if code, _, _ := d.form("/databases/shop-db/stop"); code != http.StatusSeeOther {
+		t.Fatalf("stop: %d", code)
+	}
+	if len(ops) != 2 || ops[0].Op != "create" || ops[1].Op != "stop" {
+		t.Fatalf("operations %+v", ops)
+	}
+}
