@@ -30,7 +30,7 @@ run: ## check Docker, build, and start `rivetr server` with its data in ./.rivet
 	@$(MAKE) --no-print-directory build
 	$(BIN) server --data-dir $(DATA_DIR) --proxy-addr $(PROXY_ADDR) $(ARGS)
 
-test-deps: ## install (as root on Debian) and start dockerd, busybox-static and PostgreSQL for the tests
+test-deps: ## install (as root on Debian) and start what the tests use: dockerd, busybox-static, Chromium, PostgreSQL, versitygw, the database images
 	@scripts/test-deps.sh >/dev/null
 
 test: test-deps ## run every test: unit, workflow, store (SQLite + PostgreSQL), end to end, browser; then a short fuzz run

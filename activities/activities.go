@@ -61,6 +61,9 @@ type Runtime interface {
 	ImageExists(ctx context.Context, ref string) (bool, error)
 	RemoveImage(ctx context.Context, ref string) error
 	Exec(ctx context.Context, id string, spec docker.ExecSpec) error
+	Start(ctx context.Context, id string) error
+	Disconnect(ctx context.Context, network, id string) error
+	Connect(ctx context.Context, network, id string, aliases []string) error
 	Stop(ctx context.Context, id string, grace time.Duration) error
 	EnsureVolume(ctx context.Context, name string, labels map[string]string) error
 	RemoveVolume(ctx context.Context, name string) error
@@ -98,6 +101,8 @@ type Activities struct {
 	PreviewDomain string
 	// UploadDir holds uploaded archives until their build.
 	UploadDir string
+	// BackupDir keeps database backups on this host (local destination).
+	BackupDir string
 	// StaticServer is the rivetr-static binary static sites are served
 	// by; "" looks next to this executable, then on the PATH.
 	StaticServer string

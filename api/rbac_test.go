@@ -465,6 +465,20 @@ func rbacRoutes() []route {
 			name, _ := w.app(t)
 			return p, fmt.Sprintf(`{"app":%q}`, name)
 		}, inTeam(schema.RoleDeveloper, 200)},
+		{"GET", "/api/databases/:name/backups", dbPath("/backups"), inTeam(schema.RoleViewer, 200)},
+		// The database is running on no real host: allowed callers get the
+		// backup started (202).
+		{"POST", "/api/databases/:name/backups", dbPath("/backups"), inTeam(schema.RoleDeveloper, 202)},
+		{"GET", "/api/databases/:name/backups/:id/download", dbPath("/backups/nope/download"), inTeam(schema.RoleAdmin, 404)},
+		{"POST", "/api/databases/:name/restore", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			p, _ := dbPath("/restore")(t, w, who)
+			return p, `{"backup":"nope"}`
+		}, inTeam(schema.RoleAdmin, 404)},
+		{"GET", "/api/databases/:name/backup-policy", dbPath("/backup-policy"), inTeam(schema.RoleViewer, 200)},
+		{"PUT", "/api/databases/:name/backup-policy", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			p, _ := dbPath("/backup-policy")(t, w, who)
+			return p, `{"keep_last":3}`
+		}, inTeam(schema.RoleAdmin, 200)},
 		{"GET", "/api/freezes", fixed("/api/freezes", ""), signedIn(200)},
 		// A freeze of acme's production environment.
 		{"POST", "/api/freezes", func(t *testing.T, w *rbacWorld, _ string) (string, string) {

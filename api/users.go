@@ -237,6 +237,62 @@ func (h *Handler) linkDatabase(c *gin.Context) {
 	h.respond(c, http.StatusOK, map[string]any{"app": in.App, "vars": keys}, err)
 }
 
+func (h *Handler) listBackups(c *gin.Context) {
+	v, err := h.svc.ListBackups(c.Request.Context(), c.Param("name"))
+	h.respond(c, http.StatusOK, v, err)
+}
+
+// backupNow starts a backup; with ?wait=1 it answers when the backup has
+// ended (409 with the reason when it failed).
+func (h *Handler) backupNow(c *gin.Context) {
+	wait := c.Query("wait") == "1" || c.Query("wait") == "true"
+	v, err := h.svc.BackupNow(c.Request.Context(), c.Param("name"), wait)
+	status := http.StatusAccepted
+	if wait {
+		status = http.StatusOK
+	}
+	h.respond(c, status, v, err)
+}
+
+func (h *Handler) downloadBackup(c *gin.Context) {
+	r, name, size, err := h.svc.OpenBackup(c.Request.Context(), c.Param("name"), c.Param("id"))
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	defer r.Close()
+	c.DataFromReader(http.StatusOK, size, "application/gzip", r, map[string]string{"Content-Disposition": `attachment; filename="` + name + `"`})
+}
+
+// RestoreRequest restores a backup, into its database or a new one.
+type RestoreRequest struct {
+	Backup string `json:"backup"`
+	To     string `json:"to,omitempty"`
+}
+
+func (h *Handler) restore(c *gin.Context) {
+	var in RestoreRequest
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.Restore(c.Request.Context(), c.Param("name"), in.Backup, in.To)
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) getPolicy(c *gin.Context) {
+	v, err := h.svc.GetBackupPolicy(c.Request.Context(), c.Param("name"))
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) setPolicy(c *gin.Context) {
+	var in service.PolicyInput
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.SetBackupPolicy(c.Request.Context(), c.Param("name"), in)
+	h.respond(c, http.StatusOK, v, err)
+}
+
 func (h *Handler) revokeCurrentToken(c *gin.Context) {
 	h.respond(c, http.StatusNoContent, nil, h.svc.RevokeCurrentToken(c.Request.Context()))
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/rivetr/rivetr/internal/secrets"
 )
 
@@ -128,11 +130,19 @@ func (s *Store) UpdateDatabaseStatus(ctx context.Context, id, status, errText, c
 	return wrap(res.Error, "database")
 }
 
-// DeleteDatabase removes a database's record.
+// DeleteDatabase removes a database's record, its backup policy and its
+// backups' records (their files stay where they were stored).
 func (s *Store) DeleteDatabase(ctx context.Context, id string) error {
-	res := s.db.WithContext(ctx).Where("id = ?", id).Delete(&Database{})
-	if res.Error == nil && res.RowsAffected == 0 {
-		return fmt.Errorf("database %s: %w", id, ErrNotFound)
-	}
-	return wrap(res.Error, "delete database")
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, m := range []any{&BackupPolicy{}, &Backup{}} {
+			if err := tx.Where("database_id = ?", id).Delete(m).Error; err != nil {
+				return wrap(err, "delete database")
+			}
+		}
+		res := tx.Where("id = ?", id).Delete(&Database{})
+		if res.Error == nil && res.RowsAffected == 0 {
+			return fmt.Errorf("database %s: %w", id, ErrNotFound)
+		}
+		return wrap(res.Error, "delete database")
+	})
 }

@@ -62,6 +62,14 @@ if ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; then
   say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
   as_pg "'$bin/pg_ctl' -D '$PG_DIR' -l '$PG_DIR/server.log' -w -o \"-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1\" start >/dev/null"
 fi
+# versitygw, the S3-compatible server the backup tests store to (built from
+# the Go module proxy into .tools/bin, once).
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -x "$ROOT/.tools/bin/versitygw" ]; then
+  say "building versitygw (S3-compatible server for the backup tests) into .tools/bin"
+  GOBIN="$ROOT/.tools/bin" go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+fi
+
 # Database images for the managed-database tests (debootstrap; minutes, once).
 "$(dirname "$0")/db-images.sh"
 

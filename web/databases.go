@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/dbengine"
 	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/schema"
 )
 
 type databasesData struct {
@@ -61,4 +63,65 @@ func (h *Handler) databaseAction(c *gin.Context) {
 		return
 	}
 	redirect(c, "/databases", flash{OK: "Database " + name + ": " + action + " requested."})
+}
+
+type databaseData struct {
+	Database *service.DatabaseView
+	Policy   *service.PolicyView
+	Backups  []schema.Backup
+	// Admin may restore and download.
+	Admin bool
+}
+
+func (h *Handler) database(c *gin.Context) {
+	ctx := c.Request.Context()
+	name := c.Param("name")
+	d, err := h.svc.GetDatabase(ctx, name, false)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	p, err := h.svc.GetBackupPolicy(ctx, name)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	bs, err := h.svc.ListBackups(ctx, name)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	a := service.ActorFrom(ctx)
+	h.render(c, http.StatusOK, "database", "Database "+name, databaseData{Database: d, Policy: p, Backups: bs, Admin: a != nil && a.Can(d.TeamID, service.PermDatabaseAdmin)})
+}
+
+func (h *Handler) backupNow(c *gin.Context) {
+	name := c.Param("name")
+	back := "/databases/" + url.PathEscape(name)
+	b, err := h.svc.BackupNow(c.Request.Context(), name, false)
+	if err != nil {
+		redirect(c, back, flash{Error: h.logError(c, err)})
+		return
+	}
+	redirect(c, back, flash{OK: "Backup " + b.ID + " started; it shows succeeded once stored and verified."})
+}
+
+func (h *Handler) restoreBackup(c *gin.Context) {
+	name, id := c.Param("name"), c.Param("id")
+	back := "/databases/" + url.PathEscape(name)
+	if _, err := h.svc.Restore(c.Request.Context(), name, id, strings.TrimSpace(c.PostForm("to"))); err != nil {
+		redirect(c, back, flash{Error: h.logError(c, err)})
+		return
+	}
+	redirect(c, back, flash{OK: "Backup " + id + " restored."})
+}
+
+func (h *Handler) downloadBackup(c *gin.Context) {
+	r, name, size, err := h.svc.OpenBackup(c.Request.Context(), c.Param("name"), c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	defer r.Close()
+	c.DataFromReader(http.StatusOK, size, "application/gzip", r, map[string]string{"Content-Disposition": `attachment; filename="` + name + `"`})
 }

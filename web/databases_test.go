@@ -5,10 +5,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/client"
 
+	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
 )
 
@@ -44,5 +47,38 @@ func TestDatabasesPage(t *testing.T) {
 	}
 	if len(ops) != 2 || ops[0].Op != "create" || ops[1].Op != "stop" {
 		t.Fatalf("operations %+v", ops)
+	}
+}
+
+// The database page lists backups with download links for admins, and
+// starts one.
+func TestDatabasePage(t *testing.T) {
+	d := newDash(t)
+	d.setupOwner()
+	ctx := context.Background()
+	team, _ := d.store.GetTeam(ctx, "default")
+	db := &schema.Database{ID: ids.New(), Name: "shop-db", TeamID: team.ID, Engine: "postgres", Version: "17", Image: "postgres:17", DockerHost: "h1",
+		User: "app", Password: "pw", DBName: "app", Status: schema.DBRunning}
+	if err := d.store.CreateDatabase(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	d.store.CreateBackup(ctx, &schema.Backup{ID: "b1", DatabaseID: db.ID, Status: schema.BackupSucceeded, Trigger: "manual", Key: "shop-db/x.pgdump.gz",
+		Size: 2048, SHA256: strings.Repeat("ab", 32), StartedAt: now, FinishedAt: &now})
+	d.store.CreateBackup(ctx, &schema.Backup{ID: "b2", DatabaseID: db.ID, Status: schema.BackupFailed, Trigger: "schedule", Error: "s3: InvalidAccessKeyId", StartedAt: now})
+	_, body, _ := d.get("/databases/shop-db")
+	for _, want := range []string{`data-backup="b1"`, `href="/databases/shop-db/backups/b1/download"`, "s3: InvalidAccessKeyId", "2.0 KiB", `id="backup-now"`} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("the database page lacks %q:\n%s", want, section(body, `id="policy"`))
+		}
+	}
+	if strings.Contains(body, `/backups/b2/download`) {
+		t.Fatal("a failed backup offers a download")
+	}
+	d.csrf = csrfRE.FindStringSubmatch(body)[1]
+	d.temporal.On("ExecuteWorkflow", mock.Anything, mock.MatchedBy(func(o client.StartWorkflowOptions) bool { return strings.HasPrefix(o.ID, "backup/shop-db/") }),
+		mock.Anything, mock.Anything).Return(nil, nil).Once()
+	if code, _, hdr := d.form("/databases/shop-db/backups"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "started") {
+		t.Fatalf("back up now: %d %v", code, hdr)
 	}
 }

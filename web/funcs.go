@@ -24,6 +24,7 @@ var funcs = template.FuncMap{
 	"duration": duration,
 	"join":     strings.Join,
 	"bytes":    humanize.Bytes,
+	"size":     func(n int64) string { return humanize.Bytes(uint64(max(n, 0))) },
 	"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"terminal": schema.Terminal,
 	// buildTypes are the build types an app can choose.

@@ -38,7 +38,7 @@ const (
 	loginCSRFName  = "rivetr_login_csrf"
 	csrfField      = "csrf"
 	sessionKey     = "session"
-	pageTemplates  = "overview apps app deployment confirm login setup audit teams team invite freezes databases error"
+	pageTemplates  = "overview apps app deployment confirm login setup audit teams team invite freezes databases database error"
 	maxFormMemory  = 1 << 20
 	flashErrParam  = "error"
 	flashAtParam   = "at"
@@ -125,6 +125,8 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	g.GET("/teams", h.teams)
 	g.GET("/freezes", h.freezes)
 	g.GET("/databases", h.databases)
+	g.GET("/databases/:name", h.database)
+	g.GET("/databases/:name/backups/:id/download", h.downloadBackup)
 	g.GET("/teams/:team", h.team)
 	g.GET("/ui/deployments/:id/stream", h.streamDeployment)
 	g.GET("/ui/events", h.events)
@@ -158,6 +160,8 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	post.POST("/freezes", h.createFreeze)
 	post.POST("/databases", h.createDatabase)
 	post.POST("/databases/:name/:action", h.databaseAction)
+	post.POST("/databases/:name/backups", h.backupNow)
+	post.POST("/databases/:name/backups/:id/restore", h.restoreBackup)
 	post.POST("/freezes/:id/delete", h.deleteFreeze)
 	post.POST("/deployments/:id/reject", h.reject)
 	return nil

@@ -23,6 +23,8 @@ func RegisterWorkflows(r worker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.PreviewWorkflow, workflow.RegisterOptions{Name: workflows.PreviewName})
 	r.RegisterWorkflowWithOptions(workflows.CommitStatusWorkflow, workflow.RegisterOptions{Name: workflows.CommitStatusName})
 	r.RegisterWorkflowWithOptions(workflows.DatabaseWorkflow, workflow.RegisterOptions{Name: workflows.DatabaseName})
+	r.RegisterWorkflowWithOptions(workflows.BackupWorkflow, workflow.RegisterOptions{Name: workflows.BackupName})
+	r.RegisterWorkflowWithOptions(workflows.RestoreWorkflow, workflow.RegisterOptions{Name: workflows.RestoreName})
 }
 
 // RegisterActivities registers every activity method of acts.

@@ -39,6 +39,12 @@ type DatabaseOp struct {
 // Docker steps run on its host's queue, and the record says how it went
 // (failed, with the reason, when it could not start).
 func DatabaseWorkflow(ctx workflow.Context, in DatabaseOp) (string, error) {
+	return DatabaseWorkflowSteps(ctx, in)
+}
+
+// DatabaseWorkflowSteps are DatabaseWorkflow's steps, run by it and by
+// RestoreWorkflow (which creates the database it restores into).
+func DatabaseWorkflowSteps(ctx workflow.Context, in DatabaseOp) (string, error) {
 	host := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue:           in.HostQueue,
 		StartToCloseTimeout: 10 * time.Minute,

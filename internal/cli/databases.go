@@ -47,7 +47,7 @@ func waitDatabase(ctx context.Context, c *client.Client, name, want string) (*se
 func newDatabasesCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "databases",
-		Aliases: []string{"database", "db"},
+		Aliases: []string{"database"},
 		Short:   "Managed databases: PostgreSQL, MySQL, MariaDB, Redis and MongoDB containers",
 		Long: `Databases run as containers Rivetr manages, each with a named volume, on
 Rivetr's network only (apps reach them as rivetr-db-NAME) unless you publish
@@ -216,5 +216,6 @@ them; "link" gives an app DATABASE_URL and friends.`,
 	link.Flags().StringVar(&prefix, "prefix", "DATABASE", "env var name prefix")
 	cmd.AddCommand(create, list, show, action("start", "Start a stopped database"), action("stop", "Stop a database (its data stays)"),
 		action("delete", "Delete a database (its volume stays unless --purge)"), link)
+	cmd.AddCommand(backupCmds(g)...)
 	return cmd
 }

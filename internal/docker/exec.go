@@ -12,6 +12,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	networktypes "github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/pkg/stdcopy"
 )
@@ -220,4 +221,24 @@ func (c *Client) Volumes(ctx context.Context, labels map[string]string) ([]strin
 		out = append(out, v.Name)
 	}
 	return out, nil
+}
+
+// Disconnect takes a container off a network (a no-op when it is not on
+// it), so nothing there reaches it.
+func (c *Client) Disconnect(ctx context.Context, network, id string) error {
+	err := c.api.NetworkDisconnect(ctx, network, id, true)
+	if err != nil && (cerrdefs.IsNotFound(err) || strings.Contains(err.Error(), "is not connected")) {
+		return nil
+	}
+	return wrap(err, "disconnect "+id+" from "+network)
+}
+
+// Connect puts a container back on a network under aliases (a no-op when
+// it is already there).
+func (c *Client) Connect(ctx context.Context, network, id string, aliases []string) error {
+	err := c.api.NetworkConnect(ctx, network, id, &networktypes.EndpointSettings{Aliases: aliases})
+	if err != nil && strings.Contains(err.Error(), "already exists") {
+		return nil
+	}
+	return wrap(err, "connect "+id+" to "+network)
 }

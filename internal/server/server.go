@@ -165,6 +165,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	}
 	acts.PreviewDomain = strings.Trim(cfg.PreviewDomain, ".")
 	acts.UploadDir = filepath.Join(cfg.DataDir, "uploads")
+	acts.BackupDir = filepath.Join(cfg.DataDir, "backups")
 
 	// Workers: workflows and store activities on the shared queue, Docker
 	// and proxy activities on this host's queue.
@@ -197,8 +198,8 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 			Keys:   keys,
 			Log:    log.With("component", "service"),
 			Mailer: mailer(cfg), PublicURL: cfg.PublicURL, PreviewDomain: cfg.PreviewDomain,
-			UploadDir: filepath.Join(cfg.DataDir, "uploads"),
-			Store:     store, Temporal: tc, Docker: dock, HostName: cfg.HostName,
+			UploadDir: filepath.Join(cfg.DataDir, "uploads"), BackupDir: filepath.Join(cfg.DataDir, "backups"),
+			Store: store, Temporal: tc, Docker: dock, HostName: cfg.HostName,
 			Namespace: cfg.TemporalNamespace, UIBaseURL: cfg.UIBaseURL(), ProxyPort: proxyPort, DataDir: cfg.DataDir,
 		})
 		path, created, err := svc.EnsureAdminToken(ctx, cfg.DataDir)

@@ -97,6 +97,34 @@ func (s *Service) CreateDatabase(ctx context.Context, in DatabaseInput) (*Databa
 	if err != nil {
 		return nil, err
 	}
+	teamName := in.Team
+	teamID, err := s.teamForCreate(ctx, a, &teamName)
+	if err != nil {
+		return nil, err
+	}
+	if teamID != "" && !a.Can(teamID, PermDatabases) {
+		return nil, forbid(a, teamID, PermDatabases)
+	}
+	d, err := s.newDatabase(in, teamID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateDatabase(ctx, d); errors.Is(err, schema.ErrConflict) {
+		return nil, &ValidationError{Fields: map[string]string{"name": "a database named " + d.Name + " already exists"}}
+	} else if err != nil {
+		return nil, err
+	}
+	if err := s.startDatabaseOp(ctx, d, workflows.DBOpCreate, false); err != nil {
+		_ = s.store.UpdateDatabaseStatus(context.WithoutCancel(ctx), d.ID, schema.DBFailed, err.Error(), "")
+		return nil, err
+	}
+	s.audit(ctx, AuditDatabaseCreate, teamID, d.Name, nil, map[string]any{"engine": d.Engine, "image": d.Image, "public_port": d.PublicPort})
+	return s.databaseView(ctx, d, false)
+}
+
+// newDatabase validates in and makes the database's record (status
+// creating, generated passwords), not yet stored.
+func (s *Service) newDatabase(in DatabaseInput, teamID string) (*schema.Database, error) {
 	f := fieldErrors{}
 	name := strings.TrimSpace(in.Name)
 	if !nameRE.MatchString(name) || len(name) > 50 {
@@ -123,33 +151,15 @@ func (s *Service) CreateDatabase(ctx context.Context, in DatabaseInput) (*Databa
 	if err := f.err(); err != nil {
 		return nil, err
 	}
-	teamName := in.Team
-	teamID, err := s.teamForCreate(ctx, a, &teamName)
-	if err != nil {
-		return nil, err
-	}
-	if teamID != "" && !a.Can(teamID, PermDatabases) {
-		return nil, forbid(a, teamID, PermDatabases)
-	}
 	d := &schema.Database{ID: ids.New(), Name: name, TeamID: teamID, Engine: e.Name, Version: version, Image: image, DockerHost: s.hostName,
 		User: e.DefaultUser, Password: newPassword(), DBName: "app", PublicPort: in.PublicPort, Status: schema.DBCreating}
-	if e.Name == dbengine.Engines["mysql"].Name || e.Name == "mariadb" {
+	if e.Name == "mysql" || e.Name == "mariadb" {
 		d.RootPassword = newPassword()
 	}
 	if e.Name == "redis" {
 		d.DBName = ""
 	}
-	if err := s.store.CreateDatabase(ctx, d); errors.Is(err, schema.ErrConflict) {
-		return nil, &ValidationError{Fields: map[string]string{"name": "a database named " + name + " already exists"}}
-	} else if err != nil {
-		return nil, err
-	}
-	if err := s.startDatabaseOp(ctx, d, workflows.DBOpCreate, false); err != nil {
-		_ = s.store.UpdateDatabaseStatus(context.WithoutCancel(ctx), d.ID, schema.DBFailed, err.Error(), "")
-		return nil, err
-	}
-	s.audit(ctx, AuditDatabaseCreate, teamID, name, nil, map[string]any{"engine": d.Engine, "image": d.Image, "public_port": d.PublicPort})
-	return s.databaseView(ctx, d, false)
+	return d, nil
 }
 
 // startDatabaseOp starts DatabaseWorkflow for op; one runs at a time per

@@ -51,6 +51,8 @@ type Options struct {
 	// UploadDir keeps uploaded archives until their build (the workers'
 	// Activities.UploadDir, on this host).
 	UploadDir string
+	// BackupDir is where this host keeps database backups (for downloads).
+	BackupDir string
 	// Log receives what the service cannot report to a caller (a failed
 	// audit write); nil discards it.
 	Log *slog.Logger
@@ -74,6 +76,7 @@ type Service struct {
 	publicURL     string
 	previewDomain string
 	uploadDir     string
+	backupDir     string
 	resolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
 }
 
@@ -88,7 +91,7 @@ func New(o Options) *Service {
 	return &Service{
 		store: o.Store, temporal: o.Temporal, docker: o.Docker, hostName: o.HostName,
 		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, dataDir: o.DataDir, keys: o.Keys, log: o.Log, mailer: o.Mailer, publicURL: strings.TrimRight(o.PublicURL, "/"), resolveBranch: o.ResolveBranch,
-		previewDomain: strings.Trim(o.PreviewDomain, "."), uploadDir: o.UploadDir,
+		previewDomain: strings.Trim(o.PreviewDomain, "."), uploadDir: o.UploadDir, backupDir: o.BackupDir,
 	}
 }
 
