@@ -63,6 +63,7 @@ type Runtime interface {
 	Exec(ctx context.Context, id string, spec docker.ExecSpec) error
 	Start(ctx context.Context, id string) error
 	Disconnect(ctx context.Context, network, id string) error
+	RunOnce(ctx context.Context, spec docker.OnceSpec) error
 	Connect(ctx context.Context, network, id string, aliases []string) error
 	Stop(ctx context.Context, id string, grace time.Duration) error
 	EnsureVolume(ctx context.Context, name string, labels map[string]string) error

@@ -75,6 +75,8 @@ type BackupStartInput struct {
 	BackupID   string
 	DatabaseID string
 	Trigger    string
+	// Kind is schema.BackupDump (default) or schema.BackupVolume.
+	Kind string
 }
 
 // BackupStart records a backup as running (again, for a retried step).
@@ -88,8 +90,12 @@ func (a *Activities) BackupStart(ctx context.Context, in BackupStartInput) error
 		return gone(err)
 	}
 	e, _ := dbengine.Lookup(d.Engine)
-	b := &schema.Backup{ID: in.BackupID, DatabaseID: d.ID, Status: schema.BackupRunning, Trigger: in.Trigger, StartedAt: time.Now().UTC(),
-		Key: d.Name + "/" + time.Now().UTC().Format("20060102T150405Z") + "-" + in.BackupID + "." + e.DumpExt + ".gz"}
+	kind, ext := schema.BackupDump, e.DumpExt
+	if in.Kind == schema.BackupVolume {
+		kind, ext = schema.BackupVolume, "volume.tar"
+	}
+	b := &schema.Backup{ID: in.BackupID, DatabaseID: d.ID, Status: schema.BackupRunning, Trigger: in.Trigger, Kind: kind, StartedAt: time.Now().UTC(),
+		Key: d.Name + "/" + time.Now().UTC().Format("20060102T150405Z") + "-" + in.BackupID + "." + ext + ".gz"}
 	if err := bs.CreateBackup(ctx, b); err != nil && !errors.Is(err, schema.ErrConflict) {
 		return err
 	}
@@ -121,10 +127,30 @@ func (a *Activities) BackupRun(ctx context.Context, backupID string) (*backup.Re
 	defer stop()
 	dump := inst.DumpCommand()
 	pr, pw := io.Pipe()
+	if b.Kind == schema.BackupVolume {
+		// A consistent copy of the files: the database is stopped for it
+		// and started again whatever happens.
+		if err := a.Docker.Stop(ctx, d.ContainerName(), 30*time.Second); err != nil {
+			return nil, err
+		}
+		defer func() {
+			rctx := context.WithoutCancel(ctx)
+			if err := a.Docker.Start(rctx, d.ContainerName()); err == nil {
+				_ = a.waitReady(rctx, d.ContainerName(), inst, 2*time.Minute)
+			}
+		}()
+	}
 	go func() {
 		zw := gzip.NewWriter(pw)
 		var err error
-		if dump.File != "" {
+		if b.Kind == schema.BackupVolume {
+			err = a.Docker.RunOnce(ctx, docker.OnceSpec{Image: d.Image, Cmd: []string{"tar", "-C", "/volume", "-cf", "-", "."}, Volume: d.VolumeName(),
+				Path: "/volume", ReadOnly: true, Stdout: zw, Labels: map[string]string{docker.LabelManaged: "true", LabelDatabase: d.Name}})
+			// Back in service as soon as its files are read.
+			if serr := a.Docker.Start(context.WithoutCancel(ctx), d.ContainerName()); err == nil {
+				err = serr
+			}
+		} else if dump.File != "" {
 			if err = a.Docker.Exec(ctx, d.ContainerName(), docker.ExecSpec{Cmd: dump.Cmd, Env: dump.Env}); err == nil {
 				_, err = a.Docker.CopyFileFrom(ctx, d.ContainerName(), dump.File, zw)
 			}
@@ -299,7 +325,7 @@ func (a *Activities) RestoreRun(ctx context.Context, in RestoreInput) error {
 	if err := a.Docker.Disconnect(ctx, a.Network, d.ContainerName()); err != nil {
 		return err
 	}
-	restoreErr := a.restore(ctx, d, inst, zr)
+	restoreErr := a.restore(ctx, d, inst, zr, b.Kind)
 	if err := a.Docker.Connect(context.WithoutCancel(ctx), a.Network, d.ContainerName(), nil); err != nil && restoreErr == nil {
 		restoreErr = err
 	}
@@ -310,7 +336,26 @@ func (a *Activities) RestoreRun(ctx context.Context, in RestoreInput) error {
 	return a.Store.UpdateDatabaseStatus(ctx, d.ID, schema.DBRunning, "", "")
 }
 
-func (a *Activities) restore(ctx context.Context, d *schema.Database, inst dbengine.Instance, r io.Reader) error {
+func (a *Activities) restore(ctx context.Context, d *schema.Database, inst dbengine.Instance, r io.Reader, kind string) error {
+	if kind == schema.BackupVolume {
+		// Replace the volume's files with the database stopped.
+		if err := a.Docker.Stop(ctx, d.ContainerName(), 30*time.Second); err != nil {
+			return err
+		}
+		err := a.Docker.RunOnce(ctx, docker.OnceSpec{Image: d.Image, Cmd: []string{"sh", "-c", "find /volume -mindepth 1 -delete && tar -C /volume -xf -"},
+			Volume: d.VolumeName(), Path: "/volume", Stdin: r, Labels: map[string]string{docker.LabelManaged: "true", LabelDatabase: d.Name}})
+		if serr := a.Docker.Start(context.WithoutCancel(ctx), d.ContainerName()); err == nil {
+			err = serr
+		}
+		if err != nil {
+			var ee *docker.ExecError
+			if errors.As(err, &ee) {
+				return nonRetryable(ErrTypeBackup, "unpacking the volume backup failed: %v", err)
+			}
+			return err
+		}
+		return a.waitReady(ctx, d.ContainerName(), inst, 2*time.Minute)
+	}
 	rc := inst.RestoreCommand()
 	if rc.File == "" {
 		err := a.Docker.Exec(ctx, d.ContainerName(), docker.ExecSpec{Cmd: rc.Cmd, Env: rc.Env, Stdin: r})

@@ -246,7 +246,7 @@ func (h *Handler) listBackups(c *gin.Context) {
 // ended (409 with the reason when it failed).
 func (h *Handler) backupNow(c *gin.Context) {
 	wait := c.Query("wait") == "1" || c.Query("wait") == "true"
-	v, err := h.svc.BackupNow(c.Request.Context(), c.Param("name"), wait)
+	v, err := h.svc.BackupNow(c.Request.Context(), c.Param("name"), wait, c.Query("volume") == "1" || c.Query("volume") == "true")
 	status := http.StatusAccepted
 	if wait {
 		status = http.StatusOK

@@ -19,6 +19,7 @@ import (
 
 type backupRow struct {
 	ID        string
+	Kind      string
 	Status    string
 	Trigger   string
 	Key       string
@@ -217,9 +218,27 @@ func TestDatabaseBackups(t *testing.T) {
 		}
 	}
 
-	// A corrupted copy is refused before the database is touched.
+	// S3 unreachable: failed the same way, and notified.
 	os.WriteFile(secretFile, []byte(s3.Secret), 0o600)
-	s.MustCLI("databases", "backup-policy", pg, "--s3-secret-key-file", secretFile)
+	s.MustCLI("databases", "backup-policy", pg, "--s3-secret-key-file", secretFile, "--s3-endpoint", fmt.Sprintf("http://127.0.0.1:%d", freePort(t)))
+	if r := s.CLI("databases", "backup", pg, "--wait"); r.Code == 0 || !strings.Contains(r.Stderr, "connection refused") {
+		t.Fatalf("a backup to an unreachable S3: %d %s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	eventually(t, 30*time.Second, "the second failure notification", func() bool {
+		n := 0
+		for _, m := range notes.all() {
+			if strings.Contains(m, "FAILED") {
+				n++
+			}
+		}
+		return n >= 2
+	})
+	if entries, _ := filepath.Glob(filepath.Join(s.DataDir, "backups", pg, "*")); len(entries) != 2 {
+		t.Fatalf("after two failed backups the host keeps %d files (want the 2 good ones): %v", len(entries), entries)
+	}
+
+	// A corrupted copy is refused before the database is touched.
+	s.MustCLI("databases", "backup-policy", pg, "--s3-endpoint", s3.URL)
 	for _, p := range []string{b3.Locations[0], filepath.Join(s3.Root, s3.Bucket, "rivetr", filepath.FromSlash(b3.Key))} {
 		f, err := os.OpenFile(p, os.O_WRONLY, 0)
 		if err != nil {
@@ -291,6 +310,22 @@ func TestDatabaseBackups(t *testing.T) {
 		t.Fatalf("a failed backup left its copy: %+v", killed)
 	}
 	t.Logf("the backup interrupted by SIGKILL ended %s", killed.Status)
+
+	// A volume backup: the data files as a tar, taken with the database
+	// stopped, restored likewise.
+	psql("DELETE FROM orders; INSERT INTO orders VALUES (7, 'from the volume')")
+	var vb backupRow
+	if r := s.CLI("databases", "backup", pg, "--volume", "--wait", "-o", "json"); r.Code != 0 || json.Unmarshal([]byte(r.Stdout), &vb) != nil || vb.Status != "succeeded" || !strings.Contains(vb.Key, ".volume.tar.gz") {
+		t.Fatalf("volume backup: %d %s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if got := psql("SELECT item FROM orders"); got != "from the volume" {
+		t.Fatalf("after the volume backup the database answers %q", got)
+	}
+	psql("DELETE FROM orders")
+	s.MustCLI("databases", "restore", pg, vb.ID, "--yes")
+	if got := psql("SELECT item FROM orders"); got != "from the volume" {
+		t.Fatalf("after restoring the volume: %q", got)
+	}
 
 	// Redis and MariaDB round trips (local copies).
 	for _, tc := range []struct{ engine, image string }{{"redis", "rivetr-test/redis:7"}, {"mariadb", "rivetr-test/mariadb:10"}} {

@@ -98,7 +98,7 @@ func (h *Handler) database(c *gin.Context) {
 func (h *Handler) backupNow(c *gin.Context) {
 	name := c.Param("name")
 	back := "/databases/" + url.PathEscape(name)
-	b, err := h.svc.BackupNow(c.Request.Context(), name, false)
+	b, err := h.svc.BackupNow(c.Request.Context(), name, false, c.PostForm("volume") != "")
 	if err != nil {
 		redirect(c, back, flash{Error: h.logError(c, err)})
 		return

@@ -36,6 +36,8 @@ type BackupInput struct {
 	Trigger    string
 	// BackupID names the backup; empty (a scheduled run) makes one.
 	BackupID string
+	// Kind is dump (default) or volume.
+	Kind string `json:",omitempty"`
 }
 
 func hostActivity(ctx workflow.Context, queue string, startToClose time.Duration, summary string) workflow.Context {
@@ -71,7 +73,7 @@ func BackupWorkflow(ctx workflow.Context, in BackupInput) (string, error) {
 		}
 	}
 	if err := workflow.ExecuteLocalActivity(storeCtx(ctx), a.BackupStart,
-		activities.BackupStartInput{BackupID: in.BackupID, DatabaseID: in.DatabaseID, Trigger: in.Trigger}).Get(ctx, nil); err != nil {
+		activities.BackupStartInput{BackupID: in.BackupID, DatabaseID: in.DatabaseID, Trigger: in.Trigger, Kind: in.Kind}).Get(ctx, nil); err != nil {
 		return "", err
 	}
 	var res backup.Result

@@ -16,17 +16,21 @@ import (
 
 // backupCmds are the backup commands of "rivetr databases".
 func backupCmds(g *globals) []*cobra.Command {
-	var wait bool
+	var wait, volume bool
 	backupNow := &cobra.Command{
-		Use:   "backup NAME [--wait]",
+		Use:   "backup NAME [--wait] [--volume]",
 		Short: "Back a database up now (to its policy's destinations, verified)",
-		Args:  cobra.ExactArgs(1),
+		Long: `Back a database up now with its engine's dump tool, or with --volume as a
+gzip'd tar of its data volume (the database is stopped while the files are
+copied, then started again). Either is stored to the policy's destinations
+and read back to check it.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
 				return err
 			}
-			b, err := c.BackupNow(cmd.Context(), args[0], wait)
+			b, err := c.BackupNow(cmd.Context(), args[0], wait, volume)
 			if err != nil {
 				return err
 			}
@@ -42,6 +46,7 @@ func backupCmds(g *globals) []*cobra.Command {
 		},
 	}
 	backupNow.Flags().BoolVar(&wait, "wait", false, "wait until the backup is stored and verified")
+	backupNow.Flags().BoolVar(&volume, "volume", false, "back up the data volume's files instead of a dump (stops the database meanwhile)")
 
 	list := &cobra.Command{
 		Use:   "backups NAME",
@@ -63,7 +68,7 @@ func backupCmds(g *globals) []*cobra.Command {
 				return printJSON(cmd.OutOrStdout(), bs)
 			}
 			tw := table(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "ID\tSTARTED\tTRIGGER\tSTATUS\tSIZE\tSHA256\tTOOK\tWHERE / ERROR")
+			fmt.Fprintln(tw, "ID\tSTARTED\tKIND\tTRIGGER\tSTATUS\tSIZE\tSHA256\tTOOK\tWHERE / ERROR")
 			for _, b := range bs {
 				took := "-"
 				if b.FinishedAt != nil {
@@ -73,7 +78,7 @@ func backupCmds(g *globals) []*cobra.Command {
 				if b.Error != "" {
 					where = b.Error
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.StartedAt.Local().Format(time.DateTime), b.Trigger, b.Status,
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.StartedAt.Local().Format(time.DateTime), firstNonEmpty(b.Kind, "dump"), b.Trigger, b.Status,
 					humanize.Bytes(uint64(b.Size)), firstNonEmpty(short(b.SHA256), "-"), took, firstNonEmpty(where, "-"))
 			}
 			return tw.Flush()

@@ -322,11 +322,14 @@ func (c *Client) Backups(ctx context.Context, db string) ([]schema.Backup, error
 }
 
 // BackupNow backs a database up; with wait it returns when it has ended.
-func (c *Client) BackupNow(ctx context.Context, db string, wait bool) (*schema.Backup, error) {
+func (c *Client) BackupNow(ctx context.Context, db string, wait, volume bool) (*schema.Backup, error) {
 	var out schema.Backup
-	q := ""
+	q := "?wait=0"
 	if wait {
 		q = "?wait=1"
+	}
+	if volume {
+		q += "&volume=1"
 	}
 	return &out, c.do(ctx, "POST", "/api/databases/"+esc(db)+"/backups"+q, nil, &out)
 }

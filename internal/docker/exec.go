@@ -3,6 +3,7 @@ package docker
 import (
 	"archive/tar"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -12,6 +13,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/mount"
 	networktypes "github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/pkg/stdcopy"
@@ -241,4 +243,71 @@ func (c *Client) Connect(ctx context.Context, network, id string, aliases []stri
 		return nil
 	}
 	return wrap(err, "connect "+id+" to "+network)
+}
+
+// OnceSpec is a throwaway container: an image's command with one volume
+// mounted, its standard input and output streamed.
+type OnceSpec struct {
+	Image    string
+	Cmd      []string
+	Volume   string
+	Path     string
+	ReadOnly bool
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Labels   map[string]string
+}
+
+// RunOnce runs spec to completion and removes its container; a non-zero
+// exit is an *ExecError with the end of its standard error.
+func (c *Client) RunOnce(ctx context.Context, spec OnceSpec) error {
+	if len(spec.Cmd) == 0 {
+		return errors.New("a helper container needs a command")
+	}
+	// The command replaces the image's entrypoint, not only its arguments.
+	cfg := &container.Config{Image: spec.Image, Entrypoint: spec.Cmd[:1], Cmd: spec.Cmd[1:], Labels: spec.Labels,
+		AttachStdout: true, AttachStderr: true, AttachStdin: spec.Stdin != nil, OpenStdin: spec.Stdin != nil, StdinOnce: spec.Stdin != nil}
+	hc := &container.HostConfig{NetworkMode: "none", Mounts: []mount.Mount{{Type: mount.TypeVolume, Source: spec.Volume, Target: spec.Path, ReadOnly: spec.ReadOnly}}}
+	created, err := c.api.ContainerCreate(ctx, cfg, hc, nil, nil, "")
+	if err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return fmt.Errorf("image %s: %w", spec.Image, ErrNotFound)
+		}
+		return wrap(err, "create a helper container")
+	}
+	defer c.api.ContainerRemove(context.WithoutCancel(ctx), created.ID, container.RemoveOptions{Force: true})
+	hijack, err := c.api.ContainerAttach(ctx, created.ID, container.AttachOptions{Stream: true, Stdin: spec.Stdin != nil, Stdout: true, Stderr: true})
+	if err != nil {
+		return wrap(err, "attach to the helper container")
+	}
+	defer hijack.Close()
+	waitC, errC := c.api.ContainerWait(ctx, created.ID, container.WaitConditionNextExit)
+	if err := c.api.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
+		return wrap(err, "start the helper container")
+	}
+	if spec.Stdin != nil {
+		go func() {
+			io.Copy(hijack.Conn, spec.Stdin)
+			hijack.CloseWrite()
+		}()
+	}
+	out := spec.Stdout
+	if out == nil {
+		out = io.Discard
+	}
+	stderr := &tail{max: 8 << 10}
+	if _, err := stdcopy.StdCopy(out, stderr, hijack.Reader); err != nil {
+		return fmt.Errorf("helper container output: %w", err)
+	}
+	select {
+	case res := <-waitC:
+		if res.StatusCode != 0 {
+			return &ExecError{Code: int(res.StatusCode), Stderr: stderr.String()}
+		}
+		return nil
+	case err := <-errC:
+		return wrap(err, "wait for the helper container")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -190,7 +190,10 @@ func (s *Service) syncBackupSchedule(ctx context.Context, d *schema.Database, p 
 
 // BackupNow starts a backup of a database and returns its ID; with wait it
 // returns when the backup has ended (an error when it failed).
-func (s *Service) BackupNow(ctx context.Context, dbName string, wait bool) (*schema.Backup, error) {
+//
+// volume backs up the data volume as a tar instead of the engine's dump
+// (the database is stopped meanwhile).
+func (s *Service) BackupNow(ctx context.Context, dbName string, wait, volume bool) (*schema.Backup, error) {
 	d, _, err := s.authorizeDatabase(ctx, dbName, PermDatabases)
 	if err != nil {
 		return nil, err
@@ -202,13 +205,15 @@ func (s *Service) BackupNow(ctx context.Context, dbName string, wait bool) (*sch
 	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: workflows.BackupID(d.Name, id), TaskQueue: workflows.TaskQueue,
 		TypedSearchAttributes: appAttrs(d.Name, "backup", ""), StaticSummary: "backup of " + d.Name,
-	}, workflows.BackupWorkflow, workflows.BackupInput{DatabaseID: d.ID, Database: d.Name, HostQueue: s.hostQueueOf(d.DockerHost), Trigger: BackupManual, BackupID: id})
+	}, workflows.BackupWorkflow, workflows.BackupInput{DatabaseID: d.ID, Database: d.Name, HostQueue: s.hostQueueOf(d.DockerHost), Trigger: BackupManual, BackupID: id,
+		Kind: map[bool]string{true: schema.BackupVolume, false: schema.BackupDump}[volume]})
 	if err != nil {
 		return nil, fmt.Errorf("start the backup: %w: %v", ErrUnavailable, err)
 	}
 	s.audit(ctx, AuditBackup, d.TeamID, d.Name, nil, map[string]any{"backup": id})
 	if !wait {
-		return &schema.Backup{ID: id, DatabaseID: d.ID, Status: schema.BackupRunning, Trigger: BackupManual, StartedAt: time.Now().UTC()}, nil
+		return &schema.Backup{ID: id, DatabaseID: d.ID, Status: schema.BackupRunning, Trigger: BackupManual, StartedAt: time.Now().UTC(),
+			Kind: map[bool]string{true: schema.BackupVolume, false: schema.BackupDump}[volume]}, nil
 	}
 	runErr := run.Get(ctx, nil)
 	b, err := s.store.GetBackup(ctx, id)
