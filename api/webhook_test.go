@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/mock"
 
@@ -256,5 +257,44 @@ func TestWebhookPullRequests(t *testing.T) {
 	}
 	if code, _ := f.do(t, "DELETE", "/api/apps/shop/previews/x", ""); code != 400 {
 		t.Fatalf("a bad PR number: %d", code)
+	}
+}
+
+// A delivery the server was cut off while handling (still "received" after
+// a minute) is finished by its redelivery; its deploy, once made, is never
+// made twice.
+func TestWebhookRedeliveryAfterACrash(t *testing.T) {
+	f := newFixture(t)
+	f.do(t, "POST", "/api/apps", `{"name":"web","git_url":"https://git.example.com/web.git","domains":["web.example.com"],"branch":"main"}`)
+	var info service.WebhookInfo
+	_, b := f.do(t, "GET", "/api/apps/web/webhook", "")
+	json.Unmarshal(b, &info)
+	signals := 0
+	f.temporal.On("SignalWithStartWorkflow", mock.Anything, "app/web", workflows.SignalRequest, mock.Anything, mock.Anything, workflows.AppQueueName, mock.Anything).
+		Run(func(mock.Arguments) { signals++ }).Return(nil, nil)
+	app, _ := f.store.GetApp(context.Background(), "web")
+	url := f.srv.URL + "/webhooks/github/web"
+	push := webhookPayload(t, "github_push.json")
+	// Cut off a moment ago: a redelivery is still a duplicate.
+	f.store.RecordDelivery(context.Background(), &schema.WebhookDelivery{AppID: app.ID, Provider: "github", DeliveryID: "fresh", Result: schema.DeliveryReceived, ReceivedAt: time.Now().UTC()})
+	if code, r := deliver(t, url, webhook.GitHub, "push", "fresh", info.Secret, push); code != 200 || r.Result != "duplicate" || signals != 0 {
+		t.Fatalf("a fresh received delivery: %d %+v", code, r)
+	}
+	// Cut off five minutes ago: the redelivery deploys.
+	f.store.RecordDelivery(context.Background(), &schema.WebhookDelivery{AppID: app.ID, Provider: "github", DeliveryID: "stale", Result: schema.DeliveryReceived, ReceivedAt: time.Now().UTC().Add(-5 * time.Minute)})
+	code, r := deliver(t, url, webhook.GitHub, "push", "stale", info.Secret, push)
+	if code != 202 || r.Result != "deployed" || signals != 1 {
+		t.Fatalf("a stale received delivery: %d %+v", code, r)
+	}
+	// Cut off after its deploy was made: the redelivery finds that deploy.
+	made := &schema.Deployment{ID: "made1", AppID: app.ID, AppName: "web", Kind: schema.KindDeploy, Status: schema.StatusQueued, Trigger: "webhook",
+		WorkflowID: "deploy/web/github-stale2"}
+	if err := f.store.CreateDeployment(context.Background(), made); err != nil {
+		t.Fatal(err)
+	}
+	f.store.RecordDelivery(context.Background(), &schema.WebhookDelivery{AppID: app.ID, Provider: "github", DeliveryID: "stale2", Result: schema.DeliveryReceived, ReceivedAt: time.Now().UTC().Add(-5 * time.Minute)})
+	code, again := deliver(t, url, webhook.GitHub, "push", "stale2", info.Secret, push)
+	if code != 202 || again.Deployment != "made1" || signals != 1 {
+		t.Fatalf("a redelivery after the deploy was made: %d %+v (signals %d)", code, again, signals)
 	}
 }

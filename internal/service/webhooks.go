@@ -20,6 +20,10 @@ import (
 	"github.com/rivetr/rivetr/workflows"
 )
 
+// StaleDelivery is how long a delivery may stay "received" before a
+// redelivery of it is handled again rather than answered as a duplicate.
+var StaleDelivery = time.Minute
+
 // TriggerWebhook marks deployments a git push started.
 const TriggerWebhook = "webhook"
 
@@ -95,8 +99,14 @@ func (s *Service) Webhook(ctx context.Context, provider, appName, base string, h
 		if gerr != nil {
 			return nil, gerr
 		}
-		return &WebhookResult{Result: "duplicate", DeliveryID: rec.DeliveryID, Deployment: first.DeploymentID,
-			Reason: fmt.Sprintf("delivery %s was already handled (%s: %s); nothing more is done", rec.DeliveryID, first.Result, first.Reason)}, nil
+		// A delivery still "received" long after it came was cut off (the
+		// server died while handling it): the redelivery finishes the job.
+		// Its deploy, if it was made, is found by its workflow ID.
+		if first.Result != schema.DeliveryReceived || time.Since(first.ReceivedAt) < StaleDelivery {
+			return &WebhookResult{Result: "duplicate", DeliveryID: rec.DeliveryID, Deployment: first.DeploymentID,
+				Reason: fmt.Sprintf("delivery %s was already handled (%s: %s); nothing more is done", rec.DeliveryID, first.Result, first.Reason)}, nil
+		}
+		rec = first
 	} else if err != nil {
 		return nil, err
 	}
@@ -153,6 +163,9 @@ func (s *Service) webhookDeploy(ctx context.Context, app *schema.App, p webhook.
 		RequestedBy: fmt.Sprintf("%s push by %s", p, cmp.Or(ev.Pusher, "unknown")),
 	}
 	d.WorkflowID = workflows.WebhookDeployID(app.Name, string(p), deliveryRE.ReplaceAllString(strings.ToLower(deliveryID), ""))
+	if made, err := s.store.DeploymentByWorkflowID(ctx, d.WorkflowID); err == nil {
+		return made, nil // made before a crash cut the delivery off
+	}
 	var err error
 	if d.Snapshot, err = snapshotOf(ctx, s.store, app); err != nil {
 		return nil, err
