@@ -125,3 +125,28 @@ func (h *Handler) downloadBackup(c *gin.Context) {
 	defer r.Close()
 	c.DataFromReader(http.StatusOK, size, "application/gzip", r, map[string]string{"Content-Disposition": `attachment; filename="` + name + `"`})
 }
+
+// setBackupPolicy saves the schedule, retention, local copies and
+// notification URL from the database page (S3 settings stay as they are).
+func (h *Handler) setBackupPolicy(c *gin.Context) {
+	name := c.Param("name")
+	back := "/databases/" + url.PathEscape(name) + "#policy"
+	cron, tz, notify := strings.TrimSpace(c.PostForm("cron")), strings.TrimSpace(c.PostForm("tz")), strings.TrimSpace(c.PostForm("notify_url"))
+	local := c.PostForm("local") != ""
+	in := service.PolicyInput{Cron: &cron, TZ: &tz, NotifyURL: &notify, Local: &local}
+	for field, dst := range map[string]**int{"keep_last": &in.KeepLast, "keep_days": &in.KeepDays} {
+		if v := strings.TrimSpace(c.PostForm(field)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				redirect(c, back, flash{Error: "Retention counts must be whole numbers."})
+				return
+			}
+			*dst = &n
+		}
+	}
+	if _, err := h.svc.SetBackupPolicy(c.Request.Context(), name, in); err != nil {
+		redirect(c, back, flash{Error: h.logError(c, err)})
+		return
+	}
+	redirect(c, back, flash{OK: "Backup policy saved."})
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/mocks"
 
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/schema"
@@ -80,5 +81,46 @@ func TestDatabasePage(t *testing.T) {
 		mock.Anything, mock.Anything).Return(nil, nil).Once()
 	if code, _, hdr := d.form("/databases/shop-db/backups"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "started") {
 		t.Fatalf("back up now: %d %v", code, hdr)
+	}
+}
+
+// Admins change the schedule and retention from the database page; the
+// Temporal Schedule follows.
+func TestBackupPolicyForm(t *testing.T) {
+	d := newDash(t)
+	d.setupOwner()
+	ctx := context.Background()
+	team, _ := d.store.GetTeam(ctx, "default")
+	db := &schema.Database{ID: ids.New(), Name: "shop-db", TeamID: team.ID, Engine: "postgres", Version: "17", Image: "postgres:17", DockerHost: "h1",
+		User: "app", Password: "pw", DBName: "app", Status: schema.DBRunning}
+	d.store.CreateDatabase(ctx, db)
+	sc := &mocks.ScheduleClient{}
+	h := &mocks.ScheduleHandle{}
+	sc.On("GetHandle", mock.Anything, "backups/shop-db").Return(h)
+	h.On("Delete", mock.Anything).Return(nil)
+	h.On("Describe", mock.Anything).Return(&client.ScheduleDescription{}, nil)
+	var created client.ScheduleOptions
+	sc.On("Create", mock.Anything, mock.Anything).Run(func(a mock.Arguments) { created = a.Get(1).(client.ScheduleOptions) }).Return(h, nil)
+	d.temporal.On("ScheduleClient").Return(sc)
+	_, body, _ := d.get("/databases/shop-db")
+	if !strings.Contains(body, `id="policy-form"`) {
+		t.Fatal("an admin is not offered the policy form")
+	}
+	d.csrf = csrfRE.FindStringSubmatch(body)[1]
+	if code, _, hdr := d.form("/databases/shop-db/policy", "cron", "0 3 * * *", "tz", "Europe/Berlin", "keep_last", "5", "keep_days", "30", "local", "1"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "saved") {
+		t.Fatalf("save: %d %v", code, hdr)
+	}
+	p, _ := d.store.GetPolicy(ctx, db.ID)
+	if p.Cron != "0 3 * * *" || p.TZ != "Europe/Berlin" || p.KeepLast != 5 || p.KeepDays != 30 || !p.Local {
+		t.Fatalf("stored %+v", p)
+	}
+	if created.ID != "backups/shop-db" || created.Spec.TimeZoneName != "Europe/Berlin" {
+		t.Fatalf("schedule %+v", created)
+	}
+	if code, _, hdr := d.form("/databases/shop-db/policy", "cron", "not a cron", "local", "1"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "cron") {
+		t.Fatalf("a bad cron: %d %v", code, hdr)
+	}
+	if code, _, hdr := d.form("/databases/shop-db/policy", "cron", ""); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "somewhere+to+go") {
+		t.Fatalf("no destination: %d %v", code, hdr)
 	}
 }

@@ -161,6 +161,7 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	post.POST("/databases", h.createDatabase)
 	post.POST("/databases/:name/:action", h.databaseAction)
 	post.POST("/databases/:name/backups", h.backupNow)
+	post.POST("/databases/:name/policy", h.setBackupPolicy)
 	post.POST("/databases/:name/backups/:id/restore", h.restoreBackup)
 	post.POST("/freezes/:id/delete", h.deleteFreeze)
 	post.POST("/deployments/:id/reject", h.reject)
