@@ -175,17 +175,27 @@ func gone(err error) error {
 	return err
 }
 
+// deploymentAndApp loads a deployment and its app; either gone (deleted
+// mid-run) is a final error.
+func (a *Activities) deploymentAndApp(ctx context.Context, id string) (*schema.Deployment, *schema.App, error) {
+	d, err := a.Store.GetDeployment(ctx, id)
+	if err != nil {
+		return nil, nil, gone(err)
+	}
+	app, err := a.Store.GetApp(ctx, d.AppID)
+	if err != nil {
+		return nil, nil, gone(err)
+	}
+	return d, app, nil
+}
+
 func (a *Activities) workspace(id string) string { return filepath.Join(a.WorkDir, id) }
 
 // Prepare snapshots the settings a deployment runs with.
 func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (*Plan, error) {
-	d, err := a.Store.GetDeployment(ctx, in.DeploymentID)
+	d, app, err := a.deploymentAndApp(ctx, in.DeploymentID)
 	if err != nil {
-		return nil, gone(err)
-	}
-	app, err := a.Store.GetApp(ctx, d.AppID)
-	if err != nil {
-		return nil, gone(err)
+		return nil, err
 	}
 	p := &Plan{
 		DeploymentID:   d.ID,
@@ -297,13 +307,9 @@ func (a *Activities) approvers(ctx context.Context, app *schema.App) ([]string, 
 // do not block them. A refusing window wins over a waiting one; among
 // waiting ones, the latest end.
 func (a *Activities) FreezeCheck(ctx context.Context, in FreezeInput) (*FreezeStatus, error) {
-	d, err := a.Store.GetDeployment(ctx, in.DeploymentID)
+	d, app, err := a.deploymentAndApp(ctx, in.DeploymentID)
 	if err != nil {
-		return nil, gone(err)
-	}
-	app, err := a.Store.GetApp(ctx, d.AppID)
-	if err != nil {
-		return nil, gone(err)
+		return nil, err
 	}
 	ws, err := a.Store.FreezesFor(ctx, app)
 	if err != nil {
@@ -400,13 +406,9 @@ func secretErr(err error) error {
 // FetchSource clones the app's repository at the deployment's commit into
 // the deployment's workspace.
 func (a *Activities) FetchSource(ctx context.Context, in SourceInput) (*SourceResult, error) {
-	d, err := a.Store.GetDeployment(ctx, in.DeploymentID)
+	d, app, err := a.deploymentAndApp(ctx, in.DeploymentID)
 	if err != nil {
-		return nil, gone(err)
-	}
-	app, err := a.Store.GetApp(ctx, d.AppID)
-	if err != nil {
-		return nil, gone(err)
+		return nil, err
 	}
 	stop := heartbeat(ctx, 3*time.Second)
 	defer stop()
@@ -467,13 +469,9 @@ func (a *Activities) checkout(ctx context.Context, app *schema.App, deploymentID
 // source again when the workspace is missing, as after a move to another
 // worker). Builder output streams into the deployment log.
 func (a *Activities) Build(ctx context.Context, in BuildInput) (*BuildResult, error) {
-	d, err := a.Store.GetDeployment(ctx, in.DeploymentID)
+	d, app, err := a.deploymentAndApp(ctx, in.DeploymentID)
 	if err != nil {
-		return nil, gone(err)
-	}
-	app, err := a.Store.GetApp(ctx, d.AppID)
-	if err != nil {
-		return nil, gone(err)
+		return nil, err
 	}
 	tag := ImageTag(app.Name, d.ID)
 	if ok, err := a.Docker.ImageExists(ctx, tag); err != nil {
@@ -516,13 +514,9 @@ func (a *Activities) Build(ctx context.Context, in BuildInput) (*BuildResult, er
 // StartCandidate runs the deployment's container on Rivetr's network, with
 // the app's env and limits and no published port.
 func (a *Activities) StartCandidate(ctx context.Context, in StartInput) (*Candidate, error) {
-	d, err := a.Store.GetDeployment(ctx, in.DeploymentID)
+	d, app, err := a.deploymentAndApp(ctx, in.DeploymentID)
 	if err != nil {
-		return nil, gone(err)
-	}
-	app, err := a.Store.GetApp(ctx, d.AppID)
-	if err != nil {
-		return nil, gone(err)
+		return nil, err
 	}
 	if err := a.Docker.EnsureNetwork(ctx, a.Network); err != nil {
 		return nil, err

@@ -42,6 +42,19 @@ func (a *Activities) backups() (BackupStore, error) {
 	return bs, nil
 }
 
+// backupRecord loads a backup's record (a record that is gone is final).
+func (a *Activities) backupRecord(ctx context.Context, id string) (BackupStore, *schema.Backup, error) {
+	bs, err := a.backups()
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := bs.GetBackup(ctx, id)
+	if err != nil {
+		return nil, nil, gone(err)
+	}
+	return bs, b, nil
+}
+
 // destinations builds a database's backup destinations from its policy.
 func (a *Activities) destinations(ctx context.Context, bs BackupStore, dbID string) ([]backup.Destination, *schema.BackupPolicy, error) {
 	p, err := bs.GetPolicy(ctx, dbID)
@@ -107,13 +120,9 @@ func (a *Activities) BackupStart(ctx context.Context, in BackupStartInput) error
 // check its size and SHA-256. Nothing is held in memory or on disk but the
 // copies themselves (a Redis snapshot is streamed out of its container).
 func (a *Activities) BackupRun(ctx context.Context, backupID string) (*backup.Result, error) {
-	bs, err := a.backups()
+	bs, b, err := a.backupRecord(ctx, backupID)
 	if err != nil {
 		return nil, err
-	}
-	b, err := bs.GetBackup(ctx, backupID)
-	if err != nil {
-		return nil, gone(err)
 	}
 	d, inst, err := a.instance(ctx, b.DatabaseID)
 	if err != nil {
@@ -191,13 +200,9 @@ type BackupFinishInput struct {
 
 // BackupFinish records how a backup ended.
 func (a *Activities) BackupFinish(ctx context.Context, in BackupFinishInput) error {
-	bs, err := a.backups()
+	bs, b, err := a.backupRecord(ctx, in.BackupID)
 	if err != nil {
 		return err
-	}
-	b, err := bs.GetBackup(ctx, in.BackupID)
-	if err != nil {
-		return gone(err)
 	}
 	now := time.Now().UTC()
 	b.FinishedAt = &now
@@ -260,13 +265,9 @@ type RestoreInput struct {
 // takes the database off Rivetr's network (apps cannot reach it meanwhile),
 // restores, and puts it back.
 func (a *Activities) RestoreRun(ctx context.Context, in RestoreInput) error {
-	bs, err := a.backups()
+	bs, b, err := a.backupRecord(ctx, in.BackupID)
 	if err != nil {
 		return err
-	}
-	b, err := bs.GetBackup(ctx, in.BackupID)
-	if err != nil {
-		return gone(err)
 	}
 	if b.Status != schema.BackupSucceeded {
 		return nonRetryable(ErrTypeBackup, "backup %s is %s; only a verified backup can be restored", b.ID, b.Status)

@@ -90,6 +90,17 @@ func TestEnvironmentFreezesAndDelete(t *testing.T) {
 			if got := idsOf(ws); !slices.Equal(got, []string{"instance", "own", "t1-production"}) {
 				t.Errorf("windows for the app: %v", got)
 			}
+			// The in-memory rule agrees with the query.
+			all, _ := s.ListFreezes(ctx, nil, nil)
+			var applying []FreezeWindow
+			for _, w := range all {
+				if w.AppliesTo(app) {
+					applying = append(applying, w)
+				}
+			}
+			if got := idsOf(applying); !slices.Equal(got, []string{"instance", "own", "t1-production"}) {
+				t.Errorf("AppliesTo: %v", got)
+			}
 			// What a member of t1 who sees a1 lists.
 			ws, err = s.ListFreezes(ctx, []string{"a1"}, []string{"t1"})
 			if err != nil {

@@ -144,6 +144,19 @@ func (s *Store) ListFreezes(ctx context.Context, appIDs, teamIDs []string) ([]Fr
 	return out, wrap(q.Find(&out).Error, "freeze windows")
 }
 
+// AppliesTo reports whether the window freezes app: it is the app's own,
+// its environment's (in its team) or the instance's. FreezesFor asks the
+// database the same question.
+func (w *FreezeWindow) AppliesTo(app *App) bool {
+	switch {
+	case w.AppID != "":
+		return w.AppID == app.ID
+	case w.Environment != "":
+		return w.TeamID == app.TeamID && w.Environment == app.Environment
+	}
+	return true
+}
+
 // FreezesFor returns the windows that apply to app: its own, its
 // environment's and the instance's.
 func (s *Store) FreezesFor(ctx context.Context, app *App) ([]FreezeWindow, error) {

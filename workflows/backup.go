@@ -80,18 +80,18 @@ func BackupWorkflow(ctx workflow.Context, in BackupInput) (string, error) {
 	runErr := workflow.ExecuteActivity(hostActivity(ctx, in.HostQueue, 6*time.Hour, "dump, store and verify"), a.BackupRun, in.BackupID).Get(ctx, &res)
 	fin := activities.BackupFinishInput{BackupID: in.BackupID, Result: &res}
 	if runErr != nil {
-		fin.Result, fin.Error = nil, cause(runErr)
+		fin.Result, fin.Error = nil, Cause(runErr)
 	}
 	if err := workflow.ExecuteLocalActivity(storeCtx(ctx), a.BackupFinish, fin).Get(ctx, nil); err != nil {
 		return "", err
 	}
 	if runErr != nil {
-		in.notify(ctx, fmt.Sprintf("Rivetr: backup %s of database %s FAILED: %s", in.BackupID, in.Database, cause(runErr)))
+		in.notify(ctx, fmt.Sprintf("Rivetr: backup %s of database %s FAILED: %s", in.BackupID, in.Database, Cause(runErr)))
 		return "", runErr
 	}
 	var dropped []string
 	if err := workflow.ExecuteActivity(hostActivity(ctx, in.HostQueue, 10*time.Minute, "retention"), a.Retention, in.DatabaseID).Get(ctx, &dropped); err != nil {
-		in.notify(ctx, fmt.Sprintf("Rivetr: backup %s of database %s succeeded, but retention failed: %s", in.BackupID, in.Database, cause(err)))
+		in.notify(ctx, fmt.Sprintf("Rivetr: backup %s of database %s succeeded, but retention failed: %s", in.BackupID, in.Database, Cause(err)))
 		return in.BackupID, err
 	}
 	return in.BackupID, nil
@@ -116,14 +116,14 @@ type RestoreInput struct {
 func RestoreWorkflow(ctx workflow.Context, in RestoreInput) (string, error) {
 	if in.Create {
 		if _, err := DatabaseWorkflowSteps(ctx, DatabaseOp{ID: in.TargetID, Op: DBOpCreate, HostQueue: in.HostQueue}); err != nil {
-			BackupInput{DatabaseID: in.DatabaseID, Database: in.Database}.notify(ctx, fmt.Sprintf("Rivetr: restoring backup %s FAILED: the new database did not start: %s", in.BackupID, cause(err)))
+			BackupInput{DatabaseID: in.DatabaseID, Database: in.Database}.notify(ctx, fmt.Sprintf("Rivetr: restoring backup %s FAILED: the new database did not start: %s", in.BackupID, Cause(err)))
 			return "", err
 		}
 	}
 	err := workflow.ExecuteActivity(hostActivity(ctx, in.HostQueue, 6*time.Hour, "fetch, verify and restore"), a.RestoreRun,
 		activities.RestoreInput{BackupID: in.BackupID, TargetID: in.TargetID}).Get(ctx, nil)
 	if err != nil {
-		BackupInput{DatabaseID: in.DatabaseID, Database: in.Database}.notify(ctx, fmt.Sprintf("Rivetr: restoring backup %s of database %s FAILED: %s", in.BackupID, in.Database, cause(err)))
+		BackupInput{DatabaseID: in.DatabaseID, Database: in.Database}.notify(ctx, fmt.Sprintf("Rivetr: restoring backup %s of database %s FAILED: %s", in.BackupID, in.Database, Cause(err)))
 		return "", err
 	}
 	return "restored " + in.BackupID, nil

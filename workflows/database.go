@@ -61,7 +61,7 @@ func DatabaseWorkflowSteps(ctx workflow.Context, in DatabaseOp) (string, error) 
 	case DBOpCreate, DBOpStart:
 		var id string
 		if err := workflow.ExecuteActivity(host, a.DBUp, target).Get(ctx, &id); err != nil {
-			_ = mark(activities.DBMarkInput{Status: schema.DBFailed, Error: cause(err)})
+			_ = mark(activities.DBMarkInput{Status: schema.DBFailed, Error: Cause(err)})
 			return "", err
 		}
 		return schema.DBRunning, mark(activities.DBMarkInput{Status: schema.DBRunning, ContainerID: id})

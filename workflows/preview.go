@@ -201,7 +201,7 @@ func (p *preview) deploy(ctx workflow.Context, e PREvent) {
 	err := workflow.ExecuteActivity(sctx, a.EnsurePreview, activities.EnsurePreviewInput{ParentID: p.in.ParentID, PR: p.in.PR,
 		Provider: p.in.Provider, Ref: e.Ref, Fork: e.Fork}).Get(ctx, &app)
 	if err != nil {
-		p.comment(ctx, fmt.Sprintf("**Rivetr** could not make a preview of %s: %s", short(e.HeadSHA), cause(err)))
+		p.comment(ctx, fmt.Sprintf("**Rivetr** could not make a preview of %s: %s", short(e.HeadSHA), Cause(err)))
 		return
 	}
 	p.st.Preview = &app
@@ -213,7 +213,7 @@ func (p *preview) deploy(ctx workflow.Context, e PREvent) {
 	var id string
 	err = workflow.ExecuteActivity(sctx, a.PreviewDeploy, activities.PreviewDeployInput{AppID: app.ID, Commit: e.HeadSHA, RequestedBy: by, WorkflowID: wid}).Get(ctx, &id)
 	if err != nil {
-		p.comment(ctx, fmt.Sprintf("**Rivetr** could not start the preview of %s: %s", short(e.HeadSHA), cause(err)))
+		p.comment(ctx, fmt.Sprintf("**Rivetr** could not start the preview of %s: %s", short(e.HeadSHA), Cause(err)))
 		return
 	}
 	p.st.HeadSHA, p.st.Deployment = e.HeadSHA, id
@@ -243,7 +243,7 @@ func (p *preview) deploy(ctx workflow.Context, e PREvent) {
 	}
 	switch {
 	case awaitErr != nil:
-		p.comment(ctx, fmt.Sprintf("**Rivetr** lost track of the preview deployment `%s`: %s", id, cause(awaitErr)))
+		p.comment(ctx, fmt.Sprintf("**Rivetr** lost track of the preview deployment `%s`: %s", id, Cause(awaitErr)))
 	case out.Status == schema.StatusSucceeded:
 		p.comment(ctx, fmt.Sprintf("**Rivetr preview** of %s is ready: http://%s/\n\n(deployment `%s`; it is removed when the pull request closes, or after %s without a new commit)",
 			short(e.HeadSHA), app.Host, id, app.TTL))
@@ -291,8 +291,9 @@ func (p *preview) teardown(ctx workflow.Context, reason string) (string, error) 
 	return "removed: " + reason, nil
 }
 
-// cause is an activity error's own message.
-func cause(err error) string {
+// Cause is a workflow or activity error's own message: the innermost
+// application error's, without Temporal's wrapping.
+func Cause(err error) string {
 	var app *temporal.ApplicationError
 	for e := err; e != nil; {
 		if ae, ok := e.(*temporal.ApplicationError); ok {

@@ -790,9 +790,7 @@ func frozenNow(ws []schema.FreezeWindow, app *schema.App, now time.Time) (*time.
 	reason := ""
 	for i := range ws {
 		w := &ws[i]
-		applies := w.AppID == app.ID || (w.AppID == "" && w.Environment == "") ||
-			(w.AppID == "" && w.Environment != "" && w.TeamID == app.TeamID && w.Environment == app.Environment)
-		if !applies {
+		if !w.AppliesTo(app) {
 			continue
 		}
 		if on, end := w.ActiveAt(now); on && (until == nil || end.After(*until)) {

@@ -14,7 +14,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/rivetr/rivetr/internal/backup"
 	"github.com/rivetr/rivetr/internal/ids"
@@ -281,7 +280,7 @@ func (s *Service) Restore(ctx context.Context, dbName, backupID, to string) (*Da
 		return nil, err
 	}
 	if runErr != nil {
-		return v, fmt.Errorf("restore of %s into %s failed: %s: %w", b.ID, target.Name, cause(runErr), ErrState)
+		return v, fmt.Errorf("restore of %s into %s failed: %s: %w", b.ID, target.Name, workflows.Cause(runErr), ErrState)
 	}
 	return v, nil
 }
@@ -342,19 +341,4 @@ func (s *Service) OpenBackup(ctx context.Context, dbName, backupID string) (io.R
 		return nil, "", 0, fmt.Errorf("read %s: %w: %v", dst.Where(b.Key), ErrUnavailable, err)
 	}
 	return r, name, b.Size, nil
-}
-
-// cause is a workflow error's innermost application message.
-func cause(err error) string {
-	var msg string
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		var ae *temporal.ApplicationError
-		if errors.As(e, &ae) {
-			msg = ae.Message()
-		}
-	}
-	if msg == "" {
-		return err.Error()
-	}
-	return msg
 }
