@@ -20,6 +20,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/docker"
 	"github.com/rivetr/rivetr/internal/gitsrc"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/secrets"
 	"github.com/rivetr/rivetr/schema"
 )
@@ -41,7 +42,7 @@ type Store interface {
 	FreezesFor(ctx context.Context, app *schema.App) ([]schema.FreezeWindow, error)
 	GetDatabase(ctx context.Context, nameOrID string) (*schema.Database, error)
 	DatabasePasswords(d *schema.Database) (password, root string, err error)
-	UpdateDatabaseStatus(ctx context.Context, id, status, errText, containerID string) error
+	UpdateDatabaseStatus(ctx context.Context, id string, status release.DBStatus, errText, containerID string) error
 	DeleteDatabase(ctx context.Context, id string) error
 	SaveApp(ctx context.Context, app *schema.App) error
 	ProviderToken(app *schema.App) (string, error)
@@ -154,15 +155,6 @@ func (a *Activities) envOf(ctx context.Context, app *schema.App) ([]string, erro
 	return env, nil
 }
 
-// ImageRepo is the repository of an app's images.
-func ImageRepo(app string) string { return "rivetr/" + app }
-
-// ImageTag is the tag of a deployment's image.
-func ImageTag(app, deploymentID string) string { return ImageRepo(app) + ":" + deploymentID }
-
-// ContainerName is the name of a deployment's container.
-func ContainerName(app, deploymentID string) string { return "rivetr-" + app + "-" + deploymentID }
-
 func nonRetryable(typ string, format string, args ...any) error {
 	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), typ, nil)
 }
@@ -226,7 +218,7 @@ func (a *Activities) Prepare(ctx context.Context, in PrepareInput) (*Plan, error
 			return nil, gone(err)
 		}
 	}
-	if d.Kind == schema.KindRollback {
+	if d.Kind == release.KindRollback {
 		target, err := a.Store.GetDeployment(ctx, d.RollbackOf)
 		if err != nil {
 			return nil, gone(err)
@@ -253,7 +245,7 @@ func (a *Activities) Transition(ctx context.Context, in TransitionInput) error {
 }
 
 // approvalGate reads the approval policy of an app and its environment
-// (the stricter wins, see schema.EffectiveApproval) and who may approve.
+// (the stricter wins, see release.EffectiveApproval) and who may approve.
 func (a *Activities) approvalGate(ctx context.Context, app *schema.App, d *schema.Deployment, approvers []string) (*ApprovalGate, error) {
 	var env *schema.Environment
 	if app.Environment != "" {
@@ -267,45 +259,37 @@ func (a *Activities) approvalGate(ctx context.Context, app *schema.App, d *schem
 	if !pol.Required {
 		return nil, nil
 	}
-	g := &ApprovalGate{Needed: pol.Needed, AllowSelf: pol.AllowSelf, TTL: pol.TTL.D(),
+	g := &ApprovalGate{Needed: pol.Needed, AllowSelf: pol.AllowSelf, TTL: pol.Wait(),
 		RequesterID: d.RequestedByID, Requester: d.RequestedBy, Approvers: approvers}
-	if g.TTL <= 0 {
-		g.TTL = DefaultApprovalTTL
-	}
 	if g.RequesterID == "" && d.RequestedBy == "admin token" {
 		g.RequesterID = AdminTokenApprover
 	}
 	return g, nil
 }
 
-// approvers are the user IDs holding the approver permission for app:
-// the same rule as service.PermApprove (owners and admins of its team,
-// developers granted approver, instance admins) plus the admin token.
+// approvers are the IDs holding the approver permission for app (see
+// release.Approvers).
 func (a *Activities) approvers(ctx context.Context, app *schema.App) ([]string, error) {
-	out := []string{AdminTokenApprover}
 	admins, err := a.Store.InstanceAdminIDs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, admins...)
+	var members []release.Member
 	if app.TeamID != "" {
-		members, err := a.Store.TeamMembers(ctx, app.TeamID)
+		ms, err := a.Store.TeamMembers(ctx, app.TeamID)
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range members {
-			if m.Role == schema.RoleOwner || m.Role == schema.RoleAdmin || (m.Role == schema.RoleDeveloper && m.Approver) {
-				out = append(out, m.UserID)
-			}
+		for _, m := range ms {
+			members = append(members, release.Member{UserID: m.UserID, Role: m.Role, Approver: m.Approver})
 		}
 	}
-	return out, nil
+	return release.Approvers(members, admins), nil
 }
 
 // FreezeCheck reports whether a freeze window covers the deployment now:
-// the app's own windows, its environment's and the instance's. Rollbacks pass windows that
-// do not block them. A refusing window wins over a waiting one; among
-// waiting ones, the latest end.
+// the app's own windows, its environment's and the instance's, judged by
+// release.EvaluateFreeze.
 func (a *Activities) FreezeCheck(ctx context.Context, in FreezeInput) (*FreezeStatus, error) {
 	d, app, err := a.deploymentAndApp(ctx, in.DeploymentID)
 	if err != nil {
@@ -315,29 +299,9 @@ func (a *Activities) FreezeCheck(ctx context.Context, in FreezeInput) (*FreezeSt
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now().UTC()
-	st := &FreezeStatus{}
-	for i := range ws {
-		w := &ws[i]
-		if d.Kind == schema.KindRollback && !w.BlockRollbacks {
-			continue
-		}
-		on, until := w.ActiveAt(now)
-		if !on {
-			continue
-		}
-		switch {
-		case !st.Active, w.Policy == schema.FreezeReject && st.Policy != schema.FreezeReject,
-			w.Policy == st.Policy && until.After(st.Until):
-			st = &FreezeStatus{Active: true, Until: until.UTC(), Reason: w.Reason, Policy: w.Policy, WindowID: w.ID}
-		}
-	}
-	return st, nil
+	v := release.EvaluateFreeze(schema.Rules(ws), d.Kind, time.Now().UTC())
+	return &v, nil
 }
-
-// DefaultApprovalTTL is how long a deployment waits for approval when the
-// app does not say.
-const DefaultApprovalTTL = 24 * time.Hour
 
 // Decide records a decision at a deployment's approval gate, in the
 // approvals table and the deployment's log.
@@ -473,7 +437,7 @@ func (a *Activities) Build(ctx context.Context, in BuildInput) (*BuildResult, er
 	if err != nil {
 		return nil, err
 	}
-	tag := ImageTag(app.Name, d.ID)
+	tag := release.ImageTag(app.Name, d.ID)
 	if ok, err := a.Docker.ImageExists(ctx, tag); err != nil {
 		return nil, err
 	} else if ok {
@@ -526,7 +490,7 @@ func (a *Activities) StartCandidate(ctx context.Context, in StartInput) (*Candid
 		return nil, err
 	}
 	id, err := a.Docker.Run(ctx, docker.RunSpec{
-		Name:  ContainerName(app.Name, d.ID),
+		Name:  release.ContainerName(app.Name, d.ID),
 		Image: in.Image,
 		Env:   env,
 		Labels: map[string]string{
@@ -766,41 +730,24 @@ func (a *Activities) PruneImages(ctx context.Context, in PruneInput) error {
 	if err != nil {
 		return gone(err)
 	}
-	deps, err := a.Store.ListDeployments(ctx, schema.DeploymentFilter{AppID: in.AppID, Statuses: []string{schema.StatusSucceeded, schema.StatusRolledBack}})
+	deps, err := a.Store.ListDeployments(ctx, schema.DeploymentFilter{AppID: in.AppID, Statuses: []release.Status{release.StatusSucceeded, release.StatusRolledBack}})
 	if err != nil {
 		return err
 	}
-	keep := map[string]bool{}
-	for _, d := range deps {
-		if d.ID == app.CurrentDeploymentID && d.Image != "" {
-			keep[d.Image] = true
-		}
+	releases := make([]release.Release, len(deps))
+	for i, d := range deps {
+		releases[i] = release.Release{ID: d.ID, Image: d.Image}
 	}
-	for _, d := range deps {
-		if len(keep) >= in.Keep && !keep[d.Image] {
-			break
-		}
-		if d.Image != "" {
-			keep[d.Image] = true
-		}
-	}
-	images, err := a.Docker.Images(ctx, ImageRepo(in.App))
+	images, err := a.Docker.Images(ctx, release.ImageRepo(in.App))
 	if err != nil {
 		return err
 	}
-	for _, img := range images {
-		kept := false
-		for _, t := range img.Tags {
-			_, tag, _ := strings.Cut(t, ":")
-			kept = kept || keep[t] || tag >= in.Current
-		}
-		if kept {
-			continue
-		}
-		ref := img.ID
-		if len(img.Tags) > 0 {
-			ref = img.Tags[0]
-		}
+	imgs := make([]release.Image, len(images))
+	for i, img := range images {
+		imgs[i] = release.Image{ID: img.ID, Tags: img.Tags}
+	}
+	plan := release.ImagePrune{Keep: in.Keep, Serving: app.CurrentDeploymentID, Current: in.Current}
+	for _, ref := range plan.Plan(releases, imgs) {
 		if err := a.Docker.RemoveImage(ctx, ref); err != nil {
 			a.Log.Warn("prune image", "app", in.App, "image", ref, "err", err)
 		}
@@ -828,7 +775,7 @@ func (a *Activities) RemoveApp(ctx context.Context, in RemoveAppInput) error {
 		}
 		_ = os.RemoveAll(a.workspace(c.Labels[docker.LabelDeployment]))
 	}
-	images, err := a.Docker.Images(ctx, ImageRepo(in.App))
+	images, err := a.Docker.Images(ctx, release.ImageRepo(in.App))
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/rivetr/rivetr/internal/backup"
 	"github.com/rivetr/rivetr/internal/dbengine"
 	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -88,8 +89,8 @@ type BackupStartInput struct {
 	BackupID   string
 	DatabaseID string
 	Trigger    string
-	// Kind is schema.BackupDump (default) or schema.BackupVolume.
-	Kind string
+	// Kind is release.BackupDump (default) or release.BackupVolume.
+	Kind release.BackupKind
 }
 
 // BackupStart records a backup as running (again, for a retried step).
@@ -103,11 +104,11 @@ func (a *Activities) BackupStart(ctx context.Context, in BackupStartInput) error
 		return gone(err)
 	}
 	e, _ := dbengine.Lookup(d.Engine)
-	kind, ext := schema.BackupDump, e.DumpExt
-	if in.Kind == schema.BackupVolume {
-		kind, ext = schema.BackupVolume, "volume.tar"
+	kind, ext := release.BackupDump, e.DumpExt
+	if in.Kind == release.BackupVolume {
+		kind, ext = release.BackupVolume, "volume.tar"
 	}
-	b := &schema.Backup{ID: in.BackupID, DatabaseID: d.ID, Status: schema.BackupRunning, Trigger: in.Trigger, Kind: kind, StartedAt: time.Now().UTC(),
+	b := &schema.Backup{ID: in.BackupID, DatabaseID: d.ID, Status: release.BackupRunning, Trigger: in.Trigger, Kind: kind, StartedAt: time.Now().UTC(),
 		Key: d.Name + "/" + time.Now().UTC().Format("20060102T150405Z") + "-" + in.BackupID + "." + ext + ".gz"}
 	if err := bs.CreateBackup(ctx, b); err != nil && !errors.Is(err, schema.ErrConflict) {
 		return err
@@ -119,7 +120,7 @@ func (a *Activities) BackupStart(ctx context.Context, in BackupStartInput) error
 // and writes it to every destination at once, then reads each copy back to
 // check its size and SHA-256. Nothing is held in memory or on disk but the
 // copies themselves (a Redis snapshot is streamed out of its container).
-func (a *Activities) BackupRun(ctx context.Context, backupID string) (*backup.Result, error) {
+func (a *Activities) BackupRun(ctx context.Context, backupID string) (*BackupResult, error) {
 	bs, b, err := a.backupRecord(ctx, backupID)
 	if err != nil {
 		return nil, err
@@ -136,7 +137,7 @@ func (a *Activities) BackupRun(ctx context.Context, backupID string) (*backup.Re
 	defer stop()
 	dump := inst.DumpCommand()
 	pr, pw := io.Pipe()
-	if b.Kind == schema.BackupVolume {
+	if b.Kind == release.BackupVolume {
 		// A consistent copy of the files: the database is stopped for it
 		// and started again whatever happens.
 		if err := a.Docker.Stop(ctx, d.ContainerName(), 30*time.Second); err != nil {
@@ -152,7 +153,7 @@ func (a *Activities) BackupRun(ctx context.Context, backupID string) (*backup.Re
 	go func() {
 		zw := gzip.NewWriter(pw)
 		var err error
-		if b.Kind == schema.BackupVolume {
+		if b.Kind == release.BackupVolume {
 			err = a.Docker.RunOnce(ctx, docker.OnceSpec{Image: d.Image, Cmd: []string{"tar", "-C", "/volume", "-cf", "-", "."}, Volume: d.VolumeName(),
 				Path: "/volume", ReadOnly: true, Stdout: zw, Labels: map[string]string{docker.LabelManaged: "true", LabelDatabase: d.Name}})
 			// Back in service as soon as its files are read.
@@ -188,13 +189,22 @@ func (a *Activities) BackupRun(ctx context.Context, backupID string) (*backup.Re
 			return nil, err
 		}
 	}
-	return res, nil
+	return &BackupResult{Size: res.Size, SHA256: res.SHA256, Locations: res.Locations}, nil
+}
+
+// BackupResult is a backup that was stored and verified: its size and
+// SHA-256, and where each copy is.
+type BackupResult struct {
+	Size   int64
+	SHA256 string
+	// Locations name every copy, in the order of the destinations.
+	Locations []string
 }
 
 // BackupFinishInput closes a backup's record.
 type BackupFinishInput struct {
 	BackupID string
-	Result   *backup.Result
+	Result   *BackupResult
 	Error    string
 }
 
@@ -207,9 +217,9 @@ func (a *Activities) BackupFinish(ctx context.Context, in BackupFinishInput) err
 	now := time.Now().UTC()
 	b.FinishedAt = &now
 	if in.Result != nil && in.Error == "" {
-		b.Status, b.Size, b.SHA256, b.Locations, b.Error = schema.BackupSucceeded, in.Result.Size, in.Result.SHA256, in.Result.Locations, ""
+		b.Status, b.Size, b.SHA256, b.Locations, b.Error = release.BackupSucceeded, in.Result.Size, in.Result.SHA256, in.Result.Locations, ""
 	} else {
-		b.Status, b.Error = schema.BackupFailed, in.Error
+		b.Status, b.Error = release.BackupFailed, in.Error
 	}
 	return bs.SaveBackup(ctx, b)
 }
@@ -230,13 +240,13 @@ func (a *Activities) Retention(ctx context.Context, dbID string) ([]string, erro
 	if err != nil {
 		return nil, err
 	}
-	items := make([]backup.Item, 0, len(all))
+	items := make([]release.BackupItem, 0, len(all))
 	byID := map[string]schema.Backup{}
 	for _, b := range all {
-		items = append(items, backup.Item{ID: b.ID, Time: b.StartedAt, OK: b.Status == schema.BackupSucceeded})
+		items = append(items, release.BackupItem{ID: b.ID, Time: b.StartedAt, OK: b.Status == release.BackupSucceeded})
 		byID[b.ID] = b
 	}
-	drop := backup.Retention{KeepLast: p.KeepLast, KeepDays: p.KeepDays}.Plan(items, time.Now())
+	drop := release.Retention{KeepLast: p.KeepLast, KeepDays: p.KeepDays}.Plan(items, time.Now())
 	for _, id := range drop {
 		b := byID[id]
 		for _, d := range dests {
@@ -244,7 +254,7 @@ func (a *Activities) Retention(ctx context.Context, dbID string) ([]string, erro
 				return nil, fmt.Errorf("retention: delete %s: %w", d.Where(b.Key), err)
 			}
 		}
-		b.Status = schema.BackupDeleted
+		b.Status = release.BackupDeleted
 		if err := bs.SaveBackup(ctx, &b); err != nil {
 			return nil, err
 		}
@@ -269,7 +279,7 @@ func (a *Activities) RestoreRun(ctx context.Context, in RestoreInput) error {
 	if err != nil {
 		return err
 	}
-	if b.Status != schema.BackupSucceeded {
+	if b.Status != release.BackupSucceeded {
 		return nonRetryable(ErrTypeBackup, "backup %s is %s; only a verified backup can be restored", b.ID, b.Status)
 	}
 	d, inst, err := a.instance(ctx, in.TargetID)
@@ -320,7 +330,7 @@ func (a *Activities) RestoreRun(ctx context.Context, in RestoreInput) error {
 	if err != nil {
 		return nonRetryable(ErrTypeBackup, "backup %s is not a gzip stream: %v", b.ID, err)
 	}
-	if err := a.Store.UpdateDatabaseStatus(ctx, d.ID, schema.DBRestore, "", ""); err != nil {
+	if err := a.Store.UpdateDatabaseStatus(ctx, d.ID, release.DBRestore, "", ""); err != nil {
 		return gone(err)
 	}
 	if err := a.Docker.Disconnect(ctx, a.Network, d.ContainerName()); err != nil {
@@ -331,14 +341,14 @@ func (a *Activities) RestoreRun(ctx context.Context, in RestoreInput) error {
 		restoreErr = err
 	}
 	if restoreErr != nil {
-		_ = a.Store.UpdateDatabaseStatus(context.WithoutCancel(ctx), d.ID, schema.DBRunning, "restore of "+b.ID+" failed: "+restoreErr.Error(), "")
+		_ = a.Store.UpdateDatabaseStatus(context.WithoutCancel(ctx), d.ID, release.DBRunning, "restore of "+b.ID+" failed: "+restoreErr.Error(), "")
 		return restoreErr
 	}
-	return a.Store.UpdateDatabaseStatus(ctx, d.ID, schema.DBRunning, "", "")
+	return a.Store.UpdateDatabaseStatus(ctx, d.ID, release.DBRunning, "", "")
 }
 
-func (a *Activities) restore(ctx context.Context, d *schema.Database, inst dbengine.Instance, r io.Reader, kind string) error {
-	if kind == schema.BackupVolume {
+func (a *Activities) restore(ctx context.Context, d *schema.Database, inst dbengine.Instance, r io.Reader, kind release.BackupKind) error {
+	if kind == release.BackupVolume {
 		// Replace the volume's files with the database stopped.
 		if err := a.Docker.Stop(ctx, d.ContainerName(), 30*time.Second); err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/dbengine"
 	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -134,7 +135,7 @@ func (a *Activities) DBRemove(ctx context.Context, in DatabaseInput) error {
 // DBMarkInput records a database's state.
 type DBMarkInput struct {
 	ID          string
-	Status      string
+	Status      release.DBStatus
 	Error       string
 	ContainerID string
 	Delete      bool

@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/testdb"
 	"github.com/rivetr/rivetr/schema"
 )
@@ -28,7 +29,7 @@ func TestGatesReadTheEnvironment(t *testing.T) {
 	app := &schema.App{ID: "a1", Name: "shop", GitURL: "x", Branch: "main", TeamID: "t1", Environment: "production",
 		RequireApproval: true, ApprovalsNeeded: 1, AllowSelfApproval: true, ApprovalTTL: schema.Duration(24 * time.Hour)}
 	must(store.CreateApp(ctx, app))
-	must(store.CreateDeployment(ctx, &schema.Deployment{ID: "d1", AppID: "a1", AppName: "shop", Kind: schema.KindDeploy, Status: schema.StatusQueued,
+	must(store.CreateDeployment(ctx, &schema.Deployment{ID: "d1", AppID: "a1", AppName: "shop", Kind: release.KindDeploy, Status: release.StatusQueued,
 		RequestedByID: "u-dev", RequestedBy: "dev@example.com"}))
 
 	var suite testsuite.WorkflowTestSuite
@@ -53,11 +54,11 @@ func TestGatesReadTheEnvironment(t *testing.T) {
 	}
 	now := time.Now().UTC()
 	from, until := now.Add(-time.Minute), now.Add(3*time.Hour)
-	must(store.CreateFreeze(ctx, &schema.FreezeWindow{ID: "w-other", TeamID: "t2", Environment: "production", Reason: "theirs", Start: &from, End: &until, Policy: schema.FreezeReject}))
+	must(store.CreateFreeze(ctx, &schema.FreezeWindow{ID: "w-other", TeamID: "t2", Environment: "production", Reason: "theirs", Start: &from, End: &until, Policy: release.FreezeReject}))
 	if st := freeze(); st.Active {
 		t.Fatalf("another team's production froze the app: %+v", st)
 	}
-	must(store.CreateFreeze(ctx, &schema.FreezeWindow{ID: "w-prod", TeamID: "t1", Environment: "production", Reason: "launch", Start: &from, End: &until, Policy: schema.FreezeWait}))
+	must(store.CreateFreeze(ctx, &schema.FreezeWindow{ID: "w-prod", TeamID: "t1", Environment: "production", Reason: "launch", Start: &from, End: &until, Policy: release.FreezeWait}))
 	if st := freeze(); !st.Active || st.WindowID != "w-prod" || st.Until.Sub(until).Abs() > time.Second {
 		t.Fatalf("the environment's window: %+v", st)
 	}

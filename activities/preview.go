@@ -5,50 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 
 	"github.com/rivetr/rivetr/internal/gitprovider"
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 )
-
-// Preview defaults, when the parent app does not say.
-const (
-	DefaultPreviewMemoryMB = 256
-	DefaultPreviewCPUs     = 0.5
-	DefaultPreviewTTL      = 72 * time.Hour
-)
-
-// PreviewName is the app name of pull request pr's preview of app (the
-// app's name shortened to fit 63 characters).
-func PreviewName(app string, pr int) string {
-	suffix := "-pr-" + strconv.Itoa(pr)
-	if len(app)+len(suffix) > 63 {
-		app = strings.TrimRight(app[:63-len(suffix)], "-")
-	}
-	return app + suffix
-}
-
-// PreviewHost is where pull request pr's preview of app answers.
-func PreviewHost(app string, pr int, domain string) string {
-	return "pr-" + strconv.Itoa(pr) + "." + app + "." + strings.Trim(domain, ".")
-}
-
-// PreviewRef is the ref a pull request's head can be fetched from in the
-// base repository: the head branch, or for forks the provider's own ref.
-func PreviewRef(provider string, pr int, headBranch string, fork bool) string {
-	switch {
-	case !fork:
-		return headBranch
-	case provider == "gitlab":
-		return "refs/merge-requests/" + strconv.Itoa(pr) + "/head"
-	}
-	return "refs/pull/" + strconv.Itoa(pr) + "/head"
-}
 
 // EnsurePreviewInput describes the preview a pull request needs.
 type EnsurePreviewInput struct {
@@ -80,7 +45,7 @@ func (a *Activities) EnsurePreview(ctx context.Context, in EnsurePreviewInput) (
 	if a.PreviewDomain == "" {
 		return nil, nonRetryable(ErrTypeGone, "the server has no --preview-domain; previews cannot be served")
 	}
-	name := PreviewName(parent.Name, in.PR)
+	name := release.PreviewName(parent.Name, in.PR)
 	p, err := a.Store.GetApp(ctx, name)
 	switch {
 	case errors.Is(err, schema.ErrNotFound):
@@ -93,25 +58,25 @@ func (a *Activities) EnsurePreview(ctx context.Context, in EnsurePreviewInput) (
 	p.GitURL, p.Branch, p.Dockerfile, p.Port = parent.GitURL, in.Ref, parent.Dockerfile, parent.Port
 	p.HealthPath, p.HealthInterval, p.HealthTimeout, p.HealthDeadline = parent.HealthPath, parent.HealthInterval, parent.HealthTimeout, parent.HealthDeadline
 	p.DrainTimeout, p.Host, p.TeamID, p.KeepImages = parent.DrainTimeout, parent.Host, parent.TeamID, 1
-	p.Domains = []string{PreviewHost(parent.Name, in.PR, a.PreviewDomain)}
+	p.Domains = []string{release.PreviewHost(parent.Name, in.PR, a.PreviewDomain)}
 	p.MemoryLimitMB, p.CPULimit = parent.PreviewMemoryMB, parent.PreviewCPUs
 	if p.MemoryLimitMB == 0 {
-		p.MemoryLimitMB = DefaultPreviewMemoryMB
+		p.MemoryLimitMB = release.DefaultPreviewMemoryMB
 	}
 	if p.CPULimit == 0 {
-		p.CPULimit = DefaultPreviewCPUs
+		p.CPULimit = release.DefaultPreviewCPUs
 	}
 	// A fork's code is not the team's: an approver looks before it runs.
 	p.RequireApproval, p.ApprovalsNeeded, p.AllowSelfApproval, p.ApprovalTTL = in.Fork, 1, false, parent.ApprovalTTL
 	if p.ApprovalTTL == 0 {
-		p.ApprovalTTL = schema.Duration(DefaultApprovalTTL)
+		p.ApprovalTTL = schema.Duration(release.DefaultApprovalTTL)
 	}
 	if err := a.Store.SaveApp(ctx, p); err != nil {
 		return nil, err
 	}
 	ttl := parent.PreviewTTL.D()
 	if ttl <= 0 {
-		ttl = DefaultPreviewTTL
+		ttl = release.DefaultPreviewTTL
 	}
 	return &PreviewApp{ID: p.ID, Name: p.Name, Host: p.Domains[0], TTL: ttl}, nil
 }
@@ -138,7 +103,7 @@ func (a *Activities) PreviewDeploy(ctx context.Context, in PreviewDeployInput) (
 
 // DeploymentOutcome is how a deployment ended.
 type DeploymentOutcome struct {
-	Status string
+	Status release.Status
 	Reason string
 }
 
@@ -150,7 +115,7 @@ func (a *Activities) AwaitDeployment(ctx context.Context, id string) (*Deploymen
 		if err != nil {
 			return nil, gone(err)
 		}
-		if schema.Terminal(d.Status) {
+		if release.Terminal(d.Status) {
 			return &DeploymentOutcome{Status: d.Status, Reason: d.FailureReason}, nil
 		}
 		activity.RecordHeartbeat(ctx, d.Status)
@@ -170,7 +135,7 @@ func (a *Activities) InFlight(ctx context.Context, appName string) ([]string, er
 	} else if err != nil {
 		return nil, err
 	}
-	ds, err := a.Store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: schema.InFlightStatuses})
+	ds, err := a.Store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: release.InFlightStatuses})
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,11 @@
 // activity that needs an env value or a git token reads it from the store.
 package activities
 
-import "time"
+import (
+	"time"
+
+	"github.com/rivetr/rivetr/internal/release"
+)
 
 // Non-retryable error types: the user's mistake, not the infrastructure's.
 // Workflows read them to tell "failed" from "try again".
@@ -34,8 +38,8 @@ type Plan struct {
 	DeploymentID   string
 	AppID          string
 	App            string
-	Kind           string
-	Status         string // the deployment's status when the plan was made
+	Kind           release.Kind
+	Status         release.Status // the deployment's status when the plan was made
 	Domains        []string
 	Port           int
 	HealthPath     string
@@ -61,17 +65,10 @@ type FreezeInput struct {
 
 // FreezeStatus says whether a freeze window covers now, until when, why,
 // and whether deploys wait for it or are refused.
-type FreezeStatus struct {
-	Active   bool
-	Until    time.Time
-	Reason   string
-	Policy   string
-	WindowID string
-}
+type FreezeStatus = release.FreezeVerdict
 
-// AdminTokenApprover is the approver ID of the admin token, which belongs
-// to no user but acts as an instance admin.
-const AdminTokenApprover = "admin-token"
+// AdminTokenApprover is the approver ID of the admin token.
+const AdminTokenApprover = release.AdminTokenApprover
 
 // ApprovalGate is what a deployment's approval gate needs, read when the
 // deployment runs (not when it was requested).
@@ -116,8 +113,8 @@ type DecideInput struct {
 // TransitionInput moves a deployment to a status and step and records why.
 type TransitionInput struct {
 	DeploymentID string
-	Status       string
-	Step         string
+	Status       release.Status
+	Step         release.Step
 	Started      bool
 	Finished     bool
 	Reason       string
@@ -226,7 +223,7 @@ type PruneInput struct {
 // deploy superseded or cancelled).
 type MarkInput struct {
 	DeploymentID string
-	Status       string
+	Status       release.Status
 	Reason       string
 }
 

@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/mocks"
 
 	"github.com/rivetr/rivetr/internal/gitsrc"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/testdb"
 	"github.com/rivetr/rivetr/schema"
@@ -250,7 +251,7 @@ func TestDeployHandsTheDeploymentToTheAppQueue(t *testing.T) {
 		t.Fatalf("temporal down: %d %s", status, b)
 	}
 	// The deployment that could not be handed over is failed, not left queued.
-	ds, _ := f.store.ListDeployments(context.Background(), schema.DeploymentFilter{Statuses: []string{schema.StatusFailed}})
+	ds, _ := f.store.ListDeployments(context.Background(), schema.DeploymentFilter{Statuses: []release.Status{release.StatusFailed}})
 	if len(ds) != 1 || !strings.Contains(ds[0].FailureReason, "connection refused") {
 		t.Fatalf("failed deployments %+v", ds)
 	}
@@ -266,10 +267,10 @@ func TestCancelAndRollbackRules(t *testing.T) {
 		t.Fatalf("rollback with nothing serving: %d %s", status, b)
 	}
 	for _, d := range []schema.Deployment{
-		{ID: "d1", Status: schema.StatusSucceeded, Image: "rivetr/web:d1"},
-		{ID: "d2", Status: schema.StatusFailed},
-		{ID: "d3", Status: schema.StatusSucceeded, Image: "rivetr/web:d3"},
-		{ID: "d4", Status: schema.StatusBuilding},
+		{ID: "d1", Status: release.StatusSucceeded, Image: "rivetr/web:d1"},
+		{ID: "d2", Status: release.StatusFailed},
+		{ID: "d3", Status: release.StatusSucceeded, Image: "rivetr/web:d3"},
+		{ID: "d4", Status: release.StatusBuilding},
 	} {
 		d.AppID, d.AppName, d.Kind, d.WorkflowID = app.ID, "web", "deploy", "deploy/web/"+d.ID
 		f.store.CreateDeployment(ctx, &d)
@@ -309,7 +310,7 @@ func TestLogStream(t *testing.T) {
 	f.do(t, "POST", "/api/apps", validApp)
 	ctx := context.Background()
 	app, _ := f.store.GetApp(ctx, "web")
-	f.store.CreateDeployment(ctx, &schema.Deployment{ID: "d1", AppID: app.ID, AppName: "web", Kind: "deploy", Status: schema.StatusBuilding})
+	f.store.CreateDeployment(ctx, &schema.Deployment{ID: "d1", AppID: app.ID, AppName: "web", Kind: "deploy", Status: release.StatusBuilding})
 	f.store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: "d1", Text: "first", Time: time.Now()}})
 
 	req, _ := http.NewRequest("GET", f.srv.URL+"/api/deployments/d1/logs/stream", nil)
@@ -327,7 +328,7 @@ func TestLogStream(t *testing.T) {
 		time.Sleep(400 * time.Millisecond)
 		f.store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: "d1", Text: "second", Time: time.Now()}})
 		time.Sleep(400 * time.Millisecond)
-		f.store.UpdateDeployment(ctx, "d1", schema.DeploymentUpdate{Status: schema.StatusSucceeded, Finished: true})
+		f.store.UpdateDeployment(ctx, "d1", schema.DeploymentUpdate{Status: release.StatusSucceeded, Finished: true})
 	}()
 	var events []string
 	sc := bufio.NewScanner(res.Body)
@@ -365,9 +366,9 @@ func TestListAppsShowsCurrentAndLatest(t *testing.T) {
 	one, _ := f.store.GetApp(ctx, "one")
 	two, _ := f.store.GetApp(ctx, "two")
 	for _, d := range []schema.Deployment{
-		{ID: "d1", AppID: one.ID, Status: schema.StatusSucceeded},
-		{ID: "d2", AppID: one.ID, Status: schema.StatusFailed},
-		{ID: "d3", AppID: two.ID, Status: schema.StatusSucceeded},
+		{ID: "d1", AppID: one.ID, Status: release.StatusSucceeded},
+		{ID: "d2", AppID: one.ID, Status: release.StatusFailed},
+		{ID: "d3", AppID: two.ID, Status: release.StatusSucceeded},
 	} {
 		d.AppName, d.Kind = "x", "deploy"
 		f.store.CreateDeployment(ctx, &d)

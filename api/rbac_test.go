@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/mocks"
 
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 )
@@ -161,8 +162,8 @@ func (w *rbacWorld) app(t *testing.T) (string, string) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	done := &schema.Deployment{ID: ids.New(), AppID: a.ID, AppName: name, Kind: schema.KindDeploy, Status: schema.StatusFailed, Step: schema.StepBuild, WorkflowID: "deploy/" + name + "/x", StartedAt: &now, FinishedAt: &now}
-	queued := &schema.Deployment{ID: ids.New(), AppID: a.ID, AppName: name, Kind: schema.KindDeploy, Status: schema.StatusQueued, Step: schema.StepQueued, WorkflowID: "deploy/" + name + "/y"}
+	done := &schema.Deployment{ID: ids.New(), AppID: a.ID, AppName: name, Kind: release.KindDeploy, Status: release.StatusFailed, Step: release.StepBuild, WorkflowID: "deploy/" + name + "/x", StartedAt: &now, FinishedAt: &now}
+	queued := &schema.Deployment{ID: ids.New(), AppID: a.ID, AppName: name, Kind: release.KindDeploy, Status: release.StatusQueued, Step: release.StepQueued, WorkflowID: "deploy/" + name + "/y"}
 	for _, d := range []*schema.Deployment{done, queued} {
 		if err := w.store.CreateDeployment(ctx, d); err != nil {
 			t.Fatal(err)
@@ -206,9 +207,9 @@ type route struct {
 // inTeam builds the expectations of a route on acme's objects: members
 // whose role reaches min get ok, lesser members 403, the other team's
 // owner 404 (acme's objects do not exist for them), no token 401.
-func inTeam(min string, ok int) map[string]int {
+func inTeam(min release.Role, ok int) map[string]int {
 	rank := map[string]int{viewer: 1, capped: 1, developer: 2, admin: 3, owner: 4, root: 4, adminTok: 4}
-	need := map[string]int{schema.RoleViewer: 1, schema.RoleDeveloper: 2, schema.RoleAdmin: 3, schema.RoleOwner: 4}[min]
+	need := map[release.Role]int{release.RoleViewer: 1, release.RoleDeveloper: 2, release.RoleAdmin: 3, release.RoleOwner: 4}[min]
 	m := map[string]int{anon: 401, expired: 401, outsider: 404}
 	for who, r := range rank {
 		if r >= need {
@@ -268,7 +269,7 @@ func appWebhook(t *testing.T, w *rbacWorld, _ string) (string, string) {
 func dbPath(suffix string) func(*testing.T, *rbacWorld, string) (string, string) {
 	return func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 		d := &schema.Database{ID: ids.New(), Name: w.unique("pg-"), TeamID: w.acme.ID, Engine: "postgres", Version: "17", Image: "postgres:17",
-			DockerHost: "h1", User: "app", Password: "pw", DBName: "app", Status: schema.DBRunning}
+			DockerHost: "h1", User: "app", Password: "pw", DBName: "app", Status: release.DBRunning}
 		if err := w.store.CreateDatabase(context.Background(), d); err != nil {
 			t.Fatal(err)
 		}
@@ -288,12 +289,12 @@ func rbacRoutes() []route {
 		{"GET", "/api/status", fixed("/api/status", ""), signedIn(200)},
 		// Webhooks ignore tokens: without the app's signature, 401 for all.
 		{"POST", "/webhooks/:provider/:app", appWebhook, with(with(signedIn(401), anon, 401), expired, 401)},
-		{"GET", "/api/status?team=acme", fixed("/api/status?team=acme", ""), inTeam(schema.RoleViewer, 200)},
+		{"GET", "/api/status?team=acme", fixed("/api/status?team=acme", ""), inTeam(release.RoleViewer, 200)},
 		{"GET", "/api/me", fixed("/api/me", ""), signedIn(200)},
 		// Before anyone below creates a team of their own: the other
 		// team's owner reads their own team's log.
-		{"GET", "/api/audit", fixed("/api/audit", ""), with(inTeam(schema.RoleAdmin, 200), outsider, 200)},
-		{"GET", "/api/audit?team=acme", fixed("/api/audit?team=acme", ""), inTeam(schema.RoleAdmin, 200)},
+		{"GET", "/api/audit", fixed("/api/audit", ""), with(inTeam(release.RoleAdmin, 200), outsider, 200)},
+		{"GET", "/api/audit?team=acme", fixed("/api/audit?team=acme", ""), inTeam(release.RoleAdmin, 200)},
 		{"POST", "/api/setup/owner", fixed("/api/setup/owner", `{"email":"late@example.com","password":"correct horse battery"}`),
 			with(instanceAdmins(403), adminTok, 409)},
 		{"POST", "/api/admin/migrate-teams", fixed("/api/admin/migrate-teams", ""), instanceAdmins(200)},
@@ -329,32 +330,32 @@ func rbacRoutes() []route {
 			if err := w.store.CreateTeam(ctx, tm, w.users[owner].ID); err != nil {
 				t.Fatal(err)
 			}
-			for who, role := range map[string]string{admin: "admin", developer: "developer", viewer: "viewer"} {
+			for who, role := range map[string]release.Role{admin: "admin", developer: "developer", viewer: "viewer"} {
 				if err := w.store.PutMembership(ctx, &schema.Membership{TeamID: tm.ID, UserID: w.users[who].ID, Role: role}); err != nil {
 					t.Fatal(err)
 				}
 			}
 			return "/api/teams/" + tm.Name, ""
-		}, inTeam(schema.RoleOwner, 204)},
-		{"GET", "/api/teams/:team/members", fixed("/api/teams/acme/members", ""), inTeam(schema.RoleViewer, 200)},
+		}, inTeam(release.RoleOwner, 204)},
+		{"GET", "/api/teams/:team/members", fixed("/api/teams/acme/members", ""), inTeam(release.RoleViewer, 200)},
 		{"PUT", "/api/teams/:team/members/:user", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			return "/api/teams/acme/members/" + w.user(t).Email, `{"role":"developer"}`
-		}, inTeam(schema.RoleAdmin, 200)},
+		}, inTeam(release.RoleAdmin, 200)},
 		{"DELETE", "/api/teams/:team/members/:user", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			u := w.user(t)
 			if err := w.store.PutMembership(context.Background(), &schema.Membership{TeamID: w.acme.ID, UserID: u.ID, Role: "viewer"}); err != nil {
 				t.Fatal(err)
 			}
 			return "/api/teams/acme/members/" + u.Email, ""
-		}, inTeam(schema.RoleAdmin, 204)},
-		{"GET", "/api/teams/:team/invitations", fixed("/api/teams/acme/invitations", ""), inTeam(schema.RoleAdmin, 200)},
+		}, inTeam(release.RoleAdmin, 204)},
+		{"GET", "/api/teams/:team/invitations", fixed("/api/teams/acme/invitations", ""), inTeam(release.RoleAdmin, 200)},
 		{"POST", "/api/teams/:team/invitations", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			return "/api/teams/acme/invitations", fmt.Sprintf(`{"email":"%s@example.com","role":"developer"}`, w.unique("inv"))
-		}, inTeam(schema.RoleAdmin, 201)},
+		}, inTeam(release.RoleAdmin, 201)},
 		{"DELETE", "/api/teams/:team/invitations/:id", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			id, _ := w.invitation(t)
 			return "/api/teams/acme/invitations/" + id, ""
-		}, inTeam(schema.RoleAdmin, 204)},
+		}, inTeam(release.RoleAdmin, 204)},
 		// Invitation links need no token; a bad one is still refused. A
 		// signed-in user who is not the invited email cannot take it.
 		{"GET", "/api/invitations/:token", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
@@ -374,43 +375,43 @@ func rbacRoutes() []route {
 		{"POST", "/api/apps", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			name := w.unique("new-")
 			return "/api/apps", fmt.Sprintf(`{"name":%q,"git_url":"https://git.example.com/x.git","domains":["%s.example.com"],"team":"acme"}`, name, name)
-		}, with(inTeam(schema.RoleDeveloper, 201), outsider, 400)},
-		{"GET", "/api/apps/:name", appPath(""), inTeam(schema.RoleViewer, 200)},
+		}, with(inTeam(release.RoleDeveloper, 201), outsider, 400)},
+		{"GET", "/api/apps/:name", appPath(""), inTeam(release.RoleViewer, 200)},
 		{"PATCH", "/api/apps/:name", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := appPath("")(t, w, who)
 			return p, `{"port":9090}`
-		}, inTeam(schema.RoleDeveloper, 200)},
+		}, inTeam(release.RoleDeveloper, 200)},
 		// Without a deployment in flight, so the delete does not wait for one.
 		{"DELETE", "/api/apps/:name", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			name, id := w.app(t)
-			if err := w.store.UpdateDeployment(context.Background(), id, schema.DeploymentUpdate{Status: schema.StatusCancelled, Finished: true}); err != nil {
+			if err := w.store.UpdateDeployment(context.Background(), id, schema.DeploymentUpdate{Status: release.StatusCancelled, Finished: true}); err != nil {
 				t.Fatal(err)
 			}
 			return "/api/apps/" + name, ""
-		}, inTeam(schema.RoleAdmin, 204)},
-		{"GET", "/api/apps/:name/env", appPath("/env"), inTeam(schema.RoleViewer, 200)},
+		}, inTeam(release.RoleAdmin, 204)},
+		{"GET", "/api/apps/:name/env", appPath("/env"), inTeam(release.RoleViewer, 200)},
 		{"PUT", "/api/apps/:name/env", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := appPath("/env")(t, w, who)
 			return p, `{"vars":[{"key":"NEW","value":"x"}]}`
-		}, inTeam(schema.RoleDeveloper, 200)},
-		{"DELETE", "/api/apps/:name/env/:key", appPath("/env/K"), inTeam(schema.RoleDeveloper, 204)},
-		{"PUT", "/api/apps/:name/shares/:team", appPath("/shares/other"), inTeam(schema.RoleAdmin, 204)},
-		{"GET", "/api/apps/:name/schedules", appPath("/schedules"), inTeam(schema.RoleViewer, 200)},
-		{"GET", "/api/apps/:name/webhook", appPath("/webhook"), inTeam(schema.RoleDeveloper, 200)},
-		{"POST", "/api/apps/:name/webhook/rotate", appPath("/webhook/rotate"), inTeam(schema.RoleDeveloper, 200)},
-		{"GET", "/api/apps/:name/webhooks", appPath("/webhooks"), inTeam(schema.RoleViewer, 200)},
-		{"GET", "/api/apps/:name/previews", appPath("/previews"), inTeam(schema.RoleViewer, 200)},
+		}, inTeam(release.RoleDeveloper, 200)},
+		{"DELETE", "/api/apps/:name/env/:key", appPath("/env/K"), inTeam(release.RoleDeveloper, 204)},
+		{"PUT", "/api/apps/:name/shares/:team", appPath("/shares/other"), inTeam(release.RoleAdmin, 204)},
+		{"GET", "/api/apps/:name/schedules", appPath("/schedules"), inTeam(release.RoleViewer, 200)},
+		{"GET", "/api/apps/:name/webhook", appPath("/webhook"), inTeam(release.RoleDeveloper, 200)},
+		{"POST", "/api/apps/:name/webhook/rotate", appPath("/webhook/rotate"), inTeam(release.RoleDeveloper, 200)},
+		{"GET", "/api/apps/:name/webhooks", appPath("/webhooks"), inTeam(release.RoleViewer, 200)},
+		{"GET", "/api/apps/:name/previews", appPath("/previews"), inTeam(release.RoleViewer, 200)},
 		// Not a ZIP: allowed callers reach the archive check (400).
 		{"POST", "/api/apps/:name/deploy/upload", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := appPath("/deploy/upload")(t, w, who)
 			return p, "not a zip"
-		}, inTeam(schema.RoleDeveloper, 400)},
+		}, inTeam(release.RoleDeveloper, 400)},
 		// No preview of #1: allowed callers get 404.
-		{"DELETE", "/api/apps/:name/previews/:pr", appPath("/previews/1"), with(inTeam(schema.RoleDeveloper, 404), outsider, 404)},
+		{"DELETE", "/api/apps/:name/previews/:pr", appPath("/previews/1"), with(inTeam(release.RoleDeveloper, 404), outsider, 404)},
 		{"POST", "/api/apps/:name/schedules", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := appPath("/schedules")(t, w, who)
 			return p, `{"cron":"0 3 * * *","tz":"Europe/Berlin"}`
-		}, inTeam(schema.RoleDeveloper, 201)},
+		}, inTeam(release.RoleDeveloper, 201)},
 		{"DELETE", "/api/apps/:name/schedules/:id", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			name, _ := w.app(t)
 			a, _ := w.store.GetApp(context.Background(), name)
@@ -419,7 +420,7 @@ func rbacRoutes() []route {
 				t.Fatal(err)
 			}
 			return "/api/apps/" + name + "/schedules/" + r.ID, ""
-		}, inTeam(schema.RoleDeveloper, 204)},
+		}, inTeam(release.RoleDeveloper, 204)},
 		{"DELETE", "/api/apps/:name/shares/:team", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			name, _ := w.app(t)
 			other, err := w.store.GetTeam(context.Background(), "other")
@@ -431,73 +432,73 @@ func rbacRoutes() []route {
 				t.Fatal(err)
 			}
 			return "/api/apps/" + name + "/shares/other", ""
-		}, with(inTeam(schema.RoleAdmin, 204), outsider, 403)},
-		{"POST", "/api/apps/:name/deploy", appPath("/deploy"), inTeam(schema.RoleDeveloper, 202)},
+		}, with(inTeam(release.RoleAdmin, 204), outsider, 403)},
+		{"POST", "/api/apps/:name/deploy", appPath("/deploy"), inTeam(release.RoleDeveloper, 202)},
 		// Allowed callers reach the rule that nothing serves yet: 409.
-		{"POST", "/api/apps/:name/rollback", appPath("/rollback"), inTeam(schema.RoleDeveloper, 409)},
-		{"GET", "/api/apps/:name/deployments", appPath("/deployments"), inTeam(schema.RoleViewer, 200)},
-		{"GET", "/api/apps/:name/logs", appPath("/logs"), inTeam(schema.RoleViewer, 409)},
+		{"POST", "/api/apps/:name/rollback", appPath("/rollback"), inTeam(release.RoleDeveloper, 409)},
+		{"GET", "/api/apps/:name/deployments", appPath("/deployments"), inTeam(release.RoleViewer, 200)},
+		{"GET", "/api/apps/:name/logs", appPath("/logs"), inTeam(release.RoleViewer, 409)},
 		{"GET", "/api/deployments", fixed("/api/deployments", ""), signedIn(200)},
-		{"GET", "/api/deployments/:id", deploymentPath("", false), inTeam(schema.RoleViewer, 200)},
-		{"POST", "/api/deployments/:id/cancel", deploymentPath("/cancel", false), inTeam(schema.RoleDeveloper, 202)},
-		{"GET", "/api/deployments/:id/logs", deploymentPath("/logs", false), inTeam(schema.RoleViewer, 200)},
+		{"GET", "/api/deployments/:id", deploymentPath("", false), inTeam(release.RoleViewer, 200)},
+		{"POST", "/api/deployments/:id/cancel", deploymentPath("/cancel", false), inTeam(release.RoleDeveloper, 202)},
+		{"GET", "/api/deployments/:id/logs", deploymentPath("/logs", false), inTeam(release.RoleViewer, 200)},
 		// Allowed callers reach the rule that the deployment is not
 		// waiting for approval: 409.
-		{"POST", "/api/deployments/:id/approve", deploymentPath("/approve", false), inTeam(schema.RoleAdmin, 409)},
-		{"POST", "/api/deployments/:id/reject", deploymentPath("/reject", false), inTeam(schema.RoleAdmin, 409)},
+		{"POST", "/api/deployments/:id/approve", deploymentPath("/approve", false), inTeam(release.RoleAdmin, 409)},
+		{"POST", "/api/deployments/:id/reject", deploymentPath("/reject", false), inTeam(release.RoleAdmin, 409)},
 		{"GET", "/api/approvals", fixed("/api/approvals", ""), signedIn(200)},
-		{"GET", "/api/deployments/:id/diff", deploymentPath("/diff", false), inTeam(schema.RoleViewer, 200)},
+		{"GET", "/api/deployments/:id/diff", deploymentPath("/diff", false), inTeam(release.RoleViewer, 200)},
 		{"POST", "/api/deployments/:id/override", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := deploymentPath("/override", false)(t, w, who)
 			return p, `{"reason":"hotfix"}`
-		}, inTeam(schema.RoleAdmin, 409)},
+		}, inTeam(release.RoleAdmin, 409)},
 		{"GET", "/api/databases", fixed("/api/databases", ""), signedIn(200)},
 		{"POST", "/api/databases", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			return "/api/databases", fmt.Sprintf(`{"name":%q,"engine":"postgres","team":"acme"}`, w.unique("db-"))
-		}, with(inTeam(schema.RoleDeveloper, 202), outsider, 400)},
-		{"GET", "/api/databases/:name", dbPath(""), inTeam(schema.RoleViewer, 200)},
-		{"GET", "/api/databases/:name?reveal=1", dbPath("?reveal=1"), inTeam(schema.RoleAdmin, 200)},
-		{"POST", "/api/databases/:name/start", dbPath("/start"), inTeam(schema.RoleDeveloper, 202)},
-		{"POST", "/api/databases/:name/stop", dbPath("/stop"), inTeam(schema.RoleDeveloper, 202)},
-		{"DELETE", "/api/databases/:name", dbPath(""), inTeam(schema.RoleAdmin, 202)},
+		}, with(inTeam(release.RoleDeveloper, 202), outsider, 400)},
+		{"GET", "/api/databases/:name", dbPath(""), inTeam(release.RoleViewer, 200)},
+		{"GET", "/api/databases/:name?reveal=1", dbPath("?reveal=1"), inTeam(release.RoleAdmin, 200)},
+		{"POST", "/api/databases/:name/start", dbPath("/start"), inTeam(release.RoleDeveloper, 202)},
+		{"POST", "/api/databases/:name/stop", dbPath("/stop"), inTeam(release.RoleDeveloper, 202)},
+		{"DELETE", "/api/databases/:name", dbPath(""), inTeam(release.RoleAdmin, 202)},
 		{"POST", "/api/databases/:name/link", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := dbPath("/link")(t, w, who)
 			name, _ := w.app(t)
 			return p, fmt.Sprintf(`{"app":%q}`, name)
-		}, inTeam(schema.RoleDeveloper, 200)},
-		{"GET", "/api/databases/:name/backups", dbPath("/backups"), inTeam(schema.RoleViewer, 200)},
+		}, inTeam(release.RoleDeveloper, 200)},
+		{"GET", "/api/databases/:name/backups", dbPath("/backups"), inTeam(release.RoleViewer, 200)},
 		// The database is running on no real host: allowed callers get the
 		// backup started (202).
-		{"POST", "/api/databases/:name/backups", dbPath("/backups"), inTeam(schema.RoleDeveloper, 202)},
-		{"GET", "/api/databases/:name/backups/:id/download", dbPath("/backups/nope/download"), inTeam(schema.RoleAdmin, 404)},
+		{"POST", "/api/databases/:name/backups", dbPath("/backups"), inTeam(release.RoleDeveloper, 202)},
+		{"GET", "/api/databases/:name/backups/:id/download", dbPath("/backups/nope/download"), inTeam(release.RoleAdmin, 404)},
 		{"POST", "/api/databases/:name/restore", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := dbPath("/restore")(t, w, who)
 			return p, `{"backup":"nope"}`
-		}, inTeam(schema.RoleAdmin, 404)},
-		{"GET", "/api/databases/:name/backup-policy", dbPath("/backup-policy"), inTeam(schema.RoleViewer, 200)},
+		}, inTeam(release.RoleAdmin, 404)},
+		{"GET", "/api/databases/:name/backup-policy", dbPath("/backup-policy"), inTeam(release.RoleViewer, 200)},
 		{"PUT", "/api/databases/:name/backup-policy", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := dbPath("/backup-policy")(t, w, who)
 			return p, `{"keep_last":3}`
-		}, inTeam(schema.RoleAdmin, 200)},
+		}, inTeam(release.RoleAdmin, 200)},
 		{"GET", "/api/freezes", fixed("/api/freezes", ""), signedIn(200)},
 		// A freeze of acme's production environment.
 		{"POST", "/api/freezes", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			w.environment(t, "production")
 			return "/api/freezes", `{"environment":"production","team":"acme","reason":"launch","cron":"0 18 * * FRI","duration":"62h"}`
-		}, inTeam(schema.RoleAdmin, 201)},
-		{"GET", "/api/teams/:team/environments", fixed("/api/teams/acme/environments", ""), inTeam(schema.RoleViewer, 200)},
+		}, inTeam(release.RoleAdmin, 201)},
+		{"GET", "/api/teams/:team/environments", fixed("/api/teams/acme/environments", ""), inTeam(release.RoleViewer, 200)},
 		{"PUT", "/api/teams/:team/environments/:env", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			return "/api/teams/acme/environments/" + w.unique("stage-"), `{"require_approval":true,"approvals_needed":2}`
-		}, inTeam(schema.RoleAdmin, 200)},
+		}, inTeam(release.RoleAdmin, 200)},
 		{"DELETE", "/api/teams/:team/environments/:env", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			name := w.unique("gone-")
 			w.environment(t, name)
 			return "/api/teams/acme/environments/" + name, ""
-		}, inTeam(schema.RoleAdmin, 204)},
+		}, inTeam(release.RoleAdmin, 204)},
 		{"POST", "/api/freezes", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			name, _ := w.app(t)
 			return "/api/freezes", fmt.Sprintf(`{"app":%q,"reason":"launch","cron":"0 18 * * FRI","duration":"62h","tz":"Europe/Berlin"}`, name)
-		}, inTeam(schema.RoleAdmin, 201)},
+		}, inTeam(release.RoleAdmin, 201)},
 		{"DELETE", "/api/freezes/:id", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			name, _ := w.app(t)
 			a, _ := w.store.GetApp(context.Background(), name)
@@ -507,14 +508,14 @@ func rbacRoutes() []route {
 				t.Fatal(err)
 			}
 			return "/api/freezes/" + f.ID, ""
-		}, inTeam(schema.RoleAdmin, 204)},
+		}, inTeam(release.RoleAdmin, 204)},
 		// Allowed callers reach the rule that the deployment is not
 		// scheduled: 409.
 		{"POST", "/api/deployments/:id/reschedule", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := deploymentPath("/reschedule", false)(t, w, who)
 			return p, `{"in":"1h"}`
-		}, inTeam(schema.RoleDeveloper, 409)},
-		{"GET", "/api/deployments/:id/logs/stream", deploymentPath("/logs/stream", true), inTeam(schema.RoleViewer, 200)},
+		}, inTeam(release.RoleDeveloper, 409)},
+		{"GET", "/api/deployments/:id/logs/stream", deploymentPath("/logs/stream", true), inTeam(release.RoleViewer, 200)},
 		// Last: it revokes the token it is called with.
 		{"DELETE", "/api/auth/token", fixed("/api/auth/token", ""), with(signedIn(204), adminTok, 409)},
 	}
@@ -570,7 +571,7 @@ func firstLine(b []byte) string {
 }
 
 // TestPermissionTableInREADME keeps the README's permission table equal to
-// service.PermissionMatrix, which the service enforces.
+// release.Matrix, which the service enforces.
 func TestPermissionTableInREADME(t *testing.T) {
 	b, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -585,10 +586,10 @@ func TestPermissionTableInREADME(t *testing.T) {
 	got := strings.TrimSpace(s[strings.Index(s[start:], "\n")+start : end])
 	var want strings.Builder
 	want.WriteString("| permission | viewer | developer | admin | owner |\n|---|---|---|---|---|\n")
-	for _, e := range service.PermissionMatrix {
+	for _, e := range release.Matrix {
 		want.WriteString("| " + e.What + " |")
-		for _, role := range service.Roles {
-			if service.RoleAllows(role, e.Perm) {
+		for _, role := range release.Roles {
+			if release.RoleAllows(role, e.Perm) {
 				want.WriteString(" ✓ |")
 			} else {
 				want.WriteString(" |")

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/mock"
 
 	"github.com/rivetr/rivetr/internal/ratelimit"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/webhook"
 	"github.com/rivetr/rivetr/schema"
@@ -287,7 +288,7 @@ func TestWebhookRedeliveryAfterACrash(t *testing.T) {
 		t.Fatalf("a stale received delivery: %d %+v", code, r)
 	}
 	// Cut off after its deploy was made: the redelivery finds that deploy.
-	made := &schema.Deployment{ID: "made1", AppID: app.ID, AppName: "web", Kind: schema.KindDeploy, Status: schema.StatusQueued, Trigger: "webhook",
+	made := &schema.Deployment{ID: "made1", AppID: app.ID, AppName: "web", Kind: release.KindDeploy, Status: release.StatusQueued, Trigger: "webhook",
 		WorkflowID: "deploy/web/github-stale2"}
 	if err := f.store.CreateDeployment(context.Background(), made); err != nil {
 		t.Fatal(err)

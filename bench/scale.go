@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/testimage"
 	"github.com/rivetr/rivetr/schema"
@@ -62,8 +63,8 @@ func listing(bin string, figs map[string]float64) {
 			}
 			var last string
 			for j := 0; j < 20; j++ {
-				d := &schema.Deployment{ID: ids.New(), AppID: app.ID, AppName: name, Kind: schema.KindDeploy, Status: schema.StatusSucceeded,
-					Step: schema.StepDone, CommitSHA: fmt.Sprintf("%040d", j), CommitMessage: "commit", Trigger: "api", WorkflowID: "deploy/" + name + "/x"}
+				d := &schema.Deployment{ID: ids.New(), AppID: app.ID, AppName: name, Kind: release.KindDeploy, Status: release.StatusSucceeded,
+					Step: release.StepDone, CommitSHA: fmt.Sprintf("%040d", j), CommitMessage: "commit", Trigger: "api", WorkflowID: "deploy/" + name + "/x"}
 				if err := store.CreateDeployment(ctx, d); err != nil {
 					log.Fatal(err)
 				}

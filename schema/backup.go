@@ -6,15 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/secrets"
-)
-
-// Backup states.
-const (
-	BackupRunning   = "running"
-	BackupSucceeded = "succeeded"
-	BackupFailed    = "failed"
-	BackupDeleted   = "deleted" // removed by retention
 )
 
 // BackupPolicy says where a database's backups go, when they are taken and
@@ -49,28 +42,22 @@ func DefaultPolicy(dbID string) BackupPolicy {
 	return BackupPolicy{DatabaseID: dbID, KeepLast: 7, Local: true}
 }
 
-// Backup kinds.
-const (
-	BackupDump   = "dump"
-	BackupVolume = "volume"
-)
-
 // Backup is one backup of a database.
 type Backup struct {
-	ID         string `gorm:"primaryKey;size:32" json:"id"`
-	DatabaseID string `gorm:"size:32;index;not null" json:"database_id"`
-	Status     string `gorm:"size:16;not null" json:"status"`
-	Trigger    string `gorm:"size:16" json:"trigger"`
+	ID         string               `gorm:"primaryKey;size:32" json:"id"`
+	DatabaseID string               `gorm:"size:32;index;not null" json:"database_id"`
+	Status     release.BackupStatus `gorm:"size:16;not null" json:"status"`
+	Trigger    string               `gorm:"size:16" json:"trigger"`
 	// Kind is dump (the engine's own dump) or volume (a tar of the data
 	// volume, taken with the database stopped).
-	Kind       string     `gorm:"size:16" json:"kind"`
-	Key        string     `gorm:"size:255" json:"key"`
-	Size       int64      `json:"size"`
-	SHA256     string     `gorm:"size:64" json:"sha256,omitempty"`
-	Locations  []string   `gorm:"serializer:json" json:"locations,omitempty"`
-	Error      string     `json:"error,omitempty"`
-	StartedAt  time.Time  `json:"started_at"`
-	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Kind       release.BackupKind `gorm:"size:16" json:"kind"`
+	Key        string             `gorm:"size:255" json:"key"`
+	Size       int64              `json:"size"`
+	SHA256     string             `gorm:"size:64" json:"sha256,omitempty"`
+	Locations  []string           `gorm:"serializer:json" json:"locations,omitempty"`
+	Error      string             `json:"error,omitempty"`
+	StartedAt  time.Time          `json:"started_at"`
+	FinishedAt *time.Time         `json:"finished_at,omitempty"`
 }
 
 // GetPolicy returns a database's backup policy (the default when it has

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/secrets"
 )
 
@@ -13,7 +14,7 @@ func TestBackupRecords(t *testing.T) {
 	for driver, s := range stores(t) {
 		t.Run(driver, func(t *testing.T) {
 			ctx := context.Background()
-			d := &Database{ID: "db1", Name: "shop-db-" + driver, Engine: EnginePostgres, Image: "postgres:17", User: "app", Password: "pw-plain", DBName: "app", Status: DBRunning}
+			d := &Database{ID: "db1", Name: "shop-db-" + driver, Engine: EnginePostgres, Image: "postgres:17", User: "app", Password: "pw-plain", DBName: "app", Status: release.DBRunning}
 			if err := s.CreateDatabase(ctx, d); err != nil {
 				t.Fatal(err)
 			}
@@ -41,7 +42,7 @@ func TestBackupRecords(t *testing.T) {
 			}
 			now := time.Now().UTC()
 			for i, id := range []string{"b1", "b2", "b3"} {
-				if err := s.CreateBackup(ctx, &Backup{ID: id, DatabaseID: "db1", Status: BackupSucceeded, StartedAt: now.Add(time.Duration(i) * time.Minute)}); err != nil {
+				if err := s.CreateBackup(ctx, &Backup{ID: id, DatabaseID: "db1", Status: release.BackupSucceeded, StartedAt: now.Add(time.Duration(i) * time.Minute)}); err != nil {
 					t.Fatal(err)
 				}
 			}

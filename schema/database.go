@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/secrets"
 )
 
@@ -17,15 +18,6 @@ const (
 	EngineMariaDB  = "mariadb"
 	EngineRedis    = "redis"
 	EngineMongo    = "mongo"
-)
-
-// Database states.
-const (
-	DBCreating = "creating"
-	DBRunning  = "running"
-	DBStopped  = "stopped"
-	DBRestore  = "restoring"
-	DBFailed   = "failed"
 )
 
 // Database is a database server Rivetr runs for a team: one container of
@@ -48,19 +40,19 @@ type Database struct {
 	DBName       string `gorm:"size:63" json:"database"`
 	// PublicPort publishes the server on the host (0: on Rivetr's network
 	// only).
-	PublicPort  int       `json:"public_port,omitempty"`
-	Status      string    `gorm:"size:16;not null" json:"status"`
-	Error       string    `json:"error,omitempty"`
-	ContainerID string    `gorm:"size:80" json:"container_id,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	PublicPort  int              `json:"public_port,omitempty"`
+	Status      release.DBStatus `gorm:"size:16;not null" json:"status"`
+	Error       string           `json:"error,omitempty"`
+	ContainerID string           `gorm:"size:80" json:"container_id,omitempty"`
+	CreatedAt   time.Time        `json:"created_at"`
+	UpdatedAt   time.Time        `json:"updated_at"`
 }
 
 // ContainerName is the database's container, and its name on the network.
-func (d *Database) ContainerName() string { return "rivetr-db-" + d.Name }
+func (d *Database) ContainerName() string { return release.DatabaseContainer(d.Name) }
 
 // VolumeName is the database's data volume.
-func (d *Database) VolumeName() string { return "rivetr-db-" + d.Name + "-data" }
+func (d *Database) VolumeName() string { return release.DatabaseVolume(d.Name) }
 
 func (s *Store) sealDatabase(d *Database) error {
 	for _, f := range []sealedField{{&d.Password, "password"}, {&d.RootPassword, "root_password"}} {
@@ -118,7 +110,7 @@ func (s *Store) ListDatabases(ctx context.Context, teamIDs []string) ([]Database
 
 // UpdateDatabaseStatus records a database's state (and the error that put
 // it there, or "").
-func (s *Store) UpdateDatabaseStatus(ctx context.Context, id, status, errText, containerID string) error {
+func (s *Store) UpdateDatabaseStatus(ctx context.Context, id string, status release.DBStatus, errText, containerID string) error {
 	u := map[string]any{"status": status, "error": errText}
 	if containerID != "" {
 		u["container_id"] = containerID

@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"gorm.io/gorm"
 )
 
 // Environment is a stage apps of a team are deployed to (production,
 // staging, …). A team plays the part of a project: environment names are
 // unique within it. Its release policy applies to every app placed in it,
-// on top of the app's own (see EffectiveApproval), and freeze windows can
+// on top of the app's own (see release.EffectiveApproval), and freeze windows can
 // be scoped to it.
 type Environment struct {
 	ID     string `gorm:"primaryKey;size:32" json:"id"`
@@ -26,41 +27,24 @@ type Environment struct {
 	UpdatedAt         time.Time `json:"updated_at"`
 }
 
-// ApprovalPolicy is the approval gate one deploy meets.
-type ApprovalPolicy struct {
-	Required  bool     `json:"required"`
-	Needed    int      `json:"approvals_needed,omitempty"`
-	AllowSelf bool     `json:"allow_self_approval,omitempty"`
-	TTL       Duration `json:"approval_ttl,omitempty"`
+// ApprovalPolicy is the environment's approval gate.
+func (e *Environment) ApprovalPolicy() release.ApprovalPolicy {
+	return release.ApprovalPolicy{Required: e.RequireApproval, Needed: e.ApprovalsNeeded, AllowSelf: e.AllowSelfApproval, TTL: e.ApprovalTTL.D()}
 }
 
-// EffectiveApproval combines an app's approval policy with its
-// environment's (env may be nil): the stricter wins. Approval is required
-// when either requires it; the most approvals either asks for are needed;
-// the requester may approve their own deploy only when every policy that
-// requires approval allows it; and the shortest wait applies.
-func EffectiveApproval(app *App, env *Environment) ApprovalPolicy {
-	var p ApprovalPolicy
-	add := func(required bool, needed int, self bool, ttl Duration) {
-		if !required {
-			return
-		}
-		needed = max(needed, 1)
-		if !p.Required {
-			p = ApprovalPolicy{Required: true, Needed: needed, AllowSelf: self, TTL: ttl}
-			return
-		}
-		p.Needed = max(p.Needed, needed)
-		p.AllowSelf = p.AllowSelf && self
-		if ttl > 0 && (p.TTL <= 0 || ttl < p.TTL) {
-			p.TTL = ttl
-		}
+// ApprovalPolicy is the app's own approval gate.
+func (app *App) ApprovalPolicy() release.ApprovalPolicy {
+	return release.ApprovalPolicy{Required: app.RequireApproval, Needed: app.ApprovalsNeeded, AllowSelf: app.AllowSelfApproval, TTL: app.ApprovalTTL.D()}
+}
+
+// EffectiveApproval is the approval gate app's deploys meet: its own
+// policy and its environment's (env may be nil) combined by
+// release.EffectiveApproval.
+func EffectiveApproval(app *App, env *Environment) release.ApprovalPolicy {
+	if env == nil {
+		return release.EffectiveApproval(app.ApprovalPolicy())
 	}
-	add(app.RequireApproval, app.ApprovalsNeeded, app.AllowSelfApproval, app.ApprovalTTL)
-	if env != nil {
-		add(env.RequireApproval, env.ApprovalsNeeded, env.AllowSelfApproval, env.ApprovalTTL)
-	}
-	return p
+	return release.EffectiveApproval(app.ApprovalPolicy(), env.ApprovalPolicy())
 }
 
 // CreateEnvironment stores an environment; ErrConflict when its team has

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 func TestEffectiveApproval(t *testing.T) {
@@ -14,25 +16,25 @@ func TestEffectiveApproval(t *testing.T) {
 		name string
 		app  App
 		env  *Environment
-		want ApprovalPolicy
+		want release.ApprovalPolicy
 	}{
-		{"neither", App{ApprovalsNeeded: 3}, &Environment{ApprovalsNeeded: 2}, ApprovalPolicy{}},
+		{"neither", App{ApprovalsNeeded: 3}, &Environment{ApprovalsNeeded: 2}, release.ApprovalPolicy{}},
 		{"app only", App{RequireApproval: true, ApprovalsNeeded: 2, AllowSelfApproval: true, ApprovalTTL: h(4)}, nil,
-			ApprovalPolicy{Required: true, Needed: 2, AllowSelf: true, TTL: h(4)}},
+			release.ApprovalPolicy{Required: true, Needed: 2, AllowSelf: true, TTL: h(4).D()}},
 		{"environment only", App{ApprovalsNeeded: 5}, &Environment{RequireApproval: true, ApprovalsNeeded: 1, ApprovalTTL: h(24)},
-			ApprovalPolicy{Required: true, Needed: 1, TTL: h(24)}},
-		{"a zero count means one", App{RequireApproval: true}, nil, ApprovalPolicy{Required: true, Needed: 1}},
+			release.ApprovalPolicy{Required: true, Needed: 1, TTL: h(24).D()}},
+		{"a zero count means one", App{RequireApproval: true}, nil, release.ApprovalPolicy{Required: true, Needed: 1}},
 		// Both: the most approvals, self-approval only if both allow it,
 		// the shorter wait.
 		{"both, stricter wins", App{RequireApproval: true, ApprovalsNeeded: 1, AllowSelfApproval: true, ApprovalTTL: h(48)},
 			&Environment{RequireApproval: true, ApprovalsNeeded: 2, AllowSelfApproval: false, ApprovalTTL: h(12)},
-			ApprovalPolicy{Required: true, Needed: 2, AllowSelf: false, TTL: h(12)}},
+			release.ApprovalPolicy{Required: true, Needed: 2, AllowSelf: false, TTL: h(12).D()}},
 		{"both allow self", App{RequireApproval: true, ApprovalsNeeded: 3, AllowSelfApproval: true, ApprovalTTL: h(2)},
 			&Environment{RequireApproval: true, ApprovalsNeeded: 2, AllowSelfApproval: true, ApprovalTTL: h(12)},
-			ApprovalPolicy{Required: true, Needed: 3, AllowSelf: true, TTL: h(2)}},
+			release.ApprovalPolicy{Required: true, Needed: 3, AllowSelf: true, TTL: h(2).D()}},
 		// A policy that does not require approval loosens nothing.
 		{"lax environment", App{RequireApproval: true, ApprovalsNeeded: 2}, &Environment{AllowSelfApproval: true, ApprovalsNeeded: 1},
-			ApprovalPolicy{Required: true, Needed: 2}},
+			release.ApprovalPolicy{Required: true, Needed: 2}},
 	} {
 		if got := EffectiveApproval(&tc.app, tc.env); got != tc.want {
 			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
@@ -70,7 +72,7 @@ func TestEnvironmentFreezesAndDelete(t *testing.T) {
 				{ID: "t1-staging", TeamID: "t1", Environment: "staging", Reason: "r"},
 				{ID: "t2-production", TeamID: "t2", Environment: "production", Reason: "r"},
 			} {
-				w.Start, w.End, w.Policy = &now, &later, FreezeWait
+				w.Start, w.End, w.Policy = &now, &later, release.FreezeWait
 				if err := s.CreateFreeze(ctx, &w); err != nil {
 					t.Fatal(err)
 				}
@@ -94,7 +96,7 @@ func TestEnvironmentFreezesAndDelete(t *testing.T) {
 			all, _ := s.ListFreezes(ctx, nil, nil)
 			var applying []FreezeWindow
 			for _, w := range all {
-				if w.AppliesTo(app) {
+				if w.Rule().Scope.AppliesTo(app.Target()) {
 					applying = append(applying, w)
 				}
 			}
@@ -136,7 +138,7 @@ func TestEnvironmentColumnsMigrate(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	later := now.Add(time.Hour)
-	if err := s.CreateFreeze(ctx, &FreezeWindow{ID: "old", Reason: "r", Start: &now, End: &later, Policy: FreezeWait}); err != nil {
+	if err := s.CreateFreeze(ctx, &FreezeWindow{ID: "old", Reason: "r", Start: &now, End: &later, Policy: release.FreezeWait}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.CreateApp(ctx, &App{ID: "a1", Name: "shop", GitURL: "x", Branch: "main"}); err != nil {

@@ -6,71 +6,13 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
-)
 
-// Deployment statuses. A deployment moves queued → building → deploying and
-// ends in one of the terminal statuses.
-const (
-	StatusQueued     = "queued"
-	StatusBuilding   = "building"
-	StatusDeploying  = "deploying"
-	StatusSucceeded  = "succeeded"
-	StatusFailed     = "failed"
-	StatusCancelled  = "cancelled"
-	StatusSuperseded = "superseded"
-	// StatusRolledBack marks a deployment that served and was then replaced
-	// by a rollback to an earlier one.
-	StatusRolledBack = "rolled_back"
-	// StatusScheduled: the deployment waits for the time it was scheduled
-	// for; then it is queued like any other.
-	StatusScheduled = "scheduled"
-	// StatusFrozen: the deployment waits for a freeze window to end.
-	StatusFrozen = "frozen"
-	// StatusAwaitingApproval: the deployment waits at its approval gate.
-	StatusAwaitingApproval = "awaiting_approval"
-	// StatusRejected and StatusExpired end a deployment at its approval
-	// gate: an approver rejected it, or nobody approved it in time.
-	StatusRejected = "rejected"
-	StatusExpired  = "expired"
+	"github.com/rivetr/rivetr/internal/release"
 )
-
-// TerminalStatuses are the final statuses: nothing changes them again
-// except a later rollback marking a succeeded deployment rolled_back.
-var TerminalStatuses = []string{StatusSucceeded, StatusFailed, StatusCancelled, StatusSuperseded, StatusRolledBack, StatusRejected, StatusExpired}
 
 // SourceUpload marks a deployment built from an uploaded ZIP archive.
 const SourceUpload = "upload"
-
-// InFlightStatuses are those of deployments in an app's queue or running:
-// everything but the terminal ones and scheduled (which waits outside the
-// queue).
-var InFlightStatuses = []string{StatusQueued, StatusBuilding, StatusDeploying, StatusAwaitingApproval, StatusFrozen}
-
-// Terminal reports whether status is one of TerminalStatuses.
-func Terminal(status string) bool { return slices.Contains(TerminalStatuses, status) }
-
-// Deployment kinds.
-const (
-	KindDeploy   = "deploy"
-	KindRollback = "rollback"
-)
-
-// Deployment steps, in the order a deploy runs them. The dashboard shows them
-// as a progress list.
-const (
-	StepQueued   = "queued"
-	StepApproval = "approval"
-	StepFreeze   = "freeze"
-	StepSource   = "source"
-	StepBuild    = "build"
-	StepStart    = "start"
-	StepHealth   = "health"
-	StepSwitch   = "switch"
-	StepDrain    = "drain"
-	StepDone     = "done"
-)
 
 // Duration is a time.Duration stored as milliseconds and written in JSON as a
 // Go duration string ("1s", "250ms").
@@ -219,17 +161,17 @@ type EnvVar struct {
 // Deployment is one attempt to put a version of an app into service: a
 // build from git (kind deploy) or a return to an earlier image (kind rollback).
 type Deployment struct {
-	ID      string `gorm:"primaryKey;size:32" json:"id"`
-	AppID   string `gorm:"size:32;index;not null" json:"app_id"`
-	AppName string `gorm:"size:63;not null" json:"app"`
-	Kind    string `gorm:"size:16;not null" json:"kind"`
+	ID      string       `gorm:"primaryKey;size:32" json:"id"`
+	AppID   string       `gorm:"size:32;index;not null" json:"app_id"`
+	AppName string       `gorm:"size:63;not null" json:"app"`
+	Kind    release.Kind `gorm:"size:16;not null" json:"kind"`
 	// Trigger says who or what asked: api, cli, dashboard, webhook, schedule.
-	Trigger       string `gorm:"size:32" json:"trigger"`
-	Status        string `gorm:"size:32;index;not null" json:"status"`
-	Step          string `gorm:"size:32" json:"step"`
-	Branch        string `gorm:"size:255" json:"branch"`
-	CommitSHA     string `gorm:"size:64" json:"commit"`
-	CommitMessage string `json:"commit_message"`
+	Trigger       string         `gorm:"size:32" json:"trigger"`
+	Status        release.Status `gorm:"size:32;index;not null" json:"status"`
+	Step          release.Step   `gorm:"size:32" json:"step"`
+	Branch        string         `gorm:"size:255" json:"branch"`
+	CommitSHA     string         `gorm:"size:64" json:"commit"`
+	CommitMessage string         `json:"commit_message"`
 	// Source is where the code comes from: "" for git (CommitSHA),
 	// SourceUpload
 	// for an uploaded ZIP archive (UploadSHA256 is its checksum).
@@ -297,10 +239,10 @@ type APIToken struct {
 	UserID string `gorm:"size:32;index" json:"user_id,omitempty"`
 	// Role caps what the token may do in every team ("" for its owner's
 	// roles); it never raises them.
-	Role       string     `gorm:"size:16" json:"role,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
-	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	Role       release.Role `gorm:"size:16" json:"role,omitempty"`
+	CreatedAt  time.Time    `json:"created_at"`
+	ExpiresAt  *time.Time   `json:"expires_at,omitempty"`
+	LastUsedAt *time.Time   `json:"last_used_at,omitempty"`
 }
 
 // Session is a dashboard sign-in. Only the SHA-256 of its cookie value is
@@ -333,19 +275,11 @@ type Team struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// Roles in a team, from most to least powerful.
-const (
-	RoleOwner     = "owner"
-	RoleAdmin     = "admin"
-	RoleDeveloper = "developer"
-	RoleViewer    = "viewer"
-)
-
 // Membership is a user's role in a team.
 type Membership struct {
-	TeamID string `gorm:"primaryKey;size:32" json:"team_id"`
-	UserID string `gorm:"primaryKey;size:32;index" json:"user_id"`
-	Role   string `gorm:"size:16;not null" json:"role"`
+	TeamID string       `gorm:"primaryKey;size:32" json:"team_id"`
+	UserID string       `gorm:"primaryKey;size:32;index" json:"user_id"`
+	Role   release.Role `gorm:"size:16;not null" json:"role"`
 	// Approver grants a developer the approver permission; owners and
 	// admins have it anyway.
 	Approver  bool      `json:"approver"`
@@ -381,12 +315,12 @@ const (
 // Invitation asks someone, by email, to join a team with a role. Only the
 // SHA-256 of its link's token is stored; it expires after a week.
 type Invitation struct {
-	ID        string `gorm:"primaryKey;size:32" json:"id"`
-	TeamID    string `gorm:"size:32;index;not null" json:"team_id"`
-	Email     string `gorm:"size:255;index;not null" json:"email"`
-	Role      string `gorm:"size:16;not null" json:"role"`
-	Approver  bool   `json:"approver,omitempty"`
-	TokenHash string `gorm:"uniqueIndex;size:64;not null" json:"-"`
+	ID        string       `gorm:"primaryKey;size:32" json:"id"`
+	TeamID    string       `gorm:"size:32;index;not null" json:"team_id"`
+	Email     string       `gorm:"size:255;index;not null" json:"email"`
+	Role      release.Role `gorm:"size:16;not null" json:"role"`
+	Approver  bool         `json:"approver,omitempty"`
+	TokenHash string       `gorm:"uniqueIndex;size:64;not null" json:"-"`
 	// InvitedBy is the inviter's email (or "admin token").
 	InvitedBy  string     `gorm:"size:255" json:"invited_by"`
 	Status     string     `gorm:"size:16;index;not null" json:"status"`

@@ -21,6 +21,7 @@ import (
 	msqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/secrets"
 )
 
@@ -436,7 +437,7 @@ type DeploymentFilter struct {
 	AppID string
 	// AppIDs limits the list to these apps when not nil.
 	AppIDs   []string
-	Statuses []string
+	Statuses []release.Status
 	Limit    int
 }
 
@@ -462,8 +463,8 @@ func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter) ([]Depl
 // DeploymentUpdate names the fields UpdateDeployment changes; zero fields are
 // left alone.
 type DeploymentUpdate struct {
-	Status        string
-	Step          string
+	Status        release.Status
+	Step          release.Step
 	CommitSHA     string
 	CommitMessage string
 	Image         string
@@ -490,8 +491,8 @@ func (s *Store) UpdateDeployment(ctx context.Context, id string, u DeploymentUpd
 			fields[col] = v
 		}
 	}
-	set("status", u.Status)
-	set("step", u.Step)
+	set("status", string(u.Status))
+	set("step", string(u.Step))
 	set("commit_sha", u.CommitSHA)
 	set("commit_message", u.CommitMessage)
 	set("image", u.Image)
@@ -518,8 +519,8 @@ func (s *Store) UpdateDeployment(ctx context.Context, id string, u DeploymentUpd
 		fields["finished_at"] = gorm.Expr("COALESCE(finished_at, ?)", now)
 	}
 	q := s.db.WithContext(ctx).Model(&Deployment{}).Where("id = ?", id)
-	if u.Status != "" && !Terminal(u.Status) {
-		q = q.Where("status NOT IN ?", TerminalStatuses)
+	if u.Status != "" && !u.Status.Terminal() {
+		q = q.Where("status NOT IN ?", release.TerminalStatuses)
 	}
 	res := q.Updates(fields)
 	if res.Error != nil {
@@ -576,9 +577,9 @@ func (s *Store) CountTokens(ctx context.Context) (int64, error) {
 
 // CountDeploymentsByStatus returns how many deployments have each status,
 // among the given apps' when appIDs is not nil.
-func (s *Store) CountDeploymentsByStatus(ctx context.Context, appIDs []string) (map[string]int, error) {
+func (s *Store) CountDeploymentsByStatus(ctx context.Context, appIDs []string) (map[release.Status]int, error) {
 	var rows []struct {
-		Status string
+		Status release.Status
 		N      int
 	}
 	q := s.db.WithContext(ctx).Model(&Deployment{})
@@ -586,7 +587,7 @@ func (s *Store) CountDeploymentsByStatus(ctx context.Context, appIDs []string) (
 		q = q.Where("app_id IN ?", append(slices.Clip(appIDs), ""))
 	}
 	err := q.Select("status, count(*) AS n").Group("status").Scan(&rows).Error
-	out := map[string]int{}
+	out := map[release.Status]int{}
 	for _, r := range rows {
 		out[r.Status] = r.N
 	}

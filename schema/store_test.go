@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // stores returns a fresh store per backend: a temp SQLite file always, and a
@@ -150,7 +151,7 @@ func TestDeploymentsAndLogs(t *testing.T) {
 			}
 			var made []string
 			for i := 0; i < 3; i++ {
-				d := &Deployment{ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: KindDeploy, Status: StatusQueued}
+				d := &Deployment{ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: release.KindDeploy, Status: release.StatusQueued}
 				if err := s.CreateDeployment(ctx, d); err != nil {
 					t.Fatal(err)
 				}
@@ -162,30 +163,30 @@ func TestDeploymentsAndLogs(t *testing.T) {
 				t.Fatalf("newest first: %v %+v", err, list)
 			}
 			id := made[0]
-			if err := s.UpdateDeployment(ctx, id, DeploymentUpdate{Status: StatusSucceeded, Finished: true}); err != nil {
+			if err := s.UpdateDeployment(ctx, id, DeploymentUpdate{Status: release.StatusSucceeded, Finished: true}); err != nil {
 				t.Fatal(err)
 			}
 			// A late non-terminal update must not resurrect it.
-			if err := s.UpdateDeployment(ctx, id, DeploymentUpdate{Status: StatusBuilding, Step: StepBuild}); err != nil {
+			if err := s.UpdateDeployment(ctx, id, DeploymentUpdate{Status: release.StatusBuilding, Step: release.StepBuild}); err != nil {
 				t.Fatal(err)
 			}
 			d, _ := s.GetDeployment(ctx, id)
-			if d.Status != StatusSucceeded || d.FinishedAt == nil {
+			if d.Status != release.StatusSucceeded || d.FinishedAt == nil {
 				t.Fatalf("terminal status overwritten: %+v", d)
 			}
 			// Marking it rolled back later keeps its finish time.
 			time.Sleep(10 * time.Millisecond)
-			if err := s.UpdateDeployment(ctx, id, DeploymentUpdate{Status: StatusRolledBack, Finished: true}); err != nil {
+			if err := s.UpdateDeployment(ctx, id, DeploymentUpdate{Status: release.StatusRolledBack, Finished: true}); err != nil {
 				t.Fatal(err)
 			}
 			again, _ := s.GetDeployment(ctx, id)
-			if again.Status != StatusRolledBack || !again.FinishedAt.Equal(*d.FinishedAt) {
+			if again.Status != release.StatusRolledBack || !again.FinishedAt.Equal(*d.FinishedAt) {
 				t.Fatalf("finish time moved: %v → %v (%s)", d.FinishedAt, again.FinishedAt, again.Status)
 			}
-			if err := s.UpdateDeployment(ctx, "missing", DeploymentUpdate{Status: StatusFailed}); !errors.Is(err, ErrNotFound) {
+			if err := s.UpdateDeployment(ctx, "missing", DeploymentUpdate{Status: release.StatusFailed}); !errors.Is(err, ErrNotFound) {
 				t.Fatalf("update missing: %v", err)
 			}
-			filtered, _ := s.ListDeployments(ctx, DeploymentFilter{Statuses: []string{StatusQueued}})
+			filtered, _ := s.ListDeployments(ctx, DeploymentFilter{Statuses: []release.Status{release.StatusQueued}})
 			if len(filtered) != 2 {
 				t.Fatalf("status filter: %d", len(filtered))
 			}
@@ -243,7 +244,7 @@ func TestLatestAndByID(t *testing.T) {
 				}
 			}
 			for i, appID := range []string{a.ID, a.ID, b.ID, a.ID, b.ID} {
-				d := &Deployment{ID: fmt.Sprintf("d%d", i), AppID: appID, AppName: "x", Kind: KindDeploy, Status: StatusSucceeded}
+				d := &Deployment{ID: fmt.Sprintf("d%d", i), AppID: appID, AppName: "x", Kind: release.KindDeploy, Status: release.StatusSucceeded}
 				if err := s.CreateDeployment(ctx, d); err != nil {
 					t.Fatal(err)
 				}

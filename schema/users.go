@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -78,7 +79,7 @@ func (s *Store) CreateTeam(ctx context.Context, t *Team, owner string) error {
 		if owner == "" {
 			return nil
 		}
-		return wrap(tx.Create(&Membership{TeamID: t.ID, UserID: owner, Role: RoleOwner}).Error, "team owner")
+		return wrap(tx.Create(&Membership{TeamID: t.ID, UserID: owner, Role: release.RoleOwner}).Error, "team owner")
 	})
 }
 
@@ -171,7 +172,7 @@ func (s *Store) DeleteMembership(ctx context.Context, teamID, userID string) err
 // CountOwners returns how many owners a team has.
 func (s *Store) CountOwners(ctx context.Context, teamID string) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&Membership{}).Where("team_id = ? AND role = ?", teamID, RoleOwner).Count(&n).Error
+	err := s.db.WithContext(ctx).Model(&Membership{}).Where("team_id = ? AND role = ?", teamID, release.RoleOwner).Count(&n).Error
 	return n, wrap(err, "count owners")
 }
 
@@ -309,27 +310,13 @@ func (s *Store) AcceptInvitation(ctx context.Context, inv *Invitation, userID st
 		err := tx.Where("team_id = ? AND user_id = ?", inv.TeamID, userID).First(&existing).Error
 		if err == nil {
 			// Already a member: an invitation never lowers a role.
-			if roleOrder(inv.Role) <= roleOrder(existing.Role) {
+			if inv.Role.Rank() <= existing.Role.Rank() {
 				return nil
 			}
 		}
 		m := Membership{TeamID: inv.TeamID, UserID: userID, Role: inv.Role, Approver: inv.Approver || existing.Approver}
 		return wrap(tx.Save(&m).Error, "membership")
 	})
-}
-
-func roleOrder(r string) int {
-	switch r {
-	case RoleViewer:
-		return 1
-	case RoleDeveloper:
-		return 2
-	case RoleAdmin:
-		return 3
-	case RoleOwner:
-		return 4
-	}
-	return 0
 }
 
 // InstanceAdminIDs returns the IDs of the instance admins.

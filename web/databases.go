@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/rivetr/rivetr/internal/dbengine"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 )
@@ -30,7 +31,7 @@ func (h *Handler) renderDatabases(c *gin.Context, status int, d databasesData) {
 		h.fail(c, err)
 		return
 	}
-	if d.Teams, err = h.svc.TeamsFor(ctx, service.PermDatabases); err != nil {
+	if d.Teams, err = h.svc.TeamsFor(ctx, release.PermDatabases); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -92,7 +93,7 @@ func (h *Handler) database(c *gin.Context) {
 		return
 	}
 	a := service.ActorFrom(ctx)
-	h.render(c, http.StatusOK, "database", "Database "+name, databaseData{Database: d, Policy: p, Backups: bs, Admin: a != nil && a.Can(d.TeamID, service.PermDatabaseAdmin)})
+	h.render(c, http.StatusOK, "database", "Database "+name, databaseData{Database: d, Policy: p, Backups: bs, Admin: a != nil && a.Can(d.TeamID, release.PermDatabaseAdmin)})
 }
 
 func (h *Handler) backupNow(c *gin.Context) {

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/mocks"
 
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
 )
@@ -59,14 +60,14 @@ func TestDatabasePage(t *testing.T) {
 	ctx := context.Background()
 	team, _ := d.store.GetTeam(ctx, "default")
 	db := &schema.Database{ID: ids.New(), Name: "shop-db", TeamID: team.ID, Engine: "postgres", Version: "17", Image: "postgres:17", DockerHost: "h1",
-		User: "app", Password: "pw", DBName: "app", Status: schema.DBRunning}
+		User: "app", Password: "pw", DBName: "app", Status: release.DBRunning}
 	if err := d.store.CreateDatabase(ctx, db); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	d.store.CreateBackup(ctx, &schema.Backup{ID: "b1", DatabaseID: db.ID, Status: schema.BackupSucceeded, Trigger: "manual", Key: "shop-db/x.pgdump.gz",
+	d.store.CreateBackup(ctx, &schema.Backup{ID: "b1", DatabaseID: db.ID, Status: release.BackupSucceeded, Trigger: "manual", Key: "shop-db/x.pgdump.gz",
 		Size: 2048, SHA256: strings.Repeat("ab", 32), StartedAt: now, FinishedAt: &now})
-	d.store.CreateBackup(ctx, &schema.Backup{ID: "b2", DatabaseID: db.ID, Status: schema.BackupFailed, Trigger: "schedule", Error: "s3: InvalidAccessKeyId", StartedAt: now})
+	d.store.CreateBackup(ctx, &schema.Backup{ID: "b2", DatabaseID: db.ID, Status: release.BackupFailed, Trigger: "schedule", Error: "s3: InvalidAccessKeyId", StartedAt: now})
 	_, body, _ := d.get("/databases/shop-db")
 	for _, want := range []string{`data-backup="b1"`, `href="/databases/shop-db/backups/b1/download"`, "s3: InvalidAccessKeyId", "2.0 KiB", `id="backup-now"`} {
 		if !strings.Contains(body, want) {
@@ -92,7 +93,7 @@ func TestBackupPolicyForm(t *testing.T) {
 	ctx := context.Background()
 	team, _ := d.store.GetTeam(ctx, "default")
 	db := &schema.Database{ID: ids.New(), Name: "shop-db", TeamID: team.ID, Engine: "postgres", Version: "17", Image: "postgres:17", DockerHost: "h1",
-		User: "app", Password: "pw", DBName: "app", Status: schema.DBRunning}
+		User: "app", Password: "pw", DBName: "app", Status: release.DBRunning}
 	d.store.CreateDatabase(ctx, db)
 	sc := &mocks.ScheduleClient{}
 	h := &mocks.ScheduleHandle{}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/humanize"
-	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -26,12 +26,12 @@ var funcs = template.FuncMap{
 	"bytes":    humanize.Bytes,
 	"size":     func(n int64) string { return humanize.Bytes(uint64(max(n, 0))) },
 	"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"terminal": schema.Terminal,
+	"terminal": release.Terminal,
 	// buildTypes are the build types an app can choose.
 	"buildTypes": func() []string { return detect.Types },
 	"dict":       dict,
 	// can reports whether a role (AppView.Role) allows a permission.
-	"can": func(role, perm string) bool { return service.RoleAllows(role, service.Perm(perm)) },
+	"can": func(role release.Role, perm string) bool { return release.RoleAllows(role, release.Perm(perm)) },
 	"pct": func(free, total uint64) string {
 		if total == 0 {
 			return ""

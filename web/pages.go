@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/sse"
 	"github.com/rivetr/rivetr/schema"
@@ -37,7 +38,7 @@ type overviewData struct {
 }
 
 type statusCount struct {
-	Status string
+	Status release.Status
 	N      int
 }
 
@@ -54,8 +55,8 @@ func (h *Handler) overview(c *gin.Context) {
 		return
 	}
 	var counts []statusCount
-	for _, s := range []string{schema.StatusQueued, schema.StatusBuilding, schema.StatusDeploying, schema.StatusSucceeded,
-		schema.StatusFailed, schema.StatusCancelled, schema.StatusSuperseded, schema.StatusRolledBack} {
+	for _, s := range []release.Status{release.StatusQueued, release.StatusBuilding, release.StatusDeploying, release.StatusSucceeded,
+		release.StatusFailed, release.StatusCancelled, release.StatusSuperseded, release.StatusRolledBack} {
 		counts = append(counts, statusCount{s, st.Deployments[s]})
 	}
 	st.TemporalUI = h.uiLink(st.TemporalUI)
@@ -94,7 +95,7 @@ func (h *Handler) renderApps(c *gin.Context, status int, form appForm, errs map[
 		h.fail(c, err)
 		return
 	}
-	teams, err := h.svc.TeamsFor(c.Request.Context(), service.PermCreateApp)
+	teams, err := h.svc.TeamsFor(c.Request.Context(), release.PermCreateApp)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -201,7 +202,7 @@ func (h *Handler) renderApp(c *gin.Context, status int, app *service.AppView, fo
 		return
 	}
 	var envs []service.EnvironmentView
-	if service.RoleAllows(app.Role, service.PermPolicy) && !app.Shared && app.Team != "" {
+	if release.RoleAllows(app.Role, release.PermPolicy) && !app.Shared && app.Team != "" {
 		if envs, err = h.svc.ListEnvironments(ctx, app.Team); err != nil {
 			h.fail(c, err)
 			return
@@ -218,7 +219,7 @@ func (h *Handler) renderApp(c *gin.Context, status int, app *service.AppView, fo
 		return
 	}
 	var hook *service.WebhookInfo
-	if service.RoleAllows(app.Role, service.PermEditApp) && !app.Shared {
+	if release.RoleAllows(app.Role, release.PermEditApp) && !app.Shared {
 		if hook, err = h.svc.GetWebhook(ctx, app.Name, baseURL(c), false); err != nil {
 			h.fail(c, err)
 			return
@@ -395,7 +396,7 @@ func (h *Handler) deployment(c *gin.Context) {
 		after = batch[len(batch)-1].ID
 	}
 	data := deploymentData{D: d, Steps: Steps(&d.Deployment), Lines: lines, More: len(lines) >= pageLogLines, UILink: h.uiLink(d.WorkflowURL)}
-	if d.Status == schema.StatusAwaitingApproval {
+	if d.Status == release.StatusAwaitingApproval {
 		if data.Diff, err = h.svc.Diff(ctx, d.ID); err != nil {
 			h.fail(c, err)
 			return
@@ -440,7 +441,7 @@ func (h *Handler) auditPage(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	teams, err := h.svc.TeamsFor(ctx, service.PermAudit)
+	teams, err := h.svc.TeamsFor(ctx, release.PermAudit)
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -1,21 +1,27 @@
 package web
 
-import "github.com/rivetr/rivetr/schema"
+import (
+	"github.com/rivetr/rivetr/internal/release"
+	"github.com/rivetr/rivetr/schema"
+)
 
 // Step is one line of a deployment's progress list.
 type Step struct {
-	Name  string // schema.Step*
+	Name  release.Step
 	Label string
 	State string // pending, current, done, failed, cancelled, skipped
 }
 
-var stepOrder = []struct{ name, label string }{
-	{schema.StepSource, "Fetch source"},
-	{schema.StepBuild, "Build image"},
-	{schema.StepStart, "Start new container"},
-	{schema.StepHealth, "Health check"},
-	{schema.StepSwitch, "Switch traffic"},
-	{schema.StepDrain, "Drain old version"},
+var stepOrder = []struct {
+	name  release.Step
+	label string
+}{
+	{release.StepSource, "Fetch source"},
+	{release.StepBuild, "Build image"},
+	{release.StepStart, "Start new container"},
+	{release.StepHealth, "Health check"},
+	{release.StepSwitch, "Switch traffic"},
+	{release.StepDrain, "Drain old version"},
 }
 
 // Steps is the progress list of d: the steps before its current one are
@@ -29,12 +35,12 @@ func Steps(d *schema.Deployment) []Step {
 			cur = i
 		}
 	}
-	finished := d.Step == schema.StepDone || d.Status == schema.StatusSucceeded || d.Status == schema.StatusRolledBack
+	finished := d.Step == release.StepDone || d.Status == release.StatusSucceeded || d.Status == release.StatusRolledBack
 	out := make([]Step, len(stepOrder))
 	for i, s := range stepOrder {
 		st := "pending"
 		switch {
-		case d.Kind == schema.KindRollback && i < 2:
+		case d.Kind == release.KindRollback && i < 2:
 			st = "skipped"
 		case finished:
 			st = "done"
@@ -43,9 +49,9 @@ func Steps(d *schema.Deployment) []Step {
 			st = "done"
 		case i == cur:
 			switch d.Status {
-			case schema.StatusFailed:
+			case release.StatusFailed:
 				st = "failed"
-			case schema.StatusCancelled:
+			case release.StatusCancelled:
 				st = "cancelled"
 			default:
 				st = "current"

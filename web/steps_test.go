@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -23,7 +24,7 @@ func TestSteps(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var got []string
-		for _, s := range Steps(&schema.Deployment{Kind: tc.kind, Status: tc.status, Step: tc.step}) {
+		for _, s := range Steps(&schema.Deployment{Kind: release.Kind(tc.kind), Status: release.Status(tc.status), Step: release.Step(tc.step)}) {
 			got = append(got, s.State)
 		}
 		if strings.Join(got, " ") != tc.want {

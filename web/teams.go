@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 )
@@ -53,9 +54,9 @@ type teamData struct {
 	// NewInvite is the invitation just made: its link is shown this once.
 	NewInvite   *service.InvitationView
 	InviteEmail string
-	InviteRole  string
+	InviteRole  release.Role
 	Errors      map[string]string
-	Roles       []string
+	Roles       []release.Role
 	// Environments of the team; Policy says whether the caller may change
 	// them. EnvErrors and EnvName belong to the new-environment form.
 	Environments []service.EnvironmentView
@@ -65,7 +66,7 @@ type teamData struct {
 }
 
 func (h *Handler) team(c *gin.Context) {
-	h.renderTeam(c, http.StatusOK, teamData{InviteRole: schema.RoleDeveloper})
+	h.renderTeam(c, http.StatusOK, teamData{InviteRole: release.RoleDeveloper})
 }
 
 func (h *Handler) renderTeam(c *gin.Context, status int, d teamData) {
@@ -90,19 +91,19 @@ func (h *Handler) renderTeam(c *gin.Context, status int, d teamData) {
 		h.fail(c, err)
 		return
 	}
-	d.Manage = service.RoleAllows(d.Team.Role, service.PermManageMembers)
+	d.Manage = release.RoleAllows(d.Team.Role, release.PermManageMembers)
 	if d.Manage {
 		if d.Invitations, err = h.svc.ListInvitations(ctx, name); err != nil {
 			h.fail(c, err)
 			return
 		}
 	}
-	d.Roles = service.Roles
+	d.Roles = release.Roles
 	if d.Environments, err = h.svc.ListEnvironments(ctx, name); err != nil {
 		h.fail(c, err)
 		return
 	}
-	d.Policy = service.RoleAllows(d.Team.Role, service.PermPolicy)
+	d.Policy = release.RoleAllows(d.Team.Role, release.PermPolicy)
 	h.render(c, status, "team", "Team "+name, d)
 }
 
@@ -143,7 +144,7 @@ func (h *Handler) putEnvironment(c *gin.Context) {
 		if err != nil {
 			errs = fieldsOf(err, actionError(err))
 		}
-		h.renderTeam(c, http.StatusBadRequest, teamData{InviteRole: schema.RoleDeveloper, EnvErrors: errs, EnvName: name})
+		h.renderTeam(c, http.StatusBadRequest, teamData{InviteRole: release.RoleDeveloper, EnvErrors: errs, EnvName: name})
 	case len(errs) > 0:
 		for _, m := range errs {
 			redirect(c, back, flash{Error: "Environment " + name + ": " + m})
@@ -178,7 +179,7 @@ func baseURL(c *gin.Context) string {
 }
 
 func (h *Handler) invite(c *gin.Context) {
-	in := service.InvitationInput{Email: strings.TrimSpace(c.PostForm("email")), Role: c.PostForm("role"), Approver: c.PostForm("approver") != ""}
+	in := service.InvitationInput{Email: strings.TrimSpace(c.PostForm("email")), Role: release.Role(c.PostForm("role")), Approver: c.PostForm("approver") != ""}
 	v, err := h.svc.Invite(c.Request.Context(), c.Param("team"), in, baseURL(c))
 	d := teamData{InviteEmail: in.Email, InviteRole: in.Role}
 	if err != nil {
@@ -187,7 +188,7 @@ func (h *Handler) invite(c *gin.Context) {
 		return
 	}
 	// Rendered, not redirected: the link must not travel in a URL.
-	d.NewInvite, d.InviteRole = v, schema.RoleDeveloper
+	d.NewInvite, d.InviteRole = v, release.RoleDeveloper
 	d.InviteEmail = ""
 	h.renderTeam(c, http.StatusOK, d)
 }
@@ -203,7 +204,7 @@ func (h *Handler) revokeInvite(c *gin.Context) {
 
 func (h *Handler) setMember(c *gin.Context) {
 	team := c.Param("team")
-	in := service.MemberInput{Role: c.PostForm("role")}
+	in := service.MemberInput{Role: release.Role(c.PostForm("role"))}
 	approver := c.PostForm("approver") != ""
 	in.Approver = &approver
 	m, err := h.svc.PutMember(c.Request.Context(), team, c.Param("user"), in)
@@ -211,7 +212,7 @@ func (h *Handler) setMember(c *gin.Context) {
 		redirect(c, "/teams/"+url.PathEscape(team), flash{Error: h.logError(c, err)})
 		return
 	}
-	redirect(c, "/teams/"+url.PathEscape(team), flash{OK: m.Email + " is now " + m.Role + "."})
+	redirect(c, "/teams/"+url.PathEscape(team), flash{OK: m.Email + " is now " + string(m.Role) + "."})
 }
 
 func (h *Handler) removeMember(c *gin.Context) {
@@ -309,7 +310,7 @@ func (h *Handler) acceptInvite(c *gin.Context) {
 		}
 		h.startSession(c, id)
 	}
-	redirect(c, "/apps?team="+url.QueryEscape(res.Team), flash{OK: "Welcome to " + res.Team + ": you are " + res.Role + " there."})
+	redirect(c, "/apps?team="+url.QueryEscape(res.Team), flash{OK: "Welcome to " + res.Team + ": you are " + string(res.Role) + " there."})
 }
 
 func (h *Handler) declineInvite(c *gin.Context) {
@@ -364,7 +365,7 @@ type calendarDay struct {
 }
 
 type calendarItem struct {
-	schema.Occurrence
+	release.Occurrence
 	Window service.FreezeView
 	// Continues is set on the days after the one an occurrence starts.
 	Continues bool
@@ -413,7 +414,7 @@ func (h *Handler) renderFreezes(c *gin.Context, status int, d freezesData) {
 	}
 	d.Windows = ws
 	d.Calendar = freezeCalendar(ws, time.Now())
-	teams, err := h.svc.TeamsFor(c.Request.Context(), service.PermPolicy)
+	teams, err := h.svc.TeamsFor(c.Request.Context(), release.PermPolicy)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -454,7 +455,7 @@ func (h *Handler) createFreeze(c *gin.Context) {
 	d := freezesData{}
 	d.Form.App, d.Form.Environment, d.Form.Reason = strings.TrimSpace(c.PostForm("app")), c.PostForm("environment"), c.PostForm("reason")
 	in := service.FreezeInput{App: d.Form.App, Reason: d.Form.Reason, Cron: strings.TrimSpace(c.PostForm("cron")), TZ: strings.TrimSpace(c.PostForm("tz")),
-		Policy: c.PostForm("policy"), BlockRollbacks: c.PostForm("block_rollbacks") != ""}
+		Policy: release.FreezePolicy(c.PostForm("policy")), BlockRollbacks: c.PostForm("block_rollbacks") != ""}
 	if team, env, ok := strings.Cut(d.Form.Environment, "/"); ok {
 		in.Team, in.Environment = team, env
 	}

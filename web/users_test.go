@@ -18,6 +18,7 @@ import (
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/mail"
 	"github.com/rivetr/rivetr/internal/ratelimit"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/testsmtp"
 	"github.com/rivetr/rivetr/schema"
@@ -84,7 +85,7 @@ func TestSetupPasswordSignInAndViewerPage(t *testing.T) {
 	if err := d.store.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.store.PutMembership(ctx, &schema.Membership{TeamID: team.ID, UserID: u.ID, Role: schema.RoleViewer}); err != nil {
+	if err := d.store.PutMembership(ctx, &schema.Membership{TeamID: team.ID, UserID: u.ID, Role: release.RoleViewer}); err != nil {
 		t.Fatal(err)
 	}
 	bad := url.Values{"csrf": {v.formCSRF("/login")}, "email": {"vic@example.com"}, "password": {"wrong password"}}
@@ -291,7 +292,7 @@ func TestScheduleFromTheAppPage(t *testing.T) {
 		t.Fatalf("schedule: %d %v", code, hdr)
 	}
 	ds, _ := d.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID})
-	if len(ds) != 1 || ds[0].Status != schema.StatusScheduled || ds[0].ScheduledFor == nil || !ds[0].ScheduledFor.Equal(local) {
+	if len(ds) != 1 || ds[0].Status != release.StatusScheduled || ds[0].ScheduledFor == nil || !ds[0].ScheduledFor.Equal(local) {
 		t.Fatalf("deployment %+v (want scheduled for %s)", ds, local)
 	}
 	_, body, _ := d.get("/deployments/" + ds[0].ID)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/config"
 	"github.com/rivetr/rivetr/internal/ratelimit"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 )
@@ -203,7 +204,7 @@ func (h *Handler) render(c *gin.Context, status int, name, title string, data an
 	}
 	if a := service.ActorFrom(c.Request.Context()); a != nil {
 		p.Who = a.Who()
-		p.Audit = a.CanAnywhere(service.PermAudit)
+		p.Audit = a.CanAnywhere(release.PermAudit)
 		p.Admin = a.InstanceAdmin && a.TokenRole == ""
 	}
 	c.Header("Content-Type", "text/html; charset=utf-8")

@@ -22,6 +22,7 @@ import (
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/ratelimit"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/testdb"
 	"github.com/rivetr/rivetr/schema"
@@ -158,7 +159,7 @@ func (d *dash) app(name string) *schema.App {
 	return app
 }
 
-func (d *dash) deployment(app *schema.App, id, status, step string, image string) {
+func (d *dash) deployment(app *schema.App, id string, status release.Status, step release.Step, image string) {
 	d.t.Helper()
 	err := d.store.CreateDeployment(context.Background(), &schema.Deployment{ID: id, AppID: app.ID, AppName: app.Name, Kind: "deploy", Status: status, Step: step,
 		CommitSHA: strings.Repeat("a", 40), CommitMessage: "commit " + id, Image: image, WorkflowID: "deploy/" + app.Name + "/" + id, Trigger: "cli"})

@@ -9,7 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rivetr/rivetr/activities"
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // The updates a deployment waiting at its approval gate accepts. Their
@@ -33,11 +33,11 @@ type GateState struct {
 	Needed    int
 	Approvals []string
 	// Status is awaiting_approval, approved or rejected.
-	Status string
+	Status release.Status
 }
 
 // GateApproved is GateState.Status once enough approvers approved.
-const GateApproved = "approved"
+const GateApproved release.Status = "approved"
 
 // approvalGate holds a deployment at its app's approval gate until enough
 // approvers approve it (it goes on), one rejects it (it ends rejected), or
@@ -55,7 +55,7 @@ func (r *run) approvalGate() (*Result, error) {
 	for _, id := range g.Approvers {
 		approvers[id] = true
 	}
-	st := GateState{Needed: g.Needed, Status: schema.StatusAwaitingApproval}
+	st := GateState{Needed: g.Needed, Status: release.StatusAwaitingApproval}
 	var (
 		closed   bool // no more decisions are taken
 		approved = map[string]bool{}
@@ -100,7 +100,7 @@ func (r *run) approvalGate() (*Result, error) {
 		return nil, err
 	}
 	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateReject, func(ctx workflow.Context, d Decision) (GateState, error) {
-		closed, st.Status = true, schema.StatusRejected
+		closed, st.Status = true, release.StatusRejected
 		out := st
 		if err := decide(ctx, d, "reject"); err != nil {
 			return out, err
@@ -117,7 +117,7 @@ func (r *run) approvalGate() (*Result, error) {
 	if who == "" {
 		who = "someone"
 	}
-	if err := r.transition(ctx, activities.TransitionInput{Status: schema.StatusAwaitingApproval, Step: schema.StepApproval, WaitingUntil: &until,
+	if err := r.transition(ctx, activities.TransitionInput{Status: release.StatusAwaitingApproval, Step: release.StepApproval, WaitingUntil: &until,
 		Message: fmt.Sprintf("waiting for %s until %s (requested by %s)", plural(g.Needed, "approval"), until.Format(time.RFC3339), who)}); err != nil {
 		return nil, err
 	}
@@ -133,9 +133,9 @@ func (r *run) approvalGate() (*Result, error) {
 		if rejected.Comment != "" {
 			reason += ": " + rejected.Comment
 		}
-		return r.endAtGate(schema.StatusRejected, reason)
+		return r.endAtGate(release.StatusRejected, reason)
 	case !ok:
-		return r.endAtGate(schema.StatusExpired, fmt.Sprintf("nobody approved it within %s", g.TTL))
+		return r.endAtGate(release.StatusExpired, fmt.Sprintf("nobody approved it within %s", g.TTL))
 	}
 	if err := r.transition(ctx, activities.TransitionInput{ClearWaiting: true, Message: "approved by " + strings.Join(st.Approvals, ", ")}); err != nil {
 		return nil, err
@@ -145,8 +145,8 @@ func (r *run) approvalGate() (*Result, error) {
 
 // endAtGate finishes a deployment that never passed its gate: nothing was
 // started, so there is nothing to clean up.
-func (r *run) endAtGate(status, reason string) (*Result, error) {
-	if err := r.transition(r.ctx, activities.TransitionInput{Status: status, Finished: true, Reason: reason, ClearWaiting: true, Message: status + ": " + reason}); err != nil {
+func (r *run) endAtGate(status release.Status, reason string) (*Result, error) {
+	if err := r.transition(r.ctx, activities.TransitionInput{Status: status, Finished: true, Reason: reason, ClearWaiting: true, Message: string(status) + ": " + reason}); err != nil {
 		return nil, err
 	}
 	return &Result{DeploymentID: r.in.DeploymentID, Status: status, Reason: reason}, nil

@@ -11,12 +11,12 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/rivetr/rivetr/activities"
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // gated is a deploy env whose app needs needed approvals from u-alice,
 // u-bob or u-carol; u-dave asked for the deploy and is an approver too.
-func gated(t *testing.T, kind string, needed int, allowSelf bool, own ...string) (*deploySuite, *decisions) {
+func gated(t *testing.T, kind release.Kind, needed int, allowSelf bool, own ...string) (*deploySuite, *decisions) {
 	s := newDeployEnv(t, kind, append(own, "Prepare")...)
 	p := plan(kind)
 	p.Approvers = []string{"u-alice", "u-bob", "u-carol", "u-dave"}
@@ -87,7 +87,7 @@ func (s *deploySuite) result(t *testing.T) Result {
 }
 
 func TestApprovalGranted(t *testing.T) {
-	s, dec := gated(t, schema.KindDeploy, 2, false)
+	s, dec := gated(t, release.KindDeploy, 2, false)
 	self := s.update(time.Minute, UpdateApprove, "u1", dave())
 	stranger := s.update(2*time.Minute, UpdateApprove, "u2", mallory())
 	first := s.update(3*time.Minute, UpdateApprove, "u3", alice("looks good"))
@@ -95,7 +95,7 @@ func TestApprovalGranted(t *testing.T) {
 	second := s.update(5*time.Hour, UpdateApprove, "u5", bob())
 	late := s.update(6*time.Hour, UpdateApprove, "u6", Decision{ApproverID: "u-carol", Approver: "carol@example.com"})
 	s.env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "rivetr.host.h1"})
-	if res := s.result(t); res.Status != schema.StatusSucceeded {
+	if res := s.result(t); res.Status != release.StatusSucceeded {
 		t.Fatalf("result %+v", res)
 	}
 	for name, o := range map[string]*outcome{"self": self, "stranger": stranger, "double": again} {
@@ -107,7 +107,7 @@ func TestApprovalGranted(t *testing.T) {
 		!strings.Contains(again.refused, "already approved") {
 		t.Errorf("refusals: %q / %q / %q", self.refused, stranger.refused, again.refused)
 	}
-	if !first.accepted || first.state.Status != schema.StatusAwaitingApproval || len(first.state.Approvals) != 1 {
+	if !first.accepted || first.state.Status != release.StatusAwaitingApproval || len(first.state.Approvals) != 1 {
 		t.Errorf("first approval: %+v", first)
 	}
 	if !second.accepted || second.state.Status != GateApproved {
@@ -120,26 +120,26 @@ func TestApprovalGranted(t *testing.T) {
 	if len(dec.all) != 2 || dec.all[0].Comment != "looks good" || dec.all[1].ApproverID != "u-bob" {
 		t.Errorf("decisions recorded: %+v", dec.all)
 	}
-	if steps := s.rec.steps(); steps[0] != schema.StepApproval || steps[1] != schema.StepSource {
+	if steps := s.rec.steps(); steps[0] != release.StepApproval || steps[1] != release.StepSource {
 		t.Errorf("steps %v", steps)
 	}
-	if w := s.rec.trans[0]; w.Status != schema.StatusAwaitingApproval || w.WaitingUntil == nil {
+	if w := s.rec.trans[0]; w.Status != release.StatusAwaitingApproval || w.WaitingUntil == nil {
 		t.Errorf("first transition %+v", w)
 	}
 }
 
 func TestApprovalRejected(t *testing.T) {
-	s, dec := gated(t, schema.KindDeploy, 1, false)
+	s, dec := gated(t, release.KindDeploy, 1, false)
 	no := s.update(10*time.Minute, UpdateReject, "r1", alice("not during the sale"))
 	s.env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "rivetr.host.h1"})
 	res := s.result(t)
-	if res.Status != schema.StatusRejected || res.Reason != "rejected by alice@example.com: not during the sale" {
+	if res.Status != release.StatusRejected || res.Reason != "rejected by alice@example.com: not during the sale" {
 		t.Fatalf("result %+v", res)
 	}
 	if !no.accepted || len(dec.all) != 1 || dec.all[0].Decision != "reject" {
 		t.Fatalf("reject: %+v %+v", no, dec.all)
 	}
-	if f := s.rec.final(); f.Status != schema.StatusRejected || !f.ClearWaiting {
+	if f := s.rec.final(); f.Status != release.StatusRejected || !f.ClearWaiting {
 		t.Fatalf("final %+v", f)
 	}
 	s.env.AssertNotCalled(t, "FetchSource", mock.Anything, mock.Anything)
@@ -148,11 +148,11 @@ func TestApprovalRejected(t *testing.T) {
 
 // Nobody approves: a day passes in milliseconds and the deploy expires.
 func TestApprovalExpires(t *testing.T) {
-	s, _ := gated(t, schema.KindDeploy, 1, false)
+	s, _ := gated(t, release.KindDeploy, 1, false)
 	start := time.Now()
 	s.env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "rivetr.host.h1"})
 	res := s.result(t)
-	if res.Status != schema.StatusExpired || !strings.Contains(res.Reason, "nobody approved it within 24h0m0s") {
+	if res.Status != release.StatusExpired || !strings.Contains(res.Reason, "nobody approved it within 24h0m0s") {
 		t.Fatalf("result %+v", res)
 	}
 	if time.Since(start) > 10*time.Second {
@@ -164,27 +164,27 @@ func TestApprovalExpires(t *testing.T) {
 // Rollbacks meet the same gate; with self-approval allowed the requester
 // may approve.
 func TestRollbackMeetsTheGate(t *testing.T) {
-	s, _ := gated(t, schema.KindRollback, 1, true)
+	s, _ := gated(t, release.KindRollback, 1, true)
 	ok := s.update(time.Minute, UpdateApprove, "a1", dave())
 	s.env.ExecuteWorkflow(RollbackWorkflow, RollbackInput{DeploymentID: "d2", HostQueue: "rivetr.host.h1"})
-	if res := s.result(t); res.Status != schema.StatusSucceeded {
+	if res := s.result(t); res.Status != release.StatusSucceeded {
 		t.Fatalf("result %+v", res)
 	}
 	if !ok.accepted || ok.state.Status != GateApproved {
 		t.Fatalf("self-approval with allow_self: %+v", ok)
 	}
-	if steps := s.rec.steps(); steps[0] != schema.StepApproval {
+	if steps := s.rec.steps(); steps[0] != release.StepApproval {
 		t.Fatalf("steps %v", steps)
 	}
 }
 
 // Cancelling a deploy that waits for approval ends it cancelled.
 func TestCancelWhileAwaitingApproval(t *testing.T) {
-	s, _ := gated(t, schema.KindDeploy, 1, false)
+	s, _ := gated(t, release.KindDeploy, 1, false)
 	s.env.OnActivity(a.Cleanup, mock.Anything, mock.Anything).Return(nil)
 	s.env.RegisterDelayedCallback(s.env.CancelWorkflow, time.Hour)
 	s.env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "rivetr.host.h1"})
-	if f := s.rec.final(); f.Status != schema.StatusCancelled {
+	if f := s.rec.final(); f.Status != release.StatusCancelled {
 		t.Fatalf("final %+v", f)
 	}
 	s.env.AssertNotCalled(t, "FetchSource", mock.Anything, mock.Anything)

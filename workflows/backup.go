@@ -8,8 +8,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rivetr/rivetr/activities"
-	"github.com/rivetr/rivetr/internal/backup"
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // Backup workflow type names.
@@ -37,7 +37,7 @@ type BackupInput struct {
 	// BackupID names the backup; empty (a scheduled run) makes one.
 	BackupID string
 	// Kind is dump (default) or volume.
-	Kind string `json:",omitempty"`
+	Kind release.BackupKind `json:",omitempty"`
 }
 
 func hostActivity(ctx workflow.Context, queue string, startToClose time.Duration, summary string) workflow.Context {
@@ -76,7 +76,7 @@ func BackupWorkflow(ctx workflow.Context, in BackupInput) (string, error) {
 		activities.BackupStartInput{BackupID: in.BackupID, DatabaseID: in.DatabaseID, Trigger: in.Trigger, Kind: in.Kind}).Get(ctx, nil); err != nil {
 		return "", err
 	}
-	var res backup.Result
+	var res activities.BackupResult
 	runErr := workflow.ExecuteActivity(hostActivity(ctx, in.HostQueue, 6*time.Hour, "dump, store and verify"), a.BackupRun, in.BackupID).Get(ctx, &res)
 	fin := activities.BackupFinishInput{BackupID: in.BackupID, Result: &res}
 	if runErr != nil {

@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rivetr/rivetr/activities"
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // DatabaseName is DatabaseWorkflow's type name.
@@ -61,15 +61,15 @@ func DatabaseWorkflowSteps(ctx workflow.Context, in DatabaseOp) (string, error) 
 	case DBOpCreate, DBOpStart:
 		var id string
 		if err := workflow.ExecuteActivity(host, a.DBUp, target).Get(ctx, &id); err != nil {
-			_ = mark(activities.DBMarkInput{Status: schema.DBFailed, Error: Cause(err)})
+			_ = mark(activities.DBMarkInput{Status: release.DBFailed, Error: Cause(err)})
 			return "", err
 		}
-		return schema.DBRunning, mark(activities.DBMarkInput{Status: schema.DBRunning, ContainerID: id})
+		return string(release.DBRunning), mark(activities.DBMarkInput{Status: release.DBRunning, ContainerID: id})
 	case DBOpStop:
 		if err := workflow.ExecuteActivity(host, a.DBStop, target).Get(ctx, nil); err != nil {
 			return "", err
 		}
-		return schema.DBStopped, mark(activities.DBMarkInput{Status: schema.DBStopped})
+		return string(release.DBStopped), mark(activities.DBMarkInput{Status: release.DBStopped})
 	case DBOpDelete:
 		if err := workflow.ExecuteActivity(host, a.DBRemove, target).Get(ctx, nil); err != nil {
 			return "", err

@@ -10,7 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rivetr/rivetr/activities"
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // a is the nil receiver workflows call activities through.
@@ -26,7 +26,7 @@ type DeployInput struct {
 // Result is what a deploy or rollback workflow returns.
 type Result struct {
 	DeploymentID string
-	Status       string
+	Status       release.Status
 	Reason       string `json:",omitempty"`
 	Previous     string `json:",omitempty"`
 }
@@ -104,7 +104,7 @@ func (r *run) prepare() (done bool, err error) {
 	if err := workflow.ExecuteLocalActivity(r.store, a.Prepare, activities.PrepareInput{DeploymentID: r.in.DeploymentID}).Get(r.ctx, &r.plan); err != nil {
 		return false, fmt.Errorf("%w: %w", ErrPrepare, err)
 	}
-	return schema.Terminal(r.plan.Status), nil
+	return release.Terminal(r.plan.Status), nil
 }
 
 // gates are what a deployment meets before anything is built or started:
@@ -138,7 +138,7 @@ func DeployWorkflow(ctx workflow.Context, in DeployInput) (*Result, error) {
 func (r *run) deploy() (*Result, error) {
 	ctx := r.ctx
 	// Source
-	if err := r.transition(ctx, activities.TransitionInput{Status: schema.StatusBuilding, Step: schema.StepSource, Started: true}); err != nil {
+	if err := r.transition(ctx, activities.TransitionInput{Status: release.StatusBuilding, Step: release.StepSource, Started: true}); err != nil {
 		return nil, err
 	}
 	var src activities.SourceResult
@@ -148,7 +148,7 @@ func (r *run) deploy() (*Result, error) {
 		return nil, fmt.Errorf("%w: %w", ErrSource, err)
 	}
 	// Build
-	if err := r.transition(ctx, activities.TransitionInput{Step: schema.StepBuild}); err != nil {
+	if err := r.transition(ctx, activities.TransitionInput{Step: release.StepBuild}); err != nil {
 		return nil, err
 	}
 	var built activities.BuildResult
@@ -181,7 +181,7 @@ func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (*Result, error) {
 		return stop, nil
 	}
 	if err := r.transition(ctx, activities.TransitionInput{
-		Status: schema.StatusDeploying, Step: schema.StepStart, Started: true, Image: r.plan.Image,
+		Status: release.StatusDeploying, Step: release.StepStart, Started: true, Image: r.plan.Image,
 		Message: fmt.Sprintf("rolling back to deployment %s (image %s)", r.plan.RollbackOf, r.plan.Image),
 	}); err != nil {
 		return r.finish(nil, err)
@@ -190,7 +190,7 @@ func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (*Result, error) {
 	if err == nil && res.Previous != "" {
 		// The deployment rolled away from is marked so the timeline says so.
 		_ = workflow.ExecuteLocalActivity(r.store, a.Mark, activities.MarkInput{
-			DeploymentID: res.Previous, Status: schema.StatusRolledBack,
+			DeploymentID: res.Previous, Status: release.StatusRolledBack,
 			Reason: "rolled back by deployment " + r.in.DeploymentID,
 		}).Get(ctx, nil)
 	}
@@ -204,7 +204,7 @@ func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (*Result, error) {
 func (r *run) release(image string) (*Result, error) {
 	ctx := r.ctx
 	p := r.plan
-	if err := r.transition(ctx, activities.TransitionInput{Status: schema.StatusDeploying, Step: schema.StepStart}); err != nil {
+	if err := r.transition(ctx, activities.TransitionInput{Status: release.StatusDeploying, Step: release.StepStart}); err != nil {
 		return nil, err
 	}
 	var cand activities.Candidate
@@ -213,7 +213,7 @@ func (r *run) release(image string) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
-	if err := r.transition(ctx, activities.TransitionInput{Step: schema.StepHealth, ContainerID: cand.ContainerID}); err != nil {
+	if err := r.transition(ctx, activities.TransitionInput{Step: release.StepHealth, ContainerID: cand.ContainerID}); err != nil {
 		return nil, err
 	}
 	healthCtx := r.hostOpts(ctx, p.HealthDeadline+time.Minute, 3*p.HealthInterval+p.HealthTimeout+5*time.Second, 10, "health check")
@@ -227,7 +227,7 @@ func (r *run) release(image string) (*Result, error) {
 
 	// Switch. From here on the new version serves: a cancellation that
 	// arrives now no longer undoes anything.
-	if err := r.transition(ctx, activities.TransitionInput{Step: schema.StepSwitch}); err != nil {
+	if err := r.transition(ctx, activities.TransitionInput{Step: release.StepSwitch}); err != nil {
 		return nil, err
 	}
 	var sw activities.SwitchResult
@@ -238,7 +238,7 @@ func (r *run) release(image string) (*Result, error) {
 		return nil, fmt.Errorf("%w: %w", ErrSwitch, err)
 	}
 	after, _ := workflow.NewDisconnectedContext(ctx)
-	_ = r.transition(after, activities.TransitionInput{Step: schema.StepDrain})
+	_ = r.transition(after, activities.TransitionInput{Step: release.StepDrain})
 	err = workflow.ExecuteActivity(r.hostOpts(after, p.DrainTimeout+time.Minute, 10*time.Second, 0, "drain old version"), a.Drain, activities.DrainInput{
 		DeploymentID: r.in.DeploymentID, Previous: sw.Previous, Timeout: p.DrainTimeout,
 	}).Get(after, nil)
@@ -249,7 +249,7 @@ func (r *run) release(image string) (*Result, error) {
 	// succeeded. Stopping the old container (which may take its full grace
 	// period) and pruning images follow in RetireWorkflow, and never fail it.
 	if err := r.transition(after, activities.TransitionInput{
-		Status: schema.StatusSucceeded, Step: schema.StepDone, Finished: true, Message: "deployment succeeded",
+		Status: release.StatusSucceeded, Step: release.StepDone, Finished: true, Message: "deployment succeeded",
 	}); err != nil {
 		return nil, err
 	}
@@ -263,7 +263,7 @@ func (r *run) release(image string) (*Result, error) {
 	if err := retire.GetChildWorkflowExecution().Get(after, nil); err != nil {
 		workflow.GetLogger(ctx).Warn("starting the retire workflow failed", "err", err)
 	}
-	return &Result{DeploymentID: r.in.DeploymentID, Status: schema.StatusSucceeded, Previous: sw.Previous}, nil
+	return &Result{DeploymentID: r.in.DeploymentID, Status: release.StatusSucceeded, Previous: sw.Previous}, nil
 }
 
 // finish records how a deployment that did not succeed ended, after removing
@@ -278,14 +278,14 @@ func (r *run) finish(res *Result, err error) (*Result, error) {
 	if cerr := workflow.ExecuteActivity(cleanup, a.Cleanup, activities.CleanupInput{DeploymentID: r.in.DeploymentID, App: r.plan.App}).Get(ctx, nil); cerr != nil {
 		workflow.GetLogger(r.ctx).Error("cleanup failed", "err", cerr)
 	}
-	status, reason := schema.StatusFailed, Reason(err)
+	status, reason := release.StatusFailed, Reason(err)
 	if temporal.IsCanceledError(err) || errors.Is(r.ctx.Err(), workflow.ErrCanceled) {
-		status, reason = schema.StatusCancelled, "cancelled; the previous version keeps serving"
+		status, reason = release.StatusCancelled, "cancelled; the previous version keeps serving"
 	}
-	if terr := r.transition(ctx, activities.TransitionInput{Status: status, Finished: true, Reason: reason, Message: status + ": " + reason}); terr != nil {
+	if terr := r.transition(ctx, activities.TransitionInput{Status: status, Finished: true, Reason: reason, Message: string(status) + ": " + reason}); terr != nil {
 		return nil, terr
 	}
-	if status == schema.StatusCancelled {
+	if status == release.StatusCancelled {
 		return &Result{DeploymentID: r.in.DeploymentID, Status: status, Reason: reason}, temporal.NewCanceledError(reason)
 	}
 	// The workflow fails too, so the Temporal UI shows it red.

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +15,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rivetr/rivetr/activities"
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // recorder keeps the transitions a workflow made, in order.
@@ -49,10 +50,10 @@ func (r *recorder) final() activities.TransitionInput {
 	return activities.TransitionInput{}
 }
 
-func (r *recorder) steps() []string {
+func (r *recorder) steps() []release.Step {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out []string
+	var out []release.Step
 	for _, t := range r.trans {
 		if t.Step != "" {
 			out = append(out, t.Step)
@@ -61,9 +62,9 @@ func (r *recorder) steps() []string {
 	return out
 }
 
-func plan(kind string) *activities.Plan {
+func plan(kind release.Kind) *activities.Plan {
 	return &activities.Plan{
-		DeploymentID: "d2", AppID: "app1", App: "web", Kind: kind, Status: schema.StatusQueued,
+		DeploymentID: "d2", AppID: "app1", App: "web", Kind: kind, Status: release.StatusQueued,
 		Domains: []string{"web.test"}, Port: 8080, HealthPath: "/", HealthInterval: time.Second,
 		HealthTimeout: 5 * time.Second, HealthDeadline: 60 * time.Second, DrainTimeout: 30 * time.Second,
 		KeepImages: 5, Commit: "abc", RollbackOf: "d1", Image: "rivetr/web:d1",
@@ -78,7 +79,7 @@ type deploySuite struct {
 
 // newDeployEnv mocks every activity with a success, except those named in
 // own, which the test mocks itself.
-func newDeployEnv(t *testing.T, kind string, own ...string) *deploySuite {
+func newDeployEnv(t *testing.T, kind release.Kind, own ...string) *deploySuite {
 	s := &deploySuite{rec: &recorder{}}
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.RegisterActivity(&activities.Activities{})
@@ -112,7 +113,7 @@ func newDeployEnv(t *testing.T, kind string, own ...string) *deploySuite {
 }
 
 func TestDeploySucceeds(t *testing.T) {
-	s := newDeployEnv(t, schema.KindDeploy, "Drain")
+	s := newDeployEnv(t, release.KindDeploy, "Drain")
 	env := s.env
 	env.OnActivity(a.HealthCheck, mock.Anything, mock.Anything).Return(nil)
 	var switched activities.SwitchInput
@@ -131,7 +132,7 @@ func TestDeploySucceeds(t *testing.T) {
 	}
 	var res Result
 	env.GetWorkflowResult(&res)
-	if res.Status != schema.StatusSucceeded || res.Previous != "d1" {
+	if res.Status != release.StatusSucceeded || res.Previous != "d1" {
 		t.Fatalf("result %+v", res)
 	}
 	if switched.URL != "http://10.0.0.2:8080" || switched.Domains[0] != "web.test" {
@@ -140,18 +141,18 @@ func TestDeploySucceeds(t *testing.T) {
 	if drained.Previous != "d1" || drained.DeploymentID != "d2" || drained.Timeout != 30*time.Second {
 		t.Fatalf("drain %+v", drained)
 	}
-	want := []string{schema.StepSource, schema.StepBuild, schema.StepStart, schema.StepHealth, schema.StepSwitch, schema.StepDrain, schema.StepDone}
-	if got := s.rec.steps(); strings.Join(got, ",") != strings.Join(want, ",") {
+	want := []release.Step{release.StepSource, release.StepBuild, release.StepStart, release.StepHealth, release.StepSwitch, release.StepDrain, release.StepDone}
+	if got := s.rec.steps(); !slices.Equal(got, want) {
 		t.Fatalf("steps %v, want %v", got, want)
 	}
-	if f := s.rec.final(); f.Status != schema.StatusSucceeded {
+	if f := s.rec.final(); f.Status != release.StatusSucceeded {
 		t.Fatalf("final %+v", f)
 	}
 	env.AssertNotCalled(t, "Cleanup", mock.Anything, mock.Anything)
 }
 
 func TestFailedHealthCheckNeverSwitches(t *testing.T) {
-	s := newDeployEnv(t, schema.KindDeploy)
+	s := newDeployEnv(t, release.KindDeploy)
 	env := s.env
 	env.OnActivity(a.HealthCheck, mock.Anything, mock.Anything).Return(
 		temporal.NewNonRetryableApplicationError("health check failed: GET / answered 500; last container output:\nboom", activities.ErrTypeUnhealthy, nil))
@@ -172,7 +173,7 @@ func TestFailedHealthCheckNeverSwitches(t *testing.T) {
 		t.Fatalf("candidate not cleaned up: %q", cleaned)
 	}
 	f := s.rec.final()
-	if f.Status != schema.StatusFailed || !strings.Contains(f.Reason, "never became healthy") || !strings.Contains(f.Reason, "boom") {
+	if f.Status != release.StatusFailed || !strings.Contains(f.Reason, "never became healthy") || !strings.Contains(f.Reason, "boom") {
 		t.Fatalf("final %+v", f)
 	}
 	if strings.Contains(f.Reason, "scheduledEventID") {
@@ -181,7 +182,7 @@ func TestFailedHealthCheckNeverSwitches(t *testing.T) {
 }
 
 func TestBuildFailureIsNotRetried(t *testing.T) {
-	s := newDeployEnv(t, schema.KindDeploy, "Build")
+	s := newDeployEnv(t, release.KindDeploy, "Build")
 	env := s.env
 	calls := 0
 	env.OnActivity(a.Build, mock.Anything, mock.Anything).Return(func(context.Context, activities.BuildInput) (*activities.BuildResult, error) {
@@ -194,13 +195,13 @@ func TestBuildFailureIsNotRetried(t *testing.T) {
 		t.Fatalf("err %v, build calls %d", env.GetWorkflowError(), calls)
 	}
 	env.AssertNotCalled(t, "StartCandidate", mock.Anything, mock.Anything)
-	if f := s.rec.final(); f.Status != schema.StatusFailed || f.Reason != "build failed: RUN exit 1" {
+	if f := s.rec.final(); f.Status != release.StatusFailed || f.Reason != "build failed: RUN exit 1" {
 		t.Fatalf("final %+v", f)
 	}
 }
 
 func TestInfrastructureErrorsAreRetried(t *testing.T) {
-	s := newDeployEnv(t, schema.KindDeploy, "StartCandidate")
+	s := newDeployEnv(t, release.KindDeploy, "StartCandidate")
 	env := s.env
 	calls := 0
 	env.OnActivity(a.StartCandidate, mock.Anything, mock.Anything).Return(func(context.Context, activities.StartInput) (*activities.Candidate, error) {
@@ -219,7 +220,7 @@ func TestInfrastructureErrorsAreRetried(t *testing.T) {
 }
 
 func TestCancelDuringBuildCleansUp(t *testing.T) {
-	s := newDeployEnv(t, schema.KindDeploy, "Build")
+	s := newDeployEnv(t, release.KindDeploy, "Build")
 	env := s.env
 	env.OnActivity(a.Build, mock.Anything, mock.Anything).After(10*time.Minute).Return(&activities.BuildResult{Image: "x"}, nil)
 	cleaned := false
@@ -235,17 +236,17 @@ func TestCancelDuringBuildCleansUp(t *testing.T) {
 	if !cleaned {
 		t.Fatal("cleanup did not run after cancellation")
 	}
-	if f := s.rec.final(); f.Status != schema.StatusCancelled {
+	if f := s.rec.final(); f.Status != release.StatusCancelled {
 		t.Fatalf("final %+v", f)
 	}
 	env.AssertNotCalled(t, "Switch", mock.Anything, mock.Anything)
 }
 
 func TestAlreadyFinishedDeploymentDoesNothing(t *testing.T) {
-	s := newDeployEnv(t, schema.KindDeploy, "Prepare")
+	s := newDeployEnv(t, release.KindDeploy, "Prepare")
 	env := s.env
-	p := plan(schema.KindDeploy)
-	p.Status = schema.StatusCancelled
+	p := plan(release.KindDeploy)
+	p.Status = release.StatusCancelled
 	env.OnActivity(a.Prepare, mock.Anything, mock.Anything).Return(p, nil)
 	env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "q"})
 	if err := env.GetWorkflowError(); err != nil {
@@ -255,7 +256,7 @@ func TestAlreadyFinishedDeploymentDoesNothing(t *testing.T) {
 }
 
 func TestRollbackReusesImageAndMarksPrevious(t *testing.T) {
-	s := newDeployEnv(t, schema.KindRollback, "StartCandidate")
+	s := newDeployEnv(t, release.KindRollback, "StartCandidate")
 	env := s.env
 	var started activities.StartInput
 	env.OnActivity(a.StartCandidate, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StartInput) (*activities.Candidate, error) {
@@ -272,7 +273,7 @@ func TestRollbackReusesImageAndMarksPrevious(t *testing.T) {
 		t.Fatalf("rollback started %q", started.Image)
 	}
 	env.AssertNotCalled(t, "Build", mock.Anything, mock.Anything)
-	if len(s.rec.marks) != 1 || s.rec.marks[0].DeploymentID != "d3" || s.rec.marks[0].Status != schema.StatusRolledBack {
+	if len(s.rec.marks) != 1 || s.rec.marks[0].DeploymentID != "d3" || s.rec.marks[0].Status != release.StatusRolledBack {
 		t.Fatalf("marks %+v", s.rec.marks)
 	}
 }
@@ -302,7 +303,7 @@ func TestQueueRunsOneAtATimeAndSupersedes(t *testing.T) {
 		mu.Lock()
 		running--
 		mu.Unlock()
-		return &Result{DeploymentID: in.DeploymentID, Status: schema.StatusSucceeded}, nil
+		return &Result{DeploymentID: in.DeploymentID, Status: release.StatusSucceeded}, nil
 	}
 	// Stand-ins registered under the real names: the queue starts them as
 	// its children.
@@ -310,19 +311,19 @@ func TestQueueRunsOneAtATimeAndSupersedes(t *testing.T) {
 	env.RegisterWorkflowWithOptions(child, workflow.RegisterOptions{Name: RollbackName})
 
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(SignalRequest, Request{DeploymentID: "d2", Kind: schema.KindDeploy, HostQueue: "q"})
+		env.SignalWorkflow(SignalRequest, Request{DeploymentID: "d2", Kind: release.KindDeploy, HostQueue: "q"})
 	}, time.Minute)
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(SignalRequest, Request{DeploymentID: "d3", Kind: schema.KindRollback, HostQueue: "q"})
+		env.SignalWorkflow(SignalRequest, Request{DeploymentID: "d3", Kind: release.KindRollback, HostQueue: "q"})
 	}, 2*time.Minute)
-	env.ExecuteWorkflow(AppQueueWorkflow, QueueInput{App: "web", Pending: &Request{DeploymentID: "d1", Kind: schema.KindDeploy, HostQueue: "q"}})
+	env.ExecuteWorkflow(AppQueueWorkflow, QueueInput{App: "web", Pending: &Request{DeploymentID: "d1", Kind: release.KindDeploy, HostQueue: "q"}})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(ran, ",") != "d1,d3" || maxRunning != 1 {
 		t.Fatalf("ran %v (max concurrently %d)", ran, maxRunning)
 	}
-	if len(rec.marks) != 1 || rec.marks[0].DeploymentID != "d2" || rec.marks[0].Status != schema.StatusSuperseded {
+	if len(rec.marks) != 1 || rec.marks[0].DeploymentID != "d2" || rec.marks[0].Status != release.StatusSuperseded {
 		t.Fatalf("marks %+v", rec.marks)
 	}
 }
@@ -343,18 +344,18 @@ func TestQueueCancelsQueuedAndRunning(t *testing.T) {
 		return &Result{}, nil
 	}, workflow.RegisterOptions{Name: DeployName})
 	env.RegisterDelayedCallback(func() {
-		env.SignalWorkflow(SignalRequest, Request{DeploymentID: "d2", Kind: schema.KindDeploy, HostQueue: "q"})
+		env.SignalWorkflow(SignalRequest, Request{DeploymentID: "d2", Kind: release.KindDeploy, HostQueue: "q"})
 	}, time.Minute)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalCancel, CancelRequest{DeploymentID: "d2"}) }, 2*time.Minute)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(SignalCancel, CancelRequest{DeploymentID: "d1"}) }, 3*time.Minute)
-	env.ExecuteWorkflow(AppQueueWorkflow, QueueInput{App: "web", Pending: &Request{DeploymentID: "d1", Kind: schema.KindDeploy, HostQueue: "q"}})
+	env.ExecuteWorkflow(AppQueueWorkflow, QueueInput{App: "web", Pending: &Request{DeploymentID: "d1", Kind: release.KindDeploy, HostQueue: "q"}})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
 	if !cancelled {
 		t.Fatal("running deployment was not cancelled")
 	}
-	if len(rec.marks) != 1 || rec.marks[0].DeploymentID != "d2" || rec.marks[0].Status != schema.StatusCancelled {
+	if len(rec.marks) != 1 || rec.marks[0].DeploymentID != "d2" || rec.marks[0].Status != release.StatusCancelled {
 		t.Fatalf("marks %+v", rec.marks)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rivetr/rivetr/activities"
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // UpdateOverride lets an approver run a frozen deployment now; the
@@ -66,10 +66,10 @@ func (r *run) freezeGate() (*Result, error) {
 		if st.Reason != "" {
 			why += ": " + st.Reason
 		}
-		if st.Policy == schema.FreezeReject {
-			return r.endAtGate(schema.StatusRejected, "refused, "+why)
+		if st.Policy == release.FreezeReject {
+			return r.endAtGate(release.StatusRejected, "refused, "+why)
 		}
-		if err := r.transition(ctx, activities.TransitionInput{Status: schema.StatusFrozen, Step: schema.StepFreeze, WaitingUntil: &until,
+		if err := r.transition(ctx, activities.TransitionInput{Status: release.StatusFrozen, Step: release.StepFreeze, WaitingUntil: &until,
 			Message: why + " (an approver can override it)"}); err != nil {
 			return nil, err
 		}

@@ -3,7 +3,10 @@
 // activity from package activities, called through a nil *Activities.
 package workflows
 
-import "go.temporal.io/sdk/temporal"
+import (
+	"github.com/rivetr/rivetr/internal/release"
+	"go.temporal.io/sdk/temporal"
+)
 
 // TaskQueue is where workflows and store-only activities run. Activities that
 // touch a Docker host or its proxy run on that host's queue (see
@@ -69,8 +72,8 @@ func RetireID(app, deploymentID string) string { return "retire/" + app + "/" + 
 func DeleteID(app, appID string) string { return "delete/" + app + "/" + appID }
 
 // WorkflowID returns the workflow ID of a deployment of the given kind.
-func WorkflowID(kind, app, deploymentID string) string {
-	if kind == "rollback" {
+func WorkflowID(kind release.Kind, app, deploymentID string) string {
+	if kind == release.KindRollback {
 		return RollbackID(app, deploymentID)
 	}
 	return DeployID(app, deploymentID)

@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rivetr/rivetr/activities"
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // PreviewName is PreviewWorkflow's type name; SignalPR its signal.
@@ -87,7 +87,7 @@ func PreviewWorkflow(ctx workflow.Context, in PreviewInput) (string, error) {
 	handled := 0
 	for {
 		if p.pending == nil {
-			ttl := activities.DefaultPreviewTTL
+			ttl := release.DefaultPreviewTTL
 			if p.st.Preview != nil && p.st.Preview.TTL > 0 {
 				ttl = p.st.Preview.TTL
 			}
@@ -244,7 +244,7 @@ func (p *preview) deploy(ctx workflow.Context, e PREvent) {
 	switch {
 	case awaitErr != nil:
 		p.comment(ctx, fmt.Sprintf("**Rivetr** lost track of the preview deployment `%s`: %s", id, Cause(awaitErr)))
-	case out.Status == schema.StatusSucceeded:
+	case out.Status == release.StatusSucceeded:
 		p.comment(ctx, fmt.Sprintf("**Rivetr preview** of %s is ready: http://%s/\n\n(deployment `%s`; it is removed when the pull request closes, or after %s without a new commit)",
 			short(e.HeadSHA), app.Host, id, app.TTL))
 	default:
@@ -256,7 +256,7 @@ func (p *preview) deploy(ctx workflow.Context, e PREvent) {
 // (containers, route, images, records) and says so on the pull request.
 func (p *preview) teardown(ctx workflow.Context, reason string) (string, error) {
 	sctx := p.storeCtx(ctx)
-	name := activities.PreviewName(p.in.App, p.in.PR)
+	name := release.PreviewName(p.in.App, p.in.PR)
 	var app *activities.PreviewApp
 	if err := workflow.ExecuteActivity(sctx, a.FindPreview, name).Get(ctx, &app); err != nil {
 		return "", err
@@ -354,8 +354,8 @@ func CommitStatusWorkflow(ctx workflow.Context, in CommitStatusInput) (string, e
 		return "", err
 	}
 	state, desc := "success", in.App+" deployed"
-	if out.Status != schema.StatusSucceeded {
-		state, desc = "failure", in.App+" "+out.Status
+	if out.Status != release.StatusSucceeded {
+		state, desc = "failure", in.App+" "+string(out.Status)
 		if out.Reason != "" {
 			desc += ": " + out.Reason
 		}

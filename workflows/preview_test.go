@@ -14,7 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rivetr/rivetr/activities"
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // previewSuite mocks a preview's activities and records what it did.
@@ -55,7 +55,7 @@ func newPreviewSuite(t *testing.T, awaitDelay time.Duration) *previewSuite {
 		s.deploys = append(s.deploys, in)
 		return "d" + in.Commit[:1], nil
 	})
-	env.OnActivity(a.AwaitDeployment, mock.Anything, mock.Anything).After(awaitDelay).Return(&activities.DeploymentOutcome{Status: schema.StatusSucceeded}, nil)
+	env.OnActivity(a.AwaitDeployment, mock.Anything, mock.Anything).After(awaitDelay).Return(&activities.DeploymentOutcome{Status: release.StatusSucceeded}, nil)
 	env.OnActivity(a.FindPreview, mock.Anything, mock.Anything).Return(&activities.PreviewApp{ID: "p1", Name: "web-pr-7"}, nil)
 	env.OnActivity(a.InFlight, mock.Anything, mock.Anything).Return(func(context.Context, string) ([]string, error) {
 		s.mu.Lock()

@@ -6,13 +6,13 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rivetr/rivetr/activities"
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // Request asks an app's queue to run a deployment (a deploy or a rollback).
 type Request struct {
 	DeploymentID string
-	Kind         string
+	Kind         release.Kind
 	HostQueue    string
 	// WorkflowID is the deployment's workflow ID; empty means
 	// WorkflowID(Kind, app, DeploymentID). Webhook deploys carry the
@@ -49,21 +49,21 @@ func AppQueueWorkflow(ctx workflow.Context, in QueueInput) error {
 	var running *Request
 	var cancelRunning workflow.CancelFunc
 
-	mark := func(id, status, reason string) {
+	mark := func(id string, status release.Status, reason string) {
 		if err := workflow.ExecuteLocalActivity(store, a.Mark, activities.MarkInput{DeploymentID: id, Status: status, Reason: reason}).Get(ctx, nil); err != nil {
 			log.Error("marking deployment failed", "deployment", id, "err", err)
 		}
 	}
 	onRequest := func(r Request) {
 		if pending != nil && pending.DeploymentID != r.DeploymentID {
-			mark(pending.DeploymentID, schema.StatusSuperseded, "superseded by deployment "+r.DeploymentID+" before it started")
+			mark(pending.DeploymentID, release.StatusSuperseded, "superseded by deployment "+r.DeploymentID+" before it started")
 		}
 		pending = &r
 	}
 	onCancel := func(c CancelRequest) {
 		switch {
 		case pending != nil && pending.DeploymentID == c.DeploymentID:
-			mark(c.DeploymentID, schema.StatusCancelled, "cancelled before it started")
+			mark(c.DeploymentID, release.StatusCancelled, "cancelled before it started")
 			pending = nil
 		case running != nil && running.DeploymentID == c.DeploymentID:
 			cancelRunning()
@@ -110,7 +110,7 @@ func AppQueueWorkflow(ctx workflow.Context, in QueueInput) error {
 		cancelRunning = cancel
 		childCtx = workflow.WithChildOptions(childCtx, childOptions(ctx, in.App, running))
 		var fn any = DeployWorkflow
-		if running.Kind == schema.KindRollback {
+		if running.Kind == release.KindRollback {
 			fn = RollbackWorkflow
 		}
 		child := workflow.ExecuteChildWorkflow(childCtx, fn, DeployInput{DeploymentID: running.DeploymentID, HostQueue: running.HostQueue})
@@ -151,9 +151,9 @@ func childOptions(ctx workflow.Context, app string, r *Request) workflow.ChildWo
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			AppKey.ValueSet(app),
-			KindKey.ValueSet(r.Kind),
+			KindKey.ValueSet(string(r.Kind)),
 			DeploymentKey.ValueSet(r.DeploymentID),
 		),
-		StaticSummary: r.Kind + " " + app + " " + r.DeploymentID,
+		StaticSummary: string(r.Kind) + " " + app + " " + r.DeploymentID,
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rivetr/rivetr/activities"
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // UpdateReschedule moves a scheduled deployment to another time.
@@ -59,7 +59,7 @@ func ScheduledDeployWorkflow(ctx workflow.Context, in ScheduleInput) error {
 			// Cancelled: the deployment never runs.
 			dctx, _ := workflow.NewDisconnectedContext(ctx)
 			_ = workflow.ExecuteLocalActivity(storeCtx(dctx), a.Mark, activities.MarkInput{DeploymentID: in.DeploymentID,
-				Status: schema.StatusCancelled, Reason: "cancelled before its scheduled time"}).Get(dctx, nil)
+				Status: release.StatusCancelled, Reason: "cancelled before its scheduled time"}).Get(dctx, nil)
 			return err
 		}
 		if !ok {

@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/rivetr/rivetr/activities"
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // A scheduled deploy rescheduled twice (once refused for a past time) is
@@ -73,7 +73,7 @@ func TestScheduledDeployCancelled(t *testing.T) {
 	env.OnActivity(a.Mark, mock.Anything, mock.Anything).Return(rec.mark)
 	env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour)
 	env.ExecuteWorkflow(ScheduledDeployWorkflow, ScheduleInput{DeploymentID: "d9", App: "web", At: env.Now().Add(24 * time.Hour)})
-	if len(rec.marks) != 1 || rec.marks[0].Status != schema.StatusCancelled {
+	if len(rec.marks) != 1 || rec.marks[0].Status != release.StatusCancelled {
 		t.Fatalf("marks %+v", rec.marks)
 	}
 	env.AssertNotCalled(t, "Enqueue", mock.Anything, mock.Anything)

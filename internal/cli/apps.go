@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/rivetr/rivetr/internal/detect"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 )
@@ -42,7 +43,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(tw, "team\t%s\n", st.Team)
 			}
 			fmt.Fprintf(tw, "apps\t%d\n", st.Apps)
-			for _, s := range []string{schema.StatusQueued, schema.StatusBuilding, schema.StatusDeploying, schema.StatusSucceeded, schema.StatusFailed, schema.StatusCancelled} {
+			for _, s := range []release.Status{release.StatusQueued, release.StatusBuilding, release.StatusDeploying, release.StatusSucceeded, release.StatusFailed, release.StatusCancelled} {
 				fmt.Fprintf(tw, "deployments %s\t%d\n", s, st.Deployments[s])
 			}
 			if st.TemporalUI != "" {
@@ -100,7 +101,7 @@ func (f *appFlags) bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.requireApproval, "require-approval", false, "every deploy and rollback waits for approval (changing it on an existing app takes an admin)")
 	fs.IntVar(&f.approvals, "approvals", 1, "how many approvers must approve")
 	fs.BoolVar(&f.allowSelfApproval, "allow-self-approval", false, "the requester may approve their own deploy")
-	fs.DurationVar(&f.approvalTTL, "approval-ttl", service.DefaultApprovalTTL, "how long a deploy waits for approval before it expires")
+	fs.DurationVar(&f.approvalTTL, "approval-ttl", release.DefaultApprovalTTL, "how long a deploy waits for approval before it expires")
 	fs.StringSliceVar(&f.watchPaths, "watch-path", nil, "deploy a push only if it changes a file matching this glob (repeat; api/**, **/*.go; \"\" clears)")
 	fs.StringVar(&f.buildType, "build-type", "", "how to build: auto (detect at each build; the default for new apps), dockerfile, static, nixpacks, railpack, buildpacks")
 	fs.StringVar(&f.buildContext, "build-context", "", "directory inside the repository the build starts from (default: the root)")
@@ -345,7 +346,7 @@ func newAppsCmd(g *globals) *cobra.Command {
 					cur, commit = a.Current.ID, short(a.Current.CommitSHA)
 				}
 				if a.Latest != nil {
-					latest, when = a.Latest.Status, ago(a.Latest.UpdatedAt)
+					latest, when = string(a.Latest.Status), ago(a.Latest.UpdatedAt)
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, firstNonEmpty(a.Team, "-"), strings.Join(a.Domains, ","), cur, commit, latest, when)
 			}

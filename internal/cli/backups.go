@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rivetr/rivetr/internal/humanize"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 )
@@ -37,7 +38,7 @@ and read back to check it.`,
 			if g.output == "json" {
 				return printJSON(cmd.OutOrStdout(), b)
 			}
-			if b.Status == schema.BackupSucceeded {
+			if b.Status == release.BackupSucceeded {
 				fmt.Fprintf(cmd.OutOrStdout(), "backup %s of %s succeeded: %s, sha256 %s, in %s\n", b.ID, args[0], humanize.Bytes(uint64(b.Size)), short(b.SHA256), strings.Join(b.Locations, ", "))
 				return nil
 			}
@@ -78,7 +79,7 @@ and read back to check it.`,
 				if b.Error != "" {
 					where = b.Error
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.StartedAt.Local().Format(time.DateTime), firstNonEmpty(b.Kind, "dump"), b.Trigger, b.Status,
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.StartedAt.Local().Format(time.DateTime), firstNonEmpty(string(b.Kind), "dump"), b.Trigger, b.Status,
 					humanize.Bytes(uint64(b.Size)), firstNonEmpty(short(b.SHA256), "-"), took, firstNonEmpty(where, "-"))
 			}
 			return tw.Flush()

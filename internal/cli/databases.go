@@ -12,12 +12,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rivetr/rivetr/internal/client"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 // waitDatabase polls a database until its operation settles.
-func waitDatabase(ctx context.Context, c *client.Client, name, want string) (*service.DatabaseView, error) {
+func waitDatabase(ctx context.Context, c *client.Client, name string, want release.DBStatus) (*service.DatabaseView, error) {
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		d, err := c.GetDatabase(ctx, name, false)
@@ -31,7 +31,7 @@ func waitDatabase(ctx context.Context, c *client.Client, name, want string) (*se
 		switch {
 		case d.Status == want:
 			return d, nil
-		case d.Status == schema.DBFailed:
+		case d.Status == release.DBFailed:
 			return d, fmt.Errorf("database %s failed: %s", name, d.Error)
 		case time.Now().After(deadline):
 			return d, fmt.Errorf("database %s is still %s after 5 minutes", name, d.Status)
@@ -71,7 +71,7 @@ them; "link" gives an app DATABASE_URL and friends.`,
 				return err
 			}
 			if wait {
-				if d, err = waitDatabase(cmd.Context(), c, d.Name, schema.DBRunning); err != nil {
+				if d, err = waitDatabase(cmd.Context(), c, d.Name, release.DBRunning); err != nil {
 					return err
 				}
 			}
@@ -137,7 +137,7 @@ them; "link" gives an app DATABASE_URL and friends.`,
 			row("name", d.Name)
 			row("engine", d.Engine+" "+d.Version)
 			row("image", d.Image)
-			row("status", d.Status+map[bool]string{true: ": " + d.Error, false: ""}[d.Error != ""])
+			row("status", string(d.Status)+map[bool]string{true: ": " + d.Error, false: ""}[d.Error != ""])
 			row("url", d.URL)
 			row("volume", d.VolumeName())
 			row("public port", map[bool]string{true: fmt.Sprint(d.PublicPort), false: "none (Rivetr's network only)"}[d.PublicPort > 0])
@@ -158,7 +158,7 @@ them; "link" gives an app DATABASE_URL and friends.`,
 					return err
 				}
 				if op == "delete" && !yes {
-					what := "its container; its volume " + "rivetr-db-" + args[0] + "-data is kept (--purge removes it)"
+					what := "its container; its volume " + release.DatabaseVolume(args[0]) + " is kept (--purge removes it)"
 					if purge {
 						what = "its container AND its data volume"
 					}
@@ -174,7 +174,7 @@ them; "link" gives an app DATABASE_URL and friends.`,
 				if err != nil {
 					return err
 				}
-				want := map[string]string{"start": schema.DBRunning, "stop": schema.DBStopped, "delete": "deleted"}[op]
+				want := map[string]release.DBStatus{"start": release.DBRunning, "stop": release.DBStopped, "delete": "deleted"}[op]
 				if wait {
 					if d, err = waitDatabase(cmd.Context(), c, args[0], want); err != nil {
 						return err

@@ -13,6 +13,7 @@ import (
 	"github.com/rivetr/rivetr/api"
 	"github.com/rivetr/rivetr/internal/archive"
 	"github.com/rivetr/rivetr/internal/client"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 )
@@ -70,7 +71,7 @@ its contents say (see "rivetr build detect").`,
 			if err != nil {
 				return err
 			}
-			if d.Status == schema.StatusScheduled && d.ScheduledFor != nil {
+			if d.Status == release.StatusScheduled && d.ScheduledFor != nil {
 				if g.output == "json" {
 					return printJSON(cmd.OutOrStdout(), d)
 				}
@@ -157,7 +158,7 @@ func reportStarted(cmd *cobra.Command, g *globals, c *client.Client, d *service.
 	if final.StartedAt != nil && final.FinishedAt != nil {
 		took = " in " + final.FinishedAt.Sub(*final.StartedAt).Round(100*time.Millisecond).String()
 	}
-	if final.Status != schema.StatusSucceeded {
+	if final.Status != release.StatusSucceeded {
 		fmt.Fprintf(cmd.ErrOrStderr(), "deployment %s %s%s: %s\n", final.ID, final.Status, took, final.FailureReason)
 		return exitError{1}
 	}
@@ -232,7 +233,7 @@ func newDeploymentsCmd(g *globals) *cobra.Command {
 			// Wait briefly for the cleanup to finish, so the answer is final.
 			ctx, stop := context.WithTimeout(cmd.Context(), 2*time.Minute)
 			defer stop()
-			for !schema.Terminal(d.Status) && ctx.Err() == nil {
+			for !release.Terminal(d.Status) && ctx.Err() == nil {
 				time.Sleep(300 * time.Millisecond)
 				if d, err = c.GetDeployment(ctx, args[0]); err != nil {
 					return err
@@ -267,7 +268,7 @@ func newDeploymentsCmd(g *globals) *cobra.Command {
 			row("id", d.ID)
 			row("app", d.AppName)
 			row("kind", d.Kind)
-			row("status", d.Status+" ("+d.Step+")")
+			row("status", string(d.Status)+" ("+string(d.Step)+")")
 			row("commit", d.CommitSHA+" "+firstLine(d.CommitMessage))
 			row("image", d.Image)
 			row("trigger", d.Trigger)
@@ -275,7 +276,7 @@ func newDeploymentsCmd(g *globals) *cobra.Command {
 				row("requested by", d.RequestedBy)
 			}
 			row("created", d.CreatedAt.Local().Format(time.RFC3339))
-			if d.ScheduledFor != nil && d.Status == schema.StatusScheduled {
+			if d.ScheduledFor != nil && d.Status == release.StatusScheduled {
 				row("scheduled for", d.ScheduledFor.Local().Format(time.RFC3339))
 			}
 			if d.WaitingUntil != nil {
@@ -506,7 +507,7 @@ func newDecisionCmd(g *globals, approve bool) *cobra.Command {
 			switch v.Gate.Status {
 			case "approved":
 				fmt.Fprintf(cmd.OutOrStdout(), "approved (%d of %d); deployment %s of %s goes ahead\n", len(v.Gate.Approvals), v.Gate.Needed, v.Deployment.ID, v.Deployment.AppName)
-			case schema.StatusRejected:
+			case release.StatusRejected:
 				fmt.Fprintf(cmd.OutOrStdout(), "rejected; deployment %s of %s will not run\n", v.Deployment.ID, v.Deployment.AppName)
 			default:
 				fmt.Fprintf(cmd.OutOrStdout(), "approved (%d of %d); deployment %s still waits for %d more\n", len(v.Gate.Approvals), v.Gate.Needed, v.Deployment.ID, v.Gate.Needed-len(v.Gate.Approvals))

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rivetr/rivetr/internal/client"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 )
@@ -44,7 +45,7 @@ func (p *policyFlags) add(fs *pflag.FlagSet) {
 	fs.BoolVar(&p.require, "require-approval", false, "every deploy and rollback of its apps waits for approval")
 	fs.IntVar(&p.approvals, "approvals", 1, "how many approvers must approve")
 	fs.BoolVar(&p.allowSelf, "allow-self-approval", false, "the requester may approve their own deploy")
-	fs.DurationVar(&p.ttl, "approval-ttl", service.DefaultApprovalTTL, "how long a deploy waits for approval before it expires")
+	fs.DurationVar(&p.ttl, "approval-ttl", release.DefaultApprovalTTL, "how long a deploy waits for approval before it expires")
 }
 
 func (p *policyFlags) input(fs *pflag.FlagSet) service.EnvironmentInput {

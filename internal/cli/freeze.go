@@ -87,7 +87,7 @@ Friday 18:00 Berlin time, for the weekend).`,
 	f.DurationVar(&dur, "duration", 0, "recurring: how long each window lasts")
 	f.StringVar(&in.TZ, "tz", "UTC", "recurring: the time zone of the cron expression")
 	f.StringVar(&in.Reason, "reason", "", "why (shown to whoever meets the freeze)")
-	f.StringVar(&in.Policy, "policy", "wait", "wait (deploys wait for the end) or reject (refused at once)")
+	f.StringVar((*string)(&in.Policy), "policy", "wait", "wait (deploys wait for the end) or reject (refused at once)")
 	f.BoolVar(&in.BlockRollbacks, "block-rollbacks", false, "make rollbacks wait too")
 
 	list := &cobra.Command{

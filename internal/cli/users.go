@@ -16,6 +16,7 @@ import (
 
 	"github.com/rivetr/rivetr/api"
 	"github.com/rivetr/rivetr/internal/client"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 )
@@ -337,7 +338,7 @@ func newTokensCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	createCmd.Flags().StringVar(&in.Role, "role", "", "cap the token at this role: viewer, developer, admin or owner (default: your roles)")
+	createCmd.Flags().StringVar((*string)(&in.Role), "role", "", "cap the token at this role: viewer, developer, admin or owner (default: your roles)")
 	createCmd.Flags().StringVar(&in.ExpiresIn, "expires-in", "", "expire after this long, e.g. 720h (default: never)")
 
 	listCmd := &cobra.Command{
@@ -369,7 +370,7 @@ func newTokensCmd(g *globals) *cobra.Command {
 				if t.LastUsedAt != nil {
 					used = ago(*t.LastUsedAt)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, firstNonEmpty(t.Role, "(yours)"), ago(t.CreatedAt), exp, used)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, firstNonEmpty(string(t.Role), "(yours)"), ago(t.CreatedAt), exp, used)
 			}
 			return tw.Flush()
 		},
@@ -478,7 +479,7 @@ func newTeamsCmd(g *globals) *cobra.Command {
 			tw := table(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "EMAIL\tNAME\tROLE\tAPPROVER")
 			for _, m := range ms {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", m.Email, firstNonEmpty(m.Name, "-"), m.Role, m.Approver || m.Role == schema.RoleOwner || m.Role == schema.RoleAdmin)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", m.Email, firstNonEmpty(m.Name, "-"), m.Role, m.Approver || m.Role == release.RoleOwner || m.Role == release.RoleAdmin)
 			}
 			return tw.Flush()
 		},
@@ -505,7 +506,7 @@ func newTeamsCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	addCmd.Flags().StringVar(&mi.Role, "role", "developer", "viewer, developer, admin or owner")
+	addCmd.Flags().StringVar((*string)(&mi.Role), "role", "developer", "viewer, developer, admin or owner")
 	addCmd.Flags().BoolVar(&approver, "approver", false, "grant (or with =false, take away) the approver permission")
 	removeCmd := &cobra.Command{
 		Use:   "remove TEAM EMAIL",
@@ -554,7 +555,7 @@ func newTeamsCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	inviteCmd.Flags().StringVar(&ii.Role, "role", "developer", "viewer, developer, admin or owner")
+	inviteCmd.Flags().StringVar((*string)(&ii.Role), "role", "developer", "viewer, developer, admin or owner")
 	inviteCmd.Flags().BoolVar(&ii.Approver, "approver", false, "grant the approver permission")
 	invitationsCmd := &cobra.Command{
 		Use:   "invitations TEAM",

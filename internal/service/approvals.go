@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/rivetr/rivetr/activities"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
 )
@@ -37,11 +38,11 @@ func (s *Service) Reject(ctx context.Context, id, comment string) (*DecisionView
 // by the same person, a gate already closed) and refuses without leaving
 // a trace in the history.
 func (s *Service) decide(ctx context.Context, id, comment, update string) (*DecisionView, error) {
-	d, err := s.authorizeDeployment(ctx, id, PermApprove)
+	d, err := s.authorizeDeployment(ctx, id, release.PermApprove)
 	if err != nil {
 		return nil, err
 	}
-	if d.Status != schema.StatusAwaitingApproval {
+	if d.Status != release.StatusAwaitingApproval {
 		return nil, stateErr("deployment %s is %s, not waiting for approval", d.ID, d.Status)
 	}
 	if len(comment) > 1000 {
@@ -80,7 +81,7 @@ func (s *Service) PendingApprovals(ctx context.Context) ([]DeploymentView, error
 	if visible != nil && len(visible) == 0 {
 		return []DeploymentView{}, nil
 	}
-	ds, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppIDs: visible, Statuses: []string{schema.StatusAwaitingApproval}, Limit: 500})
+	ds, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppIDs: visible, Statuses: []release.Status{release.StatusAwaitingApproval}, Limit: 500})
 	if err != nil {
 		return nil, err
 	}

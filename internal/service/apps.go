@@ -14,6 +14,7 @@ import (
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/proxy"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/webhook"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
@@ -32,7 +33,6 @@ const (
 	DefaultHealthDeadline = 60 * time.Second
 	DefaultDrainTimeout   = 30 * time.Second
 	DefaultKeepImages     = 5
-	DefaultApprovalTTL    = 24 * time.Hour
 )
 
 // AppInput creates or changes an app. Nil fields are left as they are (or
@@ -108,8 +108,8 @@ type AppView struct {
 	schema.App
 	// Team is the owning team's name; Role is the caller's role there,
 	// which decides what the dashboard offers.
-	Team string `json:"team,omitempty"`
-	Role string `json:"role,omitempty"`
+	Team string       `json:"team,omitempty"`
+	Role release.Role `json:"role,omitempty"`
 	// Shared is set when the caller sees the app because it is shared
 	// with their team (read-only); SharedWith lists the teams it is
 	// shared with (for its own team's members).
@@ -128,7 +128,7 @@ type AppView struct {
 	FrozenReason string     `json:"frozen_reason,omitempty"`
 	// Approval is the approval policy its deploys meet: the app's own and
 	// its environment's, the stricter winning (GetApp only).
-	Approval *schema.ApprovalPolicy `json:"effective_approval,omitempty"`
+	Approval *ApprovalPolicyView `json:"effective_approval,omitempty"`
 }
 
 var (
@@ -387,7 +387,7 @@ func (s *Service) checkDomainsFree(ctx context.Context, app *schema.App) error {
 // create apps there.
 func (s *Service) teamForCreate(ctx context.Context, a *Actor, name *string) (string, error) {
 	if name != nil && strings.TrimSpace(*name) != "" {
-		t, _, err := s.authorizeTeam(ctx, strings.TrimSpace(*name), PermCreateApp)
+		t, _, err := s.authorizeTeam(ctx, strings.TrimSpace(*name), release.PermCreateApp)
 		if errors.Is(err, schema.ErrNotFound) {
 			return "", &ValidationError{Fields: map[string]string{"team": "no team " + *name + " that you belong to"}}
 		}
@@ -412,8 +412,8 @@ func (s *Service) teamForCreate(ctx context.Context, a *Actor, name *string) (st
 	case 0:
 		return "", &ValidationError{Fields: map[string]string{"team": "you belong to no team; create one (rivetr teams create) or ask to be invited"}}
 	case 1:
-		if !a.Can(ids[0], PermCreateApp) {
-			return "", forbid(a, ids[0], PermCreateApp)
+		if !a.Can(ids[0], release.PermCreateApp) {
+			return "", forbid(a, ids[0], release.PermCreateApp)
 		}
 		return ids[0], nil
 	}
@@ -444,7 +444,7 @@ func (s *Service) CreateApp(ctx context.Context, in AppInput) (*AppView, error) 
 		KeepImages:      DefaultKeepImages,
 		Host:            s.hostName,
 		ApprovalsNeeded: 1,
-		ApprovalTTL:     schema.Duration(DefaultApprovalTTL),
+		ApprovalTTL:     schema.Duration(release.DefaultApprovalTTL),
 		WebhookSecret:   newWebhookSecret(),
 		BuildType:       detect.Auto,
 	}
@@ -504,7 +504,7 @@ func changed(before, after map[string]any) (map[string]any, map[string]any) {
 // of container names, image tags and workflow IDs. Changes apply from the
 // next deployment.
 func (s *Service) UpdateApp(ctx context.Context, name string, in AppInput) (*AppView, error) {
-	app, _, err := s.authorizeApp(ctx, name, PermEditApp)
+	app, _, err := s.authorizeApp(ctx, name, release.PermEditApp)
 	if err != nil {
 		return nil, err
 	}
@@ -515,8 +515,8 @@ func (s *Service) UpdateApp(ctx context.Context, name string, in AppInput) (*App
 		return nil, &ValidationError{Fields: map[string]string{"team": "cannot be changed"}}
 	}
 	if in.touchesPolicy(app) {
-		if a := ActorFrom(ctx); !a.Can(app.TeamID, PermPolicy) {
-			return nil, forbid(a, app.TeamID, PermPolicy)
+		if a := ActorFrom(ctx); !a.Can(app.TeamID, release.PermPolicy) {
+			return nil, forbid(a, app.TeamID, release.PermPolicy)
 		}
 	}
 	// Apps from before the approval gate existed have zero policy values.
@@ -524,7 +524,7 @@ func (s *Service) UpdateApp(ctx context.Context, name string, in AppInput) (*App
 		app.ApprovalsNeeded = 1
 	}
 	if app.ApprovalTTL == 0 {
-		app.ApprovalTTL = schema.Duration(DefaultApprovalTTL)
+		app.ApprovalTTL = schema.Duration(release.DefaultApprovalTTL)
 	}
 	before := settingsOf(app)
 	in.apply(app)
@@ -548,7 +548,7 @@ func (s *Service) UpdateApp(ctx context.Context, name string, in AppInput) (*App
 
 // GetApp returns one app.
 func (s *Service) GetApp(ctx context.Context, name string) (*AppView, error) {
-	app, _, err := s.authorizeApp(ctx, name, PermRead)
+	app, _, err := s.authorizeApp(ctx, name, release.PermRead)
 	if err != nil {
 		return nil, err
 	}
@@ -566,7 +566,7 @@ func (s *Service) ListApps(ctx context.Context, team string) ([]AppView, error) 
 	var apps []schema.App
 	switch {
 	case team != "":
-		t, _, err := s.authorizeTeam(ctx, team, PermRead)
+		t, _, err := s.authorizeTeam(ctx, team, release.PermRead)
 		if err != nil {
 			return nil, err
 		}
@@ -608,6 +608,7 @@ func (s *Service) ListApps(ctx context.Context, team string) ([]AppView, error) 
 	if err != nil {
 		return nil, err
 	}
+	rules := schema.Rules(windows)
 	now := time.Now()
 	out := make([]AppView, 0, len(apps))
 	for i := range apps {
@@ -624,7 +625,7 @@ func (s *Service) ListApps(ctx context.Context, team string) ([]AppView, error) 
 		v := s.assemble(&apps[i], l, c)
 		v.Team, v.Role = teams[apps[i].TeamID], appRole(a, &apps[i], shared)
 		v.Shared = !a.Member(apps[i].TeamID)
-		v.FrozenUntil, v.FrozenReason = frozenNow(windows, &apps[i], now)
+		v.FrozenUntil, v.FrozenReason = release.FrozenUntil(rules, apps[i].Target(), now)
 		out = append(out, *v)
 	}
 	return out, nil
@@ -669,7 +670,7 @@ func (s *Service) view(ctx context.Context, app *schema.App) (*AppView, error) {
 	if a := ActorFrom(ctx); a != nil {
 		v.Role = a.RoleIn(app.TeamID)
 		if v.Role == "" {
-			v.Role, v.Shared = schema.RoleViewer, true
+			v.Role, v.Shared = release.RoleViewer, true
 		} else if ids, err := s.store.AppShares(ctx, app.ID); err == nil && len(ids) > 0 {
 			names, err := s.teamNames(ctx)
 			if err != nil {
@@ -708,7 +709,7 @@ func (s *Service) assemble(app *schema.App, latest, current *schema.Deployment) 
 // containers and images from its host and its records, through
 // DeleteAppWorkflow. It waits for the workflow to finish.
 func (s *Service) DeleteApp(ctx context.Context, name string) error {
-	app, _, err := s.authorizeApp(ctx, name, PermDeleteApp)
+	app, _, err := s.authorizeApp(ctx, name, release.PermDeleteApp)
 	if err != nil {
 		return err
 	}
@@ -727,7 +728,7 @@ func (s *Service) DeleteApp(ctx context.Context, name string) error {
 			return fmt.Errorf("delete the preview %s: %w", p.Name, err)
 		}
 	}
-	active, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: append([]string{schema.StatusScheduled}, schema.InFlightStatuses...)})
+	active, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: append([]release.Status{release.StatusScheduled}, release.InFlightStatuses...)})
 	if err != nil {
 		return err
 	}
@@ -740,7 +741,7 @@ func (s *Service) DeleteApp(ctx context.Context, name string) error {
 	// container after the app's containers are removed.
 	deadline := time.Now().Add(2 * time.Minute)
 	for len(active) > 0 && time.Now().Before(deadline) {
-		active, err = s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: append([]string{schema.StatusScheduled}, schema.InFlightStatuses...)})
+		active, err = s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: append([]release.Status{release.StatusScheduled}, release.InFlightStatuses...)})
 		if err != nil {
 			return err
 		}
@@ -780,23 +781,4 @@ func (s *Service) DeleteApp(ctx context.Context, name string) error {
 	}
 	s.audit(ctx, AuditAppDelete, app.TeamID, app.Name, settingsOf(app), nil)
 	return nil
-}
-
-// frozenNow finds the window among ws that applies to app and covers now
-// with the latest end, for the app list's "frozen until" (deploys may be
-// able to pass it with an override; rollbacks often may).
-func frozenNow(ws []schema.FreezeWindow, app *schema.App, now time.Time) (*time.Time, string) {
-	var until *time.Time
-	reason := ""
-	for i := range ws {
-		w := &ws[i]
-		if !w.AppliesTo(app) {
-			continue
-		}
-		if on, end := w.ActiveAt(now); on && (until == nil || end.After(*until)) {
-			e := end.UTC()
-			until, reason = &e, w.Reason
-		}
-	}
-	return until, reason
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -142,7 +143,7 @@ func (s *Service) Audit(ctx context.Context, q AuditQuery) (*AuditPage, error) {
 	}
 	switch {
 	case q.Team != "":
-		t, _, err := s.authorizeTeam(ctx, q.Team, PermAudit)
+		t, _, err := s.authorizeTeam(ctx, q.Team, release.PermAudit)
 		if err != nil {
 			return nil, err
 		}
@@ -150,7 +151,7 @@ func (s *Service) Audit(ctx context.Context, q AuditQuery) (*AuditPage, error) {
 	case a.InstanceAdmin && a.TokenRole == "":
 	default:
 		for _, id := range a.TeamIDs() {
-			if a.Can(id, PermAudit) {
+			if a.Can(id, release.PermAudit) {
 				f.TeamIDs = append(f.TeamIDs, id)
 			}
 		}

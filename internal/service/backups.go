@@ -17,6 +17,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/backup"
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
 )
@@ -57,7 +58,7 @@ type PolicyView struct {
 
 // GetBackupPolicy returns a database's backup policy.
 func (s *Service) GetBackupPolicy(ctx context.Context, dbName string) (*PolicyView, error) {
-	d, _, err := s.authorizeDatabase(ctx, dbName, PermRead)
+	d, _, err := s.authorizeDatabase(ctx, dbName, release.PermRead)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +81,7 @@ func (s *Service) GetBackupPolicy(ctx context.Context, dbName string) (*PolicyVi
 // overlapping runs skipped, runs missed while the server was down caught
 // up within an hour.
 func (s *Service) SetBackupPolicy(ctx context.Context, dbName string, in PolicyInput) (*PolicyView, error) {
-	d, _, err := s.authorizeDatabase(ctx, dbName, PermDatabaseAdmin)
+	d, _, err := s.authorizeDatabase(ctx, dbName, release.PermDatabaseAdmin)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +122,7 @@ func (s *Service) SetBackupPolicy(ctx context.Context, dbName string, in PolicyI
 		if p.TZ == "" {
 			p.TZ = "UTC"
 		}
-		if _, _, err := schema.ParseCron(p.Cron, p.TZ); err != nil {
+		if _, _, err := release.ParseCron(p.Cron, p.TZ); err != nil {
 			f.add("cron", "%v", err)
 		}
 	}
@@ -193,11 +194,11 @@ func (s *Service) syncBackupSchedule(ctx context.Context, d *schema.Database, p 
 // volume backs up the data volume as a tar instead of the engine's dump
 // (the database is stopped meanwhile).
 func (s *Service) BackupNow(ctx context.Context, dbName string, wait, volume bool) (*schema.Backup, error) {
-	d, _, err := s.authorizeDatabase(ctx, dbName, PermDatabases)
+	d, _, err := s.authorizeDatabase(ctx, dbName, release.PermDatabases)
 	if err != nil {
 		return nil, err
 	}
-	if d.Status != schema.DBRunning {
+	if d.Status != release.DBRunning {
 		return nil, stateErr("database %s is %s; it must be running to be backed up", d.Name, d.Status)
 	}
 	id := ids.New()
@@ -205,19 +206,19 @@ func (s *Service) BackupNow(ctx context.Context, dbName string, wait, volume boo
 		ID: workflows.BackupID(d.Name, id), TaskQueue: workflows.TaskQueue,
 		TypedSearchAttributes: appAttrs(d.Name, "backup", ""), StaticSummary: "backup of " + d.Name,
 	}, workflows.BackupWorkflow, workflows.BackupInput{DatabaseID: d.ID, Database: d.Name, HostQueue: s.hostQueueOf(d.DockerHost), Trigger: BackupManual, BackupID: id,
-		Kind: map[bool]string{true: schema.BackupVolume, false: schema.BackupDump}[volume]})
+		Kind: map[bool]release.BackupKind{true: release.BackupVolume, false: release.BackupDump}[volume]})
 	if err != nil {
 		return nil, fmt.Errorf("start the backup: %w: %v", ErrUnavailable, err)
 	}
 	s.audit(ctx, AuditBackup, d.TeamID, d.Name, nil, map[string]any{"backup": id})
 	if !wait {
-		return &schema.Backup{ID: id, DatabaseID: d.ID, Status: schema.BackupRunning, Trigger: BackupManual, StartedAt: time.Now().UTC(),
-			Kind: map[bool]string{true: schema.BackupVolume, false: schema.BackupDump}[volume]}, nil
+		return &schema.Backup{ID: id, DatabaseID: d.ID, Status: release.BackupRunning, Trigger: BackupManual, StartedAt: time.Now().UTC(),
+			Kind: map[bool]release.BackupKind{true: release.BackupVolume, false: release.BackupDump}[volume]}, nil
 	}
 	runErr := run.Get(ctx, nil)
 	b, err := s.store.GetBackup(ctx, id)
 	if err != nil {
-		return &schema.Backup{ID: id, DatabaseID: d.ID, Status: schema.BackupRunning}, nil
+		return &schema.Backup{ID: id, DatabaseID: d.ID, Status: release.BackupRunning}, nil
 	}
 	if runErr != nil {
 		return b, fmt.Errorf("backup %s of %s failed: %s: %w", id, d.Name, b.Error, ErrState)
@@ -227,7 +228,7 @@ func (s *Service) BackupNow(ctx context.Context, dbName string, wait, volume boo
 
 // ListBackups returns a database's backups, newest first.
 func (s *Service) ListBackups(ctx context.Context, dbName string) ([]schema.Backup, error) {
-	d, _, err := s.authorizeDatabase(ctx, dbName, PermRead)
+	d, _, err := s.authorizeDatabase(ctx, dbName, release.PermRead)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +243,7 @@ func (s *Service) ListBackups(ctx context.Context, dbName string) ([]schema.Back
 // a new database of the same engine (created first). It returns when the
 // restore has ended; a failure says why.
 func (s *Service) Restore(ctx context.Context, dbName, backupID, to string) (*DatabaseView, error) {
-	d, _, err := s.authorizeDatabase(ctx, dbName, PermDatabaseAdmin)
+	d, _, err := s.authorizeDatabase(ctx, dbName, release.PermDatabaseAdmin)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +251,7 @@ func (s *Service) Restore(ctx context.Context, dbName, backupID, to string) (*Da
 	if err != nil || b.DatabaseID != d.ID {
 		return nil, fmt.Errorf("backup %s of %s: %w", backupID, d.Name, schema.ErrNotFound)
 	}
-	if b.Status != schema.BackupSucceeded {
+	if b.Status != release.BackupSucceeded {
 		return nil, stateErr("backup %s is %s; only a verified backup can be restored", b.ID, b.Status)
 	}
 	target, create := d, false
@@ -260,7 +261,7 @@ func (s *Service) Restore(ctx context.Context, dbName, backupID, to string) (*Da
 			return nil, err
 		}
 		target, create = nd, true
-	} else if d.Status != schema.DBRunning {
+	} else if d.Status != release.DBRunning {
 		return nil, stateErr("database %s is %s; start it before restoring into it", d.Name, d.Status)
 	}
 	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -303,7 +304,7 @@ func (s *Service) CreateDatabaseRecord(ctx context.Context, in DatabaseInput, te
 // OpenBackup reads a backup's stored copy (this server's local one when it
 // has it, else S3) for download, with its file name and size.
 func (s *Service) OpenBackup(ctx context.Context, dbName, backupID string) (io.ReadCloser, string, int64, error) {
-	d, _, err := s.authorizeDatabase(ctx, dbName, PermDatabaseAdmin)
+	d, _, err := s.authorizeDatabase(ctx, dbName, release.PermDatabaseAdmin)
 	if err != nil {
 		return nil, "", 0, err
 	}
@@ -311,7 +312,7 @@ func (s *Service) OpenBackup(ctx context.Context, dbName, backupID string) (io.R
 	if err != nil || b.DatabaseID != d.ID {
 		return nil, "", 0, fmt.Errorf("backup %s of %s: %w", backupID, d.Name, schema.ErrNotFound)
 	}
-	if b.Status != schema.BackupSucceeded {
+	if b.Status != release.BackupSucceeded {
 		return nil, "", 0, stateErr("backup %s is %s", b.ID, b.Status)
 	}
 	name := filepath.Base(b.Key)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/dbengine"
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
 )
@@ -51,7 +52,7 @@ func newPassword() string {
 }
 
 // authorizeDatabase loads a database the caller may act on with p.
-func (s *Service) authorizeDatabase(ctx context.Context, name string, p Perm) (*schema.Database, *Actor, error) {
+func (s *Service) authorizeDatabase(ctx context.Context, name string, p release.Perm) (*schema.Database, *Actor, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -102,8 +103,8 @@ func (s *Service) CreateDatabase(ctx context.Context, in DatabaseInput) (*Databa
 	if err != nil {
 		return nil, err
 	}
-	if teamID != "" && !a.Can(teamID, PermDatabases) {
-		return nil, forbid(a, teamID, PermDatabases)
+	if teamID != "" && !a.Can(teamID, release.PermDatabases) {
+		return nil, forbid(a, teamID, release.PermDatabases)
 	}
 	d, err := s.newDatabase(in, teamID)
 	if err != nil {
@@ -115,7 +116,7 @@ func (s *Service) CreateDatabase(ctx context.Context, in DatabaseInput) (*Databa
 		return nil, err
 	}
 	if err := s.startDatabaseOp(ctx, d, workflows.DBOpCreate, false); err != nil {
-		_ = s.store.UpdateDatabaseStatus(context.WithoutCancel(ctx), d.ID, schema.DBFailed, err.Error(), "")
+		_ = s.store.UpdateDatabaseStatus(context.WithoutCancel(ctx), d.ID, release.DBFailed, err.Error(), "")
 		return nil, err
 	}
 	s.audit(ctx, AuditDatabaseCreate, teamID, d.Name, nil, map[string]any{"engine": d.Engine, "image": d.Image, "public_port": d.PublicPort})
@@ -152,7 +153,7 @@ func (s *Service) newDatabase(in DatabaseInput, teamID string) (*schema.Database
 		return nil, err
 	}
 	d := &schema.Database{ID: ids.New(), Name: name, TeamID: teamID, Engine: e.Name, Version: version, Image: image, DockerHost: s.hostName,
-		User: e.DefaultUser, Password: newPassword(), DBName: "app", PublicPort: in.PublicPort, Status: schema.DBCreating}
+		User: e.DefaultUser, Password: newPassword(), DBName: "app", PublicPort: in.PublicPort, Status: release.DBCreating}
 	if e.Name == "mysql" || e.Name == "mariadb" {
 		d.RootPassword = newPassword()
 	}
@@ -211,9 +212,9 @@ func (s *Service) ListDatabases(ctx context.Context) ([]DatabaseView, error) {
 // GetDatabase shows one database; reveal (admins) shows its password in
 // the URL.
 func (s *Service) GetDatabase(ctx context.Context, name string, reveal bool) (*DatabaseView, error) {
-	p := PermRead
+	p := release.PermRead
 	if reveal {
-		p = PermDatabaseAdmin
+		p = release.PermDatabaseAdmin
 	}
 	d, _, err := s.authorizeDatabase(ctx, name, p)
 	if err != nil {
@@ -228,9 +229,9 @@ func (s *Service) GetDatabase(ctx context.Context, name string, reveal bool) (*D
 // DatabaseAction starts, stops or deletes a database (delete keeps the
 // data volume unless purge; it takes the database admin permission).
 func (s *Service) DatabaseAction(ctx context.Context, name, op string, purge bool) (*DatabaseView, error) {
-	p := PermDatabases
+	p := release.PermDatabases
 	if op == workflows.DBOpDelete {
-		p = PermDatabaseAdmin
+		p = release.PermDatabaseAdmin
 	}
 	d, _, err := s.authorizeDatabase(ctx, name, p)
 	if err != nil {
@@ -251,7 +252,7 @@ func (s *Service) DatabaseAction(ctx context.Context, name, op string, purge boo
 // WaitDatabase waits (up to timeout) until the database's operation ends
 // and returns its state.
 func (s *Service) WaitDatabase(ctx context.Context, name string, timeout time.Duration) (*DatabaseView, error) {
-	d, _, err := s.authorizeDatabase(ctx, name, PermRead)
+	d, _, err := s.authorizeDatabase(ctx, name, release.PermRead)
 	if err != nil {
 		return nil, err
 	}
@@ -285,11 +286,11 @@ func firstNonEmptyErr(s string, err error) string {
 // PREFIX_PASSWORD and PREFIX_NAME (default prefix DATABASE); they apply
 // from the app's next deployment.
 func (s *Service) LinkDatabase(ctx context.Context, name, appName, prefix string) ([]string, error) {
-	d, _, err := s.authorizeDatabase(ctx, name, PermDatabases)
+	d, _, err := s.authorizeDatabase(ctx, name, release.PermDatabases)
 	if err != nil {
 		return nil, err
 	}
-	app, _, err := s.authorizeApp(ctx, appName, PermEnv)
+	app, _, err := s.authorizeApp(ctx, appName, release.PermEnv)
 	if err != nil {
 		return nil, err
 	}

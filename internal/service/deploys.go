@@ -15,6 +15,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
 )
@@ -32,7 +33,7 @@ type DeploymentView struct {
 	WorkflowURL string `json:"workflow_url,omitempty"`
 	// Role is the caller's role in the app's team (on single deployments),
 	// which decides what the dashboard offers.
-	Role string `json:"role,omitempty"`
+	Role release.Role `json:"role,omitempty"`
 	// Approvals are the decisions taken at the approval gate (on single
 	// deployments).
 	Approvals []schema.Approval `json:"approvals,omitempty"`
@@ -96,7 +97,7 @@ func validTrigger(t string) string {
 
 // Deploy records a deployment of app and hands it to the app's queue.
 func (s *Service) Deploy(ctx context.Context, appName string, req DeployRequest) (*DeploymentView, error) {
-	app, _, err := s.authorizeApp(ctx, appName, PermDeploy)
+	app, _, err := s.authorizeApp(ctx, appName, release.PermDeploy)
 	if err != nil {
 		return nil, err
 	}
@@ -121,8 +122,8 @@ func (s *Service) Deploy(ctx context.Context, appName string, req DeployRequest)
 		}
 	}
 	d := &schema.Deployment{
-		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: schema.KindDeploy,
-		Trigger: validTrigger(req.Trigger), Status: schema.StatusQueued, Step: schema.StepQueued,
+		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: release.KindDeploy,
+		Trigger: validTrigger(req.Trigger), Status: release.StatusQueued, Step: release.StepQueued,
 		Branch: app.Branch, CommitSHA: commit,
 	}
 	d.RequestedBy, d.RequestedByID = requester(ctx)
@@ -150,7 +151,7 @@ type RollbackRequest struct {
 
 // Rollback records a rollback of app and hands it to the app's queue.
 func (s *Service) Rollback(ctx context.Context, appName string, req RollbackRequest) (*DeploymentView, error) {
-	app, _, err := s.authorizeApp(ctx, appName, PermRollback)
+	app, _, err := s.authorizeApp(ctx, appName, release.PermRollback)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +178,7 @@ func (s *Service) Rollback(ctx context.Context, appName string, req RollbackRequ
 			return nil, stateErr("deployment %s runs the same image as the one serving (%s)", target.ID, cur.ID)
 		}
 	} else {
-		candidates, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: []string{schema.StatusSucceeded, schema.StatusRolledBack}})
+		candidates, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: []release.Status{release.StatusSucceeded, release.StatusRolledBack}})
 		if err != nil {
 			return nil, err
 		}
@@ -197,8 +198,8 @@ func (s *Service) Rollback(ctx context.Context, appName string, req RollbackRequ
 		}
 	}
 	d := &schema.Deployment{
-		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: schema.KindRollback,
-		Trigger: validTrigger(req.Trigger), Status: schema.StatusQueued, Step: schema.StepQueued,
+		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: release.KindRollback,
+		Trigger: validTrigger(req.Trigger), Status: release.StatusQueued, Step: release.StepQueued,
 		Branch: target.Branch, CommitSHA: target.CommitSHA, CommitMessage: target.CommitMessage,
 		Image: target.Image, RollbackOf: target.ID,
 	}
@@ -215,8 +216,8 @@ func (s *Service) Rollback(ctx context.Context, appName string, req RollbackRequ
 }
 
 // succeeded reports whether a deployment once served successfully.
-func succeeded(status string) bool {
-	return status == schema.StatusSucceeded || status == schema.StatusRolledBack
+func succeeded(status release.Status) bool {
+	return status == release.StatusSucceeded || status == release.StatusRolledBack
 }
 
 // CanRollBackTo reports whether an app serving current can roll back to d:
@@ -227,7 +228,7 @@ func CanRollBackTo(current, d *schema.Deployment) bool {
 }
 
 // CanCancel reports whether d can still be cancelled.
-func CanCancel(d *schema.Deployment) bool { return !schema.Terminal(d.Status) }
+func CanCancel(d *schema.Deployment) bool { return !release.Terminal(d.Status) }
 
 // enqueue stores d and signals the app's queue workflow, starting it when
 // it is not running. If Temporal cannot be reached the deployment is marked
@@ -258,7 +259,7 @@ func signalQueue(ctx context.Context, tc client.Client, store *schema.Store, app
 		workflows.AppQueueName, workflows.QueueInput{App: app.Name})
 	if err != nil {
 		reason := "could not hand the deployment to Temporal: " + err.Error()
-		_ = store.UpdateDeployment(context.WithoutCancel(ctx), d.ID, schema.DeploymentUpdate{Status: schema.StatusFailed, FailureReason: reason, Finished: true})
+		_ = store.UpdateDeployment(context.WithoutCancel(ctx), d.ID, schema.DeploymentUpdate{Status: release.StatusFailed, FailureReason: reason, Finished: true})
 		return fmt.Errorf("%s: %w", reason, ErrUnavailable)
 	}
 	return nil
@@ -267,7 +268,7 @@ func signalQueue(ctx context.Context, tc client.Client, store *schema.Store, app
 // schedule stores d as scheduled for at and starts the workflow that
 // queues it then.
 func (s *Service) schedule(ctx context.Context, app *schema.App, d *schema.Deployment, at time.Time) (*DeploymentView, error) {
-	d.Status, d.ScheduledFor = schema.StatusScheduled, &at
+	d.Status, d.ScheduledFor = release.StatusScheduled, &at
 	if err := s.store.CreateDeployment(ctx, d); err != nil {
 		return nil, err
 	}
@@ -279,7 +280,7 @@ func (s *Service) schedule(ctx context.Context, app *schema.App, d *schema.Deplo
 	}, workflows.ScheduledDeployWorkflow, workflows.ScheduleInput{DeploymentID: d.ID, App: app.Name, At: at})
 	if err != nil {
 		reason := "could not hand the schedule to Temporal: " + err.Error()
-		_ = s.store.UpdateDeployment(context.WithoutCancel(ctx), d.ID, schema.DeploymentUpdate{Status: schema.StatusFailed, FailureReason: reason, Finished: true})
+		_ = s.store.UpdateDeployment(context.WithoutCancel(ctx), d.ID, schema.DeploymentUpdate{Status: release.StatusFailed, FailureReason: reason, Finished: true})
 		return nil, fmt.Errorf("%s: %w", reason, ErrUnavailable)
 	}
 	s.audit(ctx, AuditSchedule, app.TeamID, app.Name, nil, map[string]any{"deployment": d.ID, "commit": d.CommitSHA, "at": at.Format(time.RFC3339)})
@@ -293,14 +294,14 @@ func Enqueue(ctx context.Context, tc client.Client, store *schema.Store, id stri
 	if err != nil {
 		return err
 	}
-	if d.Status != schema.StatusScheduled {
+	if d.Status != release.StatusScheduled {
 		return nil
 	}
 	app, err := store.GetApp(ctx, d.AppID)
 	if err != nil {
 		return err
 	}
-	if err := store.UpdateDeployment(ctx, id, schema.DeploymentUpdate{Status: schema.StatusQueued}); err != nil {
+	if err := store.UpdateDeployment(ctx, id, schema.DeploymentUpdate{Status: release.StatusQueued}); err != nil {
 		return err
 	}
 	return signalQueue(ctx, tc, store, app, d)
@@ -308,11 +309,11 @@ func Enqueue(ctx context.Context, tc client.Client, store *schema.Store, id stri
 
 // Reschedule moves a scheduled deployment to another time.
 func (s *Service) Reschedule(ctx context.Context, id string, at *time.Time, in string) (*DeploymentView, error) {
-	d, err := s.authorizeDeployment(ctx, id, PermDeploy)
+	d, err := s.authorizeDeployment(ctx, id, release.PermDeploy)
 	if err != nil {
 		return nil, err
 	}
-	if d.Status != schema.StatusScheduled {
+	if d.Status != release.StatusScheduled {
 		return nil, stateErr("deployment %s is %s, not scheduled", d.ID, d.Status)
 	}
 	when, err := scheduledFor(at, in, time.Now().UTC())
@@ -336,14 +337,14 @@ func (s *Service) Reschedule(ctx context.Context, id string, at *time.Time, in s
 // cancelled; the previous version keeps serving. A deployment that has
 // already switched traffic finishes.
 func (s *Service) CancelDeployment(ctx context.Context, id string) (*DeploymentView, error) {
-	d, err := s.authorizeDeployment(ctx, id, PermDeploy)
+	d, err := s.authorizeDeployment(ctx, id, release.PermDeploy)
 	if err != nil {
 		return nil, err
 	}
 	if !CanCancel(d) {
 		return nil, stateErr("deployment %s already %s", d.ID, d.Status)
 	}
-	if d.Status == schema.StatusScheduled {
+	if d.Status == release.StatusScheduled {
 		return s.cancelScheduled(ctx, d)
 	}
 	err = s.temporal.SignalWorkflow(ctx, workflows.QueueID(d.AppName), "", workflows.SignalCancel, workflows.CancelRequest{DeploymentID: d.ID})
@@ -353,7 +354,7 @@ func (s *Service) CancelDeployment(ctx context.Context, id string) (*DeploymentV
 		// or, if that is gone too, close the record.
 		err = s.temporal.CancelWorkflow(ctx, d.WorkflowID, "")
 		if errors.As(err, &nf) {
-			err = s.store.UpdateDeployment(ctx, d.ID, schema.DeploymentUpdate{Status: schema.StatusCancelled, Finished: true, FailureReason: "cancelled; its workflow was no longer running"})
+			err = s.store.UpdateDeployment(ctx, d.ID, schema.DeploymentUpdate{Status: release.StatusCancelled, Finished: true, FailureReason: "cancelled; its workflow was no longer running"})
 		}
 	}
 	if err != nil {
@@ -370,7 +371,7 @@ func (s *Service) CancelDeployment(ctx context.Context, id string) (*DeploymentV
 
 // GetDeployment returns one deployment.
 func (s *Service) GetDeployment(ctx context.Context, id string) (*DeploymentView, error) {
-	d, err := s.authorizeDeployment(ctx, id, PermRead)
+	d, err := s.authorizeDeployment(ctx, id, release.PermRead)
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +379,7 @@ func (s *Service) GetDeployment(ctx context.Context, id string) (*DeploymentView
 	if app, err := s.store.GetApp(ctx, d.AppID); err == nil {
 		a := ActorFrom(ctx)
 		v.Role = a.RoleIn(app.TeamID)
-		v.CanApprove = (d.Status == schema.StatusAwaitingApproval || d.Status == schema.StatusFrozen) && a.Can(app.TeamID, PermApprove)
+		v.CanApprove = (d.Status == release.StatusAwaitingApproval || d.Status == release.StatusFrozen) && a.Can(app.TeamID, release.PermApprove)
 	}
 	if v.Approvals, err = s.store.Approvals(ctx, d.ID); err != nil {
 		return nil, err
@@ -388,7 +389,7 @@ func (s *Service) GetDeployment(ctx context.Context, id string) (*DeploymentView
 
 // authorizeDeployment loads a deployment and checks p on its app's team;
 // deployments of apps the caller cannot see are not found.
-func (s *Service) authorizeDeployment(ctx context.Context, id string, p Perm) (*schema.Deployment, error) {
+func (s *Service) authorizeDeployment(ctx context.Context, id string, p release.Perm) (*schema.Deployment, error) {
 	if _, err := actor(ctx); err != nil {
 		return nil, err
 	}
@@ -430,7 +431,7 @@ func (s *Service) visibleAppIDs(ctx context.Context) ([]string, error) {
 func (s *Service) ListDeployments(ctx context.Context, appName string, limit int) ([]DeploymentView, error) {
 	f := schema.DeploymentFilter{Limit: limit}
 	if appName != "" {
-		app, _, err := s.authorizeApp(ctx, appName, PermRead)
+		app, _, err := s.authorizeApp(ctx, appName, release.PermRead)
 		if err != nil {
 			return nil, err
 		}
@@ -466,7 +467,7 @@ func (s *Service) viewDeployments(ds []schema.Deployment) []DeploymentView {
 // DeploymentLogs returns up to limit lines of a deployment's log after the
 // line with ID after.
 func (s *Service) DeploymentLogs(ctx context.Context, id string, after uint64, limit int) ([]schema.LogLine, error) {
-	if _, err := s.authorizeDeployment(ctx, id, PermRead); err != nil {
+	if _, err := s.authorizeDeployment(ctx, id, release.PermRead); err != nil {
 		return nil, err
 	}
 	if limit <= 0 || limit > 5000 {
@@ -510,7 +511,7 @@ func (s *Service) cancelScheduled(ctx context.Context, d *schema.Deployment) (*D
 	err := s.temporal.CancelWorkflow(ctx, workflows.ScheduleID(d.AppName, d.ID), "")
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
-		err = s.store.UpdateDeployment(ctx, d.ID, schema.DeploymentUpdate{Status: schema.StatusCancelled, Finished: true, FailureReason: "cancelled before its scheduled time"})
+		err = s.store.UpdateDeployment(ctx, d.ID, schema.DeploymentUpdate{Status: release.StatusCancelled, Finished: true, FailureReason: "cancelled before its scheduled time"})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cancel deployment %s: %w: %v", d.ID, ErrUnavailable, err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rivetr/rivetr/internal/gitsrc"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -64,7 +65,7 @@ type DiffView struct {
 // messages, read from the repository; env var changes (secrets by name
 // only); settings changes; and the image.
 func (s *Service) Diff(ctx context.Context, id string) (*DiffView, error) {
-	d, err := s.authorizeDeployment(ctx, id, PermRead)
+	d, err := s.authorizeDeployment(ctx, id, release.PermRead)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +104,7 @@ func (s *Service) Diff(ctx context.Context, id string) (*DiffView, error) {
 	// Image.
 	if base != nil {
 		after := any("built from " + short(d.CommitSHA))
-		if d.Kind == schema.KindRollback {
+		if d.Kind == release.KindRollback {
 			after = d.Image
 		}
 		v.Image = &Change{Before: base.Image, After: after}
@@ -115,7 +116,7 @@ func (s *Service) Diff(ctx context.Context, id string) (*DiffView, error) {
 		return v, nil
 	}
 	from, to := v.FromCommit, d.CommitSHA
-	if d.Kind == schema.KindRollback && base != nil {
+	if d.Kind == release.KindRollback && base != nil {
 		from, to, v.Reverted = d.CommitSHA, base.CommitSHA, true
 	}
 	if to == "" || from == to {

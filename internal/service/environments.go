@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -29,7 +30,7 @@ type EnvironmentView struct {
 // ListEnvironments returns a team's environments (everyone in the team may
 // read them).
 func (s *Service) ListEnvironments(ctx context.Context, team string) ([]EnvironmentView, error) {
-	t, _, err := s.authorizeTeam(ctx, team, PermRead)
+	t, _, err := s.authorizeTeam(ctx, team, release.PermRead)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +58,7 @@ func (s *Service) ListEnvironments(ctx context.Context, team string) ([]Environm
 // PutEnvironment creates a team's environment or changes its release
 // policy (the policy permission: admins).
 func (s *Service) PutEnvironment(ctx context.Context, team, name string, in EnvironmentInput) (*EnvironmentView, error) {
-	t, _, err := s.authorizeTeam(ctx, team, PermPolicy)
+	t, _, err := s.authorizeTeam(ctx, team, release.PermPolicy)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +70,7 @@ func (s *Service) PutEnvironment(ctx context.Context, team, name string, in Envi
 	created := errors.Is(err, schema.ErrNotFound)
 	switch {
 	case created:
-		e = &schema.Environment{ID: ids.New(), TeamID: t.ID, Name: name, ApprovalsNeeded: 1, ApprovalTTL: schema.Duration(DefaultApprovalTTL)}
+		e = &schema.Environment{ID: ids.New(), TeamID: t.ID, Name: name, ApprovalsNeeded: 1, ApprovalTTL: schema.Duration(release.DefaultApprovalTTL)}
 	case err != nil:
 		return nil, err
 	}
@@ -131,7 +132,7 @@ func environmentSettings(e *schema.Environment) map[string]any {
 // DeleteEnvironment removes an environment no app is in, with its freeze
 // windows.
 func (s *Service) DeleteEnvironment(ctx context.Context, team, name string) error {
-	t, _, err := s.authorizeTeam(ctx, team, PermPolicy)
+	t, _, err := s.authorizeTeam(ctx, team, release.PermPolicy)
 	if err != nil {
 		return err
 	}
@@ -158,11 +159,21 @@ func (s *Service) checkEnvironment(ctx context.Context, app *schema.App) error {
 	return nil
 }
 
-// effectiveApproval is the approval policy an app's deploys meet.
-func (s *Service) effectiveApproval(ctx context.Context, app *schema.App) schema.ApprovalPolicy {
+// ApprovalPolicyView is an approval gate on the wire.
+type ApprovalPolicyView struct {
+	Required  bool            `json:"required"`
+	Needed    int             `json:"approvals_needed,omitempty"`
+	AllowSelf bool            `json:"allow_self_approval,omitempty"`
+	TTL       schema.Duration `json:"approval_ttl,omitempty"`
+}
+
+// effectiveApproval is the approval policy an app's deploys meet (see
+// release.EffectiveApproval).
+func (s *Service) effectiveApproval(ctx context.Context, app *schema.App) ApprovalPolicyView {
 	var env *schema.Environment
 	if app.Environment != "" {
 		env, _ = s.store.GetEnvironment(ctx, app.TeamID, app.Environment)
 	}
-	return schema.EffectiveApproval(app, env)
+	p := schema.EffectiveApproval(app, env)
+	return ApprovalPolicyView{Required: p.Required, Needed: p.Needed, AllowSelf: p.AllowSelf, TTL: schema.Duration(p.TTL)}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rivetr/rivetr/activities"
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
 )
@@ -29,8 +30,8 @@ type FreezeInput struct {
 	TZ          string           `json:"tz,omitempty"`
 	Reason      string           `json:"reason"`
 	// Policy is wait (default: deploys wait for the end) or reject.
-	Policy         string `json:"policy,omitempty"`
-	BlockRollbacks bool   `json:"block_rollbacks,omitempty"`
+	Policy         release.FreezePolicy `json:"policy,omitempty"`
+	BlockRollbacks bool                 `json:"block_rollbacks,omitempty"`
 }
 
 // CalendarSpan is how far ahead FreezeView.Upcoming looks.
@@ -47,9 +48,9 @@ type FreezeView struct {
 	Team   string `json:"team,omitempty"`
 	Active bool   `json:"active"`
 	// Upcoming are its times in the next four weeks (at most 31).
-	Upcoming  []schema.Occurrence `json:"upcoming,omitempty"`
-	NextStart *time.Time          `json:"next_start,omitempty"`
-	NextEnd   *time.Time          `json:"next_end,omitempty"`
+	Upcoming  []release.Occurrence `json:"upcoming,omitempty"`
+	NextStart *time.Time           `json:"next_start,omitempty"`
+	NextEnd   *time.Time           `json:"next_end,omitempty"`
 }
 
 // authorizeFreeze checks who may create or delete a window: the app's
@@ -60,7 +61,7 @@ func (s *Service) authorizeFreeze(ctx context.Context, appName, team, env string
 		if env != "" {
 			return nil, nil, nil, &ValidationError{Fields: map[string]string{"environment": "give an app or an environment, not both"}}
 		}
-		app, a, err := s.authorizeApp(ctx, appName, PermPolicy)
+		app, a, err := s.authorizeApp(ctx, appName, release.PermPolicy)
 		return app, nil, a, err
 	}
 	a, err := actor(ctx)
@@ -75,7 +76,7 @@ func (s *Service) authorizeFreeze(ctx context.Context, appName, team, env string
 			}
 			team = ids[0]
 		}
-		t, a, err := s.authorizeTeam(ctx, team, PermPolicy)
+		t, a, err := s.authorizeTeam(ctx, team, release.PermPolicy)
 		if err != nil {
 			return nil, nil, a, err
 		}
@@ -107,9 +108,9 @@ func (s *Service) CreateFreeze(ctx context.Context, in FreezeInput) (*FreezeView
 		w.TeamID, w.Environment = team.ID, strings.TrimSpace(in.Environment)
 	}
 	if w.Policy == "" {
-		w.Policy = schema.FreezeWait
+		w.Policy = release.FreezeWait
 	}
-	if w.Policy != schema.FreezeWait && w.Policy != schema.FreezeReject {
+	if w.Policy != release.FreezeWait && w.Policy != release.FreezeReject {
 		f.add("policy", "must be wait or reject")
 	}
 	if w.Reason == "" || len(w.Reason) > 500 {
@@ -124,7 +125,7 @@ func (s *Service) CreateFreeze(ctx context.Context, in FreezeInput) (*FreezeView
 		if w.TZ == "" {
 			w.TZ = "UTC"
 		}
-		if _, _, err := schema.ParseCron(w.Cron, w.TZ); err != nil {
+		if _, _, err := release.ParseCron(w.Cron, w.TZ); err != nil {
 			f.add("cron", "%v", err)
 		}
 		if in.Duration == nil || in.Duration.D() < time.Minute || in.Duration.D() > 30*24*time.Hour {
@@ -182,9 +183,10 @@ func (s *Service) freezeView(w schema.FreezeWindow, app, team string, now time.T
 	case w.Environment != "":
 		v.Scope, v.Team = "environment", team
 	}
-	v.Active, _ = w.ActiveAt(now)
-	v.Upcoming = w.Occurrences(now, now.Add(CalendarSpan), 31)
-	if start, end, ok := w.NextAfter(now); ok {
+	rule := w.Rule()
+	v.Active, _ = rule.ActiveAt(now)
+	v.Upcoming = rule.Occurrences(now, now.Add(CalendarSpan), 31)
+	if start, end, ok := rule.NextAfter(now); ok {
 		s, e := start.UTC(), end.UTC()
 		v.NextStart, v.NextEnd = &s, &e
 	}
@@ -274,11 +276,9 @@ func (s *Service) InstanceFrozen(ctx context.Context) (*FreezeView, error) {
 		return nil, err
 	}
 	now := time.Now()
-	for _, w := range ws {
-		if on, _ := w.ActiveAt(now); on && w.AppID == "" && w.Environment == "" {
-			v := s.freezeView(w, "", "", now)
-			return &v, nil
-		}
+	if i, ok := release.InstanceFreeze(schema.Rules(ws), now); ok {
+		v := s.freezeView(ws[i], "", "", now)
+		return &v, nil
 	}
 	return nil, nil
 }
@@ -286,11 +286,11 @@ func (s *Service) InstanceFrozen(ctx context.Context) (*FreezeView, error) {
 // Override lets a frozen deployment run now (approvers only, with a
 // reason).
 func (s *Service) Override(ctx context.Context, id, reason string) (*DeploymentView, error) {
-	d, err := s.authorizeDeployment(ctx, id, PermApprove)
+	d, err := s.authorizeDeployment(ctx, id, release.PermApprove)
 	if err != nil {
 		return nil, err
 	}
-	if d.Status != schema.StatusFrozen {
+	if d.Status != release.StatusFrozen {
 		return nil, stateErr("deployment %s is %s, not frozen", d.ID, d.Status)
 	}
 	reason = strings.TrimSpace(reason)

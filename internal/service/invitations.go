@@ -10,6 +10,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/ids"
 	rmail "github.com/rivetr/rivetr/internal/mail"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -18,9 +19,9 @@ const InvitationTTL = 7 * 24 * time.Hour
 
 // InvitationInput invites someone to a team.
 type InvitationInput struct {
-	Email    string `json:"email"`
-	Role     string `json:"role"`
-	Approver bool   `json:"approver,omitempty"`
+	Email    string       `json:"email"`
+	Role     release.Role `json:"role"`
+	Approver bool         `json:"approver,omitempty"`
 }
 
 // InvitationView is an invitation as shown: Link only right after it is
@@ -40,7 +41,7 @@ type InvitationView struct {
 // dashboard's address as the caller reached it (used unless --public-url
 // is set).
 func (s *Service) Invite(ctx context.Context, team string, in InvitationInput, base string) (*InvitationView, error) {
-	t, a, err := s.authorizeTeam(ctx, team, PermManageMembers)
+	t, a, err := s.authorizeTeam(ctx, team, release.PermManageMembers)
 	if err != nil {
 		return nil, err
 	}
@@ -49,19 +50,19 @@ func (s *Service) Invite(ctx context.Context, team string, in InvitationInput, b
 	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email {
 		f.add("email", "must be an email address like ada@example.com")
 	}
-	if !ValidRole(in.Role) {
-		f.add("role", "must be one of %s", strings.Join(Roles, ", "))
+	if !in.Role.Valid() {
+		f.add("role", "must be one of %s", strings.Join(release.RoleNames(), ", "))
 	}
 	if err := f.err(); err != nil {
 		return nil, err
 	}
-	if a.RoleIn(t.ID) != schema.RoleOwner && roleRank(in.Role) >= roleRank(schema.RoleAdmin) {
+	if a.RoleIn(t.ID) != release.RoleOwner && in.Role.Rank() >= release.RoleAdmin.Rank() {
 		return nil, fmt.Errorf("only owners invite owners and admins: %w", ErrForbidden)
 	}
 	if u, err := s.store.GetUser(ctx, email); err == nil {
 		if members, err := s.store.TeamMembers(ctx, t.ID); err == nil {
 			for _, m := range members {
-				if m.UserID == u.ID && roleRank(m.Role) >= roleRank(in.Role) {
+				if m.UserID == u.ID && m.Role.Rank() >= in.Role.Rank() {
 					return nil, &ValidationError{Fields: map[string]string{"email": fmt.Sprintf("%s is already %s in %s", email, m.Role, t.Name)}}
 				}
 			}
@@ -97,7 +98,7 @@ func (s *Service) Invite(ctx context.Context, team string, in InvitationInput, b
 
 // ListInvitations returns a team's open invitations (managers only).
 func (s *Service) ListInvitations(ctx context.Context, team string) ([]InvitationView, error) {
-	t, _, err := s.authorizeTeam(ctx, team, PermManageMembers)
+	t, _, err := s.authorizeTeam(ctx, team, release.PermManageMembers)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +115,7 @@ func (s *Service) ListInvitations(ctx context.Context, team string) ([]Invitatio
 
 // RevokeInvitation closes an open invitation so its link stops working.
 func (s *Service) RevokeInvitation(ctx context.Context, team, id string) error {
-	t, _, err := s.authorizeTeam(ctx, team, PermManageMembers)
+	t, _, err := s.authorizeTeam(ctx, team, release.PermManageMembers)
 	if err != nil {
 		return err
 	}
@@ -170,9 +171,9 @@ type AcceptInput struct {
 
 // AcceptResult says who joined which team as what.
 type AcceptResult struct {
-	User schema.User `json:"user"`
-	Team string      `json:"team"`
-	Role string      `json:"role"`
+	User schema.User  `json:"user"`
+	Team string       `json:"team"`
+	Role release.Role `json:"role"`
 }
 
 // AcceptInvitation adds the invited person to the team. Someone signed in

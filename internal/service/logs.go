@@ -6,12 +6,13 @@ import (
 	"io"
 
 	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // AppLogs writes the runtime output of an app's serving container to w: the
 // last tail lines, then (with follow) new lines until ctx ends.
 func (s *Service) AppLogs(ctx context.Context, appName string, tail int, follow bool, w io.Writer) error {
-	app, _, err := s.authorizeApp(ctx, appName, PermRead)
+	app, _, err := s.authorizeApp(ctx, appName, release.PermRead)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rivetr/rivetr/activities"
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/webhook"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
@@ -32,7 +33,7 @@ func (s *Service) previewEvent(ctx context.Context, app *schema.App, p webhook.P
 	case pr.Action == webhook.PROther:
 		return false, fmt.Sprintf("pull request #%d %s: nothing to do for the preview", pr.Number, pr.RawAction)
 	}
-	e := workflows.PREvent{HeadSHA: pr.HeadSHA, Ref: activities.PreviewRef(string(p), pr.Number, pr.HeadBranch, pr.Fork), Fork: pr.Fork,
+	e := workflows.PREvent{HeadSHA: pr.HeadSHA, Ref: release.PreviewRef(string(p), pr.Number, pr.HeadBranch, pr.Fork), Fork: pr.Fork,
 		Merged: pr.Merged, DeliveryID: deliveryID, Author: cmp.Or(pr.Author, "unknown")}
 	switch pr.Action {
 	case webhook.PROpen:
@@ -52,7 +53,7 @@ func (s *Service) previewEvent(ctx context.Context, app *schema.App, p webhook.P
 		return true, fmt.Sprintf("pull request #%d closed: removing its preview", pr.Number)
 	}
 	return true, fmt.Sprintf("pull request #%d %s: deploying its preview at %s (%s)", pr.Number, pr.RawAction,
-		activities.PreviewHost(app.Name, pr.Number, s.previewDomain), short(pr.HeadSHA))
+		release.PreviewHost(app.Name, pr.Number, s.previewDomain), short(pr.HeadSHA))
 }
 
 func (s *Service) signalPreview(ctx context.Context, app *schema.App, provider, repo string, pr int, e workflows.PREvent) error {
@@ -87,8 +88,8 @@ func DeployPreview(ctx context.Context, tc client.Client, store *schema.Store, i
 		return "", err
 	}
 	d := &schema.Deployment{
-		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: schema.KindDeploy,
-		Trigger: TriggerWebhook, Status: schema.StatusQueued, Step: schema.StepQueued,
+		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: release.KindDeploy,
+		Trigger: TriggerWebhook, Status: release.StatusQueued, Step: release.StepQueued,
 		Branch: app.Branch, CommitSHA: in.Commit, RequestedBy: in.RequestedBy, WorkflowID: in.WorkflowID,
 	}
 	if d.Snapshot, err = snapshotOf(ctx, store, app); err != nil {
@@ -111,7 +112,7 @@ type PreviewView struct {
 
 // ListPreviews returns an app's previews.
 func (s *Service) ListPreviews(ctx context.Context, appName string) ([]PreviewView, error) {
-	app, _, err := s.authorizeApp(ctx, appName, PermRead)
+	app, _, err := s.authorizeApp(ctx, appName, release.PermRead)
 	if err != nil {
 		return nil, err
 	}
@@ -136,11 +137,11 @@ func (s *Service) ListPreviews(ctx context.Context, appName string) ([]PreviewVi
 // DeletePreview removes a pull request's preview now, through its
 // workflow (as if the request had closed).
 func (s *Service) DeletePreview(ctx context.Context, appName string, pr int) error {
-	app, _, err := s.authorizeApp(ctx, appName, PermDeploy)
+	app, _, err := s.authorizeApp(ctx, appName, release.PermDeploy)
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.GetApp(ctx, activities.PreviewName(app.Name, pr)); err != nil {
+	if _, err := s.store.GetApp(ctx, release.PreviewName(app.Name, pr)); err != nil {
 		return fmt.Errorf("preview of pull request #%d of %s: %w", pr, app.Name, schema.ErrNotFound)
 	}
 	e := workflows.PREvent{Action: workflows.PRClose, DeliveryID: "manual-" + ids.New(), Author: ActorFrom(ctx).Who()}

@@ -6,89 +6,13 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 )
 
 // ErrForbidden means the caller is signed in but their role does not allow
 // the action.
 var ErrForbidden = errors.New("forbidden")
-
-// Perm is something a role allows in a team.
-type Perm string
-
-// The permissions. Each needs a minimum role (see PermissionMatrix); the
-// approver permission is also granted to a developer whose membership has
-// Approver set.
-const (
-	PermRead          Perm = "read"           // see apps, deployments, logs, env keys
-	PermCreateApp     Perm = "create_app"     // create apps in the team
-	PermEditApp       Perm = "edit_app"       // change an app's settings
-	PermDeploy        Perm = "deploy"         // deploy and cancel
-	PermRollback      Perm = "rollback"       // roll back
-	PermEnv           Perm = "env"            // set and unset env vars
-	PermDeleteApp     Perm = "delete_app"     // delete apps
-	PermManageMembers Perm = "manage_members" // add, change and remove members
-	PermManageTeam    Perm = "manage_team"    // delete the team
-	PermApprove       Perm = "approve"        // approve gated deploys (release controls)
-	PermAudit         Perm = "audit"          // read the team's audit log
-	PermShare         Perm = "share"          // share apps with other teams, read-only
-	PermPolicy        Perm = "policy"         // change release policies (the approval gate)
-	PermDatabases     Perm = "databases"      // create, start, stop, link and back up databases
-	PermDatabaseAdmin Perm = "database_admin" // delete and restore databases, reveal their passwords
-)
-
-// PermissionMatrix is the least role each permission needs. README.md's
-// permission table is written from it; a test keeps the two equal.
-var PermissionMatrix = []struct {
-	Perm    Perm
-	MinRole string
-	What    string
-}{
-	{PermRead, schema.RoleViewer, "see apps, deployments, logs and env var names (never secret values)"},
-	{PermCreateApp, schema.RoleDeveloper, "create apps"},
-	{PermEditApp, schema.RoleDeveloper, "change app settings"},
-	{PermDeploy, schema.RoleDeveloper, "deploy and cancel deployments"},
-	{PermRollback, schema.RoleDeveloper, "roll back"},
-	{PermEnv, schema.RoleDeveloper, "set and unset env vars"},
-	{PermApprove, schema.RoleAdmin, "approve or reject deploys waiting for approval (grantable to developers)"},
-	{PermPolicy, schema.RoleAdmin, "change release policies (approval, environments, freeze windows)"},
-	{PermDatabases, schema.RoleDeveloper, "create, start, stop, link and back up databases"},
-	{PermDeleteApp, schema.RoleAdmin, "delete apps"},
-	{PermDatabaseAdmin, schema.RoleAdmin, "delete and restore databases, see their passwords"},
-	{PermShare, schema.RoleAdmin, "share apps with other teams (read-only for them)"},
-	{PermManageMembers, schema.RoleAdmin, "add, change and remove members (admins cannot touch owners)"},
-	{PermAudit, schema.RoleAdmin, "read the team's audit log"},
-	{PermManageTeam, schema.RoleOwner, "delete the team"},
-}
-
-// Roles lists the roles from least to most powerful.
-var Roles = []string{schema.RoleViewer, schema.RoleDeveloper, schema.RoleAdmin, schema.RoleOwner}
-
-func roleRank(r string) int {
-	for i, x := range Roles {
-		if x == r {
-			return i + 1
-		}
-	}
-	return 0
-}
-
-// ValidRole reports whether r names a role.
-func ValidRole(r string) bool { return roleRank(r) > 0 }
-
-func minRole(p Perm) string {
-	for _, e := range PermissionMatrix {
-		if e.Perm == p {
-			return e.MinRole
-		}
-	}
-	return schema.RoleOwner
-}
-
-// RoleAllows reports whether a role holds p (without the approver grant).
-func RoleAllows(role string, p Perm) bool {
-	return role != "" && roleRank(role) >= roleRank(minRole(p))
-}
 
 // Actor is who makes a request: a user signed in by session or token, or
 // the instance-admin token.
@@ -100,7 +24,7 @@ type Actor struct {
 	// TokenID is the token used, if any; TokenRole caps the roles it acts
 	// with ("" for no cap).
 	TokenID   string
-	TokenRole string
+	TokenRole release.Role
 	// SessionID is the session used, if any (its hash).
 	SessionID string
 	teams     map[string]schema.Membership
@@ -141,43 +65,30 @@ func (a *Actor) Who() string {
 
 // RoleIn returns the actor's role in a team ("" for none): owner for
 // instance admins, else their membership's, capped by the token's role.
-func (a *Actor) RoleIn(teamID string) string {
-	role := ""
+func (a *Actor) RoleIn(teamID string) release.Role {
+	var role release.Role
 	if a.InstanceAdmin {
-		role = schema.RoleOwner
+		role = release.RoleOwner
 	} else if m, ok := a.teams[teamID]; ok && teamID != "" {
 		role = m.Role
 	}
-	if a.TokenRole != "" && roleRank(a.TokenRole) < roleRank(role) {
-		role = a.TokenRole
-	}
-	return role
+	return role.Cap(a.TokenRole)
 }
 
 // Member reports whether the actor can see the team at all.
 func (a *Actor) Member(teamID string) bool { return a.RoleIn(teamID) != "" }
 
-// Can reports whether the actor holds p in a team.
-func (a *Actor) Can(teamID string, p Perm) bool {
-	role := a.RoleIn(teamID)
-	if role == "" {
-		return false
-	}
-	if roleRank(role) >= roleRank(minRole(p)) {
-		return true
-	}
-	// A developer made an approver approves, unless a token caps them lower.
-	if p == PermApprove && role == schema.RoleDeveloper {
-		m, ok := a.teams[teamID]
-		return ok && m.Approver
-	}
-	return false
+// Can reports whether the actor holds p in a team (see release.Allows: a
+// developer made an approver approves, unless a token caps them lower).
+func (a *Actor) Can(teamID string, p release.Perm) bool {
+	m, ok := a.teams[teamID]
+	return release.Allows(a.RoleIn(teamID), ok && m.Approver, p)
 }
 
 // CanAnywhere reports whether the actor holds p in some team.
-func (a *Actor) CanAnywhere(p Perm) bool {
+func (a *Actor) CanAnywhere(p release.Perm) bool {
 	if a.InstanceAdmin {
-		return a.TokenRole == "" || RoleAllows(a.TokenRole, p)
+		return a.TokenRole == "" || release.RoleAllows(a.TokenRole, p)
 	}
 	for id := range a.teams {
 		if a.Can(id, p) {
@@ -202,19 +113,19 @@ func (a *Actor) TeamIDs() []string {
 
 // forbid builds the error for a missing permission, saying what role it
 // takes.
-func forbid(a *Actor, team string, p Perm) error {
+func forbid(a *Actor, team string, p release.Perm) error {
 	role := a.RoleIn(team)
 	what := strings.ReplaceAll(string(p), "_", " ")
-	if a.TokenRole != "" && roleRank(a.TokenRole) < roleRank(minRole(p)) {
-		return fmt.Errorf("this token is limited to the %s role; %s needs %s or higher: %w", a.TokenRole, what, minRole(p), ErrForbidden)
+	if a.TokenRole != "" && !release.RoleAllows(a.TokenRole, p) {
+		return fmt.Errorf("this token is limited to the %s role; %s needs %s or higher: %w", a.TokenRole, what, p.MinRole(), ErrForbidden)
 	}
-	return fmt.Errorf("your role in this team is %s; %s needs %s or higher: %w", role, what, minRole(p), ErrForbidden)
+	return fmt.Errorf("your role in this team is %s; %s needs %s or higher: %w", role, what, p.MinRole(), ErrForbidden)
 }
 
 // authorizeApp loads an app the actor may see and checks p on its team.
 // An app in a team the actor is not in is reported not found, so app
 // names do not leak across teams.
-func (s *Service) authorizeApp(ctx context.Context, name string, p Perm) (*schema.App, *Actor, error) {
+func (s *Service) authorizeApp(ctx context.Context, name string, p release.Perm) (*schema.App, *Actor, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -230,7 +141,7 @@ func (s *Service) authorizeApp(ctx context.Context, name string, p Perm) (*schem
 		} else if !shared {
 			return nil, a, fmt.Errorf("app %s: %w", name, schema.ErrNotFound)
 		}
-		if p != PermRead {
+		if p != release.PermRead {
 			return nil, a, fmt.Errorf("%s is shared with your team read-only; %s needs a role in its own team: %w", app.Name, strings.ReplaceAll(string(p), "_", " "), ErrForbidden)
 		}
 		return app, a, nil
@@ -257,12 +168,12 @@ func (s *Service) sharedWith(ctx context.Context, a *Actor, app *schema.App) (bo
 
 // appRole is the actor's role for an app: their role in its team, or
 // viewer when it is shared with one of their teams.
-func appRole(a *Actor, app *schema.App, shared map[string]bool) string {
+func appRole(a *Actor, app *schema.App, shared map[string]bool) release.Role {
 	if r := a.RoleIn(app.TeamID); r != "" {
 		return r
 	}
 	if shared[app.ID] {
-		return schema.RoleViewer
+		return release.RoleViewer
 	}
 	return ""
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/rivetr/rivetr/activities"
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
 )
@@ -35,7 +36,7 @@ var MinRecurringInterval = time.Minute
 // CreateRecurring adds a recurring deploy of an app's branch head, kept as
 // a Temporal Schedule.
 func (s *Service) CreateRecurring(ctx context.Context, appName string, in RecurringInput) (*schema.RecurringDeploy, error) {
-	app, a, err := s.authorizeApp(ctx, appName, PermDeploy)
+	app, a, err := s.authorizeApp(ctx, appName, release.PermDeploy)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +50,7 @@ func (s *Service) CreateRecurring(ctx context.Context, appName string, in Recurr
 		if r.TZ == "" {
 			r.TZ = "UTC"
 		}
-		if _, _, err := schema.ParseCron(r.Cron, r.TZ); err != nil {
+		if _, _, err := release.ParseCron(r.Cron, r.TZ); err != nil {
 			return nil, &ValidationError{Fields: map[string]string{"cron": err.Error()}}
 		}
 		spec.CronExpressions, spec.TimeZoneName = []string{r.Cron}, r.TZ
@@ -85,7 +86,7 @@ func (s *Service) CreateRecurring(ctx context.Context, appName string, in Recurr
 
 // ListRecurring returns an app's recurring deploys.
 func (s *Service) ListRecurring(ctx context.Context, appName string) ([]schema.RecurringDeploy, error) {
-	app, _, err := s.authorizeApp(ctx, appName, PermRead)
+	app, _, err := s.authorizeApp(ctx, appName, release.PermRead)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +99,7 @@ func (s *Service) ListRecurring(ctx context.Context, appName string) ([]schema.R
 
 // DeleteRecurring stops a recurring deploy and removes its schedule.
 func (s *Service) DeleteRecurring(ctx context.Context, appName, id string) error {
-	app, _, err := s.authorizeApp(ctx, appName, PermDeploy)
+	app, _, err := s.authorizeApp(ctx, appName, release.PermDeploy)
 	if err != nil {
 		return err
 	}
@@ -140,8 +141,8 @@ func DeployFromSchedule(ctx context.Context, tc client.Client, store *schema.Sto
 		return "", fmt.Errorf("cannot read branch %s of %s: %w", app.Branch, app.GitURL, err)
 	}
 	d := &schema.Deployment{
-		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: schema.KindDeploy,
-		Trigger: TriggerSchedule, Status: schema.StatusQueued, Step: schema.StepQueued,
+		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: release.KindDeploy,
+		Trigger: TriggerSchedule, Status: release.StatusQueued, Step: release.StepQueued,
 		Branch: app.Branch, CommitSHA: commit, RequestedBy: by,
 	}
 	d.WorkflowID = workflows.DeployID(app.Name, d.ID)

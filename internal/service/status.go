@@ -4,6 +4,8 @@ import (
 	"context"
 	"syscall"
 	"time"
+
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // Status is the health of the server and its dependencies.
@@ -18,9 +20,9 @@ type Status struct {
 	FrozenUntil  *time.Time `json:"frozen_until,omitempty"`
 	FrozenReason string     `json:"frozen_reason,omitempty"`
 	// Team is the team the counts are of ("" for everything visible).
-	Team        string         `json:"team,omitempty"`
-	Deployments map[string]int `json:"deployments,omitempty"`
-	TemporalUI  string         `json:"temporal_ui,omitempty"`
+	Team        string                 `json:"team,omitempty"`
+	Deployments map[release.Status]int `json:"deployments,omitempty"`
+	TemporalUI  string                 `json:"temporal_ui,omitempty"`
 	// DiskFree and DiskTotal are the bytes of the data dir's file system.
 	DiskFree  uint64 `json:"disk_free_bytes,omitempty"`
 	DiskTotal uint64 `json:"disk_total_bytes,omitempty"`
@@ -54,7 +56,7 @@ func (s *Service) Overview(ctx context.Context, team string) (Status, error) {
 		return st, err
 	}
 	if team != "" {
-		t, _, err := s.authorizeTeam(ctx, team, PermRead)
+		t, _, err := s.authorizeTeam(ctx, team, release.PermRead)
 		if err != nil {
 			return st, err
 		}

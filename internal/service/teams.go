@@ -7,13 +7,14 @@ import (
 	"strings"
 
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 )
 
 // TeamView is a team with the caller's role in it.
 type TeamView struct {
 	schema.Team
-	Role string `json:"role"`
+	Role release.Role `json:"role"`
 }
 
 // ListTeams returns the teams the caller belongs to (every team for
@@ -37,7 +38,7 @@ func (s *Service) ListTeams(ctx context.Context) ([]TeamView, error) {
 // TeamsFor returns the teams where the caller holds p. An instance admin
 // on a server without teams yet gets one unnamed entry: apps made then go
 // to the default team once it exists.
-func (s *Service) TeamsFor(ctx context.Context, p Perm) ([]TeamView, error) {
+func (s *Service) TeamsFor(ctx context.Context, p release.Perm) ([]TeamView, error) {
 	ts, err := s.ListTeams(ctx)
 	if err != nil {
 		return nil, err
@@ -50,7 +51,7 @@ func (s *Service) TeamsFor(ctx context.Context, p Perm) ([]TeamView, error) {
 		}
 	}
 	if len(out) == 0 && a.InstanceAdmin {
-		out = append(out, TeamView{Role: schema.RoleOwner})
+		out = append(out, TeamView{Role: release.RoleOwner})
 	}
 	return out, nil
 }
@@ -69,7 +70,7 @@ func (s *Service) CreateTeam(ctx context.Context, in TeamInput) (*TeamView, erro
 	if a.UserID == "" {
 		return nil, fmt.Errorf("teams are owned by users; create the owner (rivetr users create-owner) and sign in: %w", ErrForbidden)
 	}
-	if a.TokenRole != "" && a.TokenRole != schema.RoleOwner {
+	if a.TokenRole != "" && a.TokenRole != release.RoleOwner {
 		return nil, fmt.Errorf("this token is limited to the %s role; creating a team makes you its owner: %w", a.TokenRole, ErrForbidden)
 	}
 	name := strings.TrimSpace(in.Name)
@@ -84,12 +85,12 @@ func (s *Service) CreateTeam(ctx context.Context, in TeamInput) (*TeamView, erro
 		return nil, err
 	}
 	s.audit(ctx, AuditTeamCreate, t.ID, t.Name, nil, map[string]any{"name": t.Name})
-	return &TeamView{Team: *t, Role: schema.RoleOwner}, nil
+	return &TeamView{Team: *t, Role: release.RoleOwner}, nil
 }
 
 // authorizeTeam loads a team the caller belongs to and checks p there;
 // teams the caller is not in are not found.
-func (s *Service) authorizeTeam(ctx context.Context, name string, p Perm) (*schema.Team, *Actor, error) {
+func (s *Service) authorizeTeam(ctx context.Context, name string, p release.Perm) (*schema.Team, *Actor, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -109,7 +110,7 @@ func (s *Service) authorizeTeam(ctx context.Context, name string, p Perm) (*sche
 
 // DeleteTeam deletes an empty team (owners only).
 func (s *Service) DeleteTeam(ctx context.Context, name string) error {
-	t, _, err := s.authorizeTeam(ctx, name, PermManageTeam)
+	t, _, err := s.authorizeTeam(ctx, name, release.PermManageTeam)
 	if err != nil {
 		return err
 	}
@@ -127,7 +128,7 @@ func (s *Service) DeleteTeam(ctx context.Context, name string) error {
 
 // ListMembers returns a team's members.
 func (s *Service) ListMembers(ctx context.Context, team string) ([]schema.Member, error) {
-	t, _, err := s.authorizeTeam(ctx, team, PermRead)
+	t, _, err := s.authorizeTeam(ctx, team, release.PermRead)
 	if err != nil {
 		return nil, err
 	}
@@ -137,24 +138,24 @@ func (s *Service) ListMembers(ctx context.Context, team string) ([]schema.Member
 // MemberInput adds a member or changes one.
 type MemberInput struct {
 	// Email names the user (when adding).
-	Email    string `json:"email,omitempty"`
-	Role     string `json:"role"`
-	Approver *bool  `json:"approver,omitempty"`
+	Email    string       `json:"email,omitempty"`
+	Role     release.Role `json:"role"`
+	Approver *bool        `json:"approver,omitempty"`
 }
 
 // PutMember adds an existing user to a team or changes their role. Admins
 // manage developers and viewers; only owners make or change owners and
 // admins; a team always keeps one owner.
 func (s *Service) PutMember(ctx context.Context, team, user string, in MemberInput) (*schema.Member, error) {
-	t, a, err := s.authorizeTeam(ctx, team, PermManageMembers)
+	t, a, err := s.authorizeTeam(ctx, team, release.PermManageMembers)
 	if err != nil {
 		return nil, err
 	}
 	if user == "" {
 		user = in.Email
 	}
-	if !ValidRole(in.Role) {
-		return nil, &ValidationError{Fields: map[string]string{"role": "must be one of " + strings.Join(Roles, ", ")}}
+	if !in.Role.Valid() {
+		return nil, &ValidationError{Fields: map[string]string{"role": "must be one of " + strings.Join(release.RoleNames(), ", ")}}
 	}
 	u, err := s.store.GetUser(ctx, strings.TrimSpace(user))
 	if errors.Is(err, schema.ErrNotFound) {
@@ -163,7 +164,7 @@ func (s *Service) PutMember(ctx context.Context, team, user string, in MemberInp
 		return nil, err
 	}
 	mine := a.RoleIn(t.ID)
-	current := ""
+	var current release.Role
 	members, err := s.store.TeamMembers(ctx, t.ID)
 	if err != nil {
 		return nil, err
@@ -174,10 +175,10 @@ func (s *Service) PutMember(ctx context.Context, team, user string, in MemberInp
 			current, m = x.Role, x.Membership
 		}
 	}
-	if mine != schema.RoleOwner && (roleRank(in.Role) >= roleRank(schema.RoleAdmin) || roleRank(current) >= roleRank(schema.RoleAdmin)) {
+	if mine != release.RoleOwner && (in.Role.Rank() >= release.RoleAdmin.Rank() || current.Rank() >= release.RoleAdmin.Rank()) {
 		return nil, fmt.Errorf("only owners add, change or remove owners and admins: %w", ErrForbidden)
 	}
-	if current == schema.RoleOwner && in.Role != schema.RoleOwner {
+	if current == release.RoleOwner && in.Role != release.RoleOwner {
 		if err := s.keepAnOwner(ctx, t.ID); err != nil {
 			return nil, err
 		}
@@ -219,15 +220,15 @@ func (s *Service) RemoveMember(ctx context.Context, team, user string) error {
 	if err != nil {
 		return err
 	}
-	perm := PermManageMembers
+	perm := release.PermManageMembers
 	if u.ID == a.UserID {
-		perm = PermRead // leaving
+		perm = release.PermRead // leaving
 	}
 	t, a, err := s.authorizeTeam(ctx, team, perm)
 	if err != nil {
 		return err
 	}
-	var current string
+	var current release.Role
 	members, err := s.store.TeamMembers(ctx, t.ID)
 	if err != nil {
 		return err
@@ -240,10 +241,10 @@ func (s *Service) RemoveMember(ctx context.Context, team, user string) error {
 	if current == "" {
 		return fmt.Errorf("%s is not a member of %s: %w", u.Email, t.Name, schema.ErrNotFound)
 	}
-	if u.ID != a.UserID && a.RoleIn(t.ID) != schema.RoleOwner && roleRank(current) >= roleRank(schema.RoleAdmin) {
+	if u.ID != a.UserID && a.RoleIn(t.ID) != release.RoleOwner && current.Rank() >= release.RoleAdmin.Rank() {
 		return fmt.Errorf("only owners remove owners and admins: %w", ErrForbidden)
 	}
-	if current == schema.RoleOwner {
+	if current == release.RoleOwner {
 		if err := s.keepAnOwner(ctx, t.ID); err != nil {
 			return err
 		}
@@ -258,7 +259,7 @@ func (s *Service) RemoveMember(ctx context.Context, team, user string) error {
 // ShareApp lets another team see an app, read-only (admins of the app's
 // team).
 func (s *Service) ShareApp(ctx context.Context, appName, team string) error {
-	app, _, err := s.authorizeApp(ctx, appName, PermShare)
+	app, _, err := s.authorizeApp(ctx, appName, release.PermShare)
 	if err != nil {
 		return err
 	}
@@ -280,7 +281,7 @@ func (s *Service) ShareApp(ctx context.Context, appName, team string) error {
 
 // UnshareApp stops sharing an app with a team.
 func (s *Service) UnshareApp(ctx context.Context, appName, team string) error {
-	app, _, err := s.authorizeApp(ctx, appName, PermShare)
+	app, _, err := s.authorizeApp(ctx, appName, release.PermShare)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/rivetr/rivetr/activities"
 	"github.com/rivetr/rivetr/internal/archive"
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
 )
@@ -27,7 +28,7 @@ var ErrTooLarge = errors.New("upload too large")
 // type detected when the app's is auto. The archive is unpacked by the
 // worker of this server's host, so the app must run here.
 func (s *Service) DeployUpload(ctx context.Context, appName string, r io.Reader, trigger string) (*DeploymentView, error) {
-	app, _, err := s.authorizeApp(ctx, appName, PermDeploy)
+	app, _, err := s.authorizeApp(ctx, appName, release.PermDeploy)
 	if err != nil {
 		return nil, err
 	}
@@ -63,8 +64,8 @@ func (s *Service) DeployUpload(ctx context.Context, appName string, r io.Reader,
 		return nil, err
 	}
 	d := &schema.Deployment{
-		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: schema.KindDeploy,
-		Trigger: validTrigger(trigger), Status: schema.StatusQueued, Step: schema.StepQueued,
+		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: release.KindDeploy,
+		Trigger: validTrigger(trigger), Status: release.StatusQueued, Step: release.StepQueued,
 		Branch: app.Branch, Source: schema.SourceUpload, UploadSHA256: hex.EncodeToString(h.Sum(nil)),
 		CommitMessage: fmt.Sprintf("uploaded archive: %d files, %d bytes unpacked", sum.Files, sum.Unpacked),
 	}

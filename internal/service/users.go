@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -65,10 +66,10 @@ type UserView struct {
 
 // TeamRole is one of a user's teams with their role there.
 type TeamRole struct {
-	Team     string `json:"team"`
-	TeamID   string `json:"team_id"`
-	Role     string `json:"role"`
-	Approver bool   `json:"approver,omitempty"`
+	Team     string       `json:"team"`
+	TeamID   string       `json:"team_id"`
+	Role     release.Role `json:"role"`
+	Approver bool         `json:"approver,omitempty"`
 }
 
 func (s *Service) createUser(ctx context.Context, in UserInput) (*schema.User, error) {
@@ -267,7 +268,7 @@ func (s *Service) Me(ctx context.Context) (*UserView, error) {
 type TokenInput struct {
 	Name string `json:"name"`
 	// Role caps the token; "" acts with the owner's roles.
-	Role string `json:"role,omitempty"`
+	Role release.Role `json:"role,omitempty"`
 	// ExpiresIn is a duration such as "720h"; "" never expires.
 	ExpiresIn string `json:"expires_in,omitempty"`
 }
@@ -293,13 +294,13 @@ func (s *Service) CreateToken(ctx context.Context, in TokenInput) (*NewToken, er
 	if in.Name == "" || len(in.Name) > 100 {
 		f.add("name", "is required (at most 100 characters)")
 	}
-	if in.Role != "" && !ValidRole(in.Role) {
-		f.add("role", "must be one of %s", strings.Join(Roles, ", "))
+	if in.Role != "" && !in.Role.Valid() {
+		f.add("role", "must be one of %s", strings.Join(release.RoleNames(), ", "))
 	}
 	// A token never holds more than its maker's own token does.
 	if in.Role == "" && a.TokenRole != "" {
 		in.Role = a.TokenRole
-	} else if in.Role != "" && a.TokenRole != "" && roleRank(in.Role) > roleRank(a.TokenRole) {
+	} else if in.Role != "" && a.TokenRole != "" && in.Role.Rank() > a.TokenRole.Rank() {
 		f.add("role", "cannot be higher than the %s role of the token making it", a.TokenRole)
 	}
 	var expires *time.Time

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/webhook"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
@@ -157,8 +158,8 @@ func firstHeader(h http.Header, names ...string) string {
 // the app's queue; its workflow ID carries the delivery ID.
 func (s *Service) webhookDeploy(ctx context.Context, app *schema.App, p webhook.Provider, deliveryID string, ev *webhook.Event, base string) (*schema.Deployment, error) {
 	d := &schema.Deployment{
-		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: schema.KindDeploy,
-		Trigger: TriggerWebhook, Status: schema.StatusQueued, Step: schema.StepQueued,
+		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: release.KindDeploy,
+		Trigger: TriggerWebhook, Status: release.StatusQueued, Step: release.StepQueued,
 		Branch: ev.Branch, CommitSHA: ev.After, CommitMessage: ev.HeadMessage,
 		RequestedBy: fmt.Sprintf("%s push by %s", p, cmp.Or(ev.Pusher, "unknown")),
 	}
@@ -216,7 +217,7 @@ type WebhookInfo struct {
 // signed with the old one are refused from then on. The secret lets
 // anyone deploy the app's branch, so it takes the edit permission.
 func (s *Service) GetWebhook(ctx context.Context, appName, base string, rotate bool) (*WebhookInfo, error) {
-	app, _, err := s.authorizeApp(ctx, appName, PermEditApp)
+	app, _, err := s.authorizeApp(ctx, appName, release.PermEditApp)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +247,7 @@ func (s *Service) GetWebhook(ctx context.Context, appName, base string, rotate b
 
 // ListDeliveries returns an app's newest webhook deliveries first.
 func (s *Service) ListDeliveries(ctx context.Context, appName string, limit int) ([]schema.WebhookDelivery, error) {
-	app, _, err := s.authorizeApp(ctx, appName, PermRead)
+	app, _, err := s.authorizeApp(ctx, appName, release.PermRead)
 	if err != nil {
 		return nil, err
 	}

@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 // poll is how often streams look for new lines and status changes. Workers
@@ -110,11 +110,11 @@ func DeploymentLogs(ctx context.Context, w *Writer, svc *service.Service, id str
 			if err != nil {
 				return
 			}
-			if state := d.Status + "/" + d.Step; state != lastState {
+			if state := string(d.Status) + "/" + string(d.Step); state != lastState {
 				lastState = state
 				w.Send("status", "", d)
 			}
-			if schema.Terminal(d.Status) && d.FinishedAt != nil {
+			if release.Terminal(d.Status) && d.FinishedAt != nil {
 				// A last read: lines written just before the status changed.
 				more, _ := svc.DeploymentLogs(ctx, id, after, 1000)
 				for _, l := range more {
@@ -160,7 +160,7 @@ func DeploymentChanges(ctx context.Context, w *Writer, svc *service.Service) {
 			return
 		}
 		for _, d := range ds {
-			state := d.Status + "/" + d.Step
+			state := string(d.Status) + "/" + string(d.Step)
 			if seen[d.ID] == state {
 				continue
 			}
