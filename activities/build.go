@@ -16,9 +16,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rivetr/rivetr/internal/archive"
 	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -30,38 +30,6 @@ func buildErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errBuild, fmt.Sprintf(format, args...))
 }
 
-// UploadPath is where an uploaded archive waits for its deployment's
-// build, under the data dir's uploads directory.
-func UploadPath(dir, deploymentID string) string { return filepath.Join(dir, deploymentID+".zip") }
-
-// unpack extracts a deployment's uploaded archive into its workspace.
-func (a *Activities) unpack(d *schema.Deployment) (archive.Summary, error) {
-	ws := a.workspace(d.ID)
-	if err := os.RemoveAll(ws); err != nil {
-		return archive.Summary{}, err
-	}
-	src := filepath.Join(ws, "src")
-	if err := os.MkdirAll(src, 0o700); err != nil {
-		return archive.Summary{}, err
-	}
-	p := UploadPath(a.UploadDir, d.ID)
-	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-		return archive.Summary{}, nonRetryable(ErrTypeSource, "the uploaded archive of deployment %s is gone from %s (uploads are kept only until their build; upload it again)", d.ID, a.UploadDir)
-	}
-	sum, err := archive.ExtractFile(p, src, archive.DefaultLimits)
-	if err != nil {
-		return sum, nonRetryable(ErrTypeSource, "the uploaded archive: %v", err)
-	}
-	return sum, os.WriteFile(filepath.Join(ws, "commit"), []byte("upload "+d.UploadSHA256), 0o600)
-}
-
-// dropUpload removes an uploaded archive once its build is over.
-func (a *Activities) dropUpload(d *schema.Deployment) {
-	if d.Source == schema.SourceUpload && a.UploadDir != "" {
-		_ = os.Remove(UploadPath(a.UploadDir, d.ID))
-	}
-}
-
 // within joins rel to root and refuses a result outside root.
 func within(root, rel, what string) (string, error) {
 	p := filepath.Join(root, filepath.FromSlash(rel))
@@ -71,10 +39,56 @@ func within(root, rel, what string) (string, error) {
 	return p, nil
 }
 
+// Build builds the deployment's image from its workspace (fetching the
+// source again when the workspace is missing, as after a move to another
+// worker). Builder output streams into the deployment log.
+func (h *Host) Build(ctx context.Context, in BuildInput) (*BuildResult, error) {
+	d, app, err := deploymentAndApp(ctx, h.Store, in.DeploymentID)
+	if err != nil {
+		return nil, err
+	}
+	tag := release.ImageTag(app.Name, d.ID)
+	if ok, err := h.Docker.ImageExists(ctx, tag); err != nil {
+		return nil, err
+	} else if ok {
+		// Built by an attempt that died before reporting back.
+		_ = os.RemoveAll(h.workspace(d.ID))
+		return &BuildResult{Image: tag}, nil
+	}
+	ws := h.workspace(d.ID)
+	if _, err := os.Stat(filepath.Join(ws, "commit")); err != nil {
+		if d.Source == schema.SourceUpload {
+			if _, err := h.unpack(d); err != nil {
+				return nil, err
+			}
+		} else if _, err := h.checkout(ctx, app, d.ID, in.Commit); err != nil {
+			return nil, err
+		}
+	}
+	stop := heartbeat(ctx, 3*time.Second)
+	defer stop()
+	log := newLogWriter(h.Store, d.ID, "build")
+	id, err := h.build(ctx, app, d, tag, log)
+	log.Close()
+	if err != nil {
+		if errors.Is(err, docker.ErrBuildFailed) || errors.Is(err, docker.ErrNoDockerfile) || errors.Is(err, errBuild) {
+			_ = os.RemoveAll(ws)
+			h.dropUpload(d)
+			// The workflow says "build failed: "; the detail follows.
+			msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), docker.ErrBuildFailed.Error()+": "), errBuild.Error()+": ")
+			return nil, nonRetryable(ErrTypeBuild, "%s", msg)
+		}
+		return nil, err
+	}
+	_ = os.RemoveAll(ws)
+	h.dropUpload(d)
+	return &BuildResult{Image: tag, ImageID: id}, nil
+}
+
 // build turns the checked-out source into the image tag, the way the
 // app's build type says.
-func (a *Activities) build(ctx context.Context, app *schema.App, d *schema.Deployment, tag string, log *logWriter) (string, error) {
-	src := filepath.Join(a.workspace(d.ID), "src")
+func (h *Host) build(ctx context.Context, app *schema.App, d *schema.Deployment, tag string, log *logWriter) (string, error) {
+	src := filepath.Join(h.workspace(d.ID), "src")
 	dir, err := within(src, app.BuildContext, "build context")
 	if err != nil {
 		return "", err
@@ -109,18 +123,18 @@ func (a *Activities) build(ctx context.Context, app *schema.App, d *schema.Deplo
 	}
 	switch typ {
 	case detect.Dockerfile:
-		return a.Docker.Build(ctx, docker.BuildSpec{ContextDir: dir, Dockerfile: dockerfile, Tag: tag, BuildArgs: app.BuildArgs, Target: app.BuildTarget}, log.Line)
+		return h.Docker.Build(ctx, docker.BuildSpec{ContextDir: dir, Dockerfile: dockerfile, Tag: tag, BuildArgs: app.BuildArgs, Target: app.BuildTarget}, log.Line)
 	case detect.Static:
-		return a.buildStatic(ctx, dir, staticDir, tag, d.ID, log)
+		return h.buildStatic(ctx, dir, staticDir, tag, d.ID, log)
 	}
-	return a.buildExternal(ctx, typ, dir, app, tag, log)
+	return h.buildExternal(ctx, typ, dir, app, tag, log)
 }
 
 // staticServer finds rivetr-static: next to this executable, else on the
 // PATH.
-func (a *Activities) staticServer() (string, error) {
-	if a.StaticServer != "" {
-		return a.StaticServer, nil
+func (h *Host) staticServer() (string, error) {
+	if h.StaticServer != "" {
+		return h.StaticServer, nil
 	}
 	if exe, err := os.Executable(); err == nil {
 		p := filepath.Join(filepath.Dir(exe), "rivetr-static")
@@ -133,8 +147,8 @@ func (a *Activities) staticServer() (string, error) {
 
 // buildStatic builds an image of the site in dir/staticDir served by
 // rivetr-static: FROM scratch, the server and the files, nothing else.
-func (a *Activities) buildStatic(ctx context.Context, dir, staticDir, tag, deploymentID string, log *logWriter) (string, error) {
-	server, err := a.staticServer()
+func (h *Host) buildStatic(ctx context.Context, dir, staticDir, tag, deploymentID string, log *logWriter) (string, error) {
+	server, err := h.staticServer()
 	if err != nil {
 		return "", buildErr("static sites are served by rivetr-static, which is not next to rivetr nor on the PATH of this host's worker (make build puts it in bin/)")
 	}
@@ -154,7 +168,7 @@ func (a *Activities) buildStatic(ctx context.Context, dir, staticDir, tag, deplo
 	if st, err := os.Stat(site); err != nil || !st.IsDir() {
 		return "", buildErr("the static directory %q is not a directory in the source", staticDir)
 	}
-	bctx := filepath.Join(a.workspace(deploymentID), "static")
+	bctx := filepath.Join(h.workspace(deploymentID), "static")
 	if err := os.RemoveAll(bctx); err != nil {
 		return "", err
 	}
@@ -173,7 +187,7 @@ func (a *Activities) buildStatic(ctx context.Context, dir, staticDir, tag, deplo
 		return "", err
 	}
 	log.Line(fmt.Sprintf("static site: %d files from %s, served by rivetr-static", files, staticDir))
-	return a.Docker.Build(ctx, docker.BuildSpec{ContextDir: bctx, Dockerfile: "Dockerfile", Tag: tag}, log.Line)
+	return h.Docker.Build(ctx, docker.BuildSpec{ContextDir: bctx, Dockerfile: "Dockerfile", Tag: tag}, log.Line)
 }
 
 // copyTree copies the regular files and directories under from to to,
@@ -253,7 +267,7 @@ func ExternalArgs(typ, dir, tag string, app *schema.App) []string {
 
 // buildExternal runs nixpacks, railpack or pack, streaming their output
 // into the build log; the tool must be on this host's PATH.
-func (a *Activities) buildExternal(ctx context.Context, typ, dir string, app *schema.App, tag string, log *logWriter) (string, error) {
+func (h *Host) buildExternal(ctx context.Context, typ, dir string, app *schema.App, tag string, log *logWriter) (string, error) {
 	tool := detect.Tool(typ)
 	if tool == "" {
 		return "", buildErr("unknown build type %q", typ)
@@ -301,7 +315,7 @@ func (a *Activities) buildExternal(ctx context.Context, typ, dir string, app *sc
 		defer mu.Unlock()
 		return "", buildErr("%s build failed (%v):\n%s", tool, runErr, strings.Join(last, "\n"))
 	}
-	ok, err := a.Docker.ImageExists(ctx, tag)
+	ok, err := h.Docker.ImageExists(ctx, tag)
 	if err != nil {
 		return "", err
 	}

@@ -5,23 +5,50 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
-	"go.temporal.io/sdk/activity"
-
 	"github.com/rivetr/rivetr/internal/dbengine"
 	"github.com/rivetr/rivetr/internal/docker"
-	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
+	"go.temporal.io/sdk/activity"
 )
+
+// DatabaseStore is what the database steps read.
+type DatabaseStore interface {
+	GetDatabase(ctx context.Context, nameOrID string) (*schema.Database, error)
+	DatabasePasswords(d *schema.Database) (password, root string, err error)
+}
+
+var _ DatabaseStore = (*schema.Store)(nil)
+
+// DatabaseRuntime is the part of the Docker engine the database steps use.
+type DatabaseRuntime interface {
+	EnsureNetwork(ctx context.Context, name string) error
+	EnsureVolume(ctx context.Context, name string, labels map[string]string) error
+	RemoveVolume(ctx context.Context, name string) error
+	Run(ctx context.Context, spec docker.RunSpec) (string, error)
+	Inspect(ctx context.Context, id, network string) (docker.State, error)
+	Logs(ctx context.Context, id string, tail int, follow bool, w io.Writer) error
+	Exec(ctx context.Context, id string, spec docker.ExecSpec) error
+	Stop(ctx context.Context, id string, grace time.Duration) error
+	Remove(ctx context.Context, id string, grace time.Duration) error
+}
+
+var _ DatabaseRuntime = (*docker.Client)(nil)
+
+// Databases run a managed database's container on its Docker host:
+// create or start it with its volume, stop it, remove it. They are
+// registered on that host's task queue only.
+type Databases struct {
+	Store   DatabaseStore
+	Docker  DatabaseRuntime
+	Network string
+}
 
 // LabelDatabase marks a database's container and volume with its name.
 const LabelDatabase = "rivetr.database"
-
-// ErrTypeDatabase is a database that cannot start for a reason retrying
-// will not change (its image is missing, it exits at once).
-const ErrTypeDatabase = "DatabaseFailed"
 
 // DatabaseInput names a database.
 type DatabaseInput struct {
@@ -30,8 +57,8 @@ type DatabaseInput struct {
 }
 
 // instance opens a database's record and passwords.
-func (a *Activities) instance(ctx context.Context, id string) (*schema.Database, dbengine.Instance, error) {
-	d, err := a.Store.GetDatabase(ctx, id)
+func instance(ctx context.Context, store DatabaseStore, id string) (*schema.Database, dbengine.Instance, error) {
+	d, err := store.GetDatabase(ctx, id)
 	if err != nil {
 		return nil, dbengine.Instance{}, gone(err)
 	}
@@ -39,7 +66,7 @@ func (a *Activities) instance(ctx context.Context, id string) (*schema.Database,
 	if err != nil {
 		return nil, dbengine.Instance{}, nonRetryable(ErrTypeDatabase, "%v", err)
 	}
-	pw, root, err := a.Store.DatabasePasswords(d)
+	pw, root, err := store.DatabasePasswords(d)
 	if err != nil {
 		return nil, dbengine.Instance{}, secretErr(err)
 	}
@@ -48,20 +75,20 @@ func (a *Activities) instance(ctx context.Context, id string) (*schema.Database,
 
 // DBUp creates (or starts) a database's container with its volume on
 // Rivetr's network and waits until it takes connections.
-func (a *Activities) DBUp(ctx context.Context, in DatabaseInput) (string, error) {
-	d, inst, err := a.instance(ctx, in.ID)
+func (dbs *Databases) DBUp(ctx context.Context, in DatabaseInput) (string, error) {
+	d, inst, err := instance(ctx, dbs.Store, in.ID)
 	if err != nil {
 		return "", err
 	}
 	labels := map[string]string{docker.LabelManaged: "true", LabelDatabase: d.Name}
-	if err := a.Docker.EnsureNetwork(ctx, a.Network); err != nil {
+	if err := dbs.Docker.EnsureNetwork(ctx, dbs.Network); err != nil {
 		return "", err
 	}
-	if err := a.Docker.EnsureVolume(ctx, d.VolumeName(), labels); err != nil {
+	if err := dbs.Docker.EnsureVolume(ctx, d.VolumeName(), labels); err != nil {
 		return "", err
 	}
-	id, err := a.Docker.Run(ctx, docker.RunSpec{
-		Name: d.ContainerName(), Image: d.Image, Env: inst.Env(), Cmd: inst.Cmd(), Labels: labels, Network: a.Network,
+	id, err := dbs.Docker.Run(ctx, docker.RunSpec{
+		Name: d.ContainerName(), Image: d.Image, Env: inst.Env(), Cmd: inst.Cmd(), Labels: labels, Network: dbs.Network,
 		Volume: d.VolumeName(), VolumePath: inst.Engine.DataPath, PublishPort: d.PublicPort, ContainerPort: inst.Engine.Port,
 	})
 	if err != nil {
@@ -70,29 +97,36 @@ func (a *Activities) DBUp(ctx context.Context, in DatabaseInput) (string, error)
 		}
 		return id, err
 	}
-	if err := a.waitReady(ctx, id, inst, 3*time.Minute); err != nil {
+	if err := waitReady(ctx, dbs.Docker, dbs.Network, id, inst, 3*time.Minute); err != nil {
 		return id, err
 	}
 	return id, nil
 }
 
+// readyChecker is what waitReady asks the Docker engine.
+type readyChecker interface {
+	Inspect(ctx context.Context, id, network string) (docker.State, error)
+	Logs(ctx context.Context, id string, tail int, follow bool, w io.Writer) error
+	Exec(ctx context.Context, id string, spec docker.ExecSpec) error
+}
+
 // waitReady runs the engine's readiness check until it passes; a container
 // that stops running meanwhile fails at once with the end of its log.
-func (a *Activities) waitReady(ctx context.Context, id string, inst dbengine.Instance, limit time.Duration) error {
+func waitReady(ctx context.Context, rt readyChecker, network, id string, inst dbengine.Instance, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	var last error
 	for time.Now().Before(deadline) {
 		activity.RecordHeartbeat(ctx, "waiting for the database")
-		st, err := a.Docker.Inspect(ctx, id, a.Network)
+		st, err := rt.Inspect(ctx, id, network)
 		if err != nil {
 			return err
 		}
 		if !st.Running {
 			var logs bytes.Buffer
-			_ = a.Docker.Logs(ctx, id, 20, false, &logs)
+			_ = rt.Logs(ctx, id, 20, false, &logs)
 			return nonRetryable(ErrTypeDatabase, "the database container exited (code %d): %s", st.ExitCode, strings.TrimSpace(logs.String()))
 		}
-		if last = a.Docker.Exec(ctx, id, docker.ExecSpec{Cmd: inst.Ready(), Env: inst.ReadyEnv()}); last == nil {
+		if last = rt.Exec(ctx, id, docker.ExecSpec{Cmd: inst.Ready(), Env: inst.ReadyEnv()}); last == nil {
 			return nil
 		}
 		select {
@@ -105,12 +139,12 @@ func (a *Activities) waitReady(ctx context.Context, id string, inst dbengine.Ins
 }
 
 // DBStop stops a database's container (its data stays in the volume).
-func (a *Activities) DBStop(ctx context.Context, in DatabaseInput) error {
-	d, err := a.Store.GetDatabase(ctx, in.ID)
+func (dbs *Databases) DBStop(ctx context.Context, in DatabaseInput) error {
+	d, err := dbs.Store.GetDatabase(ctx, in.ID)
 	if err != nil {
 		return gone(err)
 	}
-	err = a.Docker.Stop(ctx, d.ContainerName(), 30*time.Second)
+	err = dbs.Docker.Stop(ctx, d.ContainerName(), 30*time.Second)
 	if errors.Is(err, docker.ErrNotFound) {
 		return nil
 	}
@@ -118,37 +152,16 @@ func (a *Activities) DBStop(ctx context.Context, in DatabaseInput) error {
 }
 
 // DBRemove removes a database's container, and its volume when purging.
-func (a *Activities) DBRemove(ctx context.Context, in DatabaseInput) error {
-	d, err := a.Store.GetDatabase(ctx, in.ID)
+func (dbs *Databases) DBRemove(ctx context.Context, in DatabaseInput) error {
+	d, err := dbs.Store.GetDatabase(ctx, in.ID)
 	if err != nil {
 		return gone(err)
 	}
-	if err := a.Docker.Remove(ctx, d.ContainerName(), 30*time.Second); err != nil && !errors.Is(err, docker.ErrNotFound) {
+	if err := dbs.Docker.Remove(ctx, d.ContainerName(), 30*time.Second); err != nil && !errors.Is(err, docker.ErrNotFound) {
 		return err
 	}
 	if in.Purge {
-		return a.Docker.RemoveVolume(ctx, d.VolumeName())
+		return dbs.Docker.RemoveVolume(ctx, d.VolumeName())
 	}
 	return nil
-}
-
-// DBMarkInput records a database's state.
-type DBMarkInput struct {
-	ID          string
-	Status      release.DBStatus
-	Error       string
-	ContainerID string
-	Delete      bool
-}
-
-// DBMark records a database's state, or deletes its record.
-func (a *Activities) DBMark(ctx context.Context, in DBMarkInput) error {
-	if in.Delete {
-		err := a.Store.DeleteDatabase(ctx, in.ID)
-		if errors.Is(err, schema.ErrNotFound) {
-			return nil
-		}
-		return err
-	}
-	return gone(a.Store.UpdateDatabaseStatus(ctx, in.ID, in.Status, in.Error, in.ContainerID))
 }

@@ -34,7 +34,7 @@ func TestGatesReadTheEnvironment(t *testing.T) {
 
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
-	a := &Activities{Store: store}
+	a := &Records{Store: store}
 	env.RegisterActivity(a)
 	v, err := env.ExecuteActivity(a.Prepare, PrepareInput{DeploymentID: "d1"})
 	must(err)

@@ -10,11 +10,16 @@ import (
 	"github.com/rivetr/rivetr/schema"
 )
 
+// logStore is where a logWriter writes.
+type logStore interface {
+	AppendLogs(ctx context.Context, lines []schema.LogLine) error
+}
+
 // logWriter batches a deployment's log lines into the store: at most every
 // flushEvery, or when maxBatch lines are waiting. Lines are written even
 // after the activity is cancelled, so a cancelled build's output survives.
 type logWriter struct {
-	store  Store
+	store  logStore
 	id     string
 	stream string
 
@@ -34,7 +39,7 @@ const (
 	maxLine = 4096
 )
 
-func newLogWriter(store Store, deploymentID, stream string) *logWriter {
+func newLogWriter(store logStore, deploymentID, stream string) *logWriter {
 	w := &logWriter{store: store, id: deploymentID, stream: stream, done: make(chan struct{})}
 	w.wg.Add(1)
 	go func() {

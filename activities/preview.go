@@ -3,17 +3,32 @@ package activities
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
 	"time"
 
-	"go.temporal.io/sdk/activity"
-
-	"github.com/rivetr/rivetr/internal/gitprovider"
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
+	"go.temporal.io/sdk/activity"
 )
+
+// PreviewStore is what previews read and write.
+type PreviewStore interface {
+	GetApp(ctx context.Context, nameOrID string) (*schema.App, error)
+	SaveApp(ctx context.Context, app *schema.App) error
+	GetDeployment(ctx context.Context, id string) (*schema.Deployment, error)
+	ListDeployments(ctx context.Context, f schema.DeploymentFilter) ([]schema.Deployment, error)
+}
+
+var _ PreviewStore = (*schema.Store)(nil)
+
+// Previews keep pull request previews' app records: made from the parent's
+// settings, found, and watched until idle. They run on the shared queue.
+type Previews struct {
+	Store PreviewStore
+	// Domain is the domain previews answer under (pr-N.APP.DOMAIN); ""
+	// turns previews off.
+	Domain string
+}
 
 // EnsurePreviewInput describes the preview a pull request needs.
 type EnsurePreviewInput struct {
@@ -37,16 +52,16 @@ type PreviewApp struct {
 // limits, a host under the server's preview domain, and for forks the
 // approval gate. Env and credentials are not copied: the steps that need
 // them read the parent's.
-func (a *Activities) EnsurePreview(ctx context.Context, in EnsurePreviewInput) (*PreviewApp, error) {
-	parent, err := a.Store.GetApp(ctx, in.ParentID)
+func (pv *Previews) EnsurePreview(ctx context.Context, in EnsurePreviewInput) (*PreviewApp, error) {
+	parent, err := pv.Store.GetApp(ctx, in.ParentID)
 	if err != nil {
 		return nil, gone(err)
 	}
-	if a.PreviewDomain == "" {
+	if pv.Domain == "" {
 		return nil, nonRetryable(ErrTypeGone, "the server has no --preview-domain; previews cannot be served")
 	}
 	name := release.PreviewName(parent.Name, in.PR)
-	p, err := a.Store.GetApp(ctx, name)
+	p, err := pv.Store.GetApp(ctx, name)
 	switch {
 	case errors.Is(err, schema.ErrNotFound):
 		p = &schema.App{ID: ids.New(), Name: name, PreviewOf: parent.ID, PreviewPR: in.PR}
@@ -58,7 +73,7 @@ func (a *Activities) EnsurePreview(ctx context.Context, in EnsurePreviewInput) (
 	p.GitURL, p.Branch, p.Dockerfile, p.Port = parent.GitURL, in.Ref, parent.Dockerfile, parent.Port
 	p.HealthPath, p.HealthInterval, p.HealthTimeout, p.HealthDeadline = parent.HealthPath, parent.HealthInterval, parent.HealthTimeout, parent.HealthDeadline
 	p.DrainTimeout, p.Host, p.TeamID, p.KeepImages = parent.DrainTimeout, parent.Host, parent.TeamID, 1
-	p.Domains = []string{release.PreviewHost(parent.Name, in.PR, a.PreviewDomain)}
+	p.Domains = []string{release.PreviewHost(parent.Name, in.PR, pv.Domain)}
 	p.MemoryLimitMB, p.CPULimit = parent.PreviewMemoryMB, parent.PreviewCPUs
 	if p.MemoryLimitMB == 0 {
 		p.MemoryLimitMB = release.DefaultPreviewMemoryMB
@@ -71,7 +86,7 @@ func (a *Activities) EnsurePreview(ctx context.Context, in EnsurePreviewInput) (
 	if p.ApprovalTTL == 0 {
 		p.ApprovalTTL = schema.Duration(release.DefaultApprovalTTL)
 	}
-	if err := a.Store.SaveApp(ctx, p); err != nil {
+	if err := pv.Store.SaveApp(ctx, p); err != nil {
 		return nil, err
 	}
 	ttl := parent.PreviewTTL.D()
@@ -79,26 +94,6 @@ func (a *Activities) EnsurePreview(ctx context.Context, in EnsurePreviewInput) (
 		ttl = release.DefaultPreviewTTL
 	}
 	return &PreviewApp{ID: p.ID, Name: p.Name, Host: p.Domains[0], TTL: ttl}, nil
-}
-
-// PreviewDeployInput asks for a deployment of a preview.
-type PreviewDeployInput struct {
-	AppID       string
-	Commit      string
-	RequestedBy string
-	// WorkflowID carries the delivery ID, so a retried activity or a
-	// redelivered event finds the deployment it made.
-	WorkflowID string
-}
-
-// PreviewDeploy records a deployment of the preview at the pull request's
-// head and hands it to the preview's queue (or returns the one already
-// made for the same workflow ID).
-func (a *Activities) PreviewDeploy(ctx context.Context, in PreviewDeployInput) (string, error) {
-	if a.PreviewDeployer == nil {
-		return "", errors.New("this worker cannot queue deployments (no Temporal client given)")
-	}
-	return a.PreviewDeployer(ctx, in)
 }
 
 // DeploymentOutcome is how a deployment ended.
@@ -109,9 +104,9 @@ type DeploymentOutcome struct {
 
 // AwaitDeployment waits until a deployment ends, heartbeating; it reports
 // waiting for approval once, so the caller can say so.
-func (a *Activities) AwaitDeployment(ctx context.Context, id string) (*DeploymentOutcome, error) {
+func (pv *Previews) AwaitDeployment(ctx context.Context, in DeploymentRef) (*DeploymentOutcome, error) {
 	for {
-		d, err := a.Store.GetDeployment(ctx, id)
+		d, err := pv.Store.GetDeployment(ctx, in.DeploymentID)
 		if err != nil {
 			return nil, gone(err)
 		}
@@ -128,14 +123,14 @@ func (a *Activities) AwaitDeployment(ctx context.Context, id string) (*Deploymen
 }
 
 // InFlight lists an app's deployments that are queued or running.
-func (a *Activities) InFlight(ctx context.Context, appName string) ([]string, error) {
-	app, err := a.Store.GetApp(ctx, appName)
+func (pv *Previews) InFlight(ctx context.Context, in AppRef) ([]string, error) {
+	app, err := pv.Store.GetApp(ctx, in.App)
 	if errors.Is(err, schema.ErrNotFound) {
 		return nil, nil
 	} else if err != nil {
 		return nil, err
 	}
-	ds, err := a.Store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: release.InFlightStatuses})
+	ds, err := pv.Store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Statuses: release.InFlightStatuses})
 	if err != nil {
 		return nil, err
 	}
@@ -147,9 +142,9 @@ func (a *Activities) InFlight(ctx context.Context, appName string) ([]string, er
 }
 
 // AwaitIdle waits until none of an app's deployments is in flight.
-func (a *Activities) AwaitIdle(ctx context.Context, appName string) error {
+func (pv *Previews) AwaitIdle(ctx context.Context, in AppRef) error {
 	for {
-		ids, err := a.InFlight(ctx, appName)
+		ids, err := pv.InFlight(ctx, in)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -162,92 +157,10 @@ func (a *Activities) AwaitIdle(ctx context.Context, appName string) error {
 	}
 }
 
-// CommentInput is a comment on a pull request, new or edited in place.
-type CommentInput struct {
-	ParentID  string
-	Provider  string
-	Repo      string
-	PR        int
-	CommentID string
-	Body      string
-}
-
-// Comment writes a pull request comment through the provider's API with
-// the parent app's token, and returns its ID; without a token it does
-// nothing. A refusal (a wrong token, a missing repository) is final.
-func (a *Activities) Comment(ctx context.Context, in CommentInput) (string, error) {
-	c, err := a.providerClient(ctx, in.ParentID, in.Provider)
-	if err != nil || c == nil {
-		return "", err
-	}
-	id, err := c.Comment(ctx, in.Repo, in.PR, in.CommentID, in.Body)
-	return id, providerErr(err)
-}
-
-// CommitStatusInput is a commit status to set.
-type CommitStatusInput struct {
-	AppID       string
-	Provider    string
-	Repo        string
-	SHA         string
-	State       string
-	Target      string
-	Description string
-}
-
-// CommitStatus sets a commit's status (context "rivetr/APP") through the
-// provider's API; without a token it does nothing.
-func (a *Activities) CommitStatus(ctx context.Context, in CommitStatusInput) error {
-	c, err := a.providerClient(ctx, in.AppID, in.Provider)
-	if err != nil || c == nil {
-		return err
-	}
-	app, err := a.Store.GetApp(ctx, in.AppID)
-	if err != nil {
-		return gone(err)
-	}
-	return providerErr(c.Status(ctx, in.Repo, in.SHA, in.State, "rivetr/"+app.Name, in.Target, in.Description))
-}
-
-func (a *Activities) providerClient(ctx context.Context, appID, provider string) (*gitprovider.Client, error) {
-	app, err := a.Store.GetApp(ctx, appID)
-	if err != nil {
-		return nil, gone(err)
-	}
-	token, err := a.Store.ProviderToken(app)
-	if err != nil {
-		return nil, secretErr(err)
-	}
-	if token == "" {
-		return nil, nil
-	}
-	base := app.ProviderURL
-	if base == "" {
-		base = gitprovider.DefaultBaseURL(provider)
-	}
-	if base == "" {
-		return nil, nonRetryable(ErrTypeProvider, "app %s has a provider token but no provider URL (rivetr apps update %s --provider-url URL)", app.Name, app.Name)
-	}
-	return &gitprovider.Client{Provider: provider, BaseURL: base, Token: token, HTTP: &http.Client{Timeout: 20 * time.Second}}, nil
-}
-
-// ErrTypeProvider is a git host's API refusing for good.
-const ErrTypeProvider = "ProviderRefused"
-
-func providerErr(err error) error {
-	var perr *gitprovider.Error
-	if errors.As(err, &perr) && perr.Permanent() {
-		return nonRetryable(ErrTypeProvider, "%v", err)
-	}
-	if err != nil {
-		return fmt.Errorf("git host API: %w", err)
-	}
-	return nil
-}
-
 // FindPreview returns a preview app by name, nil when there is none.
-func (a *Activities) FindPreview(ctx context.Context, name string) (*PreviewApp, error) {
-	p, err := a.Store.GetApp(ctx, name)
+func (pv *Previews) FindPreview(ctx context.Context, in AppRef) (*PreviewApp, error) {
+	name := in.App
+	p, err := pv.Store.GetApp(ctx, name)
 	if errors.Is(err, schema.ErrNotFound) {
 		return nil, nil
 	} else if err != nil {

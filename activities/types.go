@@ -1,29 +1,11 @@
-// Package activities holds the retryable steps Rivetr's workflows are made
-// of. Activities are methods on Activities, which holds their dependencies;
-// each takes one input struct and returns one output struct, so fields can be
-// added without breaking recorded histories.
-//
-// Nothing secret crosses an activity boundary: inputs carry IDs, and the
-// activity that needs an env value or a git token reads it from the store.
 package activities
 
 import (
+	"bytes"
+	"encoding/json"
 	"time"
 
 	"github.com/rivetr/rivetr/internal/release"
-)
-
-// Non-retryable error types: the user's mistake, not the infrastructure's.
-// Workflows read them to tell "failed" from "try again".
-const (
-	ErrTypeSource       = "SourceError"
-	ErrTypeBuild        = "BuildFailed"
-	ErrTypeUnhealthy    = "Unhealthy"
-	ErrTypeImageMissing = "ImageMissing"
-	ErrTypeGone         = "Gone"
-	// ErrTypeSecret: this host cannot open the app's sealed secrets (it
-	// lacks the key); retrying cannot help until the operator fixes it.
-	ErrTypeSecret = "SecretUnavailable"
 )
 
 // PrepareInput names the deployment a workflow is about to run.
@@ -66,9 +48,6 @@ type FreezeInput struct {
 // FreezeStatus says whether a freeze window covers now, until when, why,
 // and whether deploys wait for it or are refused.
 type FreezeStatus = release.FreezeVerdict
-
-// AdminTokenApprover is the approver ID of the admin token.
-const AdminTokenApprover = release.AdminTokenApprover
 
 // ApprovalGate is what a deployment's approval gate needs, read when the
 // deployment runs (not when it was requested).
@@ -231,4 +210,60 @@ type MarkInput struct {
 type RemoveAppInput struct {
 	AppID string
 	App   string
+}
+
+// DeploymentRef names a deployment.
+type DeploymentRef struct {
+	DeploymentID string
+}
+
+// AppRef names an app.
+type AppRef struct {
+	App string
+}
+
+// BackupRef names a backup.
+type BackupRef struct {
+	BackupID string
+}
+
+// DatabaseRef names a database.
+type DatabaseRef struct {
+	DatabaseID string
+}
+
+// These activities took a bare string before they took a struct: an
+// activity task or history written by an earlier release still carries
+// one, so their inputs read either.
+
+// UnmarshalJSON reads {"DeploymentID": …} or a bare deployment ID.
+func (in *DeploymentRef) UnmarshalJSON(b []byte) error {
+	type plain DeploymentRef
+	return legacyString(b, &in.DeploymentID, (*plain)(in))
+}
+
+// UnmarshalJSON reads {"App": …} or a bare app name.
+func (in *AppRef) UnmarshalJSON(b []byte) error {
+	type plain AppRef
+	return legacyString(b, &in.App, (*plain)(in))
+}
+
+// UnmarshalJSON reads {"BackupID": …} or a bare backup ID.
+func (in *BackupRef) UnmarshalJSON(b []byte) error {
+	type plain BackupRef
+	return legacyString(b, &in.BackupID, (*plain)(in))
+}
+
+// UnmarshalJSON reads {"DatabaseID": …} or a bare database ID.
+func (in *DatabaseRef) UnmarshalJSON(b []byte) error {
+	type plain DatabaseRef
+	return legacyString(b, &in.DatabaseID, (*plain)(in))
+}
+
+// legacyString decodes b into id when it is a JSON string, else into v.
+func legacyString(b []byte, id *string, v any) error {
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '"' {
+		return json.Unmarshal(t, id)
+	}
+	return json.Unmarshal(b, v)
 }

@@ -21,7 +21,7 @@ const (
 )
 
 // Decision is the argument of the approve and reject updates: who decides
-// (a user ID, or activities.AdminTokenApprover) and why.
+// (a user ID, or release.AdminTokenApprover) and why.
 type Decision struct {
 	ApproverID string
 	Approver   string
@@ -76,7 +76,7 @@ func (r *run) approvalGate() (*Result, error) {
 		return nil
 	}
 	decide := func(ctx workflow.Context, d Decision, decision string) error {
-		return workflow.ExecuteLocalActivity(storeCtx(ctx), a.Decide, activities.DecideInput{
+		return workflow.ExecuteLocalActivity(storeCtx(ctx), act.Records.Decide, activities.DecideInput{
 			DeploymentID: r.in.DeploymentID, ApproverID: d.ApproverID, Approver: d.Approver, Decision: decision, Comment: d.Comment,
 		}).Get(ctx, nil)
 	}

@@ -22,11 +22,11 @@ func gated(t *testing.T, kind release.Kind, needed int, allowSelf bool, own ...s
 	p.Approvers = []string{"u-alice", "u-bob", "u-carol", "u-dave"}
 	p.Approval = &activities.ApprovalGate{Needed: needed, AllowSelf: allowSelf, TTL: 24 * time.Hour, RequesterID: "u-dave", Requester: "dave@example.com",
 		Approvers: p.Approvers}
-	s.env.OnActivity(a.Prepare, mock.Anything, mock.Anything).Return(p, nil)
+	s.env.OnActivity(act.Records.Prepare, mock.Anything, mock.Anything).Return(p, nil)
 	dec := &decisions{}
-	s.env.OnActivity(a.Decide, mock.Anything, mock.Anything).Return(dec.add)
-	s.env.OnActivity(a.HealthCheck, mock.Anything, mock.Anything).Return(nil).Maybe()
-	s.env.OnActivity(a.Switch, mock.Anything, mock.Anything).Return(&activities.SwitchResult{Previous: "d1"}, nil).Maybe()
+	s.env.OnActivity(act.Records.Decide, mock.Anything, mock.Anything).Return(dec.add)
+	s.env.OnActivity(act.Host.HealthCheck, mock.Anything, mock.Anything).Return(nil).Maybe()
+	s.env.OnActivity(act.Host.Switch, mock.Anything, mock.Anything).Return(&activities.SwitchResult{Previous: "d1"}, nil).Maybe()
 	return s, dec
 }
 
@@ -181,7 +181,7 @@ func TestRollbackMeetsTheGate(t *testing.T) {
 // Cancelling a deploy that waits for approval ends it cancelled.
 func TestCancelWhileAwaitingApproval(t *testing.T) {
 	s, _ := gated(t, release.KindDeploy, 1, false)
-	s.env.OnActivity(a.Cleanup, mock.Anything, mock.Anything).Return(nil)
+	s.env.OnActivity(act.Host.Cleanup, mock.Anything, mock.Anything).Return(nil)
 	s.env.RegisterDelayedCallback(s.env.CancelWorkflow, time.Hour)
 	s.env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "rivetr.host.h1"})
 	if f := s.rec.final(); f.Status != release.StatusCancelled {

@@ -56,7 +56,7 @@ func (in BackupInput) notify(ctx workflow.Context, text string) {
 		StartToCloseTimeout: 30 * time.Second, Summary: "notify",
 		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 5, NonRetryableErrorTypes: []string{activities.ErrTypeBackup}},
 	})
-	if err := workflow.ExecuteActivity(nctx, a.Notify, activities.NotifyInput{DatabaseID: in.DatabaseID, Text: text}).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(nctx, act.Reports.Notify, activities.NotifyInput{DatabaseID: in.DatabaseID, Text: text}).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("could not send the failure notification", "err", err)
 	}
 }
@@ -72,17 +72,17 @@ func BackupWorkflow(ctx workflow.Context, in BackupInput) (string, error) {
 			return "", err
 		}
 	}
-	if err := workflow.ExecuteLocalActivity(storeCtx(ctx), a.BackupStart,
+	if err := workflow.ExecuteLocalActivity(storeCtx(ctx), act.DatabaseRecords.BackupStart,
 		activities.BackupStartInput{BackupID: in.BackupID, DatabaseID: in.DatabaseID, Trigger: in.Trigger, Kind: in.Kind}).Get(ctx, nil); err != nil {
 		return "", err
 	}
 	var res activities.BackupResult
-	runErr := workflow.ExecuteActivity(hostActivity(ctx, in.HostQueue, 6*time.Hour, "dump, store and verify"), a.BackupRun, in.BackupID).Get(ctx, &res)
+	runErr := workflow.ExecuteActivity(hostActivity(ctx, in.HostQueue, 6*time.Hour, "dump, store and verify"), act.Backups.BackupRun, activities.BackupRef{BackupID: in.BackupID}).Get(ctx, &res)
 	fin := activities.BackupFinishInput{BackupID: in.BackupID, Result: &res}
 	if runErr != nil {
 		fin.Result, fin.Error = nil, Cause(runErr)
 	}
-	if err := workflow.ExecuteLocalActivity(storeCtx(ctx), a.BackupFinish, fin).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteLocalActivity(storeCtx(ctx), act.DatabaseRecords.BackupFinish, fin).Get(ctx, nil); err != nil {
 		return "", err
 	}
 	if runErr != nil {
@@ -90,7 +90,7 @@ func BackupWorkflow(ctx workflow.Context, in BackupInput) (string, error) {
 		return "", runErr
 	}
 	var dropped []string
-	if err := workflow.ExecuteActivity(hostActivity(ctx, in.HostQueue, 10*time.Minute, "retention"), a.Retention, in.DatabaseID).Get(ctx, &dropped); err != nil {
+	if err := workflow.ExecuteActivity(hostActivity(ctx, in.HostQueue, 10*time.Minute, "retention"), act.Backups.Retention, activities.DatabaseRef{DatabaseID: in.DatabaseID}).Get(ctx, &dropped); err != nil {
 		in.notify(ctx, fmt.Sprintf("Rivetr: backup %s of database %s succeeded, but retention failed: %s", in.BackupID, in.Database, Cause(err)))
 		return in.BackupID, err
 	}
@@ -120,7 +120,7 @@ func RestoreWorkflow(ctx workflow.Context, in RestoreInput) (string, error) {
 			return "", err
 		}
 	}
-	err := workflow.ExecuteActivity(hostActivity(ctx, in.HostQueue, 6*time.Hour, "fetch, verify and restore"), a.RestoreRun,
+	err := workflow.ExecuteActivity(hostActivity(ctx, in.HostQueue, 6*time.Hour, "fetch, verify and restore"), act.Backups.RestoreRun,
 		activities.RestoreInput{BackupID: in.BackupID, TargetID: in.TargetID}).Get(ctx, nil)
 	if err != nil {
 		BackupInput{DatabaseID: in.DatabaseID, Database: in.Database}.notify(ctx, fmt.Sprintf("Rivetr: restoring backup %s of database %s FAILED: %s", in.BackupID, in.Database, Cause(err)))

@@ -54,24 +54,24 @@ func DatabaseWorkflowSteps(ctx workflow.Context, in DatabaseOp) (string, error) 
 	})
 	mark := func(m activities.DBMarkInput) error {
 		m.ID = in.ID
-		return workflow.ExecuteLocalActivity(storeCtx(ctx), a.DBMark, m).Get(ctx, nil)
+		return workflow.ExecuteLocalActivity(storeCtx(ctx), act.DatabaseRecords.DBMark, m).Get(ctx, nil)
 	}
 	target := activities.DatabaseInput{ID: in.ID, Purge: in.Purge}
 	switch in.Op {
 	case DBOpCreate, DBOpStart:
 		var id string
-		if err := workflow.ExecuteActivity(host, a.DBUp, target).Get(ctx, &id); err != nil {
+		if err := workflow.ExecuteActivity(host, act.Databases.DBUp, target).Get(ctx, &id); err != nil {
 			_ = mark(activities.DBMarkInput{Status: release.DBFailed, Error: Cause(err)})
 			return "", err
 		}
 		return string(release.DBRunning), mark(activities.DBMarkInput{Status: release.DBRunning, ContainerID: id})
 	case DBOpStop:
-		if err := workflow.ExecuteActivity(host, a.DBStop, target).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(host, act.Databases.DBStop, target).Get(ctx, nil); err != nil {
 			return "", err
 		}
 		return string(release.DBStopped), mark(activities.DBMarkInput{Status: release.DBStopped})
 	case DBOpDelete:
-		if err := workflow.ExecuteActivity(host, a.DBRemove, target).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(host, act.Databases.DBRemove, target).Get(ctx, nil); err != nil {
 			return "", err
 		}
 		return "deleted", mark(activities.DBMarkInput{Delete: true})

@@ -24,8 +24,8 @@ func DeleteAppWorkflow(ctx workflow.Context, in DeleteAppInput) error {
 		StartToCloseTimeout: 5 * time.Minute,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 10, MaximumInterval: 20 * time.Second},
 	})
-	if err := workflow.ExecuteActivity(host, a.RemoveApp, activities.RemoveAppInput{AppID: in.AppID, App: in.App}).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(host, act.Host.RemoveApp, activities.RemoveAppInput{AppID: in.AppID, App: in.App}).Get(ctx, nil); err != nil {
 		return err
 	}
-	return workflow.ExecuteLocalActivity(storeCtx(ctx), a.DeleteAppRecord, activities.RemoveAppInput{AppID: in.AppID, App: in.App}).Get(ctx, nil)
+	return workflow.ExecuteLocalActivity(storeCtx(ctx), act.Records.DeleteAppRecord, activities.RemoveAppInput{AppID: in.AppID, App: in.App}).Get(ctx, nil)
 }

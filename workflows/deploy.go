@@ -13,8 +13,18 @@ import (
 	"github.com/rivetr/rivetr/internal/release"
 )
 
-// a is the nil receiver workflows call activities through.
-var a *activities.Activities
+// act names the activities workflows call, through nil pointers of their
+// structs (package worker registers the real ones).
+var act struct {
+	Records         *activities.Records
+	Host            *activities.Host
+	Databases       *activities.Databases
+	DatabaseRecords *activities.DatabaseRecords
+	Backups         *activities.Backups
+	Reports         *activities.Reports
+	Previews        *activities.Previews
+	Starts          *activities.Starts
+}
 
 // DeployInput starts a deployment. It carries IDs only: activities read the
 // app's settings and secrets from the store.
@@ -95,13 +105,13 @@ func (r *run) hostOpts(ctx workflow.Context, startToClose, heartbeat time.Durati
 
 func (r *run) transition(ctx workflow.Context, in activities.TransitionInput) error {
 	in.DeploymentID = r.in.DeploymentID
-	return workflow.ExecuteLocalActivity(storeCtx(ctx), a.Transition, in).Get(ctx, nil)
+	return workflow.ExecuteLocalActivity(storeCtx(ctx), act.Records.Transition, in).Get(ctx, nil)
 }
 
 // prepare loads the plan; it reports done when the deployment already ended
 // (cancelled while queued, or finished by an earlier run).
 func (r *run) prepare() (done bool, err error) {
-	if err := workflow.ExecuteLocalActivity(r.store, a.Prepare, activities.PrepareInput{DeploymentID: r.in.DeploymentID}).Get(r.ctx, &r.plan); err != nil {
+	if err := workflow.ExecuteLocalActivity(r.store, act.Records.Prepare, activities.PrepareInput{DeploymentID: r.in.DeploymentID}).Get(r.ctx, &r.plan); err != nil {
 		return false, fmt.Errorf("%w: %w", ErrPrepare, err)
 	}
 	return release.Terminal(r.plan.Status), nil
@@ -142,7 +152,7 @@ func (r *run) deploy() (*Result, error) {
 		return nil, err
 	}
 	var src activities.SourceResult
-	err := workflow.ExecuteActivity(r.hostOpts(ctx, 10*time.Minute, 10*time.Second, 5, "fetch source"), a.FetchSource,
+	err := workflow.ExecuteActivity(r.hostOpts(ctx, 10*time.Minute, 10*time.Second, 5, "fetch source"), act.Host.FetchSource,
 		activities.SourceInput{DeploymentID: r.in.DeploymentID, Commit: r.plan.Commit}).Get(ctx, &src)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSource, err)
@@ -152,7 +162,7 @@ func (r *run) deploy() (*Result, error) {
 		return nil, err
 	}
 	var built activities.BuildResult
-	err = workflow.ExecuteActivity(r.hostOpts(ctx, time.Hour, 10*time.Second, 3, "docker build"), a.Build,
+	err = workflow.ExecuteActivity(r.hostOpts(ctx, time.Hour, 10*time.Second, 3, "docker build"), act.Host.Build,
 		activities.BuildInput{DeploymentID: r.in.DeploymentID, Commit: src.Commit}).Get(ctx, &built)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBuild, err)
@@ -189,7 +199,7 @@ func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (*Result, error) {
 	res, err := r.release(r.plan.Image)
 	if err == nil && res.Previous != "" {
 		// The deployment rolled away from is marked so the timeline says so.
-		_ = workflow.ExecuteLocalActivity(r.store, a.Mark, activities.MarkInput{
+		_ = workflow.ExecuteLocalActivity(r.store, act.Records.Mark, activities.MarkInput{
 			DeploymentID: res.Previous, Status: release.StatusRolledBack,
 			Reason: "rolled back by deployment " + r.in.DeploymentID,
 		}).Get(ctx, nil)
@@ -208,7 +218,7 @@ func (r *run) release(image string) (*Result, error) {
 		return nil, err
 	}
 	var cand activities.Candidate
-	err := workflow.ExecuteActivity(r.hostOpts(ctx, 2*time.Minute, 0, 5, "start candidate"), a.StartCandidate,
+	err := workflow.ExecuteActivity(r.hostOpts(ctx, 2*time.Minute, 0, 5, "start candidate"), act.Host.StartCandidate,
 		activities.StartInput{DeploymentID: r.in.DeploymentID, Image: image}).Get(ctx, &cand)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
@@ -217,7 +227,7 @@ func (r *run) release(image string) (*Result, error) {
 		return nil, err
 	}
 	healthCtx := r.hostOpts(ctx, p.HealthDeadline+time.Minute, 3*p.HealthInterval+p.HealthTimeout+5*time.Second, 10, "health check")
-	err = workflow.ExecuteActivity(healthCtx, a.HealthCheck, activities.HealthInput{
+	err = workflow.ExecuteActivity(healthCtx, act.Host.HealthCheck, activities.HealthInput{
 		DeploymentID: r.in.DeploymentID, Candidate: cand, Path: p.HealthPath,
 		Interval: p.HealthInterval, Timeout: p.HealthTimeout, Deadline: p.HealthDeadline,
 	}).Get(ctx, nil)
@@ -231,7 +241,7 @@ func (r *run) release(image string) (*Result, error) {
 		return nil, err
 	}
 	var sw activities.SwitchResult
-	err = workflow.ExecuteActivity(r.hostOpts(ctx, 30*time.Second, 0, 0, "switch traffic"), a.Switch, activities.SwitchInput{
+	err = workflow.ExecuteActivity(r.hostOpts(ctx, 30*time.Second, 0, 0, "switch traffic"), act.Host.Switch, activities.SwitchInput{
 		AppID: p.AppID, App: p.App, DeploymentID: r.in.DeploymentID, Domains: p.Domains, URL: cand.URL,
 	}).Get(ctx, &sw)
 	if err != nil {
@@ -239,7 +249,7 @@ func (r *run) release(image string) (*Result, error) {
 	}
 	after, _ := workflow.NewDisconnectedContext(ctx)
 	_ = r.transition(after, activities.TransitionInput{Step: release.StepDrain})
-	err = workflow.ExecuteActivity(r.hostOpts(after, p.DrainTimeout+time.Minute, 10*time.Second, 0, "drain old version"), a.Drain, activities.DrainInput{
+	err = workflow.ExecuteActivity(r.hostOpts(after, p.DrainTimeout+time.Minute, 10*time.Second, 0, "drain old version"), act.Host.Drain, activities.DrainInput{
 		DeploymentID: r.in.DeploymentID, Previous: sw.Previous, Timeout: p.DrainTimeout,
 	}).Get(after, nil)
 	if err != nil {
@@ -275,7 +285,7 @@ func (r *run) finish(res *Result, err error) (*Result, error) {
 	}
 	ctx, _ := workflow.NewDisconnectedContext(r.ctx)
 	cleanup := r.hostOpts(ctx, 2*time.Minute, 0, 10, "clean up")
-	if cerr := workflow.ExecuteActivity(cleanup, a.Cleanup, activities.CleanupInput{DeploymentID: r.in.DeploymentID, App: r.plan.App}).Get(ctx, nil); cerr != nil {
+	if cerr := workflow.ExecuteActivity(cleanup, act.Host.Cleanup, activities.CleanupInput{DeploymentID: r.in.DeploymentID, App: r.plan.App}).Get(ctx, nil); cerr != nil {
 		workflow.GetLogger(r.ctx).Error("cleanup failed", "err", cerr)
 	}
 	status, reason := release.StatusFailed, Reason(err)
@@ -340,9 +350,9 @@ func RetireWorkflow(ctx workflow.Context, in RetireInput) error {
 		HeartbeatTimeout:    30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumInterval: 30 * time.Second, NonRetryableErrorTypes: []string{activities.ErrTypeGone}},
 	})
-	err := workflow.ExecuteActivity(host, a.RemoveOld, activities.RemoveOldInput{App: in.App, Keep: in.Keep}).Get(ctx, nil)
+	err := workflow.ExecuteActivity(host, act.Host.RemoveOld, activities.RemoveOldInput{App: in.App, Keep: in.Keep}).Get(ctx, nil)
 	if err != nil {
 		return err
 	}
-	return workflow.ExecuteActivity(host, a.PruneImages, activities.PruneInput{AppID: in.AppID, App: in.App, Keep: in.KeepImages, Current: in.Keep}).Get(ctx, nil)
+	return workflow.ExecuteActivity(host, act.Host.PruneImages, activities.PruneInput{AppID: in.AppID, App: in.App, Keep: in.KeepImages, Current: in.Keep}).Get(ctx, nil)
 }

@@ -82,7 +82,7 @@ type deploySuite struct {
 func newDeployEnv(t *testing.T, kind release.Kind, own ...string) *deploySuite {
 	s := &deploySuite{rec: &recorder{}}
 	s.env = s.NewTestWorkflowEnvironment()
-	s.env.RegisterActivity(&activities.Activities{})
+	registerActivities(s.env)
 	s.env.RegisterWorkflow(RetireWorkflow)
 	env := s.env
 	skip := map[string]bool{}
@@ -90,39 +90,39 @@ func newDeployEnv(t *testing.T, kind release.Kind, own ...string) *deploySuite {
 		skip[o] = true
 	}
 	if !skip["Prepare"] {
-		env.OnActivity(a.Prepare, mock.Anything, mock.Anything).Return(plan(kind), nil)
+		env.OnActivity(act.Records.Prepare, mock.Anything, mock.Anything).Return(plan(kind), nil)
 	}
-	env.OnActivity(a.Transition, mock.Anything, mock.Anything).Return(s.rec.transition)
+	env.OnActivity(act.Records.Transition, mock.Anything, mock.Anything).Return(s.rec.transition)
 	if !skip["FreezeCheck"] {
-		env.OnActivity(a.FreezeCheck, mock.Anything, mock.Anything).Return(&activities.FreezeStatus{}, nil)
+		env.OnActivity(act.Records.FreezeCheck, mock.Anything, mock.Anything).Return(&activities.FreezeStatus{}, nil)
 	}
-	env.OnActivity(a.Mark, mock.Anything, mock.Anything).Return(s.rec.mark)
-	env.OnActivity(a.FetchSource, mock.Anything, mock.Anything).Return(&activities.SourceResult{Commit: "abcdef", Message: "msg"}, nil)
+	env.OnActivity(act.Records.Mark, mock.Anything, mock.Anything).Return(s.rec.mark)
+	env.OnActivity(act.Host.FetchSource, mock.Anything, mock.Anything).Return(&activities.SourceResult{Commit: "abcdef", Message: "msg"}, nil)
 	if !skip["Build"] {
-		env.OnActivity(a.Build, mock.Anything, mock.Anything).Return(&activities.BuildResult{Image: "rivetr/web:d2"}, nil)
+		env.OnActivity(act.Host.Build, mock.Anything, mock.Anything).Return(&activities.BuildResult{Image: "rivetr/web:d2"}, nil)
 	}
 	if !skip["StartCandidate"] {
-		env.OnActivity(a.StartCandidate, mock.Anything, mock.Anything).Return(&activities.Candidate{ContainerID: "c2", URL: "http://10.0.0.2:8080"}, nil)
+		env.OnActivity(act.Host.StartCandidate, mock.Anything, mock.Anything).Return(&activities.Candidate{ContainerID: "c2", URL: "http://10.0.0.2:8080"}, nil)
 	}
 	if !skip["Drain"] {
-		env.OnActivity(a.Drain, mock.Anything, mock.Anything).Return(nil)
+		env.OnActivity(act.Host.Drain, mock.Anything, mock.Anything).Return(nil)
 	}
-	env.OnActivity(a.RemoveOld, mock.Anything, mock.Anything).Return(nil)
-	env.OnActivity(a.PruneImages, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(act.Host.RemoveOld, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(act.Host.PruneImages, mock.Anything, mock.Anything).Return(nil)
 	return s
 }
 
 func TestDeploySucceeds(t *testing.T) {
 	s := newDeployEnv(t, release.KindDeploy, "Drain")
 	env := s.env
-	env.OnActivity(a.HealthCheck, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(act.Host.HealthCheck, mock.Anything, mock.Anything).Return(nil)
 	var switched activities.SwitchInput
-	env.OnActivity(a.Switch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.SwitchInput) (*activities.SwitchResult, error) {
+	env.OnActivity(act.Host.Switch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.SwitchInput) (*activities.SwitchResult, error) {
 		switched = in
 		return &activities.SwitchResult{Previous: "d1"}, nil
 	})
 	var drained activities.DrainInput
-	env.OnActivity(a.Drain, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DrainInput) error {
+	env.OnActivity(act.Host.Drain, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DrainInput) error {
 		drained = in
 		return nil
 	})
@@ -154,10 +154,10 @@ func TestDeploySucceeds(t *testing.T) {
 func TestFailedHealthCheckNeverSwitches(t *testing.T) {
 	s := newDeployEnv(t, release.KindDeploy)
 	env := s.env
-	env.OnActivity(a.HealthCheck, mock.Anything, mock.Anything).Return(
+	env.OnActivity(act.Host.HealthCheck, mock.Anything, mock.Anything).Return(
 		temporal.NewNonRetryableApplicationError("health check failed: GET / answered 500; last container output:\nboom", activities.ErrTypeUnhealthy, nil))
 	cleaned := ""
-	env.OnActivity(a.Cleanup, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CleanupInput) error {
+	env.OnActivity(act.Host.Cleanup, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CleanupInput) error {
 		cleaned = in.DeploymentID
 		return nil
 	})
@@ -185,11 +185,11 @@ func TestBuildFailureIsNotRetried(t *testing.T) {
 	s := newDeployEnv(t, release.KindDeploy, "Build")
 	env := s.env
 	calls := 0
-	env.OnActivity(a.Build, mock.Anything, mock.Anything).Return(func(context.Context, activities.BuildInput) (*activities.BuildResult, error) {
+	env.OnActivity(act.Host.Build, mock.Anything, mock.Anything).Return(func(context.Context, activities.BuildInput) (*activities.BuildResult, error) {
 		calls++
 		return nil, temporal.NewNonRetryableApplicationError("RUN exit 1", activities.ErrTypeBuild, nil)
 	})
-	env.OnActivity(a.Cleanup, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(act.Host.Cleanup, mock.Anything, mock.Anything).Return(nil)
 	env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "q"})
 	if env.GetWorkflowError() == nil || calls != 1 {
 		t.Fatalf("err %v, build calls %d", env.GetWorkflowError(), calls)
@@ -204,15 +204,15 @@ func TestInfrastructureErrorsAreRetried(t *testing.T) {
 	s := newDeployEnv(t, release.KindDeploy, "StartCandidate")
 	env := s.env
 	calls := 0
-	env.OnActivity(a.StartCandidate, mock.Anything, mock.Anything).Return(func(context.Context, activities.StartInput) (*activities.Candidate, error) {
+	env.OnActivity(act.Host.StartCandidate, mock.Anything, mock.Anything).Return(func(context.Context, activities.StartInput) (*activities.Candidate, error) {
 		calls++
 		if calls < 3 {
 			return nil, errors.New("Cannot connect to the Docker daemon")
 		}
 		return &activities.Candidate{ContainerID: "c", URL: "http://x:1"}, nil
 	})
-	env.OnActivity(a.HealthCheck, mock.Anything, mock.Anything).Return(nil)
-	env.OnActivity(a.Switch, mock.Anything, mock.Anything).Return(&activities.SwitchResult{}, nil)
+	env.OnActivity(act.Host.HealthCheck, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(act.Host.Switch, mock.Anything, mock.Anything).Return(&activities.SwitchResult{}, nil)
 	env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "q"})
 	if err := env.GetWorkflowError(); err != nil || calls != 3 {
 		t.Fatalf("err %v after %d calls", err, calls)
@@ -222,9 +222,9 @@ func TestInfrastructureErrorsAreRetried(t *testing.T) {
 func TestCancelDuringBuildCleansUp(t *testing.T) {
 	s := newDeployEnv(t, release.KindDeploy, "Build")
 	env := s.env
-	env.OnActivity(a.Build, mock.Anything, mock.Anything).After(10*time.Minute).Return(&activities.BuildResult{Image: "x"}, nil)
+	env.OnActivity(act.Host.Build, mock.Anything, mock.Anything).After(10*time.Minute).Return(&activities.BuildResult{Image: "x"}, nil)
 	cleaned := false
-	env.OnActivity(a.Cleanup, mock.Anything, mock.Anything).Return(func(context.Context, activities.CleanupInput) error {
+	env.OnActivity(act.Host.Cleanup, mock.Anything, mock.Anything).Return(func(context.Context, activities.CleanupInput) error {
 		cleaned = true
 		return nil
 	})
@@ -247,7 +247,7 @@ func TestAlreadyFinishedDeploymentDoesNothing(t *testing.T) {
 	env := s.env
 	p := plan(release.KindDeploy)
 	p.Status = release.StatusCancelled
-	env.OnActivity(a.Prepare, mock.Anything, mock.Anything).Return(p, nil)
+	env.OnActivity(act.Records.Prepare, mock.Anything, mock.Anything).Return(p, nil)
 	env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "q"})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
@@ -259,12 +259,12 @@ func TestRollbackReusesImageAndMarksPrevious(t *testing.T) {
 	s := newDeployEnv(t, release.KindRollback, "StartCandidate")
 	env := s.env
 	var started activities.StartInput
-	env.OnActivity(a.StartCandidate, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StartInput) (*activities.Candidate, error) {
+	env.OnActivity(act.Host.StartCandidate, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StartInput) (*activities.Candidate, error) {
 		started = in
 		return &activities.Candidate{ContainerID: "c", URL: "http://x:1"}, nil
 	})
-	env.OnActivity(a.HealthCheck, mock.Anything, mock.Anything).Return(nil)
-	env.OnActivity(a.Switch, mock.Anything, mock.Anything).Return(&activities.SwitchResult{Previous: "d3"}, nil)
+	env.OnActivity(act.Host.HealthCheck, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(act.Host.Switch, mock.Anything, mock.Anything).Return(&activities.SwitchResult{Previous: "d3"}, nil)
 	env.ExecuteWorkflow(RollbackWorkflow, DeployInput{DeploymentID: "d4", HostQueue: "q"})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
@@ -283,9 +283,9 @@ func TestRollbackReusesImageAndMarksPrevious(t *testing.T) {
 func TestQueueRunsOneAtATimeAndSupersedes(t *testing.T) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
-	env.RegisterActivity(&activities.Activities{})
+	registerActivities(env)
 	rec := &recorder{}
-	env.OnActivity(a.Mark, mock.Anything, mock.Anything).Return(rec.mark)
+	env.OnActivity(act.Records.Mark, mock.Anything, mock.Anything).Return(rec.mark)
 
 	var mu sync.Mutex
 	var ran []string
@@ -331,9 +331,9 @@ func TestQueueRunsOneAtATimeAndSupersedes(t *testing.T) {
 func TestQueueCancelsQueuedAndRunning(t *testing.T) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
-	env.RegisterActivity(&activities.Activities{})
+	registerActivities(env)
 	rec := &recorder{}
-	env.OnActivity(a.Mark, mock.Anything, mock.Anything).Return(rec.mark)
+	env.OnActivity(act.Records.Mark, mock.Anything, mock.Anything).Return(rec.mark)
 	cancelled := false
 	env.RegisterWorkflowWithOptions(func(ctx workflow.Context, in DeployInput) (*Result, error) {
 		err := workflow.Sleep(ctx, time.Hour)
@@ -357,5 +357,14 @@ func TestQueueCancelsQueuedAndRunning(t *testing.T) {
 	}
 	if len(rec.marks) != 1 || rec.marks[0].DeploymentID != "d2" || rec.marks[0].Status != release.StatusCancelled {
 		t.Fatalf("marks %+v", rec.marks)
+	}
+}
+
+// registerActivities registers every activity struct (zero values: the
+// tests mock what they call).
+func registerActivities(env *testsuite.TestWorkflowEnvironment) {
+	for _, a := range []any{&activities.Records{}, &activities.Host{}, &activities.Databases{}, &activities.DatabaseRecords{},
+		&activities.Backups{}, &activities.Reports{}, &activities.Previews{}, &activities.Starts{}} {
+		env.RegisterActivity(a)
 	}
 }

@@ -32,7 +32,7 @@ func (r *run) freezeGate() (*Result, error) {
 	frozen, waited := false, false
 	var override *Decision
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateOverride, func(ctx workflow.Context, d Decision) (string, error) {
-		if err := workflow.ExecuteLocalActivity(storeCtx(ctx), a.Decide, activities.DecideInput{
+		if err := workflow.ExecuteLocalActivity(storeCtx(ctx), act.Records.Decide, activities.DecideInput{
 			DeploymentID: r.in.DeploymentID, ApproverID: d.ApproverID, Approver: d.Approver, Decision: "override", Comment: d.Comment,
 		}).Get(ctx, nil); err != nil {
 			return "", err
@@ -55,7 +55,7 @@ func (r *run) freezeGate() (*Result, error) {
 	}
 	for override == nil {
 		var st activities.FreezeStatus
-		if err := workflow.ExecuteLocalActivity(r.store, a.FreezeCheck, activities.FreezeInput{DeploymentID: r.in.DeploymentID}).Get(ctx, &st); err != nil {
+		if err := workflow.ExecuteLocalActivity(r.store, act.Records.FreezeCheck, activities.FreezeInput{DeploymentID: r.in.DeploymentID}).Get(ctx, &st); err != nil {
 			return nil, err
 		}
 		if !st.Active {

@@ -16,7 +16,7 @@ import (
 // (with policy), then nothing.
 func frozenFor(s *deploySuite, d time.Duration, policy release.FreezePolicy) {
 	start := s.env.Now()
-	s.env.OnActivity(a.FreezeCheck, mock.Anything, mock.Anything).Return(func(context.Context, activities.FreezeInput) (*activities.FreezeStatus, error) {
+	s.env.OnActivity(act.Records.FreezeCheck, mock.Anything, mock.Anything).Return(func(context.Context, activities.FreezeInput) (*activities.FreezeStatus, error) {
 		end := start.Add(d)
 		if s.env.Now().Before(end) {
 			return &activities.FreezeStatus{Active: true, Until: end, Reason: "holiday", Policy: policy, WindowID: "f1"}, nil
@@ -29,8 +29,8 @@ func frozenFor(s *deploySuite, d time.Duration, policy release.FreezePolicy) {
 func TestFreezeWaitsItOut(t *testing.T) {
 	s := newDeployEnv(t, release.KindDeploy, "FreezeCheck")
 	frozenFor(s, 72*time.Hour, release.FreezeWait)
-	s.env.OnActivity(a.HealthCheck, mock.Anything, mock.Anything).Return(nil)
-	s.env.OnActivity(a.Switch, mock.Anything, mock.Anything).Return(&activities.SwitchResult{Previous: "d1"}, nil)
+	s.env.OnActivity(act.Host.HealthCheck, mock.Anything, mock.Anything).Return(nil)
+	s.env.OnActivity(act.Host.Switch, mock.Anything, mock.Anything).Return(&activities.SwitchResult{Previous: "d1"}, nil)
 	start := time.Now()
 	s.env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "rivetr.host.h1"})
 	if res := s.result(t); res.Status != release.StatusSucceeded {
@@ -64,7 +64,7 @@ func TestFreezeAfterApprovalAndOverride(t *testing.T) {
 	s, dec := gated(t, release.KindDeploy, 1, false, "FreezeCheck")
 	// The window starts 2h in and lasts 3 days.
 	start := s.env.Now()
-	s.env.OnActivity(a.FreezeCheck, mock.Anything, mock.Anything).Return(func(context.Context, activities.FreezeInput) (*activities.FreezeStatus, error) {
+	s.env.OnActivity(act.Records.FreezeCheck, mock.Anything, mock.Anything).Return(func(context.Context, activities.FreezeInput) (*activities.FreezeStatus, error) {
 		from, until := start.Add(2*time.Hour), start.Add(2*time.Hour+72*time.Hour)
 		if now := s.env.Now(); !now.Before(from) && now.Before(until) {
 			return &activities.FreezeStatus{Active: true, Until: until, Reason: "release freeze", Policy: release.FreezeWait}, nil
@@ -100,8 +100,8 @@ func TestFreezeAfterApprovalAndOverride(t *testing.T) {
 // Rollbacks pass freezes that do not block them (FreezeCheck says so).
 func TestFreezeInactiveForRollback(t *testing.T) {
 	s := newDeployEnv(t, release.KindRollback)
-	s.env.OnActivity(a.HealthCheck, mock.Anything, mock.Anything).Return(nil)
-	s.env.OnActivity(a.Switch, mock.Anything, mock.Anything).Return(&activities.SwitchResult{Previous: "d3"}, nil)
+	s.env.OnActivity(act.Host.HealthCheck, mock.Anything, mock.Anything).Return(nil)
+	s.env.OnActivity(act.Host.Switch, mock.Anything, mock.Anything).Return(&activities.SwitchResult{Previous: "d3"}, nil)
 	s.env.ExecuteWorkflow(RollbackWorkflow, RollbackInput{DeploymentID: "d2", HostQueue: "rivetr.host.h1"})
 	if res := s.result(t); res.Status != release.StatusSucceeded {
 		t.Fatalf("result %+v", res)

@@ -175,7 +175,7 @@ func (p *preview) comment(ctx workflow.Context, body string) {
 			NonRetryableErrorTypes: []string{activities.ErrTypeGone, activities.ErrTypeProvider}},
 	})
 	var id string
-	err := workflow.ExecuteActivity(cctx, a.Comment, activities.CommentInput{ParentID: p.in.ParentID, Provider: p.in.Provider, Repo: p.in.Repo,
+	err := workflow.ExecuteActivity(cctx, act.Reports.Comment, activities.CommentInput{ParentID: p.in.ParentID, Provider: p.in.Provider, Repo: p.in.Repo,
 		PR: p.in.PR, CommentID: p.st.CommentID, Body: body}).Get(ctx, &id)
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("could not comment on the pull request", "pr", p.in.PR, "err", err)
@@ -198,7 +198,7 @@ func short(sha string) string {
 func (p *preview) deploy(ctx workflow.Context, e PREvent) {
 	sctx := p.storeCtx(ctx)
 	var app activities.PreviewApp
-	err := workflow.ExecuteActivity(sctx, a.EnsurePreview, activities.EnsurePreviewInput{ParentID: p.in.ParentID, PR: p.in.PR,
+	err := workflow.ExecuteActivity(sctx, act.Previews.EnsurePreview, activities.EnsurePreviewInput{ParentID: p.in.ParentID, PR: p.in.PR,
 		Provider: p.in.Provider, Ref: e.Ref, Fork: e.Fork}).Get(ctx, &app)
 	if err != nil {
 		p.comment(ctx, fmt.Sprintf("**Rivetr** could not make a preview of %s: %s", short(e.HeadSHA), Cause(err)))
@@ -211,7 +211,7 @@ func (p *preview) deploy(ctx workflow.Context, e PREvent) {
 		wid = WebhookDeployID(app.Name, p.in.Provider, deliveryChars.ReplaceAllString(strings.ToLower(e.DeliveryID), ""))
 	}
 	var id string
-	err = workflow.ExecuteActivity(sctx, a.PreviewDeploy, activities.PreviewDeployInput{AppID: app.ID, Commit: e.HeadSHA, RequestedBy: by, WorkflowID: wid}).Get(ctx, &id)
+	err = workflow.ExecuteActivity(sctx, act.Starts.PreviewDeploy, activities.PreviewDeployInput{AppID: app.ID, Commit: e.HeadSHA, RequestedBy: by, WorkflowID: wid}).Get(ctx, &id)
 	if err != nil {
 		p.comment(ctx, fmt.Sprintf("**Rivetr** could not start the preview of %s: %s", short(e.HeadSHA), Cause(err)))
 		return
@@ -228,7 +228,7 @@ func (p *preview) deploy(ctx workflow.Context, e PREvent) {
 	fut := workflow.ExecuteActivity(workflow.WithActivityOptions(actx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * 24 * time.Hour, HeartbeatTimeout: 30 * time.Second, Summary: "await deployment " + id,
 		RetryPolicy: &temporal.RetryPolicy{NonRetryableErrorTypes: []string{activities.ErrTypeGone}},
-	}), a.AwaitDeployment, id)
+	}), act.Previews.AwaitDeployment, activities.DeploymentRef{DeploymentID: id})
 	var out activities.DeploymentOutcome
 	var awaitErr error
 	done := false
@@ -258,14 +258,14 @@ func (p *preview) teardown(ctx workflow.Context, reason string) (string, error) 
 	sctx := p.storeCtx(ctx)
 	name := release.PreviewName(p.in.App, p.in.PR)
 	var app *activities.PreviewApp
-	if err := workflow.ExecuteActivity(sctx, a.FindPreview, name).Get(ctx, &app); err != nil {
+	if err := workflow.ExecuteActivity(sctx, act.Previews.FindPreview, activities.AppRef{App: name}).Get(ctx, &app); err != nil {
 		return "", err
 	}
 	if app == nil {
 		return "nothing to remove: " + reason, nil
 	}
 	var inflight []string
-	if err := workflow.ExecuteActivity(sctx, a.InFlight, name).Get(ctx, &inflight); err != nil {
+	if err := workflow.ExecuteActivity(sctx, act.Previews.InFlight, activities.AppRef{App: name}).Get(ctx, &inflight); err != nil {
 		return "", err
 	}
 	for _, id := range inflight {
@@ -276,7 +276,7 @@ func (p *preview) teardown(ctx workflow.Context, reason string) (string, error) 
 	idle := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Minute, HeartbeatTimeout: 30 * time.Second, Summary: "wait for cancelled deployments",
 	})
-	if err := workflow.ExecuteActivity(idle, a.AwaitIdle, name).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(idle, act.Previews.AwaitIdle, activities.AppRef{App: name}).Get(ctx, nil); err != nil {
 		return "", err
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
@@ -339,7 +339,7 @@ func CommitStatusWorkflow(ctx workflow.Context, in CommitStatusInput) (string, e
 			NonRetryableErrorTypes: []string{activities.ErrTypeGone, activities.ErrTypeProvider}},
 	})
 	report := func(state, desc string) error {
-		return workflow.ExecuteActivity(sctx, a.CommitStatus, activities.CommitStatusInput{AppID: in.AppID, Provider: in.Provider, Repo: in.Repo,
+		return workflow.ExecuteActivity(sctx, act.Reports.CommitStatus, activities.CommitStatusInput{AppID: in.AppID, Provider: in.Provider, Repo: in.Repo,
 			SHA: in.SHA, State: state, Target: in.Target, Description: desc}).Get(ctx, nil)
 	}
 	if err := report("pending", "deploying "+in.App); err != nil {
@@ -349,7 +349,7 @@ func CommitStatusWorkflow(ctx workflow.Context, in CommitStatusInput) (string, e
 	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * 24 * time.Hour, HeartbeatTimeout: 30 * time.Second, Summary: "await deployment " + in.DeploymentID,
 		RetryPolicy: &temporal.RetryPolicy{NonRetryableErrorTypes: []string{activities.ErrTypeGone}},
-	}), a.AwaitDeployment, in.DeploymentID).Get(ctx, &out)
+	}), act.Previews.AwaitDeployment, activities.DeploymentRef{DeploymentID: in.DeploymentID}).Get(ctx, &out)
 	if err != nil {
 		return "", err
 	}

@@ -34,10 +34,10 @@ func newPreviewSuite(t *testing.T, awaitDelay time.Duration) *previewSuite {
 	var suite testsuite.WorkflowTestSuite
 	s := &previewSuite{env: suite.NewTestWorkflowEnvironment()}
 	env := s.env
-	env.RegisterActivity(&activities.Activities{})
+	registerActivities(env)
 	env.RegisterWorkflowWithOptions(DeleteAppWorkflow, workflow.RegisterOptions{Name: DeleteAppName})
-	env.OnActivity(a.EnsurePreview, mock.Anything, mock.Anything).Return(&activities.PreviewApp{ID: "p1", Name: "web-pr-7", Host: "pr-7.web.preview.test", TTL: 72 * time.Hour}, nil)
-	env.OnActivity(a.Comment, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CommentInput) (string, error) {
+	env.OnActivity(act.Previews.EnsurePreview, mock.Anything, mock.Anything).Return(&activities.PreviewApp{ID: "p1", Name: "web-pr-7", Host: "pr-7.web.preview.test", TTL: 72 * time.Hour}, nil)
+	env.OnActivity(act.Reports.Comment, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CommentInput) (string, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.comments = append(s.comments, in.Body)
@@ -49,20 +49,20 @@ func newPreviewSuite(t *testing.T, awaitDelay time.Duration) *previewSuite {
 		}
 		return in.CommentID, nil
 	})
-	env.OnActivity(a.PreviewDeploy, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PreviewDeployInput) (string, error) {
+	env.OnActivity(act.Starts.PreviewDeploy, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PreviewDeployInput) (string, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.deploys = append(s.deploys, in)
 		return "d" + in.Commit[:1], nil
 	})
-	env.OnActivity(a.AwaitDeployment, mock.Anything, mock.Anything).After(awaitDelay).Return(&activities.DeploymentOutcome{Status: release.StatusSucceeded}, nil)
-	env.OnActivity(a.FindPreview, mock.Anything, mock.Anything).Return(&activities.PreviewApp{ID: "p1", Name: "web-pr-7"}, nil)
-	env.OnActivity(a.InFlight, mock.Anything, mock.Anything).Return(func(context.Context, string) ([]string, error) {
+	env.OnActivity(act.Previews.AwaitDeployment, mock.Anything, mock.Anything).After(awaitDelay).Return(&activities.DeploymentOutcome{Status: release.StatusSucceeded}, nil)
+	env.OnActivity(act.Previews.FindPreview, mock.Anything, mock.Anything).Return(&activities.PreviewApp{ID: "p1", Name: "web-pr-7"}, nil)
+	env.OnActivity(act.Previews.InFlight, mock.Anything, mock.Anything).Return(func(context.Context, activities.AppRef) ([]string, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.inflight, nil
 	})
-	env.OnActivity(a.AwaitIdle, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(act.Previews.AwaitIdle, mock.Anything, mock.Anything).Return(nil)
 	env.OnWorkflow(DeleteAppName, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in DeleteAppInput) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()

@@ -50,7 +50,7 @@ func AppQueueWorkflow(ctx workflow.Context, in QueueInput) error {
 	var cancelRunning workflow.CancelFunc
 
 	mark := func(id string, status release.Status, reason string) {
-		if err := workflow.ExecuteLocalActivity(store, a.Mark, activities.MarkInput{DeploymentID: id, Status: status, Reason: reason}).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteLocalActivity(store, act.Records.Mark, activities.MarkInput{DeploymentID: id, Status: status, Reason: reason}).Get(ctx, nil); err != nil {
 			log.Error("marking deployment failed", "deployment", id, "err", err)
 		}
 	}

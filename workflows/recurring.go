@@ -19,6 +19,6 @@ func RecurringDeployWorkflow(ctx workflow.Context, in activities.RecurringInput)
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5, NonRetryableErrorTypes: []string{activities.ErrTypeGone}},
 	})
 	var id string
-	err := workflow.ExecuteActivity(ctx, a.DeployRecurring, in).Get(ctx, &id)
+	err := workflow.ExecuteActivity(ctx, act.Starts.DeployRecurring, in).Get(ctx, &id)
 	return id, err
 }

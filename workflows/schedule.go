@@ -30,7 +30,7 @@ type ScheduleInput struct {
 func ScheduledDeployWorkflow(ctx workflow.Context, in ScheduleInput) error {
 	at, moved, fired := in.At, false, false
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateReschedule, func(ctx workflow.Context, t time.Time) (time.Time, error) {
-		if err := workflow.ExecuteLocalActivity(storeCtx(ctx), a.Reschedule, activities.RescheduleInput{DeploymentID: in.DeploymentID, At: t}).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteLocalActivity(storeCtx(ctx), act.Records.Reschedule, activities.RescheduleInput{DeploymentID: in.DeploymentID, At: t}).Get(ctx, nil); err != nil {
 			return at, err
 		}
 		at, moved = t, true
@@ -58,7 +58,7 @@ func ScheduledDeployWorkflow(ctx workflow.Context, in ScheduleInput) error {
 		if err != nil {
 			// Cancelled: the deployment never runs.
 			dctx, _ := workflow.NewDisconnectedContext(ctx)
-			_ = workflow.ExecuteLocalActivity(storeCtx(dctx), a.Mark, activities.MarkInput{DeploymentID: in.DeploymentID,
+			_ = workflow.ExecuteLocalActivity(storeCtx(dctx), act.Records.Mark, activities.MarkInput{DeploymentID: in.DeploymentID,
 				Status: release.StatusCancelled, Reason: "cancelled before its scheduled time"}).Get(dctx, nil)
 			return err
 		}
@@ -69,5 +69,5 @@ func ScheduledDeployWorkflow(ctx workflow.Context, in ScheduleInput) error {
 	fired = true
 	return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Second, Summary: "hand to the app's queue",
-	}), a.Enqueue, activities.EnqueueInput{DeploymentID: in.DeploymentID}).Get(ctx, nil)
+	}), act.Starts.Enqueue, activities.EnqueueInput{DeploymentID: in.DeploymentID}).Get(ctx, nil)
 }

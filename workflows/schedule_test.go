@@ -19,18 +19,18 @@ import (
 func TestScheduledDeployRescheduledTwice(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
-	env.RegisterActivity(&activities.Activities{})
+	registerActivities(env)
 	start := env.Now()
 	var mu sync.Mutex
 	var queuedAt time.Time
 	var moves []time.Time
-	env.OnActivity(a.Reschedule, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RescheduleInput) error {
+	env.OnActivity(act.Records.Reschedule, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RescheduleInput) error {
 		mu.Lock()
 		defer mu.Unlock()
 		moves = append(moves, in.At)
 		return nil
 	})
-	env.OnActivity(a.Enqueue, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.EnqueueInput) error {
+	env.OnActivity(act.Starts.Enqueue, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.EnqueueInput) error {
 		mu.Lock()
 		defer mu.Unlock()
 		queuedAt = env.Now()
@@ -68,9 +68,9 @@ func TestScheduledDeployRescheduledTwice(t *testing.T) {
 func TestScheduledDeployCancelled(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
-	env.RegisterActivity(&activities.Activities{})
+	registerActivities(env)
 	rec := &recorder{}
-	env.OnActivity(a.Mark, mock.Anything, mock.Anything).Return(rec.mark)
+	env.OnActivity(act.Records.Mark, mock.Anything, mock.Anything).Return(rec.mark)
 	env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour)
 	env.ExecuteWorkflow(ScheduledDeployWorkflow, ScheduleInput{DeploymentID: "d9", App: "web", At: env.Now().Add(24 * time.Hour)})
 	if len(rec.marks) != 1 || rec.marks[0].Status != release.StatusCancelled {
@@ -82,9 +82,9 @@ func TestScheduledDeployCancelled(t *testing.T) {
 func TestRecurringDeployStartsADeploy(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
-	env.RegisterActivity(&activities.Activities{})
+	registerActivities(env)
 	var got activities.RecurringInput
-	env.OnActivity(a.DeployRecurring, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RecurringInput) (string, error) {
+	env.OnActivity(act.Starts.DeployRecurring, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RecurringInput) (string, error) {
 		got = in
 		return "d42", nil
 	})

@@ -148,33 +148,31 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	if err != nil {
 		return err
 	}
-	acts := &activities.Activities{
-		Store:   store,
-		Docker:  dock,
-		Router:  router,
-		WorkDir: filepath.Join(cfg.DataDir, "builds"),
-		Network: cfg.Network,
-		Log:     log.With("component", "activities"),
-	}
-	acts.Enqueuer = func(ctx context.Context, id string) error { return service.Enqueue(ctx, tc, store, id) }
-	acts.Deployer = func(ctx context.Context, appID, by string) (string, error) {
-		return service.DeployFromSchedule(ctx, tc, store, appID, by)
-	}
-	acts.PreviewDeployer = func(ctx context.Context, in activities.PreviewDeployInput) (string, error) {
-		return service.DeployPreview(ctx, tc, store, in)
-	}
-	acts.PreviewDomain = strings.Trim(cfg.PreviewDomain, ".")
-	acts.UploadDir = filepath.Join(cfg.DataDir, "uploads")
-	acts.BackupDir = filepath.Join(cfg.DataDir, "backups")
-
-	// Workers: workflows and store activities on the shared queue, Docker
-	// and proxy activities on this host's queue.
+	previewDomain := strings.Trim(cfg.PreviewDomain, ".")
+	// Workers: workflows and the shared activities on the shared queue,
+	// Docker, proxy and disk activities on this host's queue (see package
+	// worker).
 	opts := sdkworker.Options{WorkerStopTimeout: 10 * time.Second}
 	main := sdkworker.New(tc, workflows.TaskQueue, opts)
 	worker.RegisterWorkflows(main)
-	worker.RegisterActivities(main, acts)
+	worker.RegisterShared(main, worker.Shared{
+		Records:         &activities.Records{Store: store},
+		DatabaseRecords: &activities.DatabaseRecords{Store: store},
+		Previews:        &activities.Previews{Store: store, Domain: previewDomain},
+		Reports:         &activities.Reports{Store: store},
+		Starts:          &activities.Starts{Starter: service.Starter{Store: store, Temporal: tc}},
+	})
 	host := sdkworker.New(tc, cfg.HostQueue(), opts)
-	worker.RegisterActivities(host, acts)
+	worker.RegisterHost(host, worker.Host{
+		Host: &activities.Host{
+			Store: store, Docker: dock, Router: router, Network: cfg.Network,
+			WorkDir:   filepath.Join(cfg.DataDir, "builds"),
+			UploadDir: filepath.Join(cfg.DataDir, "uploads"),
+			Log:       log.With("component", "activities"),
+		},
+		Databases: &activities.Databases{Store: store, Docker: dock, Network: cfg.Network},
+		Backups:   &activities.Backups{Store: store, Docker: dock, Network: cfg.Network, Dir: filepath.Join(cfg.DataDir, "backups")},
+	})
 	for _, w := range []sdkworker.Worker{main, host} {
 		if err := w.Start(); err != nil {
 			return fmt.Errorf("start worker: %w", err)

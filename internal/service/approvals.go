@@ -9,7 +9,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/rivetr/rivetr/activities"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
@@ -51,7 +50,7 @@ func (s *Service) decide(ctx context.Context, id, comment, update string) (*Deci
 	a := ActorFrom(ctx)
 	dec := workflows.Decision{ApproverID: a.UserID, Approver: a.Who(), Comment: comment}
 	if dec.ApproverID == "" {
-		dec.ApproverID = activities.AdminTokenApprover
+		dec.ApproverID = release.AdminTokenApprover
 	}
 	var st workflows.GateState
 	if err := s.sendUpdate(ctx, d.WorkflowID, update, dec, &st, "deployment "+d.ID+" is no longer waiting for approval"); err != nil {

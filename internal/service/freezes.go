@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rivetr/rivetr/activities"
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
@@ -300,7 +299,7 @@ func (s *Service) Override(ctx context.Context, id, reason string) (*DeploymentV
 	a := ActorFrom(ctx)
 	dec := workflows.Decision{ApproverID: a.UserID, Approver: a.Who(), Comment: reason}
 	if dec.ApproverID == "" {
-		dec.ApproverID = activities.AdminTokenApprover
+		dec.ApproverID = release.AdminTokenApprover
 	}
 	if err := s.sendUpdate(ctx, d.WorkflowID, workflows.UpdateOverride, dec, nil, "deployment "+d.ID+" is no longer frozen"); err != nil {
 		return nil, err

@@ -1,0 +1,129 @@
+package activities
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// HostStore is what the host steps of a release read and write.
+type HostStore interface {
+	deploymentReader
+	ListDeployments(ctx context.Context, f schema.DeploymentFilter) ([]schema.Deployment, error)
+	ListEnv(ctx context.Context, appID string) ([]schema.EnvVar, error)
+	AppCredentials(app *schema.App) (token, sshKey string, err error)
+	UpdateDeployment(ctx context.Context, id string, u schema.DeploymentUpdate) error
+	SetCurrentDeployment(ctx context.Context, appID, deploymentID string) error
+	AppendLogs(ctx context.Context, lines []schema.LogLine) error
+}
+
+var _ HostStore = (*schema.Store)(nil)
+
+// HostRuntime is the part of the Docker engine the release steps use.
+type HostRuntime interface {
+	EnsureNetwork(ctx context.Context, name string) error
+	Build(ctx context.Context, spec docker.BuildSpec, out func(line string)) (string, error)
+	Run(ctx context.Context, spec docker.RunSpec) (string, error)
+	Inspect(ctx context.Context, id, network string) (docker.State, error)
+	Logs(ctx context.Context, id string, tail int, follow bool, w io.Writer) error
+	Remove(ctx context.Context, id string, grace time.Duration) error
+	Containers(ctx context.Context, labels map[string]string) ([]docker.Container, error)
+	Images(ctx context.Context, repo string) ([]docker.Image, error)
+	ImageExists(ctx context.Context, ref string) (bool, error)
+	RemoveImage(ctx context.Context, ref string) error
+}
+
+var _ HostRuntime = (*docker.Client)(nil)
+
+// Router is the part of the proxy the release steps use.
+type Router interface {
+	Switch(app string, domains []string, deployment, targetURL string) (string, error)
+	Drain(ctx context.Context, deployment string, timeout time.Duration) int
+	Remove(app string) (string, error)
+}
+
+// Host runs the steps of a release that touch a Docker host and its
+// proxy: fetch the source, build, start the candidate, check its health,
+// switch traffic, drain and retire the old version, clean up after a
+// failure, remove an app. It is registered on that host's task queue only.
+type Host struct {
+	Store   HostStore
+	Docker  HostRuntime
+	Router  Router
+	WorkDir string // build workspaces, one directory per deployment
+	Network string // Docker network candidates join
+	// UploadDir holds uploaded archives until their build.
+	UploadDir string
+	// StaticServer is the rivetr-static binary static sites are served
+	// by; "" looks next to this executable, then on the PATH.
+	StaticServer string
+	Log          *slog.Logger
+}
+
+// sourceOf is the app whose settings a preview borrows: its parent (the
+// app itself when it is no preview).
+func (h *Host) sourceOf(ctx context.Context, app *schema.App) (*schema.App, error) {
+	if app.PreviewOf == "" {
+		return app, nil
+	}
+	parent, err := h.Store.GetApp(ctx, app.PreviewOf)
+	if err != nil {
+		return nil, gone(err)
+	}
+	return parent, nil
+}
+
+// envOf is the env a container of app starts with: PORT, then the app's
+// vars; a preview gets its parent's vars with the parent's preview
+// overrides on top.
+func (h *Host) envOf(ctx context.Context, app *schema.App) ([]string, error) {
+	src, err := h.sourceOf(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	vars, err := h.Store.ListEnv(ctx, src.ID)
+	if err != nil {
+		return nil, secretErr(err)
+	}
+	env := []string{"PORT=" + strconv.Itoa(app.Port)}
+	for _, v := range vars {
+		if _, over := src.PreviewEnv[v.Key]; over && app.PreviewOf != "" {
+			continue
+		}
+		env = append(env, v.Key+"="+v.Value)
+	}
+	if app.PreviewOf != "" {
+		keys := make([]string, 0, len(src.PreviewEnv))
+		for k := range src.PreviewEnv {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			env = append(env, k+"="+src.PreviewEnv[k])
+		}
+	}
+	return env, nil
+}
+
+func (h *Host) workspace(id string) string { return filepath.Join(h.WorkDir, id) }
+
+// lastLogs returns a container's last n lines, formatted for a failure reason.
+func (h *Host) lastLogs(ctx context.Context, id string, n int) string {
+	var b strings.Builder
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = h.Docker.Logs(lctx, id, n, false, &b)
+	out := strings.TrimSpace(b.String())
+	if out == "" {
+		return "; the container printed nothing"
+	}
+	return "; last container output:\n" + out
+}

@@ -1,0 +1,208 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/internal/release"
+	"github.com/rivetr/rivetr/schema"
+	"go.temporal.io/sdk/activity"
+)
+
+// StartCandidate runs the deployment's container on Rivetr's network, with
+// the app's env and limits and no published port.
+func (h *Host) StartCandidate(ctx context.Context, in StartInput) (*Candidate, error) {
+	d, app, err := deploymentAndApp(ctx, h.Store, in.DeploymentID)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.Docker.EnsureNetwork(ctx, h.Network); err != nil {
+		return nil, err
+	}
+	env, err := h.envOf(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	id, err := h.Docker.Run(ctx, docker.RunSpec{
+		Name:  release.ContainerName(app.Name, d.ID),
+		Image: in.Image,
+		Env:   env,
+		Labels: map[string]string{
+			docker.LabelManaged: "true", docker.LabelApp: app.Name, docker.LabelDeployment: d.ID,
+		},
+		Network:  h.Network,
+		MemoryMB: app.MemoryLimitMB,
+		CPUs:     app.CPULimit,
+	})
+	if err != nil {
+		if errors.Is(err, docker.ErrNotFound) {
+			return nil, nonRetryable(ErrTypeImageMissing, "image %s no longer exists (it was pruned; raise the app's keep_images to keep more)", in.Image)
+		}
+		return nil, err
+	}
+	if err := h.Store.UpdateDeployment(ctx, d.ID, schema.DeploymentUpdate{ContainerID: id}); err != nil {
+		return nil, gone(err)
+	}
+	// A container gets its address as it starts; wait a moment for it.
+	var st docker.State
+	for i := 0; i < 50; i++ {
+		if st, err = h.Docker.Inspect(ctx, id, h.Network); err != nil {
+			return nil, err
+		}
+		if st.IP != "" || !st.Running {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if st.IP == "" {
+		lines := h.lastLogs(ctx, id, 20)
+		return nil, nonRetryable(ErrTypeUnhealthy, "container exited at start (status %s, exit code %d)%s", st.Status, st.ExitCode, lines)
+	}
+	return &Candidate{ContainerID: id, URL: "http://" + net.JoinHostPort(st.IP, strconv.Itoa(app.Port))}, nil
+}
+
+type healthProgress struct {
+	Deadline time.Time
+}
+
+// HealthCheck polls the candidate over HTTP until it answers 2xx or 3xx,
+// and fails when the container exits or the deadline passes. The deadline
+// is fixed by the first attempt (kept in heartbeat details), so a retry after
+// a crash does not grant a sick candidate more time.
+func (h *Host) HealthCheck(ctx context.Context, in HealthInput) error {
+	var prog healthProgress
+	if activity.HasHeartbeatDetails(ctx) {
+		_ = activity.GetHeartbeatDetails(ctx, &prog)
+	}
+	if prog.Deadline.IsZero() {
+		prog.Deadline = time.Now().Add(in.Deadline)
+	}
+	log := newLogWriter(h.Store, in.DeploymentID, "system")
+	defer log.Close()
+	client := &http.Client{
+		Timeout:       in.Timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Transport:     &http.Transport{DisableKeepAlives: true},
+	}
+	url := in.Candidate.URL + in.Path
+	log.Line(fmt.Sprintf("health check: GET %s, probing from 10ms apart up to every %s (timeout %s, deadline %s)", in.Path, in.Interval, in.Timeout, in.Deadline))
+	start := time.Now()
+	last := ""
+	for attempt := 1; ; attempt++ {
+		activity.RecordHeartbeat(ctx, prog)
+		st, err := h.Docker.Inspect(ctx, in.Candidate.ContainerID, h.Network)
+		if errors.Is(err, docker.ErrNotFound) {
+			return nonRetryable(ErrTypeUnhealthy, "the new container disappeared during its health check")
+		} else if err != nil {
+			return err
+		}
+		if !st.Running {
+			reason := fmt.Sprintf("the new container stopped during its health check (status %s, exit code %d)%s", st.Status, st.ExitCode, h.lastLogs(ctx, st.ID, 20))
+			log.Line(reason)
+			return nonRetryable(ErrTypeUnhealthy, "%s", reason)
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		res, err := client.Do(req)
+		if err == nil {
+			io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+			res.Body.Close()
+			if res.StatusCode >= 200 && res.StatusCode < 400 {
+				log.Line(fmt.Sprintf("healthy: GET %s answered %d after %s (attempt %d)", in.Path, res.StatusCode, time.Since(start).Round(time.Millisecond), attempt))
+				return nil
+			}
+			last = fmt.Sprintf("answered %d", res.StatusCode)
+		} else {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			last = shortNetErr(err)
+		}
+		if attempt == 1 || attempt%5 == 0 {
+			log.Line(fmt.Sprintf("not healthy yet: GET %s %s", in.Path, last))
+		}
+		if time.Now().Add(probeWait(attempt, in.Interval)).After(prog.Deadline) {
+			reason := fmt.Sprintf("health check failed: GET %s %s; no healthy answer within %s%s", in.Path, last, in.Deadline, h.lastLogs(ctx, st.ID, 20))
+			log.Line(reason)
+			return nonRetryable(ErrTypeUnhealthy, "%s", reason)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(probeWait(attempt, in.Interval)):
+		}
+	}
+}
+
+// probeWait is the pause after a failed probe: 10ms, doubling up to the
+// configured interval, so a fast-starting app is found healthy at once
+// without probing a slow one more often than asked.
+func probeWait(attempt int, interval time.Duration) time.Duration {
+	d := 10 * time.Millisecond
+	for i := 1; i < attempt && d < interval; i++ {
+		d *= 2
+	}
+	return min(d, interval)
+}
+
+func shortNetErr(err error) string {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return "timed out"
+	}
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		msg = msg[i+2:]
+	}
+	return "failed: " + msg
+}
+
+// Switch points the app's domains at the deployment's container and records
+// it as the app's current deployment.
+func (h *Host) Switch(ctx context.Context, in SwitchInput) (*SwitchResult, error) {
+	app, err := h.Store.GetApp(ctx, in.AppID)
+	if err != nil {
+		return nil, gone(err)
+	}
+	prev, err := h.Router.Switch(in.App, in.Domains, in.DeploymentID, in.URL)
+	if err != nil {
+		return nil, err
+	}
+	if prev == "" && app.CurrentDeploymentID != in.DeploymentID {
+		// The proxy may have restarted with a lost table; the store knows.
+		prev = app.CurrentDeploymentID
+	}
+	if err := h.Store.SetCurrentDeployment(ctx, in.AppID, in.DeploymentID); err != nil {
+		return nil, gone(err)
+	}
+	msg := "traffic switched to this deployment"
+	if prev != "" {
+		msg += " from " + prev
+	}
+	_ = h.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.DeploymentID, Time: time.Now().UTC(), Stream: "system", Text: msg}})
+	return &SwitchResult{Previous: prev}, nil
+}
+
+// Drain waits for the previous target's in-flight requests to finish (up
+// to the app's drain timeout) and cuts off the rest.
+func (h *Host) Drain(ctx context.Context, in DrainInput) error {
+	if in.Previous == "" {
+		return nil
+	}
+	stop := heartbeat(ctx, 3*time.Second)
+	defer stop()
+	start := time.Now()
+	cut := h.Router.Drain(ctx, in.Previous, in.Timeout)
+	msg := fmt.Sprintf("drained %s in %s", in.Previous, time.Since(start).Round(time.Millisecond))
+	if cut > 0 {
+		msg += fmt.Sprintf("; %d requests still running at the %s deadline were cut off", cut, in.Timeout)
+	}
+	return h.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.DeploymentID, Time: time.Now().UTC(), Stream: "system", Text: msg}})
+}

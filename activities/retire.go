@@ -1,0 +1,127 @@
+package activities
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/internal/release"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// RemoveOld stops and removes the containers of the app's deployments older
+// than Keep, orphans of crashed deploys included. Newer deployments' containers
+// (a deploy that started meanwhile) are left alone: deployment IDs sort by
+// creation time. Containers get docker's usual grace (SIGTERM, then SIGKILL
+// after 10s) to finish background work.
+func (h *Host) RemoveOld(ctx context.Context, in RemoveOldInput) error {
+	stop := heartbeat(ctx, 3*time.Second)
+	defer stop()
+	containers, err := h.Docker.Containers(ctx, map[string]string{docker.LabelApp: in.App, docker.LabelManaged: "true"})
+	if err != nil {
+		return err
+	}
+	for _, c := range containers {
+		if c.Labels[docker.LabelDeployment] >= in.Keep {
+			continue
+		}
+		if err := h.Docker.Remove(ctx, c.ID, 10*time.Second); err != nil {
+			return err
+		}
+		_ = h.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.Keep, Time: time.Now().UTC(), Stream: "system", Text: "stopped and removed old container " + c.Name}})
+	}
+	return nil
+}
+
+// Cleanup removes a failed or cancelled deployment's container and
+// workspace. It is safe to run for a deployment that left nothing.
+func (h *Host) Cleanup(ctx context.Context, in CleanupInput) error {
+	containers, err := h.Docker.Containers(ctx, map[string]string{docker.LabelDeployment: in.DeploymentID})
+	if err != nil {
+		return err
+	}
+	for _, c := range containers {
+		if err := h.Docker.Remove(ctx, c.ID, time.Second); err != nil { // it never served: no need to wait
+			return err
+		}
+	}
+	if err := os.RemoveAll(h.workspace(in.DeploymentID)); err != nil {
+		return err
+	}
+	if len(containers) > 0 {
+		_ = h.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.DeploymentID, Time: time.Now().UTC(), Stream: "system", Text: "removed the new container; the previous version keeps serving"}})
+	}
+	return nil
+}
+
+// PruneImages removes the app's images except those of the newest Keep
+// deployments that succeeded (which rollbacks may need) and the one serving.
+func (h *Host) PruneImages(ctx context.Context, in PruneInput) error {
+	app, err := h.Store.GetApp(ctx, in.AppID)
+	if err != nil {
+		return gone(err)
+	}
+	deps, err := h.Store.ListDeployments(ctx, schema.DeploymentFilter{AppID: in.AppID, Statuses: []release.Status{release.StatusSucceeded, release.StatusRolledBack}})
+	if err != nil {
+		return err
+	}
+	releases := make([]release.Release, len(deps))
+	for i, d := range deps {
+		releases[i] = release.Release{ID: d.ID, Image: d.Image}
+	}
+	images, err := h.Docker.Images(ctx, release.ImageRepo(in.App))
+	if err != nil {
+		return err
+	}
+	imgs := make([]release.Image, len(images))
+	for i, img := range images {
+		imgs[i] = release.Image{ID: img.ID, Tags: img.Tags}
+	}
+	plan := release.ImagePrune{Keep: in.Keep, Serving: app.CurrentDeploymentID, Current: in.Current}
+	for _, ref := range plan.Plan(releases, imgs) {
+		if err := h.Docker.RemoveImage(ctx, ref); err != nil {
+			h.Log.Warn("prune image", "app", in.App, "image", ref, "err", err)
+		}
+	}
+	return nil
+}
+
+// RemoveApp removes an app's route, containers, images and workspaces from
+// this host.
+func (h *Host) RemoveApp(ctx context.Context, in RemoveAppInput) error {
+	prev, err := h.Router.Remove(in.App)
+	if err != nil {
+		return err
+	}
+	if prev != "" {
+		h.Router.Drain(ctx, prev, 5*time.Second)
+	}
+	containers, err := h.Docker.Containers(ctx, map[string]string{docker.LabelApp: in.App, docker.LabelManaged: "true"})
+	if err != nil {
+		return err
+	}
+	for _, c := range containers {
+		if err := h.Docker.Remove(ctx, c.ID, 10*time.Second); err != nil {
+			return err
+		}
+		_ = os.RemoveAll(h.workspace(c.Labels[docker.LabelDeployment]))
+	}
+	images, err := h.Docker.Images(ctx, release.ImageRepo(in.App))
+	if err != nil {
+		return err
+	}
+	for _, img := range images {
+		for _, t := range img.Tags {
+			if err := h.Docker.RemoveImage(ctx, t); err != nil {
+				return err
+			}
+		}
+		if len(img.Tags) == 0 {
+			if err := h.Docker.RemoveImage(ctx, img.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
