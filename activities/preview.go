@@ -102,8 +102,21 @@ type DeploymentOutcome struct {
 	Reason string
 }
 
-// AwaitDeployment waits until a deployment ends, heartbeating; it reports
-// waiting for approval once, so the caller can say so.
+// Outcome reads where a deployment is now: its status (terminal or not)
+// and failure reason. Watchers of a deployment learn how it ended from its
+// queue (workflows.SignalEnded); they read this at the start, and now and
+// then, in case the end came before they listened.
+func (pv *Previews) Outcome(ctx context.Context, in DeploymentRef) (*DeploymentOutcome, error) {
+	d, err := pv.Store.GetDeployment(ctx, in.DeploymentID)
+	if err != nil {
+		return nil, gone(err)
+	}
+	return &DeploymentOutcome{Status: d.Status, Reason: d.FailureReason}, nil
+}
+
+// AwaitDeployment waits until a deployment ends, polling its record. Only
+// workflows started by releases before the queue told watchers how a
+// deployment ended still call it; it is kept for them.
 func (pv *Previews) AwaitDeployment(ctx context.Context, in DeploymentRef) (*DeploymentOutcome, error) {
 	for {
 		d, err := pv.Store.GetDeployment(ctx, in.DeploymentID)
@@ -141,7 +154,8 @@ func (pv *Previews) InFlight(ctx context.Context, in AppRef) ([]string, error) {
 	return out, nil
 }
 
-// AwaitIdle waits until none of an app's deployments is in flight.
+// AwaitIdle waits until none of an app's deployments is in flight,
+// polling. Only previews started by earlier releases still call it.
 func (pv *Previews) AwaitIdle(ctx context.Context, in AppRef) error {
 	for {
 		ids, err := pv.InFlight(ctx, in)

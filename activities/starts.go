@@ -57,6 +57,9 @@ type PreviewDeployInput struct {
 	// WorkflowID carries the delivery ID, so a retried activity or a
 	// redelivered event finds the deployment it made.
 	WorkflowID string
+	// Watcher is the workflow the queue tells how the deployment ended
+	// (the preview's own; "" for none).
+	Watcher string `json:",omitempty"`
 }
 
 // PreviewDeploy records a deployment of the preview at the pull request's

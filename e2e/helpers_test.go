@@ -275,6 +275,7 @@ func (s *Server) Stop() {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return
 	}
+	s.recordHistories()
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.exited:

@@ -39,16 +39,35 @@ type GateState struct {
 // GateApproved is GateState.Status once enough approvers approved.
 const GateApproved release.Status = "approved"
 
+// verdict is what a gate decided: the deployment goes on, or it ended at
+// the gate, Status and Reason saying how.
+type verdict struct {
+	Ended  bool
+	Status release.Status
+	Reason string
+}
+
+// pass lets a deployment through a gate.
+var pass = verdict{}
+
+// gates are what a deployment meets before anything is built or started:
+// its approval, then any freeze window.
+func (r *run) gates() (verdict, error) {
+	if v, err := r.approvalGate(); err != nil || v.Ended {
+		return v, err
+	}
+	return r.freezeGate()
+}
+
 // approvalGate holds a deployment at its app's approval gate until enough
 // approvers approve it (it goes on), one rejects it (it ends rejected), or
-// the gate's time runs out (it ends expired). It returns a result when the
-// deployment ends here.
-func (r *run) approvalGate() (*Result, error) {
+// the gate's time runs out (it ends expired).
+func (r *run) approvalGate() (verdict, error) {
 	g := r.plan.Approval
 	// Histories from before the gate existed have no Approval in their plan
 	// and never reach GetVersion, so they replay unchanged.
 	if g == nil || workflow.GetVersion(r.ctx, "approval-gate", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return nil, nil
+		return pass, nil
 	}
 	ctx := r.ctx
 	approvers := map[string]bool{}
@@ -97,7 +116,7 @@ func (r *run) approvalGate() (*Result, error) {
 		return out, nil
 	}, workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d Decision) error { return validate(d, true) }})
 	if err != nil {
-		return nil, err
+		return pass, err
 	}
 	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateReject, func(ctx workflow.Context, d Decision) (GateState, error) {
 		closed, st.Status = true, release.StatusRejected
@@ -109,7 +128,7 @@ func (r *run) approvalGate() (*Result, error) {
 		return out, nil
 	}, workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d Decision) error { return validate(d, false) }})
 	if err != nil {
-		return nil, err
+		return pass, err
 	}
 
 	until := workflow.Now(ctx).Add(g.TTL).UTC()
@@ -119,13 +138,13 @@ func (r *run) approvalGate() (*Result, error) {
 	}
 	if err := r.transition(ctx, activities.TransitionInput{Status: release.StatusAwaitingApproval, Step: release.StepApproval, WaitingUntil: &until,
 		Message: fmt.Sprintf("waiting for %s until %s (requested by %s)", plural(g.Needed, "approval"), until.Format(time.RFC3339), who)}); err != nil {
-		return nil, err
+		return pass, err
 	}
 	ok, err := workflow.AwaitWithOptions(ctx, workflow.AwaitOptions{Timeout: g.TTL, TimerOptions: workflow.TimerOptions{Summary: "approval deadline " + until.Format(time.RFC3339)}},
 		func() bool { return rejected != nil || recorded >= st.Needed })
 	closed = true
 	if err != nil {
-		return nil, err // cancelled while waiting
+		return pass, err // cancelled while waiting
 	}
 	switch {
 	case rejected != nil:
@@ -137,19 +156,16 @@ func (r *run) approvalGate() (*Result, error) {
 	case !ok:
 		return r.endAtGate(release.StatusExpired, fmt.Sprintf("nobody approved it within %s", g.TTL))
 	}
-	if err := r.transition(ctx, activities.TransitionInput{ClearWaiting: true, Message: "approved by " + strings.Join(st.Approvals, ", ")}); err != nil {
-		return nil, err
-	}
-	return nil, nil
+	return pass, r.transition(ctx, activities.TransitionInput{ClearWaiting: true, Message: "approved by " + strings.Join(st.Approvals, ", ")})
 }
 
 // endAtGate finishes a deployment that never passed its gate: nothing was
 // started, so there is nothing to clean up.
-func (r *run) endAtGate(status release.Status, reason string) (*Result, error) {
+func (r *run) endAtGate(status release.Status, reason string) (verdict, error) {
 	if err := r.transition(r.ctx, activities.TransitionInput{Status: status, Finished: true, Reason: reason, ClearWaiting: true, Message: string(status) + ": " + reason}); err != nil {
-		return nil, err
+		return pass, err
 	}
-	return &Result{DeploymentID: r.in.DeploymentID, Status: status, Reason: reason}, nil
+	return verdict{Ended: true, Status: status, Reason: reason}, nil
 }
 
 func plural(n int, word string) string {

@@ -49,14 +49,51 @@ var (
 	ErrHealth  = errors.New("the new container never became healthy")
 	ErrSwitch  = errors.New("switching traffic failed")
 	ErrPrepare = errors.New("loading the deployment failed")
+	// ErrDrain never fails a deployment: traffic has switched by then.
+	ErrDrain = errors.New("draining the old version failed")
 )
 
-// run holds one deployment's contexts and plan while its workflow runs.
+// step is one step of a release, as the runbook's table lists it: the
+// deployment step it records, how its activity runs on the deployment's
+// host, and the sentinel its failure is wrapped in.
+type step struct {
+	Name      release.Step
+	Summary   string // shown in the Temporal UI
+	Timeout   time.Duration
+	Heartbeat time.Duration
+	Attempts  int32 // 0: until it succeeds or fails for good
+	Err       error
+}
+
+// The release's steps. Health and drain take their timeouts from the
+// app's settings (see within).
+var (
+	sourceStep  = step{release.StepSource, "fetch source", 10 * time.Minute, 10 * time.Second, 5, ErrSource}
+	buildStep   = step{release.StepBuild, "docker build", time.Hour, 10 * time.Second, 3, ErrBuild}
+	startStep   = step{release.StepStart, "start candidate", 2 * time.Minute, 0, 5, ErrStart}
+	healthStep  = step{release.StepHealth, "health check", 0, 0, 10, ErrHealth}
+	switchStep  = step{release.StepSwitch, "switch traffic", 30 * time.Second, 0, 0, ErrSwitch}
+	drainStep   = step{release.StepDrain, "drain old version", 0, 10 * time.Second, 0, ErrDrain}
+	cleanupStep = step{"", "clean up", 2 * time.Minute, 0, 10, nil}
+)
+
+// within returns s with its start-to-close and heartbeat timeouts set.
+func (s step) within(timeout, heartbeat time.Duration) step {
+	s.Timeout, s.Heartbeat = timeout, heartbeat
+	return s
+}
+
+// hostErrors are the activities' errors that retrying cannot fix.
+var hostErrors = []string{
+	activities.ErrTypeSource, activities.ErrTypeBuild, activities.ErrTypeUnhealthy,
+	activities.ErrTypeImageMissing, activities.ErrTypeGone, activities.ErrTypeSecret,
+}
+
+// run holds one deployment's context and plan while its workflow runs.
 type run struct {
-	ctx   workflow.Context
-	store workflow.Context // store-only steps, as local activities
-	in    DeployInput
-	plan  activities.Plan
+	ctx  workflow.Context
+	in   DeployInput
+	plan activities.Plan
 }
 
 var storeRetry = &temporal.RetryPolicy{
@@ -66,10 +103,6 @@ var storeRetry = &temporal.RetryPolicy{
 	// Database outages delay a deploy; they never fail it.
 	MaximumAttempts:        0,
 	NonRetryableErrorTypes: []string{activities.ErrTypeGone},
-}
-
-func newRun(ctx workflow.Context, in DeployInput) *run {
-	return &run{ctx: ctx, store: storeCtx(ctx), in: in}
 }
 
 // storeCtx runs store-only steps as local activities: they execute in the
@@ -82,95 +115,56 @@ func storeCtx(ctx workflow.Context) workflow.Context {
 	})
 }
 
-// hostOpts returns host-queue activity options for one step.
-func (r *run) hostOpts(ctx workflow.Context, startToClose, heartbeat time.Duration, attempts int32, summary string) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+// do records that the deployment reached s (with the other fields of tr),
+// runs s's activity on the deployment's host queue, and wraps a failure in
+// s's sentinel: one line of the runbook.
+func (r *run) do(ctx workflow.Context, s step, tr activities.TransitionInput, fn, in, out any) error {
+	if s.Name != "" {
+		tr.Step = s.Name
+		if err := r.transition(ctx, tr); err != nil {
+			return err
+		}
+	}
+	opts := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue:           r.in.HostQueue,
-		StartToCloseTimeout: startToClose,
-		HeartbeatTimeout:    heartbeat,
+		StartToCloseTimeout: s.Timeout,
+		HeartbeatTimeout:    s.Heartbeat,
 		WaitForCancellation: true,
-		Summary:             summary,
+		Summary:             s.Summary,
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    20 * time.Second,
-			MaximumAttempts:    attempts,
-			NonRetryableErrorTypes: []string{
-				activities.ErrTypeSource, activities.ErrTypeBuild, activities.ErrTypeUnhealthy,
-				activities.ErrTypeImageMissing, activities.ErrTypeGone, activities.ErrTypeSecret,
-			},
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        20 * time.Second,
+			MaximumAttempts:        s.Attempts,
+			NonRetryableErrorTypes: hostErrors,
 		},
 	})
+	if err := workflow.ExecuteActivity(opts, fn, in).Get(ctx, out); err != nil {
+		if s.Err == nil {
+			return err
+		}
+		return fmt.Errorf("%w: %w", s.Err, err)
+	}
+	return nil
 }
 
+// transition records the deployment's progress (a local activity).
 func (r *run) transition(ctx workflow.Context, in activities.TransitionInput) error {
 	in.DeploymentID = r.in.DeploymentID
 	return workflow.ExecuteLocalActivity(storeCtx(ctx), act.Records.Transition, in).Get(ctx, nil)
 }
 
-// prepare loads the plan; it reports done when the deployment already ended
-// (cancelled while queued, or finished by an earlier run).
-func (r *run) prepare() (done bool, err error) {
-	if err := workflow.ExecuteLocalActivity(r.store, act.Records.Prepare, activities.PrepareInput{DeploymentID: r.in.DeploymentID}).Get(r.ctx, &r.plan); err != nil {
-		return false, fmt.Errorf("%w: %w", ErrPrepare, err)
-	}
-	return release.Terminal(r.plan.Status), nil
-}
-
-// gates are what a deployment meets before anything is built or started:
-// its approval, then any freeze window.
-func (r *run) gates() (*Result, error) {
-	if stop, err := r.approvalGate(); err != nil || stop != nil {
-		return stop, err
-	}
-	return r.freezeGate()
+// warn logs an error a workflow goes on after.
+func (r *run) warn(msg string, err error) {
+	workflow.GetLogger(r.ctx).Warn(msg, "deployment", r.in.DeploymentID, "err", err)
 }
 
 // DeployWorkflow builds a deployment from git and releases it:
-// source → build → start candidate → health check → switch → drain.
+// gates → source → build → start candidate → health check → switch → drain.
 // If anything fails before the switch, the candidate is removed and the
 // previous version keeps serving.
 func DeployWorkflow(ctx workflow.Context, in DeployInput) (*Result, error) {
-	r := newRun(ctx, in)
-	if done, err := r.prepare(); err != nil || done {
-		return &Result{DeploymentID: in.DeploymentID, Status: r.plan.Status}, err
-	}
-	if stop, err := r.gates(); err != nil || stop != nil {
-		if err != nil {
-			return r.finish(nil, err)
-		}
-		return stop, nil
-	}
-	res, err := r.deploy()
-	return r.finish(res, err)
-}
-
-func (r *run) deploy() (*Result, error) {
-	ctx := r.ctx
-	// Source
-	if err := r.transition(ctx, activities.TransitionInput{Status: release.StatusBuilding, Step: release.StepSource, Started: true}); err != nil {
-		return nil, err
-	}
-	var src activities.SourceResult
-	err := workflow.ExecuteActivity(r.hostOpts(ctx, 10*time.Minute, 10*time.Second, 5, "fetch source"), act.Host.FetchSource,
-		activities.SourceInput{DeploymentID: r.in.DeploymentID, Commit: r.plan.Commit}).Get(ctx, &src)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrSource, err)
-	}
-	// Build
-	if err := r.transition(ctx, activities.TransitionInput{Step: release.StepBuild}); err != nil {
-		return nil, err
-	}
-	var built activities.BuildResult
-	err = workflow.ExecuteActivity(r.hostOpts(ctx, time.Hour, 10*time.Second, 3, "docker build"), act.Host.Build,
-		activities.BuildInput{DeploymentID: r.in.DeploymentID, Commit: src.Commit}).Get(ctx, &built)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBuild, err)
-	}
-	if err := r.transition(ctx, activities.TransitionInput{Image: built.Image, Message: "built image " + built.Image}); err != nil {
-		return nil, err
-	}
-	return r.release(built.Image)
+	return runGated(ctx, in, (*run).deploy)
 }
 
 // RollbackInput starts a rollback: a deployment of kind rollback whose
@@ -178,82 +172,101 @@ func (r *run) deploy() (*Result, error) {
 type RollbackInput = DeployInput
 
 // RollbackWorkflow puts an earlier deployment's image back into service
-// with the same health check, switch and drain as a deploy.
+// with the same gates, health check, switch and drain as a deploy.
 func RollbackWorkflow(ctx workflow.Context, in RollbackInput) (*Result, error) {
-	r := newRun(ctx, in)
-	if done, err := r.prepare(); err != nil || done {
-		return &Result{DeploymentID: in.DeploymentID, Status: r.plan.Status}, err
+	return runGated(ctx, in, (*run).rollback)
+}
+
+// runGated is what deploys and rollbacks share: load the plan, meet the
+// gates, run body, and record how it ended.
+func runGated(ctx workflow.Context, in DeployInput, body func(*run) (*Result, error)) (*Result, error) {
+	r := &run{ctx: ctx, in: in}
+	if err := workflow.ExecuteLocalActivity(storeCtx(ctx), act.Records.Prepare, activities.PrepareInput{DeploymentID: in.DeploymentID}).Get(ctx, &r.plan); err != nil {
+		return &Result{DeploymentID: in.DeploymentID}, fmt.Errorf("%w: %w", ErrPrepare, err)
 	}
-	if stop, err := r.gates(); err != nil || stop != nil {
-		if err != nil {
-			return r.finish(nil, err)
-		}
-		return stop, nil
+	if r.plan.Status.Terminal() {
+		// Cancelled while queued, or finished by an earlier run.
+		return &Result{DeploymentID: in.DeploymentID, Status: r.plan.Status}, nil
 	}
-	if err := r.transition(ctx, activities.TransitionInput{
+	v, err := r.gates()
+	switch {
+	case err != nil:
+		return r.finish(nil, err)
+	case v.Ended:
+		return &Result{DeploymentID: in.DeploymentID, Status: v.Status, Reason: v.Reason}, nil
+	}
+	return r.finish(body(r))
+}
+
+// deploy: source → build → release.
+func (r *run) deploy() (*Result, error) {
+	ctx, id := r.ctx, r.in.DeploymentID
+	var src activities.SourceResult
+	if err := r.do(ctx, sourceStep, activities.TransitionInput{Status: release.StatusBuilding, Started: true}, act.Host.FetchSource,
+		activities.SourceInput{DeploymentID: id, Commit: r.plan.Commit}, &src); err != nil {
+		return nil, err
+	}
+	var built activities.BuildResult
+	if err := r.do(ctx, buildStep, activities.TransitionInput{}, act.Host.Build, activities.BuildInput{DeploymentID: id, Commit: src.Commit}, &built); err != nil {
+		return nil, err
+	}
+	if err := r.transition(ctx, activities.TransitionInput{Image: built.Image, Message: "built image " + built.Image}); err != nil {
+		return nil, err
+	}
+	return r.release(built.Image)
+}
+
+// rollback releases the earlier deployment's image, then marks the
+// deployment rolled away from, so the timeline says so.
+func (r *run) rollback() (*Result, error) {
+	if err := r.transition(r.ctx, activities.TransitionInput{
 		Status: release.StatusDeploying, Step: release.StepStart, Started: true, Image: r.plan.Image,
 		Message: fmt.Sprintf("rolling back to deployment %s (image %s)", r.plan.RollbackOf, r.plan.Image),
 	}); err != nil {
-		return r.finish(nil, err)
+		return nil, err
 	}
 	res, err := r.release(r.plan.Image)
 	if err == nil && res.Previous != "" {
-		// The deployment rolled away from is marked so the timeline says so.
-		_ = workflow.ExecuteLocalActivity(r.store, act.Records.Mark, activities.MarkInput{
-			DeploymentID: res.Previous, Status: release.StatusRolledBack,
-			Reason: "rolled back by deployment " + r.in.DeploymentID,
-		}).Get(ctx, nil)
+		if merr := workflow.ExecuteLocalActivity(storeCtx(r.ctx), act.Records.Mark, activities.MarkInput{
+			DeploymentID: res.Previous, Status: release.StatusRolledBack, Reason: "rolled back by deployment " + r.in.DeploymentID,
+		}).Get(r.ctx, nil); merr != nil {
+			r.warn("could not mark the deployment rolled back from", merr)
+		}
 	}
-	return r.finish(res, err)
+	return res, err
 }
 
 // release runs image as the app's new version: start → health → switch →
-// drain, then hands removing the old container to RetireWorkflow. Once traffic has switched the deployment has succeeded; what
-// follows (draining, removing the old container, pruning images) runs to
+// drain, then hands removing the old container to RetireWorkflow. Once
+// traffic has switched the deployment has succeeded; what follows runs to
 // completion even if the workflow is cancelled.
 func (r *run) release(image string) (*Result, error) {
-	ctx := r.ctx
-	p := r.plan
-	if err := r.transition(ctx, activities.TransitionInput{Status: release.StatusDeploying, Step: release.StepStart}); err != nil {
-		return nil, err
-	}
+	ctx, p, id := r.ctx, r.plan, r.in.DeploymentID
 	var cand activities.Candidate
-	err := workflow.ExecuteActivity(r.hostOpts(ctx, 2*time.Minute, 0, 5, "start candidate"), act.Host.StartCandidate,
-		activities.StartInput{DeploymentID: r.in.DeploymentID, Image: image}).Get(ctx, &cand)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrStart, err)
-	}
-	if err := r.transition(ctx, activities.TransitionInput{Step: release.StepHealth, ContainerID: cand.ContainerID}); err != nil {
+	if err := r.do(ctx, startStep, activities.TransitionInput{Status: release.StatusDeploying}, act.Host.StartCandidate,
+		activities.StartInput{DeploymentID: id, Image: image}, &cand); err != nil {
 		return nil, err
 	}
-	healthCtx := r.hostOpts(ctx, p.HealthDeadline+time.Minute, 3*p.HealthInterval+p.HealthTimeout+5*time.Second, 10, "health check")
-	err = workflow.ExecuteActivity(healthCtx, act.Host.HealthCheck, activities.HealthInput{
-		DeploymentID: r.in.DeploymentID, Candidate: cand, Path: p.HealthPath,
-		Interval: p.HealthInterval, Timeout: p.HealthTimeout, Deadline: p.HealthDeadline,
-	}).Get(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrHealth, err)
-	}
-
-	// Switch. From here on the new version serves: a cancellation that
-	// arrives now no longer undoes anything.
-	if err := r.transition(ctx, activities.TransitionInput{Step: release.StepSwitch}); err != nil {
+	health := healthStep.within(p.HealthDeadline+time.Minute, 3*p.HealthInterval+p.HealthTimeout+5*time.Second)
+	if err := r.do(ctx, health, activities.TransitionInput{ContainerID: cand.ContainerID}, act.Host.HealthCheck, activities.HealthInput{
+		DeploymentID: id, Candidate: cand, Path: p.HealthPath, Interval: p.HealthInterval, Timeout: p.HealthTimeout, Deadline: p.HealthDeadline,
+	}, nil); err != nil {
 		return nil, err
 	}
+	// The point of no return: from here on the new version serves, and a
+	// cancellation that arrives now no longer undoes anything.
 	var sw activities.SwitchResult
-	err = workflow.ExecuteActivity(r.hostOpts(ctx, 30*time.Second, 0, 0, "switch traffic"), act.Host.Switch, activities.SwitchInput{
-		AppID: p.AppID, App: p.App, DeploymentID: r.in.DeploymentID, Domains: p.Domains, URL: cand.URL,
-	}).Get(ctx, &sw)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrSwitch, err)
+	if err := r.do(ctx, switchStep, activities.TransitionInput{}, act.Host.Switch, activities.SwitchInput{
+		AppID: p.AppID, App: p.App, DeploymentID: id, Domains: p.Domains, URL: cand.URL,
+	}, &sw); err != nil {
+		return nil, err
 	}
 	after, _ := workflow.NewDisconnectedContext(ctx)
-	_ = r.transition(after, activities.TransitionInput{Step: release.StepDrain})
-	err = workflow.ExecuteActivity(r.hostOpts(after, p.DrainTimeout+time.Minute, 10*time.Second, 0, "drain old version"), act.Host.Drain, activities.DrainInput{
-		DeploymentID: r.in.DeploymentID, Previous: sw.Previous, Timeout: p.DrainTimeout,
-	}).Get(after, nil)
-	if err != nil {
-		workflow.GetLogger(ctx).Warn("draining failed", "err", err)
+	drain := drainStep.within(p.DrainTimeout+time.Minute, drainStep.Heartbeat)
+	if err := r.do(after, drain, activities.TransitionInput{}, act.Host.Drain, activities.DrainInput{
+		DeploymentID: id, Previous: sw.Previous, Timeout: p.DrainTimeout,
+	}, nil); err != nil {
+		r.warn("draining failed; the new version serves anyway", err)
 	}
 	// Drained: the new version serves every request, so the deployment has
 	// succeeded. Stopping the old container (which may take its full grace
@@ -263,17 +276,22 @@ func (r *run) release(image string) (*Result, error) {
 	}); err != nil {
 		return nil, err
 	}
-	// Housekeeping runs in its own workflow, so the app's next deploy need
-	// not wait for the old container's shutdown grace.
-	retire := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(after, workflow.ChildWorkflowOptions{
-		WorkflowID:            RetireID(p.App, r.in.DeploymentID),
+	r.retire(after)
+	return &Result{DeploymentID: id, Status: release.StatusSucceeded, Previous: sw.Previous}, nil
+}
+
+// retire starts RetireWorkflow as an abandoned child, so the app's next
+// deploy need not wait for the old container's shutdown grace.
+func (r *run) retire(ctx workflow.Context) {
+	p, id := r.plan, r.in.DeploymentID
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            RetireID(p.App, id),
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
-		TypedSearchAttributes: temporal.NewSearchAttributes(AppKey.ValueSet(p.App), KindKey.ValueSet("retire"), DeploymentKey.ValueSet(r.in.DeploymentID)),
-	}), RetireWorkflow, RetireInput{AppID: p.AppID, App: p.App, Keep: r.in.DeploymentID, KeepImages: p.KeepImages, HostQueue: r.in.HostQueue})
-	if err := retire.GetChildWorkflowExecution().Get(after, nil); err != nil {
-		workflow.GetLogger(ctx).Warn("starting the retire workflow failed", "err", err)
+		TypedSearchAttributes: temporal.NewSearchAttributes(AppKey.ValueSet(p.App), KindKey.ValueSet("retire"), DeploymentKey.ValueSet(id)),
+	}), RetireWorkflow, RetireInput{AppID: p.AppID, App: p.App, Keep: id, KeepImages: p.KeepImages, HostQueue: r.in.HostQueue})
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		r.warn("starting the retire workflow failed", err)
 	}
-	return &Result{DeploymentID: r.in.DeploymentID, Status: release.StatusSucceeded, Previous: sw.Previous}, nil
 }
 
 // finish records how a deployment that did not succeed ended, after removing
@@ -284,9 +302,9 @@ func (r *run) finish(res *Result, err error) (*Result, error) {
 		return res, nil
 	}
 	ctx, _ := workflow.NewDisconnectedContext(r.ctx)
-	cleanup := r.hostOpts(ctx, 2*time.Minute, 0, 10, "clean up")
-	if cerr := workflow.ExecuteActivity(cleanup, act.Host.Cleanup, activities.CleanupInput{DeploymentID: r.in.DeploymentID, App: r.plan.App}).Get(ctx, nil); cerr != nil {
-		workflow.GetLogger(r.ctx).Error("cleanup failed", "err", cerr)
+	if cerr := r.do(ctx, cleanupStep, activities.TransitionInput{}, act.Host.Cleanup,
+		activities.CleanupInput{DeploymentID: r.in.DeploymentID, App: r.plan.App}, nil); cerr != nil {
+		workflow.GetLogger(r.ctx).Error("cleanup failed", "deployment", r.in.DeploymentID, "err", cerr)
 	}
 	status, reason := release.StatusFailed, Reason(err)
 	if temporal.IsCanceledError(err) || errors.Is(r.ctx.Err(), workflow.ErrCanceled) {

@@ -20,10 +20,10 @@ const UpdateOverride = "override"
 // ends the deployment at once; an approver's override lets it through. It
 // runs after the approval gate, right before the deploy itself, so a
 // freeze that began while the deployment waited for approval still holds.
-func (r *run) freezeGate() (*Result, error) {
+func (r *run) freezeGate() (verdict, error) {
 	ctx := r.ctx
 	if workflow.GetVersion(ctx, "freeze-gate", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return nil, nil
+		return pass, nil
 	}
 	approvers := map[string]bool{}
 	for _, id := range r.plan.Approvers {
@@ -51,12 +51,12 @@ func (r *run) freezeGate() (*Result, error) {
 		return nil
 	}})
 	if err != nil {
-		return nil, err
+		return pass, err
 	}
 	for override == nil {
 		var st activities.FreezeStatus
-		if err := workflow.ExecuteLocalActivity(r.store, act.Records.FreezeCheck, activities.FreezeInput{DeploymentID: r.in.DeploymentID}).Get(ctx, &st); err != nil {
-			return nil, err
+		if err := workflow.ExecuteLocalActivity(storeCtx(ctx), act.Records.FreezeCheck, activities.FreezeInput{DeploymentID: r.in.DeploymentID}).Get(ctx, &st); err != nil {
+			return pass, err
 		}
 		if !st.Active {
 			break
@@ -71,7 +71,7 @@ func (r *run) freezeGate() (*Result, error) {
 		}
 		if err := r.transition(ctx, activities.TransitionInput{Status: release.StatusFrozen, Step: release.StepFreeze, WaitingUntil: &until,
 			Message: why + " (an approver can override it)"}); err != nil {
-			return nil, err
+			return pass, err
 		}
 		frozen, waited = true, true
 		wait := until.Sub(workflow.Now(ctx))
@@ -82,15 +82,15 @@ func (r *run) freezeGate() (*Result, error) {
 			TimerOptions: workflow.TimerOptions{Summary: "freeze until " + until.Format(time.RFC3339)}}, func() bool { return override != nil })
 		frozen = false
 		if err != nil {
-			return nil, err // cancelled while frozen
+			return pass, err // cancelled while frozen
 		}
 	}
 	if !waited {
-		return nil, nil
+		return pass, nil
 	}
 	msg := "the freeze is over"
 	if override != nil {
 		msg = "freeze overridden by " + override.Approver + ": " + override.Comment
 	}
-	return nil, r.transition(ctx, activities.TransitionInput{ClearWaiting: true, Message: msg})
+	return pass, r.transition(ctx, activities.TransitionInput{ClearWaiting: true, Message: msg})
 }

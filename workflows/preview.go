@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,8 +118,13 @@ func PreviewWorkflow(ctx workflow.Context, in PreviewInput) (string, error) {
 		p.deploy(ctx, e)
 		handled++
 		if handled >= previewHistoryLimit || workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
-			// Drain what arrived, so nothing is lost between runs.
-			for p.sig.ReceiveAsync(nil) {
+			// Take what arrived, so nothing is lost between runs.
+			for {
+				var e PREvent
+				if !p.sig.ReceiveAsync(&e) {
+					break
+				}
+				p.take(e)
 			}
 			next := in
 			p.st.Pending = p.pending
@@ -140,6 +146,12 @@ type preview struct {
 func (p *preview) receive(ctx workflow.Context, c workflow.ReceiveChannel) {
 	var e PREvent
 	c.Receive(ctx, &e)
+	p.take(e)
+}
+
+// take keeps e as the event to act on next: a close outranks everything,
+// otherwise the newest head wins. Redeliveries are dropped.
+func (p *preview) take(e PREvent) {
 	if e.DeliveryID != "" {
 		for _, s := range p.st.Seen {
 			if s == e.DeliveryID {
@@ -210,9 +222,15 @@ func (p *preview) deploy(ctx workflow.Context, e PREvent) {
 	if e.DeliveryID != "" {
 		wid = WebhookDeployID(app.Name, p.in.Provider, deliveryChars.ReplaceAllString(strings.ToLower(e.DeliveryID), ""))
 	}
+	// Since version 1 the queue tells the preview how its deployment
+	// ended; before, an activity polled the store for it.
+	bySignal := workflow.GetVersion(ctx, "preview-await-signal", workflow.DefaultVersion, 1) >= 1
+	req := activities.PreviewDeployInput{AppID: app.ID, Commit: e.HeadSHA, RequestedBy: by, WorkflowID: wid}
+	if bySignal {
+		req.Watcher = workflow.GetInfo(ctx).WorkflowExecution.ID
+	}
 	var id string
-	err = workflow.ExecuteActivity(sctx, act.Starts.PreviewDeploy, activities.PreviewDeployInput{AppID: app.ID, Commit: e.HeadSHA, RequestedBy: by, WorkflowID: wid}).Get(ctx, &id)
-	if err != nil {
+	if err := workflow.ExecuteActivity(sctx, act.Starts.PreviewDeploy, req).Get(ctx, &id); err != nil {
 		p.comment(ctx, fmt.Sprintf("**Rivetr** could not start the preview of %s: %s", short(e.HeadSHA), Cause(err)))
 		return
 	}
@@ -223,22 +241,17 @@ func (p *preview) deploy(ctx workflow.Context, e PREvent) {
 	}
 	p.comment(ctx, building)
 
-	actx, cancel := workflow.WithCancel(ctx)
-	defer cancel()
-	fut := workflow.ExecuteActivity(workflow.WithActivityOptions(actx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * 24 * time.Hour, HeartbeatTimeout: 30 * time.Second, Summary: "await deployment " + id,
-		RetryPolicy: &temporal.RetryPolicy{NonRetryableErrorTypes: []string{activities.ErrTypeGone}},
-	}), act.Previews.AwaitDeployment, activities.DeploymentRef{DeploymentID: id})
-	var out activities.DeploymentOutcome
+	var out Ended
 	var awaitErr error
 	done := false
-	for !done && p.pending == nil {
-		sel := workflow.NewSelector(ctx)
-		sel.AddFuture(fut, func(f workflow.Future) { awaitErr, done = f.Get(ctx, &out), true })
-		sel.AddReceive(p.sig, func(c workflow.ReceiveChannel, _ bool) { p.receive(ctx, c) })
-		sel.Select(ctx)
+	if bySignal {
+		out, done, awaitErr = awaitEnd(ctx, id, false, func() bool { return p.pending != nil }, func(sel workflow.Selector) {
+			sel.AddReceive(p.sig, func(c workflow.ReceiveChannel, _ bool) { p.receive(ctx, c) })
+		})
+	} else {
+		out, done, awaitErr = p.pollDeployment(ctx, id)
 	}
-	if !done {
+	if !done && awaitErr == nil {
 		return // a newer event: its deployment queues behind this one
 	}
 	switch {
@@ -250,6 +263,31 @@ func (p *preview) deploy(ctx workflow.Context, e PREvent) {
 	default:
 		p.comment(ctx, fmt.Sprintf("**Rivetr preview** of %s %s: %s (deployment `%s`)", short(e.HeadSHA), out.Status, out.Reason, id))
 	}
+}
+
+// pollDeployment is how previews started before version 1 of
+// "preview-await-signal" wait: an activity polls the store until the
+// deployment ends, unless a newer event arrives first.
+func (p *preview) pollDeployment(ctx workflow.Context, id string) (Ended, bool, error) {
+	actx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	fut := workflow.ExecuteActivity(workflow.WithActivityOptions(actx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * 24 * time.Hour, HeartbeatTimeout: 30 * time.Second, Summary: "await deployment " + id,
+		RetryPolicy: &temporal.RetryPolicy{NonRetryableErrorTypes: []string{activities.ErrTypeGone}},
+	}), act.Previews.AwaitDeployment, activities.DeploymentRef{DeploymentID: id})
+	var out activities.DeploymentOutcome
+	var err error
+	done := false
+	for !done && p.pending == nil {
+		sel := workflow.NewSelector(ctx)
+		sel.AddFuture(fut, func(f workflow.Future) { err, done = f.Get(ctx, &out), true })
+		sel.AddReceive(p.sig, func(c workflow.ReceiveChannel, _ bool) { p.receive(ctx, c) })
+		sel.Select(ctx)
+	}
+	if err != nil {
+		return Ended{}, false, err
+	}
+	return Ended{DeploymentID: id, Status: out.Status, Reason: out.Reason}, done, nil
 }
 
 // teardown cancels the preview's deployments, deletes the preview app
@@ -268,16 +306,22 @@ func (p *preview) teardown(ctx workflow.Context, reason string) (string, error) 
 	if err := workflow.ExecuteActivity(sctx, act.Previews.InFlight, activities.AppRef{App: name}).Get(ctx, &inflight); err != nil {
 		return "", err
 	}
-	for _, id := range inflight {
-		// The queue cancels it and waits for its cleanup; a queue that is
-		// gone has nothing running.
-		_ = workflow.SignalExternalWorkflow(ctx, QueueID(name), "", SignalCancel, CancelRequest{DeploymentID: id}).Get(ctx, nil)
-	}
-	idle := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 10 * time.Minute, HeartbeatTimeout: 30 * time.Second, Summary: "wait for cancelled deployments",
-	})
-	if err := workflow.ExecuteActivity(idle, act.Previews.AwaitIdle, activities.AppRef{App: name}).Get(ctx, nil); err != nil {
-		return "", err
+	// Since version 1 the queue replies when each cancelled deployment
+	// has ended; before, an activity polled the store until none was left.
+	if workflow.GetVersion(ctx, "preview-teardown-signal", workflow.DefaultVersion, 1) >= 1 {
+		if err := p.cancelAll(ctx, name, inflight); err != nil {
+			return "", err
+		}
+	} else {
+		for _, id := range inflight {
+			p.cancel(ctx, name, CancelRequest{DeploymentID: id})
+		}
+		idle := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 10 * time.Minute, HeartbeatTimeout: 30 * time.Second, Summary: "wait for cancelled deployments",
+		})
+		if err := workflow.ExecuteActivity(idle, act.Previews.AwaitIdle, activities.AppRef{App: name}).Get(ctx, nil); err != nil {
+			return "", err
+		}
 	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            DeleteID(name, app.ID),
@@ -289,6 +333,58 @@ func (p *preview) teardown(ctx workflow.Context, reason string) (string, error) 
 	}
 	p.comment(ctx, fmt.Sprintf("**Rivetr preview** removed: %s.", reason))
 	return "removed: " + reason, nil
+}
+
+// cancel asks the preview's queue to cancel a deployment; it reports
+// false when the queue is gone (then nothing of the preview's runs).
+func (p *preview) cancel(ctx workflow.Context, name string, c CancelRequest) bool {
+	if err := workflow.SignalExternalWorkflow(ctx, QueueID(name), "", SignalCancel, c).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Info("the preview's queue is gone; nothing of it runs", "preview", name, "err", err)
+		return false
+	}
+	return true
+}
+
+// cancelAll cancels the preview's deployments in flight and waits until
+// its queue says each has ended (and cleaned up after itself), reading
+// what is still in flight every endCheckEvery in case a word was lost.
+func (p *preview) cancelAll(ctx workflow.Context, name string, inflight []string) error {
+	me := workflow.GetInfo(ctx).WorkflowExecution.ID
+	left := map[string]bool{}
+	for _, id := range inflight {
+		if !p.cancel(ctx, name, CancelRequest{DeploymentID: id, ReplyTo: me}) {
+			return nil
+		}
+		left[id] = true
+	}
+	ended := workflow.GetSignalChannel(ctx, SignalEnded)
+	for len(left) > 0 {
+		tctx, cancel := workflow.WithCancel(ctx)
+		timer := workflow.NewTimerWithOptions(tctx, endCheckEvery, workflow.TimerOptions{Summary: "wait for cancelled deployments"})
+		fired := false
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(ended, func(c workflow.ReceiveChannel, _ bool) {
+			var e Ended
+			c.Receive(ctx, &e)
+			delete(left, e.DeploymentID)
+		})
+		sel.AddFuture(timer, func(workflow.Future) { fired = true })
+		sel.Select(ctx)
+		cancel()
+		if !fired {
+			continue
+		}
+		var still []string
+		if err := workflow.ExecuteActivity(p.storeCtx(ctx), act.Previews.InFlight, activities.AppRef{App: name}).Get(ctx, &still); err != nil {
+			return err
+		}
+		for id := range left {
+			if !slices.Contains(still, id) {
+				delete(left, id)
+			}
+		}
+	}
+	return nil
 }
 
 // Cause is a workflow or activity error's own message: the innermost
@@ -309,56 +405,4 @@ func Cause(err error) string {
 		return app.Message()
 	}
 	return err.Error()
-}
-
-// CommitStatusName is CommitStatusWorkflow's type name.
-const CommitStatusName = "CommitStatusWorkflow"
-
-// StatusID is the ID of the workflow reporting a deployment's commit status.
-func StatusID(app, deploymentID string) string { return "status/" + app + "/" + deploymentID }
-
-// CommitStatusInput names the deployment to report and where.
-type CommitStatusInput struct {
-	AppID        string
-	App          string
-	DeploymentID string
-	Provider     string
-	Repo         string
-	SHA          string
-	// Target is the deployment's page, linked from the status.
-	Target string
-}
-
-// CommitStatusWorkflow reports a pushed commit's deployment on the git
-// host: pending while it runs, then success or failure. Reports are best
-// effort: a host that cannot be reached never changes the deployment.
-func CommitStatusWorkflow(ctx workflow.Context, in CommitStatusInput) (string, error) {
-	sctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 5, MaximumInterval: 20 * time.Second,
-			NonRetryableErrorTypes: []string{activities.ErrTypeGone, activities.ErrTypeProvider}},
-	})
-	report := func(state, desc string) error {
-		return workflow.ExecuteActivity(sctx, act.Reports.CommitStatus, activities.CommitStatusInput{AppID: in.AppID, Provider: in.Provider, Repo: in.Repo,
-			SHA: in.SHA, State: state, Target: in.Target, Description: desc}).Get(ctx, nil)
-	}
-	if err := report("pending", "deploying "+in.App); err != nil {
-		return "", err
-	}
-	var out activities.DeploymentOutcome
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * 24 * time.Hour, HeartbeatTimeout: 30 * time.Second, Summary: "await deployment " + in.DeploymentID,
-		RetryPolicy: &temporal.RetryPolicy{NonRetryableErrorTypes: []string{activities.ErrTypeGone}},
-	}), act.Previews.AwaitDeployment, activities.DeploymentRef{DeploymentID: in.DeploymentID}).Get(ctx, &out)
-	if err != nil {
-		return "", err
-	}
-	state, desc := "success", in.App+" deployed"
-	if out.Status != release.StatusSucceeded {
-		state, desc = "failure", in.App+" "+string(out.Status)
-		if out.Reason != "" {
-			desc += ": " + out.Reason
-		}
-	}
-	return state, report(state, desc)
 }

@@ -26,13 +26,16 @@ type previewSuite struct {
 	deleted  []DeleteAppInput
 	cancels  []string
 	inflight []string
+	// awaitDelay is how long after its event a preview's deployment ends
+	// (the queue's SignalEnded).
+	awaitDelay time.Duration
 }
 
 const sha1, sha2 = "1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222"
 
 func newPreviewSuite(t *testing.T, awaitDelay time.Duration) *previewSuite {
 	var suite testsuite.WorkflowTestSuite
-	s := &previewSuite{env: suite.NewTestWorkflowEnvironment()}
+	s := &previewSuite{env: suite.NewTestWorkflowEnvironment(), awaitDelay: awaitDelay}
 	env := s.env
 	registerActivities(env)
 	env.RegisterWorkflowWithOptions(DeleteAppWorkflow, workflow.RegisterOptions{Name: DeleteAppName})
@@ -55,14 +58,13 @@ func newPreviewSuite(t *testing.T, awaitDelay time.Duration) *previewSuite {
 		s.deploys = append(s.deploys, in)
 		return "d" + in.Commit[:1], nil
 	})
-	env.OnActivity(act.Previews.AwaitDeployment, mock.Anything, mock.Anything).After(awaitDelay).Return(&activities.DeploymentOutcome{Status: release.StatusSucceeded}, nil)
+	env.OnActivity(act.Previews.Outcome, mock.Anything, mock.Anything).Return(&activities.DeploymentOutcome{Status: release.StatusBuilding}, nil)
 	env.OnActivity(act.Previews.FindPreview, mock.Anything, mock.Anything).Return(&activities.PreviewApp{ID: "p1", Name: "web-pr-7"}, nil)
 	env.OnActivity(act.Previews.InFlight, mock.Anything, mock.Anything).Return(func(context.Context, activities.AppRef) ([]string, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		return s.inflight, nil
 	})
-	env.OnActivity(act.Previews.AwaitIdle, mock.Anything, mock.Anything).Return(nil)
 	env.OnWorkflow(DeleteAppName, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in DeleteAppInput) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -72,14 +74,28 @@ func newPreviewSuite(t *testing.T, awaitDelay time.Duration) *previewSuite {
 	env.OnSignalExternalWorkflow(mock.Anything, "app/web-pr-7", "", SignalCancel, mock.Anything).Return(func(_, _, _, _ string, arg any) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.cancels = append(s.cancels, arg.(CancelRequest).DeploymentID)
+		c := arg.(CancelRequest)
+		s.cancels = append(s.cancels, c.DeploymentID)
+		if c.ReplyTo != "" {
+			// The queue replies once the cancelled deployment has ended.
+			s.env.SignalWorkflow(SignalEnded, Ended{DeploymentID: c.DeploymentID, Status: release.StatusCancelled})
+		}
 		return nil
 	})
 	return s
 }
 
+// signal sends e at at; for an open or update, the queue says
+// awaitDelay later that its deployment ("d" and the head's first digit)
+// succeeded.
 func (s *previewSuite) signal(at time.Duration, e PREvent) {
 	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(SignalPR, e) }, at)
+	if e.Action != PRClose {
+		id := "d" + e.HeadSHA[:1]
+		s.env.RegisterDelayedCallback(func() {
+			s.env.SignalWorkflow(SignalEnded, Ended{DeploymentID: id, Status: release.StatusSucceeded})
+		}, at+s.awaitDelay)
+	}
 }
 
 func (s *previewSuite) run(t *testing.T, in PreviewInput) string {

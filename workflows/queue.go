@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"slices"
+
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -19,11 +21,29 @@ type Request struct {
 	// provider's delivery ID in theirs (see WebhookDeployID), so a
 	// redelivery can never start a second one.
 	WorkflowID string `json:",omitempty"`
+	// Watchers are workflows to tell, with SignalEnded, how the deployment
+	// ended (ran, superseded or cancelled while queued): a preview, a
+	// commit status report. A watcher that is gone is skipped.
+	Watchers []string `json:",omitempty"`
 }
 
 // CancelRequest asks an app's queue to cancel a deployment, queued or running.
 type CancelRequest struct {
 	DeploymentID string
+	// ReplyTo is a workflow to tell, with SignalEnded, once the deployment
+	// has ended (at once when the queue does not hold it).
+	ReplyTo string `json:",omitempty"`
+}
+
+// SignalEnded tells a watcher how a deployment ended.
+const SignalEnded = "deployment-ended"
+
+// Ended is SignalEnded's argument. Status is empty when the queue did not
+// hold the deployment asked about.
+type Ended struct {
+	DeploymentID string
+	Status       release.Status
+	Reason       string `json:",omitempty"`
 }
 
 // QueueInput starts (or continues) an app's queue.
@@ -49,24 +69,42 @@ func AppQueueWorkflow(ctx workflow.Context, in QueueInput) error {
 	var running *Request
 	var cancelRunning workflow.CancelFunc
 
-	mark := func(id string, status release.Status, reason string) {
-		if err := workflow.ExecuteLocalActivity(store, act.Records.Mark, activities.MarkInput{DeploymentID: id, Status: status, Reason: reason}).Get(ctx, nil); err != nil {
-			log.Error("marking deployment failed", "deployment", id, "err", err)
+	// tell signals each watcher how a deployment ended; a watcher that is
+	// gone has nothing left to learn.
+	tell := func(watchers []string, e Ended) {
+		for _, w := range watchers {
+			if err := workflow.SignalExternalWorkflow(ctx, w, "", SignalEnded, e).Get(ctx, nil); err != nil {
+				log.Info("could not tell a watcher how a deployment ended", "watcher", w, "deployment", e.DeploymentID, "err", err)
+			}
 		}
+	}
+	mark := func(r *Request, status release.Status, reason string) {
+		if err := workflow.ExecuteLocalActivity(store, act.Records.Mark, activities.MarkInput{DeploymentID: r.DeploymentID, Status: status, Reason: reason}).Get(ctx, nil); err != nil {
+			log.Error("marking deployment failed", "deployment", r.DeploymentID, "err", err)
+		}
+		tell(r.Watchers, Ended{DeploymentID: r.DeploymentID, Status: status, Reason: reason})
 	}
 	onRequest := func(r Request) {
 		if pending != nil && pending.DeploymentID != r.DeploymentID {
-			mark(pending.DeploymentID, release.StatusSuperseded, "superseded by deployment "+r.DeploymentID+" before it started")
+			mark(pending, release.StatusSuperseded, "superseded by deployment "+r.DeploymentID+" before it started")
 		}
 		pending = &r
 	}
 	onCancel := func(c CancelRequest) {
+		var replyTo []string
+		if c.ReplyTo != "" {
+			replyTo = []string{c.ReplyTo}
+		}
 		switch {
 		case pending != nil && pending.DeploymentID == c.DeploymentID:
-			mark(c.DeploymentID, release.StatusCancelled, "cancelled before it started")
+			pending.Watchers = union(pending.Watchers, replyTo)
+			mark(pending, release.StatusCancelled, "cancelled before it started")
 			pending = nil
 		case running != nil && running.DeploymentID == c.DeploymentID:
+			running.Watchers = union(running.Watchers, replyTo)
 			cancelRunning()
+		default:
+			tell(replyTo, Ended{DeploymentID: c.DeploymentID})
 		}
 	}
 	addSignals := func(sel workflow.Selector) {
@@ -120,8 +158,12 @@ func AppQueueWorkflow(ctx workflow.Context, in QueueInput) error {
 			sel.AddFuture(child, func(f workflow.Future) {
 				finished = true
 				var res Result
-				if err := f.Get(ctx, &res); err != nil {
+				err := f.Get(ctx, &res)
+				if err != nil {
 					log.Info("deployment ended", "deployment", running.DeploymentID, "err", err)
+				}
+				if len(running.Watchers) > 0 {
+					tell(running.Watchers, endedOf(running.DeploymentID, res, err))
 				}
 			})
 			addSignals(sel)
@@ -156,4 +198,25 @@ func childOptions(ctx workflow.Context, app string, r *Request) workflow.ChildWo
 		),
 		StaticSummary: string(r.Kind) + " " + app + " " + r.DeploymentID,
 	}
+}
+
+// endedOf is how a deployment's workflow ended, as its watchers hear it.
+func endedOf(id string, res Result, err error) Ended {
+	switch {
+	case err == nil:
+		return Ended{DeploymentID: id, Status: res.Status, Reason: res.Reason}
+	case temporal.IsCanceledError(err):
+		return Ended{DeploymentID: id, Status: release.StatusCancelled, Reason: "cancelled; the previous version keeps serving"}
+	}
+	return Ended{DeploymentID: id, Status: release.StatusFailed, Reason: Cause(err)}
+}
+
+// union is a with b's elements that a lacks appended.
+func union(a, b []string) []string {
+	for _, x := range b {
+		if !slices.Contains(a, x) {
+			a = append(a, x)
+		}
+	}
+	return a
 }

@@ -233,22 +233,23 @@ func CanCancel(d *schema.Deployment) bool { return !release.Terminal(d.Status) }
 // enqueue stores d and signals the app's queue workflow, starting it when
 // it is not running. If Temporal cannot be reached the deployment is marked
 // failed at once, so nothing is left "queued" forever.
-func (s *Service) enqueue(ctx context.Context, app *schema.App, d *schema.Deployment) (*DeploymentView, error) {
+func (s *Service) enqueue(ctx context.Context, app *schema.App, d *schema.Deployment, watchers ...string) (*DeploymentView, error) {
 	if err := s.store.CreateDeployment(ctx, d); err != nil {
 		return nil, err
 	}
-	if err := signalQueue(ctx, s.temporal, s.store, app, d); err != nil {
+	if err := signalQueue(ctx, s.temporal, s.store, app, d, watchers...); err != nil {
 		return nil, err
 	}
 	return s.viewDeployment(d), nil
 }
 
 // signalQueue hands d to its app's queue workflow, starting it when it is
-// not running. If Temporal cannot be reached the deployment is marked
-// failed at once, so nothing is left "queued" forever.
-func signalQueue(ctx context.Context, tc client.Client, store *schema.Store, app *schema.App, d *schema.Deployment) error {
+// not running; the queue tells watchers (workflow IDs) how d ended. If
+// Temporal cannot be reached the deployment is marked failed at once, so
+// nothing is left "queued" forever.
+func signalQueue(ctx context.Context, tc client.Client, store *schema.Store, app *schema.App, d *schema.Deployment, watchers ...string) error {
 	_, err := tc.SignalWithStartWorkflow(ctx, workflows.QueueID(app.Name), workflows.SignalRequest,
-		workflows.Request{DeploymentID: d.ID, Kind: d.Kind, HostQueue: hostQueue(app), WorkflowID: d.WorkflowID},
+		workflows.Request{DeploymentID: d.ID, Kind: d.Kind, HostQueue: hostQueue(app), WorkflowID: d.WorkflowID, Watchers: watchers},
 		client.StartWorkflowOptions{
 			ID:                    workflows.QueueID(app.Name),
 			TaskQueue:             workflows.TaskQueue,

@@ -98,7 +98,11 @@ func DeployPreview(ctx context.Context, tc client.Client, store *schema.Store, i
 	if err := store.CreateDeployment(ctx, d); err != nil {
 		return "", err
 	}
-	return d.ID, signalQueue(ctx, tc, store, app, d)
+	var watchers []string
+	if in.Watcher != "" {
+		watchers = []string{in.Watcher}
+	}
+	return d.ID, signalQueue(ctx, tc, store, app, d, watchers...)
 }
 
 // PreviewView is one pull request's preview.

@@ -171,7 +171,13 @@ func (s *Service) webhookDeploy(ctx context.Context, app *schema.App, p webhook.
 	if d.Snapshot, err = snapshotOf(ctx, s.store, app); err != nil {
 		return nil, err
 	}
-	if _, err := s.enqueue(ctx, app, d); err != nil {
+	// The commit status report watches the deployment: the queue tells it
+	// how it ended.
+	var watchers []string
+	if reportsStatus(app, ev.Repo) {
+		watchers = []string{workflows.StatusID(app.Name, d.ID)}
+	}
+	if _, err := s.enqueue(ctx, app, d, watchers...); err != nil {
 		return nil, err
 	}
 	s.reportStatus(ctx, app, p, ev.Repo, d, base)
@@ -185,7 +191,7 @@ func (s *Service) webhookDeploy(ctx context.Context, app *schema.App, p webhook.
 // provider token. Reporting is best effort: a failure to start it is
 // logged, never a failed deploy.
 func (s *Service) reportStatus(ctx context.Context, app *schema.App, p webhook.Provider, repo string, d *schema.Deployment, base string) {
-	if app.ProviderToken == "" || repo == "" {
+	if !reportsStatus(app, repo) {
 		return
 	}
 	if s.publicURL != "" {
@@ -201,6 +207,10 @@ func (s *Service) reportStatus(ctx context.Context, app *schema.App, p webhook.P
 		s.log.Warn("could not start reporting a commit status", "app", app.Name, "deployment", d.ID, "err", err)
 	}
 }
+
+// reportsStatus reports whether pushes to app's repo get commit statuses:
+// the app has a provider token and the push named its repository.
+func reportsStatus(app *schema.App, repo string) bool { return app.ProviderToken != "" && repo != "" }
 
 // WebhookInfo is what a user pastes into their git host: an address per
 // provider and the secret.
