@@ -29,6 +29,11 @@ var requiredCases = []string{
 	"scheduled", "scheduled-cancelled", "recurring", "preview", "commit-status", "database", "backup", "backup-failed", "restore",
 }
 
+// currentCases are required of the current release's set only: what
+// earlier releases did not do (the queue telling a deployment's watchers
+// how it ended).
+var currentCases = []string{"queue-watched"}
+
 func TestReplayEveryRecordedHistory(t *testing.T) {
 	releases, err := filepath.Glob("testdata/histories/*")
 	if err != nil || len(releases) == 0 {
@@ -53,13 +58,22 @@ func TestReplayEveryRecordedHistory(t *testing.T) {
 				}
 			})
 		}
-		if filepath.Base(rel) == "v0" {
+		required := requiredCases
+		switch filepath.Base(rel) {
+		case "v0":
 			continue // only what existed then
+		case "current":
+			required = append(slices.Clip(required), currentCases...)
 		}
-		for _, c := range requiredCases {
+		for _, c := range required {
 			if !slices.Contains(cases, c) {
 				t.Errorf("%s has no recorded %s history", rel, c)
 			}
+		}
+	}
+	for _, rel := range []string{"v1", "current"} {
+		if !slices.Contains(releases, filepath.Join("testdata", "histories", rel)) {
+			t.Errorf("no recorded histories of release %s", rel)
 		}
 	}
 	for _, w := range Workflows() {
@@ -77,6 +91,7 @@ type history struct {
 	closed       string
 	updates      []string
 	signals      []string
+	external     int // signals sent to other workflows
 	text         string
 	size         int64
 }
@@ -129,6 +144,9 @@ func readHistory(path string) (*history, error) {
 				}
 			}
 		}
+		if typ == "EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED" {
+			h.external++
+		}
 		if a, ok := ev["workflowExecutionSignaledEventAttributes"].(map[string]any); ok {
 			name, _ := a["signalName"].(string)
 			h.signals = append(h.signals, name)
@@ -175,6 +193,7 @@ func (h *history) cases() []string {
 	case "AppQueueWorkflow":
 		add(h.localActivities("Mark") > 0 && !h.signaled("cancel"), "queue-superseded")
 		add(h.localActivities("Mark") > 0 && h.signaled("cancel"), "queue-cancelled")
+		add(h.external > 0, "queue-watched")
 		add(h.closed == "COMPLETED", "queue")
 	case "RetireWorkflow":
 		add(h.closed == "COMPLETED", "retire")
@@ -236,7 +255,7 @@ func TestPickHistories(t *testing.T) {
 		}
 		t.Logf("%s: %s", c, f)
 	}
-	for _, c := range requiredCases {
+	for _, c := range append(slices.Clip(requiredCases), currentCases...) {
 		if best[c] == "" {
 			t.Errorf("no recorded history shows %s", c)
 		}
