@@ -3,6 +3,8 @@ package schema
 import (
 	"context"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // AuditEntry records one mutating action: who, in which team, what, on
@@ -26,10 +28,11 @@ type AuditEntry struct {
 	UserAgent string         `gorm:"size:512" json:"user_agent,omitempty"`
 }
 
-// appendOnly makes the audit table refuse changes and deletions.
-func (s *Store) appendOnly() error {
+// appendOnly makes the audit table refuse changes and deletions
+// (migration 2).
+func appendOnly(tx *gorm.DB, driver string) error {
 	var stmts []string
-	if s.driver == "postgres" {
+	if driver == "postgres" {
 		stmts = []string{
 			`CREATE OR REPLACE FUNCTION rivetr_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$`,
 			`DROP TRIGGER IF EXISTS audit_entries_append_only ON audit_entries`,
@@ -42,7 +45,7 @@ func (s *Store) appendOnly() error {
 		}
 	}
 	for _, q := range stmts {
-		if err := s.db.Exec(q).Error; err != nil {
+		if err := tx.Exec(q).Error; err != nil {
 			return wrap(err, "audit log triggers")
 		}
 	}

@@ -144,7 +144,8 @@ func TestEnvironmentColumnsMigrate(t *testing.T) {
 	if err := s.CreateApp(ctx, &App{ID: "a1", Name: "shop", GitURL: "x", Branch: "main"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"DROP INDEX idx_apps_environment", "ALTER TABLE apps DROP COLUMN environment", "ALTER TABLE freeze_windows DROP COLUMN environment"} {
+	// Before environments there were no versioned migrations either.
+	for _, q := range []string{"DROP INDEX idx_apps_environment", "ALTER TABLE apps DROP COLUMN environment", "ALTER TABLE freeze_windows DROP COLUMN environment", "DROP TABLE schema_migrations"} {
 		if err := s.db.Exec(q).Error; err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

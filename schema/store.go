@@ -111,13 +111,6 @@ func Open(dsn string, keys *secrets.Keyring) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) migrate() error {
-	if err := s.db.AutoMigrate(Models()...); err != nil {
-		return fmt.Errorf("migrate %s database: %w", s.driver, err)
-	}
-	return s.appendOnly()
-}
-
 // Driver returns "sqlite" or "postgres".
 func (s *Store) Driver() string { return s.driver }
 

@@ -79,6 +79,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	if err != nil {
 		return err
 	}
+	log.Debug("database schema", "driver", store.Driver(), "version", schema.SchemaVersion())
 	if keys == nil {
 		log.Warn("no secret key: this worker cannot start apps with secret env vars or git credentials; give it the server's " + secrets.EnvKey)
 	} else if !agent {

@@ -1,0 +1,103 @@
+package schema
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// ErrSchemaNewer means the database was migrated by a newer Rivetr than
+// this binary: opening it could lose data, so the store refuses.
+var ErrSchemaNewer = errors.New("the database's schema is newer than this binary")
+
+// migration is one numbered change of the schema. Each runs once, in its
+// own transaction, and is recorded in schema_migrations; a migration is
+// never edited after it ships, only followed by a new one.
+type migration struct {
+	Version int
+	Name    string
+	Up      func(tx *gorm.DB, driver string) error
+	// Idempotent migrations may run outside a transaction on SQLite, where
+	// gorm rebuilds a table on a connection of its own (a transaction
+	// would lock it out); a crash midway is finished by the next start.
+	Idempotent bool
+}
+
+// migrations are the schema's history, oldest first. Release v1 and every
+// release before it shaped the database with AutoMigrate alone; migration
+// 1 applies release v1's frozen models (migrate_v1.go), which brings a new
+// database, and one made by any of those releases, to the same schema.
+var migrations = []migration{
+	{Version: 1, Name: "release v1's schema (apps, deployments, teams, release controls, webhooks, databases, backups)", Idempotent: true,
+		Up: func(tx *gorm.DB, _ string) error { return tx.AutoMigrate(v1Models()...) }},
+	{Version: 2, Name: "the audit log is append-only", Up: appendOnly},
+}
+
+// SchemaVersion is the newest schema this binary knows.
+func SchemaVersion() int { return migrations[len(migrations)-1].Version }
+
+// schemaMigration records an applied migration.
+type schemaMigration struct {
+	Version   int    `gorm:"primaryKey;autoIncrement:false"`
+	Name      string `gorm:"size:255"`
+	AppliedAt time.Time
+}
+
+func (schemaMigration) TableName() string { return "schema_migrations" }
+
+// migrate applies the migrations the database lacks, each in a
+// transaction; on PostgreSQL an advisory lock keeps two processes opening
+// one database (a server and an agent) from running one twice. It refuses
+// a database migrated past this binary's newest migration.
+func (s *Store) migrate() error {
+	if err := s.db.AutoMigrate(&schemaMigration{}); err != nil {
+		return fmt.Errorf("migrate %s database: the migrations table: %w", s.driver, err)
+	}
+	var newest int
+	if err := s.db.Model(&schemaMigration{}).Select("COALESCE(MAX(version), 0)").Scan(&newest).Error; err != nil {
+		return fmt.Errorf("migrate %s database: %w", s.driver, err)
+	}
+	if newest > SchemaVersion() {
+		return fmt.Errorf("%w: it is at version %d and this rivetr knows up to %d. Run the newer rivetr that upgraded it, "+
+			"or restore a copy of the data dir (or database) from before the upgrade", ErrSchemaNewer, newest, SchemaVersion())
+	}
+	for _, m := range migrations {
+		if m.Version <= newest {
+			continue
+		}
+		apply := s.db.Transaction
+		if m.Idempotent && s.driver == "sqlite" {
+			apply = func(fc func(tx *gorm.DB) error, _ ...*sql.TxOptions) error { return fc(s.db) }
+		}
+		err := apply(func(tx *gorm.DB) error {
+			if s.driver == "postgres" {
+				if err := tx.Exec("SELECT pg_advisory_xact_lock(7206391)").Error; err != nil {
+					return err
+				}
+			}
+			var done int64
+			if err := tx.Model(&schemaMigration{}).Where("version = ?", m.Version).Count(&done).Error; err != nil || done > 0 {
+				return err // another process applied it meanwhile
+			}
+			if err := m.Up(tx, s.driver); err != nil {
+				return err
+			}
+			return tx.Create(&schemaMigration{Version: m.Version, Name: m.Name, AppliedAt: time.Now().UTC()}).Error
+		})
+		if err != nil {
+			return fmt.Errorf("migrate %s database: migration %d (%s): %w", s.driver, m.Version, m.Name, err)
+		}
+	}
+	return nil
+}
+
+// AppliedMigrations returns the versions recorded in schema_migrations,
+// oldest first.
+func (s *Store) AppliedMigrations() ([]int, error) {
+	var out []int
+	err := s.db.Model(&schemaMigration{}).Order("version").Pluck("version", &out).Error
+	return out, wrap(err, "schema migrations")
+}
