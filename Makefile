@@ -12,7 +12,7 @@ BENCH ?= all
 RIVETR_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable
 export RIVETR_TEST_POSTGRES_URL
 
-.PHONY: help build run test test-deps test-short fuzz bench chaos screenshots lint clean
+.PHONY: help build run test test-deps test-short fuzz bench chaos screenshots docs lint clean
 
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -65,6 +65,9 @@ chaos: build test-deps ## SIGKILL the server at every deploy step, restart docke
 
 screenshots: test-deps ## regenerate docs/screenshots with the browser tests
 	RIVETR_SCREENSHOTS=$(CURDIR)/docs/screenshots go test -count=1 -run 'TestDashboardInBrowser|TestTeamsInBrowser' ./e2e/
+
+docs: ## regenerate docs/cli.md (from the commands) and docs/openapi.json (from the API's route table); make test fails when they are stale
+	go run ./internal/docs/gen
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

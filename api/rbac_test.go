@@ -570,10 +570,11 @@ func firstLine(b []byte) string {
 	return s
 }
 
-// TestPermissionTableInREADME keeps the README's permission table equal to
-// release.Matrix, which the service enforces.
-func TestPermissionTableInREADME(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
+// TestPermissionTable keeps the permission table of
+// docs/teams-and-security.md equal to release.Matrix, which the service
+// enforces.
+func TestPermissionTable(t *testing.T) {
+	b, err := os.ReadFile("../docs/teams-and-security.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -581,7 +582,7 @@ func TestPermissionTableInREADME(t *testing.T) {
 	start := strings.Index(s, "<!-- permission-matrix")
 	end := strings.Index(s, "<!-- /permission-matrix -->")
 	if start < 0 || end < start {
-		t.Fatal("README.md has no permission-matrix block")
+		t.Fatal("docs/teams-and-security.md has no permission-matrix block")
 	}
 	got := strings.TrimSpace(s[strings.Index(s[start:], "\n")+start : end])
 	var want strings.Builder
@@ -598,7 +599,7 @@ func TestPermissionTableInREADME(t *testing.T) {
 		want.WriteString("\n")
 	}
 	if got != strings.TrimSpace(want.String()) {
-		t.Fatalf("README.md's permission table is out of date; it should read:\n%s", want.String())
+		t.Fatalf("docs/teams-and-security.md's permission table is out of date; it should read:\n%s", want.String())
 	}
 }
 

@@ -206,3 +206,7 @@ func newClient(url, token string) *client.Client {
 	c.UserAgent = "rivetr-cli/" + Version
 	return c
 }
+
+// Command returns the command tree, as the binary runs it (for generated
+// docs: the CLI reference).
+func Command(run RunFunc) *cobra.Command { return newRoot(run) }

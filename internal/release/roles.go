@@ -69,8 +69,8 @@ type MatrixRow struct {
 }
 
 // Matrix is the least role each permission needs: the one permission
-// matrix. README.md's permission table is written from it; a test keeps
-// the two equal.
+// matrix. The permission table of docs/teams-and-security.md is written
+// from it; a test keeps the two equal.
 var Matrix = []MatrixRow{
 	{PermRead, RoleViewer, "see apps, deployments, logs and env var names (never secret values)"},
 	{PermCreateApp, RoleDeveloper, "create apps"},
