@@ -183,7 +183,7 @@ func TestAppValidation(t *testing.T) {
 	}
 	status, b := f.do(t, "PATCH", "/api/apps/web", `{"port":3000,"health_interval":"2s","git_token":"tok"}`)
 	var app service.AppView
-	json.Unmarshal(b, &app)
+	mustUnmarshal(t, b, &app)
 	if status != 200 || app.Port != 3000 || app.HealthInterval.D() != 2*time.Second || !app.HasGitToken || strings.Contains(string(b), `"tok"`) {
 		t.Fatalf("update: %d %s", status, b)
 	}
@@ -225,7 +225,7 @@ func TestDeployHandsTheDeploymentToTheAppQueue(t *testing.T) {
 
 	status, b := f.do(t, "POST", "/api/apps/web/deploy", `{}`)
 	var d service.DeploymentView
-	json.Unmarshal(b, &d)
+	mustUnmarshal(t, b, &d)
 	if status != 202 || d.Status != "queued" || d.CommitSHA != f.head || d.WorkflowID != "deploy/web/"+d.ID {
 		t.Fatalf("deploy: %d %s", status, b)
 	}
@@ -341,7 +341,7 @@ func TestLogStream(t *testing.T) {
 		if d, ok := strings.CutPrefix(line, "data: "); ok {
 			if event == "log" {
 				var l schema.LogLine
-				json.Unmarshal([]byte(d), &l)
+				mustUnmarshal(t, []byte(d), &l)
 				events = append(events, "log:"+l.Text)
 			} else {
 				events = append(events, event)
@@ -377,7 +377,7 @@ func TestListAppsShowsCurrentAndLatest(t *testing.T) {
 	f.store.SetCurrentDeployment(ctx, two.ID, "d3")
 	_, b := f.do(t, "GET", "/api/apps", "")
 	var apps []service.AppView
-	json.Unmarshal(b, &apps)
+	mustUnmarshal(t, b, &apps)
 	got := map[string]string{}
 	for _, a := range apps {
 		cur, lat := "-", "-"

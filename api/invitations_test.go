@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -26,7 +25,7 @@ func TestInvitationsOverSMTP(t *testing.T) {
 	w.token = w.tokens[admin]
 	code, b := w.do(t, "POST", "/api/teams/acme/invitations", `{"email":"New.Person@Example.com","role":"developer","approver":true}`)
 	var v service.InvitationView
-	json.Unmarshal(b, &v)
+	mustUnmarshal(t, b, &v)
 	if code != 201 || !v.Mailed || v.Email != "new.person@example.com" || !strings.Contains(v.Link, "/invite/") {
 		t.Fatalf("invite: %d %s", code, b)
 	}
@@ -69,7 +68,7 @@ func TestInvitationsOverSMTP(t *testing.T) {
 		t.Fatalf("the new member signs in: %d %s", code, b)
 	}
 	var tok service.NewToken
-	json.Unmarshal(b, &tok)
+	mustUnmarshal(t, b, &tok)
 	code, b = w.call(t, tok.Token, "GET", "/api/me", "")
 	if !strings.Contains(string(b), `"team":"acme","team_id"`) || !strings.Contains(string(b), `"role":"developer","approver":true`) {
 		t.Fatalf("the new member's teams: %d %s", code, b)
@@ -78,7 +77,7 @@ func TestInvitationsOverSMTP(t *testing.T) {
 	// Someone with an account signs in first, as the invited email.
 	w.token = w.tokens[owner]
 	code, b = w.do(t, "POST", "/api/teams/acme/invitations", `{"email":"viewer@example.com","role":"admin"}`)
-	json.Unmarshal(b, &v)
+	mustUnmarshal(t, b, &v)
 	token = v.Link[strings.LastIndex(v.Link, "/")+1:]
 	if code, b := w.call(t, "", "POST", "/api/invitations/"+token+"/accept", `{}`); code != 401 || !strings.Contains(string(b), "sign in as viewer@example.com") {
 		t.Fatalf("accept without signing in: %d %s", code, b)
@@ -92,7 +91,7 @@ func TestInvitationsOverSMTP(t *testing.T) {
 
 	// Revoked and expired links stop working, and say why.
 	code, b = w.do(t, "POST", "/api/teams/acme/invitations", `{"email":"late@example.com","role":"viewer"}`)
-	json.Unmarshal(b, &v)
+	mustUnmarshal(t, b, &v)
 	token = v.Link[strings.LastIndex(v.Link, "/")+1:]
 	if code, _ := w.do(t, "DELETE", "/api/teams/acme/invitations/"+v.ID, ""); code != 204 {
 		t.Fatalf("revoke: %d", code)
@@ -126,7 +125,7 @@ func TestInvitationWithoutMail(t *testing.T) {
 	w.token = w.tokens[owner]
 	code, b := w.do(t, "POST", "/api/teams/acme/invitations", `{"email":"x@example.com","role":"viewer"}`)
 	var v service.InvitationView
-	json.Unmarshal(b, &v)
+	mustUnmarshal(t, b, &v)
 	if code != 201 || v.Mailed || !strings.Contains(v.MailError, "connect to SMTP server") || v.Link == "" {
 		t.Fatalf("invite with SMTP down: %d %s", code, b)
 	}

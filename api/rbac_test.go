@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -102,7 +101,7 @@ func newRBACWorldWith(t *testing.T, opt func(*service.Options)) *rbacWorld {
 		code, b := w.call(t, "", "POST", "/api/auth/login", fmt.Sprintf(`{"email":%q,"password":"correct horse battery"}`, email))
 		mustStatus(t, 201, code, b, "login "+who)
 		var tok service.NewToken
-		json.Unmarshal(b, &tok)
+		mustUnmarshal(t, b, &tok)
 		w.tokens[who] = tok.Token
 		u, err := w.store.GetUser(context.Background(), email)
 		if err != nil {
@@ -121,11 +120,11 @@ func newRBACWorldWith(t *testing.T, opt func(*service.Options)) *rbacWorld {
 	code, b = w.call(t, w.tokens[developer], "POST", "/api/tokens", `{"name":"read-only","role":"viewer"}`)
 	mustStatus(t, 201, code, b, "capped token")
 	var tok service.NewToken
-	json.Unmarshal(b, &tok)
+	mustUnmarshal(t, b, &tok)
 	w.tokens[capped] = tok.Token
 	code, b = w.call(t, w.tokens[developer], "POST", "/api/tokens", `{"name":"short","expires_in":"1ms"}`)
 	mustStatus(t, 201, code, b, "expiring token")
-	json.Unmarshal(b, &tok)
+	mustUnmarshal(t, b, &tok)
 	w.tokens[expired] = tok.Token
 	time.Sleep(5 * time.Millisecond)
 	var err error

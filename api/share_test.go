@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -28,7 +27,7 @@ func TestAppSharedReadOnly(t *testing.T) {
 	}
 	code, b := w.call(t, out, "GET", "/api/apps?team=other", "")
 	var apps []service.AppView
-	json.Unmarshal(b, &apps)
+	mustUnmarshal(t, b, &apps)
 	if code != 200 || len(apps) != 1 || apps[0].Name != name || apps[0].Role != "viewer" || !apps[0].Shared || apps[0].Team != "acme" {
 		t.Fatalf("the other team's list: %d %s", code, b)
 	}
@@ -52,12 +51,12 @@ func TestAppSharedReadOnly(t *testing.T) {
 	// other team owns nothing (a shared app is not theirs to count).
 	var st service.Status
 	_, b = w.call(t, w.tokens[viewer], "GET", "/api/status?team=acme", "")
-	json.Unmarshal(b, &st)
+	mustUnmarshal(t, b, &st)
 	if st.Team != "acme" || st.Apps != 1 || st.Deployments["queued"] != 1 || st.Deployments["failed"] != 1 {
 		t.Fatalf("acme's status: %s", b)
 	}
 	_, b = w.call(t, out, "GET", "/api/status?team=other", "")
-	json.Unmarshal(b, &st)
+	mustUnmarshal(t, b, &st)
 	if st.Team != "other" || st.Apps != 0 {
 		t.Fatalf("other's status: %s", b)
 	}

@@ -176,7 +176,7 @@ func TestWebhookLimits(t *testing.T) {
 	f.do(t, "POST", "/api/apps", validApp)
 	var info service.WebhookInfo
 	_, b := f.do(t, "GET", "/api/apps/web/webhook", "")
-	json.Unmarshal(b, &info)
+	mustUnmarshal(t, b, &info)
 	srv := limited(t, f, ratelimit.NewLimits(0, 0, 1)) // 1/s, bursts of 4
 	url := srv.URL + "/webhooks/github/web"
 	big := make([]byte, webhook.MaxBody+1)
@@ -207,7 +207,7 @@ func TestWebhookPullRequests(t *testing.T) {
 	f.do(t, "POST", "/api/apps", `{"name":"shop","git_url":"https://git.example.com/shop.git","domains":["shop.example.com"],"branch":"main"}`)
 	var info service.WebhookInfo
 	_, b := f.do(t, "GET", "/api/apps/shop/webhook", "")
-	json.Unmarshal(b, &info)
+	mustUnmarshal(t, b, &info)
 	url := f.srv.URL + "/webhooks/github/shop"
 	body := webhookPayload(t, "github_pull_request.json")
 	if code, r := deliver(t, url, webhook.GitHub, "pull_request", "p1", info.Secret, body); code != 200 || !strings.Contains(r.Reason, "previews are not enabled") {
@@ -269,7 +269,7 @@ func TestWebhookRedeliveryAfterACrash(t *testing.T) {
 	f.do(t, "POST", "/api/apps", `{"name":"web","git_url":"https://git.example.com/web.git","domains":["web.example.com"],"branch":"main"}`)
 	var info service.WebhookInfo
 	_, b := f.do(t, "GET", "/api/apps/web/webhook", "")
-	json.Unmarshal(b, &info)
+	mustUnmarshal(t, b, &info)
 	signals := 0
 	f.temporal.On("SignalWithStartWorkflow", mock.Anything, "app/web", workflows.SignalRequest, mock.Anything, mock.Anything, workflows.AppQueueName, mock.Anything).
 		Run(func(mock.Arguments) { signals++ }).Return(nil, nil)

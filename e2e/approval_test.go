@@ -128,7 +128,7 @@ func TestApprovalGate(t *testing.T) {
 	var shown struct {
 		Approvals []struct{ Approver, Decision, Comment string }
 	}
-	json.Unmarshal([]byte(s.MustCLI("deployments", "show", d.ID, "-o", "json")), &shown)
+	mustUnmarshal(t, []byte(s.MustCLI("deployments", "show", d.ID, "-o", "json")), &shown)
 	if len(shown.Approvals) != 1 || shown.Approvals[0].Approver != "owner@example.com" || shown.Approvals[0].Comment != "ship it" {
 		t.Fatalf("recorded decisions: %+v", shown.Approvals)
 	}
@@ -184,7 +184,7 @@ func TestApprovalGate(t *testing.T) {
 		t.Fatalf("rollback through the API: %d %s", res.StatusCode, b)
 	}
 	var rb Deployment
-	json.Unmarshal(b, &rb)
+	mustUnmarshal(t, b, &rb)
 	rb = s.WaitDeployment(a.App, rb.ID, 30*time.Second, func(d Deployment) bool { return d.Status == "awaiting_approval" })
 	if rb.Kind != "rollback" || rb.Trigger != "api" {
 		t.Fatalf("the waiting deployment %+v", rb)

@@ -120,7 +120,7 @@ func TestDatabaseBackups(t *testing.T) {
 	s.MustCLI("databases", "backup-policy", pg, "--keep-last", "2", "--s3-endpoint", s3.URL, "--s3-bucket", s3.Bucket, "--s3-prefix", "rivetr/",
 		"--s3-access-key", s3.Access, "--s3-secret-key-file", secretFile, "--s3-path-style", "--notify", notes.srv.URL)
 	var shown dbView
-	json.Unmarshal([]byte(s.MustCLI("databases", "show", pg, "--reveal", "-o", "json")), &shown)
+	mustUnmarshal(t, []byte(s.MustCLI("databases", "show", pg, "--reveal", "-o", "json")), &shown)
 	password := strings.TrimSuffix(strings.TrimPrefix(shown.URL, "postgres://app:"), "@rivetr-db-"+pg+":5432/app")
 	psql := func(sql string) string {
 		return dockerOut(t, "exec", "-e", "PGPASSWORD="+password, "rivetr-db-"+pg, "psql", "-h", "127.0.0.1", "-U", "app", "-d", "app", "-tAc", sql)
@@ -131,7 +131,7 @@ func TestDatabaseBackups(t *testing.T) {
 		t.Helper()
 		var b backupRow
 		r := s.CLI("databases", "backup", db, "--wait", "-o", "json")
-		json.Unmarshal([]byte(r.Stdout), &b)
+		mustUnmarshal(t, []byte(r.Stdout), &b)
 		if r.Code != 0 {
 			t.Fatalf("backup of %s: %d %s%s", db, r.Code, r.Stdout, r.Stderr)
 		}
@@ -167,7 +167,7 @@ func TestDatabaseBackups(t *testing.T) {
 	psql("DELETE FROM orders")
 	s.MustCLI("databases", "restore", pg, b1.ID, "--to", copyName)
 	var cp dbView
-	json.Unmarshal([]byte(s.MustCLI("databases", "show", copyName, "--reveal", "-o", "json")), &cp)
+	mustUnmarshal(t, []byte(s.MustCLI("databases", "show", copyName, "--reveal", "-o", "json")), &cp)
 	cpw := strings.TrimSuffix(strings.TrimPrefix(cp.URL, "postgres://app:"), "@rivetr-db-"+copyName+":5432/app")
 	if got := dockerOut(t, "exec", "-e", "PGPASSWORD="+cpw, "rivetr-db-"+copyName, "psql", "-h", "127.0.0.1", "-U", "app", "-d", "app", "-tAc", "SELECT count(*) FROM orders"); got != "5000" {
 		t.Fatalf("rows in the restored copy: %q", got)
@@ -179,7 +179,7 @@ func TestDatabaseBackups(t *testing.T) {
 	// Retention: keep the newest 2.
 	b2, b3 := backup(pg), backup(pg)
 	var list []backupRow
-	json.Unmarshal([]byte(s.MustCLI("databases", "backups", pg, "-o", "json")), &list)
+	mustUnmarshal(t, []byte(s.MustCLI("databases", "backups", pg, "-o", "json")), &list)
 	if len(list) != 3 || list[0].ID != b3.ID || list[2].ID != b1.ID || list[2].Status != "deleted" || list[1].Status != "succeeded" {
 		t.Fatalf("after retention: %+v", list)
 	}
@@ -202,7 +202,7 @@ func TestDatabaseBackups(t *testing.T) {
 		}
 		return false
 	})
-	json.Unmarshal([]byte(s.MustCLI("databases", "backups", pg, "-o", "json")), &list)
+	mustUnmarshal(t, []byte(s.MustCLI("databases", "backups", pg, "-o", "json")), &list)
 	good := 0
 	for _, b := range list {
 		if b.Status == "succeeded" {
@@ -269,14 +269,14 @@ func TestDatabaseBackups(t *testing.T) {
 	defer tc.Close()
 	h := tc.ScheduleClient().GetHandle(context.Background(), "backups/"+pg)
 	desc, err := h.Describe(context.Background())
-	if err != nil || len(desc.Info.NextActionTimes) == 0 || desc.Info.NextActionTimes[0].UTC().Hour() != 2 {
+	if err != nil || len(desc.Info.NextActionTimes) == 0 || !atBerlin(desc.Info.NextActionTimes[0], 3, 0) {
 		t.Fatalf("the schedule: %+v %v", desc, err)
 	}
 	if err := h.Trigger(context.Background(), client.ScheduleTriggerOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 2*time.Minute, "the scheduled backup", func() bool {
-		json.Unmarshal([]byte(s.MustCLI("databases", "backups", pg, "-o", "json")), &list)
+		mustUnmarshal(t, []byte(s.MustCLI("databases", "backups", pg, "-o", "json")), &list)
 		return list[0].Trigger == "schedule" && list[0].Status == "succeeded"
 	})
 
@@ -285,11 +285,11 @@ func TestDatabaseBackups(t *testing.T) {
 	psql("INSERT INTO orders SELECT g, repeat('x', 200) FROM generate_series(1, 200000) g")
 	started := s.MustCLI("databases", "backup", pg, "-o", "json")
 	var killed backupRow
-	json.Unmarshal([]byte(started), &killed)
+	mustUnmarshal(t, []byte(started), &killed)
 	s.Kill()
 	s.Start()
 	eventually(t, 3*time.Minute, "the interrupted backup ends", func() bool {
-		json.Unmarshal([]byte(s.MustCLI("databases", "backups", pg, "-o", "json")), &list)
+		mustUnmarshal(t, []byte(s.MustCLI("databases", "backups", pg, "-o", "json")), &list)
 		for _, b := range list {
 			if b.ID == killed.ID {
 				killed = b
@@ -333,7 +333,7 @@ func TestDatabaseBackups(t *testing.T) {
 		cleanupDatabase(t, name)
 		s.MustCLI("databases", "create", name, "--engine", tc.engine, "--image", tc.image, "--wait")
 		var v dbView
-		json.Unmarshal([]byte(s.MustCLI("databases", "show", name, "--reveal", "-o", "json")), &v)
+		mustUnmarshal(t, []byte(s.MustCLI("databases", "show", name, "--reveal", "-o", "json")), &v)
 		write, read := dbCommands(t, tc.engine, "rivetr-db-"+name, v.URL)
 		write("set", "alpha")
 		b := backup(name)

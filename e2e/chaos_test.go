@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -89,7 +88,7 @@ func TestChaosKillAtEachStep(t *testing.T) {
 					time.Sleep(200 * time.Millisecond)
 				}
 				var d Deployment
-				json.Unmarshal([]byte(s.MustCLI("deploy", app, "-o", "json")), &d)
+				mustUnmarshal(t, []byte(s.MustCLI("deploy", app, "-o", "json")), &d)
 				s.WaitDeployment(app, d.ID, 90*time.Second, func(x Deployment) bool { return x.Step == p.step })
 				time.Sleep(p.after)
 				s.Kill()
@@ -168,7 +167,7 @@ func TestChaosDockerdRestart(t *testing.T) {
 		v := fmt.Sprintf("d%d", run)
 		repo.Commit(v, map[string]string{"Dockerfile": AppDockerfile(v, "sleep 4", "")})
 		var d Deployment
-		json.Unmarshal([]byte(s.MustCLI("deploy", app, "-o", "json")), &d)
+		mustUnmarshal(t, []byte(s.MustCLI("deploy", app, "-o", "json")), &d)
 		start := time.Now()
 		s.WaitDeployment(app, d.ID, 60*time.Second, func(x Deployment) bool { return x.Step == "build" })
 		time.Sleep(time.Second)
@@ -227,7 +226,7 @@ func TestChaosTemporalOutage(t *testing.T) {
 		v := fmt.Sprintf("o%d", run)
 		repo.Commit(v, map[string]string{"Dockerfile": AppDockerfile(v, "sleep 4", "")})
 		var d Deployment
-		json.Unmarshal([]byte(s.MustCLI("deploy", app, "-o", "json")), &d)
+		mustUnmarshal(t, []byte(s.MustCLI("deploy", app, "-o", "json")), &d)
 		start := time.Now()
 		s.WaitDeployment(app, d.ID, 60*time.Second, func(x Deployment) bool { return x.Step == "build" })
 		cluster.Stop()

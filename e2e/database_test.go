@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"strings"
@@ -47,7 +46,7 @@ func TestManagedDatabases(t *testing.T) {
 		t.Fatalf("create:\n%s", out)
 	}
 	var shown dbView
-	json.Unmarshal([]byte(s.MustCLI("databases", "show", pg, "--reveal", "-o", "json")), &shown)
+	mustUnmarshal(t, []byte(s.MustCLI("databases", "show", pg, "--reveal", "-o", "json")), &shown)
 	password := strings.TrimSuffix(strings.TrimPrefix(shown.URL, "postgres://app:"), "@rivetr-db-"+pg+":5432/app")
 	if len(password) < 20 || strings.Contains(password, "*") {
 		t.Fatalf("revealed URL %q", shown.URL)

@@ -116,7 +116,7 @@ func TestDeployLifecycle(t *testing.T) {
 	repo.Commit("v4 slow", map[string]string{"Dockerfile": AppDockerfile("v4", "sleep 30", "")})
 	out := s.MustCLI("deploy", app, "-o", "json")
 	var started Deployment
-	json.Unmarshal([]byte(out), &started)
+	mustUnmarshal(t, []byte(out), &started)
 	s.WaitDeployment(app, started.ID, 30*time.Second, func(d Deployment) bool { return d.Step == "build" })
 	time.Sleep(time.Second)
 	if out := s.MustCLI("deployments", "cancel", started.ID); !strings.Contains(out, "cancelled") {

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -33,27 +34,19 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	flag.Parse() // so testing.Short can be asked before m.Run
 	code := func() int {
 		dir, err := os.MkdirTemp("", "rivetr-e2e-bin")
 		if err != nil {
 			panic(err)
 		}
 		defer os.RemoveAll(dir)
-		if !testingShort() {
+		if !testing.Short() {
 			setupErr = setup(dir)
 		}
 		return m.Run()
 	}()
 	os.Exit(code)
-}
-
-func testingShort() bool {
-	for _, a := range os.Args {
-		if a == "-test.short=true" || a == "-test.short" {
-			return true
-		}
-	}
-	return false
 }
 
 func setup(dir string) error {
@@ -616,4 +609,15 @@ func newAppOn(t *testing.T, s *Server, prefix, version string, createFlags ...st
 	first := repo.Commit(version, map[string]string{"Dockerfile": AppDockerfile(version, "", "")})
 	s.MustCLI(append([]string{"apps", "create", app, "--git", repo.Dir, "--domain", app + ".test"}, createFlags...)...)
 	return appSetup{S: s, App: app, Host: app + ".test", Repo: repo, First: first}
+}
+
+// atBerlin reports whether t is hour:minute on the clocks of Berlin, in
+// winter (UTC+1) or summer (UTC+2) alike.
+func atBerlin(t time.Time, hour, minute int) bool {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return false
+	}
+	b := t.In(berlin)
+	return b.Hour() == hour && b.Minute() == minute
 }

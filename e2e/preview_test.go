@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -45,7 +44,7 @@ func TestPullRequestPreview(t *testing.T) {
 		URLs   map[string]string
 		Secret string
 	}
-	json.Unmarshal([]byte(s.MustCLI("apps", "webhook", a.App, "-o", "json")), &info)
+	mustUnmarshal(t, []byte(s.MustCLI("apps", "webhook", a.App, "-o", "json")), &info)
 	url := info.URLs["github"]
 	preview := a.App + "-pr-7"
 	host := "pr-7." + a.App + ".preview.test"
@@ -64,7 +63,7 @@ func TestPullRequestPreview(t *testing.T) {
 	}
 	previews := func() []previewRow {
 		var ps []previewRow
-		json.Unmarshal([]byte(s.MustCLI("previews", "list", a.App, "-o", "json")), &ps)
+		mustUnmarshal(t, []byte(s.MustCLI("previews", "list", a.App, "-o", "json")), &ps)
 		return ps
 	}
 	waitServes := func(want string) {

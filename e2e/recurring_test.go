@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +23,7 @@ func TestRecurringDeploy(t *testing.T) {
 	}
 	out := s.MustCLI("schedules", "create", a.App, "--cron", "0 3 * * *", "--tz", "Europe/Berlin", "-o", "json")
 	var rec struct{ ID string }
-	json.Unmarshal([]byte(out), &rec)
+	mustUnmarshal(t, []byte(out), &rec)
 	if rec.ID == "" {
 		t.Fatalf("create: %s", out)
 	}
@@ -39,8 +38,8 @@ func TestRecurringDeploy(t *testing.T) {
 	defer c.Close()
 	h := c.ScheduleClient().GetHandle(context.Background(), "recurring/"+a.App+"/"+rec.ID)
 	desc, err := h.Describe(context.Background())
-	// 03:00 in Berlin is 02:00 UTC in winter.
-	if err != nil || len(desc.Info.NextActionTimes) == 0 || desc.Info.NextActionTimes[0].UTC().Hour() != 2 || desc.Info.NextActionTimes[0].Minute() != 0 {
+	// 03:00 in Berlin: 02:00 UTC in winter, 01:00 in summer.
+	if err != nil || len(desc.Info.NextActionTimes) == 0 || !atBerlin(desc.Info.NextActionTimes[0], 3, 0) {
 		t.Fatalf("the Temporal Schedule: %+v %v", desc, err)
 	}
 	if err := h.Trigger(context.Background(), client.ScheduleTriggerOptions{}); err != nil {
@@ -58,7 +57,7 @@ func TestRecurringDeploy(t *testing.T) {
 		Trigger     string
 		RequestedBy string `json:"requested_by"`
 	}
-	json.Unmarshal([]byte(s.MustCLI("deployments", "show", d.ID, "-o", "json")), &shown)
+	mustUnmarshal(t, []byte(s.MustCLI("deployments", "show", d.ID, "-o", "json")), &shown)
 	if shown.Trigger != "schedule" || !strings.Contains(shown.RequestedBy, rec.ID) {
 		t.Fatalf("the run's deployment: %+v", shown)
 	}

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,7 +70,7 @@ func TestUsersTeamsAndRoles(t *testing.T) {
 	login("outsider", "outsider@example.com", "a good long password")
 
 	var apps []struct{ Name, Team, Role string }
-	json.Unmarshal([]byte(must("viewer", "apps", "list", "-o", "json")), &apps)
+	mustUnmarshal(t, []byte(must("viewer", "apps", "list", "-o", "json")), &apps)
 	if len(apps) != 1 || apps[0].Name != a.App || apps[0].Team != "default" || apps[0].Role != "viewer" {
 		t.Fatalf("the viewer's app list: %+v", apps)
 	}
@@ -103,7 +102,7 @@ func TestUsersTeamsAndRoles(t *testing.T) {
 		SourceIP                    string `json:"source_ip"`
 		UserAgent                   string `json:"user_agent"`
 	}
-	json.Unmarshal([]byte(must("owner", "audit", "--action", "deploy", "-o", "json")), &entries)
+	mustUnmarshal(t, []byte(must("owner", "audit", "--action", "deploy", "-o", "json")), &entries)
 	if len(entries) != 1 || entries[0].Actor != "dev@example.com" || entries[0].Team != "default" || entries[0].Target != a.App ||
 		entries[0].SourceIP != "127.0.0.1" || !strings.HasPrefix(entries[0].UserAgent, "rivetr-cli/") {
 		t.Fatalf("audit entries for deploy: %+v", entries)
@@ -115,7 +114,7 @@ func TestUsersTeamsAndRoles(t *testing.T) {
 	// logout revokes the token it saved.
 	var saved struct{ Token string }
 	b, _ := os.ReadFile(creds("dev"))
-	json.Unmarshal(b, &saved)
+	mustUnmarshal(t, b, &saved)
 	must("dev", "logout")
 	if _, err := os.Stat(creds("dev")); !os.IsNotExist(err) {
 		t.Fatal("logout left the credentials file")

@@ -31,7 +31,7 @@ func postHook(t *testing.T, url string, p webhook.Provider, event, delivery, sec
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	var r hookResult
-	json.Unmarshal(b, &r)
+	mustUnmarshal(t, b, &r)
 	return res.StatusCode, r
 }
 

@@ -8,6 +8,7 @@ import (
 )
 
 func TestAuditLogIsAppendOnly(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for name, s := range stores(t) {
 		t.Run(name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestBackupRecords(t *testing.T) {
+	t.Parallel()
 	for driver, s := range stores(t) {
 		t.Run(driver, func(t *testing.T) {
 			ctx := context.Background()

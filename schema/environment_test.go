@@ -11,6 +11,7 @@ import (
 )
 
 func TestEffectiveApproval(t *testing.T) {
+	t.Parallel()
 	h := func(n int) Duration { return Duration(time.Duration(n) * time.Hour) }
 	for _, tc := range []struct {
 		name string
@@ -46,6 +47,7 @@ func TestEffectiveApproval(t *testing.T) {
 // its own team only) and the instance; deleting an environment takes its
 // windows along and is refused while apps are in it.
 func TestEnvironmentFreezesAndDelete(t *testing.T) {
+	t.Parallel()
 	for driver, s := range stores(t) {
 		t.Run(driver, func(t *testing.T) {
 			ctx := context.Background()
@@ -130,6 +132,7 @@ func TestEnvironmentFreezesAndDelete(t *testing.T) {
 // A database from before environments: the new columns arrive empty, not
 // NULL, so old instance-wide windows and apps keep working.
 func TestEnvironmentColumnsMigrate(t *testing.T) {
+	t.Parallel()
 	path := t.TempDir() + "/old.db"
 	s, err := Open(path, testKeys(t))
 	if err != nil {

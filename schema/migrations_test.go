@@ -32,6 +32,7 @@ func describe(t *testing.T, s *Store) string {
 // The migrations are the schema: the current models add or change nothing
 // in a migrated database. A model changed without a migration fails here.
 func TestMigrationsMatchTheModels(t *testing.T) {
+	t.Parallel()
 	for driver, s := range stores(t) {
 		t.Run(driver, func(t *testing.T) {
 			before := describe(t, s)
@@ -49,6 +50,7 @@ func TestMigrationsMatchTheModels(t *testing.T) {
 }
 
 func TestMigrationsAreRecordedOnce(t *testing.T) {
+	t.Parallel()
 	for driver, s := range stores(t) {
 		t.Run(driver, func(t *testing.T) {
 			got, err := s.AppliedMigrations()
@@ -76,6 +78,7 @@ func TestMigrationsAreRecordedOnce(t *testing.T) {
 // A database a newer Rivetr migrated is refused with what to do, and left
 // as it was.
 func TestNewerSchemaIsRefused(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "rivetr.db")
 	s, err := Open(path, testKeys(t))
 	if err != nil {
@@ -122,6 +125,7 @@ func TestFailedMigrationRollsBack(t *testing.T) {
 // AutoMigrate and kept no schema_migrations) is adopted: migrations run,
 // its rows stay.
 func TestPreMigrationDatabaseIsAdopted(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "rivetr.db")
 	s, err := Open(path, testKeys(t))
 	if err != nil {

@@ -30,6 +30,7 @@ func rawEnv(t *testing.T, s *Store, appID, key string) string {
 }
 
 func TestSecretsAreSealedAtRest(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for name, s := range stores(t) {
 		t.Run(name, func(t *testing.T) {
@@ -93,6 +94,7 @@ func TestSecretsAreSealedAtRest(t *testing.T) {
 }
 
 func TestResealAndRotation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := stores(t)["sqlite"]
 	app := &App{ID: ids.New(), Name: "legacy", GitURL: "https://x/y.git"}

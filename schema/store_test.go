@@ -68,6 +68,7 @@ func newApp(name string) *App {
 }
 
 func TestAppsCRUD(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for backend, s := range stores(t) {
 		t.Run(backend, func(t *testing.T) {
@@ -113,6 +114,7 @@ func TestAppsCRUD(t *testing.T) {
 }
 
 func TestEnvUpsert(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for backend, s := range stores(t) {
 		t.Run(backend, func(t *testing.T) {
@@ -142,6 +144,7 @@ func TestEnvUpsert(t *testing.T) {
 }
 
 func TestDeploymentsAndLogs(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for backend, s := range stores(t) {
 		t.Run(backend, func(t *testing.T) {
@@ -214,6 +217,7 @@ func TestDeploymentsAndLogs(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for backend, s := range stores(t) {
 		t.Run(backend, func(t *testing.T) {
@@ -234,6 +238,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestLatestAndByID(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for backend, s := range stores(t) {
 		t.Run(backend, func(t *testing.T) {

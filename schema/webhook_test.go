@@ -11,6 +11,7 @@ import (
 // A delivery ID is recorded once per app and provider; the log keeps the
 // newest KeepDeliveries records.
 func TestWebhookDeliveries(t *testing.T) {
+	t.Parallel()
 	for driver, s := range stores(t) {
 		t.Run(driver, func(t *testing.T) {
 			ctx := context.Background()

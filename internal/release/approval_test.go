@@ -6,6 +6,7 @@ import (
 )
 
 func TestEffectiveApproval(t *testing.T) {
+	t.Parallel()
 	h := func(n int) time.Duration { return time.Duration(n) * time.Hour }
 	for _, tc := range []struct {
 		name     string
@@ -46,6 +47,7 @@ func TestEffectiveApproval(t *testing.T) {
 // The approver rule and the actor's permission check are one function:
 // every role × grant combination agrees with the matrix.
 func TestAllowsAndApprovers(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		role     Role
 		approver bool

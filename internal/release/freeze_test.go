@@ -6,6 +6,7 @@ import (
 )
 
 func TestFreezeWindows(t *testing.T) {
+	t.Parallel()
 	at := func(s string) time.Time {
 		v, err := time.Parse(time.RFC3339, s)
 		if err != nil {
@@ -55,6 +56,7 @@ func TestFreezeWindows(t *testing.T) {
 }
 
 func TestFreezeOccurrences(t *testing.T) {
+	t.Parallel()
 	at := func(s string) time.Time {
 		v, err := time.Parse(time.RFC3339, s)
 		if err != nil {
@@ -91,6 +93,7 @@ func TestFreezeOccurrences(t *testing.T) {
 }
 
 func TestEvaluateFreeze(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 10, 12, 0, 0, 0, time.UTC)
 	win := func(id string, policy FreezePolicy, from, to time.Duration, rollbacks bool) Window {
 		s, e := now.Add(from), now.Add(to)
@@ -125,6 +128,7 @@ func TestEvaluateFreeze(t *testing.T) {
 }
 
 func TestScopesAndFrozenUntil(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 10, 12, 0, 0, 0, time.UTC)
 	app := Target{AppID: "a1", TeamID: "t1", Environment: "production"}
 	for _, tc := range []struct {

@@ -12,6 +12,7 @@ import (
 // The domain imports the standard library and the cron parser only, so
 // every package may depend on it and it depends on none of ours.
 func TestReleaseImportsOnlyTheStandardLibrary(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestNames(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a", 60) + "-b"
 	for _, tc := range []struct{ got, want string }{
 		{ImageRepo("web"), "rivetr/web"},
@@ -31,6 +32,7 @@ func TestNames(t *testing.T) {
 }
 
 func TestStatuses(t *testing.T) {
+	t.Parallel()
 	for _, s := range []Status{StatusQueued, StatusBuilding, StatusDeploying, StatusScheduled, StatusFrozen, StatusAwaitingApproval} {
 		if s.Terminal() || Terminal(s) {
 			t.Errorf("%s is terminal", s)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestRetentionPlan(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 10, 12, 0, 0, 0, time.UTC)
 	day := 24 * time.Hour
 	at := func(ago time.Duration) time.Time { return now.Add(-ago) }
@@ -50,6 +51,7 @@ func TestRetentionPlan(t *testing.T) {
 }
 
 func TestImagePrune(t *testing.T) {
+	t.Parallel()
 	img := func(tags ...string) Image { return Image{ID: "sha-" + strings.Join(tags, ","), Tags: tags} }
 	releases := []Release{{"d5", "rivetr/web:d5"}, {"d4", "rivetr/web:d4"}, {"d3", "rivetr/web:d3"}, {"d2", "rivetr/web:d2"}, {"d1", "rivetr/web:d1"}}
 	images := []Image{img("rivetr/web:d1"), img("rivetr/web:d2"), img("rivetr/web:d3"), img("rivetr/web:d4"), img("rivetr/web:d5"),
