@@ -88,7 +88,7 @@ func (h *Handler) auth(c *gin.Context) {
 		if errors.Is(err, service.ErrUnauthorized) {
 			msg := "invalid token"
 			if err != service.ErrUnauthorized {
-				msg = strings.TrimSuffix(err.Error(), ": "+service.ErrUnauthorized.Error())
+				msg = service.Classify(err).Message
 			}
 			h.fail(c, http.StatusUnauthorized, "unauthorized", msg, nil)
 		} else {

@@ -86,7 +86,7 @@ func (s *Store) DeleteEnvironment(ctx context.Context, teamID, name string) erro
 			return wrap(err, "delete environment")
 		}
 		if n > 0 {
-			return fmt.Errorf("environment %s still has %d apps (move them to another environment first): %w", name, n, ErrConflict)
+			return &InUseError{Reason: fmt.Sprintf("environment %s still has %d apps (move them to another environment first)", name, n)}
 		}
 		if err := tx.Where("team_id = ? AND environment = ?", teamID, name).Delete(&FreezeWindow{}).Error; err != nil {
 			return wrap(err, "delete environment")

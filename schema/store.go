@@ -34,6 +34,17 @@ var (
 	ErrNoSpace = errors.New("no space left on the database's disk")
 )
 
+// InUseError refuses to delete what others still use (a team with apps,
+// an environment with apps). It is an ErrConflict; Reason says what to do.
+type InUseError struct {
+	Reason string
+}
+
+func (e *InUseError) Error() string { return e.Reason + ": " + ErrConflict.Error() }
+
+// Is makes errors.Is(err, ErrConflict) true.
+func (e *InUseError) Is(target error) bool { return target == ErrConflict }
+
 // noSpace tells a full disk from other failures by the drivers' codes:
 // SQLITE_FULL, PostgreSQL's disk_full, or ENOSPC from the file system.
 func noSpace(err error) bool {

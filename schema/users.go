@@ -116,7 +116,7 @@ func (s *Store) DeleteTeam(ctx context.Context, teamID string) error {
 			return wrap(err, "delete team")
 		}
 		if n > 0 {
-			return fmt.Errorf("team still owns %d apps (delete or move them first): %w", n, ErrConflict)
+			return &InUseError{Reason: fmt.Sprintf("team still owns %d apps (delete or move them first)", n)}
 		}
 		for _, m := range []any{&Membership{}, &AppShare{}, &Environment{}, &FreezeWindow{}} {
 			if err := tx.Where("team_id = ?", teamID).Delete(m).Error; err != nil {

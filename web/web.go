@@ -505,7 +505,7 @@ func (h *Handler) fail(c *gin.Context, err error) {
 	case errors.Is(err, schema.ErrNotFound):
 		status, msg = http.StatusNotFound, "Not found: "+err.Error()+"."
 	case errors.Is(err, service.ErrForbidden):
-		status, msg = http.StatusForbidden, "Not allowed: "+strings.TrimSuffix(err.Error(), ": "+service.ErrForbidden.Error())+"."
+		status, msg = http.StatusForbidden, "Not allowed: "+service.Classify(err).Message+"."
 	case errors.Is(err, service.ErrUnavailable):
 		status, msg = http.StatusServiceUnavailable, err.Error()
 	default:
@@ -517,19 +517,13 @@ func (h *Handler) fail(c *gin.Context, err error) {
 // actionError turns a service error into the message shown next to the
 // control that caused it, as the API would phrase it.
 func actionError(err error) string {
-	var verr *service.ValidationError
-	switch {
-	case errors.As(err, &verr):
-		return verr.Error()
-	case errors.Is(err, service.ErrState):
-		return strings.TrimSuffix(err.Error(), ": "+service.ErrState.Error())
-	case errors.Is(err, service.ErrSource):
-		return strings.TrimSuffix(err.Error(), ": "+service.ErrSource.Error())
-	case errors.Is(err, schema.ErrNotFound), errors.Is(err, service.ErrUnavailable):
-		return err.Error()
-	case errors.Is(err, service.ErrForbidden):
-		return "Not allowed: " + strings.TrimSuffix(err.Error(), ": "+service.ErrForbidden.Error()) + "."
-	case errors.Is(err, schema.ErrNoSpace):
+	e := service.Classify(err)
+	switch e.Kind {
+	case service.KindInvalid, service.KindState, service.KindSource, service.KindNotFound, service.KindUnavailable:
+		return e.Message
+	case service.KindForbidden:
+		return "Not allowed: " + e.Message + "."
+	case service.KindNoSpace:
 		return "The server's data disk is full; free space in its data dir and try again. Nothing was changed."
 	}
 	return "Something went wrong on the server; its log has details."

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -156,7 +155,7 @@ func (s *Service) Audit(ctx context.Context, q AuditQuery) (*AuditPage, error) {
 			}
 		}
 		if len(f.TeamIDs) == 0 {
-			return nil, fmt.Errorf("reading the audit log needs the admin or owner role in a team: %w", ErrForbidden)
+			return nil, errorf(KindForbidden, "reading the audit log needs the admin or owner role in a team")
 		}
 	}
 	want := f.Limit

@@ -73,7 +73,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error
 	}
 	now := time.Now().UTC()
 	if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
-		return nil, fmt.Errorf("token %s expired at %s; create a new one with rivetr tokens create: %w", t.Name, t.ExpiresAt.Format(time.RFC3339), ErrUnauthorized)
+		return nil, errorf(KindUnauthorized, "token %s expired at %s; create a new one with rivetr tokens create", t.Name, t.ExpiresAt.Format(time.RFC3339))
 	}
 	_ = s.store.TouchToken(ctx, t.ID, now)
 	a := &Actor{TokenID: t.ID, TokenRole: t.Role}
@@ -103,7 +103,7 @@ const SessionTTL = 12 * time.Hour
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("rivetr-no-such-user"), bcrypt.DefaultCost)
 
 // errBadLogin is the one answer to any wrong email or password.
-var errBadLogin = fmt.Errorf("wrong email or password: %w", ErrUnauthorized)
+var errBadLogin = errorf(KindUnauthorized, "wrong email or password")
 
 // checkPassword returns the user with that email and password.
 func (s *Service) checkPassword(ctx context.Context, email, password string) (*schema.User, error) {
@@ -158,7 +158,7 @@ func (s *Service) LoginWithToken(ctx context.Context, token string) (string, err
 		return "", err
 	}
 	if a.TokenRole != "" {
-		return "", fmt.Errorf("a token limited to a role cannot sign in to the dashboard; use your email and password: %w", ErrUnauthorized)
+		return "", errorf(KindUnauthorized, "a token limited to a role cannot sign in to the dashboard; use your email and password")
 	}
 	id, err := s.newSession(ctx, a.UserID)
 	if err == nil {

@@ -221,7 +221,7 @@ func (s *Service) BackupNow(ctx context.Context, dbName string, wait, volume boo
 		return &schema.Backup{ID: id, DatabaseID: d.ID, Status: release.BackupRunning}, nil
 	}
 	if runErr != nil {
-		return b, fmt.Errorf("backup %s of %s failed: %s: %w", id, d.Name, b.Error, ErrState)
+		return b, errorf(KindState, "backup %s of %s failed: %s", id, d.Name, b.Error)
 	}
 	return b, nil
 }
@@ -281,7 +281,7 @@ func (s *Service) Restore(ctx context.Context, dbName, backupID, to string) (*Da
 		return nil, err
 	}
 	if runErr != nil {
-		return v, fmt.Errorf("restore of %s into %s failed: %s: %w", b.ID, target.Name, workflows.Cause(runErr), ErrState)
+		return v, errorf(KindState, "restore of %s into %s failed: %s", b.ID, target.Name, workflows.Cause(runErr))
 	}
 	return v, nil
 }

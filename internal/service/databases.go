@@ -269,7 +269,7 @@ func (s *Service) WaitDatabase(ctx context.Context, name string, timeout time.Du
 		return nil, verr
 	}
 	if err != nil && wctx.Err() == nil {
-		return v, fmt.Errorf("database %s: %s: %w", d.Name, firstNonEmptyErr(d.Error, err), ErrState)
+		return v, errorf(KindState, "database %s: %s", d.Name, firstNonEmptyErr(d.Error, err))
 	}
 	return v, nil
 }

@@ -118,7 +118,7 @@ func (s *Service) Deploy(ctx context.Context, appName string, req DeployRequest)
 		commit, err = s.resolveBranch(rctx, app.GitURL, app.Branch, gitsrc.Auth{Token: token, SSHKey: sshKey})
 		cancel()
 		if err != nil {
-			return nil, fmt.Errorf("cannot read branch %s of %s: %v: %w", app.Branch, app.GitURL, err, ErrSource)
+			return nil, errorf(KindSource, "cannot read branch %s of %s: %v", app.Branch, app.GitURL, err)
 		}
 	}
 	d := &schema.Deployment{

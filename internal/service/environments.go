@@ -136,8 +136,9 @@ func (s *Service) DeleteEnvironment(ctx context.Context, team, name string) erro
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteEnvironment(ctx, t.ID, name); errors.Is(err, schema.ErrConflict) {
-		return stateErr("%s", strings.TrimSuffix(err.Error(), ": "+schema.ErrConflict.Error()))
+	var inUse *schema.InUseError
+	if err := s.store.DeleteEnvironment(ctx, t.ID, name); errors.As(err, &inUse) {
+		return stateErr("%s", inUse.Reason)
 	} else if err != nil {
 		return err
 	}

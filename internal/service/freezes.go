@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -87,7 +86,7 @@ func (s *Service) authorizeFreeze(ctx context.Context, appName, team, env string
 		return nil, t, a, nil
 	}
 	if !a.InstanceAdmin || a.TokenRole != "" {
-		return nil, nil, a, fmt.Errorf("freezing the whole instance needs an instance admin; pass an app or an environment to freeze one: %w", ErrForbidden)
+		return nil, nil, a, errorf(KindForbidden, "freezing the whole instance needs an instance admin; pass an app or an environment to freeze one")
 	}
 	return nil, nil, a, nil
 }

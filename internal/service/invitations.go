@@ -57,7 +57,7 @@ func (s *Service) Invite(ctx context.Context, team string, in InvitationInput, b
 		return nil, err
 	}
 	if a.RoleIn(t.ID) != release.RoleOwner && in.Role.Rank() >= release.RoleAdmin.Rank() {
-		return nil, fmt.Errorf("only owners invite owners and admins: %w", ErrForbidden)
+		return nil, errorf(KindForbidden, "only owners invite owners and admins")
 	}
 	if u, err := s.store.GetUser(ctx, email); err == nil {
 		if members, err := s.store.TeamMembers(ctx, t.ID); err == nil {
@@ -187,13 +187,13 @@ func (s *Service) AcceptInvitation(ctx context.Context, token string, in AcceptI
 	var u *schema.User
 	if a := ActorFrom(ctx); a != nil && a.UserID != "" {
 		if a.Email != v.Email {
-			return nil, fmt.Errorf("this invitation is for %s; you are signed in as %s: %w", v.Email, a.Email, ErrForbidden)
+			return nil, errorf(KindForbidden, "this invitation is for %s; you are signed in as %s", v.Email, a.Email)
 		}
 		if u, err = s.store.GetUser(ctx, a.UserID); err != nil {
 			return nil, err
 		}
 	} else if v.HasAccount {
-		return nil, fmt.Errorf("%s already has an account: sign in as %s to accept: %w", v.Email, v.Email, ErrUnauthorized)
+		return nil, errorf(KindUnauthorized, "%s already has an account: sign in as %s to accept", v.Email, v.Email)
 	} else {
 		if u, err = s.createUser(ctx, UserInput{Email: v.Email, Name: in.Name, Password: in.Password}); err != nil {
 			return nil, err

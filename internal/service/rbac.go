@@ -2,17 +2,12 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 )
-
-// ErrForbidden means the caller is signed in but their role does not allow
-// the action.
-var ErrForbidden = errors.New("forbidden")
 
 // Actor is who makes a request: a user signed in by session or token, or
 // the instance-admin token.
@@ -117,9 +112,9 @@ func forbid(a *Actor, team string, p release.Perm) error {
 	role := a.RoleIn(team)
 	what := strings.ReplaceAll(string(p), "_", " ")
 	if a.TokenRole != "" && !release.RoleAllows(a.TokenRole, p) {
-		return fmt.Errorf("this token is limited to the %s role; %s needs %s or higher: %w", a.TokenRole, what, p.MinRole(), ErrForbidden)
+		return errorf(KindForbidden, "this token is limited to the %s role; %s needs %s or higher", a.TokenRole, what, p.MinRole())
 	}
-	return fmt.Errorf("your role in this team is %s; %s needs %s or higher: %w", role, what, p.MinRole(), ErrForbidden)
+	return errorf(KindForbidden, "your role in this team is %s; %s needs %s or higher", role, what, p.MinRole())
 }
 
 // authorizeApp loads an app the actor may see and checks p on its team.
@@ -142,7 +137,7 @@ func (s *Service) authorizeApp(ctx context.Context, name string, p release.Perm)
 			return nil, a, fmt.Errorf("app %s: %w", name, schema.ErrNotFound)
 		}
 		if p != release.PermRead {
-			return nil, a, fmt.Errorf("%s is shared with your team read-only; %s needs a role in its own team: %w", app.Name, strings.ReplaceAll(string(p), "_", " "), ErrForbidden)
+			return nil, a, errorf(KindForbidden, "%s is shared with your team read-only; %s needs a role in its own team", app.Name, strings.ReplaceAll(string(p), "_", " "))
 		}
 		return app, a, nil
 	}

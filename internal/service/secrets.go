@@ -21,7 +21,7 @@ func (s *Service) RotateSecretKey(ctx context.Context) (*KeyRotation, error) {
 		return nil, err
 	}
 	if !a.InstanceAdmin {
-		return nil, fmt.Errorf("rotating the secret key needs an instance admin: %w", ErrForbidden)
+		return nil, errorf(KindForbidden, "rotating the secret key needs an instance admin")
 	}
 	if s.keys == nil {
 		return nil, stateErr("%v", secrets.ErrNoKeyring)

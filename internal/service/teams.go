@@ -68,10 +68,10 @@ func (s *Service) CreateTeam(ctx context.Context, in TeamInput) (*TeamView, erro
 		return nil, err
 	}
 	if a.UserID == "" {
-		return nil, fmt.Errorf("teams are owned by users; create the owner (rivetr users create-owner) and sign in: %w", ErrForbidden)
+		return nil, errorf(KindForbidden, "teams are owned by users; create the owner (rivetr users create-owner) and sign in")
 	}
 	if a.TokenRole != "" && a.TokenRole != release.RoleOwner {
-		return nil, fmt.Errorf("this token is limited to the %s role; creating a team makes you its owner: %w", a.TokenRole, ErrForbidden)
+		return nil, errorf(KindForbidden, "this token is limited to the %s role; creating a team makes you its owner", a.TokenRole)
 	}
 	name := strings.TrimSpace(in.Name)
 	if !nameRE.MatchString(name) {
@@ -117,8 +117,9 @@ func (s *Service) DeleteTeam(ctx context.Context, name string) error {
 	if t.Name == DefaultTeam {
 		return stateErr("the default team cannot be deleted")
 	}
-	if err := s.store.DeleteTeam(ctx, t.ID); errors.Is(err, schema.ErrConflict) {
-		return stateErr("%s", strings.TrimSuffix(err.Error(), ": "+schema.ErrConflict.Error()))
+	var inUse *schema.InUseError
+	if err := s.store.DeleteTeam(ctx, t.ID); errors.As(err, &inUse) {
+		return stateErr("%s", inUse.Reason)
 	} else if err != nil {
 		return err
 	}
@@ -176,7 +177,7 @@ func (s *Service) PutMember(ctx context.Context, team, user string, in MemberInp
 		}
 	}
 	if mine != release.RoleOwner && (in.Role.Rank() >= release.RoleAdmin.Rank() || current.Rank() >= release.RoleAdmin.Rank()) {
-		return nil, fmt.Errorf("only owners add, change or remove owners and admins: %w", ErrForbidden)
+		return nil, errorf(KindForbidden, "only owners add, change or remove owners and admins")
 	}
 	if current == release.RoleOwner && in.Role != release.RoleOwner {
 		if err := s.keepAnOwner(ctx, t.ID); err != nil {
@@ -242,7 +243,7 @@ func (s *Service) RemoveMember(ctx context.Context, team, user string) error {
 		return fmt.Errorf("%s is not a member of %s: %w", u.Email, t.Name, schema.ErrNotFound)
 	}
 	if u.ID != a.UserID && a.RoleIn(t.ID) != release.RoleOwner && current.Rank() >= release.RoleAdmin.Rank() {
-		return fmt.Errorf("only owners remove owners and admins: %w", ErrForbidden)
+		return errorf(KindForbidden, "only owners remove owners and admins")
 	}
 	if current == release.RoleOwner {
 		if err := s.keepAnOwner(ctx, t.ID); err != nil {

@@ -114,7 +114,7 @@ func (s *Service) CreateOwner(ctx context.Context, in UserInput) (*OwnerResult, 
 		return nil, err
 	}
 	if !a.InstanceAdmin || a.UserID != "" {
-		return nil, fmt.Errorf("creating the owner needs the admin token from <data-dir>/admin-token: %w", ErrForbidden)
+		return nil, errorf(KindForbidden, "creating the owner needs the admin token from <data-dir>/admin-token")
 	}
 	if need, err := s.SetupNeeded(ctx); err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func (s *Service) MigrateTeams(ctx context.Context) (*OwnerResult, error) {
 		return nil, err
 	}
 	if !a.InstanceAdmin {
-		return nil, fmt.Errorf("migrating teams needs an instance admin: %w", ErrForbidden)
+		return nil, errorf(KindForbidden, "migrating teams needs an instance admin")
 	}
 	owner, err := s.store.FirstInstanceAdmin(ctx)
 	if errors.Is(err, schema.ErrNotFound) {
@@ -187,7 +187,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*UserView, erro
 		return nil, err
 	}
 	if !a.InstanceAdmin {
-		return nil, fmt.Errorf("adding users needs an instance admin; team admins invite people to their team instead: %w", ErrForbidden)
+		return nil, errorf(KindForbidden, "adding users needs an instance admin; team admins invite people to their team instead")
 	}
 	u, err := s.createUser(ctx, in)
 	if err != nil {
@@ -204,7 +204,7 @@ func (s *Service) ListUsers(ctx context.Context) ([]schema.User, error) {
 		return nil, err
 	}
 	if !a.InstanceAdmin {
-		return nil, fmt.Errorf("listing users needs an instance admin: %w", ErrForbidden)
+		return nil, errorf(KindForbidden, "listing users needs an instance admin")
 	}
 	return s.store.ListUsers(ctx)
 }
@@ -217,7 +217,7 @@ func (s *Service) ResetPassword(ctx context.Context, user, password string) erro
 		return err
 	}
 	if !a.InstanceAdmin {
-		return fmt.Errorf("resetting passwords needs an instance admin: %w", ErrForbidden)
+		return errorf(KindForbidden, "resetting passwords needs an instance admin")
 	}
 	if err := validPassword(password); err != nil {
 		return &ValidationError{Fields: map[string]string{"password": err.Error()}}
@@ -287,7 +287,7 @@ func (s *Service) CreateToken(ctx context.Context, in TokenInput) (*NewToken, er
 		return nil, err
 	}
 	if a.UserID == "" {
-		return nil, fmt.Errorf("the admin token cannot make tokens; create the owner (rivetr users create-owner) and sign in: %w", ErrForbidden)
+		return nil, errorf(KindForbidden, "the admin token cannot make tokens; create the owner (rivetr users create-owner) and sign in")
 	}
 	f := fieldErrors{}
 	in.Name = strings.TrimSpace(in.Name)
