@@ -1,7 +1,8 @@
 // Package web is Rivetr's dashboard: server-rendered html/template pages and
 // a little hand-written JavaScript, embedded in the binary, calling the same
 // service layer as the API. Every page works without JavaScript; scripts only
-// add the live parts (log streaming, status badges) and confirmations.
+// add the live parts (log streaming, status badges) and confirmations. One
+// file of handlers per resource; Register lists the routes by resource.
 package web
 
 import (
@@ -22,7 +23,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
 	"github.com/rivetr/rivetr/internal/config"
 	"github.com/rivetr/rivetr/internal/ratelimit"
 	"github.com/rivetr/rivetr/internal/release"
@@ -106,66 +106,80 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 		c.Header("Cache-Control", "public, max-age=300")
 		c.FileFromFS(c.Param("filepath"), http.FS(static))
 	})
+	// Signing in, the first owner, invitation links: no session needed.
 	r.GET("/login", h.loginPage)
 	r.POST("/login", h.login)
 	r.GET("/setup", h.setupPage)
 	r.POST("/setup", h.setup)
 	inv := r.Group("/invite/:token", h.withOptionalSession)
-	inv.GET("", h.invitePage)
-	inv.POST("/accept", h.acceptInvite)
-	inv.POST("/decline", h.declineInvite)
+	{
+		inv.GET("", h.invitePage)
+		inv.POST("/accept", h.acceptInvite)
+		inv.POST("/decline", h.declineInvite)
+	}
 	r.POST("/logout", h.requireSession, h.checkCSRF, h.logout)
 
+	// Pages read with a session; forms post with a session and the CSRF
+	// token. The service checks each action's permission.
 	g := r.Group("/", h.requireSession)
-	g.GET("/", h.overview)
-	g.GET("/apps", h.apps)
-	g.GET("/apps/:name", h.app)
-	g.GET("/apps/:name/rollback", h.confirmRollback)
-	g.GET("/deployments/:id", h.deployment)
-	g.GET("/audit", h.auditPage)
-	g.GET("/teams", h.teams)
-	g.GET("/freezes", h.freezes)
-	g.GET("/databases", h.databases)
-	g.GET("/databases/:name", h.database)
-	g.GET("/databases/:name/backups/:id/download", h.downloadBackup)
-	g.GET("/teams/:team", h.team)
-	g.GET("/ui/deployments/:id/stream", h.streamDeployment)
-	g.GET("/ui/events", h.events)
-
 	post := r.Group("/", h.requireSession, h.checkCSRF)
-	post.POST("/apps", h.createApp)
-	post.POST("/teams", h.createTeam)
-	post.POST("/teams/:team/invitations", h.invite)
-	post.POST("/teams/:team/invitations/:id/revoke", h.revokeInvite)
-	post.POST("/teams/:team/members/:user", h.setMember)
-	post.POST("/teams/:team/members/:user/remove", h.removeMember)
-	post.POST("/teams/:team/environments", h.putEnvironment)
-	post.POST("/teams/:team/environments/:env", h.putEnvironment)
-	post.POST("/teams/:team/environments/:env/delete", h.deleteEnvironment)
-	post.POST("/apps/:name/settings", h.updateApp)
-	post.POST("/apps/:name/policy", h.updatePolicy)
-	post.POST("/apps/:name/webhook/rotate", h.rotateWebhook)
-	post.POST("/apps/:name/previews/:pr/delete", h.deletePreview)
-	post.POST("/apps/:name/env", h.setEnv)
-	post.POST("/apps/:name/env/:key/delete", h.unsetEnv)
-	post.POST("/apps/:name/shares", h.shareApp)
-	post.POST("/apps/:name/schedules", h.createRecurring)
-	post.POST("/apps/:name/schedules/:id/delete", h.deleteRecurring)
-	post.POST("/apps/:name/shares/:team/delete", h.unshareApp)
-	post.POST("/apps/:name/deploy", h.deploy)
-	post.POST("/apps/:name/rollback", h.rollback)
-	post.POST("/deployments/:id/cancel", h.cancel)
-	post.POST("/deployments/:id/approve", h.approve)
-	post.POST("/deployments/:id/reschedule", h.reschedule)
-	post.POST("/deployments/:id/override", h.override)
-	post.POST("/freezes", h.createFreeze)
-	post.POST("/databases", h.createDatabase)
-	post.POST("/databases/:name/:action", h.databaseAction)
-	post.POST("/databases/:name/backups", h.backupNow)
-	post.POST("/databases/:name/policy", h.setBackupPolicy)
-	post.POST("/databases/:name/backups/:id/restore", h.restoreBackup)
-	post.POST("/freezes/:id/delete", h.deleteFreeze)
-	post.POST("/deployments/:id/reject", h.reject)
+	g.GET("/", h.overview)
+	g.GET("/ui/events", h.events)
+	g.GET("/audit", h.auditPage)
+	{ // apps, their env, sharing, policy, webhooks, previews, schedules
+		g.GET("/apps", h.apps)
+		g.GET("/apps/:name", h.app)
+		post.POST("/apps", h.createApp)
+		post.POST("/apps/:name/settings", h.updateApp)
+		post.POST("/apps/:name/policy", h.updatePolicy)
+		post.POST("/apps/:name/env", h.setEnv)
+		post.POST("/apps/:name/env/:key/delete", h.unsetEnv)
+		post.POST("/apps/:name/shares", h.shareApp)
+		post.POST("/apps/:name/shares/:team/delete", h.unshareApp)
+		post.POST("/apps/:name/webhook/rotate", h.rotateWebhook)
+		post.POST("/apps/:name/previews/:pr/delete", h.deletePreview)
+		post.POST("/apps/:name/schedules", h.createRecurring)
+		post.POST("/apps/:name/schedules/:id/delete", h.deleteRecurring)
+	}
+	{ // deployments and their gates
+		g.GET("/apps/:name/rollback", h.confirmRollback)
+		g.GET("/deployments/:id", h.deployment)
+		g.GET("/ui/deployments/:id/stream", h.streamDeployment)
+		post.POST("/apps/:name/deploy", h.deploy)
+		post.POST("/apps/:name/rollback", h.rollback)
+		post.POST("/deployments/:id/cancel", h.cancel)
+		post.POST("/deployments/:id/reschedule", h.reschedule)
+		post.POST("/deployments/:id/approve", h.approve)
+		post.POST("/deployments/:id/reject", h.reject)
+		post.POST("/deployments/:id/override", h.override)
+	}
+	{ // freeze windows
+		g.GET("/freezes", h.freezes)
+		post.POST("/freezes", h.createFreeze)
+		post.POST("/freezes/:id/delete", h.deleteFreeze)
+	}
+	{ // teams, members, invitations, environments
+		g.GET("/teams", h.teams)
+		g.GET("/teams/:team", h.team)
+		post.POST("/teams", h.createTeam)
+		post.POST("/teams/:team/members/:user", h.setMember)
+		post.POST("/teams/:team/members/:user/remove", h.removeMember)
+		post.POST("/teams/:team/invitations", h.invite)
+		post.POST("/teams/:team/invitations/:id/revoke", h.revokeInvite)
+		post.POST("/teams/:team/environments", h.putEnvironment)
+		post.POST("/teams/:team/environments/:env", h.putEnvironment)
+		post.POST("/teams/:team/environments/:env/delete", h.deleteEnvironment)
+	}
+	{ // databases and backups
+		g.GET("/databases", h.databases)
+		g.GET("/databases/:name", h.database)
+		g.GET("/databases/:name/backups/:id/download", h.downloadBackup)
+		post.POST("/databases", h.createDatabase)
+		post.POST("/databases/:name/backups", h.backupNow)
+		post.POST("/databases/:name/policy", h.setBackupPolicy)
+		post.POST("/databases/:name/backups/:id/restore", h.restoreBackup)
+		post.POST("/databases/:name/:action", h.databaseAction)
+	}
 	return nil
 }
 
@@ -269,6 +283,16 @@ func (h *Handler) requireInstanceAdmin(c *gin.Context) {
 	c.Abort()
 }
 
+// withOptionalSession puts the signed-in user, if any, in the request.
+func (h *Handler) withOptionalSession(c *gin.Context) {
+	if id, _ := c.Cookie(CookieName); id != "" {
+		if a, err := h.svc.CheckSession(c.Request.Context(), id); err == nil {
+			c.Request = c.Request.WithContext(service.WithActor(c.Request.Context(), a))
+		}
+	}
+	c.Next()
+}
+
 // temporalUI proxies to the embedded Temporal UI, which serves under the
 // same path. Its pages run their own scripts, so the dashboard's strict
 // Content-Security-Policy is left off them.
@@ -329,171 +353,6 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-type loginData struct {
-	Next, Error, CSRF, Email string
-	// Setup is set while no user exists: the page points to /setup.
-	Setup bool
-}
-
-// loginCSRF sets a fresh double-submit token for the sign-in and setup
-// forms and returns it.
-func loginCSRF(c *gin.Context) string {
-	tok := randomToken()
-	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFName, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil})
-	return tok
-}
-
-// loginCSRFOK checks a sign-in or setup form's double-submit token.
-func loginCSRFOK(c *gin.Context) bool {
-	cookie, _ := c.Cookie(loginCSRFName)
-	return sameOrigin(c) && cookie != "" && hmac.Equal([]byte(cookie), []byte(c.PostForm(csrfField)))
-}
-
-func (h *Handler) loginPage(c *gin.Context) {
-	setup, _ := h.svc.SetupNeeded(c.Request.Context())
-	h.render(c, http.StatusOK, "login", "Sign in", loginData{Next: safeNext(c.Query("next")), CSRF: loginCSRF(c), Setup: setup})
-}
-
-func safeNext(n string) string {
-	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.Contains(n, "\\") {
-		return "/"
-	}
-	return n
-}
-
-// login checks the sign-in form's double-submit token, then the email and
-// password, or the API token when one is given instead.
-func (h *Handler) login(c *gin.Context) {
-	next := safeNext(c.PostForm("next"))
-	email := c.PostForm("email")
-	if !loginCSRFOK(c) {
-		h.render(c, http.StatusForbidden, "login", "Sign in", loginData{Next: next, CSRF: loginCSRF(c), Email: email,
-			Error: "This sign-in was refused: it did not come from this page. Try again."})
-		return
-	}
-	if wait, ok := h.loginAllowed(c, email); !ok {
-		c.Header("Retry-After", retryAfter(wait))
-		h.render(c, http.StatusTooManyRequests, "login", "Sign in", loginData{Next: next, CSRF: loginCSRF(c), Email: email,
-			Error: "Too many sign-in attempts. Try again in " + retryAfter(wait) + " seconds."})
-		return
-	}
-	var (
-		id  string
-		err error
-		msg = "Wrong email or password."
-	)
-	if tok := strings.TrimSpace(c.PostForm("token")); tok != "" {
-		id, err = h.svc.LoginWithToken(c.Request.Context(), tok)
-		msg = "That token is not valid. The admin token is in <data-dir>/admin-token."
-	} else {
-		id, err = h.svc.Login(c.Request.Context(), email, c.PostForm("password"))
-	}
-	if err != nil {
-		if !errors.Is(err, service.ErrUnauthorized) {
-			h.log.Error("login", "err", err)
-			msg = "Signing in failed; the server log has details."
-		}
-		setup, _ := h.svc.SetupNeeded(c.Request.Context())
-		h.render(c, http.StatusUnauthorized, "login", "Sign in", loginData{Next: next, CSRF: loginCSRF(c), Email: email, Error: msg, Setup: setup})
-		return
-	}
-	h.startSession(c, id)
-	c.Redirect(http.StatusSeeOther, next)
-}
-
-// loginAllowed takes a sign-in attempt from the client's address and, when
-// email is given, from the account's budget.
-func (h *Handler) loginAllowed(c *gin.Context, email string) (time.Duration, bool) {
-	if ok, wait := h.limits.Login.Allow("ip:" + c.ClientIP()); !ok {
-		return wait, false
-	}
-	if email = strings.ToLower(strings.TrimSpace(email)); email != "" {
-		if ok, wait := h.limits.Login.Allow("account:" + email); !ok {
-			return wait, false
-		}
-	}
-	return 0, true
-}
-
-func (h *Handler) startSession(c *gin.Context, id string) {
-	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFName, Value: "", Path: "/", MaxAge: -1})
-	http.SetCookie(c.Writer, &http.Cookie{
-		Name: CookieName, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: c.Request.TLS != nil, MaxAge: int(service.SessionTTL.Seconds()),
-	})
-}
-
-type setupData struct {
-	CSRF, Error, Email, Name string
-	Errors                   map[string]string
-	Done                     bool
-}
-
-// setupPage offers the owner account form while no user exists.
-func (h *Handler) setupPage(c *gin.Context) {
-	need, err := h.svc.SetupNeeded(c.Request.Context())
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	h.render(c, http.StatusOK, "setup", "Set up", setupData{CSRF: loginCSRF(c), Done: !need})
-}
-
-// setup creates the owner account. It asks for the admin token, so only
-// someone who can read the server's data dir claims a fresh server.
-func (h *Handler) setup(c *gin.Context) {
-	d := setupData{Email: c.PostForm("email"), Name: c.PostForm("name")}
-	if !loginCSRFOK(c) {
-		d.CSRF, d.Error = loginCSRF(c), "This form was refused: it did not come from this page. Try again."
-		h.render(c, http.StatusForbidden, "setup", "Set up", d)
-		return
-	}
-	if wait, ok := h.loginAllowed(c, ""); !ok {
-		c.Header("Retry-After", retryAfter(wait))
-		d.CSRF, d.Error = loginCSRF(c), "Too many attempts. Try again in "+retryAfter(wait)+" seconds."
-		h.render(c, http.StatusTooManyRequests, "setup", "Set up", d)
-		return
-	}
-	ctx := c.Request.Context()
-	a, err := h.svc.Authenticate(ctx, strings.TrimSpace(c.PostForm("token")))
-	if err == nil && (!a.InstanceAdmin || a.UserID != "") {
-		err = service.ErrUnauthorized
-	}
-	if err != nil {
-		d.CSRF, d.Errors = loginCSRF(c), map[string]string{"token": "That is not the admin token; it is in <data-dir>/admin-token on the server."}
-		h.render(c, http.StatusUnauthorized, "setup", "Set up", d)
-		return
-	}
-	in := service.UserInput{Email: d.Email, Name: d.Name, Password: c.PostForm("password")}
-	if _, err := h.svc.CreateOwner(service.WithActor(ctx, a), in); err != nil {
-		var verr *service.ValidationError
-		d.CSRF = loginCSRF(c)
-		if errors.As(err, &verr) {
-			d.Errors = verr.Fields
-			h.render(c, http.StatusBadRequest, "setup", "Set up", d)
-			return
-		}
-		d.Error = actionError(err)
-		h.render(c, http.StatusConflict, "setup", "Set up", d)
-		return
-	}
-	id, err := h.svc.Login(ctx, in.Email, in.Password)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	h.startSession(c, id)
-	redirect(c, "/", flash{OK: "Welcome! You own the default team; apps made before now moved into it."})
-}
-
-func (h *Handler) logout(c *gin.Context) {
-	if s, ok := c.Get(sessionKey); ok {
-		_ = h.svc.Logout(c.Request.Context(), s.(string))
-	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	c.Redirect(http.StatusSeeOther, "/login")
-}
-
 type errorPage struct {
 	Message string
 }
@@ -514,6 +373,16 @@ func (h *Handler) fail(c *gin.Context, err error) {
 	h.render(c, status, "error", "Error", errorPage{Message: msg})
 }
 
+// logError logs an action's error when it is the server's fault, and returns
+// the message to show next to the control.
+func (h *Handler) logError(c *gin.Context, err error) string {
+	msg := actionError(err)
+	if strings.HasPrefix(msg, "Something went wrong") {
+		h.log.Error("dashboard action", "path", c.Request.URL.Path, "err", err)
+	}
+	return msg
+}
+
 // actionError turns a service error into the message shown next to the
 // control that caused it, as the API would phrase it.
 func actionError(err error) string {
@@ -527,6 +396,24 @@ func actionError(err error) string {
 		return "The server's data disk is full; free space in its data dir and try again. Nothing was changed."
 	}
 	return "Something went wrong on the server; its log has details."
+}
+
+// fieldsOf returns a validation error's fields, or the message under "".
+func fieldsOf(err error, msg string) map[string]string {
+	var verr *service.ValidationError
+	if errors.As(err, &verr) {
+		return verr.Fields
+	}
+	return map[string]string{"": msg}
+}
+
+// baseURL is the dashboard's address as this request reached it.
+func baseURL(c *gin.Context) string {
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host
 }
 
 func retryAfter(d time.Duration) string { return ratelimit.RetryAfter(d) }

@@ -9,54 +9,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
-	"golang.org/x/term"
-
 	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
 )
-
-func newStatusCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "status",
-		Short: "Show the server's health (database, Temporal, Docker) and counts (of one team with --team)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			st, err := c.Status(cmd.Context(), g.teamName())
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if g.output == "json" {
-				return printJSON(out, st)
-			}
-			tw := table(out)
-			fmt.Fprintf(tw, "database\t%s\ntemporal\t%s\ndocker\t%s\n", st.Database, st.Temporal, st.Docker)
-			if st.Team != "" {
-				fmt.Fprintf(tw, "team\t%s\n", st.Team)
-			}
-			fmt.Fprintf(tw, "apps\t%d\n", st.Apps)
-			for _, s := range []release.Status{release.StatusQueued, release.StatusBuilding, release.StatusDeploying, release.StatusSucceeded, release.StatusFailed, release.StatusCancelled} {
-				fmt.Fprintf(tw, "deployments %s\t%d\n", s, st.Deployments[s])
-			}
-			if st.TemporalUI != "" {
-				fmt.Fprintf(tw, "temporal ui\t%s\n", st.TemporalUI)
-			}
-			tw.Flush()
-			if !st.OK {
-				return exitError{1}
-			}
-			return nil
-		},
-	}
-}
 
 // appFlags binds the app settings flags; only flags the user gave end up in
 // the AppInput, so an update changes just those.
@@ -524,82 +484,4 @@ func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 func confirm(r io.Reader, want string) bool {
 	line, _ := bufio.NewReader(r).ReadString('\n')
 	return strings.TrimSpace(line) == want
-}
-
-func newEnvCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "env", Short: "Set, unset and list an app's environment variables"}
-	var secret bool
-	set := &cobra.Command{
-		Use:   "set NAME KEY=VALUE...",
-		Short: "Set env vars (applied from the next deployment); --secret hides values from every listing",
-		Args:  cobra.MinimumNArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			var vars []service.EnvInput
-			for _, kv := range args[1:] {
-				k, v, ok := strings.Cut(kv, "=")
-				if !ok {
-					return fmt.Errorf("%q: want KEY=VALUE", kv)
-				}
-				vars = append(vars, service.EnvInput{Key: k, Value: v, Secret: secret})
-			}
-			if _, err := c.SetEnv(cmd.Context(), args[0], vars); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "set %d variable(s) on %s; they apply from the next deployment (rivetr deploy %s)\n", len(vars), args[0], args[0])
-			return nil
-		},
-	}
-	set.Flags().BoolVar(&secret, "secret", false, "the values are secret: never shown again")
-	unset := &cobra.Command{
-		Use:   "unset NAME KEY...",
-		Short: "Remove env vars",
-		Args:  cobra.MinimumNArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			if err := c.UnsetEnv(cmd.Context(), args[0], args[1:]); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "removed %s from %s\n", strings.Join(args[1:], ", "), args[0])
-			return nil
-		},
-	}
-	list := &cobra.Command{
-		Use:   "list NAME",
-		Short: "List env vars (secret values masked)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			vars, err := c.ListEnv(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if g.output == "json" {
-				if vars == nil {
-					vars = []service.EnvView{}
-				}
-				return printJSON(out, vars)
-			}
-			for _, v := range vars {
-				val := v.Value
-				if v.Secret {
-					val = "******** (secret)"
-				}
-				fmt.Fprintf(out, "%s=%s\n", v.Key, val)
-			}
-			return nil
-		},
-	}
-	cmd.AddCommand(set, unset, list)
-	return cmd
 }

@@ -8,14 +8,13 @@ import (
 	"sort"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/rivetr/rivetr/api"
 	"github.com/rivetr/rivetr/internal/archive"
 	"github.com/rivetr/rivetr/internal/client"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
+	"github.com/spf13/cobra"
 )
 
 func newDeployCmd(g *globals) *cobra.Command {
@@ -432,90 +431,6 @@ func newDeploymentsCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.AddCommand(cancel, show, pending, reschedule, diff)
-	return cmd
-}
-
-func newLogsCmd(g *globals) *cobra.Command {
-	var follow bool
-	var deployment string
-	var tail int
-	cmd := &cobra.Command{
-		Use:   "logs NAME [-f] [--deployment ID]",
-		Short: "Show an app's runtime output, or a deployment's build and deploy log",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if deployment == "" {
-				return c.AppLogs(cmd.Context(), args[0], tail, follow, out)
-			}
-			if follow {
-				_, err := c.StreamLogs(cmd.Context(), deployment, func(l schema.LogLine) { printLine(out, l) })
-				return err
-			}
-			var after uint64
-			for {
-				lines, err := c.DeploymentLogs(cmd.Context(), deployment, after)
-				if err != nil {
-					return err
-				}
-				for _, l := range lines {
-					printLine(out, l)
-					after = l.ID
-				}
-				if len(lines) < 5000 {
-					return nil
-				}
-			}
-		},
-	}
-	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new output")
-	cmd.Flags().StringVar(&deployment, "deployment", "", "show this deployment's build and deploy log instead")
-	cmd.Flags().IntVar(&tail, "tail", 100, "runtime lines to show from the end (0: all)")
-	return cmd
-}
-
-func newDecisionCmd(g *globals, approve bool) *cobra.Command {
-	var comment string
-	use, short := "approve ID", "Approve a deployment waiting for approval"
-	if !approve {
-		use, short = "reject ID", "Reject a deployment waiting for approval (it ends rejected; nothing is built)"
-	}
-	cmd := &cobra.Command{
-		Use:   use + " [--comment TEXT]",
-		Short: short,
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			decide := c.Approve
-			if !approve {
-				decide = c.Reject
-			}
-			v, err := decide(cmd.Context(), args[0], comment)
-			if err != nil {
-				return err
-			}
-			if g.output == "json" {
-				return printJSON(cmd.OutOrStdout(), v)
-			}
-			switch v.Gate.Status {
-			case "approved":
-				fmt.Fprintf(cmd.OutOrStdout(), "approved (%d of %d); deployment %s of %s goes ahead\n", len(v.Gate.Approvals), v.Gate.Needed, v.Deployment.ID, v.Deployment.AppName)
-			case release.StatusRejected:
-				fmt.Fprintf(cmd.OutOrStdout(), "rejected; deployment %s of %s will not run\n", v.Deployment.ID, v.Deployment.AppName)
-			default:
-				fmt.Fprintf(cmd.OutOrStdout(), "approved (%d of %d); deployment %s still waits for %d more\n", len(v.Gate.Approvals), v.Gate.Needed, v.Deployment.ID, v.Gate.Needed-len(v.Gate.Approvals))
-			}
-			return nil
-		},
-	}
-	cmd.Flags().StringVar(&comment, "comment", "", "why (kept in the deployment's log and the audit log)")
 	return cmd
 }
 

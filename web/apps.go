@@ -1,0 +1,235 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/rivetr/rivetr/internal/release"
+	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/schema"
+)
+
+type appsData struct {
+	Apps []service.AppView
+	// Teams are those the user may create apps in; the create form shows
+	// only when there is one, and a choice when there are several.
+	Teams  []service.TeamView
+	Form   appForm
+	Errors map[string]string
+	Open   bool // the create form starts open (after a failed create)
+	// Team is the team the list is narrowed to ("" for all); AllTeams
+	// are the caller's teams, for the switcher.
+	Team     string
+	AllTeams []service.TeamView
+}
+
+func (h *Handler) apps(c *gin.Context) {
+	h.renderApps(c, http.StatusOK, newAppForm(), nil)
+}
+
+func (h *Handler) renderApps(c *gin.Context, status int, form appForm, errs map[string]string) {
+	team := c.Query("team")
+	apps, err := h.svc.ListApps(c.Request.Context(), team)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	teams, err := h.svc.TeamsFor(c.Request.Context(), release.PermCreateApp)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	all, err := h.svc.ListTeams(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if team != "" && form.Team == "" {
+		form.Team = team
+	}
+	h.render(c, status, "apps", "Apps", appsData{Apps: apps, Teams: teams, Form: form, Errors: errs, Open: errs != nil, Team: team, AllTeams: all})
+}
+
+func (h *Handler) createApp(c *gin.Context) {
+	form := readAppForm(c)
+	in, errs := form.input(true)
+	if len(errs) == 0 {
+		app, err := h.svc.CreateApp(c.Request.Context(), in)
+		if err == nil {
+			redirect(c, "/apps/"+url.PathEscape(app.Name), flash{OK: "Created " + app.Name + ". Deploy it when you are ready."})
+			return
+		}
+		errs = fieldsOf(err, h.logError(c, err))
+	}
+	h.renderApps(c, http.StatusBadRequest, form, errs)
+}
+
+type appData struct {
+	App         *service.AppView
+	Deployments []deploymentRow
+	Env         []service.EnvView
+	Form        appForm
+	Errors      map[string]string
+	EnvForm     envForm
+	EnvErrors   map[string]string
+	Recurring   []schema.RecurringDeploy
+	// Environments are the app's team's, for the policy form.
+	Environments []service.EnvironmentView
+	// Webhook (for those who may edit the app) and the newest deliveries.
+	Webhook    *service.WebhookInfo
+	Deliveries []schema.WebhookDelivery
+	Previews   []service.PreviewView
+}
+
+type deploymentRow struct {
+	service.DeploymentView
+	Serving     bool
+	CanRollback bool
+	CanCancel   bool
+}
+
+type envForm struct {
+	Key, Value string
+	Secret     bool
+}
+
+func (h *Handler) app(c *gin.Context) {
+	ctx := c.Request.Context()
+	app, err := h.svc.GetApp(ctx, c.Param("name"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.renderApp(c, http.StatusOK, app, formOf(app), nil, envForm{}, nil)
+}
+
+func (h *Handler) renderApp(c *gin.Context, status int, app *service.AppView, form appForm, errs map[string]string, ef envForm, envErrs map[string]string) {
+	ctx := c.Request.Context()
+	deps, err := h.svc.ListDeployments(ctx, app.Name, 50)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	env, err := h.svc.ListEnv(ctx, app.Name)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	rows := make([]deploymentRow, 0, len(deps))
+	for _, d := range deps {
+		rows = append(rows, deploymentRow{
+			DeploymentView: d,
+			Serving:        d.ID == app.CurrentDeploymentID,
+			CanRollback:    service.CanRollBackTo(app.Current, &d.Deployment),
+			CanCancel:      service.CanCancel(&d.Deployment),
+		})
+	}
+	recurring, err := h.svc.ListRecurring(ctx, app.Name)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var envs []service.EnvironmentView
+	if release.RoleAllows(app.Role, release.PermPolicy) && !app.Shared && app.Team != "" {
+		if envs, err = h.svc.ListEnvironments(ctx, app.Team); err != nil {
+			h.fail(c, err)
+			return
+		}
+	}
+	deliveries, err := h.svc.ListDeliveries(ctx, app.Name, 10)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	previews, err := h.svc.ListPreviews(ctx, app.Name)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var hook *service.WebhookInfo
+	if release.RoleAllows(app.Role, release.PermEditApp) && !app.Shared {
+		if hook, err = h.svc.GetWebhook(ctx, app.Name, baseURL(c), false); err != nil {
+			h.fail(c, err)
+			return
+		}
+	}
+	h.render(c, status, "app", app.Name, appData{App: app, Deployments: rows, Env: env, Form: form, Errors: errs, EnvForm: ef, EnvErrors: envErrs,
+		Recurring: recurring, Environments: envs, Webhook: hook, Deliveries: deliveries, Previews: previews})
+}
+
+func (h *Handler) updateApp(c *gin.Context) {
+	ctx := c.Request.Context()
+	app, err := h.svc.GetApp(ctx, c.Param("name"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	form := readAppForm(c)
+	form.Name = app.Name
+	in, errs := form.input(false)
+	if len(errs) == 0 {
+		if _, err := h.svc.UpdateApp(ctx, app.Name, in); err == nil {
+			redirect(c, "/apps/"+url.PathEscape(app.Name), flash{OK: "Settings saved; they apply from the next deployment."})
+			return
+		} else {
+			errs = fieldsOf(err, h.logError(c, err))
+		}
+	}
+	form.HasGitToken, form.HasSSHKey = app.HasGitToken, app.HasSSHKey
+	h.renderApp(c, http.StatusBadRequest, app, form, errs, envForm{}, nil)
+}
+
+// updatePolicy sets an app's environment and its own approval policy
+// (unchecked boxes mean false).
+func (h *Handler) updatePolicy(c *gin.Context) {
+	name := c.Param("name")
+	back := "/apps/" + url.PathEscape(name) + "#policy"
+	env := strings.TrimSpace(c.PostForm("environment"))
+	req, self := c.PostForm("require_approval") != "", c.PostForm("allow_self_approval") != ""
+	in := service.AppInput{Environment: &env, RequireApproval: &req, AllowSelfApproval: &self}
+	if v := strings.TrimSpace(c.PostForm("approvals_needed")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			redirect(c, back, flash{Error: "Approvals must be a number.", At: "policy"})
+			return
+		}
+		in.ApprovalsNeeded = &n
+	}
+	if v := strings.TrimSpace(c.PostForm("approval_ttl")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			redirect(c, back, flash{Error: "Expiry must be a duration such as 24h or 90m.", At: "policy"})
+			return
+		}
+		sd := schema.Duration(d)
+		in.ApprovalTTL = &sd
+	}
+	if _, err := h.svc.UpdateApp(c.Request.Context(), name, in); err != nil {
+		redirect(c, back, flash{Error: h.logError(c, err), At: "policy"})
+		return
+	}
+	redirect(c, back, flash{OK: "Release policy saved; it applies from the next deployment."})
+}
+
+func (h *Handler) shareApp(c *gin.Context) {
+	name := c.Param("name")
+	team := strings.TrimSpace(c.PostForm("team"))
+	if err := h.svc.ShareApp(c.Request.Context(), name, team); err != nil {
+		redirect(c, "/apps/"+url.PathEscape(name)+"#sharing", flash{Error: h.logError(c, err), At: "share"})
+		return
+	}
+	redirect(c, "/apps/"+url.PathEscape(name)+"#sharing", flash{OK: name + " is shared with " + team + ", read-only."})
+}
+
+func (h *Handler) unshareApp(c *gin.Context) {
+	name, team := c.Param("name"), c.Param("team")
+	if err := h.svc.UnshareApp(c.Request.Context(), name, team); err != nil {
+		redirect(c, "/apps/"+url.PathEscape(name)+"#sharing", flash{Error: h.logError(c, err), At: "share"})
+		return
+	}
+	redirect(c, "/apps/"+url.PathEscape(name)+"#sharing", flash{OK: name + " is no longer shared with " + team + "."})
+}

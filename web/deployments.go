@@ -1,0 +1,175 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/rivetr/rivetr/internal/release"
+	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/internal/sse"
+	"github.com/rivetr/rivetr/schema"
+)
+
+func (h *Handler) deploy(c *gin.Context) {
+	name := c.Param("name")
+	req := service.DeployRequest{Commit: strings.TrimSpace(c.PostForm("commit")), Trigger: service.TriggerDashboard}
+	at, err := formTime(c)
+	if err != nil {
+		redirect(c, "/apps/"+url.PathEscape(name), flash{Error: err.Error(), At: "deploy"})
+		return
+	}
+	req.At = at
+	d, err := h.svc.Deploy(c.Request.Context(), name, req)
+	if err != nil {
+		redirect(c, "/apps/"+url.PathEscape(name), flash{Error: h.logError(c, err), At: "deploy"})
+		return
+	}
+	redirect(c, "/deployments/"+url.PathEscape(d.ID), flash{})
+}
+
+type confirmData struct {
+	App    *service.AppView
+	Target *service.DeploymentView
+}
+
+// confirmRollback asks before a rollback when JavaScript is off (with it on,
+// the button asks in a dialog and posts directly).
+func (h *Handler) confirmRollback(c *gin.Context) {
+	ctx := c.Request.Context()
+	app, err := h.svc.GetApp(ctx, c.Param("name"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	d, err := h.svc.GetDeployment(ctx, c.Query("to"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "confirm", "Roll back "+app.Name, confirmData{App: app, Target: d})
+}
+
+func (h *Handler) rollback(c *gin.Context) {
+	name := c.Param("name")
+	d, err := h.svc.Rollback(c.Request.Context(), name, service.RollbackRequest{To: c.PostForm("to"), Trigger: service.TriggerDashboard})
+	if err != nil {
+		redirect(c, "/apps/"+url.PathEscape(name), flash{Error: h.logError(c, err), At: "rollback-" + c.PostForm("to")})
+		return
+	}
+	redirect(c, "/deployments/"+url.PathEscape(d.ID), flash{})
+}
+
+func (h *Handler) cancel(c *gin.Context) {
+	id := c.Param("id")
+	back := c.PostForm("back")
+	if back != "app" {
+		back = "deployment"
+	}
+	d, err := h.svc.CancelDeployment(c.Request.Context(), id)
+	if err != nil {
+		dest := "/deployments/" + url.PathEscape(id)
+		if back == "app" {
+			if dep, gerr := h.svc.GetDeployment(c.Request.Context(), id); gerr == nil {
+				dest = "/apps/" + url.PathEscape(dep.AppName)
+			}
+		}
+		redirect(c, dest, flash{Error: h.logError(c, err), At: "cancel-" + id})
+		return
+	}
+	if back == "app" {
+		redirect(c, "/apps/"+url.PathEscape(d.AppName), flash{OK: "Cancelling " + id + "; the serving version keeps serving."})
+		return
+	}
+	redirect(c, "/deployments/"+url.PathEscape(id), flash{OK: "Cancelling; the serving version keeps serving."})
+}
+
+type deploymentData struct {
+	D      *service.DeploymentView
+	Steps  []Step
+	Lines  []schema.LogLine
+	LastID uint64
+	More   bool // the log has more lines than the page shows
+	// UILink is the deployment's workflow in the Temporal UI (through the
+	// dashboard's proxy when the UI is embedded).
+	UILink string
+	// Diff is what the deployment changes, shown while it awaits approval.
+	Diff *service.DiffView
+}
+
+// pageLogLines bounds the log rendered into the page; the stream sends the
+// rest.
+const pageLogLines = 20000
+
+func (h *Handler) deployment(c *gin.Context) {
+	ctx := c.Request.Context()
+	d, err := h.svc.GetDeployment(ctx, c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var lines []schema.LogLine
+	var after uint64
+	for len(lines) < pageLogLines {
+		batch, err := h.svc.DeploymentLogs(ctx, d.ID, after, 5000)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		lines = append(lines, batch...)
+		if len(batch) < 5000 {
+			break
+		}
+		after = batch[len(batch)-1].ID
+	}
+	data := deploymentData{D: d, Steps: Steps(&d.Deployment), Lines: lines, More: len(lines) >= pageLogLines, UILink: h.uiLink(d.WorkflowURL)}
+	if d.Status == release.StatusAwaitingApproval {
+		if data.Diff, err = h.svc.Diff(ctx, d.ID); err != nil {
+			h.fail(c, err)
+			return
+		}
+	}
+	if len(lines) > 0 {
+		data.LastID = lines[len(lines)-1].ID
+	}
+	h.render(c, http.StatusOK, "deployment", "Deployment "+d.ID, data)
+}
+
+func (h *Handler) streamDeployment(c *gin.Context) {
+	id := c.Param("id")
+	if _, err := h.svc.GetDeployment(c.Request.Context(), id); err != nil {
+		c.String(http.StatusNotFound, "no such deployment")
+		return
+	}
+	sse.DeploymentLogs(c.Request.Context(), sse.NewWriter(c.Writer), h.svc, id, sse.After(c.Request))
+}
+
+func (h *Handler) events(c *gin.Context) {
+	sse.DeploymentChanges(c.Request.Context(), sse.NewWriter(c.Writer), h.svc)
+}
+
+// formTime reads a date-time picker (at_local, "2006-01-02T15:04") and the
+// browser's offset from UTC in minutes (tz_offset, set by app.js; without
+// JavaScript the time is UTC). Empty means no time.
+func formTime(c *gin.Context) (*time.Time, error) { return formLocalTime(c, "at_local") }
+
+func (h *Handler) reschedule(c *gin.Context) {
+	id := c.Param("id")
+	at, err := formTime(c)
+	if err == nil && at == nil {
+		err = errors.New("pick the new date and time")
+	}
+	if err != nil {
+		redirect(c, "/deployments/"+url.PathEscape(id), flash{Error: err.Error(), At: "schedule"})
+		return
+	}
+	d, err := h.svc.Reschedule(c.Request.Context(), id, at, "")
+	if err != nil {
+		redirect(c, "/deployments/"+url.PathEscape(id), flash{Error: h.logError(c, err), At: "schedule"})
+		return
+	}
+	redirect(c, "/deployments/"+url.PathEscape(id), flash{OK: "Rescheduled for " + d.ScheduledFor.UTC().Format("2 Jan 2006 15:04 MST") + "."})
+}
