@@ -21,13 +21,13 @@ type DecisionView struct {
 }
 
 // Approve approves a deployment waiting at its approval gate.
-func (s *Service) Approve(ctx context.Context, id, comment string) (*DecisionView, error) {
+func (s *Deploys) Approve(ctx context.Context, id, comment string) (*DecisionView, error) {
 	return s.decide(ctx, id, comment, workflows.UpdateApprove)
 }
 
 // Reject rejects a deployment waiting at its approval gate; it ends
 // rejected and nothing is built or started.
-func (s *Service) Reject(ctx context.Context, id, comment string) (*DecisionView, error) {
+func (s *Deploys) Reject(ctx context.Context, id, comment string) (*DecisionView, error) {
 	return s.decide(ctx, id, comment, workflows.UpdateReject)
 }
 
@@ -36,7 +36,7 @@ func (s *Service) Reject(ctx context.Context, id, comment string) (*DecisionView
 // workflow's validator checks the rest (self-approval, a second approval
 // by the same person, a gate already closed) and refuses without leaving
 // a trace in the history.
-func (s *Service) decide(ctx context.Context, id, comment, update string) (*DecisionView, error) {
+func (s *core) decide(ctx context.Context, id, comment, update string) (*DecisionView, error) {
 	d, err := s.authorizeDeployment(ctx, id, release.PermApprove)
 	if err != nil {
 		return nil, err
@@ -63,7 +63,7 @@ func (s *Service) decide(ctx context.Context, id, comment, update string) (*Deci
 	if app, err := s.store.GetApp(ctx, d.AppID); err == nil {
 		s.audit(ctx, action, app.TeamID, d.ID, nil, map[string]any{"app": d.AppName, "comment": comment, "gate": st.Status, "approvals": len(st.Approvals), "needed": st.Needed})
 	}
-	v, err := s.GetDeployment(ctx, d.ID)
+	v, err := s.all.GetDeployment(ctx, d.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (s *Service) decide(ctx context.Context, id, comment, update string) (*Deci
 
 // PendingApprovals returns the deployments waiting for approval that the
 // caller can see, oldest first.
-func (s *Service) PendingApprovals(ctx context.Context) ([]DeploymentView, error) {
+func (s *Deploys) PendingApprovals(ctx context.Context) ([]DeploymentView, error) {
 	visible, err := s.visibleAppIDs(ctx)
 	if err != nil {
 		return nil, err
@@ -94,7 +94,7 @@ func (s *Service) PendingApprovals(ctx context.Context) ([]DeploymentView, error
 // sendUpdate sends a Temporal update to a workflow and waits for its result
 // (into out, which may be nil). A validator's refusal becomes an ErrState
 // error carrying its message; a workflow that is gone, ErrState with gone.
-func (s *Service) sendUpdate(ctx context.Context, workflowID, name string, arg, out any, gone string) error {
+func (s *core) sendUpdate(ctx context.Context, workflowID, name string, arg, out any, gone string) error {
 	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: workflowID, UpdateName: name, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
 	})

@@ -364,7 +364,7 @@ func validateApp(app *schema.App) error {
 }
 
 // checkDomainsFree fails when another app already serves one of app's domains.
-func (s *Service) checkDomainsFree(ctx context.Context, app *schema.App) error {
+func (s *core) checkDomainsFree(ctx context.Context, app *schema.App) error {
 	apps, err := s.store.ListApps(ctx)
 	if err != nil {
 		return err
@@ -385,7 +385,7 @@ func (s *Service) checkDomainsFree(ctx context.Context, app *schema.App) error {
 
 // teamForCreate picks the team a new app goes to and checks the caller may
 // create apps there.
-func (s *Service) teamForCreate(ctx context.Context, a *Actor, name *string) (string, error) {
+func (s *core) teamForCreate(ctx context.Context, a *Actor, name *string) (string, error) {
 	if name != nil && strings.TrimSpace(*name) != "" {
 		t, _, err := s.authorizeTeam(ctx, strings.TrimSpace(*name), release.PermCreateApp)
 		if errors.Is(err, schema.ErrNotFound) {
@@ -421,7 +421,7 @@ func (s *Service) teamForCreate(ctx context.Context, a *Actor, name *string) (st
 }
 
 // CreateApp validates in and creates the app in the caller's team.
-func (s *Service) CreateApp(ctx context.Context, in AppInput) (*AppView, error) {
+func (s *Apps) CreateApp(ctx context.Context, in AppInput) (*AppView, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -503,7 +503,7 @@ func changed(before, after map[string]any) (map[string]any, map[string]any) {
 // UpdateApp changes an app's settings. The name cannot change: it is part
 // of container names, image tags and workflow IDs. Changes apply from the
 // next deployment.
-func (s *Service) UpdateApp(ctx context.Context, name string, in AppInput) (*AppView, error) {
+func (s *Apps) UpdateApp(ctx context.Context, name string, in AppInput) (*AppView, error) {
 	app, _, err := s.authorizeApp(ctx, name, release.PermEditApp)
 	if err != nil {
 		return nil, err
@@ -547,7 +547,7 @@ func (s *Service) UpdateApp(ctx context.Context, name string, in AppInput) (*App
 }
 
 // GetApp returns one app.
-func (s *Service) GetApp(ctx context.Context, name string) (*AppView, error) {
+func (s *Apps) GetApp(ctx context.Context, name string) (*AppView, error) {
 	app, _, err := s.authorizeApp(ctx, name, release.PermRead)
 	if err != nil {
 		return nil, err
@@ -558,7 +558,7 @@ func (s *Service) GetApp(ctx context.Context, name string) (*AppView, error) {
 // ListApps returns the apps of one team ("" for every team the caller is
 // in; instance admins see all) with their current and latest deployments,
 // in four queries however many apps there are.
-func (s *Service) ListApps(ctx context.Context, team string) ([]AppView, error) {
+func (s *Apps) ListApps(ctx context.Context, team string) ([]AppView, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -632,7 +632,7 @@ func (s *Service) ListApps(ctx context.Context, team string) ([]AppView, error) 
 }
 
 // teamNames maps team IDs to names.
-func (s *Service) teamNames(ctx context.Context) (map[string]string, error) {
+func (s *core) teamNames(ctx context.Context) (map[string]string, error) {
 	ts, err := s.store.ListTeams(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -645,7 +645,7 @@ func (s *Service) teamNames(ctx context.Context) (map[string]string, error) {
 }
 
 // view loads one app's latest and current deployments.
-func (s *Service) view(ctx context.Context, app *schema.App) (*AppView, error) {
+func (s *core) view(ctx context.Context, app *schema.App) (*AppView, error) {
 	latest, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Limit: 1})
 	if err != nil {
 		return nil, err
@@ -685,7 +685,7 @@ func (s *Service) view(ctx context.Context, app *schema.App) (*AppView, error) {
 }
 
 // appURL is where a domain is served through the proxy.
-func (s *Service) appURL(domain string) string {
+func (s *core) appURL(domain string) string {
 	if s.proxyPort != "" && s.proxyPort != "80" {
 		return "http://" + domain + ":" + s.proxyPort
 	}
@@ -694,7 +694,7 @@ func (s *Service) appURL(domain string) string {
 
 // assemble builds an app's view from its latest deployment and, when it is
 // not the latest, its current one.
-func (s *Service) assemble(app *schema.App, latest, current *schema.Deployment) *AppView {
+func (s *core) assemble(app *schema.App, latest, current *schema.Deployment) *AppView {
 	v := &AppView{App: *app, HasGitToken: app.GitToken != "", HasSSHKey: app.SSHKey != "", HasProviderToken: app.ProviderToken != "", Latest: latest, Current: current}
 	if len(app.Domains) > 0 {
 		v.URL = s.appURL(app.Domains[0])
@@ -708,7 +708,7 @@ func (s *Service) assemble(app *schema.App, latest, current *schema.Deployment) 
 // DeleteApp cancels the app's deployments, then removes its route,
 // containers and images from its host and its records, through
 // DeleteAppWorkflow. It waits for the workflow to finish.
-func (s *Service) DeleteApp(ctx context.Context, name string) error {
+func (s *Apps) DeleteApp(ctx context.Context, name string) error {
 	app, _, err := s.authorizeApp(ctx, name, release.PermDeleteApp)
 	if err != nil {
 		return err
@@ -733,7 +733,7 @@ func (s *Service) DeleteApp(ctx context.Context, name string) error {
 		return err
 	}
 	for _, d := range active {
-		if _, err := s.CancelDeployment(ctx, d.ID); err != nil && !errors.Is(err, ErrState) {
+		if _, err := s.all.CancelDeployment(ctx, d.ID); err != nil && !errors.Is(err, ErrState) {
 			return err
 		}
 	}

@@ -81,7 +81,7 @@ const (
 
 // audit appends an entry for an action the caller just did. Writing it must
 // not undo the action, so a failure is logged, loudly.
-func (s *Service) audit(ctx context.Context, action, teamID, target string, before, after map[string]any) {
+func (s *core) audit(ctx context.Context, action, teamID, target string, before, after map[string]any) {
 	e := &schema.AuditEntry{Time: time.Now().UTC(), Action: action, TeamID: teamID, Target: target, Before: before, After: after}
 	if a := ActorFrom(ctx); a != nil {
 		e.ActorID, e.Actor = a.UserID, a.Email
@@ -92,7 +92,7 @@ func (s *Service) audit(ctx context.Context, action, teamID, target string, befo
 	s.writeAudit(ctx, e)
 }
 
-func (s *Service) writeAudit(ctx context.Context, e *schema.AuditEntry) {
+func (s *core) writeAudit(ctx context.Context, e *schema.AuditEntry) {
 	r := requestFrom(ctx)
 	e.SourceIP, e.UserAgent = r.IP, truncate(r.UserAgent, 512)
 	if e.TeamID != "" && e.Team == "" {
@@ -131,7 +131,7 @@ type AuditPage struct {
 
 // Audit returns audit entries the caller may read: instance admins read
 // everything, team owners and admins their teams' entries.
-func (s *Service) Audit(ctx context.Context, q AuditQuery) (*AuditPage, error) {
+func (s *Instance) Audit(ctx context.Context, q AuditQuery) (*AuditPage, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err

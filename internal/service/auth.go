@@ -30,7 +30,7 @@ const TokenPrefix = "rvt_"
 // the database and in plain text in <dataDir>/admin-token (mode 0600). It
 // returns the file's path and whether it made a new token. The admin token
 // belongs to no user and acts as an instance admin.
-func (s *Service) EnsureAdminToken(ctx context.Context, dataDir string) (string, bool, error) {
+func (s *People) EnsureAdminToken(ctx context.Context, dataDir string) (string, bool, error) {
 	path := filepath.Join(dataDir, "admin-token")
 	n, err := s.store.CountTokens(ctx)
 	if err != nil {
@@ -56,7 +56,7 @@ func (s *Service) EnsureAdminToken(ctx context.Context, dataDir string) (string,
 // are looked up by SHA-256, an index lookup whose timing says nothing
 // about how much of a guess was right; the stored hash is compared again
 // in constant time.
-func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error) {
+func (s *People) Authenticate(ctx context.Context, token string) (*Actor, error) {
 	if token == "" {
 		return nil, ErrUnauthorized
 	}
@@ -84,7 +84,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Actor, error
 	return s.userActor(ctx, t.UserID, a)
 }
 
-func (s *Service) userActor(ctx context.Context, userID string, a *Actor) (*Actor, error) {
+func (s *core) userActor(ctx context.Context, userID string, a *Actor) (*Actor, error) {
 	u, err := s.store.GetUser(ctx, userID)
 	if errors.Is(err, schema.ErrNotFound) {
 		return nil, ErrUnauthorized
@@ -106,7 +106,7 @@ var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("rivetr-no-such-user"), bc
 var errBadLogin = errorf(KindUnauthorized, "wrong email or password")
 
 // checkPassword returns the user with that email and password.
-func (s *Service) checkPassword(ctx context.Context, email, password string) (*schema.User, error) {
+func (s *core) checkPassword(ctx context.Context, email, password string) (*schema.User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	u, err := s.store.GetUser(ctx, email)
 	if err != nil && !errors.Is(err, schema.ErrNotFound) {
@@ -126,7 +126,7 @@ func (s *Service) checkPassword(ctx context.Context, email, password string) (*s
 
 // newSession stores a session for userID ("" for the admin token) and
 // returns its cookie value.
-func (s *Service) newSession(ctx context.Context, userID string) (string, error) {
+func (s *core) newSession(ctx context.Context, userID string) (string, error) {
 	id := ids.Token(32)
 	now := time.Now().UTC()
 	if err := s.store.CreateSession(ctx, &schema.Session{Hash: hashToken(id), UserID: userID, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}); err != nil {
@@ -137,7 +137,7 @@ func (s *Service) newSession(ctx context.Context, userID string) (string, error)
 
 // Login signs in to the dashboard with an email and password and returns
 // the session's cookie value.
-func (s *Service) Login(ctx context.Context, email, password string) (string, error) {
+func (s *People) Login(ctx context.Context, email, password string) (string, error) {
 	u, err := s.checkPassword(ctx, email, password)
 	if err != nil {
 		return "", err
@@ -152,7 +152,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, er
 // LoginWithToken signs in to the dashboard with an API token (the admin
 // token, before any user exists) and returns the session's cookie value.
 // A user's token signs in as that user.
-func (s *Service) LoginWithToken(ctx context.Context, token string) (string, error) {
+func (s *People) LoginWithToken(ctx context.Context, token string) (string, error) {
 	a, err := s.Authenticate(ctx, strings.TrimSpace(token))
 	if err != nil {
 		return "", err
@@ -168,7 +168,7 @@ func (s *Service) LoginWithToken(ctx context.Context, token string) (string, err
 }
 
 // CheckSession returns who a session cookie value signs in.
-func (s *Service) CheckSession(ctx context.Context, id string) (*Actor, error) {
+func (s *People) CheckSession(ctx context.Context, id string) (*Actor, error) {
 	if id == "" {
 		return nil, ErrUnauthorized
 	}
@@ -188,7 +188,7 @@ func (s *Service) CheckSession(ctx context.Context, id string) (*Actor, error) {
 }
 
 // Logout ends a session.
-func (s *Service) Logout(ctx context.Context, id string) error {
+func (s *People) Logout(ctx context.Context, id string) error {
 	if err := s.store.DeleteSession(ctx, hashToken(id), time.Now().UTC()); err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ type PolicyView struct {
 }
 
 // GetBackupPolicy returns a database's backup policy.
-func (s *Service) GetBackupPolicy(ctx context.Context, dbName string) (*PolicyView, error) {
+func (s *Databases) GetBackupPolicy(ctx context.Context, dbName string) (*PolicyView, error) {
 	d, _, err := s.authorizeDatabase(ctx, dbName, release.PermRead)
 	if err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ func (s *Service) GetBackupPolicy(ctx context.Context, dbName string) (*PolicyVi
 // credentials) and its Temporal Schedule: a cron spec in a time zone,
 // overlapping runs skipped, runs missed while the server was down caught
 // up within an hour.
-func (s *Service) SetBackupPolicy(ctx context.Context, dbName string, in PolicyInput) (*PolicyView, error) {
+func (s *Databases) SetBackupPolicy(ctx context.Context, dbName string, in PolicyInput) (*PolicyView, error) {
 	d, _, err := s.authorizeDatabase(ctx, dbName, release.PermDatabaseAdmin)
 	if err != nil {
 		return nil, err
@@ -160,7 +160,7 @@ func (s *Service) SetBackupPolicy(ctx context.Context, dbName string, in PolicyI
 }
 
 // syncBackupSchedule makes the Temporal Schedule match the policy.
-func (s *Service) syncBackupSchedule(ctx context.Context, d *schema.Database, p *schema.BackupPolicy) error {
+func (s *core) syncBackupSchedule(ctx context.Context, d *schema.Database, p *schema.BackupPolicy) error {
 	sc := s.temporal.ScheduleClient()
 	id := workflows.BackupScheduleID(d.Name)
 	err := sc.GetHandle(ctx, id).Delete(ctx)
@@ -193,7 +193,7 @@ func (s *Service) syncBackupSchedule(ctx context.Context, d *schema.Database, p 
 //
 // volume backs up the data volume as a tar instead of the engine's dump
 // (the database is stopped meanwhile).
-func (s *Service) BackupNow(ctx context.Context, dbName string, wait, volume bool) (*schema.Backup, error) {
+func (s *Databases) BackupNow(ctx context.Context, dbName string, wait, volume bool) (*schema.Backup, error) {
 	d, _, err := s.authorizeDatabase(ctx, dbName, release.PermDatabases)
 	if err != nil {
 		return nil, err
@@ -227,7 +227,7 @@ func (s *Service) BackupNow(ctx context.Context, dbName string, wait, volume boo
 }
 
 // ListBackups returns a database's backups, newest first.
-func (s *Service) ListBackups(ctx context.Context, dbName string) ([]schema.Backup, error) {
+func (s *Databases) ListBackups(ctx context.Context, dbName string) ([]schema.Backup, error) {
 	d, _, err := s.authorizeDatabase(ctx, dbName, release.PermRead)
 	if err != nil {
 		return nil, err
@@ -242,7 +242,7 @@ func (s *Service) ListBackups(ctx context.Context, dbName string) ([]schema.Back
 // Restore restores a verified backup into its database, or, with to, into
 // a new database of the same engine (created first). It returns when the
 // restore has ended; a failure says why.
-func (s *Service) Restore(ctx context.Context, dbName, backupID, to string) (*DatabaseView, error) {
+func (s *Databases) Restore(ctx context.Context, dbName, backupID, to string) (*DatabaseView, error) {
 	d, _, err := s.authorizeDatabase(ctx, dbName, release.PermDatabaseAdmin)
 	if err != nil {
 		return nil, err
@@ -288,7 +288,7 @@ func (s *Service) Restore(ctx context.Context, dbName, backupID, to string) (*Da
 
 // CreateDatabaseRecord records a new database (status creating) without
 // starting it, for a restore into a new database.
-func (s *Service) CreateDatabaseRecord(ctx context.Context, in DatabaseInput, teamID string) (*schema.Database, error) {
+func (s *Databases) CreateDatabaseRecord(ctx context.Context, in DatabaseInput, teamID string) (*schema.Database, error) {
 	d, err := s.newDatabase(in, teamID)
 	if err != nil {
 		return nil, err
@@ -303,7 +303,7 @@ func (s *Service) CreateDatabaseRecord(ctx context.Context, in DatabaseInput, te
 
 // OpenBackup reads a backup's stored copy (this server's local one when it
 // has it, else S3) for download, with its file name and size.
-func (s *Service) OpenBackup(ctx context.Context, dbName, backupID string) (io.ReadCloser, string, int64, error) {
+func (s *Databases) OpenBackup(ctx context.Context, dbName, backupID string) (io.ReadCloser, string, int64, error) {
 	d, _, err := s.authorizeDatabase(ctx, dbName, release.PermDatabaseAdmin)
 	if err != nil {
 		return nil, "", 0, err

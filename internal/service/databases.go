@@ -52,7 +52,7 @@ func newPassword() string {
 }
 
 // authorizeDatabase loads a database the caller may act on with p.
-func (s *Service) authorizeDatabase(ctx context.Context, name string, p release.Perm) (*schema.Database, *Actor, error) {
+func (s *core) authorizeDatabase(ctx context.Context, name string, p release.Perm) (*schema.Database, *Actor, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -70,7 +70,7 @@ func (s *Service) authorizeDatabase(ctx context.Context, name string, p release.
 	return d, a, nil
 }
 
-func (s *Service) databaseView(ctx context.Context, d *schema.Database, reveal bool) (*DatabaseView, error) {
+func (s *core) databaseView(ctx context.Context, d *schema.Database, reveal bool) (*DatabaseView, error) {
 	e, err := dbengine.Lookup(d.Engine)
 	if err != nil {
 		return nil, err
@@ -93,7 +93,7 @@ func (s *Service) databaseView(ctx context.Context, d *schema.Database, reveal b
 
 // CreateDatabase records a database and starts DatabaseWorkflow to create
 // its volume and container; it answers at once with status creating.
-func (s *Service) CreateDatabase(ctx context.Context, in DatabaseInput) (*DatabaseView, error) {
+func (s *Databases) CreateDatabase(ctx context.Context, in DatabaseInput) (*DatabaseView, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -125,7 +125,7 @@ func (s *Service) CreateDatabase(ctx context.Context, in DatabaseInput) (*Databa
 
 // newDatabase validates in and makes the database's record (status
 // creating, generated passwords), not yet stored.
-func (s *Service) newDatabase(in DatabaseInput, teamID string) (*schema.Database, error) {
+func (s *core) newDatabase(in DatabaseInput, teamID string) (*schema.Database, error) {
 	f := fieldErrors{}
 	name := strings.TrimSpace(in.Name)
 	if !nameRE.MatchString(name) || len(name) > 50 {
@@ -165,7 +165,7 @@ func (s *Service) newDatabase(in DatabaseInput, teamID string) (*schema.Database
 
 // startDatabaseOp starts DatabaseWorkflow for op; one runs at a time per
 // database.
-func (s *Service) startDatabaseOp(ctx context.Context, d *schema.Database, op string, purge bool) error {
+func (s *core) startDatabaseOp(ctx context.Context, d *schema.Database, op string, purge bool) error {
 	_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: workflows.DatabaseID(d.Name), TaskQueue: workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
@@ -183,10 +183,10 @@ func (s *Service) startDatabaseOp(ctx context.Context, d *schema.Database, op st
 	return nil
 }
 
-func (s *Service) hostQueueOf(host string) string { return hostQueue(&schema.App{Host: host}) }
+func (s *core) hostQueueOf(host string) string { return hostQueue(&schema.App{Host: host}) }
 
 // ListDatabases returns the databases of the caller's teams.
-func (s *Service) ListDatabases(ctx context.Context) ([]DatabaseView, error) {
+func (s *Databases) ListDatabases(ctx context.Context) ([]DatabaseView, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -211,7 +211,7 @@ func (s *Service) ListDatabases(ctx context.Context) ([]DatabaseView, error) {
 
 // GetDatabase shows one database; reveal (admins) shows its password in
 // the URL.
-func (s *Service) GetDatabase(ctx context.Context, name string, reveal bool) (*DatabaseView, error) {
+func (s *Databases) GetDatabase(ctx context.Context, name string, reveal bool) (*DatabaseView, error) {
 	p := release.PermRead
 	if reveal {
 		p = release.PermDatabaseAdmin
@@ -228,7 +228,7 @@ func (s *Service) GetDatabase(ctx context.Context, name string, reveal bool) (*D
 
 // DatabaseAction starts, stops or deletes a database (delete keeps the
 // data volume unless purge; it takes the database admin permission).
-func (s *Service) DatabaseAction(ctx context.Context, name, op string, purge bool) (*DatabaseView, error) {
+func (s *Databases) DatabaseAction(ctx context.Context, name, op string, purge bool) (*DatabaseView, error) {
 	p := release.PermDatabases
 	if op == workflows.DBOpDelete {
 		p = release.PermDatabaseAdmin
@@ -251,7 +251,7 @@ func (s *Service) DatabaseAction(ctx context.Context, name, op string, purge boo
 
 // WaitDatabase waits (up to timeout) until the database's operation ends
 // and returns its state.
-func (s *Service) WaitDatabase(ctx context.Context, name string, timeout time.Duration) (*DatabaseView, error) {
+func (s *Databases) WaitDatabase(ctx context.Context, name string, timeout time.Duration) (*DatabaseView, error) {
 	d, _, err := s.authorizeDatabase(ctx, name, release.PermRead)
 	if err != nil {
 		return nil, err
@@ -285,7 +285,7 @@ func firstNonEmptyErr(s string, err error) string {
 // env vars named PREFIX_URL, PREFIX_HOST, PREFIX_PORT, PREFIX_USER,
 // PREFIX_PASSWORD and PREFIX_NAME (default prefix DATABASE); they apply
 // from the app's next deployment.
-func (s *Service) LinkDatabase(ctx context.Context, name, appName, prefix string) ([]string, error) {
+func (s *Databases) LinkDatabase(ctx context.Context, name, appName, prefix string) ([]string, error) {
 	d, _, err := s.authorizeDatabase(ctx, name, release.PermDatabases)
 	if err != nil {
 		return nil, err

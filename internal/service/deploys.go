@@ -41,7 +41,7 @@ type DeploymentView struct {
 	CanApprove bool `json:"can_approve,omitempty"`
 }
 
-func (s *Service) viewDeployment(d *schema.Deployment) *DeploymentView {
+func (s *core) viewDeployment(d *schema.Deployment) *DeploymentView {
 	return &DeploymentView{Deployment: *d, WorkflowURL: s.WorkflowURL(d)}
 }
 
@@ -96,7 +96,7 @@ func validTrigger(t string) string {
 }
 
 // Deploy records a deployment of app and hands it to the app's queue.
-func (s *Service) Deploy(ctx context.Context, appName string, req DeployRequest) (*DeploymentView, error) {
+func (s *Deploys) Deploy(ctx context.Context, appName string, req DeployRequest) (*DeploymentView, error) {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermDeploy)
 	if err != nil {
 		return nil, err
@@ -150,7 +150,7 @@ type RollbackRequest struct {
 }
 
 // Rollback records a rollback of app and hands it to the app's queue.
-func (s *Service) Rollback(ctx context.Context, appName string, req RollbackRequest) (*DeploymentView, error) {
+func (s *Deploys) Rollback(ctx context.Context, appName string, req RollbackRequest) (*DeploymentView, error) {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermRollback)
 	if err != nil {
 		return nil, err
@@ -233,7 +233,7 @@ func CanCancel(d *schema.Deployment) bool { return !release.Terminal(d.Status) }
 // enqueue stores d and signals the app's queue workflow, starting it when
 // it is not running. If Temporal cannot be reached the deployment is marked
 // failed at once, so nothing is left "queued" forever.
-func (s *Service) enqueue(ctx context.Context, app *schema.App, d *schema.Deployment, watchers ...string) (*DeploymentView, error) {
+func (s *core) enqueue(ctx context.Context, app *schema.App, d *schema.Deployment, watchers ...string) (*DeploymentView, error) {
 	if err := s.store.CreateDeployment(ctx, d); err != nil {
 		return nil, err
 	}
@@ -268,7 +268,7 @@ func signalQueue(ctx context.Context, tc client.Client, store *schema.Store, app
 
 // schedule stores d as scheduled for at and starts the workflow that
 // queues it then.
-func (s *Service) schedule(ctx context.Context, app *schema.App, d *schema.Deployment, at time.Time) (*DeploymentView, error) {
+func (s *core) schedule(ctx context.Context, app *schema.App, d *schema.Deployment, at time.Time) (*DeploymentView, error) {
 	d.Status, d.ScheduledFor = release.StatusScheduled, &at
 	if err := s.store.CreateDeployment(ctx, d); err != nil {
 		return nil, err
@@ -309,7 +309,7 @@ func Enqueue(ctx context.Context, tc client.Client, store *schema.Store, id stri
 }
 
 // Reschedule moves a scheduled deployment to another time.
-func (s *Service) Reschedule(ctx context.Context, id string, at *time.Time, in string) (*DeploymentView, error) {
+func (s *Deploys) Reschedule(ctx context.Context, id string, at *time.Time, in string) (*DeploymentView, error) {
 	d, err := s.authorizeDeployment(ctx, id, release.PermDeploy)
 	if err != nil {
 		return nil, err
@@ -337,7 +337,7 @@ func (s *Service) Reschedule(ctx context.Context, id string, at *time.Time, in s
 // stops at its next step boundary, removes what it started, and ends
 // cancelled; the previous version keeps serving. A deployment that has
 // already switched traffic finishes.
-func (s *Service) CancelDeployment(ctx context.Context, id string) (*DeploymentView, error) {
+func (s *Deploys) CancelDeployment(ctx context.Context, id string) (*DeploymentView, error) {
 	d, err := s.authorizeDeployment(ctx, id, release.PermDeploy)
 	if err != nil {
 		return nil, err
@@ -371,7 +371,7 @@ func (s *Service) CancelDeployment(ctx context.Context, id string) (*DeploymentV
 }
 
 // GetDeployment returns one deployment.
-func (s *Service) GetDeployment(ctx context.Context, id string) (*DeploymentView, error) {
+func (s *Deploys) GetDeployment(ctx context.Context, id string) (*DeploymentView, error) {
 	d, err := s.authorizeDeployment(ctx, id, release.PermRead)
 	if err != nil {
 		return nil, err
@@ -390,7 +390,7 @@ func (s *Service) GetDeployment(ctx context.Context, id string) (*DeploymentView
 
 // authorizeDeployment loads a deployment and checks p on its app's team;
 // deployments of apps the caller cannot see are not found.
-func (s *Service) authorizeDeployment(ctx context.Context, id string, p release.Perm) (*schema.Deployment, error) {
+func (s *core) authorizeDeployment(ctx context.Context, id string, p release.Perm) (*schema.Deployment, error) {
 	if _, err := actor(ctx); err != nil {
 		return nil, err
 	}
@@ -409,7 +409,7 @@ func (s *Service) authorizeDeployment(ctx context.Context, id string, p release.
 
 // visibleAppIDs returns the IDs of the apps the caller can see; nil (no
 // filter) for instance admins.
-func (s *Service) visibleAppIDs(ctx context.Context) ([]string, error) {
+func (s *core) visibleAppIDs(ctx context.Context) ([]string, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -429,7 +429,7 @@ func (s *Service) visibleAppIDs(ctx context.Context) ([]string, error) {
 }
 
 // ListDeployments returns an app's deployments, newest first ("" for all apps).
-func (s *Service) ListDeployments(ctx context.Context, appName string, limit int) ([]DeploymentView, error) {
+func (s *Deploys) ListDeployments(ctx context.Context, appName string, limit int) ([]DeploymentView, error) {
 	f := schema.DeploymentFilter{Limit: limit}
 	if appName != "" {
 		app, _, err := s.authorizeApp(ctx, appName, release.PermRead)
@@ -457,7 +457,7 @@ func (s *Service) ListDeployments(ctx context.Context, appName string, limit int
 	return s.viewDeployments(ds), nil
 }
 
-func (s *Service) viewDeployments(ds []schema.Deployment) []DeploymentView {
+func (s *core) viewDeployments(ds []schema.Deployment) []DeploymentView {
 	out := make([]DeploymentView, 0, len(ds))
 	for i := range ds {
 		out = append(out, *s.viewDeployment(&ds[i]))
@@ -467,7 +467,7 @@ func (s *Service) viewDeployments(ds []schema.Deployment) []DeploymentView {
 
 // DeploymentLogs returns up to limit lines of a deployment's log after the
 // line with ID after.
-func (s *Service) DeploymentLogs(ctx context.Context, id string, after uint64, limit int) ([]schema.LogLine, error) {
+func (s *Deploys) DeploymentLogs(ctx context.Context, id string, after uint64, limit int) ([]schema.LogLine, error) {
 	if _, err := s.authorizeDeployment(ctx, id, release.PermRead); err != nil {
 		return nil, err
 	}
@@ -478,7 +478,7 @@ func (s *Service) DeploymentLogs(ctx context.Context, id string, after uint64, l
 }
 
 // DeploymentsChangedSince returns deployments whose record changed after t.
-func (s *Service) DeploymentsChangedSince(ctx context.Context, t time.Time) ([]DeploymentView, error) {
+func (s *Deploys) DeploymentsChangedSince(ctx context.Context, t time.Time) ([]DeploymentView, error) {
 	visible, err := s.visibleAppIDs(ctx)
 	if err != nil {
 		return nil, err
@@ -508,7 +508,7 @@ func requester(ctx context.Context) (string, string) {
 
 // cancelScheduled cancels the workflow holding a scheduled deployment; it
 // marks the deployment cancelled (or, if that workflow is gone, this does).
-func (s *Service) cancelScheduled(ctx context.Context, d *schema.Deployment) (*DeploymentView, error) {
+func (s *core) cancelScheduled(ctx context.Context, d *schema.Deployment) (*DeploymentView, error) {
 	err := s.temporal.CancelWorkflow(ctx, workflows.ScheduleID(d.AppName, d.ID), "")
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {

@@ -64,7 +64,7 @@ type DiffView struct {
 // the commits it adds (or, for a rollback, takes away) with their
 // messages, read from the repository; env var changes (secrets by name
 // only); settings changes; and the image.
-func (s *Service) Diff(ctx context.Context, id string) (*DiffView, error) {
+func (s *Deploys) Diff(ctx context.Context, id string) (*DiffView, error) {
 	d, err := s.authorizeDeployment(ctx, id, release.PermRead)
 	if err != nil {
 		return nil, err

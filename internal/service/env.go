@@ -30,7 +30,7 @@ type EnvView struct {
 var envKeyRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // SetEnv sets env vars of an app; they apply from the next deployment.
-func (s *Service) SetEnv(ctx context.Context, appName string, vars []EnvInput) ([]EnvView, error) {
+func (s *Apps) SetEnv(ctx context.Context, appName string, vars []EnvInput) ([]EnvView, error) {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermEnv)
 	if err != nil {
 		return nil, err
@@ -82,7 +82,7 @@ func (s *Service) SetEnv(ctx context.Context, appName string, vars []EnvInput) (
 
 // UnsetEnv removes env vars; removing a key that is not set is an error, so
 // a typo does not pass silently.
-func (s *Service) UnsetEnv(ctx context.Context, appName string, keys []string) error {
+func (s *Apps) UnsetEnv(ctx context.Context, appName string, keys []string) error {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermEnv)
 	if err != nil {
 		return err
@@ -122,7 +122,7 @@ func envShown(v string, secret bool) string {
 }
 
 // ListEnv returns an app's env vars with secret values left out.
-func (s *Service) ListEnv(ctx context.Context, appName string) ([]EnvView, error) {
+func (s *Apps) ListEnv(ctx context.Context, appName string) ([]EnvView, error) {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermRead)
 	if err != nil {
 		return nil, err

@@ -29,7 +29,7 @@ type EnvironmentView struct {
 
 // ListEnvironments returns a team's environments (everyone in the team may
 // read them).
-func (s *Service) ListEnvironments(ctx context.Context, team string) ([]EnvironmentView, error) {
+func (s *Policies) ListEnvironments(ctx context.Context, team string) ([]EnvironmentView, error) {
 	t, _, err := s.authorizeTeam(ctx, team, release.PermRead)
 	if err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func (s *Service) ListEnvironments(ctx context.Context, team string) ([]Environm
 
 // PutEnvironment creates a team's environment or changes its release
 // policy (the policy permission: admins).
-func (s *Service) PutEnvironment(ctx context.Context, team, name string, in EnvironmentInput) (*EnvironmentView, error) {
+func (s *Policies) PutEnvironment(ctx context.Context, team, name string, in EnvironmentInput) (*EnvironmentView, error) {
 	t, _, err := s.authorizeTeam(ctx, team, release.PermPolicy)
 	if err != nil {
 		return nil, err
@@ -131,7 +131,7 @@ func environmentSettings(e *schema.Environment) map[string]any {
 
 // DeleteEnvironment removes an environment no app is in, with its freeze
 // windows.
-func (s *Service) DeleteEnvironment(ctx context.Context, team, name string) error {
+func (s *Policies) DeleteEnvironment(ctx context.Context, team, name string) error {
 	t, _, err := s.authorizeTeam(ctx, team, release.PermPolicy)
 	if err != nil {
 		return err
@@ -147,7 +147,7 @@ func (s *Service) DeleteEnvironment(ctx context.Context, team, name string) erro
 }
 
 // checkEnvironment makes sure an app's environment exists in its team.
-func (s *Service) checkEnvironment(ctx context.Context, app *schema.App) error {
+func (s *core) checkEnvironment(ctx context.Context, app *schema.App) error {
 	if app.Environment == "" {
 		return nil
 	}
@@ -170,7 +170,7 @@ type ApprovalPolicyView struct {
 
 // effectiveApproval is the approval policy an app's deploys meet (see
 // release.EffectiveApproval).
-func (s *Service) effectiveApproval(ctx context.Context, app *schema.App) ApprovalPolicyView {
+func (s *core) effectiveApproval(ctx context.Context, app *schema.App) ApprovalPolicyView {
 	var env *schema.Environment
 	if app.Environment != "" {
 		env, _ = s.store.GetEnvironment(ctx, app.TeamID, app.Environment)

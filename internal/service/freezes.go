@@ -54,7 +54,7 @@ type FreezeView struct {
 // authorizeFreeze checks who may create or delete a window: the app's
 // admins (the policy permission), the environment's team's admins or, for
 // the whole instance, instance admins.
-func (s *Service) authorizeFreeze(ctx context.Context, appName, team, env string) (*schema.App, *schema.Team, *Actor, error) {
+func (s *core) authorizeFreeze(ctx context.Context, appName, team, env string) (*schema.App, *schema.Team, *Actor, error) {
 	if appName != "" {
 		if env != "" {
 			return nil, nil, nil, &ValidationError{Fields: map[string]string{"environment": "give an app or an environment, not both"}}
@@ -92,7 +92,7 @@ func (s *Service) authorizeFreeze(ctx context.Context, appName, team, env string
 }
 
 // CreateFreeze adds a freeze window.
-func (s *Service) CreateFreeze(ctx context.Context, in FreezeInput) (*FreezeView, error) {
+func (s *Policies) CreateFreeze(ctx context.Context, in FreezeInput) (*FreezeView, error) {
 	app, team, a, err := s.authorizeFreeze(ctx, strings.TrimSpace(in.App), strings.TrimSpace(in.Team), strings.TrimSpace(in.Environment))
 	if err != nil {
 		return nil, err
@@ -173,7 +173,7 @@ func (v *FreezeView) target() string {
 	return "instance"
 }
 
-func (s *Service) freezeView(w schema.FreezeWindow, app, team string, now time.Time) FreezeView {
+func (s *core) freezeView(w schema.FreezeWindow, app, team string, now time.Time) FreezeView {
 	v := FreezeView{FreezeWindow: w, Scope: "instance"}
 	switch {
 	case w.AppID != "":
@@ -193,7 +193,7 @@ func (s *Service) freezeView(w schema.FreezeWindow, app, team string, now time.T
 
 // ListFreezes returns the instance's windows and those of the apps the
 // caller can see, soonest first.
-func (s *Service) ListFreezes(ctx context.Context) ([]FreezeView, error) {
+func (s *Policies) ListFreezes(ctx context.Context) ([]FreezeView, error) {
 	visible, err := s.visibleAppIDs(ctx)
 	if err != nil {
 		return nil, err
@@ -238,7 +238,7 @@ func sortFreezes(vs []FreezeView) {
 }
 
 // DeleteFreeze removes a window (same permission as creating it).
-func (s *Service) DeleteFreeze(ctx context.Context, id string) error {
+func (s *Policies) DeleteFreeze(ctx context.Context, id string) error {
 	w, err := s.store.GetFreeze(ctx, id)
 	if err != nil {
 		return err
@@ -268,7 +268,7 @@ func (s *Service) DeleteFreeze(ctx context.Context, id string) error {
 }
 
 // InstanceFrozen returns the instance-wide window covering now, if any.
-func (s *Service) InstanceFrozen(ctx context.Context) (*FreezeView, error) {
+func (s *Policies) InstanceFrozen(ctx context.Context) (*FreezeView, error) {
 	ws, err := s.store.ListFreezes(ctx, []string{}, nil)
 	if err != nil {
 		return nil, err
@@ -283,7 +283,7 @@ func (s *Service) InstanceFrozen(ctx context.Context) (*FreezeView, error) {
 
 // Override lets a frozen deployment run now (approvers only, with a
 // reason).
-func (s *Service) Override(ctx context.Context, id, reason string) (*DeploymentView, error) {
+func (s *Policies) Override(ctx context.Context, id, reason string) (*DeploymentView, error) {
 	d, err := s.authorizeDeployment(ctx, id, release.PermApprove)
 	if err != nil {
 		return nil, err
@@ -306,5 +306,5 @@ func (s *Service) Override(ctx context.Context, id, reason string) (*DeploymentV
 	if app, err := s.store.GetApp(ctx, d.AppID); err == nil {
 		s.audit(ctx, AuditFreezeOverride, app.TeamID, d.ID, nil, map[string]any{"app": d.AppName, "reason": reason})
 	}
-	return s.GetDeployment(ctx, d.ID)
+	return s.all.GetDeployment(ctx, d.ID)
 }

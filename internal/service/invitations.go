@@ -40,7 +40,7 @@ type InvitationView struct {
 // configured; the link is returned either way, to copy. base is the
 // dashboard's address as the caller reached it (used unless --public-url
 // is set).
-func (s *Service) Invite(ctx context.Context, team string, in InvitationInput, base string) (*InvitationView, error) {
+func (s *People) Invite(ctx context.Context, team string, in InvitationInput, base string) (*InvitationView, error) {
 	t, a, err := s.authorizeTeam(ctx, team, release.PermManageMembers)
 	if err != nil {
 		return nil, err
@@ -97,7 +97,7 @@ func (s *Service) Invite(ctx context.Context, team string, in InvitationInput, b
 }
 
 // ListInvitations returns a team's open invitations (managers only).
-func (s *Service) ListInvitations(ctx context.Context, team string) ([]InvitationView, error) {
+func (s *People) ListInvitations(ctx context.Context, team string) ([]InvitationView, error) {
 	t, _, err := s.authorizeTeam(ctx, team, release.PermManageMembers)
 	if err != nil {
 		return nil, err
@@ -114,7 +114,7 @@ func (s *Service) ListInvitations(ctx context.Context, team string) ([]Invitatio
 }
 
 // RevokeInvitation closes an open invitation so its link stops working.
-func (s *Service) RevokeInvitation(ctx context.Context, team, id string) error {
+func (s *People) RevokeInvitation(ctx context.Context, team, id string) error {
 	t, _, err := s.authorizeTeam(ctx, team, release.PermManageMembers)
 	if err != nil {
 		return err
@@ -137,7 +137,7 @@ func (s *Service) RevokeInvitation(ctx context.Context, team, id string) error {
 
 // Invitation looks an invitation up by its link's token: what the accept
 // page shows. Used, declined, revoked and expired links say so.
-func (s *Service) Invitation(ctx context.Context, token string) (*InvitationView, error) {
+func (s *People) Invitation(ctx context.Context, token string) (*InvitationView, error) {
 	inv, err := s.store.InvitationByHash(ctx, hashToken(token))
 	if errors.Is(err, schema.ErrNotFound) {
 		return nil, fmt.Errorf("this invitation link is not valid; ask for a new one: %w", schema.ErrNotFound)
@@ -179,7 +179,7 @@ type AcceptResult struct {
 // AcceptInvitation adds the invited person to the team. Someone signed in
 // must be the invited email; someone with no account creates one here
 // (in); someone with an account must sign in first.
-func (s *Service) AcceptInvitation(ctx context.Context, token string, in AcceptInput) (*AcceptResult, error) {
+func (s *People) AcceptInvitation(ctx context.Context, token string, in AcceptInput) (*AcceptResult, error) {
 	v, err := s.Invitation(ctx, token)
 	if err != nil {
 		return nil, err
@@ -211,7 +211,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token string, in AcceptI
 }
 
 // DeclineInvitation closes an invitation at its recipient's request.
-func (s *Service) DeclineInvitation(ctx context.Context, token string) error {
+func (s *People) DeclineInvitation(ctx context.Context, token string) error {
 	v, err := s.Invitation(ctx, token)
 	if err != nil {
 		return err

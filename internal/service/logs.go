@@ -11,7 +11,7 @@ import (
 
 // AppLogs writes the runtime output of an app's serving container to w: the
 // last tail lines, then (with follow) new lines until ctx ends.
-func (s *Service) AppLogs(ctx context.Context, appName string, tail int, follow bool, w io.Writer) error {
+func (s *Deploys) AppLogs(ctx context.Context, appName string, tail int, follow bool, w io.Writer) error {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermRead)
 	if err != nil {
 		return err

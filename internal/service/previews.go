@@ -21,7 +21,7 @@ import (
 // previewEvent hands a pull request event to its preview's workflow,
 // starting it on the first (signal-with-start); it returns the reason
 // recorded for the delivery.
-func (s *Service) previewEvent(ctx context.Context, app *schema.App, p webhook.Provider, deliveryID string, ev *webhook.Event) (bool, string) {
+func (s *core) previewEvent(ctx context.Context, app *schema.App, p webhook.Provider, deliveryID string, ev *webhook.Event) (bool, string) {
 	pr := ev.PR
 	switch {
 	case !app.PreviewsEnabled:
@@ -56,7 +56,7 @@ func (s *Service) previewEvent(ctx context.Context, app *schema.App, p webhook.P
 		release.PreviewHost(app.Name, pr.Number, s.previewDomain), short(pr.HeadSHA))
 }
 
-func (s *Service) signalPreview(ctx context.Context, app *schema.App, provider, repo string, pr int, e workflows.PREvent) error {
+func (s *core) signalPreview(ctx context.Context, app *schema.App, provider, repo string, pr int, e workflows.PREvent) error {
 	_, err := s.temporal.SignalWithStartWorkflow(ctx, workflows.PreviewID(app.Name, pr), workflows.SignalPR, e,
 		client.StartWorkflowOptions{
 			ID:        workflows.PreviewID(app.Name, pr),
@@ -115,7 +115,7 @@ type PreviewView struct {
 }
 
 // ListPreviews returns an app's previews.
-func (s *Service) ListPreviews(ctx context.Context, appName string) ([]PreviewView, error) {
+func (s *Git) ListPreviews(ctx context.Context, appName string) ([]PreviewView, error) {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermRead)
 	if err != nil {
 		return nil, err
@@ -140,7 +140,7 @@ func (s *Service) ListPreviews(ctx context.Context, appName string) ([]PreviewVi
 
 // DeletePreview removes a pull request's preview now, through its
 // workflow (as if the request had closed).
-func (s *Service) DeletePreview(ctx context.Context, appName string, pr int) error {
+func (s *Git) DeletePreview(ctx context.Context, appName string, pr int) error {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermDeploy)
 	if err != nil {
 		return err

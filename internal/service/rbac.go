@@ -120,7 +120,7 @@ func forbid(a *Actor, team string, p release.Perm) error {
 // authorizeApp loads an app the actor may see and checks p on its team.
 // An app in a team the actor is not in is reported not found, so app
 // names do not leak across teams.
-func (s *Service) authorizeApp(ctx context.Context, name string, p release.Perm) (*schema.App, *Actor, error) {
+func (s *core) authorizeApp(ctx context.Context, name string, p release.Perm) (*schema.App, *Actor, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -148,7 +148,7 @@ func (s *Service) authorizeApp(ctx context.Context, name string, p release.Perm)
 }
 
 // sharedWith reports whether app is shared with a team the actor is in.
-func (s *Service) sharedWith(ctx context.Context, a *Actor, app *schema.App) (bool, error) {
+func (s *core) sharedWith(ctx context.Context, a *Actor, app *schema.App) (bool, error) {
 	teams, err := s.store.AppShares(ctx, app.ID)
 	if err != nil {
 		return false, err
@@ -174,7 +174,7 @@ func appRole(a *Actor, app *schema.App, shared map[string]bool) release.Role {
 }
 
 // loadActor fills in a user's memberships.
-func (s *Service) loadActor(ctx context.Context, a *Actor) (*Actor, error) {
+func (s *core) loadActor(ctx context.Context, a *Actor) (*Actor, error) {
 	if a.UserID == "" {
 		return a, nil
 	}

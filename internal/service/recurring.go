@@ -35,7 +35,7 @@ var MinRecurringInterval = time.Minute
 
 // CreateRecurring adds a recurring deploy of an app's branch head, kept as
 // a Temporal Schedule.
-func (s *Service) CreateRecurring(ctx context.Context, appName string, in RecurringInput) (*schema.RecurringDeploy, error) {
+func (s *Deploys) CreateRecurring(ctx context.Context, appName string, in RecurringInput) (*schema.RecurringDeploy, error) {
 	app, a, err := s.authorizeApp(ctx, appName, release.PermDeploy)
 	if err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func (s *Service) CreateRecurring(ctx context.Context, appName string, in Recurr
 }
 
 // ListRecurring returns an app's recurring deploys.
-func (s *Service) ListRecurring(ctx context.Context, appName string) ([]schema.RecurringDeploy, error) {
+func (s *Deploys) ListRecurring(ctx context.Context, appName string) ([]schema.RecurringDeploy, error) {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermRead)
 	if err != nil {
 		return nil, err
@@ -98,7 +98,7 @@ func (s *Service) ListRecurring(ctx context.Context, appName string) ([]schema.R
 }
 
 // DeleteRecurring stops a recurring deploy and removes its schedule.
-func (s *Service) DeleteRecurring(ctx context.Context, appName, id string) error {
+func (s *Deploys) DeleteRecurring(ctx context.Context, appName, id string) error {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermDeploy)
 	if err != nil {
 		return err
@@ -113,7 +113,7 @@ func (s *Service) DeleteRecurring(ctx context.Context, appName, id string) error
 	return nil
 }
 
-func (s *Service) deleteSchedule(ctx context.Context, app, id string) error {
+func (s *core) deleteSchedule(ctx context.Context, app, id string) error {
 	err := s.temporal.ScheduleClient().GetHandle(ctx, workflows.RecurringID(app, id)).Delete(ctx)
 	var nf *serviceerror.NotFound
 	if err != nil && !errors.As(err, &nf) {

@@ -15,7 +15,7 @@ type KeyRotation struct {
 
 // RotateSecretKey makes a new secret key, seals every stored secret with
 // it and retires the old key (instance admins only).
-func (s *Service) RotateSecretKey(ctx context.Context) (*KeyRotation, error) {
+func (s *People) RotateSecretKey(ctx context.Context) (*KeyRotation, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err

@@ -60,8 +60,47 @@ type Options struct {
 	ResolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
 }
 
-// Service is Rivetr's business layer.
+// Service is Rivetr's business layer: cohesive parts (apps, deploys and
+// their gates, release policies, git integrations, databases, people,
+// the instance) around a shared core holding the store, the Temporal
+// client, authorisation and the audit log. Each part's methods are the
+// Service's; a part reaches another only through all.
 type Service struct {
+	*core
+	Apps
+	Deploys
+	Policies
+	Git
+	Databases
+	People
+	Instance
+}
+
+// The parts of the service.
+type (
+	// Apps create, change, list and delete apps and their env vars.
+	Apps struct{ *core }
+	// Deploys start, cancel, roll back, schedule, approve and report on
+	// deployments.
+	Deploys struct{ *core }
+	// Policies are environments and freeze windows.
+	Policies struct{ *core }
+	// Git is webhooks and pull request previews.
+	Git struct{ *core }
+	// Databases are managed databases and their backups.
+	Databases struct{ *core }
+	// People are users, teams, members, invitations, sign-ins, tokens and
+	// the secret key.
+	People struct{ *core }
+	// Instance is the instance's status and the audit log.
+	Instance struct{ *core }
+)
+
+// core is what every part shares.
+type core struct {
+	// all is the whole service, for the few calls from one part into
+	// another (deleting an app cancels its deployments).
+	all           *Service
 	store         *schema.Store
 	temporal      client.Client
 	docker        Runtime
@@ -88,11 +127,14 @@ func New(o Options) *Service {
 	if o.Log == nil {
 		o.Log = discardLogger
 	}
-	return &Service{
+	c := &core{
 		store: o.Store, temporal: o.Temporal, docker: o.Docker, hostName: o.HostName,
 		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, dataDir: o.DataDir, keys: o.Keys, log: o.Log, mailer: o.Mailer, publicURL: strings.TrimRight(o.PublicURL, "/"), resolveBranch: o.ResolveBranch,
 		previewDomain: strings.Trim(o.PreviewDomain, "."), uploadDir: o.UploadDir, backupDir: o.BackupDir,
 	}
+	s := &Service{core: c, Apps: Apps{c}, Deploys: Deploys{c}, Policies: Policies{c}, Git: Git{c}, Databases: Databases{c}, People: People{c}, Instance: Instance{c}}
+	c.all = s
+	return s
 }
 
 func hostQueue(app *schema.App) string { return config.HostQueue(app.Host) }
@@ -107,7 +149,7 @@ func appAttrs(app, kind, deployment string) temporal.SearchAttributes {
 
 // WorkflowURL links a deployment to its run in the Temporal UI ("" when no
 // UI is configured).
-func (s *Service) WorkflowURL(d *schema.Deployment) string {
+func (s *core) WorkflowURL(d *schema.Deployment) string {
 	if s.uiBase == "" || d.WorkflowID == "" {
 		return ""
 	}

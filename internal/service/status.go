@@ -29,7 +29,7 @@ type Status struct {
 }
 
 // Health checks the database, Temporal and Docker.
-func (s *Service) Health(ctx context.Context) Status {
+func (s *Instance) Health(ctx context.Context) Status {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	st := Status{OK: true, Database: "ok", Temporal: "ok", Docker: "ok", TemporalUI: s.uiBase}
@@ -49,7 +49,7 @@ func (s *Service) Health(ctx context.Context) Status {
 
 // Overview adds counts to Health: of the apps the caller can see, or of
 // one team's apps when team is given.
-func (s *Service) Overview(ctx context.Context, team string) (Status, error) {
+func (s *Instance) Overview(ctx context.Context, team string) (Status, error) {
 	st := s.Health(ctx)
 	visible, err := s.visibleAppIDs(ctx)
 	if err != nil {
@@ -88,7 +88,7 @@ func (s *Service) Overview(ctx context.Context, team string) (Status, error) {
 			st.DiskTotal = fs.Blocks * uint64(fs.Bsize)
 		}
 	}
-	if f, err := s.InstanceFrozen(ctx); err == nil && f != nil {
+	if f, err := s.all.InstanceFrozen(ctx); err == nil && f != nil {
 		st.FrozenUntil, st.FrozenReason = f.NextEnd, f.Reason
 	}
 	st.Deployments, err = s.store.CountDeploymentsByStatus(ctx, visible)

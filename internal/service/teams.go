@@ -19,7 +19,7 @@ type TeamView struct {
 
 // ListTeams returns the teams the caller belongs to (every team for
 // instance admins).
-func (s *Service) ListTeams(ctx context.Context) ([]TeamView, error) {
+func (s *People) ListTeams(ctx context.Context) ([]TeamView, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -38,7 +38,7 @@ func (s *Service) ListTeams(ctx context.Context) ([]TeamView, error) {
 // TeamsFor returns the teams where the caller holds p. An instance admin
 // on a server without teams yet gets one unnamed entry: apps made then go
 // to the default team once it exists.
-func (s *Service) TeamsFor(ctx context.Context, p release.Perm) ([]TeamView, error) {
+func (s *People) TeamsFor(ctx context.Context, p release.Perm) ([]TeamView, error) {
 	ts, err := s.ListTeams(ctx)
 	if err != nil {
 		return nil, err
@@ -62,7 +62,7 @@ type TeamInput struct {
 }
 
 // CreateTeam makes a team owned by the caller.
-func (s *Service) CreateTeam(ctx context.Context, in TeamInput) (*TeamView, error) {
+func (s *People) CreateTeam(ctx context.Context, in TeamInput) (*TeamView, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -90,7 +90,7 @@ func (s *Service) CreateTeam(ctx context.Context, in TeamInput) (*TeamView, erro
 
 // authorizeTeam loads a team the caller belongs to and checks p there;
 // teams the caller is not in are not found.
-func (s *Service) authorizeTeam(ctx context.Context, name string, p release.Perm) (*schema.Team, *Actor, error) {
+func (s *core) authorizeTeam(ctx context.Context, name string, p release.Perm) (*schema.Team, *Actor, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -109,7 +109,7 @@ func (s *Service) authorizeTeam(ctx context.Context, name string, p release.Perm
 }
 
 // DeleteTeam deletes an empty team (owners only).
-func (s *Service) DeleteTeam(ctx context.Context, name string) error {
+func (s *People) DeleteTeam(ctx context.Context, name string) error {
 	t, _, err := s.authorizeTeam(ctx, name, release.PermManageTeam)
 	if err != nil {
 		return err
@@ -128,7 +128,7 @@ func (s *Service) DeleteTeam(ctx context.Context, name string) error {
 }
 
 // ListMembers returns a team's members.
-func (s *Service) ListMembers(ctx context.Context, team string) ([]schema.Member, error) {
+func (s *People) ListMembers(ctx context.Context, team string) ([]schema.Member, error) {
 	t, _, err := s.authorizeTeam(ctx, team, release.PermRead)
 	if err != nil {
 		return nil, err
@@ -147,7 +147,7 @@ type MemberInput struct {
 // PutMember adds an existing user to a team or changes their role. Admins
 // manage developers and viewers; only owners make or change owners and
 // admins; a team always keeps one owner.
-func (s *Service) PutMember(ctx context.Context, team, user string, in MemberInput) (*schema.Member, error) {
+func (s *People) PutMember(ctx context.Context, team, user string, in MemberInput) (*schema.Member, error) {
 	t, a, err := s.authorizeTeam(ctx, team, release.PermManageMembers)
 	if err != nil {
 		return nil, err
@@ -199,7 +199,7 @@ func (s *Service) PutMember(ctx context.Context, team, user string, in MemberInp
 	return &schema.Member{Membership: m, Email: u.Email, Name: u.Name}, nil
 }
 
-func (s *Service) keepAnOwner(ctx context.Context, teamID string) error {
+func (s *core) keepAnOwner(ctx context.Context, teamID string) error {
 	n, err := s.store.CountOwners(ctx, teamID)
 	if err != nil {
 		return err
@@ -212,7 +212,7 @@ func (s *Service) keepAnOwner(ctx context.Context, teamID string) error {
 
 // RemoveMember takes a user out of a team. Members may always leave,
 // except the last owner.
-func (s *Service) RemoveMember(ctx context.Context, team, user string) error {
+func (s *People) RemoveMember(ctx context.Context, team, user string) error {
 	a, err := actor(ctx)
 	if err != nil {
 		return err
@@ -259,7 +259,7 @@ func (s *Service) RemoveMember(ctx context.Context, team, user string) error {
 
 // ShareApp lets another team see an app, read-only (admins of the app's
 // team).
-func (s *Service) ShareApp(ctx context.Context, appName, team string) error {
+func (s *People) ShareApp(ctx context.Context, appName, team string) error {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermShare)
 	if err != nil {
 		return err
@@ -281,7 +281,7 @@ func (s *Service) ShareApp(ctx context.Context, appName, team string) error {
 }
 
 // UnshareApp stops sharing an app with a team.
-func (s *Service) UnshareApp(ctx context.Context, appName, team string) error {
+func (s *People) UnshareApp(ctx context.Context, appName, team string) error {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermShare)
 	if err != nil {
 		return err

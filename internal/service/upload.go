@@ -27,7 +27,7 @@ var ErrTooLarge = errors.New("upload too large")
 // then deployed like any other (queue, gates, health check), its build
 // type detected when the app's is auto. The archive is unpacked by the
 // worker of this server's host, so the app must run here.
-func (s *Service) DeployUpload(ctx context.Context, appName string, r io.Reader, trigger string) (*DeploymentView, error) {
+func (s *Deploys) DeployUpload(ctx context.Context, appName string, r io.Reader, trigger string) (*DeploymentView, error) {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermDeploy)
 	if err != nil {
 		return nil, err

@@ -72,7 +72,7 @@ type TeamRole struct {
 	Approver bool         `json:"approver,omitempty"`
 }
 
-func (s *Service) createUser(ctx context.Context, in UserInput) (*schema.User, error) {
+func (s *core) createUser(ctx context.Context, in UserInput) (*schema.User, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (s *Service) createUser(ctx context.Context, in UserInput) (*schema.User, e
 
 // SetupNeeded reports whether no user exists yet: the dashboard then offers
 // the owner setup page.
-func (s *Service) SetupNeeded(ctx context.Context) (bool, error) {
+func (s *People) SetupNeeded(ctx context.Context) (bool, error) {
 	n, err := s.store.CountUsers(ctx)
 	return n == 0, err
 }
@@ -108,7 +108,7 @@ type OwnerResult struct {
 // team, which also receives the apps made before teams existed. It needs
 // the admin token (so whoever reaches a fresh server first cannot claim
 // it) and works only while no user exists.
-func (s *Service) CreateOwner(ctx context.Context, in UserInput) (*OwnerResult, error) {
+func (s *People) CreateOwner(ctx context.Context, in UserInput) (*OwnerResult, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -138,7 +138,7 @@ func (s *Service) CreateOwner(ctx context.Context, in UserInput) (*OwnerResult, 
 // MigrateTeams moves every app made before teams existed into the default
 // team, owned by the first owner; it makes the team when missing. Running
 // it again moves nothing.
-func (s *Service) MigrateTeams(ctx context.Context) (*OwnerResult, error) {
+func (s *People) MigrateTeams(ctx context.Context) (*OwnerResult, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -163,7 +163,7 @@ func (s *Service) MigrateTeams(ctx context.Context) (*OwnerResult, error) {
 	return res, nil
 }
 
-func (s *Service) migrateTeams(ctx context.Context, owner *schema.User) (*OwnerResult, error) {
+func (s *core) migrateTeams(ctx context.Context, owner *schema.User) (*OwnerResult, error) {
 	team, err := s.store.GetTeam(ctx, DefaultTeam)
 	if errors.Is(err, schema.ErrNotFound) {
 		team = &schema.Team{ID: ids.New(), Name: DefaultTeam}
@@ -181,7 +181,7 @@ func (s *Service) migrateTeams(ctx context.Context, owner *schema.User) (*OwnerR
 
 // CreateUser adds a user with a password (instance admins only); teams
 // then add them as members.
-func (s *Service) CreateUser(ctx context.Context, in UserInput) (*UserView, error) {
+func (s *People) CreateUser(ctx context.Context, in UserInput) (*UserView, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -198,7 +198,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*UserView, erro
 }
 
 // ListUsers returns every user (instance admins only).
-func (s *Service) ListUsers(ctx context.Context) ([]schema.User, error) {
+func (s *People) ListUsers(ctx context.Context) ([]schema.User, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -211,7 +211,7 @@ func (s *Service) ListUsers(ctx context.Context) ([]schema.User, error) {
 
 // ResetPassword sets a user's password (instance admins only) and ends
 // the user's dashboard sessions.
-func (s *Service) ResetPassword(ctx context.Context, user, password string) error {
+func (s *People) ResetPassword(ctx context.Context, user, password string) error {
 	a, err := actor(ctx)
 	if err != nil {
 		return err
@@ -239,7 +239,7 @@ func (s *Service) ResetPassword(ctx context.Context, user, password string) erro
 
 // Me returns the signed-in user with their teams; the admin token has no
 // user and is shown as an instance admin.
-func (s *Service) Me(ctx context.Context) (*UserView, error) {
+func (s *People) Me(ctx context.Context) (*UserView, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -281,7 +281,7 @@ type NewToken struct {
 
 // CreateToken makes an API token for the signed-in user. Its role can
 // only narrow what the user may do.
-func (s *Service) CreateToken(ctx context.Context, in TokenInput) (*NewToken, error) {
+func (s *People) CreateToken(ctx context.Context, in TokenInput) (*NewToken, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -330,7 +330,7 @@ func (s *Service) CreateToken(ctx context.Context, in TokenInput) (*NewToken, er
 }
 
 // ListTokens returns the signed-in user's tokens (never their values).
-func (s *Service) ListTokens(ctx context.Context) ([]schema.APIToken, error) {
+func (s *People) ListTokens(ctx context.Context) ([]schema.APIToken, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -342,7 +342,7 @@ func (s *Service) ListTokens(ctx context.Context) ([]schema.APIToken, error) {
 }
 
 // RevokeToken deletes one of the signed-in user's tokens by ID or name.
-func (s *Service) RevokeToken(ctx context.Context, idOrName string) error {
+func (s *People) RevokeToken(ctx context.Context, idOrName string) error {
 	a, err := actor(ctx)
 	if err != nil {
 		return err
@@ -359,7 +359,7 @@ func (s *Service) RevokeToken(ctx context.Context, idOrName string) error {
 
 // RevokeCurrentToken revokes the token the request came with (rivetr
 // logout). The admin token cannot revoke itself.
-func (s *Service) RevokeCurrentToken(ctx context.Context) error {
+func (s *People) RevokeCurrentToken(ctx context.Context) error {
 	a, err := actor(ctx)
 	if err != nil {
 		return err
@@ -376,7 +376,7 @@ func (s *Service) RevokeCurrentToken(ctx context.Context) error {
 
 // LoginForToken checks an email and password and makes a token for the
 // CLI (`rivetr login`).
-func (s *Service) LoginForToken(ctx context.Context, email, password, name string) (*NewToken, error) {
+func (s *People) LoginForToken(ctx context.Context, email, password, name string) (*NewToken, error) {
 	u, err := s.checkPassword(ctx, email, password)
 	if err != nil {
 		return nil, err

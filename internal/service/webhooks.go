@@ -61,7 +61,7 @@ var deliveryRE = regexp.MustCompile(`[^a-z0-9-]+`)
 //
 // base is the address the delivery reached, for links in commit statuses
 // (the server's --public-url wins).
-func (s *Service) Webhook(ctx context.Context, provider, appName, base string, h http.Header, body []byte) (*WebhookResult, error) {
+func (s *Git) Webhook(ctx context.Context, provider, appName, base string, h http.Header, body []byte) (*WebhookResult, error) {
 	p, err := webhook.ParseProvider(provider)
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", err, schema.ErrNotFound)
@@ -156,7 +156,7 @@ func firstHeader(h http.Header, names ...string) string {
 
 // webhookDeploy records a deployment of the pushed commit and hands it to
 // the app's queue; its workflow ID carries the delivery ID.
-func (s *Service) webhookDeploy(ctx context.Context, app *schema.App, p webhook.Provider, deliveryID string, ev *webhook.Event, base string) (*schema.Deployment, error) {
+func (s *core) webhookDeploy(ctx context.Context, app *schema.App, p webhook.Provider, deliveryID string, ev *webhook.Event, base string) (*schema.Deployment, error) {
 	d := &schema.Deployment{
 		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: release.KindDeploy,
 		Trigger: TriggerWebhook, Status: release.StatusQueued, Step: release.StepQueued,
@@ -190,7 +190,7 @@ func (s *Service) webhookDeploy(ctx context.Context, app *schema.App, p webhook.
 // deployment on the git host as a commit status, when the app has a
 // provider token. Reporting is best effort: a failure to start it is
 // logged, never a failed deploy.
-func (s *Service) reportStatus(ctx context.Context, app *schema.App, p webhook.Provider, repo string, d *schema.Deployment, base string) {
+func (s *core) reportStatus(ctx context.Context, app *schema.App, p webhook.Provider, repo string, d *schema.Deployment, base string) {
 	if !reportsStatus(app, repo) {
 		return
 	}
@@ -226,7 +226,7 @@ type WebhookInfo struct {
 // secret if the app has none yet); rotate replaces it, so deliveries
 // signed with the old one are refused from then on. The secret lets
 // anyone deploy the app's branch, so it takes the edit permission.
-func (s *Service) GetWebhook(ctx context.Context, appName, base string, rotate bool) (*WebhookInfo, error) {
+func (s *Git) GetWebhook(ctx context.Context, appName, base string, rotate bool) (*WebhookInfo, error) {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermEditApp)
 	if err != nil {
 		return nil, err
@@ -256,7 +256,7 @@ func (s *Service) GetWebhook(ctx context.Context, appName, base string, rotate b
 }
 
 // ListDeliveries returns an app's newest webhook deliveries first.
-func (s *Service) ListDeliveries(ctx context.Context, appName string, limit int) ([]schema.WebhookDelivery, error) {
+func (s *Git) ListDeliveries(ctx context.Context, appName string, limit int) ([]schema.WebhookDelivery, error) {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermRead)
 	if err != nil {
 		return nil, err
