@@ -6,7 +6,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 func (h *Handler) listBackups(c *gin.Context) {
@@ -67,8 +66,8 @@ func (h *Handler) setPolicy(c *gin.Context) {
 
 func (h *Handler) backupRoutes() []Route {
 	return []Route{
-		{"GET", "/api/databases/:name/backups", AuthToken, need(release.PermRead), "A database's backups", nil, []schema.Backup{}, 200, h.listBackups},
-		{"POST", "/api/databases/:name/backups", AuthToken, need(release.PermDatabases), "Back up now (?wait=1, ?volume=1)", nil, schema.Backup{}, 202, h.backupNow},
+		{"GET", "/api/databases/:name/backups", AuthToken, need(release.PermRead), "A database's backups", nil, []service.Backup{}, 200, h.listBackups},
+		{"POST", "/api/databases/:name/backups", AuthToken, need(release.PermDatabases), "Back up now (?wait=1, ?volume=1)", nil, service.Backup{}, 202, h.backupNow},
 		{"GET", "/api/databases/:name/backups/:id/download", AuthToken, need(release.PermDatabaseAdmin), "Download a backup (gzip)", nil, nil, 200, h.downloadBackup},
 		{"POST", "/api/databases/:name/restore", AuthToken, need(release.PermDatabaseAdmin), "Restore a backup, into the database or a new one", RestoreRequest{}, service.DatabaseView{}, 200, h.restore},
 		{"GET", "/api/databases/:name/backup-policy", AuthToken, need(release.PermRead), "Where and when a database is backed up", nil, service.PolicyView{}, 200, h.getPolicy},

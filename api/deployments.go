@@ -11,7 +11,6 @@ import (
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/sse"
-	"github.com/rivetr/rivetr/schema"
 )
 
 func (h *Handler) deploy(c *gin.Context) {
@@ -158,7 +157,7 @@ func (h *Handler) deploymentRoutes() []Route {
 		{"POST", "/api/deployments/:id/cancel", AuthToken, need(release.PermDeploy), "Cancel a queued, waiting or running deployment", nil, service.DeploymentView{}, 202, h.cancelDeployment},
 		{"GET", "/api/deployments/:id/diff", AuthToken, need(release.PermRead), "What a deployment changes against the serving one", nil, service.DiffView{}, 200, h.diff},
 		{"POST", "/api/deployments/:id/reschedule", AuthToken, need(release.PermDeploy), "Move a scheduled deployment", RescheduleRequest{}, service.DeploymentView{}, 200, h.reschedule},
-		{"GET", "/api/deployments/:id/logs", AuthToken, need(release.PermRead), "A deployment's log lines (?after=&limit=)", nil, []schema.LogLine{}, 200, h.deploymentLogs},
+		{"GET", "/api/deployments/:id/logs", AuthToken, need(release.PermRead), "A deployment's log lines (?after=&limit=)", nil, []service.LogLine{}, 200, h.deploymentLogs},
 		{"GET", "/api/deployments/:id/logs/stream", AuthToken, need(release.PermRead), "A deployment's log and progress as server-sent events", nil, nil, 200, h.streamLogs},
 	}
 }

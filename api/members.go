@@ -6,7 +6,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 func (h *Handler) listMembers(c *gin.Context) {
@@ -29,8 +28,8 @@ func (h *Handler) removeMember(c *gin.Context) {
 
 func (h *Handler) memberRoutes() []Route {
 	return []Route{
-		{"GET", "/api/teams/:team/members", AuthToken, need(release.PermRead), "List a team's members", nil, []schema.Member{}, 200, h.listMembers},
-		{"PUT", "/api/teams/:team/members/:user", AuthToken, need(release.PermManageMembers), "Add a member or change their role", service.MemberInput{}, schema.Member{}, 200, h.putMember},
+		{"GET", "/api/teams/:team/members", AuthToken, need(release.PermRead), "List a team's members", nil, []service.Member{}, 200, h.listMembers},
+		{"PUT", "/api/teams/:team/members/:user", AuthToken, need(release.PermManageMembers), "Add a member or change their role", service.MemberInput{}, service.Member{}, 200, h.putMember},
 		{"DELETE", "/api/teams/:team/members/:user", AuthToken, need(release.PermManageMembers), "Remove a member", nil, nil, 204, h.removeMember},
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 func (h *Handler) listRecurring(c *gin.Context) {
@@ -29,8 +28,8 @@ func (h *Handler) deleteRecurring(c *gin.Context) {
 
 func (h *Handler) scheduleRoutes() []Route {
 	return []Route{
-		{"GET", "/api/apps/:name/schedules", AuthToken, need(release.PermRead), "An app's recurring deploys", nil, []schema.RecurringDeploy{}, 200, h.listRecurring},
-		{"POST", "/api/apps/:name/schedules", AuthToken, need(release.PermDeploy), "Deploy the branch head on a cron schedule or an interval", service.RecurringInput{}, schema.RecurringDeploy{}, 201, h.createRecurring},
+		{"GET", "/api/apps/:name/schedules", AuthToken, need(release.PermRead), "An app's recurring deploys", nil, []service.RecurringDeploy{}, 200, h.listRecurring},
+		{"POST", "/api/apps/:name/schedules", AuthToken, need(release.PermDeploy), "Deploy the branch head on a cron schedule or an interval", service.RecurringInput{}, service.RecurringDeploy{}, 201, h.createRecurring},
 		{"DELETE", "/api/apps/:name/schedules/:id", AuthToken, need(release.PermDeploy), "Delete a recurring deploy", nil, nil, 204, h.deleteRecurring},
 	}
 }

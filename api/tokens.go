@@ -5,7 +5,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 func (h *Handler) listTokens(c *gin.Context) {
@@ -33,7 +32,7 @@ func (h *Handler) revokeCurrentToken(c *gin.Context) {
 func (h *Handler) tokenRoutes() []Route {
 	return []Route{
 		{"DELETE", "/api/auth/token", AuthToken, NeedSignedIn, "Revoke the token of this request (sign out)", nil, nil, 204, h.revokeCurrentToken},
-		{"GET", "/api/tokens", AuthToken, NeedSignedIn, "List your API tokens", nil, []schema.APIToken{}, 200, h.listTokens},
+		{"GET", "/api/tokens", AuthToken, NeedSignedIn, "List your API tokens", nil, []service.APIToken{}, 200, h.listTokens},
 		{"POST", "/api/tokens", AuthToken, NeedSignedIn, "Create an API token, optionally capped at a role", service.TokenInput{}, service.NewToken{}, 201, h.createToken},
 		{"DELETE", "/api/tokens/:id", AuthToken, NeedSignedIn, "Revoke one of your tokens", nil, nil, 204, h.revokeToken},
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 func (h *Handler) listUsers(c *gin.Context) {
@@ -59,7 +58,7 @@ func (h *Handler) userRoutes() []Route {
 		{"POST", "/api/setup/owner", AuthToken, NeedNoOwnerYet, "Create the instance owner", service.UserInput{}, service.OwnerResult{}, 201, h.createOwner},
 		{"POST", "/api/admin/migrate-teams", AuthToken, NeedInstanceAdmin, "Move apps from before teams into the default team", nil, service.OwnerResult{}, 200, h.migrateTeams},
 		{"POST", "/api/admin/secrets/rotate", AuthToken, NeedInstanceAdmin, "Rotate the secret key and reseal every secret", nil, service.KeyRotation{}, 200, h.rotateSecretKey},
-		{"GET", "/api/users", AuthToken, NeedInstanceAdmin, "List users", nil, []schema.User{}, 200, h.listUsers},
+		{"GET", "/api/users", AuthToken, NeedInstanceAdmin, "List users", nil, []service.User{}, 200, h.listUsers},
 		{"POST", "/api/users", AuthToken, NeedInstanceAdmin, "Create a user", service.UserInput{}, service.UserView{}, 201, h.createUser},
 		{"PUT", "/api/users/:user/password", AuthToken, NeedInstanceAdmin, "Reset a user's password", PasswordRequest{}, nil, 204, h.resetPassword},
 	}

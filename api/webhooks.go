@@ -57,6 +57,6 @@ func (h *Handler) webhookRoutes() []Route {
 		{"POST", "/webhooks/:provider/:app", AuthWebhook, NeedSignature, "A GitHub, GitLab or Gitea delivery (push, pull request, ping)", nil, service.WebhookResult{}, 200, h.webhook},
 		{"GET", "/api/apps/:name/webhook", AuthToken, need(release.PermEditApp), "An app's webhook addresses and secret", nil, service.WebhookInfo{}, 200, h.getWebhook},
 		{"POST", "/api/apps/:name/webhook/rotate", AuthToken, need(release.PermEditApp), "Make a new webhook secret", nil, service.WebhookInfo{}, 200, h.rotateWebhook},
-		{"GET", "/api/apps/:name/webhooks", AuthToken, need(release.PermRead), "An app's webhook deliveries, newest first", nil, []schema.WebhookDelivery{}, 200, h.listDeliveries},
+		{"GET", "/api/apps/:name/webhooks", AuthToken, need(release.PermRead), "An app's webhook deliveries, newest first", nil, []service.WebhookDelivery{}, 200, h.listDeliveries},
 	}
 }

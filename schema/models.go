@@ -3,9 +3,6 @@
 package schema
 
 import (
-	"database/sql/driver"
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/rivetr/rivetr/internal/release"
@@ -14,50 +11,9 @@ import (
 // SourceUpload marks a deployment built from an uploaded ZIP archive.
 const SourceUpload = "upload"
 
-// Duration is a time.Duration stored as milliseconds and written in JSON as a
-// Go duration string ("1s", "250ms").
-type Duration time.Duration
-
-// D returns d as a time.Duration.
-func (d Duration) D() time.Duration { return time.Duration(d) }
-
-// MarshalJSON writes d as a duration string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// UnmarshalJSON reads a duration string such as "1s" or a number of milliseconds.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		var ms int64
-		if err2 := json.Unmarshal(b, &ms); err2 != nil {
-			return fmt.Errorf("duration must be a string like \"5s\" or milliseconds: %w", err)
-		}
-		*d = Duration(time.Duration(ms) * time.Millisecond)
-		return nil
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// Value stores d as milliseconds.
-func (d Duration) Value() (driver.Value, error) { return time.Duration(d).Milliseconds(), nil }
-
-// Scan reads milliseconds.
-func (d *Duration) Scan(v any) error {
-	switch x := v.(type) {
-	case int64:
-		*d = Duration(time.Duration(x) * time.Millisecond)
-	case nil:
-		*d = 0
-	default:
-		return fmt.Errorf("schema: cannot scan %T into Duration", v)
-	}
-	return nil
-}
+// Duration is a time.Duration stored as milliseconds (see
+// release.Duration).
+type Duration = release.Duration
 
 // App is something Rivetr deploys: a git repository built from its Dockerfile
 // and served on one or more domains.

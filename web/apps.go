@@ -76,12 +76,12 @@ type appData struct {
 	Errors      map[string]string
 	EnvForm     envForm
 	EnvErrors   map[string]string
-	Recurring   []schema.RecurringDeploy
+	Recurring   []service.RecurringDeploy
 	// Environments are the app's team's, for the policy form.
 	Environments []service.EnvironmentView
 	// Webhook (for those who may edit the app) and the newest deliveries.
 	Webhook    *service.WebhookInfo
-	Deliveries []schema.WebhookDelivery
+	Deliveries []service.WebhookDelivery
 	Previews   []service.PreviewView
 }
 

@@ -9,7 +9,6 @@ import (
 	"github.com/rivetr/rivetr/internal/dbengine"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 type databasesData struct {
@@ -67,7 +66,7 @@ func (h *Handler) databaseAction(c *gin.Context) {
 type databaseData struct {
 	Database *service.DatabaseView
 	Policy   *service.PolicyView
-	Backups  []schema.Backup
+	Backups  []service.Backup
 	// Admin may restore and download.
 	Admin bool
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/sse"
-	"github.com/rivetr/rivetr/schema"
 )
 
 func (h *Handler) deploy(c *gin.Context) {
@@ -90,7 +89,7 @@ func (h *Handler) cancel(c *gin.Context) {
 type deploymentData struct {
 	D      *service.DeploymentView
 	Steps  []Step
-	Lines  []schema.LogLine
+	Lines  []service.LogLine
 	LastID uint64
 	More   bool // the log has more lines than the page shows
 	// UILink is the deployment's workflow in the Temporal UI (through the
@@ -111,7 +110,7 @@ func (h *Handler) deployment(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	var lines []schema.LogLine
+	var lines []service.LogLine
 	var after uint64
 	for len(lines) < pageLogLines {
 		batch, err := h.svc.DeploymentLogs(ctx, d.ID, after, 5000)

@@ -9,7 +9,7 @@ import (
 	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/release"
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/service"
 )
 
 var funcs = template.FuncMap{
@@ -40,7 +40,7 @@ var funcs = template.FuncMap{
 	},
 }
 
-func duration(d schema.Deployment) string {
+func duration(d service.Deployment) string {
 	if d.StartedAt == nil || d.FinishedAt == nil {
 		return ""
 	}

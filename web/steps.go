@@ -2,7 +2,7 @@ package web
 
 import (
 	"github.com/rivetr/rivetr/internal/release"
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/service"
 )
 
 // Step is one line of a deployment's progress list.
@@ -28,7 +28,7 @@ var stepOrder = []struct {
 // done, the current one is running (or failed, or cancelled), the rest
 // pending. A rollback reuses an image, so it skips fetching and building.
 // app.js mirrors this for live updates.
-func Steps(d *schema.Deployment) []Step {
+func Steps(d *service.Deployment) []Step {
 	cur := -1
 	for i, s := range stepOrder {
 		if s.name == d.Step {

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/rivetr/rivetr/internal/release"
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/service"
 )
 
 func TestSteps(t *testing.T) {
@@ -24,7 +24,7 @@ func TestSteps(t *testing.T) {
 	}
 	for _, tc := range tests {
 		var got []string
-		for _, s := range Steps(&schema.Deployment{Kind: release.Kind(tc.kind), Status: release.Status(tc.status), Step: release.Step(tc.step)}) {
+		for _, s := range Steps(&service.Deployment{Kind: release.Kind(tc.kind), Status: release.Status(tc.status), Step: release.Step(tc.step)}) {
 			got = append(got, s.State)
 		}
 		if strings.Join(got, " ") != tc.want {

@@ -42,7 +42,7 @@ func (h *Handler) createTeam(c *gin.Context) {
 type teamData struct {
 	Team        service.TeamView
 	Manage      bool
-	Members     []schema.Member
+	Members     []service.Member
 	Invitations []service.InvitationView
 	// NewInvite is the invitation just made: its link is shown this once.
 	NewInvite   *service.InvitationView

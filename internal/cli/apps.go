@@ -12,7 +12,6 @@ import (
 	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -130,7 +129,7 @@ func (f *appFlags) input(fs *pflag.FlagSet) (service.AppInput, error) {
 		in.PreviewCPUs = &f.previewCPUs
 	}
 	if ch("preview-ttl") {
-		d := schema.Duration(f.previewTTL)
+		d := release.Duration(f.previewTTL)
 		in.PreviewTTL = &d
 	}
 	if ch("provider-url") {
@@ -154,14 +153,14 @@ func (f *appFlags) input(fs *pflag.FlagSet) (service.AppInput, error) {
 		in.AllowSelfApproval = &f.allowSelfApproval
 	}
 	if ch("approval-ttl") {
-		d := schema.Duration(f.approvalTTL)
+		d := release.Duration(f.approvalTTL)
 		in.ApprovalTTL = &d
 	}
-	dur := func(name string, v time.Duration) *schema.Duration {
+	dur := func(name string, v time.Duration) *release.Duration {
 		if !ch(name) {
 			return nil
 		}
-		d := schema.Duration(v)
+		d := release.Duration(v)
 		return &d
 	}
 	in.HealthInterval = dur("health-interval", f.healthInterval)

@@ -12,7 +12,6 @@ import (
 	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 // backupCmds are the backup commands of "rivetr databases".
@@ -64,7 +63,7 @@ and read back to check it.`,
 			}
 			if g.output == "json" {
 				if bs == nil {
-					bs = []schema.Backup{}
+					bs = []service.Backup{}
 				}
 				return printJSON(cmd.OutOrStdout(), bs)
 			}

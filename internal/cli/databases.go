@@ -139,7 +139,7 @@ them; "link" gives an app DATABASE_URL and friends.`,
 			row("image", d.Image)
 			row("status", string(d.Status)+map[bool]string{true: ": " + d.Error, false: ""}[d.Error != ""])
 			row("url", d.URL)
-			row("volume", d.VolumeName())
+			row("volume", release.DatabaseVolume(d.Name))
 			row("public port", map[bool]string{true: fmt.Sprint(d.PublicPort), false: "none (Rivetr's network only)"}[d.PublicPort > 0])
 			row("team", firstNonEmpty(d.Team, "-"))
 			return tw.Flush()

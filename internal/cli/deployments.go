@@ -13,7 +13,6 @@ import (
 	"github.com/rivetr/rivetr/internal/client"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 	"github.com/spf13/cobra"
 )
 
@@ -144,7 +143,7 @@ func reportStarted(cmd *cobra.Command, g *globals, c *client.Client, d *service.
 		return nil
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "deployment %s of %s (%s %s)\n", d.ID, d.AppName, d.Kind, short(d.CommitSHA))
-	final, err := c.StreamLogs(cmd.Context(), d.ID, func(l schema.LogLine) { printLine(out, l) })
+	final, err := c.StreamLogs(cmd.Context(), d.ID, func(l service.LogLine) { printLine(out, l) })
 	if err != nil {
 		return err
 	}
@@ -165,7 +164,7 @@ func reportStarted(cmd *cobra.Command, g *globals, c *client.Client, d *service.
 	return nil
 }
 
-func printLine(w io.Writer, l schema.LogLine) {
+func printLine(w io.Writer, l service.LogLine) {
 	prefix := ""
 	switch l.Stream {
 	case "system":

@@ -12,7 +12,6 @@ import (
 	"github.com/rivetr/rivetr/internal/client"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 // teamClient is an API client and the team a command acts on: --team (or
@@ -60,13 +59,13 @@ func (p *policyFlags) input(fs *pflag.FlagSet) service.EnvironmentInput {
 		in.AllowSelfApproval = &p.allowSelf
 	}
 	if fs.Changed("approval-ttl") {
-		d := schema.Duration(p.ttl)
+		d := release.Duration(p.ttl)
 		in.ApprovalTTL = &d
 	}
 	return in
 }
 
-func describePolicy(e schema.Environment) string {
+func describePolicy(e service.Environment) string {
 	if !e.RequireApproval {
 		return "no approval"
 	}

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 	"github.com/spf13/cobra"
 )
 
@@ -58,7 +58,7 @@ Friday 18:00 Berlin time, for the weekend).`,
 				*p.dst = &t
 			}
 			if cmd.Flags().Changed("duration") {
-				d := schema.Duration(dur)
+				d := release.Duration(dur)
 				in.Duration = &d
 			}
 			in.Team = g.teamName()

@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -23,7 +23,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 				return c.AppLogs(cmd.Context(), args[0], tail, follow, out)
 			}
 			if follow {
-				_, err := c.StreamLogs(cmd.Context(), deployment, func(l schema.LogLine) { printLine(out, l) })
+				_, err := c.StreamLogs(cmd.Context(), deployment, func(l service.LogLine) { printLine(out, l) })
 				return err
 			}
 			var after uint64

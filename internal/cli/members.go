@@ -5,7 +5,6 @@ import (
 
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 	"github.com/spf13/cobra"
 )
 
@@ -26,7 +25,7 @@ func memberCmds(g *globals) []*cobra.Command {
 			}
 			if g.output == "json" {
 				if ms == nil {
-					ms = []schema.Member{}
+					ms = []service.Member{}
 				}
 				return printJSON(cmd.OutOrStdout(), ms)
 			}

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 	"github.com/spf13/cobra"
 )
 
@@ -28,7 +28,7 @@ still starting.`,
 				return err
 			}
 			if cmd.Flags().Changed("every") {
-				d := schema.Duration(every)
+				d := release.Duration(every)
 				in.Every = &d
 			}
 			r, err := c.CreateRecurring(cmd.Context(), args[0], in)
@@ -60,7 +60,7 @@ still starting.`,
 			}
 			if g.output == "json" {
 				if rs == nil {
-					rs = []schema.RecurringDeploy{}
+					rs = []service.RecurringDeploy{}
 				}
 				return printJSON(cmd.OutOrStdout(), rs)
 			}

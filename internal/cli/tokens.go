@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 	"github.com/spf13/cobra"
 )
 
@@ -51,7 +50,7 @@ func newTokensCmd(g *globals) *cobra.Command {
 			}
 			if g.output == "json" {
 				if ts == nil {
-					ts = []schema.APIToken{}
+					ts = []service.APIToken{}
 				}
 				return printJSON(cmd.OutOrStdout(), ts)
 			}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 	"github.com/spf13/cobra"
 )
 
@@ -83,7 +82,7 @@ apps made before teams existed move into it.`,
 			}
 			if g.output == "json" {
 				if us == nil {
-					us = []schema.User{}
+					us = []service.User{}
 				}
 				return printJSON(cmd.OutOrStdout(), us)
 			}

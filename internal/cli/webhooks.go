@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -71,7 +71,7 @@ func newWebhooksCmd(g *globals) *cobra.Command {
 			}
 			if g.output == "json" {
 				if ds == nil {
-					ds = []schema.WebhookDelivery{}
+					ds = []service.WebhookDelivery{}
 				}
 				return printJSON(cmd.OutOrStdout(), ds)
 			}

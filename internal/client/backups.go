@@ -5,18 +5,17 @@ import (
 
 	"github.com/rivetr/rivetr/api"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 // Backups lists a database's backups.
-func (c *Client) Backups(ctx context.Context, db string) ([]schema.Backup, error) {
-	var out []schema.Backup
+func (c *Client) Backups(ctx context.Context, db string) ([]service.Backup, error) {
+	var out []service.Backup
 	return out, c.do(ctx, "GET", "/api/databases/"+esc(db)+"/backups", nil, &out)
 }
 
 // BackupNow backs a database up; with wait it returns when it has ended.
-func (c *Client) BackupNow(ctx context.Context, db string, wait, volume bool) (*schema.Backup, error) {
-	var out schema.Backup
+func (c *Client) BackupNow(ctx context.Context, db string, wait, volume bool) (*service.Backup, error) {
+	var out service.Backup
 	q := "?wait=0"
 	if wait {
 		q = "?wait=1"

@@ -14,7 +14,6 @@ import (
 
 	"github.com/rivetr/rivetr/api"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 // Deploy starts a deployment.
@@ -56,7 +55,7 @@ func (c *Client) CancelDeployment(ctx context.Context, id string) (*service.Depl
 // StreamLogs follows a deployment's log until it ends, calling onLine for
 // each line and returning the deployment as it finished. A dropped stream is
 // resumed from the last line seen.
-func (c *Client) StreamLogs(ctx context.Context, id string, onLine func(schema.LogLine)) (*schema.Deployment, error) {
+func (c *Client) StreamLogs(ctx context.Context, id string, onLine func(service.LogLine)) (*service.Deployment, error) {
 	var after uint64
 	failures := 0
 	for {
@@ -79,7 +78,7 @@ func (c *Client) StreamLogs(ctx context.Context, id string, onLine func(schema.L
 	}
 }
 
-func (c *Client) streamOnce(ctx context.Context, id string, after *uint64, onLine func(schema.LogLine)) (*schema.Deployment, error) {
+func (c *Client) streamOnce(ctx context.Context, id string, after *uint64, onLine func(service.LogLine)) (*service.Deployment, error) {
 	res, err := c.request(ctx, "GET", "/api/deployments/"+esc(id)+"/logs/stream?after="+strconv.FormatUint(*after, 10), nil)
 	if err != nil {
 		return nil, err
@@ -97,13 +96,13 @@ func (c *Client) streamOnce(ctx context.Context, id string, after *uint64, onLin
 			data := []byte(strings.TrimPrefix(line, "data: "))
 			switch event {
 			case "log":
-				var l schema.LogLine
+				var l service.LogLine
 				if json.Unmarshal(data, &l) == nil {
 					*after = l.ID
 					onLine(l)
 				}
 			case "end":
-				var d schema.Deployment
+				var d service.Deployment
 				if err := json.Unmarshal(data, &d); err != nil {
 					return nil, err
 				}
@@ -122,8 +121,8 @@ func (c *Client) streamOnce(ctx context.Context, id string, after *uint64, onLin
 }
 
 // DeploymentLogs returns a deployment's log lines after a line ID.
-func (c *Client) DeploymentLogs(ctx context.Context, id string, after uint64) ([]schema.LogLine, error) {
-	var out []schema.LogLine
+func (c *Client) DeploymentLogs(ctx context.Context, id string, after uint64) ([]service.LogLine, error) {
+	var out []service.LogLine
 	return out, c.do(ctx, "GET", "/api/deployments/"+esc(id)+"/logs?after="+strconv.FormatUint(after, 10)+"&limit=5000", nil, &out)
 }
 

@@ -4,18 +4,17 @@ import (
 	"context"
 
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 // ListRecurring lists an app's recurring deploys.
-func (c *Client) ListRecurring(ctx context.Context, app string) ([]schema.RecurringDeploy, error) {
-	var out []schema.RecurringDeploy
+func (c *Client) ListRecurring(ctx context.Context, app string) ([]service.RecurringDeploy, error) {
+	var out []service.RecurringDeploy
 	return out, c.do(ctx, "GET", "/api/apps/"+esc(app)+"/schedules", nil, &out)
 }
 
 // CreateRecurring adds a recurring deploy.
-func (c *Client) CreateRecurring(ctx context.Context, app string, in service.RecurringInput) (*schema.RecurringDeploy, error) {
-	var out schema.RecurringDeploy
+func (c *Client) CreateRecurring(ctx context.Context, app string, in service.RecurringInput) (*service.RecurringDeploy, error) {
+	var out service.RecurringDeploy
 	return &out, c.do(ctx, "POST", "/api/apps/"+esc(app)+"/schedules", in, &out)
 }
 

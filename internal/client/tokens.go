@@ -4,12 +4,11 @@ import (
 	"context"
 
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 // ListTokens lists the caller's tokens.
-func (c *Client) ListTokens(ctx context.Context) ([]schema.APIToken, error) {
-	var out []schema.APIToken
+func (c *Client) ListTokens(ctx context.Context) ([]service.APIToken, error) {
+	var out []service.APIToken
 	return out, c.do(ctx, "GET", "/api/tokens", nil, &out)
 }
 

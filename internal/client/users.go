@@ -5,7 +5,6 @@ import (
 
 	"github.com/rivetr/rivetr/api"
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 // CreateOwner makes the first user (needs the admin token).
@@ -21,8 +20,8 @@ func (c *Client) MigrateTeams(ctx context.Context) (*service.OwnerResult, error)
 }
 
 // ListUsers lists every user (instance admins).
-func (c *Client) ListUsers(ctx context.Context) ([]schema.User, error) {
-	var out []schema.User
+func (c *Client) ListUsers(ctx context.Context) ([]service.User, error) {
+	var out []service.User
 	return out, c.do(ctx, "GET", "/api/users", nil, &out)
 }
 

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/rivetr/rivetr/internal/service"
-	"github.com/rivetr/rivetr/schema"
 )
 
 // Webhook returns an app's webhook addresses and secret; rotate makes a
@@ -19,7 +18,7 @@ func (c *Client) Webhook(ctx context.Context, app string, rotate bool) (*service
 }
 
 // Deliveries lists an app's webhook deliveries, newest first.
-func (c *Client) Deliveries(ctx context.Context, app string, limit int) ([]schema.WebhookDelivery, error) {
-	var out []schema.WebhookDelivery
+func (c *Client) Deliveries(ctx context.Context, app string, limit int) ([]service.WebhookDelivery, error) {
+	var out []service.WebhookDelivery
 	return out, c.do(ctx, "GET", "/api/apps/"+esc(app)+"/webhooks?limit="+strconv.Itoa(limit), nil, &out)
 }

@@ -47,6 +47,24 @@ func (s Status) Terminal() bool { return slices.Contains(TerminalStatuses, s) }
 // Terminal reports whether status is one of TerminalStatuses.
 func Terminal(status Status) bool { return status.Terminal() }
 
+// Served reports whether a deployment in status s once served traffic
+// successfully (it succeeded, and may have been rolled back since).
+func (s Status) Served() bool { return s == StatusSucceeded || s == StatusRolledBack }
+
+// Revision is a deployment as the rollback rule sees it.
+type Revision struct {
+	ID, AppID, Image string
+	Status           Status
+}
+
+// CanRollBackTo reports whether an app serving current can roll back to
+// d: d is the same app's, served successfully, and has an image other than
+// the one serving now.
+func CanRollBackTo(current *Revision, d Revision) bool {
+	return current != nil && d.AppID == current.AppID && d.Status.Served() && d.Image != "" &&
+		d.ID != current.ID && d.Image != current.Image
+}
+
 // InFlight reports whether s is one of InFlightStatuses.
 func (s Status) InFlight() bool { return slices.Contains(InFlightStatuses, s) }
 

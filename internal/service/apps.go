@@ -38,20 +38,20 @@ const (
 // AppInput creates or changes an app. Nil fields are left as they are (or
 // take their default on create).
 type AppInput struct {
-	Name           *string          `json:"name,omitempty"`
-	GitURL         *string          `json:"git_url,omitempty"`
-	Branch         *string          `json:"branch,omitempty"`
-	Dockerfile     *string          `json:"dockerfile,omitempty"`
-	Domains        *[]string        `json:"domains,omitempty"`
-	Port           *int             `json:"port,omitempty"`
-	HealthPath     *string          `json:"health_path,omitempty"`
-	HealthInterval *schema.Duration `json:"health_interval,omitempty"`
-	HealthTimeout  *schema.Duration `json:"health_timeout,omitempty"`
-	HealthDeadline *schema.Duration `json:"health_deadline,omitempty"`
-	DrainTimeout   *schema.Duration `json:"drain_timeout,omitempty"`
-	MemoryLimitMB  *int64           `json:"memory_limit_mb,omitempty"`
-	CPULimit       *float64         `json:"cpu_limit,omitempty"`
-	KeepImages     *int             `json:"keep_images,omitempty"`
+	Name           *string           `json:"name,omitempty"`
+	GitURL         *string           `json:"git_url,omitempty"`
+	Branch         *string           `json:"branch,omitempty"`
+	Dockerfile     *string           `json:"dockerfile,omitempty"`
+	Domains        *[]string         `json:"domains,omitempty"`
+	Port           *int              `json:"port,omitempty"`
+	HealthPath     *string           `json:"health_path,omitempty"`
+	HealthInterval *release.Duration `json:"health_interval,omitempty"`
+	HealthTimeout  *release.Duration `json:"health_timeout,omitempty"`
+	HealthDeadline *release.Duration `json:"health_deadline,omitempty"`
+	DrainTimeout   *release.Duration `json:"drain_timeout,omitempty"`
+	MemoryLimitMB  *int64            `json:"memory_limit_mb,omitempty"`
+	CPULimit       *float64          `json:"cpu_limit,omitempty"`
+	KeepImages     *int              `json:"keep_images,omitempty"`
 	// Host names the Docker host (worker) the app runs on; default: the
 	// server's own.
 	Host *string `json:"host,omitempty"`
@@ -63,10 +63,10 @@ type AppInput struct {
 	Team *string `json:"team,omitempty"`
 	// The approval gate (release policy): changing it on an existing app
 	// takes the policy permission (admins).
-	RequireApproval   *bool            `json:"require_approval,omitempty"`
-	ApprovalsNeeded   *int             `json:"approvals_needed,omitempty"`
-	AllowSelfApproval *bool            `json:"allow_self_approval,omitempty"`
-	ApprovalTTL       *schema.Duration `json:"approval_ttl,omitempty"`
+	RequireApproval   *bool             `json:"require_approval,omitempty"`
+	ApprovalsNeeded   *int              `json:"approvals_needed,omitempty"`
+	AllowSelfApproval *bool             `json:"allow_self_approval,omitempty"`
+	ApprovalTTL       *release.Duration `json:"approval_ttl,omitempty"`
 	// How the source is built (see schema.App): BuildArgs replaces the
 	// arguments.
 	BuildType    *string            `json:"build_type,omitempty"`
@@ -80,7 +80,7 @@ type AppInput struct {
 	PreviewEnv      *map[string]string `json:"preview_env,omitempty"`
 	PreviewMemoryMB *int64             `json:"preview_memory_mb,omitempty"`
 	PreviewCPUs     *float64           `json:"preview_cpus,omitempty"`
-	PreviewTTL      *schema.Duration   `json:"preview_ttl,omitempty"`
+	PreviewTTL      *release.Duration  `json:"preview_ttl,omitempty"`
 	// ProviderURL and ProviderToken (write-only; "" clears) let Rivetr
 	// comment on pull requests and set commit statuses.
 	ProviderURL   *string `json:"provider_url,omitempty"`
@@ -105,7 +105,7 @@ func (in *AppInput) touchesPolicy(app *schema.App) bool {
 
 // AppView is an app as users see it: no secrets, with its latest deployment.
 type AppView struct {
-	schema.App
+	App
 	// Team is the owning team's name; Role is the caller's role there,
 	// which decides what the dashboard offers.
 	Team string       `json:"team,omitempty"`
@@ -118,10 +118,10 @@ type AppView struct {
 	HasGitToken bool     `json:"has_git_token"`
 	HasSSHKey   bool     `json:"has_ssh_key"`
 	// HasProviderToken says whether the git host API token is set.
-	HasProviderToken bool               `json:"has_provider_token"`
-	URL              string             `json:"url,omitempty"`
-	Current          *schema.Deployment `json:"current_deployment,omitempty"`
-	Latest           *schema.Deployment `json:"latest_deployment,omitempty"`
+	HasProviderToken bool        `json:"has_provider_token"`
+	URL              string      `json:"url,omitempty"`
+	Current          *Deployment `json:"current_deployment,omitempty"`
+	Latest           *Deployment `json:"latest_deployment,omitempty"`
 	// FrozenUntil is the end of the freeze window covering the app now
 	// (its own, its environment's or the instance's; ListApps only).
 	FrozenUntil  *time.Time `json:"frozen_until,omitempty"`
@@ -695,12 +695,12 @@ func (s *core) appURL(domain string) string {
 // assemble builds an app's view from its latest deployment and, when it is
 // not the latest, its current one.
 func (s *core) assemble(app *schema.App, latest, current *schema.Deployment) *AppView {
-	v := &AppView{App: *app, HasGitToken: app.GitToken != "", HasSSHKey: app.SSHKey != "", HasProviderToken: app.ProviderToken != "", Latest: latest, Current: current}
+	v := &AppView{App: appOf(app), HasGitToken: app.GitToken != "", HasSSHKey: app.SSHKey != "", HasProviderToken: app.ProviderToken != "", Latest: optional(latest, deploymentOf), Current: optional(current, deploymentOf)}
 	if len(app.Domains) > 0 {
 		v.URL = s.appURL(app.Domains[0])
 	}
 	if latest != nil && latest.ID == app.CurrentDeploymentID {
-		v.Current = latest
+		v.Current = v.Latest
 	}
 	return v
 }

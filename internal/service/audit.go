@@ -125,8 +125,8 @@ type AuditQuery struct {
 // AuditPage is a page of the audit log, newest first; Next is the Before
 // of the following page (0 when there is none).
 type AuditPage struct {
-	Entries []schema.AuditEntry `json:"entries"`
-	Next    uint64              `json:"next,omitempty"`
+	Entries []AuditEntry `json:"entries"`
+	Next    uint64       `json:"next,omitempty"`
 }
 
 // Audit returns audit entries the caller may read: instance admins read
@@ -164,13 +164,13 @@ func (s *Instance) Audit(ctx context.Context, q AuditQuery) (*AuditPage, error) 
 	if err != nil {
 		return nil, err
 	}
-	page := &AuditPage{Entries: es}
+	page := &AuditPage{Entries: each(es, auditEntryOf)}
 	if len(es) > want {
-		page.Entries = es[:want]
+		page.Entries = page.Entries[:want]
 		page.Next = es[want-1].ID
 	}
 	if page.Entries == nil {
-		page.Entries = []schema.AuditEntry{}
+		page.Entries = []AuditEntry{}
 	}
 	return page, nil
 }

@@ -50,7 +50,7 @@ type PolicyInput struct {
 // PolicyView is a policy as users see it (the S3 secret key only as set or
 // not).
 type PolicyView struct {
-	schema.BackupPolicy
+	BackupPolicy
 	HasS3SecretKey bool `json:"has_s3_secret_key"`
 	// NextRun is the schedule's next backup, when it has one.
 	NextRun *time.Time `json:"next_run,omitempty"`
@@ -66,7 +66,7 @@ func (s *Databases) GetBackupPolicy(ctx context.Context, dbName string) (*Policy
 	if err != nil {
 		return nil, err
 	}
-	v := &PolicyView{BackupPolicy: *p, HasS3SecretKey: p.S3SecretKey != ""}
+	v := &PolicyView{BackupPolicy: backupPolicyOf(p), HasS3SecretKey: p.S3SecretKey != ""}
 	if p.Cron != "" {
 		if desc, err := s.temporal.ScheduleClient().GetHandle(ctx, workflows.BackupScheduleID(d.Name)).Describe(ctx); err == nil && len(desc.Info.NextActionTimes) > 0 {
 			t := desc.Info.NextActionTimes[0].UTC()
@@ -193,7 +193,7 @@ func (s *core) syncBackupSchedule(ctx context.Context, d *schema.Database, p *sc
 //
 // volume backs up the data volume as a tar instead of the engine's dump
 // (the database is stopped meanwhile).
-func (s *Databases) BackupNow(ctx context.Context, dbName string, wait, volume bool) (*schema.Backup, error) {
+func (s *Databases) backupNow(ctx context.Context, dbName string, wait, volume bool) (*schema.Backup, error) {
 	d, _, err := s.authorizeDatabase(ctx, dbName, release.PermDatabases)
 	if err != nil {
 		return nil, err
@@ -227,7 +227,7 @@ func (s *Databases) BackupNow(ctx context.Context, dbName string, wait, volume b
 }
 
 // ListBackups returns a database's backups, newest first.
-func (s *Databases) ListBackups(ctx context.Context, dbName string) ([]schema.Backup, error) {
+func (s *Databases) listBackups(ctx context.Context, dbName string) ([]schema.Backup, error) {
 	d, _, err := s.authorizeDatabase(ctx, dbName, release.PermRead)
 	if err != nil {
 		return nil, err
@@ -342,4 +342,16 @@ func (s *Databases) OpenBackup(ctx context.Context, dbName, backupID string) (io
 		return nil, "", 0, fmt.Errorf("read %s: %w: %v", dst.Where(b.Key), ErrUnavailable, err)
 	}
 	return r, name, b.Size, nil
+}
+
+// BackupNow is backupNow with the records as the API answers them.
+func (s *Databases) BackupNow(ctx context.Context, dbName string, wait, volume bool) (*Backup, error) {
+	v, err := s.backupNow(ctx, dbName, wait, volume)
+	return optional(v, backupOf), err
+}
+
+// ListBackups is listBackups with the records as the API answers them.
+func (s *Databases) ListBackups(ctx context.Context, dbName string) ([]Backup, error) {
+	v, err := s.listBackups(ctx, dbName)
+	return each(v, backupOf), err
 }

@@ -37,7 +37,7 @@ type DatabaseInput struct {
 // DatabaseView is a database as users see it: its connection URL with the
 // password masked (shown only with reveal, to admins).
 type DatabaseView struct {
-	schema.Database
+	Database
 	Team string `json:"team,omitempty"`
 	URL  string `json:"url"`
 	// Host and Port are where apps on Rivetr's network reach it.
@@ -75,7 +75,7 @@ func (s *core) databaseView(ctx context.Context, d *schema.Database, reveal bool
 	if err != nil {
 		return nil, err
 	}
-	v := &DatabaseView{Database: *d, Host: d.ContainerName(), Port: e.Port}
+	v := &DatabaseView{Database: databaseOf(d), Host: d.ContainerName(), Port: e.Port}
 	inst := dbengine.Instance{Engine: e, Host: d.ContainerName(), User: d.User, Database: d.DBName}
 	if reveal {
 		if inst.Password, inst.RootPassword, err = s.store.DatabasePasswords(d); err != nil {

@@ -29,20 +29,20 @@ const (
 
 // DeploymentView is a deployment with its Temporal UI link.
 type DeploymentView struct {
-	schema.Deployment
+	Deployment
 	WorkflowURL string `json:"workflow_url,omitempty"`
 	// Role is the caller's role in the app's team (on single deployments),
 	// which decides what the dashboard offers.
 	Role release.Role `json:"role,omitempty"`
 	// Approvals are the decisions taken at the approval gate (on single
 	// deployments).
-	Approvals []schema.Approval `json:"approvals,omitempty"`
+	Approvals []Approval `json:"approvals,omitempty"`
 	// CanApprove says whether the caller may approve or reject it.
 	CanApprove bool `json:"can_approve,omitempty"`
 }
 
 func (s *core) viewDeployment(d *schema.Deployment) *DeploymentView {
-	return &DeploymentView{Deployment: *d, WorkflowURL: s.WorkflowURL(d)}
+	return &DeploymentView{Deployment: deploymentOf(d), WorkflowURL: s.WorkflowURL(d)}
 }
 
 // DeployRequest asks for a deployment from git.
@@ -174,7 +174,7 @@ func (s *Deploys) Rollback(ctx context.Context, appName string, req RollbackRequ
 		case target.Image == "":
 			return nil, stateErr("deployment %s has no image", target.ID)
 		}
-		if cur, err := s.store.GetDeployment(ctx, app.CurrentDeploymentID); err == nil && !CanRollBackTo(cur, target) {
+		if cur, err := s.store.GetDeployment(ctx, app.CurrentDeploymentID); err == nil && !canRollBackTo(cur, target) {
 			return nil, stateErr("deployment %s runs the same image as the one serving (%s)", target.ID, cur.ID)
 		}
 	} else {
@@ -188,7 +188,7 @@ func (s *Deploys) Rollback(ctx context.Context, appName string, req RollbackRequ
 		}
 		for i := range candidates {
 			c := &candidates[i]
-			if CanRollBackTo(cur, c) && c.ID < cur.ID {
+			if canRollBackTo(cur, c) && c.ID < cur.ID {
 				target = c
 				break
 			}
@@ -216,19 +216,33 @@ func (s *Deploys) Rollback(ctx context.Context, appName string, req RollbackRequ
 }
 
 // succeeded reports whether a deployment once served successfully.
-func succeeded(status release.Status) bool {
-	return status == release.StatusSucceeded || status == release.StatusRolledBack
+func succeeded(status release.Status) bool { return status.Served() }
+
+// revisionOf is a stored deployment as the rollback rule sees it.
+func revisionOf(d *schema.Deployment) *release.Revision {
+	if d == nil {
+		return nil
+	}
+	return &release.Revision{ID: d.ID, AppID: d.AppID, Image: d.Image, Status: d.Status}
 }
 
-// CanRollBackTo reports whether an app serving current can roll back to d:
-// d served successfully and has an image other than the one serving now.
-func CanRollBackTo(current, d *schema.Deployment) bool {
-	return current != nil && d.AppID == current.AppID && succeeded(d.Status) && d.Image != "" &&
-		d.ID != current.ID && d.Image != current.Image
+// canRollBackTo is release.CanRollBackTo of stored deployments.
+func canRollBackTo(current, d *schema.Deployment) bool {
+	return release.CanRollBackTo(revisionOf(current), *revisionOf(d))
+}
+
+// CanRollBackTo reports whether an app serving current can roll back to d
+// (see release.CanRollBackTo).
+func CanRollBackTo(current, d *Deployment) bool {
+	var cur *release.Revision
+	if current != nil {
+		cur = &release.Revision{ID: current.ID, AppID: current.AppID, Image: current.Image, Status: current.Status}
+	}
+	return release.CanRollBackTo(cur, release.Revision{ID: d.ID, AppID: d.AppID, Image: d.Image, Status: d.Status})
 }
 
 // CanCancel reports whether d can still be cancelled.
-func CanCancel(d *schema.Deployment) bool { return !release.Terminal(d.Status) }
+func CanCancel(d *Deployment) bool { return !release.Terminal(d.Status) }
 
 // enqueue stores d and signals the app's queue workflow, starting it when
 // it is not running. If Temporal cannot be reached the deployment is marked
@@ -342,7 +356,7 @@ func (s *Deploys) CancelDeployment(ctx context.Context, id string) (*DeploymentV
 	if err != nil {
 		return nil, err
 	}
-	if !CanCancel(d) {
+	if d.Status.Terminal() {
 		return nil, stateErr("deployment %s already %s", d.ID, d.Status)
 	}
 	if d.Status == release.StatusScheduled {
@@ -382,9 +396,11 @@ func (s *Deploys) GetDeployment(ctx context.Context, id string) (*DeploymentView
 		v.Role = a.RoleIn(app.TeamID)
 		v.CanApprove = (d.Status == release.StatusAwaitingApproval || d.Status == release.StatusFrozen) && a.Can(app.TeamID, release.PermApprove)
 	}
-	if v.Approvals, err = s.store.Approvals(ctx, d.ID); err != nil {
+	approvals, err := s.store.Approvals(ctx, d.ID)
+	if err != nil {
 		return nil, err
 	}
+	v.Approvals = each(approvals, approvalOf)
 	return v, nil
 }
 
@@ -467,7 +483,7 @@ func (s *core) viewDeployments(ds []schema.Deployment) []DeploymentView {
 
 // DeploymentLogs returns up to limit lines of a deployment's log after the
 // line with ID after.
-func (s *Deploys) DeploymentLogs(ctx context.Context, id string, after uint64, limit int) ([]schema.LogLine, error) {
+func (s *Deploys) deploymentLogs(ctx context.Context, id string, after uint64, limit int) ([]schema.LogLine, error) {
 	if _, err := s.authorizeDeployment(ctx, id, release.PermRead); err != nil {
 		return nil, err
 	}
@@ -524,4 +540,10 @@ func (s *core) cancelScheduled(ctx context.Context, d *schema.Deployment) (*Depl
 		return nil, err
 	}
 	return s.viewDeployment(d), nil
+}
+
+// DeploymentLogs is deploymentLogs with the records as the API answers them.
+func (s *Deploys) DeploymentLogs(ctx context.Context, id string, after uint64, limit int) ([]LogLine, error) {
+	v, err := s.deploymentLogs(ctx, id, after, limit)
+	return each(v, logLineOf), err
 }

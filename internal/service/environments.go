@@ -14,15 +14,15 @@ import (
 // EnvironmentInput creates or changes an environment. Nil fields keep
 // their value (or take the default, on create).
 type EnvironmentInput struct {
-	RequireApproval   *bool            `json:"require_approval,omitempty"`
-	ApprovalsNeeded   *int             `json:"approvals_needed,omitempty"`
-	AllowSelfApproval *bool            `json:"allow_self_approval,omitempty"`
-	ApprovalTTL       *schema.Duration `json:"approval_ttl,omitempty"`
+	RequireApproval   *bool             `json:"require_approval,omitempty"`
+	ApprovalsNeeded   *int              `json:"approvals_needed,omitempty"`
+	AllowSelfApproval *bool             `json:"allow_self_approval,omitempty"`
+	ApprovalTTL       *release.Duration `json:"approval_ttl,omitempty"`
 }
 
 // EnvironmentView is an environment with its team's name and the apps in it.
 type EnvironmentView struct {
-	schema.Environment
+	Environment
 	Team string   `json:"team"`
 	Apps []string `json:"apps"`
 }
@@ -44,7 +44,7 @@ func (s *Policies) ListEnvironments(ctx context.Context, team string) ([]Environ
 	}
 	out := make([]EnvironmentView, 0, len(es))
 	for _, e := range es {
-		v := EnvironmentView{Environment: e, Team: t.Name, Apps: []string{}}
+		v := EnvironmentView{Environment: environmentOf(&e), Team: t.Name, Apps: []string{}}
 		for _, a := range apps {
 			if a.TeamID == t.ID && a.Environment == e.Name {
 				v.Apps = append(v.Apps, a.Name)
@@ -121,7 +121,7 @@ func (s *Policies) PutEnvironment(ctx context.Context, team, name string, in Env
 			return &vs[i], nil
 		}
 	}
-	return &EnvironmentView{Environment: *e, Team: t.Name, Apps: []string{}}, nil
+	return &EnvironmentView{Environment: environmentOf(e), Team: t.Name, Apps: []string{}}, nil
 }
 
 func environmentSettings(e *schema.Environment) map[string]any {

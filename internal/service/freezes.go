@@ -18,15 +18,15 @@ type FreezeInput struct {
 	// App scopes the window to one app; Environment to every app in that
 	// environment of Team (which may be left out by someone in one team);
 	// neither freezes the instance (instance admins only).
-	App         string           `json:"app,omitempty"`
-	Environment string           `json:"environment,omitempty"`
-	Team        string           `json:"team,omitempty"`
-	From        *time.Time       `json:"from,omitempty"`
-	Until       *time.Time       `json:"until,omitempty"`
-	Cron        string           `json:"cron,omitempty"`
-	Duration    *schema.Duration `json:"duration,omitempty"`
-	TZ          string           `json:"tz,omitempty"`
-	Reason      string           `json:"reason"`
+	App         string            `json:"app,omitempty"`
+	Environment string            `json:"environment,omitempty"`
+	Team        string            `json:"team,omitempty"`
+	From        *time.Time        `json:"from,omitempty"`
+	Until       *time.Time        `json:"until,omitempty"`
+	Cron        string            `json:"cron,omitempty"`
+	Duration    *release.Duration `json:"duration,omitempty"`
+	TZ          string            `json:"tz,omitempty"`
+	Reason      string            `json:"reason"`
 	// Policy is wait (default: deploys wait for the end) or reject.
 	Policy         release.FreezePolicy `json:"policy,omitempty"`
 	BlockRollbacks bool                 `json:"block_rollbacks,omitempty"`
@@ -38,7 +38,7 @@ const CalendarSpan = 28 * 24 * time.Hour
 // FreezeView is a window with what it freezes and its next (or current)
 // occurrence.
 type FreezeView struct {
-	schema.FreezeWindow
+	FreezeWindow
 	// Scope is instance, app or environment; App and Team name the app, or
 	// the environment's team.
 	Scope  string `json:"scope"`
@@ -174,7 +174,7 @@ func (v *FreezeView) target() string {
 }
 
 func (s *core) freezeView(w schema.FreezeWindow, app, team string, now time.Time) FreezeView {
-	v := FreezeView{FreezeWindow: w, Scope: "instance"}
+	v := FreezeView{FreezeWindow: freezeWindowOf(&w), Scope: "instance"}
 	switch {
 	case w.AppID != "":
 		v.Scope, v.App = "app", app

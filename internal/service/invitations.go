@@ -28,7 +28,7 @@ type InvitationInput struct {
 // made (only the token's hash is kept), Mailed/MailError say whether the
 // email went out.
 type InvitationView struct {
-	schema.Invitation
+	Invitation
 	Team       string `json:"team"`
 	Link       string `json:"link,omitempty"`
 	Mailed     bool   `json:"mailed"`
@@ -78,7 +78,7 @@ func (s *People) Invite(ctx context.Context, team string, in InvitationInput, ba
 	if s.publicURL != "" {
 		base = s.publicURL
 	}
-	v := &InvitationView{Invitation: inv, Team: t.Name, Link: strings.TrimRight(base, "/") + "/invite/" + token}
+	v := &InvitationView{Invitation: invitationOf(&inv), Team: t.Name, Link: strings.TrimRight(base, "/") + "/invite/" + token}
 	if s.mailer != nil {
 		err := s.mailer.Send(ctx, rmail.Message{
 			To:      email,
@@ -108,7 +108,7 @@ func (s *People) ListInvitations(ctx context.Context, team string) ([]Invitation
 	}
 	out := make([]InvitationView, 0, len(invs))
 	for _, inv := range invs {
-		out = append(out, InvitationView{Invitation: inv, Team: t.Name})
+		out = append(out, InvitationView{Invitation: invitationOf(&inv), Team: t.Name})
 	}
 	return out, nil
 }
@@ -152,7 +152,7 @@ func (s *People) Invitation(ctx context.Context, token string) (*InvitationView,
 	case !time.Now().Before(inv.ExpiresAt):
 		return nil, stateErr("this invitation expired on %s; ask for a new one", inv.ExpiresAt.Format("2 Jan 2006 15:04 MST"))
 	}
-	v := &InvitationView{Invitation: *inv}
+	v := &InvitationView{Invitation: invitationOf(inv)}
 	if t, err := s.store.GetTeam(ctx, inv.TeamID); err == nil {
 		v.Team = t.Name
 	}
@@ -171,7 +171,7 @@ type AcceptInput struct {
 
 // AcceptResult says who joined which team as what.
 type AcceptResult struct {
-	User schema.User  `json:"user"`
+	User User         `json:"user"`
 	Team string       `json:"team"`
 	Role release.Role `json:"role"`
 }
@@ -199,7 +199,8 @@ func (s *People) AcceptInvitation(ctx context.Context, token string, in AcceptIn
 			return nil, err
 		}
 	}
-	if err := s.store.AcceptInvitation(ctx, &v.Invitation, u.ID, time.Now().UTC()); err != nil {
+	inv := &schema.Invitation{ID: v.ID, TeamID: v.TeamID, Email: v.Email, Role: v.Role, Approver: v.Approver, Status: v.Status}
+	if err := s.store.AcceptInvitation(ctx, inv, u.ID, time.Now().UTC()); err != nil {
 		return nil, err
 	}
 	a, err := s.userActor(ctx, u.ID, &Actor{})
@@ -207,7 +208,7 @@ func (s *People) AcceptInvitation(ctx context.Context, token string, in AcceptIn
 		return nil, err
 	}
 	s.audit(WithActor(ctx, a), AuditInviteAccept, v.TeamID, u.Email, nil, map[string]any{"role": v.Role, "invited_by": v.InvitedBy})
-	return &AcceptResult{User: *u, Team: v.Team, Role: a.RoleIn(v.TeamID)}, nil
+	return &AcceptResult{User: userOf(u), Team: v.Team, Role: a.RoleIn(v.TeamID)}, nil
 }
 
 // DeclineInvitation closes an invitation at its recipient's request.

@@ -107,11 +107,11 @@ func DeployPreview(ctx context.Context, tc client.Client, store *schema.Store, i
 
 // PreviewView is one pull request's preview.
 type PreviewView struct {
-	PR     int                `json:"pr"`
-	App    string             `json:"app"`
-	URL    string             `json:"url"`
-	Branch string             `json:"branch"`
-	Latest *schema.Deployment `json:"latest_deployment,omitempty"`
+	PR     int         `json:"pr"`
+	App    string      `json:"app"`
+	URL    string      `json:"url"`
+	Branch string      `json:"branch"`
+	Latest *Deployment `json:"latest_deployment,omitempty"`
 }
 
 // ListPreviews returns an app's previews.
@@ -131,7 +131,7 @@ func (s *Git) ListPreviews(ctx context.Context, appName string) ([]PreviewView, 
 			v.URL = s.appURL(p.Domains[0])
 		}
 		if ds, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: p.ID, Limit: 1}); err == nil && len(ds) > 0 {
-			v.Latest = &ds[0]
+			v.Latest = optional(&ds[0], deploymentOf)
 		}
 		out = append(out, v)
 	}

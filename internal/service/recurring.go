@@ -25,9 +25,9 @@ const TriggerSchedule = "schedule"
 // RecurringInput creates a recurring deploy: a cron expression (in TZ,
 // default UTC) or a fixed interval (Every, at least a minute).
 type RecurringInput struct {
-	Cron  string           `json:"cron,omitempty"`
-	TZ    string           `json:"tz,omitempty"`
-	Every *schema.Duration `json:"every,omitempty"`
+	Cron  string            `json:"cron,omitempty"`
+	TZ    string            `json:"tz,omitempty"`
+	Every *release.Duration `json:"every,omitempty"`
 }
 
 // MinRecurringInterval is the shortest interval of a recurring deploy.
@@ -35,7 +35,7 @@ var MinRecurringInterval = time.Minute
 
 // CreateRecurring adds a recurring deploy of an app's branch head, kept as
 // a Temporal Schedule.
-func (s *Deploys) CreateRecurring(ctx context.Context, appName string, in RecurringInput) (*schema.RecurringDeploy, error) {
+func (s *Deploys) createRecurring(ctx context.Context, appName string, in RecurringInput) (*schema.RecurringDeploy, error) {
 	app, a, err := s.authorizeApp(ctx, appName, release.PermDeploy)
 	if err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func (s *Deploys) CreateRecurring(ctx context.Context, appName string, in Recurr
 }
 
 // ListRecurring returns an app's recurring deploys.
-func (s *Deploys) ListRecurring(ctx context.Context, appName string) ([]schema.RecurringDeploy, error) {
+func (s *Deploys) listRecurring(ctx context.Context, appName string) ([]schema.RecurringDeploy, error) {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermRead)
 	if err != nil {
 		return nil, err
@@ -153,4 +153,16 @@ func DeployFromSchedule(ctx context.Context, tc client.Client, store *schema.Sto
 		return "", err
 	}
 	return d.ID, signalQueue(ctx, tc, store, app, d)
+}
+
+// CreateRecurring is createRecurring with the records as the API answers them.
+func (s *Deploys) CreateRecurring(ctx context.Context, appName string, in RecurringInput) (*RecurringDeploy, error) {
+	v, err := s.createRecurring(ctx, appName, in)
+	return optional(v, recurringDeployOf), err
+}
+
+// ListRecurring is listRecurring with the records as the API answers them.
+func (s *Deploys) ListRecurring(ctx context.Context, appName string) ([]RecurringDeploy, error) {
+	v, err := s.listRecurring(ctx, appName)
+	return each(v, recurringDeployOf), err
 }

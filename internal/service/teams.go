@@ -13,7 +13,7 @@ import (
 
 // TeamView is a team with the caller's role in it.
 type TeamView struct {
-	schema.Team
+	Team
 	Role release.Role `json:"role"`
 }
 
@@ -30,7 +30,7 @@ func (s *People) ListTeams(ctx context.Context) ([]TeamView, error) {
 	}
 	out := make([]TeamView, 0, len(ts))
 	for _, t := range ts {
-		out = append(out, TeamView{Team: t, Role: a.RoleIn(t.ID)})
+		out = append(out, TeamView{Team: teamOf(&t), Role: a.RoleIn(t.ID)})
 	}
 	return out, nil
 }
@@ -85,7 +85,7 @@ func (s *People) CreateTeam(ctx context.Context, in TeamInput) (*TeamView, error
 		return nil, err
 	}
 	s.audit(ctx, AuditTeamCreate, t.ID, t.Name, nil, map[string]any{"name": t.Name})
-	return &TeamView{Team: *t, Role: release.RoleOwner}, nil
+	return &TeamView{Team: teamOf(t), Role: release.RoleOwner}, nil
 }
 
 // authorizeTeam loads a team the caller belongs to and checks p there;
@@ -128,7 +128,7 @@ func (s *People) DeleteTeam(ctx context.Context, name string) error {
 }
 
 // ListMembers returns a team's members.
-func (s *People) ListMembers(ctx context.Context, team string) ([]schema.Member, error) {
+func (s *People) listMembers(ctx context.Context, team string) ([]schema.Member, error) {
 	t, _, err := s.authorizeTeam(ctx, team, release.PermRead)
 	if err != nil {
 		return nil, err
@@ -147,7 +147,7 @@ type MemberInput struct {
 // PutMember adds an existing user to a team or changes their role. Admins
 // manage developers and viewers; only owners make or change owners and
 // admins; a team always keeps one owner.
-func (s *People) PutMember(ctx context.Context, team, user string, in MemberInput) (*schema.Member, error) {
+func (s *People) putMember(ctx context.Context, team, user string, in MemberInput) (*schema.Member, error) {
 	t, a, err := s.authorizeTeam(ctx, team, release.PermManageMembers)
 	if err != nil {
 		return nil, err
@@ -295,4 +295,16 @@ func (s *People) UnshareApp(ctx context.Context, appName, team string) error {
 	}
 	s.audit(ctx, AuditAppUnshare, app.TeamID, app.Name, map[string]any{"shared_with": t.Name}, nil)
 	return nil
+}
+
+// ListMembers is listMembers with the records as the API answers them.
+func (s *People) ListMembers(ctx context.Context, team string) ([]Member, error) {
+	v, err := s.listMembers(ctx, team)
+	return each(v, memberOf), err
+}
+
+// PutMember is putMember with the records as the API answers them.
+func (s *People) PutMember(ctx context.Context, team, user string, in MemberInput) (*Member, error) {
+	v, err := s.putMember(ctx, team, user, in)
+	return optional(v, memberOf), err
 }

@@ -60,7 +60,7 @@ func validPassword(p string) error {
 
 // UserView is a user as the API shows it.
 type UserView struct {
-	schema.User
+	User
 	Teams []TeamRole `json:"teams,omitempty"`
 }
 
@@ -99,9 +99,9 @@ func (s *People) SetupNeeded(ctx context.Context) (bool, error) {
 
 // OwnerResult is what CreateOwner made.
 type OwnerResult struct {
-	User      schema.User `json:"user"`
-	Team      schema.Team `json:"team"`
-	MovedApps int64       `json:"moved_apps"`
+	User      User  `json:"user"`
+	Team      Team  `json:"team"`
+	MovedApps int64 `json:"moved_apps"`
 }
 
 // CreateOwner makes the first user: an instance admin who owns the default
@@ -130,7 +130,7 @@ func (s *People) CreateOwner(ctx context.Context, in UserInput) (*OwnerResult, e
 	if err != nil {
 		return nil, err
 	}
-	res.User = *u
+	res.User = userOf(u)
 	s.audit(ctx, AuditOwnerCreate, res.Team.ID, u.Email, nil, map[string]any{"email": u.Email, "name": u.Name, "team": res.Team.Name, "moved_apps": res.MovedApps})
 	return res, nil
 }
@@ -156,7 +156,7 @@ func (s *People) MigrateTeams(ctx context.Context) (*OwnerResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.User = *owner
+	res.User = userOf(owner)
 	if res.MovedApps > 0 {
 		s.audit(ctx, AuditTeamsMigrate, res.Team.ID, res.Team.Name, nil, map[string]any{"moved_apps": res.MovedApps})
 	}
@@ -176,7 +176,7 @@ func (s *core) migrateTeams(ctx context.Context, owner *schema.User) (*OwnerResu
 	if err != nil {
 		return nil, err
 	}
-	return &OwnerResult{Team: *team, MovedApps: moved}, nil
+	return &OwnerResult{Team: teamOf(team), MovedApps: moved}, nil
 }
 
 // CreateUser adds a user with a password (instance admins only); teams
@@ -194,11 +194,11 @@ func (s *People) CreateUser(ctx context.Context, in UserInput) (*UserView, error
 		return nil, err
 	}
 	s.audit(ctx, AuditUserCreate, "", u.Email, nil, map[string]any{"email": u.Email, "name": u.Name, "instance_admin": u.InstanceAdmin})
-	return &UserView{User: *u}, nil
+	return &UserView{User: userOf(u)}, nil
 }
 
 // ListUsers returns every user (instance admins only).
-func (s *People) ListUsers(ctx context.Context) ([]schema.User, error) {
+func (s *People) listUsers(ctx context.Context) ([]schema.User, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -244,7 +244,7 @@ func (s *People) Me(ctx context.Context) (*UserView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &UserView{User: schema.User{ID: a.UserID, Email: a.Email, Name: a.Name, InstanceAdmin: a.InstanceAdmin}}
+	v := &UserView{User: User{ID: a.UserID, Email: a.Email, Name: a.Name, InstanceAdmin: a.InstanceAdmin}}
 	teams, err := s.store.ListTeams(ctx, a.TeamIDs())
 	if err != nil {
 		return nil, err
@@ -275,7 +275,7 @@ type TokenInput struct {
 
 // NewToken is a token as created: its value is shown this once.
 type NewToken struct {
-	schema.APIToken
+	APIToken
 	Token string `json:"token"`
 }
 
@@ -326,11 +326,11 @@ func (s *People) CreateToken(ctx context.Context, in TokenInput) (*NewToken, err
 		after["expires_at"] = t.ExpiresAt.Format(time.RFC3339)
 	}
 	s.audit(ctx, AuditTokenCreate, "", a.Who(), nil, after)
-	return &NewToken{APIToken: t, Token: value}, nil
+	return &NewToken{APIToken: aPITokenOf(&t), Token: value}, nil
 }
 
 // ListTokens returns the signed-in user's tokens (never their values).
-func (s *People) ListTokens(ctx context.Context) ([]schema.APIToken, error) {
+func (s *People) listTokens(ctx context.Context) ([]schema.APIToken, error) {
 	a, err := actor(ctx)
 	if err != nil {
 		return nil, err
@@ -391,4 +391,16 @@ func (s *People) LoginForToken(ctx context.Context, email, password, name string
 	ctx = WithActor(ctx, a)
 	s.audit(ctx, AuditLogin, "", u.Email, nil, map[string]any{"via": "api", "token": name})
 	return s.CreateToken(ctx, TokenInput{Name: name})
+}
+
+// ListUsers is listUsers with the records as the API answers them.
+func (s *People) ListUsers(ctx context.Context) ([]User, error) {
+	v, err := s.listUsers(ctx)
+	return each(v, userOf), err
+}
+
+// ListTokens is listTokens with the records as the API answers them.
+func (s *People) ListTokens(ctx context.Context) ([]APIToken, error) {
+	v, err := s.listTokens(ctx)
+	return each(v, aPITokenOf), err
 }

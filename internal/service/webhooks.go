@@ -256,7 +256,7 @@ func (s *Git) GetWebhook(ctx context.Context, appName, base string, rotate bool)
 }
 
 // ListDeliveries returns an app's newest webhook deliveries first.
-func (s *Git) ListDeliveries(ctx context.Context, appName string, limit int) ([]schema.WebhookDelivery, error) {
+func (s *Git) listDeliveries(ctx context.Context, appName string, limit int) ([]schema.WebhookDelivery, error) {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermRead)
 	if err != nil {
 		return nil, err
@@ -266,4 +266,10 @@ func (s *Git) ListDeliveries(ctx context.Context, appName string, limit int) ([]
 		ds = []schema.WebhookDelivery{}
 	}
 	return ds, err
+}
+
+// ListDeliveries is listDeliveries with the records as the API answers them.
+func (s *Git) ListDeliveries(ctx context.Context, appName string, limit int) ([]WebhookDelivery, error) {
+	v, err := s.listDeliveries(ctx, appName, limit)
+	return each(v, webhookDeliveryOf), err
 }
