@@ -1,5 +1,3 @@
-// Package schema holds Rivetr's control-plane data: the gorm models, their
-// migrations and the Store that reads and writes them on SQLite or PostgreSQL.
 package schema
 
 import (

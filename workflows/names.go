@@ -1,6 +1,3 @@
-// Package workflows holds Rivetr's Temporal workflows. They are
-// deterministic: no I/O, no time.Now, no goroutines; every effect is an
-// activity from package activities, called through a nil *Activities.
 package workflows
 
 import (

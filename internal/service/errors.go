@@ -1,6 +1,3 @@
-// Package service holds Rivetr's business rules: creating and validating
-// apps, starting, cancelling and rolling back deployments, reading logs. The
-// API and the dashboard both call it; neither holds a rule of its own.
 package service
 
 import (
