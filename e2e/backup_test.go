@@ -107,6 +107,7 @@ func (n *notifications) all() []string {
 // is refused at restore; retention keeps the newest; a restore into a new
 // database; the schedule is a Temporal Schedule.
 func TestDatabaseBackups(t *testing.T) {
+	parallelE2E(t)
 	needDatabaseImages(t)
 	s3 := startS3(t)
 	notes := newNotifications(t)

@@ -57,6 +57,7 @@ func (r *chaosReport) write(t *testing.T, title, header string) {
 // (the versions are healthy), serving the new version, with no orphan
 // container or image and a complete record.
 func TestChaosKillAtEachStep(t *testing.T) {
+	parallelE2E(t)
 	env := newAppSetup(t, "chaos", false, "c0")
 	s, app, host, repo := env.S, env.App, env.Host, env.Repo
 	s.MustCLI("deploy", app, "--wait")

@@ -36,6 +36,7 @@ func cleanupDatabase(t *testing.T, name string) {
 // stop and start keep the data; delete keeps the volume unless purged; an
 // image that is not there fails the database with the reason.
 func TestManagedDatabases(t *testing.T) {
+	parallelE2E(t)
 	needDatabaseImages(t)
 	s := NewServer(t, false)
 	s.Start()

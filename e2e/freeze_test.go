@@ -10,6 +10,7 @@ import (
 // frozen and runs when the window ends; during a longer one an approver
 // overrides it with a reason; a rejecting window refuses at once.
 func TestFreezeWindow(t *testing.T) {
+	parallelE2E(t)
 	a := newAppSetup(t, "freeze", false, "freeze-v1")
 	s := a.S
 	if r := s.CLI("deploy", a.App, "--wait"); r.Code != 0 {

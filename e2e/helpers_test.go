@@ -621,3 +621,14 @@ func atBerlin(t time.Time, hour, minute int) bool {
 	b := t.In(berlin)
 	return b.Hour() == hour && b.Minute() == minute
 }
+
+// parallelE2E lets a test that shares nothing with the others (its own
+// server, network, apps and databases) and spends most of its time waiting
+// (heartbeat timeouts, schedules, builds) run beside another one. `make
+// chaos` runs them one at a time: its dockerd restart would hit the others.
+func parallelE2E(t *testing.T) {
+	t.Helper()
+	if os.Getenv("RIVETR_CHAOS_FULL") == "" {
+		t.Parallel()
+	}
+}

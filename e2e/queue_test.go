@@ -12,6 +12,7 @@ import (
 // the queue can be cancelled and never runs. Every path ends in a final
 // status, and the app serves the newest deploy that ran.
 func TestQueueSupersedesAndCancels(t *testing.T) {
+	parallelE2E(t)
 	a := newAppSetup(t, "queue", false, "q-v1")
 	s := a.S
 	deploy := func() Deployment {

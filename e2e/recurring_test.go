@@ -13,6 +13,7 @@ import (
 // deploys the branch head through the app's queue. The test triggers the
 // schedule through Temporal instead of waiting for its time.
 func TestRecurringDeploy(t *testing.T) {
+	parallelE2E(t)
 	a := newAppSetup(t, "nightly", false, "nightly-v1")
 	s := a.S
 	if r := s.CLI("deploy", a.App, "--wait"); r.Code != 0 {

@@ -10,6 +10,7 @@ import (
 // scheduled (through a server restart), is rescheduled, and then runs on
 // its own; a cancelled one never runs.
 func TestScheduledDeploy(t *testing.T) {
+	parallelE2E(t)
 	a := newAppSetup(t, "sched", false, "sched-v1")
 	s := a.S
 	if r := s.CLI("deploy", a.App, "--wait"); r.Code != 0 {

@@ -63,6 +63,7 @@ func previousRelease(t *testing.T) string {
 // at once, and finishes the waiting deploy once it is approved. A data
 // dir migrated past this binary is refused with what to do.
 func TestUpgrade(t *testing.T) {
+	parallelE2E(t)
 	needDocker(t)
 	old := previousRelease(t)
 	s := NewServer(t, false)
