@@ -61,7 +61,9 @@ func DatabaseWorkflowSteps(ctx workflow.Context, in DatabaseOp) (string, error) 
 	case DBOpCreate, DBOpStart:
 		var id string
 		if err := workflow.ExecuteActivity(host, act.Databases.DBUp, target).Get(ctx, &id); err != nil {
-			_ = mark(activities.DBMarkInput{Status: release.DBFailed, Error: Cause(err)})
+			if merr := mark(activities.DBMarkInput{Status: release.DBFailed, Error: Cause(err)}); merr != nil {
+				workflow.GetLogger(ctx).Error("could not record the database as failed", "database", in.ID, "err", merr)
+			}
 			return "", err
 		}
 		return string(release.DBRunning), mark(activities.DBMarkInput{Status: release.DBRunning, ContainerID: id})

@@ -58,8 +58,10 @@ func ScheduledDeployWorkflow(ctx workflow.Context, in ScheduleInput) error {
 		if err != nil {
 			// Cancelled: the deployment never runs.
 			dctx, _ := workflow.NewDisconnectedContext(ctx)
-			_ = workflow.ExecuteLocalActivity(storeCtx(dctx), act.Records.Mark, activities.MarkInput{DeploymentID: in.DeploymentID,
-				Status: release.StatusCancelled, Reason: "cancelled before its scheduled time"}).Get(dctx, nil)
+			if merr := workflow.ExecuteLocalActivity(storeCtx(dctx), act.Records.Mark, activities.MarkInput{DeploymentID: in.DeploymentID,
+				Status: release.StatusCancelled, Reason: "cancelled before its scheduled time"}).Get(dctx, nil); merr != nil {
+				workflow.GetLogger(ctx).Error("could not record the scheduled deployment as cancelled", "deployment", in.DeploymentID, "err", merr)
+			}
 			return err
 		}
 		if !ok {
