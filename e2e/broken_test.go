@@ -10,7 +10,7 @@ import (
 // failed with a reason a person can act on, the CLI exits non-zero, the
 // serving version keeps serving, and nothing is left behind.
 func TestBrokenBuildsFailClearly(t *testing.T) {
-	env := newAppSetup(t, "broken", false, "good")
+	env := newSharedApp(t, "broken", "good")
 	s, app, host, repo := env.S, env.App, env.Host, env.Repo
 	s.MustCLI("deploy", app, "--wait")
 

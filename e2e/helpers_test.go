@@ -44,6 +44,7 @@ func TestMain(m *testing.M) {
 		if !testing.Short() {
 			setupErr = setup(dir)
 		}
+		defer stopShared()
 		return m.Run()
 	}()
 	os.Exit(code)
@@ -631,4 +632,73 @@ func parallelE2E(t *testing.T) {
 	if os.Getenv("RIVETR_CHAOS_FULL") == "" {
 		t.Parallel()
 	}
+}
+
+// shared is the server the tests that only add apps of their own share
+// (nothing they do is instance-wide: no restart, no freeze, no users): it
+// starts with the first of them and stops when the package's tests end.
+var shared struct {
+	mu  sync.Mutex
+	s   *Server
+	dir string
+}
+
+// sharedServer returns the shared server, started on first use, bound to
+// t (its failures are t's; on a failure t shows the tail of its log).
+func sharedServer(t *testing.T) *Server {
+	t.Helper()
+	needDocker(t)
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.s == nil {
+		dir, err := os.MkdirTemp("", "rivetr-e2e-shared")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &Server{t: t, DataDir: filepath.Join(dir, "data"), Network: "rivetr-e2e-" + randSuffix(), host: "e2e-" + randSuffix(),
+			logPath: filepath.Join(dir, "server.log")}
+		s.assignPorts()
+		s.Start()
+		shared.s, shared.dir = s, dir
+	}
+	c := *shared.s
+	c.t = t
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(c.logPath)
+			lines := strings.Split(string(b), "\n")
+			if len(lines) > 60 {
+				lines = lines[len(lines)-60:]
+			}
+			t.Logf("shared server log (tail):\n%s", strings.Join(lines, "\n"))
+		}
+	})
+	return &c
+}
+
+// stopShared records the shared server's histories (as "shared"), stops it
+// and removes what it left.
+func stopShared() {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	s := shared.s
+	if s == nil {
+		return
+	}
+	s.recordHistoriesAs("shared", func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) })
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+	}
+	exec.Command("docker", "network", "rm", s.Network).Run()
+	os.RemoveAll(shared.dir)
+}
+
+// newSharedApp creates an app on the shared server, as newAppSetup does on
+// a server of the test's own.
+func newSharedApp(t *testing.T, prefix, version string, createFlags ...string) appSetup {
+	t.Helper()
+	return newAppOn(t, sharedServer(t), prefix, version, createFlags...)
 }

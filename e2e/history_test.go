@@ -20,7 +20,10 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 // finished or not, to $RIVETR_RECORD_HISTORY/<test>/<type>--<id>.json: the
 // material of the replay tests (worker/testdata). Nothing is recorded
 // without the variable.
-func (s *Server) recordHistories() {
+func (s *Server) recordHistories() { s.recordHistoriesAs(s.t.Name(), s.t.Logf) }
+
+// recordHistoriesAs records into the folder name, reporting through logf.
+func (s *Server) recordHistoriesAs(name string, logf func(string, ...any)) {
 	dir := os.Getenv("RIVETR_RECORD_HISTORY")
 	if dir == "" || s.Temporal == "" {
 		return
@@ -29,20 +32,20 @@ func (s *Server) recordHistories() {
 	defer cancel()
 	c, err := client.Dial(client.Options{HostPort: s.Temporal})
 	if err != nil {
-		s.t.Logf("record histories: %v", err)
+		logf("record histories: %v", err)
 		return
 	}
 	defer c.Close()
-	out := filepath.Join(dir, unsafeName.ReplaceAllString(s.t.Name(), "_"))
+	out := filepath.Join(dir, unsafeName.ReplaceAllString(name, "_"))
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		s.t.Logf("record histories: %v", err)
+		logf("record histories: %v", err)
 		return
 	}
 	var token []byte
 	for {
 		res, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{PageSize: 200, NextPageToken: token})
 		if err != nil {
-			s.t.Logf("record histories: %v", err)
+			logf("record histories: %v", err)
 			return
 		}
 		for _, e := range res.Executions {
@@ -52,7 +55,7 @@ func (s *Server) recordHistories() {
 			for it.HasNext() {
 				ev, err := it.Next()
 				if err != nil {
-					s.t.Logf("record history of %s: %v", id, err)
+					logf("record history of %s: %v", id, err)
 					break
 				}
 				b, _ := protojson.Marshal(ev)
@@ -61,7 +64,7 @@ func (s *Server) recordHistories() {
 			b, _ := json.MarshalIndent(map[string]any{"events": events}, "", " ")
 			name := e.GetType().GetName() + "--" + unsafeName.ReplaceAllString(id, "_") + "--" + run[:8] + ".json"
 			if err := os.WriteFile(filepath.Join(out, name), b, 0o644); err != nil {
-				s.t.Logf("record history: %v", err)
+				logf("record history: %v", err)
 			}
 		}
 		if token = res.NextPageToken; len(token) == 0 {

@@ -15,7 +15,7 @@ import (
 // clear reason while the current version keeps serving. A rollback to a kept
 // image works.
 func TestImagesBeyondKeepCountArePruned(t *testing.T) {
-	env := newAppSetup(t, "keep", false, "v1", "--keep-images", "2")
+	env := newSharedApp(t, "keep", "v1", "--keep-images", "2")
 	s, app, host, repo := env.S, env.App, env.Host, env.Repo
 	var ids []string
 	for _, v := range []string{"v1", "v2", "v3"} {
@@ -46,7 +46,7 @@ func TestImagesBeyondKeepCountArePruned(t *testing.T) {
 
 // TestFollowRuntimeLogs follows the app's output while requests arrive.
 func TestFollowRuntimeLogs(t *testing.T) {
-	env := newAppSetup(t, "logs", false, "v1")
+	env := newSharedApp(t, "logs", "v1")
 	s, app, host := env.S, env.App, env.Host
 	s.MustCLI("deploy", app, "--wait")
 

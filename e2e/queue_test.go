@@ -13,7 +13,7 @@ import (
 // status, and the app serves the newest deploy that ran.
 func TestQueueSupersedesAndCancels(t *testing.T) {
 	parallelE2E(t)
-	a := newAppSetup(t, "queue", false, "q-v1")
+	a := newSharedApp(t, "queue", "q-v1")
 	s := a.S
 	deploy := func() Deployment {
 		t.Helper()

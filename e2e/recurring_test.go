@@ -14,7 +14,7 @@ import (
 // schedule through Temporal instead of waiting for its time.
 func TestRecurringDeploy(t *testing.T) {
 	parallelE2E(t)
-	a := newAppSetup(t, "nightly", false, "nightly-v1")
+	a := newSharedApp(t, "nightly", "nightly-v1")
 	s := a.S
 	if r := s.CLI("deploy", a.App, "--wait"); r.Code != 0 {
 		t.Fatalf("first deploy: %s%s", r.Stdout, r.Stderr)

@@ -26,7 +26,7 @@ import (
 // The container must get it (the app serves it back), so the search is
 // known to be able to find it.
 func TestSecretsNeverLeak(t *testing.T) {
-	a := newAppSetup(t, "leak", false, "leak-v1")
+	a := newSharedApp(t, "leak", "leak-v1")
 	s := a.S
 	secret := "s3cr3t-" + randSuffix() + "-do-not-leak"
 	s.MustCLI("env", "set", a.App, "GREETING="+secret, "--secret")

@@ -41,7 +41,7 @@ func postHook(t *testing.T, url string, p webhook.Provider, event, delivery, sec
 // reason; and with an approval gate a GitLab push waits for approval like
 // any other deploy.
 func TestWebhookDeploys(t *testing.T) {
-	a := newAppSetup(t, "hook", false, "hook-v1")
+	a := newSharedApp(t, "hook", "hook-v1")
 	s := a.S
 	if r := s.CLI("deploy", a.App, "--wait"); r.Code != 0 {
 		t.Fatalf("first deploy: %s%s", r.Stdout, r.Stderr)
