@@ -2,10 +2,7 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -181,28 +178,4 @@ func checkSecretNotInHistory(t *testing.T, s *Server, workflowID, secret string)
 	if n < 10 {
 		t.Fatalf("history of %s has only %d events", workflowID, n)
 	}
-	if dir := os.Getenv("RIVETR_RECORD_HISTORY"); dir != "" {
-		recordHistory(t, c, workflowID, filepath.Join(dir, "deploy_history.json"))
-		app := strings.Split(workflowID, "/")[1]
-		recordHistory(t, c, "app/"+app, filepath.Join(dir, "queue_history.json"))
-	}
-}
-
-// recordHistory writes a workflow's history as JSON for the replay test.
-func recordHistory(t *testing.T, c client.Client, workflowID, path string) {
-	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
-	var events []json.RawMessage
-	for it.HasNext() {
-		ev, err := it.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := protojson.Marshal(ev)
-		events = append(events, b)
-	}
-	b, _ := json.MarshalIndent(map[string]any{"events": events}, "", " ")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("recorded %d events of %s to %s", len(events), workflowID, path)
 }
