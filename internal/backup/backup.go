@@ -1,8 +1,8 @@
 // Package backup stores backups: streamed (never a whole copy in memory or
 // on disk first) to one or more destinations — a directory on the host, an
 // S3-compatible bucket — at once, each write atomic (a partial object is
-// never taken for a backup), then verified by reading every copy back;
-// and the retention planner that decides which backups go.
+// never taken for a backup), then verified by reading every copy back.
+// Which backups to keep is release.Retention's to decide.
 package backup
 
 import (

@@ -49,7 +49,7 @@ type Options struct {
 	// (pr-N.APP.DOMAIN); "" turns previews off.
 	PreviewDomain string
 	// UploadDir keeps uploaded archives until their build (the workers'
-	// Activities.UploadDir, on this host).
+	// activities.Host's UploadDir, on this host).
 	UploadDir string
 	// BackupDir is where this host keeps database backups (for downloads).
 	BackupDir string
