@@ -14,15 +14,18 @@ import (
 // A rule a workflow needs lives in internal/release; an effect, in an
 // activity.
 var forbiddenImports = []string{
-	"github.com/rivetr/rivetr/schema",
-	"github.com/rivetr/rivetr/internal/docker",
-	"github.com/rivetr/rivetr/internal/backup",
-	"gorm.io/",
+	module + "/schema",
+	module + "/internal/docker",
+	module + "/internal/backup",
+	"gorm" + ".io/",
 	"github.com/docker/",
 	"github.com/aws/",
 	"github.com/jackc/",
 	"modernc.org/",
 }
+
+// module is this repository's module path.
+const module = "github.com/rivetr/rivetr"
 
 func TestWorkflowsImportNoInfrastructure(t *testing.T) {
 	files, err := filepath.Glob("*.go")
