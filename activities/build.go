@@ -19,6 +19,7 @@ import (
 	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/docker"
 	"github.com/rivetr/rivetr/internal/release"
+	"github.com/rivetr/rivetr/internal/safepath"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -30,11 +31,16 @@ func buildErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errBuild, fmt.Sprintf(format, args...))
 }
 
-// within joins rel to root and refuses a result outside root.
+// within resolves rel inside root (see safepath.Resolve): a path that
+// leaves the tree, lexically or through a symlink the repository commits,
+// is refused, naming the symlink.
 func within(root, rel, what string) (string, error) {
-	p := filepath.Join(root, filepath.FromSlash(rel))
-	if p != root && !strings.HasPrefix(p, root+string(filepath.Separator)) {
-		return "", buildErr("the %s %q leaves the source directory", what, rel)
+	p, err := safepath.Resolve(root, filepath.ToSlash(rel))
+	if errors.Is(err, safepath.ErrEscapes) {
+		return "", buildErr("the %s %v; paths in a build stay inside the repository", what, err)
+	}
+	if err != nil {
+		return "", buildErr("the %s %q: %v", what, rel, err)
 	}
 	return p, nil
 }
@@ -99,6 +105,9 @@ func (h *Host) build(ctx context.Context, app *schema.App, d *schema.Deployment,
 	dockerfile := app.Dockerfile
 	if dockerfile == "" {
 		dockerfile = "Dockerfile"
+	}
+	if _, err := within(dir, dockerfile, "Dockerfile"); err != nil {
+		return "", err
 	}
 	typ, staticDir := app.BuildType, app.StaticDir
 	if typ == "" {
@@ -271,6 +280,13 @@ func (h *Host) buildExternal(ctx context.Context, typ, dir string, app *schema.A
 	tool := detect.Tool(typ)
 	if tool == "" {
 		return "", buildErr("unknown build type %q", typ)
+	}
+	// These tools copy the tree and may follow its symlinks: none may
+	// lead out of it.
+	if err := safepath.CheckTree(dir); errors.Is(err, safepath.ErrEscapes) {
+		return "", buildErr("the source has a symlink out of the repository (%v); %s would follow it, so the build is refused", err, tool)
+	} else if err != nil {
+		return "", err
 	}
 	path, err := exec.LookPath(tool)
 	if err != nil {

@@ -125,4 +125,52 @@ func TestBuildTypesAndUploads(t *testing.T) {
 	if entries, _ := os.ReadDir(filepath.Join(s.DataDir, "uploads")); len(entries) != 0 {
 		t.Fatalf("uploads left on disk: %v", entries)
 	}
+
+	symlinkAttacks(t, s)
+}
+
+// symlinkAttacks: a repository that commits a symlink out of its checkout
+// (x -> ../../…/.. is the host's /) cannot publish the host's files
+// through any build type: the static directory, the build context and the
+// Dockerfile are resolved inside the repository, and external builders,
+// which may follow links, refuse a tree with one that leads out. Each
+// refusal names the symlink, and nothing is served.
+func symlinkAttacks(t *testing.T, s *Server) {
+	t.Helper()
+	app := "evil-" + randSuffix()
+	CleanupApp(t, app)
+	host := app + ".test"
+	repo := NewRepo(t)
+	repo.Commit("looks harmless", map[string]string{"Dockerfile": AppDockerfile("evil", "", ""), "message.txt": "m", "package.json": "{}"})
+	if err := os.Symlink("../../../../../../../../../../../../..", filepath.Join(repo.Dir, "x")); err != nil {
+		t.Fatal(err)
+	}
+	repo.git("add", "-A")
+	repo.git("commit", "-q", "-m", "a link to /")
+	s.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host, "--build-type", "static", "--static-dir", "x/etc")
+	refused := func(what, want string) {
+		t.Helper()
+		r := s.CLI("deploy", app, "--wait")
+		if r.Code == 0 || !strings.Contains(r.Stdout+r.Stderr, want) {
+			t.Fatalf("%s: %d, want %q in\n%s%s", what, r.Code, want, r.Stdout, r.Stderr)
+		}
+		if code, body, _ := s.Get(host, "/hostname"); code == 200 || strings.Contains(body, "root:") {
+			t.Fatalf("%s: the host's files are served (%d %q)", what, code, body)
+		}
+	}
+	refused("static_dir through the link", "the static directory x/etc leaves the repository through the symlink x")
+	// The data dir's parent, reached through the link, as the build
+	// context: its admin-token would be copied into the image.
+	parent := strings.TrimPrefix(filepath.Dir(s.DataDir), "/")
+	s.MustCLI("apps", "update", app, "--build-type", "dockerfile", "--static-dir", "", "--build-context", "x/"+parent, "--dockerfile", "data/admin-token")
+	refused("build_context through the link", "the build context x/"+parent+" leaves the repository through the symlink x")
+	s.MustCLI("apps", "update", app, "--build-context", "", "--dockerfile", "x/"+parent+"/data/admin-token")
+	refused("dockerfile through the link", "leaves the repository through the symlink x")
+	s.MustCLI("apps", "update", app, "--build-type", "nixpacks", "--dockerfile", "Dockerfile")
+	refused("an external builder over a tree with the link", "the source has a symlink out of the repository")
+	for _, d := range s.Deployments(app) {
+		if d.Status != "failed" {
+			t.Fatalf("deployment %s is %s", d.ID, d.Status)
+		}
+	}
 }
