@@ -80,12 +80,19 @@ func (s *core) teamForCreate(ctx context.Context, a *Actor, name *string) (strin
 	}
 	if a.InstanceAdmin {
 		// Before any team exists (the admin token on a fresh server) apps
-		// have no team until `rivetr db migrate-teams`.
+		// have no team until `rivetr db migrate-teams`. A capped token
+		// creates apps only where its cap allows.
 		t, err := s.store.GetTeam(ctx, DefaultTeam)
-		if errors.Is(err, schema.ErrNotFound) {
+		switch {
+		case errors.Is(err, schema.ErrNotFound):
+			if !a.ActsAsInstanceAdmin() && !release.RoleAllows(a.TokenRole, release.PermCreateApp) {
+				return "", forbid(a, "", release.PermCreateApp)
+			}
 			return "", nil
-		} else if err != nil {
+		case err != nil:
 			return "", err
+		case !a.Can(t.ID, release.PermCreateApp):
+			return "", forbid(a, t.ID, release.PermCreateApp)
 		}
 		return t.ID, nil
 	}

@@ -106,6 +106,27 @@ func (a *Actor) TeamIDs() []string {
 	return out
 }
 
+// ActsAsInstanceAdmin reports whether the actor holds an instance admin's
+// powers now: an instance admin whose token (if any) is not capped below
+// owner. A capped token of an instance admin acts with its cap in every
+// team and holds no instance-level power.
+func (a *Actor) ActsAsInstanceAdmin() bool {
+	return a.InstanceAdmin && (a.TokenRole == "" || a.TokenRole == release.RoleOwner)
+}
+
+// instanceAdminOnly refuses an instance-level action unless the actor acts
+// as an instance admin; message says what needs one, for the uncapped
+// case.
+func instanceAdminOnly(a *Actor, message string) error {
+	switch {
+	case !a.InstanceAdmin:
+		return errorf(KindForbidden, "%s", message)
+	case !a.ActsAsInstanceAdmin():
+		return errorf(KindForbidden, "this token is limited to the %s role; %s (use a token without a role cap)", a.TokenRole, message)
+	}
+	return nil
+}
+
 // forbid builds the error for a missing permission, saying what role it
 // takes.
 func forbid(a *Actor, team string, p release.Perm) error {

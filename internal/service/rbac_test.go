@@ -81,6 +81,40 @@ func TestServiceAuthorisation(t *testing.T) {
 			t.Errorf("%s %s: %v, want %v", tc.who, tc.what, err, tc.want)
 		}
 	}
+	// An instance admin's token capped at viewer holds no instance-level
+	// power and creates no app in the default team.
+	must(store.CreateUser(ctx, &schema.User{ID: "root", Email: "root@example.com", InstanceAdmin: true}))
+	must(store.CreateTeam(ctx, &schema.Team{ID: "default", Name: DefaultTeam}, "owner"))
+	rootAs := func(capAt release.Role) context.Context {
+		a, err := svc.loadActor(ctx, &Actor{UserID: "root", Email: "root@example.com", InstanceAdmin: true, TokenRole: capAt})
+		must(err)
+		return WithActor(ctx, a)
+	}
+	other, otherDomains := "other", []string{"other.test"}
+	for _, tc := range []struct {
+		what string
+		do   func(context.Context) error
+	}{
+		{"list users", func(c context.Context) error { _, err := svc.ListUsers(c); return err }},
+		{"create a user", func(c context.Context) error {
+			_, err := svc.CreateUser(c, UserInput{Email: "new@example.com", Password: "correct horse battery"})
+			return err
+		}},
+		{"reset a password", func(c context.Context) error { return svc.ResetPassword(c, "dev@example.com", "another good one") }},
+		{"rotate the secret key", func(c context.Context) error { _, err := svc.RotateSecretKey(c); return err }},
+		{"migrate teams", func(c context.Context) error { _, err := svc.MigrateTeams(c); return err }},
+		{"create an app in the default team", func(c context.Context) error {
+			_, err := svc.CreateApp(c, AppInput{Name: &other, GitURL: &git, Domains: &otherDomains})
+			return err
+		}},
+	} {
+		if err := tc.do(rootAs(release.RoleViewer)); !errors.Is(err, ErrForbidden) {
+			t.Errorf("a viewer-capped token of an instance admin may %s: %v", tc.what, err)
+		}
+	}
+	if _, err := svc.ListUsers(rootAs("")); err != nil {
+		t.Errorf("an uncapped instance admin lists users: %v", err)
+	}
 	if _, err := svc.GetApp(ctx, "shop"); !errors.Is(err, ErrUnauthorized) {
 		t.Errorf("no actor: %v", err)
 	}

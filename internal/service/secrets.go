@@ -20,8 +20,8 @@ func (s *People) RotateSecretKey(ctx context.Context) (*KeyRotation, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !a.InstanceAdmin {
-		return nil, errorf(KindForbidden, "rotating the secret key needs an instance admin")
+	if err := instanceAdminOnly(a, "rotating the secret key needs an instance admin"); err != nil {
+		return nil, err
 	}
 	if s.keys == nil {
 		return nil, stateErr("%v", secrets.ErrNoKeyring)

@@ -143,8 +143,8 @@ func (s *People) MigrateTeams(ctx context.Context) (*OwnerResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !a.InstanceAdmin {
-		return nil, errorf(KindForbidden, "migrating teams needs an instance admin")
+	if err := instanceAdminOnly(a, "migrating teams needs an instance admin"); err != nil {
+		return nil, err
 	}
 	owner, err := s.store.FirstInstanceAdmin(ctx)
 	if errors.Is(err, schema.ErrNotFound) {
@@ -186,8 +186,8 @@ func (s *People) CreateUser(ctx context.Context, in UserInput) (*UserView, error
 	if err != nil {
 		return nil, err
 	}
-	if !a.InstanceAdmin {
-		return nil, errorf(KindForbidden, "adding users needs an instance admin; team admins invite people to their team instead")
+	if err := instanceAdminOnly(a, "adding users needs an instance admin; team admins invite people to their team instead"); err != nil {
+		return nil, err
 	}
 	u, err := s.createUser(ctx, in)
 	if err != nil {
@@ -203,8 +203,8 @@ func (s *People) listUsers(ctx context.Context) ([]schema.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !a.InstanceAdmin {
-		return nil, errorf(KindForbidden, "listing users needs an instance admin")
+	if err := instanceAdminOnly(a, "listing users needs an instance admin"); err != nil {
+		return nil, err
 	}
 	return s.store.ListUsers(ctx)
 }
@@ -216,8 +216,8 @@ func (s *People) ResetPassword(ctx context.Context, user, password string) error
 	if err != nil {
 		return err
 	}
-	if !a.InstanceAdmin {
-		return errorf(KindForbidden, "resetting passwords needs an instance admin")
+	if err := instanceAdminOnly(a, "resetting passwords needs an instance admin"); err != nil {
+		return err
 	}
 	if err := validPassword(password); err != nil {
 		return &ValidationError{Fields: map[string]string{"password": err.Error()}}
