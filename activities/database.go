@@ -27,6 +27,7 @@ var _ DatabaseStore = (*schema.Store)(nil)
 type DatabaseRuntime interface {
 	EnsureNetwork(ctx context.Context, name string) error
 	EnsureVolume(ctx context.Context, name string, labels map[string]string) error
+	VolumeLabels(ctx context.Context, name string) (map[string]string, bool, error)
 	RemoveVolume(ctx context.Context, name string) error
 	Run(ctx context.Context, spec docker.RunSpec) (string, error)
 	Inspect(ctx context.Context, id, network string) (docker.State, error)
@@ -47,8 +48,13 @@ type Databases struct {
 	Network string
 }
 
-// LabelDatabase marks a database's container and volume with its name.
-const LabelDatabase = "rivetr.database"
+// Labels of a database's container and volume: its name, its ID and its
+// team.
+const (
+	LabelDatabase   = "rivetr.database"
+	LabelDatabaseID = "rivetr.database.id"
+	LabelTeam       = "rivetr.team"
+)
 
 // DatabaseInput names a database.
 type DatabaseInput struct {
@@ -80,9 +86,15 @@ func (dbs *Databases) DBUp(ctx context.Context, in DatabaseInput) (string, error
 	if err != nil {
 		return "", err
 	}
-	labels := map[string]string{docker.LabelManaged: "true", LabelDatabase: d.Name}
+	labels := map[string]string{docker.LabelManaged: "true", LabelDatabase: d.Name, LabelDatabaseID: d.ID, LabelTeam: d.TeamID}
 	if err := dbs.Docker.EnsureNetwork(ctx, dbs.Network); err != nil {
 		return "", err
+	}
+	// A volume another database made is never handed to this one.
+	if have, ok, err := dbs.Docker.VolumeLabels(ctx, d.VolumeName()); err != nil {
+		return "", err
+	} else if ok && have[LabelDatabaseID] != "" && have[LabelDatabaseID] != d.ID {
+		return "", nonRetryable(ErrTypeDatabase, "the volume %s belongs to another database (%s); it is not given to %s", d.VolumeName(), have[LabelDatabaseID], d.Name)
 	}
 	if err := dbs.Docker.EnsureVolume(ctx, d.VolumeName(), labels); err != nil {
 		return "", err

@@ -8,8 +8,8 @@ import (
 )
 
 type dbView struct {
-	Name, Engine, Image, Status, Error, URL, Host string
-	Port                                          int
+	Name, Engine, Image, Status, Error, URL, Host, Volume string
+	Port                                                  int
 }
 
 func dockerOut(t *testing.T, args ...string) string {
@@ -26,7 +26,10 @@ func dockerOut(t *testing.T, args ...string) string {
 func cleanupDatabase(t *testing.T, name string) {
 	t.Cleanup(func() {
 		exec.Command("docker", "rm", "-f", "rivetr-db-"+name).Run()
-		exec.Command("docker", "volume", "rm", "-f", "rivetr-db-"+name+"-data").Run()
+		out, _ := exec.Command("docker", "volume", "ls", "-q", "--filter", "label=rivetr.database="+name).Output()
+		for _, v := range strings.Fields(string(out)) {
+			exec.Command("docker", "volume", "rm", "-f", v).Run()
+		}
 	})
 }
 
@@ -92,7 +95,22 @@ func TestManagedDatabases(t *testing.T) {
 	if out, _ := exec.Command("docker", "ps", "-aq", "--filter", "name=rivetr-db-"+pg).Output(); strings.TrimSpace(string(out)) != "" {
 		t.Fatal("the container outlived the delete")
 	}
-	dockerOut(t, "volume", "inspect", "rivetr-db-"+pg+"-data")
+	dockerOut(t, "volume", "inspect", shown.Volume)
+
+	// The attack: a new database under the deleted one's name (in any
+	// team) gets a volume of its own, never the kept one's data.
+	s.MustCLI("databases", "create", pg, "--engine", "postgres", "--image", "rivetr-test/postgres:15", "--wait")
+	var again dbView
+	mustUnmarshal(t, []byte(s.MustCLI("databases", "show", pg, "--reveal", "-o", "json")), &again)
+	if again.Volume == shown.Volume {
+		t.Fatalf("the new %s got the deleted one's volume %s", pg, shown.Volume)
+	}
+	password = strings.TrimSuffix(strings.TrimPrefix(again.URL, "postgres://app:"), "@rivetr-db-"+pg+":5432/app")
+	if got := psql("SELECT count(*) FROM pg_tables WHERE tablename = 'orders'"); got != "0" {
+		t.Fatalf("the new %s holds the deleted one's table: %q", pg, got)
+	}
+	s.MustCLI("databases", "delete", pg, "--yes", "--wait")
+	dockerOut(t, "volume", "inspect", shown.Volume)
 
 	// MariaDB and Redis; --purge removes the volume.
 	for _, tc := range []struct{ engine, image, ping string }{
@@ -104,8 +122,10 @@ func TestManagedDatabases(t *testing.T) {
 		if out := s.MustCLI("databases", "create", name, "--engine", tc.engine, "--image", tc.image, "--wait"); !strings.Contains(out, "is running") {
 			t.Fatalf("%s: %s", tc.engine, out)
 		}
+		var v dbView
+		mustUnmarshal(t, []byte(s.MustCLI("databases", "show", name, "-o", "json")), &v)
 		s.MustCLI("databases", "delete", name, "--yes", "--purge", "--wait")
-		if exec.Command("docker", "volume", "inspect", "rivetr-db-"+name+"-data").Run() == nil {
+		if v.Volume == "" || exec.Command("docker", "volume", "inspect", v.Volume).Run() == nil {
 			t.Fatalf("%s: the volume outlived --purge", tc.engine)
 		}
 	}

@@ -40,7 +40,10 @@ type Database struct {
 	DBName       string `gorm:"size:63" json:"database"`
 	// PublicPort publishes the server on the host (0: on Rivetr's network
 	// only).
-	PublicPort  int              `json:"public_port,omitempty"`
+	PublicPort int `json:"public_port,omitempty"`
+	// Volume is the data volume (release.DatabaseVolume of the ID; by
+	// name for databases from before migration 3).
+	Volume      string           `gorm:"size:255;not null;default:''" json:"volume"`
 	Status      release.DBStatus `gorm:"size:16;not null" json:"status"`
 	Error       string           `json:"error,omitempty"`
 	ContainerID string           `gorm:"size:80" json:"container_id,omitempty"`
@@ -52,7 +55,12 @@ type Database struct {
 func (d *Database) ContainerName() string { return release.DatabaseContainer(d.Name) }
 
 // VolumeName is the database's data volume.
-func (d *Database) VolumeName() string { return release.DatabaseVolume(d.Name) }
+func (d *Database) VolumeName() string {
+	if d.Volume != "" {
+		return d.Volume
+	}
+	return release.DatabaseVolume(d.ID)
+}
 
 func (s *Store) sealDatabase(d *Database) error {
 	for _, f := range []sealedField{{&d.Password, "password"}, {&d.RootPassword, "root_password"}} {

@@ -34,6 +34,22 @@ var migrations = []migration{
 	{Version: 1, Name: "release v1's schema (apps, deployments, teams, release controls, webhooks, databases, backups)", Idempotent: true,
 		Up: func(tx *gorm.DB, _ string) error { return tx.AutoMigrate(v1Models()...) }},
 	{Version: 2, Name: "the audit log is append-only", Up: appendOnly},
+	{Version: 3, Name: "databases record their volume, named by ID for new ones (kept by name for existing ones)", Up: databaseVolumes},
+}
+
+// databaseVolumes adds databases.volume and fills it for existing
+// databases with the name-based volume they already use.
+func databaseVolumes(tx *gorm.DB, _ string) error {
+	type m3Database struct {
+		Volume string `gorm:"size:255;not null;default:''"`
+	}
+	m := tx.Table("databases").Migrator()
+	if !m.HasColumn(&m3Database{}, "Volume") {
+		if err := m.AddColumn(&m3Database{}, "Volume"); err != nil {
+			return err
+		}
+	}
+	return tx.Exec("UPDATE databases SET volume = 'rivetr-db-' || name || '-data' WHERE volume = ''").Error
 }
 
 // SchemaVersion is the newest schema this binary knows.

@@ -150,3 +150,32 @@ func TestPreMigrationDatabaseIsAdopted(t *testing.T) {
 		t.Fatalf("the app after adoption: %+v %v", app, err)
 	}
 }
+
+// Migration 3 keeps the name-based volume of databases made before it, so
+// they find their data; new databases get ID-based ones.
+func TestDatabaseVolumesMigrate(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "rivetr.db")
+	s, err := Open(path, testKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := s.CreateDatabase(ctx, &Database{ID: "d1", Name: "shop-db", Engine: "postgres", Image: "postgres:17", Status: "running"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"UPDATE databases SET volume = ''", "DELETE FROM schema_migrations WHERE version = 3"} {
+		if err := s.db.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	if s, err = Open(path, testKeys(t)); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d, err := s.GetDatabase(ctx, "shop-db")
+	if err != nil || d.Volume != "rivetr-db-shop-db-data" || d.VolumeName() != "rivetr-db-shop-db-data" {
+		t.Fatalf("an existing database's volume after migration 3: %+v %v", d, err)
+	}
+}

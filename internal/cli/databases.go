@@ -139,7 +139,7 @@ them; "link" gives an app DATABASE_URL and friends.`,
 			row("image", d.Image)
 			row("status", string(d.Status)+map[bool]string{true: ": " + d.Error, false: ""}[d.Error != ""])
 			row("url", d.URL)
-			row("volume", release.DatabaseVolume(d.Name))
+			row("volume", d.Volume)
 			row("public port", map[bool]string{true: fmt.Sprint(d.PublicPort), false: "none (Rivetr's network only)"}[d.PublicPort > 0])
 			row("team", firstNonEmpty(d.Team, "-"))
 			return tw.Flush()
@@ -158,7 +158,7 @@ them; "link" gives an app DATABASE_URL and friends.`,
 					return err
 				}
 				if op == "delete" && !yes {
-					what := "its container; its volume " + release.DatabaseVolume(args[0]) + " is kept (--purge removes it)"
+					what := "its container; its data volume is kept (--purge removes it)"
 					if purge {
 						what = "its container AND its data volume"
 					}

@@ -187,6 +187,19 @@ func (c *Client) EnsureVolume(ctx context.Context, name string, labels map[strin
 	return wrap(err, "create volume "+name)
 }
 
+// VolumeLabels returns a volume's labels; ok is false when it does not
+// exist.
+func (c *Client) VolumeLabels(ctx context.Context, name string) (map[string]string, bool, error) {
+	v, err := c.api.VolumeInspect(ctx, name)
+	if cerrdefs.IsNotFound(err) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, wrap(err, "inspect volume "+name)
+	}
+	return v.Labels, true, nil
+}
+
 // RemoveVolume removes a named volume (a no-op when it is gone).
 func (c *Client) RemoveVolume(ctx context.Context, name string) error {
 	err := c.api.VolumeRemove(ctx, name, true)

@@ -19,8 +19,11 @@ func ContainerName(app, deploymentID string) string { return "rivetr-" + app + "
 // Rivetr's network.
 func DatabaseContainer(db string) string { return "rivetr-db-" + db }
 
-// DatabaseVolume is a managed database's data volume.
-func DatabaseVolume(db string) string { return "rivetr-db-" + db + "-data" }
+// DatabaseVolume is the data volume of a managed database, named by the
+// database's ID: a database made later under a deleted one's name never
+// gets its data. (Databases from before IDs named their volumes by name;
+// their records keep that name.)
+func DatabaseVolume(dbID string) string { return "rivetr-db-" + dbID + "-data" }
 
 // Preview defaults, when the parent app does not say.
 const (

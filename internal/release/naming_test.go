@@ -13,7 +13,7 @@ func TestNames(t *testing.T) {
 		{ImageTag("web", "d1"), "rivetr/web:d1"},
 		{ContainerName("web", "d1"), "rivetr-web-d1"},
 		{DatabaseContainer("pg"), "rivetr-db-pg"},
-		{DatabaseVolume("pg"), "rivetr-db-pg-data"},
+		{DatabaseVolume("06h3abc"), "rivetr-db-06h3abc-data"},
 		{PreviewName("web", 7), "web-pr-7"},
 		{PreviewName(long, 12), strings.Repeat("a", 57) + "-pr-12"},
 		{PreviewHost("web", 7, ".pr.example.com."), "pr-7.web.pr.example.com"},

@@ -152,8 +152,10 @@ func (s *core) newDatabase(in DatabaseInput, teamID string) (*schema.Database, e
 	if err := f.err(); err != nil {
 		return nil, err
 	}
-	d := &schema.Database{ID: ids.New(), Name: name, TeamID: teamID, Engine: e.Name, Version: version, Image: image, DockerHost: s.hostName,
-		User: e.DefaultUser, Password: newPassword(), DBName: "app", PublicPort: in.PublicPort, Status: release.DBCreating}
+	id := ids.New()
+	d := &schema.Database{ID: id, Name: name, TeamID: teamID, Engine: e.Name, Version: version, Image: image, DockerHost: s.hostName,
+		User: e.DefaultUser, Password: newPassword(), DBName: "app", PublicPort: in.PublicPort, Status: release.DBCreating,
+		Volume: release.DatabaseVolume(id)}
 	if e.Name == "mysql" || e.Name == "mariadb" {
 		d.RootPassword = newPassword()
 	}

@@ -250,6 +250,7 @@ type Database struct {
 	User        string           `json:"user"`
 	DBName      string           `json:"database"`
 	PublicPort  int              `json:"public_port,omitempty"`
+	Volume      string           `json:"volume"`
 	Status      release.DBStatus `json:"status"`
 	Error       string           `json:"error,omitempty"`
 	ContainerID string           `json:"container_id,omitempty"`
@@ -359,7 +360,7 @@ func webhookDeliveryOf(x *schema.WebhookDelivery) WebhookDelivery {
 }
 
 func databaseOf(x *schema.Database) Database {
-	return Database{ID: x.ID, Name: x.Name, TeamID: x.TeamID, Engine: x.Engine, Version: x.Version, Image: x.Image, DockerHost: x.DockerHost, User: x.User, DBName: x.DBName, PublicPort: x.PublicPort, Status: x.Status, Error: x.Error, ContainerID: x.ContainerID, CreatedAt: x.CreatedAt, UpdatedAt: x.UpdatedAt}
+	return Database{ID: x.ID, Name: x.Name, TeamID: x.TeamID, Engine: x.Engine, Version: x.Version, Image: x.Image, DockerHost: x.DockerHost, User: x.User, DBName: x.DBName, PublicPort: x.PublicPort, Volume: x.VolumeName(), Status: x.Status, Error: x.Error, ContainerID: x.ContainerID, CreatedAt: x.CreatedAt, UpdatedAt: x.UpdatedAt}
 }
 
 func backupPolicyOf(x *schema.BackupPolicy) BackupPolicy {
@@ -400,4 +401,4 @@ func optional[M, W any](m *M, of func(*M) W) *W {
 func (d Database) ContainerName() string { return release.DatabaseContainer(d.Name) }
 
 // VolumeName is the database's data volume.
-func (d Database) VolumeName() string { return release.DatabaseVolume(d.Name) }
+func (d Database) VolumeName() string { return d.Volume }
