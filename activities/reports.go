@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rivetr/rivetr/internal/gitprovider"
+	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -93,6 +94,9 @@ func (rp *Reports) providerClient(ctx context.Context, appID, provider string) (
 	}
 	if base == "" {
 		return nil, nonRetryable(ErrTypeProvider, "app %s has a provider token but no provider URL (rivetr apps update %s --provider-url URL)", app.Name, app.Name)
+	}
+	if gitsrc.PlainHTTP(base) {
+		return nil, nonRetryable(ErrTypeProvider, "app %s's provider token is never sent over plain http (%s); use the https address", app.Name, base)
 	}
 	return &gitprovider.Client{Provider: provider, BaseURL: base, Token: token, HTTP: &http.Client{Timeout: 20 * time.Second}}, nil
 }

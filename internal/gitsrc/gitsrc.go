@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	neturl "net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -57,6 +59,9 @@ func (a Auth) method(url string) (transport.AuthMethod, error) {
 		keys.HostKeyCallback = ssh.InsecureIgnoreHostKey()
 		return keys, nil
 	case !overSSH && a.Token != "":
+		if PlainHTTP(url) {
+			return nil, fmt.Errorf("%w: a git token is never sent over plain http (%s); use the https address", ErrAuth, url)
+		}
 		user, tok := "x-access-token", a.Token
 		if i := strings.Index(tok, ":"); i > 0 {
 			user, tok = tok[:i], tok[i+1:]
@@ -64,6 +69,22 @@ func (a Auth) method(url string) (transport.AuthMethod, error) {
 		return &githttp.BasicAuth{Username: user, Password: tok}, nil
 	}
 	return nil, nil
+}
+
+// PlainHTTP reports whether rawURL is http:// to a host other than this
+// machine's loopback, where a credential would cross the network in the
+// clear. (Loopback serves local mirrors and tests.)
+func PlainHTTP(rawURL string) bool {
+	u, err := neturl.Parse(rawURL)
+	if err != nil || !strings.EqualFold(u.Scheme, "http") {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(h)
+	return ip == nil || !ip.IsLoopback()
 }
 
 func isSSH(url string) bool {

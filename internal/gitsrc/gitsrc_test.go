@@ -148,3 +148,30 @@ func TestValidURL(t *testing.T) {
 		}
 	}
 }
+
+// A git token is never sent over plain http to another machine.
+func TestTokenNeverOverPlainHTTP(t *testing.T) {
+	for _, tc := range []struct {
+		url   string
+		plain bool
+	}{
+		{"http://git.example.com/a.git", true},
+		{"HTTP://10.0.0.5/a.git", true},
+		{"http://127.0.0.1:8080/a.git", false},
+		{"http://localhost/a.git", false},
+		{"http://[::1]/a.git", false},
+		{"https://git.example.com/a.git", false},
+		{"git@github.com:a/b.git", false},
+	} {
+		if got := PlainHTTP(tc.url); got != tc.plain {
+			t.Errorf("PlainHTTP(%q) = %v", tc.url, got)
+		}
+	}
+	_, err := Auth{Token: "t"}.method("http://git.example.com/a.git")
+	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "never sent over plain http") {
+		t.Fatalf("a token over http: %v", err)
+	}
+	if m, err := (Auth{Token: "t"}).method("https://git.example.com/a.git"); err != nil || m == nil {
+		t.Fatalf("over https: %v %v", m, err)
+	}
+}

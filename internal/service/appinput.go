@@ -88,6 +88,45 @@ type AppInput struct {
 	Environment *string `json:"environment,omitempty"`
 }
 
+// credentialsMoved refuses moving stored credentials to another host: a
+// git token or SSH key was given for the repository's host, a provider
+// token for the provider's; changing the host without giving them again
+// would send them to whoever runs the new one.
+func (in *AppInput) credentialsMoved(app *schema.App) error {
+	f := fieldErrors{}
+	if in.GitURL != nil && urlHost(strings.TrimSpace(*in.GitURL)) != urlHost(app.GitURL) &&
+		(app.GitToken != "" && in.GitToken == nil || app.SSHKey != "" && in.SSHKey == nil) {
+		f.add("git_url", "the app's stored git token or SSH key was given for %s; give it again for %s (--git-token / --ssh-key-file), or clear it, in the same change",
+			urlHost(app.GitURL), urlHost(strings.TrimSpace(*in.GitURL)))
+	}
+	if in.ProviderURL != nil && urlHost(strings.TrimSpace(*in.ProviderURL)) != urlHost(app.ProviderURL) && app.ProviderToken != "" && in.ProviderToken == nil {
+		f.add("provider_url", "the app's stored provider token was given for %s; give it again for the new address (--provider-token-file), or clear it, in the same change",
+			hostOr(urlHost(app.ProviderURL), "the provider's default API"))
+	}
+	return f.err()
+}
+
+// urlHost is the host a repository or API address names: the host of a
+// URL, or of an scp-like git address (git@host:path); "" for none.
+func urlHost(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		return strings.ToLower(u.Hostname())
+	}
+	if at := strings.Index(raw, "@"); at >= 0 && !strings.Contains(raw, "://") {
+		if colon := strings.Index(raw[at:], ":"); colon > 0 {
+			return strings.ToLower(raw[at+1 : at+colon])
+		}
+	}
+	return ""
+}
+
+func hostOr(h, none string) string {
+	if h == "" {
+		return none
+	}
+	return h
+}
+
 // touchesPolicy reports whether in changes the app's release policy.
 func (in *AppInput) touchesPolicy(app *schema.App) bool {
 	return in.RequireApproval != nil && *in.RequireApproval != app.RequireApproval ||

@@ -174,6 +174,9 @@ func (s *Apps) UpdateApp(ctx context.Context, name string, in AppInput) (*AppVie
 	if in.Team != nil {
 		return nil, &ValidationError{Fields: map[string]string{"team": "cannot be changed"}}
 	}
+	if err := in.credentialsMoved(app); err != nil {
+		return nil, err
+	}
 	if in.touchesPolicy(app) {
 		if a := ActorFrom(ctx); !a.Can(app.TeamID, release.PermPolicy) {
 			return nil, forbid(a, app.TeamID, release.PermPolicy)

@@ -1,0 +1,55 @@
+package api
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rivetr/rivetr/internal/gitsrc"
+	"github.com/rivetr/rivetr/internal/service"
+)
+
+// The attack: a developer who cannot read the app's write-only git token
+// points the app at a git server they run and deploys, so the token is
+// sent there. The change of host is refused unless the token is given
+// again; the attacker's server never sees it.
+func TestStoredTokensDoNotFollowANewHost(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Authorization"))
+		mu.Unlock()
+		http.Error(w, "no", http.StatusNotFound)
+	}))
+	defer attacker.Close()
+	f := newFixtureWith(t, func(o *service.Options) { o.ResolveBranch = gitsrc.ResolveBranch })
+	code, b := f.do(t, "POST", "/api/apps", `{"name":"shop","git_url":"https://git.example.com/acme/shop.git","domains":["shop.test"],
+		"git_token":"secret-token-123","provider_url":"https://api.example.com","provider_token":"provider-secret-456"}`)
+	mustStatus(t, 201, code, b, "create")
+	for _, tc := range []struct{ field, body string }{
+		{"git_url", `{"git_url":"` + attacker.URL + `/acme/shop.git"}`},
+		{"git_url", `{"git_url":"git@evil.example.net:acme/shop.git"}`},
+		{"provider_url", `{"provider_url":"` + attacker.URL + `"}`},
+	} {
+		code, b := f.do(t, "PATCH", "/api/apps/shop", tc.body)
+		if code != http.StatusBadRequest || errorOf(t, b).Fields[tc.field] == "" || !strings.Contains(string(b), "give it again") {
+			t.Fatalf("moving %s: %d %s", tc.field, code, b)
+		}
+	}
+	// Deploying now still asks the original host only.
+	f.do(t, "POST", "/api/apps/shop/deploy", `{}`)
+	// Giving the token again (or clearing it) with the new address is fine.
+	code, b = f.do(t, "PATCH", "/api/apps/shop", `{"git_url":"`+attacker.URL+`/acme/shop.git","git_token":""}`)
+	mustStatus(t, 200, code, b, "move, clearing the token")
+	f.do(t, "POST", "/api/apps/shop/deploy", `{}`)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, h := range seen {
+		if h != "" {
+			t.Fatalf("the attacker's server received credentials: %q", h)
+		}
+	}
+}
