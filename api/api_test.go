@@ -131,10 +131,31 @@ func TestHealthNeedsNoToken(t *testing.T) {
 	}
 	defer res.Body.Close()
 	var st service.Status
-	json.NewDecoder(res.Body).Decode(&st)
+	if err := json.NewDecoder(res.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
 	// No Docker client is configured here, so health is reported, not OK.
 	if st.Database != "ok" || st.Temporal != "ok" || st.Docker == "ok" {
 		t.Fatalf("health %+v", st)
+	}
+}
+
+// Anyone may ask /health what is down, never why: the reason names
+// internal addresses.
+func TestHealthSaysNothingInternal(t *testing.T) {
+	f := newFixture(t)
+	f.temporal.On("CheckHealth", mock.Anything, mock.Anything).Return(nil, errors.New("dial tcp 10.9.8.7:7233: connection refused"))
+	res, err := http.Get(f.srv.URL + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusServiceUnavailable || strings.Contains(string(b), "10.9.8.7") || !strings.Contains(string(b), "unavailable") {
+		t.Fatalf("health: %d %s", res.StatusCode, b)
+	}
+	if code, b := f.do(t, "GET", "/api/status", ""); code != 200 || !strings.Contains(string(b), "10.9.8.7") {
+		t.Fatalf("the admin's status should say why: %d %s", code, b)
 	}
 }
 

@@ -69,6 +69,6 @@ func (h *Handler) databaseRoutes() []Route {
 		{"DELETE", "/api/databases/:name", AuthToken, need(release.PermDatabaseAdmin), "Delete a database (?purge=1 removes its volume)", nil, service.DatabaseView{}, 202, h.deleteDatabase},
 		{"POST", "/api/databases/:name/start", AuthToken, need(release.PermDatabases), "Start a database", nil, service.DatabaseView{}, 202, h.startDatabase},
 		{"POST", "/api/databases/:name/stop", AuthToken, need(release.PermDatabases), "Stop a database", nil, service.DatabaseView{}, 202, h.stopDatabase},
-		{"POST", "/api/databases/:name/link", AuthToken, need(release.PermDatabases), "Give an app the database's URL and credentials as secret env vars", LinkRequest{}, LinkResult{}, 200, h.linkDatabase},
+		{"POST", "/api/databases/:name/link", AuthToken, need(release.PermDatabaseAdmin), "Give an app the database's URL and credentials as secret env vars", LinkRequest{}, LinkResult{}, 200, h.linkDatabase},
 	}
 }

@@ -471,7 +471,7 @@ func rbacRoutes() []route {
 			p, _ := dbPath("/link")(t, w, who)
 			name, _ := w.app(t)
 			return p, fmt.Sprintf(`{"app":%q}`, name)
-		}, inTeam(release.RoleDeveloper, 200)},
+		}, inTeam(release.RoleAdmin, 200)}, // a link hands the password to the app: database admin
 		{"GET", "/api/databases/:name/backups", dbPath("/backups"), inTeam(release.RoleViewer, 200)},
 		// The database is running on no real host: allowed callers get the
 		// backup started (202).

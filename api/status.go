@@ -8,7 +8,7 @@ import (
 )
 
 func (h *Handler) health(c *gin.Context) {
-	st := h.svc.Health(c.Request.Context())
+	st := h.svc.PublicHealth(c.Request.Context())
 	code := http.StatusOK
 	if !st.OK {
 		code = http.StatusServiceUnavailable

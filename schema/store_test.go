@@ -268,3 +268,34 @@ func TestLatestAndByID(t *testing.T) {
 		})
 	}
 }
+
+// A password reset ends the user's sessions and revokes their API tokens:
+// whoever knew the old password may have made one.
+func TestPasswordResetRevokesTokens(t *testing.T) {
+	t.Parallel()
+	for driver, s := range stores(t) {
+		t.Run(driver, func(t *testing.T) {
+			ctx := context.Background()
+			u := &User{ID: "u-" + driver, Email: driver + "-reset@example.com"}
+			if err := s.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			mine := &APIToken{ID: "t1-" + driver, Name: "laptop", Hash: driver + "-hash-1", UserID: u.ID}
+			other := &APIToken{ID: "t2-" + driver, Name: "theirs", Hash: driver + "-hash-2", UserID: "someone-else"}
+			for _, tok := range []*APIToken{mine, other} {
+				if err := s.CreateToken(ctx, tok); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.SetPassword(ctx, u.ID, "new-hash"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.TokenByHash(ctx, mine.Hash); !errors.Is(err, ErrNotFound) {
+				t.Errorf("the user's token outlived the reset: %v", err)
+			}
+			if _, err := s.TokenByHash(ctx, other.Hash); err != nil {
+				t.Errorf("another user's token went too: %v", err)
+			}
+		})
+	}
+}

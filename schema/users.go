@@ -64,7 +64,12 @@ func (s *Store) SetPassword(ctx context.Context, userID, hash string) error {
 		if res.Error != nil {
 			return wrap(res.Error, "set password")
 		}
-		return wrap(tx.Where("user_id = ?", userID).Delete(&Session{}).Error, "end sessions")
+		if err := tx.Where("user_id = ?", userID).Delete(&Session{}).Error; err != nil {
+			return wrap(err, "end sessions")
+		}
+		// A reset password is one someone else may have known: the API
+		// tokens made with it go too.
+		return wrap(tx.Where("user_id = ?", userID).Delete(&APIToken{}).Error, "revoke tokens")
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -37,7 +38,15 @@ func (h *Handler) loginPage(c *gin.Context) {
 }
 
 func safeNext(n string) string {
+	// Browsers drop tabs and newlines from URLs ("/\t/evil.com" becomes
+	// "//evil.com", another site): any control character or space refuses.
+	if strings.ContainsFunc(n, func(r rune) bool { return r < 0x21 || r == 0x7f }) {
+		return "/"
+	}
 	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.Contains(n, "\\") {
+		return "/"
+	}
+	if u, err := url.Parse(n); err != nil || u.Scheme != "" || u.Host != "" {
 		return "/"
 	}
 	return n

@@ -486,7 +486,9 @@ func TestOverviewAndErrors(t *testing.T) {
 }
 
 func TestSafeNext(t *testing.T) {
-	for in, want := range map[string]string{"/apps/x": "/apps/x", "//evil.com": "/", "https://evil.com": "/", "": "/", "/\\evil": "/"} {
+	for in, want := range map[string]string{"/apps/x": "/apps/x", "//evil.com": "/", "https://evil.com": "/", "": "/", "/\\evil": "/",
+		// Browsers drop tabs and newlines: these are //evil.com.
+		"/\t/evil.com": "/", "/\n/evil.com": "/", "/\r\n/evil.com": "/", "/ /evil.com": "/", "/apps?next=x": "/apps?next=x"} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q", in, got)
 		}

@@ -56,8 +56,8 @@ const (
 	PermAudit         Perm = "audit"          // read the team's audit log
 	PermShare         Perm = "share"          // share apps with other teams, read-only
 	PermPolicy        Perm = "policy"         // change release policies (the approval gate)
-	PermDatabases     Perm = "databases"      // create, start, stop, link and back up databases
-	PermDatabaseAdmin Perm = "database_admin" // delete and restore databases, reveal their passwords
+	PermDatabases     Perm = "databases"      // create, start, stop and back up databases
+	PermDatabaseAdmin Perm = "database_admin" // delete, restore and link databases, reveal their passwords
 )
 
 // MatrixRow is one permission: the least role that holds it, and what it
@@ -80,9 +80,9 @@ var Matrix = []MatrixRow{
 	{PermEnv, RoleDeveloper, "set and unset env vars"},
 	{PermApprove, RoleAdmin, "approve or reject deploys waiting for approval (grantable to developers)"},
 	{PermPolicy, RoleAdmin, "change release policies (approval, environments, freeze windows)"},
-	{PermDatabases, RoleDeveloper, "create, start, stop, link and back up databases"},
+	{PermDatabases, RoleDeveloper, "create, start, stop and back up databases"},
 	{PermDeleteApp, RoleAdmin, "delete apps"},
-	{PermDatabaseAdmin, RoleAdmin, "delete and restore databases, see their passwords"},
+	{PermDatabaseAdmin, RoleAdmin, "delete, restore and link databases (a link gives an app the password), see their passwords"},
 	{PermShare, RoleAdmin, "share apps with other teams (read-only for them)"},
 	{PermManageMembers, RoleAdmin, "add, change and remove members (admins cannot touch owners)"},
 	{PermAudit, RoleAdmin, "read the team's audit log"},

@@ -288,7 +288,9 @@ func firstNonEmptyErr(s string, err error) string {
 // PREFIX_PASSWORD and PREFIX_NAME (default prefix DATABASE); they apply
 // from the app's next deployment.
 func (s *Databases) LinkDatabase(ctx context.Context, name, appName, prefix string) ([]string, error) {
-	d, _, err := s.authorizeDatabase(ctx, name, release.PermDatabases)
+	// A link puts the password in the app's env, where any developer's
+	// code can read it: it takes what revealing the password takes.
+	d, _, err := s.authorizeDatabase(ctx, name, release.PermDatabaseAdmin)
 	if err != nil {
 		return nil, err
 	}

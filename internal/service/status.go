@@ -47,6 +47,21 @@ func (s *Instance) Health(ctx context.Context) Status {
 	return st
 }
 
+// PublicHealth is Health for anyone who asks (GET /health, unauthenticated):
+// what is down, never why (the reason goes to the server log: it names
+// addresses and files an outsider should not learn).
+func (s *Instance) PublicHealth(ctx context.Context) Status {
+	st := s.Health(ctx)
+	for name, v := range map[string]*string{"database": &st.Database, "temporal": &st.Temporal, "docker": &st.Docker} {
+		if *v != "ok" && *v != "not configured on this server" {
+			s.log.Warn("health check failed", "component", name, "err", *v)
+			*v = "unavailable (the server log says why)"
+		}
+	}
+	st.TemporalUI = ""
+	return st
+}
+
 // Overview adds counts to Health: of the apps the caller can see, or of
 // one team's apps when team is given.
 func (s *Instance) Overview(ctx context.Context, team string) (Status, error) {
