@@ -216,10 +216,10 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		if err := web.Register(engine, svc, log.With("component", "web"), web.Options{Limits: limits, TemporalUI: cfg.UIUpstream()}); err != nil {
 			return err
 		}
-		// A slow client cannot hold a connection forever: headers in 10 s, a
-		// whole request (an upload of up to 100 MiB) in 15 min, idle ones
-		// closed after 2 min. Responses (log streams) are not bounded here.
-		as := &http.Server{Handler: engine, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 15 * time.Minute, IdleTimeout: 2 * time.Minute}
+		// Headers in 10 s, idle keep-alive connections closed after 2 min.
+		// No ReadTimeout: net/http cancels a request whose connection's read
+		// deadline passes, which would cut followed log streams.
+		as := &http.Server{Handler: engine, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 		servers = append(servers, as)
 		go func() { errc <- serve(as, apiLn, "API") }()
 		log.Info("API and dashboard listening", "url", "http://"+displayAddr(apiLn.Addr().String()))
