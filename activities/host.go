@@ -65,7 +65,10 @@ type Host struct {
 	// StaticServer is the rivetr-static binary static sites are served
 	// by; "" looks next to this executable, then on the PATH.
 	StaticServer string
-	Log          *slog.Logger
+	// AllowLocalGit lets checkouts read file:// URLs and paths on this
+	// host (off: they could read any repository here).
+	AllowLocalGit bool
+	Log           *slog.Logger
 }
 
 // sourceOf is the app whose settings a preview borrows: its parent (the

@@ -66,6 +66,9 @@ func (h *Host) checkout(ctx context.Context, app *schema.App, deploymentID, comm
 	if err != nil {
 		return gitsrc.Commit{}, secretErr(err)
 	}
+	if gitsrc.Local(app.GitURL) && !h.AllowLocalGit {
+		return gitsrc.Commit{}, nonRetryable(ErrTypeSource, "repositories on the server (%s) are off on this host: use the repository's https:// or ssh address (or start the worker with --allow-local-git)", app.GitURL)
+	}
 	c, err := gitsrc.Checkout(ctx, app.GitURL, app.Branch, commit, filepath.Join(ws, "src"), gitsrc.Auth{Token: token, SSHKey: sshKey})
 	if err != nil {
 		if errors.Is(err, gitsrc.ErrAuth) || errors.Is(err, gitsrc.ErrNotFound) || errors.Is(err, gitsrc.ErrBadURL) {

@@ -51,7 +51,9 @@ func newFixtureWith(t testing.TB, opt func(*service.Options)) *fixture {
 	f := &fixture{store: store, temporal: mocks.NewClient(t), head: strings.Repeat("ab", 20), dir: dir}
 	o := service.Options{
 		Store: store, Keys: keys, Temporal: f.temporal, Namespace: "default", UIBaseURL: "http://ui:8233", HostName: "h1", ProxyPort: "80",
-		UploadDir:     filepath.Join(dir, "uploads"),
+		UploadDir: filepath.Join(dir, "uploads"),
+		// The fixtures' repositories are paths; TestLocalGitOff turns it off.
+		AllowLocalGit: true,
 		ResolveBranch: func(context.Context, string, string, gitsrc.Auth) (string, error) { return f.head, f.headErr },
 	}
 	if opt != nil {

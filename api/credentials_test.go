@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -51,5 +52,39 @@ func TestStoredTokensDoNotFollowANewHost(t *testing.T) {
 		if h != "" {
 			t.Fatalf("the attacker's server received credentials: %q", h)
 		}
+	}
+}
+
+// Attack: a repository "on the server" (a path or file:// URL) reads
+// whatever the server can, other teams' checkouts and the data dir
+// included. It is refused unless the instance was started with
+// --allow-local-git, on create, on update and on deploy of an app stored
+// before.
+func TestLocalGitOff(t *testing.T) {
+	f := newFixtureWith(t, func(o *service.Options) { o.AllowLocalGit = false })
+	for _, url := range []string{"/var/lib/rivetr/builds/other-team/src", "file:///var/lib/rivetr", "file://localhost/etc"} {
+		code, b := f.do(t, "POST", "/api/apps", `{"name":"shop","git_url":"`+url+`","domains":["shop.test"]}`)
+		if code != http.StatusBadRequest || !strings.Contains(errorOf(t, b).Fields["git_url"], "--allow-local-git") {
+			t.Fatalf("create from %s: %d %s", url, code, b)
+		}
+	}
+	code, b := f.do(t, "POST", "/api/apps", `{"name":"shop","git_url":"https://git.example.com/shop.git","domains":["shop.test"]}`)
+	mustStatus(t, 201, code, b, "create")
+	code, b = f.do(t, "PATCH", "/api/apps/shop", `{"git_url":"/etc"}`)
+	if code != http.StatusBadRequest || errorOf(t, b).Fields["git_url"] == "" {
+		t.Fatalf("update to a path: %d %s", code, b)
+	}
+	// An app stored with a path (before the flag existed) does not deploy.
+	app, err := f.store.GetApp(context.Background(), "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.GitURL = "/etc"
+	if err := f.store.SaveApp(context.Background(), app); err != nil {
+		t.Fatal(err)
+	}
+	code, b = f.do(t, "POST", "/api/apps/shop/deploy", `{}`)
+	if code != http.StatusBadRequest || errorOf(t, b).Fields["git_url"] == "" {
+		t.Fatalf("deploy from a path: %d %s", code, b)
 	}
 }

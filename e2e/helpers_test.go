@@ -193,7 +193,8 @@ func (s *Server) Start() {
 		bin = s.bin
 	}
 	s.cmd = exec.Command(bin, s.args...)
-	s.cmd.Env = append(os.Environ(), s.env...)
+	// The tests' repositories are on this machine.
+	s.cmd.Env = append(append(os.Environ(), "RIVETR_ALLOW_LOCAL_GIT=1"), s.env...)
 	s.cmd.Stdout, s.cmd.Stderr = f, f
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)

@@ -52,7 +52,7 @@ func newDashWith(t *testing.T, limits *ratelimit.Limits, opt func(*service.Optio
 	store, _, dir := testdb.Open(t)
 	d := &dash{t: t, store: store, temporal: mocks.NewClient(t), limits: limits}
 	o := service.Options{
-		Store: store, Temporal: d.temporal, Namespace: "default", UIBaseURL: "http://ui.test:8233", HostName: "h1", DataDir: dir,
+		Store: store, Temporal: d.temporal, Namespace: "default", UIBaseURL: "http://ui.test:8233", HostName: "h1", DataDir: dir, AllowLocalGit: true,
 		ResolveBranch: func(context.Context, string, string, gitsrc.Auth) (string, error) {
 			return strings.Repeat("c", 40), d.headErr
 		},

@@ -90,6 +90,10 @@ type Config struct {
 	SMTPUser     string `flag:"smtp-user" env:"RIVETR_SMTP_USER" toml:"smtp_user" usage:"SMTP user name (empty: no authentication)"`
 	SMTPPassword string `flag:"smtp-password" env:"RIVETR_SMTP_PASSWORD" toml:"smtp_password" usage:"SMTP password (prefer the environment variable)"`
 	SMTPTLS      string `flag:"smtp-tls" env:"RIVETR_SMTP_TLS" toml:"smtp_tls" usage:"starttls (default: upgrade when offered, required with a password), tls (implicit, port 465) or none"`
+	// AllowLocalGit lets apps deploy from file:// URLs and paths on the
+	// server: off by default, as any such path reads the host's files
+	// (other teams' checkouts included).
+	AllowLocalGit bool `flag:"allow-local-git" env:"RIVETR_ALLOW_LOCAL_GIT" toml:"allow_local_git" usage:"let apps deploy from file:// URLs and paths on the server (they can read any repository on the host: for local development and tests only)"`
 	// TemporalUIWrite lets the embedded UI change workflows (cancel,
 	// terminate, signal, reset); by default it is read-only.
 	TemporalUIWrite bool `flag:"temporal-ui-write" env:"RIVETR_TEMPORAL_UI_WRITE" toml:"temporal_ui_write" usage:"let the embedded Temporal UI cancel, terminate, signal and reset workflows (default: read-only)"`

@@ -87,6 +87,12 @@ func PlainHTTP(rawURL string) bool {
 	return ip == nil || !ip.IsLoopback()
 }
 
+// Local reports whether url names a repository on this machine (file://
+// or a path), which reads whatever the server can.
+func Local(url string) bool {
+	return strings.HasPrefix(url, "file://") || strings.HasPrefix(url, "/")
+}
+
 func isSSH(url string) bool {
 	return strings.HasPrefix(url, "ssh://") || (!strings.Contains(url, "://") && strings.Contains(url, "@") && strings.Contains(url, ":"))
 }

@@ -167,9 +167,10 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	worker.RegisterHost(host, worker.Host{
 		Host: &activities.Host{
 			Store: store, Docker: dock, Router: router, Network: cfg.Network,
-			WorkDir:   filepath.Join(cfg.DataDir, "builds"),
-			UploadDir: filepath.Join(cfg.DataDir, "uploads"),
-			Log:       log.With("component", "activities"),
+			WorkDir:       filepath.Join(cfg.DataDir, "builds"),
+			UploadDir:     filepath.Join(cfg.DataDir, "uploads"),
+			AllowLocalGit: cfg.AllowLocalGit,
+			Log:           log.With("component", "activities"),
 		},
 		Databases: &activities.Databases{Store: store, Docker: dock, Network: cfg.Network},
 		Backups:   &activities.Backups{Store: store, Docker: dock, Network: cfg.Network, Dir: filepath.Join(cfg.DataDir, "backups")},
@@ -197,7 +198,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 			Keys:   keys,
 			Log:    log.With("component", "service"),
 			Mailer: mailer(cfg), PublicURL: cfg.PublicURL, PreviewDomain: cfg.PreviewDomain,
-			UploadDir: filepath.Join(cfg.DataDir, "uploads"), BackupDir: filepath.Join(cfg.DataDir, "backups"),
+			UploadDir: filepath.Join(cfg.DataDir, "uploads"), BackupDir: filepath.Join(cfg.DataDir, "backups"), AllowLocalGit: cfg.AllowLocalGit,
 			Store: store, Temporal: tc, Docker: dock, HostName: cfg.HostName,
 			Namespace: cfg.TemporalNamespace, UIBaseURL: cfg.UIBaseURL(), ProxyPort: proxyPort, DataDir: cfg.DataDir,
 		})

@@ -261,7 +261,7 @@ func (in *AppInput) apply(app *schema.App) {
 	}
 }
 
-func validateApp(app *schema.App) error {
+func validateApp(app *schema.App, allowLocalGit bool) error {
 	f := fieldErrors{}
 	if !detect.Valid(app.BuildType) {
 		f.add("build_type", "must be one of %s", strings.Join(detect.Types, ", "))
@@ -318,8 +318,11 @@ func validateApp(app *schema.App) error {
 	if !nameRE.MatchString(app.Name) {
 		f.add("name", "must be 1-63 lower-case letters, digits or inner hyphens (e.g. my-app)")
 	}
-	if !gitsrc.ValidURL(app.GitURL) {
+	switch {
+	case !gitsrc.ValidURL(app.GitURL):
 		f.add("git_url", "must be an https://, ssh://, git:// or file:// URL, user@host:path, or an absolute path")
+	case gitsrc.Local(app.GitURL) && !allowLocalGit:
+		f.add("git_url", "repositories on the server (file:// URLs and paths) are off on this server: they would read any repository on the host; use the repository's https:// or ssh address (an admin can start the server with --allow-local-git for local development)")
 	}
 	if !branchRE.MatchString(app.Branch) || strings.Contains(app.Branch, "..") || strings.HasPrefix(app.Branch, "/") {
 		f.add("branch", "is not a valid branch name")

@@ -109,6 +109,9 @@ func (s *Deploys) Deploy(ctx context.Context, appName string, req DeployRequest)
 	if commit != "" && !gitsrc.ValidCommit(commit) {
 		return nil, &ValidationError{Fields: map[string]string{"commit": "must be a commit SHA (7 to 40 hex digits)"}}
 	}
+	if gitsrc.Local(app.GitURL) && !s.allowLocalGit {
+		return nil, &ValidationError{Fields: map[string]string{"git_url": "repositories on the server (file:// URLs and paths) are off on this server: set the app's https:// or ssh address"}}
+	}
 	if commit == "" {
 		token, sshKey, err := s.store.AppCredentials(app)
 		if err != nil {

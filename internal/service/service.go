@@ -53,6 +53,8 @@ type Options struct {
 	UploadDir string
 	// BackupDir is where this host keeps database backups (for downloads).
 	BackupDir string
+	// AllowLocalGit lets apps use file:// URLs and paths on the server.
+	AllowLocalGit bool
 	// Log receives what the service cannot report to a caller (a failed
 	// audit write); nil discards it.
 	Log *slog.Logger
@@ -116,6 +118,7 @@ type core struct {
 	previewDomain string
 	uploadDir     string
 	backupDir     string
+	allowLocalGit bool
 	resolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
 }
 
@@ -130,7 +133,7 @@ func New(o Options) *Service {
 	c := &core{
 		store: o.Store, temporal: o.Temporal, docker: o.Docker, hostName: o.HostName,
 		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, dataDir: o.DataDir, keys: o.Keys, log: o.Log, mailer: o.Mailer, publicURL: strings.TrimRight(o.PublicURL, "/"), resolveBranch: o.ResolveBranch,
-		previewDomain: strings.Trim(o.PreviewDomain, "."), uploadDir: o.UploadDir, backupDir: o.BackupDir,
+		previewDomain: strings.Trim(o.PreviewDomain, "."), uploadDir: o.UploadDir, backupDir: o.BackupDir, allowLocalGit: o.AllowLocalGit,
 	}
 	s := &Service{core: c, Apps: Apps{c}, Deploys: Deploys{c}, Policies: Policies{c}, Git: Git{c}, Databases: Databases{c}, People: People{c}, Instance: Instance{c}}
 	c.all = s
