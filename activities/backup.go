@@ -12,6 +12,7 @@ import (
 	"github.com/rivetr/rivetr/internal/backup"
 	"github.com/rivetr/rivetr/internal/dbengine"
 	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/internal/egress"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 	"go.temporal.io/sdk/activity"
@@ -55,6 +56,8 @@ type Backups struct {
 	Network string
 	// Dir keeps database backups on this host (the local destination).
 	Dir string
+	// Egress is where S3 endpoints may be reached (see package egress).
+	Egress *egress.Policy
 }
 
 // destinations builds a database's backup destinations from its policy.
@@ -73,7 +76,7 @@ func (bk *Backups) destinations(ctx context.Context, dbID string) ([]backup.Dest
 			return nil, p, secretErr(err)
 		}
 		s, err := backup.NewS3(backup.S3Config{Endpoint: p.S3Endpoint, Region: p.S3Region, Bucket: p.S3Bucket, Prefix: p.S3Prefix,
-			AccessKey: p.S3AccessKey, SecretKey: secret, PathStyle: p.S3PathStyle})
+			Egress: bk.Egress, AccessKey: p.S3AccessKey, SecretKey: secret, PathStyle: p.S3PathStyle})
 		if err != nil {
 			return nil, p, nonRetryable(ErrTypeBackup, "%v", err)
 		}

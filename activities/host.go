@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/internal/egress"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -68,7 +69,9 @@ type Host struct {
 	// AllowLocalGit lets checkouts read file:// URLs and paths on this
 	// host (off: they could read any repository here).
 	AllowLocalGit bool
-	Log           *slog.Logger
+	// Egress is where git remotes may be reached (see package egress).
+	Egress *egress.Policy
+	Log    *slog.Logger
 }
 
 // sourceOf is the app whose settings a preview borrows: its parent (the

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/egress"
 	"github.com/rivetr/rivetr/internal/gitprovider"
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/schema"
@@ -27,6 +29,9 @@ var _ ReportStore = (*schema.Store)(nil)
 // They are best effort and run on the shared queue.
 type Reports struct {
 	Store ReportStore
+	// Egress is where provider APIs and notification URLs may be reached
+	// (see package egress).
+	Egress *egress.Policy
 }
 
 // CommentInput is a comment on a pull request, new or edited in place.
@@ -98,7 +103,7 @@ func (rp *Reports) providerClient(ctx context.Context, appID, provider string) (
 	if gitsrc.PlainHTTP(base) {
 		return nil, nonRetryable(ErrTypeProvider, "app %s's provider token is never sent over plain http (%s); use the https address", app.Name, base)
 	}
-	return &gitprovider.Client{Provider: provider, BaseURL: base, Token: token, HTTP: &http.Client{Timeout: 20 * time.Second}}, nil
+	return &gitprovider.Client{Provider: provider, BaseURL: base, Token: token, HTTP: rp.Egress.Client(20 * time.Second)}, nil
 }
 
 // NotifyInput is a message about a database.
@@ -124,9 +129,12 @@ func (rp *Reports) Notify(ctx context.Context, in NotifyInput) error {
 		return nonRetryable(ErrTypeBackup, "notification URL: %v", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	res, err := (&http.Client{Timeout: 15 * time.Second}).Do(req)
+	res, err := rp.Egress.Client(15 * time.Second).Do(req)
 	if err != nil {
-		return err
+		if errors.Is(err, egress.ErrRefused) {
+			return nonRetryable(ErrTypeBackup, "notification URL: %v", egress.Explain(err, req.URL.Hostname()))
+		}
+		return egress.Explain(err, req.URL.Hostname())
 	}
 	defer res.Body.Close()
 	if res.StatusCode/100 != 2 {

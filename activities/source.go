@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rivetr/rivetr/internal/archive"
+	"github.com/rivetr/rivetr/internal/egress"
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/schema"
 )
@@ -69,9 +70,9 @@ func (h *Host) checkout(ctx context.Context, app *schema.App, deploymentID, comm
 	if gitsrc.Local(app.GitURL) && !h.AllowLocalGit {
 		return gitsrc.Commit{}, nonRetryable(ErrTypeSource, "repositories on the server (%s) are off on this host: use the repository's https:// or ssh address (or start the worker with --allow-local-git)", app.GitURL)
 	}
-	c, err := gitsrc.Checkout(ctx, app.GitURL, app.Branch, commit, filepath.Join(ws, "src"), gitsrc.Auth{Token: token, SSHKey: sshKey})
+	c, err := gitsrc.Checkout(ctx, app.GitURL, app.Branch, commit, filepath.Join(ws, "src"), gitsrc.Auth{Token: token, SSHKey: sshKey, Egress: h.Egress})
 	if err != nil {
-		if errors.Is(err, gitsrc.ErrAuth) || errors.Is(err, gitsrc.ErrNotFound) || errors.Is(err, gitsrc.ErrBadURL) {
+		if errors.Is(err, gitsrc.ErrAuth) || errors.Is(err, gitsrc.ErrNotFound) || errors.Is(err, gitsrc.ErrBadURL) || errors.Is(err, egress.ErrRefused) {
 			return c, nonRetryable(ErrTypeSource, "%v", err)
 		}
 		return c, err

@@ -8,8 +8,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/rivetr/rivetr/internal/egress"
 	"github.com/rivetr/rivetr/internal/gitsrc"
+	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/schema"
 )
 
 // The attack: a developer who cannot read the app's write-only git token
@@ -26,7 +30,10 @@ func TestStoredTokensDoNotFollowANewHost(t *testing.T) {
 		http.Error(w, "no", http.StatusNotFound)
 	}))
 	defer attacker.Close()
-	f := newFixtureWith(t, func(o *service.Options) { o.ResolveBranch = gitsrc.ResolveBranch })
+	f := newFixtureWith(t, func(o *service.Options) {
+		o.ResolveBranch = gitsrc.ResolveBranch
+		o.Egress = egress.MustParse("127.0.0.0/8") // the attacker's server is on loopback here
+	})
 	code, b := f.do(t, "POST", "/api/apps", `{"name":"shop","git_url":"https://git.example.com/acme/shop.git","domains":["shop.test"],
 		"git_token":"secret-token-123","provider_url":"https://api.example.com","provider_token":"provider-secret-456"}`)
 	mustStatus(t, 201, code, b, "create")
@@ -87,4 +94,39 @@ func TestLocalGitOff(t *testing.T) {
 	if code != http.StatusBadRequest || errorOf(t, b).Fields["git_url"] == "" {
 		t.Fatalf("deploy from a path: %d %s", code, b)
 	}
+}
+
+// Attack: addresses a team member types that point inside the server's
+// network (its loopback, the cloud metadata service, the LAN) are refused
+// by the egress policy; an instance admin can allow a range.
+func TestEgressPolicyOnInputs(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct{ field, body string }{
+		{"git_url", `{"name":"a1","git_url":"https://169.254.169.254/latest.git","domains":["a1.test"]}`},
+		{"git_url", `{"name":"a2","git_url":"git@127.0.0.1:team-b/shop.git","domains":["a2.test"]}`},
+		{"git_url", `{"name":"a3","git_url":"ssh://git@[::1]/x.git","domains":["a3.test"]}`},
+		{"git_url", `{"name":"a4","git_url":"https://localhost:8080/x.git","domains":["a4.test"]}`},
+		{"provider_url", `{"name":"a5","git_url":"https://git.example.com/x.git","domains":["a5.test"],"provider_url":"http://10.0.0.1:2375"}`},
+	} {
+		code, b := f.do(t, "POST", "/api/apps", tc.body)
+		if code != http.StatusBadRequest || !strings.Contains(errorOf(t, b).Fields[tc.field], "--egress-allow") {
+			t.Fatalf("%s: %d %s", tc.body, code, b)
+		}
+	}
+	if err := f.store.CreateDatabase(context.Background(), &schema.Database{ID: ids.New(), Name: "pg", Engine: "postgres", Version: "17", Image: "postgres:17",
+		DockerHost: "h1", User: "app", Password: "pw", DBName: "app", Status: release.DBRunning}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ field, body string }{
+		{"s3_endpoint", `{"s3_endpoint":"http://127.0.0.1:9000","s3_bucket":"b","s3_access_key":"k","s3_secret_key":"s"}`},
+		{"notify_url", `{"notify_url":"http://169.254.169.254/latest/meta-data"}`},
+	} {
+		code, b := f.do(t, "PUT", "/api/databases/pg/backup-policy", tc.body)
+		if code != http.StatusBadRequest || !strings.Contains(errorOf(t, b).Fields[tc.field], "--egress-allow") {
+			t.Fatalf("%s: %d %s", tc.body, code, b)
+		}
+	}
+	lan := newFixtureWith(t, func(o *service.Options) { o.Egress = egress.MustParse("10.0.0.0/8") })
+	code, b := lan.do(t, "POST", "/api/apps", `{"name":"gitea","git_url":"https://10.1.2.3/team/x.git","domains":["gitea.test"]}`)
+	mustStatus(t, 201, code, b, "an allowed LAN range")
 }

@@ -123,7 +123,7 @@ func startServer(bin string, extra ...string) *server {
 		"--docker-network", "rivetr-bench", "--log-level", "warn"}, extra...)
 	s.cmd = exec.Command(bin, args...)
 	// The benchmarks' repositories are on this machine.
-	s.cmd.Env = append(os.Environ(), "RIVETR_ALLOW_LOCAL_GIT=1")
+	s.cmd.Env = append(os.Environ(), "RIVETR_ALLOW_LOCAL_GIT=1", "RIVETR_EGRESS_ALLOW=127.0.0.0/8,::1")
 	logf, _ := os.Create(filepath.Join(dir, "server.log"))
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {

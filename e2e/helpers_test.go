@@ -193,8 +193,9 @@ func (s *Server) Start() {
 		bin = s.bin
 	}
 	s.cmd = exec.Command(bin, s.args...)
-	// The tests' repositories are on this machine.
-	s.cmd.Env = append(append(os.Environ(), "RIVETR_ALLOW_LOCAL_GIT=1"), s.env...)
+	// The tests' repositories are on this machine, their git, S3 and
+	// provider servers on its loopback.
+	s.cmd.Env = append(append(os.Environ(), "RIVETR_ALLOW_LOCAL_GIT=1", "RIVETR_EGRESS_ALLOW=127.0.0.0/8,::1"), s.env...)
 	s.cmd.Stdout, s.cmd.Stderr = f, f
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)

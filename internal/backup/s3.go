@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/rivetr/rivetr/internal/egress"
 )
 
 // S3Config reaches an S3-compatible bucket.
@@ -27,6 +27,9 @@ type S3Config struct {
 	// PathStyle addresses the bucket in the path (most self-hosted servers)
 	// rather than as a subdomain.
 	PathStyle bool
+	// Egress is where the endpoint may be (see package egress): the
+	// endpoint is a team's input.
+	Egress *egress.Policy
 }
 
 // S3 keeps backups in a bucket, uploading in parts of PartSize (so memory
@@ -49,7 +52,7 @@ func NewS3(cfg S3Config) (*S3, error) {
 	awsCfg := aws.Config{
 		Region:      cfg.Region,
 		Credentials: credentials.NewStaticCredentialsProvider(cfg.AccessKey, cfg.SecretKey, ""),
-		HTTPClient:  &http.Client{Timeout: 10 * time.Minute},
+		HTTPClient:  cfg.Egress.Client(10 * time.Minute),
 		// S3-compatible servers vary in the checksums they take; ask for
 		// none beyond what the operation requires (the backup's own
 		// SHA-256 is checked by reading it back).

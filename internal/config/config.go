@@ -94,6 +94,10 @@ type Config struct {
 	// server: off by default, as any such path reads the host's files
 	// (other teams' checkouts included).
 	AllowLocalGit bool `flag:"allow-local-git" env:"RIVETR_ALLOW_LOCAL_GIT" toml:"allow_local_git" usage:"let apps deploy from file:// URLs and paths on the server (they can read any repository on the host: for local development and tests only)"`
+	// EgressAllow lists the loopback, private or link-local ranges the
+	// addresses tenants give (git remotes, provider APIs, notification
+	// URLs, S3 endpoints) may reach; by default none.
+	EgressAllow string `flag:"egress-allow" env:"RIVETR_EGRESS_ALLOW" toml:"egress_allow" usage:"loopback, private or link-local IPs and CIDR ranges that git remotes, provider APIs, notification URLs and S3 endpoints may reach, comma-separated (e.g. 10.0.0.0/8 for a Gitea or MinIO on the LAN; default: none)"`
 	// TemporalUIWrite lets the embedded UI change workflows (cancel,
 	// terminate, signal, reset); by default it is read-only.
 	TemporalUIWrite bool `flag:"temporal-ui-write" env:"RIVETR_TEMPORAL_UI_WRITE" toml:"temporal_ui_write" usage:"let the embedded Temporal UI cancel, terminate, signal and reset workflows (default: read-only)"`

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	neturl "net/url"
 	"os"
 	"regexp"
@@ -20,10 +21,14 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/plumbing/transport/client"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 	"github.com/go-git/go-git/v5/storage/memory"
 	"golang.org/x/crypto/ssh"
+	"golang.org/x/net/proxy"
+
+	"github.com/rivetr/rivetr/internal/egress"
 )
 
 // Errors that are the user's to fix; retrying does not help.
@@ -33,8 +38,12 @@ var (
 	ErrBadURL   = errors.New("invalid git URL")
 )
 
-// Auth holds credentials for a private repository. Both may be empty.
+// Auth holds credentials for a private repository (both may be empty) and
+// the egress policy connections to the remote obey.
 type Auth struct {
+	// Egress is where connections to the remote may go; nil refuses
+	// loopback, private and link-local addresses (see package egress).
+	Egress *egress.Policy
 	// Token is an HTTPS access token. "user:token" sets the user name too
 	// (default x-access-token, which GitHub, GitLab and Gitea accept).
 	Token string
@@ -71,6 +80,60 @@ func (a Auth) method(url string) (transport.AuthMethod, error) {
 	return nil, nil
 }
 
+func init() {
+	// go-git takes one HTTP client per scheme for the whole process; it
+	// dials with the policy each clone's context carries (connect).
+	c := githttp.NewClient(&http.Client{Transport: egress.ContextTransport()})
+	client.InstallProtocol("https", c)
+	client.InstallProtocol("http", c)
+	// SSH connections go through this "proxy", a dialer holding the
+	// policy (go-git's SSH transport takes no dialer, only a proxy URL).
+	proxy.RegisterDialerType(egressScheme, func(u *neturl.URL, _ proxy.Dialer) (proxy.Dialer, error) {
+		p, err := egress.Parse(u.Query().Get("allow"))
+		if err != nil {
+			return nil, err
+		}
+		return policyDialer{p}, nil
+	})
+}
+
+const egressScheme = "rivetr-egress"
+
+type policyDialer struct{ p *egress.Policy }
+
+func (d policyDialer) Dial(network, addr string) (net.Conn, error) {
+	return d.DialContext(context.Background(), network, addr)
+}
+
+func (d policyDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return d.p.DialContext(ctx, network, addr)
+}
+
+// connect readies a connection to url: the credentials, and the egress
+// policy in the context (HTTP), as a proxy (SSH), or checked on the
+// resolved name (git://, whose transport dials by itself).
+func (a Auth) connect(ctx context.Context, url string) (context.Context, transport.AuthMethod, transport.ProxyOptions, error) {
+	var po transport.ProxyOptions
+	am, err := a.method(url)
+	if err != nil {
+		return ctx, nil, po, err
+	}
+	switch {
+	case Local(url):
+	case isSSH(url):
+		po.URL = egressScheme + "://policy/?" + neturl.Values{"allow": {a.Egress.String()}}.Encode()
+	case strings.HasPrefix(url, "git://"):
+		u, err := neturl.Parse(url)
+		if err != nil {
+			return ctx, nil, po, fmt.Errorf("%w: %v", ErrBadURL, err)
+		}
+		if err := a.Egress.Resolve(ctx, u.Hostname()); err != nil {
+			return ctx, nil, po, err
+		}
+	}
+	return egress.WithPolicy(ctx, a.Egress), am, po, nil
+}
+
 // PlainHTTP reports whether rawURL is http:// to a host other than this
 // machine's loopback, where a credential would cross the network in the
 // clear. (Loopback serves local mirrors and tests.)
@@ -91,6 +154,20 @@ func PlainHTTP(rawURL string) bool {
 // or a path), which reads whatever the server can.
 func Local(url string) bool {
 	return strings.HasPrefix(url, "file://") || strings.HasPrefix(url, "/")
+}
+
+// Host is the host name a git URL (or a provider API URL) connects to,
+// lower-cased: "" for paths and what does not parse.
+func Host(raw string) string {
+	if u, err := neturl.Parse(raw); err == nil && u.Host != "" {
+		return strings.ToLower(u.Hostname())
+	}
+	if at := strings.Index(raw, "@"); at >= 0 && !strings.Contains(raw, "://") {
+		if colon := strings.Index(raw[at:], ":"); colon > 0 {
+			return strings.ToLower(raw[at+1 : at+colon])
+		}
+	}
+	return ""
 }
 
 func isSSH(url string) bool {
@@ -125,6 +202,8 @@ func classify(err error, what string) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, egress.ErrRefused):
+		return fmt.Errorf("%s: %w", what, err)
 	case errors.Is(err, transport.ErrAuthenticationRequired), errors.Is(err, transport.ErrAuthorizationFailed):
 		return fmt.Errorf("%s: %w (set the app's git token or SSH key)", what, ErrAuth)
 	case errors.Is(err, transport.ErrRepositoryNotFound):
@@ -154,12 +233,12 @@ func refName(branch string) plumbing.ReferenceName {
 // ResolveBranch returns the commit at the head of branch in the repository
 // at url, without cloning it.
 func ResolveBranch(ctx context.Context, url, branch string, auth Auth) (string, error) {
-	am, err := auth.method(url)
+	ctx, am, po, err := auth.connect(ctx, url)
 	if err != nil {
 		return "", err
 	}
 	rem := git.NewRemote(memory.NewStorage(), &gitconfig.RemoteConfig{Name: "origin", URLs: []string{url}})
-	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: am})
+	refs, err := rem.ListContext(ctx, &git.ListOptions{Auth: am, ProxyOptions: po})
 	if err != nil {
 		return "", classify(err, "list "+url)
 	}
@@ -181,13 +260,14 @@ type Commit struct {
 // Checkout clones url into dir (which must not exist) and checks out commit,
 // a full or abbreviated SHA on branch (the branch head when empty).
 func Checkout(ctx context.Context, url, branch, commit, dir string, auth Auth) (Commit, error) {
-	am, err := auth.method(url)
+	ctx, am, po, err := auth.connect(ctx, url)
 	if err != nil {
 		return Commit{}, err
 	}
 	repo, err := git.PlainCloneContext(ctx, dir, false, &git.CloneOptions{
 		URL:           url,
 		Auth:          am,
+		ProxyOptions:  po,
 		ReferenceName: refName(branch),
 		SingleBranch:  true,
 		NoCheckout:    true,
@@ -205,9 +285,10 @@ func Checkout(ctx context.Context, url, branch, commit, dir string, auth Auth) (
 	if err != nil && commit != "" {
 		// The commit may live on another branch: fetch every branch once.
 		ferr := repo.FetchContext(ctx, &git.FetchOptions{
-			Auth:     am,
-			RefSpecs: []gitconfig.RefSpec{"+refs/heads/*:refs/remotes/origin/*"},
-			Tags:     git.NoTags,
+			Auth:         am,
+			ProxyOptions: po,
+			RefSpecs:     []gitconfig.RefSpec{"+refs/heads/*:refs/remotes/origin/*"},
+			Tags:         git.NoTags,
 		})
 		if ferr != nil && !errors.Is(ferr, git.NoErrAlreadyUpToDate) {
 			return Commit{}, classify(ferr, "fetch "+url)
@@ -244,7 +325,7 @@ type LogEntry struct {
 // the branch without a worktree into a temporary directory. With from
 // empty it returns to's history up to limit.
 func Log(ctx context.Context, url, branch, from, to string, auth Auth, limit int) (entries []LogEntry, more bool, err error) {
-	am, err := auth.method(url)
+	ctx, am, po, err := auth.connect(ctx, url)
 	if err != nil {
 		return nil, false, err
 	}
@@ -254,7 +335,7 @@ func Log(ctx context.Context, url, branch, from, to string, auth Auth, limit int
 	}
 	defer os.RemoveAll(dir)
 	repo, err := git.PlainCloneContext(ctx, dir, true, &git.CloneOptions{
-		URL: url, Auth: am, ReferenceName: refName(branch), SingleBranch: true, Tags: git.NoTags,
+		URL: url, Auth: am, ProxyOptions: po, ReferenceName: refName(branch), SingleBranch: true, Tags: git.NoTags,
 	})
 	if err != nil {
 		return nil, false, classify(err, "clone "+url)

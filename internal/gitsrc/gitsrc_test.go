@@ -10,7 +10,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/rivetr/rivetr/internal/egress"
 )
 
 // repo makes a git repository with two commits on main and one on "other";
@@ -102,7 +105,9 @@ func TestTokenAuthOverHTTP(t *testing.T) {
 	}
 	root := filepath.Dir(dir)
 	h := &cgi.Handler{Path: cgiPath, Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"}}
+	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
 		user, pass, ok := r.BasicAuth()
 		if !ok || pass != "s3cret" || user != "x-access-token" {
 			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
@@ -115,19 +120,40 @@ func TestTokenAuthOverHTTP(t *testing.T) {
 	url := srv.URL + "/" + filepath.Base(dir)
 	ctx := context.Background()
 
-	if _, err := ResolveBranch(ctx, url, "main", Auth{}); !errors.Is(err, ErrAuth) {
+	// Attack: a remote on this server's loopback is refused by the
+	// default egress policy before any request is made.
+	if _, err := ResolveBranch(ctx, url, "main", Auth{}); !errors.Is(err, egress.ErrRefused) {
+		t.Fatalf("loopback under the default policy: %v", err)
+	}
+	if _, err := Checkout(ctx, url, "main", "", filepath.Join(t.TempDir(), "refused"), Auth{}); !errors.Is(err, egress.ErrRefused) {
+		t.Fatalf("checkout from loopback under the default policy: %v", err)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Fatalf("the refused server got %d requests", n)
+	}
+	lo := egress.MustParse("127.0.0.0/8")
+	if _, err := ResolveBranch(ctx, url, "main", Auth{Egress: lo}); !errors.Is(err, ErrAuth) {
 		t.Fatalf("no token: %v", err)
 	}
-	if _, err := ResolveBranch(ctx, url, "main", Auth{Token: "wrong"}); !errors.Is(err, ErrAuth) {
+	if _, err := ResolveBranch(ctx, url, "main", Auth{Token: "wrong", Egress: lo}); !errors.Is(err, ErrAuth) {
 		t.Fatalf("wrong token: %v", err)
 	}
-	head, err := ResolveBranch(ctx, url, "main", Auth{Token: "s3cret"})
+	head, err := ResolveBranch(ctx, url, "main", Auth{Token: "s3cret", Egress: lo})
 	if err != nil || head != second {
 		t.Fatalf("with token: %s %v", head, err)
 	}
-	c, err := Checkout(ctx, url, "main", head, filepath.Join(t.TempDir(), "src"), Auth{Token: "x-access-token:s3cret"})
+	c, err := Checkout(ctx, url, "main", head, filepath.Join(t.TempDir(), "src"), Auth{Token: "x-access-token:s3cret", Egress: lo})
 	if err != nil || c.SHA != second {
 		t.Fatalf("checkout with token: %+v %v", c, err)
+	}
+}
+
+// git:// dials by itself: the name is resolved and checked first.
+func TestGitProtocolEgress(t *testing.T) {
+	for _, url := range []string{"git://127.0.0.1:1/x.git", "git://localhost/x.git", "git://[::1]/x.git", "git://169.254.169.254/x"} {
+		if _, err := ResolveBranch(context.Background(), url, "main", Auth{}); !errors.Is(err, egress.ErrRefused) {
+			t.Errorf("%s: %v", url, err)
+		}
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rivetr/rivetr/internal/egress"
+
 	"golang.org/x/crypto/ssh"
 )
 
@@ -114,20 +116,26 @@ func TestSSHDeployKey(t *testing.T) {
 	url := fmt.Sprintf("ssh://git@%s%s", addr, dir)
 	ctx := context.Background()
 
-	head, err := ResolveBranch(ctx, url, "main", Auth{SSHKey: key})
+	// Attack: an SSH remote on this server's loopback is refused by the
+	// default egress policy.
+	if _, err := ResolveBranch(ctx, url, "main", Auth{SSHKey: key}); !errors.Is(err, egress.ErrRefused) {
+		t.Fatalf("loopback under the default policy: %v", err)
+	}
+	lo := egress.MustParse("127.0.0.1")
+	head, err := ResolveBranch(ctx, url, "main", Auth{SSHKey: key, Egress: lo})
 	if err != nil || head != second {
 		t.Fatalf("resolve over ssh: %s %v", head, err)
 	}
-	c, err := Checkout(ctx, url, "main", "", filepath.Join(t.TempDir(), "src"), Auth{SSHKey: key})
+	c, err := Checkout(ctx, url, "main", "", filepath.Join(t.TempDir(), "src"), Auth{SSHKey: key, Egress: lo})
 	if err != nil || c.SHA != second {
 		t.Fatalf("checkout over ssh: %+v %v", c, err)
 	}
 
 	other, _ := deployKey(t)
-	if _, err := ResolveBranch(ctx, url, "main", Auth{SSHKey: other}); !errors.Is(err, ErrAuth) {
+	if _, err := ResolveBranch(ctx, url, "main", Auth{SSHKey: other, Egress: lo}); !errors.Is(err, ErrAuth) {
 		t.Fatalf("unknown deploy key: %v", err)
 	}
-	if _, err := ResolveBranch(ctx, url, "main", Auth{SSHKey: "not a key"}); !errors.Is(err, ErrAuth) {
+	if _, err := ResolveBranch(ctx, url, "main", Auth{SSHKey: "not a key", Egress: lo}); !errors.Is(err, ErrAuth) {
 		t.Fatalf("unreadable deploy key: %v", err)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/rivetr/rivetr/api"
 	"github.com/rivetr/rivetr/internal/config"
 	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/internal/egress"
 	"github.com/rivetr/rivetr/internal/mail"
 	"github.com/rivetr/rivetr/internal/proxy"
 	"github.com/rivetr/rivetr/internal/ratelimit"
@@ -150,6 +151,10 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		return err
 	}
 	previewDomain := strings.Trim(cfg.PreviewDomain, ".")
+	out, err := egress.Parse(cfg.EgressAllow)
+	if err != nil {
+		return err
+	}
 	// Workers: workflows and the shared activities on the shared queue,
 	// Docker, proxy and disk activities on this host's queue (see package
 	// worker).
@@ -160,8 +165,8 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		Records:         &activities.Records{Store: store},
 		DatabaseRecords: &activities.DatabaseRecords{Store: store},
 		Previews:        &activities.Previews{Store: store, Domain: previewDomain},
-		Reports:         &activities.Reports{Store: store},
-		Starts:          &activities.Starts{Starter: service.Starter{Store: store, Temporal: tc}},
+		Reports:         &activities.Reports{Store: store, Egress: out},
+		Starts:          &activities.Starts{Starter: service.Starter{Store: store, Temporal: tc, Egress: out}},
 	})
 	host := sdkworker.New(tc, cfg.HostQueue(), opts)
 	worker.RegisterHost(host, worker.Host{
@@ -170,10 +175,11 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 			WorkDir:       filepath.Join(cfg.DataDir, "builds"),
 			UploadDir:     filepath.Join(cfg.DataDir, "uploads"),
 			AllowLocalGit: cfg.AllowLocalGit,
+			Egress:        out,
 			Log:           log.With("component", "activities"),
 		},
 		Databases: &activities.Databases{Store: store, Docker: dock, Network: cfg.Network},
-		Backups:   &activities.Backups{Store: store, Docker: dock, Network: cfg.Network, Dir: filepath.Join(cfg.DataDir, "backups")},
+		Backups:   &activities.Backups{Store: store, Docker: dock, Network: cfg.Network, Dir: filepath.Join(cfg.DataDir, "backups"), Egress: out},
 	})
 	for _, w := range []sdkworker.Worker{main, host} {
 		if err := w.Start(); err != nil {
@@ -198,7 +204,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 			Keys:   keys,
 			Log:    log.With("component", "service"),
 			Mailer: mailer(cfg), PublicURL: cfg.PublicURL, PreviewDomain: cfg.PreviewDomain,
-			UploadDir: filepath.Join(cfg.DataDir, "uploads"), BackupDir: filepath.Join(cfg.DataDir, "backups"), AllowLocalGit: cfg.AllowLocalGit,
+			UploadDir: filepath.Join(cfg.DataDir, "uploads"), BackupDir: filepath.Join(cfg.DataDir, "backups"), AllowLocalGit: cfg.AllowLocalGit, Egress: out,
 			Store: store, Temporal: tc, Docker: dock, HostName: cfg.HostName,
 			Namespace: cfg.TemporalNamespace, UIBaseURL: cfg.UIBaseURL(), ProxyPort: proxyPort, DataDir: cfg.DataDir,
 		})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rivetr/rivetr/internal/detect"
+	"github.com/rivetr/rivetr/internal/egress"
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/proxy"
 	"github.com/rivetr/rivetr/internal/release"
@@ -94,30 +95,16 @@ type AppInput struct {
 // would send them to whoever runs the new one.
 func (in *AppInput) credentialsMoved(app *schema.App) error {
 	f := fieldErrors{}
-	if in.GitURL != nil && urlHost(strings.TrimSpace(*in.GitURL)) != urlHost(app.GitURL) &&
+	if in.GitURL != nil && gitsrc.Host(strings.TrimSpace(*in.GitURL)) != gitsrc.Host(app.GitURL) &&
 		(app.GitToken != "" && in.GitToken == nil || app.SSHKey != "" && in.SSHKey == nil) {
 		f.add("git_url", "the app's stored git token or SSH key was given for %s; give it again for %s (--git-token / --ssh-key-file), or clear it, in the same change",
-			urlHost(app.GitURL), urlHost(strings.TrimSpace(*in.GitURL)))
+			gitsrc.Host(app.GitURL), gitsrc.Host(strings.TrimSpace(*in.GitURL)))
 	}
-	if in.ProviderURL != nil && urlHost(strings.TrimSpace(*in.ProviderURL)) != urlHost(app.ProviderURL) && app.ProviderToken != "" && in.ProviderToken == nil {
+	if in.ProviderURL != nil && gitsrc.Host(strings.TrimSpace(*in.ProviderURL)) != gitsrc.Host(app.ProviderURL) && app.ProviderToken != "" && in.ProviderToken == nil {
 		f.add("provider_url", "the app's stored provider token was given for %s; give it again for the new address (--provider-token-file), or clear it, in the same change",
-			hostOr(urlHost(app.ProviderURL), "the provider's default API"))
+			hostOr(gitsrc.Host(app.ProviderURL), "the provider's default API"))
 	}
 	return f.err()
-}
-
-// urlHost is the host a repository or API address names: the host of a
-// URL, or of an scp-like git address (git@host:path); "" for none.
-func urlHost(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.Host != "" {
-		return strings.ToLower(u.Hostname())
-	}
-	if at := strings.Index(raw, "@"); at >= 0 && !strings.Contains(raw, "://") {
-		if colon := strings.Index(raw[at:], ":"); colon > 0 {
-			return strings.ToLower(raw[at+1 : at+colon])
-		}
-	}
-	return ""
 }
 
 func hostOr(h, none string) string {
@@ -261,7 +248,7 @@ func (in *AppInput) apply(app *schema.App) {
 	}
 }
 
-func validateApp(app *schema.App, allowLocalGit bool) error {
+func validateApp(app *schema.App, allowLocalGit bool, out *egress.Policy) error {
 	f := fieldErrors{}
 	if !detect.Valid(app.BuildType) {
 		f.add("build_type", "must be one of %s", strings.Join(detect.Types, ", "))
@@ -299,6 +286,8 @@ func validateApp(app *schema.App, allowLocalGit bool) error {
 	if app.ProviderURL != "" {
 		if u, err := url.Parse(app.ProviderURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			f.add("provider_url", "must be an http(s) URL such as https://api.github.com")
+		} else if err := out.CheckURL(app.ProviderURL); err != nil {
+			f.add("provider_url", "%v", err)
 		}
 	}
 	if len(app.WatchPaths) > 50 {
@@ -323,6 +312,10 @@ func validateApp(app *schema.App, allowLocalGit bool) error {
 		f.add("git_url", "must be an https://, ssh://, git:// or file:// URL, user@host:path, or an absolute path")
 	case gitsrc.Local(app.GitURL) && !allowLocalGit:
 		f.add("git_url", "repositories on the server (file:// URLs and paths) are off on this server: they would read any repository on the host; use the repository's https:// or ssh address (an admin can start the server with --allow-local-git for local development)")
+	case !gitsrc.Local(app.GitURL):
+		if err := out.CheckHost(gitsrc.Host(app.GitURL)); err != nil {
+			f.add("git_url", "%v", err)
+		}
 	}
 	if !branchRE.MatchString(app.Branch) || strings.Contains(app.Branch, "..") || strings.HasPrefix(app.Branch, "/") {
 		f.add("branch", "is not a valid branch name")

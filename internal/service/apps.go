@@ -138,7 +138,7 @@ func (s *Apps) CreateApp(ctx context.Context, in AppInput) (*AppView, error) {
 		BuildType:       detect.Auto,
 	}
 	in.apply(app)
-	if err := validateApp(app, s.allowLocalGit); err != nil {
+	if err := validateApp(app, s.allowLocalGit, s.egress); err != nil {
 		return nil, err
 	}
 	if _, err := s.store.GetApp(ctx, app.Name); err == nil {
@@ -191,7 +191,7 @@ func (s *Apps) UpdateApp(ctx context.Context, name string, in AppInput) (*AppVie
 	}
 	before := settingsOf(app)
 	in.apply(app)
-	if err := validateApp(app, s.allowLocalGit); err != nil {
+	if err := validateApp(app, s.allowLocalGit, s.egress); err != nil {
 		return nil, err
 	}
 	if err := s.checkDomainsFree(ctx, app); err != nil {

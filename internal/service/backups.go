@@ -132,6 +132,8 @@ func (s *Databases) SetBackupPolicy(ctx context.Context, dbName string, in Polic
 	if p.S3Bucket != "" {
 		if u, err := url.Parse(p.S3Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			f.add("s3_endpoint", "an S3 destination needs an http(s) endpoint")
+		} else if err := s.egress.CheckURL(p.S3Endpoint); err != nil {
+			f.add("s3_endpoint", "%v", err)
 		}
 		if p.S3AccessKey == "" || p.S3SecretKey == "" {
 			f.add("s3_access_key", "an S3 destination needs an access key and a secret key")
@@ -143,6 +145,8 @@ func (s *Databases) SetBackupPolicy(ctx context.Context, dbName string, in Polic
 	if p.NotifyURL != "" {
 		if u, err := url.Parse(p.NotifyURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			f.add("notify_url", "must be an http(s) URL")
+		} else if err := s.egress.CheckURL(p.NotifyURL); err != nil {
+			f.add("notify_url", "%v", err)
 		}
 	}
 	if err := f.err(); err != nil {
@@ -332,7 +336,7 @@ func (s *Databases) OpenBackup(ctx context.Context, dbName, backupID string) (io
 	if err != nil {
 		return nil, "", 0, fmt.Errorf("cannot open the S3 secret key: %v: %w", err, ErrUnavailable)
 	}
-	dst, err := backup.NewS3(backup.S3Config{Endpoint: p.S3Endpoint, Region: p.S3Region, Bucket: p.S3Bucket, Prefix: p.S3Prefix,
+	dst, err := backup.NewS3(backup.S3Config{Endpoint: p.S3Endpoint, Region: p.S3Region, Bucket: p.S3Bucket, Prefix: p.S3Prefix, Egress: s.egress,
 		AccessKey: p.S3AccessKey, SecretKey: secret, PathStyle: p.S3PathStyle})
 	if err != nil {
 		return nil, "", 0, err

@@ -118,7 +118,7 @@ func (s *Deploys) Deploy(ctx context.Context, appName string, req DeployRequest)
 			return nil, fmt.Errorf("cannot use the app's git credentials: %v: %w", err, ErrUnavailable)
 		}
 		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		commit, err = s.resolveBranch(rctx, app.GitURL, app.Branch, gitsrc.Auth{Token: token, SSHKey: sshKey})
+		commit, err = s.resolveBranch(rctx, app.GitURL, app.Branch, gitsrc.Auth{Token: token, SSHKey: sshKey, Egress: s.egress})
 		cancel()
 		if err != nil {
 			return nil, errorf(KindSource, "cannot read branch %s of %s: %v", app.Branch, app.GitURL, err)

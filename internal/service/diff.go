@@ -124,7 +124,7 @@ func (s *Deploys) Diff(ctx context.Context, id string) (*DiffView, error) {
 	}
 	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	v.Commits, v.MoreCommits, err = gitsrc.Log(lctx, app.GitURL, app.Branch, from, to, gitsrc.Auth{Token: token, SSHKey: sshKey}, 50)
+	v.Commits, v.MoreCommits, err = gitsrc.Log(lctx, app.GitURL, app.Branch, from, to, gitsrc.Auth{Token: token, SSHKey: sshKey, Egress: s.egress}, 50)
 	if err != nil {
 		v.Commits = []gitsrc.LogEntry{}
 		v.CommitsNote = fmt.Sprintf("the commits could not be read from %s: %v", app.GitURL, err)

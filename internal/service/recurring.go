@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/rivetr/rivetr/activities"
+	"github.com/rivetr/rivetr/internal/egress"
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/release"
@@ -125,7 +126,7 @@ func (s *core) deleteSchedule(ctx context.Context, app, id string) error {
 // DeployFromSchedule deploys an app's branch head for a recurring deploy:
 // resolved now, recorded with trigger schedule, handed to the app's queue.
 // It needs no caller: the schedule was authorized when it was made.
-func DeployFromSchedule(ctx context.Context, tc client.Client, store *schema.Store, appID, by string) (string, error) {
+func DeployFromSchedule(ctx context.Context, tc client.Client, store *schema.Store, out *egress.Policy, appID, by string) (string, error) {
 	app, err := store.GetApp(ctx, appID)
 	if err != nil {
 		return "", err
@@ -135,7 +136,7 @@ func DeployFromSchedule(ctx context.Context, tc client.Client, store *schema.Sto
 		return "", err
 	}
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	commit, err := gitsrc.ResolveBranch(rctx, app.GitURL, app.Branch, gitsrc.Auth{Token: token, SSHKey: sshKey})
+	commit, err := gitsrc.ResolveBranch(rctx, app.GitURL, app.Branch, gitsrc.Auth{Token: token, SSHKey: sshKey, Egress: out})
 	cancel()
 	if err != nil {
 		return "", fmt.Errorf("cannot read branch %s of %s: %w", app.Branch, app.GitURL, err)

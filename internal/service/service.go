@@ -12,6 +12,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/config"
 	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/internal/egress"
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/mail"
 	"github.com/rivetr/rivetr/internal/secrets"
@@ -55,6 +56,8 @@ type Options struct {
 	BackupDir string
 	// AllowLocalGit lets apps use file:// URLs and paths on the server.
 	AllowLocalGit bool
+	// Egress is where git remotes and S3 endpoints may be reached.
+	Egress *egress.Policy
 	// Log receives what the service cannot report to a caller (a failed
 	// audit write); nil discards it.
 	Log *slog.Logger
@@ -119,6 +122,7 @@ type core struct {
 	uploadDir     string
 	backupDir     string
 	allowLocalGit bool
+	egress        *egress.Policy
 	resolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
 }
 
@@ -133,7 +137,7 @@ func New(o Options) *Service {
 	c := &core{
 		store: o.Store, temporal: o.Temporal, docker: o.Docker, hostName: o.HostName,
 		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, dataDir: o.DataDir, keys: o.Keys, log: o.Log, mailer: o.Mailer, publicURL: strings.TrimRight(o.PublicURL, "/"), resolveBranch: o.ResolveBranch,
-		previewDomain: strings.Trim(o.PreviewDomain, "."), uploadDir: o.UploadDir, backupDir: o.BackupDir, allowLocalGit: o.AllowLocalGit,
+		previewDomain: strings.Trim(o.PreviewDomain, "."), uploadDir: o.UploadDir, backupDir: o.BackupDir, allowLocalGit: o.AllowLocalGit, egress: o.Egress,
 	}
 	s := &Service{core: c, Apps: Apps{c}, Deploys: Deploys{c}, Policies: Policies{c}, Git: Git{c}, Databases: Databases{c}, People: People{c}, Instance: Instance{c}}
 	c.all = s

@@ -6,6 +6,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/rivetr/rivetr/activities"
+	"github.com/rivetr/rivetr/internal/egress"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -15,6 +16,8 @@ import (
 type Starter struct {
 	Store    *schema.Store
 	Temporal client.Client
+	// Egress is where git remotes may be reached.
+	Egress *egress.Policy
 }
 
 var _ activities.Starter = Starter{}
@@ -27,7 +30,7 @@ func (s Starter) Enqueue(ctx context.Context, deploymentID string) error {
 // DeployBranchHead deploys an app's branch head, as a recurring deploy
 // asks.
 func (s Starter) DeployBranchHead(ctx context.Context, appID, by string) (string, error) {
-	return DeployFromSchedule(ctx, s.Temporal, s.Store, appID, by)
+	return DeployFromSchedule(ctx, s.Temporal, s.Store, s.Egress, appID, by)
 }
 
 // DeployPreview records and queues a deployment of a preview.
