@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -23,8 +25,18 @@ import (
 // secret, under delivery ID id.
 func deliver(t *testing.T, url string, p webhook.Provider, event, id, secret string, body []byte) (int, service.WebhookResult) {
 	t.Helper()
+	return deliverFrom(t, "", url, p, event, id, secret, body)
+}
+
+// deliverFrom is deliver from the address from (X-Forwarded-For to a
+// server that trusts loopback as a proxy); "" sends none.
+func deliverFrom(t *testing.T, from, url string, p webhook.Provider, event, id, secret string, body []byte) (int, service.WebhookResult) {
+	t.Helper()
 	req, _ := http.NewRequest("POST", url, strings.NewReader(string(body)))
 	req.Header = webhook.SignatureHeaders(p, event, body, secret)
+	if from != "" {
+		req.Header.Set("X-Forwarded-For", from)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	switch p {
 	case webhook.GitHub:
@@ -87,6 +99,7 @@ func TestWebhookPushes(t *testing.T) {
 	}
 
 	// GitHub: a push to main deploys the pushed commit; a redelivery does not.
+	f.head = "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c" // the branch head, as the git host says
 	code, res := deliver(t, hook(webhook.GitHub), webhook.GitHub, "push", "72d3162e-cc78-11e3-81ab-4c9367dc0958", info.Secret, ghPush)
 	if code != 202 || res.Result != "deployed" || res.Deployment == "" {
 		t.Fatalf("push: %d %+v", code, res)
@@ -109,10 +122,31 @@ func TestWebhookPushes(t *testing.T) {
 	if code != 200 || res.Result != "ignored" || res.Reason != "push to branch develop ignored: the app deploys branch main" {
 		t.Fatalf("gitea push to develop: %d %+v", code, res)
 	}
+	f.head = "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"
 	code, res = deliver(t, hook(webhook.GitLab), webhook.GitLab, "Push Hook", "gitlab-1", info.Secret, webhookPayload(t, "gitlab_push.json"))
 	if code != 202 || res.Result != "deployed" {
 		t.Fatalf("gitlab push to main: %d %+v", code, res)
 	}
+	// Attack: the old GitHub push, signed, sent again under a new delivery
+	// ID (GitHub does not sign the ID) to roll the app back. It is not the
+	// branch head, and whether it builds on what serves cannot be checked
+	// here (no repository), so nothing deploys; e2e.TestWebhookDeploys
+	// replays one against a real repository.
+	before := len(signals)
+	if err := f.store.SetCurrentDeployment(context.Background(), d.AppID, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	code, res = deliver(t, hook(webhook.GitHub), webhook.GitHub, "push", "replayed-1", info.Secret, ghPush)
+	if code != 200 || res.Result != "ignored" || !strings.Contains(res.Reason, "builds on the serving 0d1a26e67d8f") || len(signals) != before {
+		t.Fatalf("a replayed old push: %d %+v (signals %d → %d)", code, res, before, len(signals))
+	}
+	// The git host down: nothing deploys, and the reason says to redeliver.
+	f.headErr = errors.New("connection reset")
+	code, res = deliver(t, hook(webhook.GitLab), webhook.GitLab, "Push Hook", "gitlab-2", info.Secret, webhookPayload(t, "gitlab_push.json"))
+	if res.Result != "ignored" || !strings.Contains(res.Reason, "redeliver") || len(signals) != before {
+		t.Fatalf("head unknown: %d %+v", code, res)
+	}
+	f.headErr = nil
 	// Skip markers and watch paths.
 	skip := strings.Replace(string(ghPush), "Update README.md", "Update README.md [skip ci]", 2)
 	if code, res = deliver(t, hook(webhook.GitHub), webhook.GitHub, "push", "d-skip", info.Secret, []byte(skip)); res.Result != "ignored" || !strings.Contains(res.Reason, "[skip ci]") {
@@ -139,8 +173,8 @@ func TestWebhookPushes(t *testing.T) {
 		t.Fatalf("bad JSON: %d %+v", code, res)
 	}
 	ds, err := f.svc.ListDeliveries(ctxAdmin(t, f), "web", 50)
-	if err != nil || len(ds) != 8 {
-		t.Fatalf("%d deliveries recorded (want 8): %v", len(ds), err)
+	if err != nil || len(ds) != 10 {
+		t.Fatalf("%d deliveries recorded (want 10): %v", len(ds), err)
 	}
 	if ds[0].DeliveryID != "d-bad" || ds[0].Result != schema.DeliveryError || ds[len(ds)-1].Result != schema.DeliveryDeployed || ds[len(ds)-1].Commit != d.CommitSHA {
 		t.Fatalf("delivery log %+v", ds)
@@ -190,6 +224,19 @@ func TestWebhookLimits(t *testing.T) {
 	}
 	if codes[http.StatusTooManyRequests] == 0 {
 		t.Fatalf("8 deliveries at once were never limited: %v", codes)
+	}
+	// Attack: anyone floods the app's webhook with unsigned deliveries
+	// (from many addresses) to use up its budget; they are refused
+	// without spending it, and the git host's next delivery goes through.
+	proxied := limited(t, f, ratelimit.NewLimits(0, 0, 1), "127.0.0.1")
+	url = proxied.URL + "/webhooks/github/web"
+	for i := 0; i < 20; i++ {
+		if code, _ := deliverFrom(t, fmt.Sprintf("203.0.113.%d", i+1), url, webhook.GitHub, "ping", "flood", "not the secret", []byte(`{}`)); code != http.StatusUnauthorized {
+			t.Fatalf("an unsigned delivery: %d", code)
+		}
+	}
+	if code, _ := deliverFrom(t, "140.82.112.1", url, webhook.GitHub, "ping", "real", info.Secret, []byte(`{}`)); code != http.StatusOK {
+		t.Fatalf("a signed delivery after a flood of unsigned ones: %d", code)
 	}
 }
 
@@ -276,6 +323,7 @@ func TestWebhookRedeliveryAfterACrash(t *testing.T) {
 	app, _ := f.store.GetApp(context.Background(), "web")
 	url := f.srv.URL + "/webhooks/github/web"
 	push := webhookPayload(t, "github_push.json")
+	f.head = "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c" // the push is the branch head
 	// Cut off a moment ago: a redelivery is still a duplicate.
 	f.store.RecordDelivery(context.Background(), &schema.WebhookDelivery{AppID: app.ID, Provider: "github", DeliveryID: "fresh", Result: schema.DeliveryReceived, ReceivedAt: time.Now().UTC()})
 	if code, r := deliver(t, url, webhook.GitHub, "push", "fresh", info.Secret, push); code != 200 || r.Result != "duplicate" || signals != 0 {

@@ -12,16 +12,24 @@ import (
 	"github.com/rivetr/rivetr/schema"
 )
 
+// webhook takes a delivery. The per-address limit (middleware) comes
+// first; the app's own budget is spent only once the signature is good, so
+// a flood of unsigned deliveries cannot starve the real ones.
 func (h *Handler) webhook(c *gin.Context) {
-	if !h.allow(c, h.limits.Webhook, "app:"+c.Param("app"), "this app's webhook") {
-		return
-	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, webhook.MaxBody))
 	if err != nil {
 		h.fail(c, http.StatusRequestEntityTooLarge, "too_large", "webhook payload is larger than 5 MiB", nil)
 		return
 	}
-	res, err := h.svc.Webhook(c.Request.Context(), c.Param("provider"), c.Param("app"), baseURL(c), c.Request.Header, body)
+	ctx := c.Request.Context()
+	err = h.svc.VerifyWebhook(ctx, c.Param("provider"), c.Param("app"), c.Request.Header, body)
+	if err == nil && !h.allow(c, h.limits.Webhook, "app:"+c.Param("app"), "this app's webhook") {
+		return
+	}
+	var res *service.WebhookResult
+	if err == nil {
+		res, err = h.svc.Webhook(ctx, c.Param("provider"), c.Param("app"), baseURL(c), c.Request.Header, body)
+	}
 	var verr *service.ValidationError
 	switch {
 	case errors.Is(err, service.ErrWebhookSignature):

@@ -113,4 +113,17 @@ func TestWebhookDeploys(t *testing.T) {
 	if body := s.MustGet(a.Host, "/"); body != "hook-v4" {
 		t.Fatalf("after approval the app serves %q", body)
 	}
+
+	// Attack: the v2 push, signed, sent again under a new delivery ID to
+	// roll the app back (the delivery ID is not signed). v2 is neither
+	// the head nor built on the serving v4: ignored, and v4 keeps serving.
+	s.MustCLI("apps", "update", a.App, "--require-approval=false")
+	n = len(s.Deployments(a.App))
+	code, r = postHook(t, info.URLs["github"], webhook.GitHub, "push", "gh-replayed", info.Secret, push)
+	if code != 200 || r.Result != "ignored" || !strings.Contains(r.Reason, "does not build on the serving") {
+		t.Fatalf("a replayed push: %d %+v", code, r)
+	}
+	if got := len(s.Deployments(a.App)); got != n || s.MustGet(a.Host, "/") != "hook-v4" {
+		t.Fatalf("the replay deployed (%d → %d deployments)", n, got)
+	}
 }

@@ -371,3 +371,38 @@ func Log(ctx context.Context, url, branch, from, to string, auth Auth, limit int
 	})
 	return entries, more, err
 }
+
+// Descends reports whether commit is old's descendant (or old itself) on
+// branch: a bare clone of the branch, then a walk from commit. It tells a
+// push that builds on what serves from an old one sent again.
+func Descends(ctx context.Context, url, branch, old, commit string, auth Auth) (bool, error) {
+	ctx, am, po, err := auth.connect(ctx, url)
+	if err != nil {
+		return false, err
+	}
+	dir, err := os.MkdirTemp("", "rivetr-ancestry-")
+	if err != nil {
+		return false, err
+	}
+	defer os.RemoveAll(dir)
+	repo, err := git.PlainCloneContext(ctx, dir, true, &git.CloneOptions{
+		URL: url, Auth: am, ProxyOptions: po, ReferenceName: refName(branch), SingleBranch: true, Tags: git.NoTags,
+	})
+	if err != nil {
+		return false, classify(err, "clone "+url)
+	}
+	c, err := repo.CommitObject(plumbing.NewHash(commit))
+	if err != nil {
+		return false, fmt.Errorf("commit %s: %w", commit, ErrNotFound)
+	}
+	o, err := repo.CommitObject(plumbing.NewHash(old))
+	if err != nil {
+		// What serves is not on the branch any more (a force push): the
+		// branch's own history is all there is to go by.
+		return false, nil
+	}
+	if o.Hash == c.Hash {
+		return true, nil
+	}
+	return o.IsAncestor(c)
+}

@@ -14,6 +14,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/webhook"
@@ -62,24 +63,9 @@ var deliveryRE = regexp.MustCompile(`[^a-z0-9-]+`)
 // base is the address the delivery reached, for links in commit statuses
 // (the server's --public-url wins).
 func (s *Git) Webhook(ctx context.Context, provider, appName, base string, h http.Header, body []byte) (*WebhookResult, error) {
-	p, err := webhook.ParseProvider(provider)
+	p, app, err := s.verifyWebhook(ctx, provider, appName, h, body)
 	if err != nil {
-		return nil, fmt.Errorf("%v: %w", err, schema.ErrNotFound)
-	}
-	// Unknown apps and wrong signatures get the same answer, so app names
-	// cannot be probed.
-	app, err := s.store.GetApp(ctx, appName)
-	if errors.Is(err, schema.ErrNotFound) {
-		return nil, fmt.Errorf("%w (or no app %s)", ErrWebhookSignature, appName)
-	} else if err != nil {
 		return nil, err
-	}
-	secret, err := s.store.WebhookSecret(app)
-	if err != nil {
-		return nil, fmt.Errorf("cannot open the app's webhook secret: %v: %w", err, ErrUnavailable)
-	}
-	if err := webhook.Verify(p, h, body, secret); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrWebhookSignature, strings.TrimPrefix(err.Error(), webhook.ErrSignature.Error()+": "))
 	}
 	ev, perr := webhook.Parse(p, h, body)
 	rec := &schema.WebhookDelivery{AppID: app.ID, Provider: string(p), DeliveryID: webhook.DeliveryID(p, h), Result: schema.DeliveryReceived}
@@ -128,6 +114,12 @@ func (s *Git) Webhook(ctx context.Context, provider, appName, base string, h htt
 		ok, why := webhook.Filter{Branch: app.Branch, WatchPaths: app.WatchPaths}.Push(ev)
 		res.Reason = why
 		if ok {
+			ok, why = s.pushIsNew(ctx, app, ev)
+			if !ok {
+				res.Reason = why
+			}
+		}
+		if ok {
 			d, err := s.webhookDeploy(ctx, app, p, rec.DeliveryID, ev, base)
 			if err != nil {
 				res.Result, res.Reason = schema.DeliveryError, err.Error()
@@ -143,6 +135,78 @@ func (s *Git) Webhook(ctx context.Context, provider, appName, base string, h htt
 		return res, &ValidationError{Fields: map[string]string{"payload": perr.Error()}}
 	}
 	return res, nil
+}
+
+// VerifyWebhook checks a delivery's signature (and that its app and
+// provider exist) without acting on it, so a caller can spend the app's
+// delivery budget only on deliveries that are really from its git host:
+// unsigned floods cannot use it up.
+func (s *Git) VerifyWebhook(ctx context.Context, provider, appName string, h http.Header, body []byte) error {
+	_, _, err := s.verifyWebhook(ctx, provider, appName, h, body)
+	return err
+}
+
+func (s *Git) verifyWebhook(ctx context.Context, provider, appName string, h http.Header, body []byte) (webhook.Provider, *schema.App, error) {
+	p, err := webhook.ParseProvider(provider)
+	if err != nil {
+		return p, nil, fmt.Errorf("%v: %w", err, schema.ErrNotFound)
+	}
+	// Unknown apps and wrong signatures get the same answer, so app names
+	// cannot be probed.
+	app, err := s.store.GetApp(ctx, appName)
+	if errors.Is(err, schema.ErrNotFound) {
+		return p, nil, fmt.Errorf("%w (or no app %s)", ErrWebhookSignature, appName)
+	} else if err != nil {
+		return p, nil, err
+	}
+	secret, err := s.store.WebhookSecret(app)
+	if err != nil {
+		return p, nil, fmt.Errorf("cannot open the app's webhook secret: %v: %w", err, ErrUnavailable)
+	}
+	if err := webhook.Verify(p, h, body, secret); err != nil {
+		return p, nil, fmt.Errorf("%w: %v", ErrWebhookSignature, strings.TrimPrefix(err.Error(), webhook.ErrSignature.Error()+": "))
+	}
+	return p, app, nil
+}
+
+// pushIsNew deploys a push only if its commit is still the branch's head
+// or builds on the commit that serves: the delivery ID of most providers
+// is not signed, so an old signed push sent again under a new ID would
+// otherwise deploy an old commit (a rollback anyone who saw one delivery
+// could trigger).
+func (s *Git) pushIsNew(ctx context.Context, app *schema.App, ev *webhook.Event) (bool, string) {
+	token, sshKey, err := s.store.AppCredentials(app)
+	if err != nil {
+		return false, "cannot use the app's git credentials to confirm the pushed commit: " + err.Error()
+	}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	head, err := s.resolveBranch(rctx, app.GitURL, ev.Branch, gitsrc.Auth{Token: token, SSHKey: sshKey, Egress: s.egress})
+	cancel()
+	switch {
+	case err != nil:
+		return false, fmt.Sprintf("cannot confirm that %s is the head of branch %s (%v); redeliver the webhook once the repository answers", short(ev.After), ev.Branch, err)
+	case strings.EqualFold(head, ev.After):
+		return true, ""
+	}
+	serving := ""
+	if app.CurrentDeploymentID != "" {
+		if d, err := s.store.GetDeployment(ctx, app.CurrentDeploymentID); err == nil {
+			serving = d.CommitSHA
+		}
+	}
+	if serving == "" {
+		return true, "" // nothing serves: nothing to roll back
+	}
+	dctx, cancel := context.WithTimeout(ctx, time.Minute)
+	ok, err := gitsrc.Descends(dctx, app.GitURL, ev.Branch, serving, ev.After, gitsrc.Auth{Token: token, SSHKey: sshKey, Egress: s.egress})
+	cancel()
+	switch {
+	case err != nil:
+		return false, fmt.Sprintf("cannot confirm that %s builds on the serving %s (%v); redeliver the webhook once the repository answers", short(ev.After), short(serving), err)
+	case !ok:
+		return false, fmt.Sprintf("push of %s ignored: it is not the head of branch %s (now %s) and does not build on the serving %s (an old or replayed delivery)", short(ev.After), ev.Branch, short(head), short(serving))
+	}
+	return true, ""
 }
 
 func firstHeader(h http.Header, names ...string) string {
