@@ -261,7 +261,7 @@ func (p *preview) deploy(ctx workflow.Context, e PREvent) {
 		p.comment(ctx, fmt.Sprintf("**Rivetr preview** of %s is ready: http://%s/\n\n(deployment `%s`; it is removed when the pull request closes, or after %s without a new commit)",
 			short(e.HeadSHA), app.Host, id, app.TTL))
 	default:
-		p.comment(ctx, fmt.Sprintf("**Rivetr preview** of %s %s: %s (deployment `%s`)", short(e.HeadSHA), out.Status, out.Reason, id))
+		p.comment(ctx, fmt.Sprintf("**Rivetr preview** of %s %s (deployment `%s`)%s", short(e.HeadSHA), words(out.Status), id, publicDetails))
 	}
 }
 

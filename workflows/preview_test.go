@@ -211,3 +211,29 @@ func TestPreviewContinuesAsNew(t *testing.T) {
 func decodeArg(can *workflow.ContinueAsNewError, v any) error {
 	return converter.GetDefaultDataConverter().FromPayloads(can.Input, v)
 }
+
+// Attack: a pull request comment (public on a public repository) must not
+// carry a failure's reason: build output and container logs can hold the
+// app's secrets. The comment names the failure and where to read it.
+func TestPreviewFailureCommentKeepsTheReason(t *testing.T) {
+	s := newPreviewSuite(t, time.Minute)
+	s.env.RegisterDelayedCallback(func() {
+		s.env.SignalWorkflow(SignalPR, PREvent{Action: PROpen, HeadSHA: sha1, Ref: "feature", DeliveryID: "dl-1", Author: "mona"})
+	}, 0)
+	s.env.RegisterDelayedCallback(func() {
+		s.env.SignalWorkflow(SignalEnded, Ended{DeploymentID: "d1", Status: release.StatusFailed, Reason: "start: container exited: DATABASE_URL=postgres://app:hunter2@db/app"})
+	}, time.Minute)
+	s.run(t, previewIn)
+	var failed string
+	for _, c := range s.comments {
+		if strings.Contains(c, "hunter2") || strings.Contains(c, "DATABASE_URL") {
+			t.Fatalf("a comment carries the failure's reason: %q", c)
+		}
+		if strings.Contains(c, "failed") {
+			failed = c
+		}
+	}
+	if !strings.Contains(failed, "deployment `d1`") || !strings.Contains(failed, "the reason is in Rivetr") {
+		t.Fatalf("comments %q", s.comments)
+	}
+}

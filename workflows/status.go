@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -66,11 +67,17 @@ func CommitStatusWorkflow(ctx workflow.Context, in CommitStatusInput) (string, e
 		out = Ended{DeploymentID: in.DeploymentID, Status: o.Status, Reason: o.Reason}
 	}
 	state, desc := "success", in.App+" deployed"
+	// Commit statuses and pull request comments may be public: a failure
+	// is named, its reason (build output, container logs) stays in Rivetr.
 	if out.Status != release.StatusSucceeded {
-		state, desc = "failure", in.App+" "+string(out.Status)
-		if out.Reason != "" {
-			desc += ": " + out.Reason
-		}
+		state, desc = "failure", in.App+" "+words(out.Status)+publicDetails
 	}
 	return state, report(state, desc)
 }
+
+// publicDetails ends what Rivetr posts on the git host about a failure:
+// where the reason is, not the reason.
+const publicDetails = "; the reason is in Rivetr (rivetr deployments show, or the app's deployments page)"
+
+// words is a status as a person writes it ("rolled back").
+func words(s release.Status) string { return strings.ReplaceAll(string(s), "_", " ") }

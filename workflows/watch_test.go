@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -93,13 +94,16 @@ func TestCommitStatusWaitsForTheQueue(t *testing.T) {
 			var states []string
 			env.OnActivity(act.Reports.CommitStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CommitStatusInput) error {
 				states = append(states, in.State)
+				if strings.Contains(in.Description, "hunter2") {
+					t.Errorf("a commit status (public) carries the failure's reason: %q", in.Description)
+				}
 				return nil
 			})
 			reads := 0
 			env.OnActivity(act.Previews.Outcome, mock.Anything, mock.Anything).Return(func(context.Context, activities.DeploymentRef) (*activities.DeploymentOutcome, error) {
 				reads++
 				if reads == 1 {
-					return &activities.DeploymentOutcome{Status: tc.first}, nil
+					return &activities.DeploymentOutcome{Status: tc.first, Reason: "build: RUN echo hunter2"}, nil
 				}
 				return &activities.DeploymentOutcome{Status: release.StatusSucceeded}, nil
 			})
