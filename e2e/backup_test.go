@@ -336,6 +336,18 @@ func TestDatabaseBackups(t *testing.T) {
 		var v dbView
 		mustUnmarshal(t, []byte(s.MustCLI("databases", "show", name, "--reveal", "-o", "json")), &v)
 		write, read := dbCommands(t, tc.engine, "rivetr-db-"+name, v.URL)
+		if tc.engine == "redis" {
+			// Attack: the password is on no command line (ps on the host
+			// lists every container's processes with their arguments).
+			pw := strings.TrimPrefix(v.URL, "redis://:")
+			pw = pw[:strings.LastIndex(pw, "@")]
+			if cmd := dockerOut(t, "inspect", "-f", "{{json .Config.Cmd}} {{json .Args}}", "rivetr-db-"+name); strings.Contains(cmd, pw) {
+				t.Fatalf("the Redis password is on its command line: %s", cmd)
+			}
+			if ps, err := exec.Command("docker", "top", "rivetr-db-"+name, "-eo", "pid,args").CombinedOutput(); err != nil || strings.Contains(string(ps), pw) {
+				t.Fatalf("ps shows the Redis password (%v): %s", err, ps)
+			}
+		}
 		write("set", "alpha")
 		b := backup(name)
 		write("set", "beta")

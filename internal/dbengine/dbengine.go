@@ -69,17 +69,21 @@ func (in Instance) Env() []string {
 		return []string{"MARIADB_ROOT_PASSWORD=" + in.RootPassword, "MARIADB_USER=" + in.User, "MARIADB_PASSWORD=" + in.Password, "MARIADB_DATABASE=" + in.Database}
 	case "mongo":
 		return []string{"MONGO_INITDB_ROOT_USERNAME=" + in.User, "MONGO_INITDB_ROOT_PASSWORD=" + in.Password, "MONGO_INITDB_DATABASE=" + in.Database}
+	case "redis":
+		return []string{"REDIS_PASSWORD=" + in.Password}
 	}
 	return nil
 }
 
 // Cmd is the container's command, when the image's default will not do:
-// Redis gets its password and saves to /data (RDB snapshots, which
-// backups copy; no append-only file, which would shadow a restored
-// snapshot).
+// Redis saves to /data (RDB snapshots, which backups copy; no append-only
+// file, which would shadow a restored snapshot) and reads its password
+// from a config file written from the environment at start, never from
+// its command line (which every process on the host can read with ps).
 func (in Instance) Cmd() []string {
 	if in.Engine.Name == "redis" {
-		return []string{"redis-server", "--requirepass", in.Password, "--dir", "/data", "--dbfilename", "dump.rdb", "--appendonly", "no", "--save", "60 1"}
+		return []string{"sh", "-c", `umask 077 && printf 'requirepass "%s"\n' "$REDIS_PASSWORD" > /tmp/rivetr-redis.conf && ` +
+			`exec redis-server /tmp/rivetr-redis.conf --dir /data --dbfilename dump.rdb --appendonly no --save "60 1"`}
 	}
 	return nil
 }
