@@ -20,21 +20,21 @@ type loginData struct {
 
 // loginCSRF sets a fresh double-submit token for the sign-in and setup
 // forms and returns it.
-func loginCSRF(c *gin.Context) string {
+func (h *Handler) loginCSRF(c *gin.Context) string {
 	tok := randomToken()
-	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFName, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil})
+	h.setCookie(c, loginCSRFName, tok, 0, http.SameSiteStrictMode)
 	return tok
 }
 
 // loginCSRFOK checks a sign-in or setup form's double-submit token.
-func loginCSRFOK(c *gin.Context) bool {
-	cookie, _ := c.Cookie(loginCSRFName)
+func (h *Handler) loginCSRFOK(c *gin.Context) bool {
+	cookie, _ := c.Cookie(h.cookie(c, loginCSRFName))
 	return sameOrigin(c) && cookie != "" && hmac.Equal([]byte(cookie), []byte(c.PostForm(csrfField)))
 }
 
 func (h *Handler) loginPage(c *gin.Context) {
 	setup, _ := h.svc.SetupNeeded(c.Request.Context())
-	h.render(c, http.StatusOK, "login", "Sign in", loginData{Next: safeNext(c.Query("next")), CSRF: loginCSRF(c), Setup: setup})
+	h.render(c, http.StatusOK, "login", "Sign in", loginData{Next: safeNext(c.Query("next")), CSRF: h.loginCSRF(c), Setup: setup})
 }
 
 func safeNext(n string) string {
@@ -57,14 +57,14 @@ func safeNext(n string) string {
 func (h *Handler) login(c *gin.Context) {
 	next := safeNext(c.PostForm("next"))
 	email := c.PostForm("email")
-	if !loginCSRFOK(c) {
-		h.render(c, http.StatusForbidden, "login", "Sign in", loginData{Next: next, CSRF: loginCSRF(c), Email: email,
+	if !h.loginCSRFOK(c) {
+		h.render(c, http.StatusForbidden, "login", "Sign in", loginData{Next: next, CSRF: h.loginCSRF(c), Email: email,
 			Error: "This sign-in was refused: it did not come from this page. Try again."})
 		return
 	}
 	if wait, ok := h.loginAllowed(c, email); !ok {
 		c.Header("Retry-After", retryAfter(wait))
-		h.render(c, http.StatusTooManyRequests, "login", "Sign in", loginData{Next: next, CSRF: loginCSRF(c), Email: email,
+		h.render(c, http.StatusTooManyRequests, "login", "Sign in", loginData{Next: next, CSRF: h.loginCSRF(c), Email: email,
 			Error: "Too many sign-in attempts. Try again in " + retryAfter(wait) + " seconds."})
 		return
 	}
@@ -85,7 +85,7 @@ func (h *Handler) login(c *gin.Context) {
 			msg = "Signing in failed; the server log has details."
 		}
 		setup, _ := h.svc.SetupNeeded(c.Request.Context())
-		h.render(c, http.StatusUnauthorized, "login", "Sign in", loginData{Next: next, CSRF: loginCSRF(c), Email: email, Error: msg, Setup: setup})
+		h.render(c, http.StatusUnauthorized, "login", "Sign in", loginData{Next: next, CSRF: h.loginCSRF(c), Email: email, Error: msg, Setup: setup})
 		return
 	}
 	h.startSession(c, id)
@@ -107,11 +107,8 @@ func (h *Handler) loginAllowed(c *gin.Context, email string) (time.Duration, boo
 }
 
 func (h *Handler) startSession(c *gin.Context, id string) {
-	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFName, Value: "", Path: "/", MaxAge: -1})
-	http.SetCookie(c.Writer, &http.Cookie{
-		Name: CookieName, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: c.Request.TLS != nil, MaxAge: int(service.SessionTTL.Seconds()),
-	})
+	h.setCookie(c, loginCSRFName, "", -1, http.SameSiteStrictMode)
+	h.setCookie(c, CookieName, id, int(service.SessionTTL.Seconds()), http.SameSiteLaxMode)
 }
 
 type setupData struct {
@@ -127,21 +124,21 @@ func (h *Handler) setupPage(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.render(c, http.StatusOK, "setup", "Set up", setupData{CSRF: loginCSRF(c), Done: !need})
+	h.render(c, http.StatusOK, "setup", "Set up", setupData{CSRF: h.loginCSRF(c), Done: !need})
 }
 
 // setup creates the owner account. It asks for the admin token, so only
 // someone who can read the server's data dir claims a fresh server.
 func (h *Handler) setup(c *gin.Context) {
 	d := setupData{Email: c.PostForm("email"), Name: c.PostForm("name")}
-	if !loginCSRFOK(c) {
-		d.CSRF, d.Error = loginCSRF(c), "This form was refused: it did not come from this page. Try again."
+	if !h.loginCSRFOK(c) {
+		d.CSRF, d.Error = h.loginCSRF(c), "This form was refused: it did not come from this page. Try again."
 		h.render(c, http.StatusForbidden, "setup", "Set up", d)
 		return
 	}
 	if wait, ok := h.loginAllowed(c, ""); !ok {
 		c.Header("Retry-After", retryAfter(wait))
-		d.CSRF, d.Error = loginCSRF(c), "Too many attempts. Try again in "+retryAfter(wait)+" seconds."
+		d.CSRF, d.Error = h.loginCSRF(c), "Too many attempts. Try again in "+retryAfter(wait)+" seconds."
 		h.render(c, http.StatusTooManyRequests, "setup", "Set up", d)
 		return
 	}
@@ -151,14 +148,14 @@ func (h *Handler) setup(c *gin.Context) {
 		err = service.ErrUnauthorized
 	}
 	if err != nil {
-		d.CSRF, d.Errors = loginCSRF(c), map[string]string{"token": "That is not the admin token; it is in <data-dir>/admin-token on the server."}
+		d.CSRF, d.Errors = h.loginCSRF(c), map[string]string{"token": "That is not the admin token; it is in <data-dir>/admin-token on the server."}
 		h.render(c, http.StatusUnauthorized, "setup", "Set up", d)
 		return
 	}
 	in := service.UserInput{Email: d.Email, Name: d.Name, Password: c.PostForm("password")}
 	if _, err := h.svc.CreateOwner(service.WithActor(ctx, a), in); err != nil {
 		var verr *service.ValidationError
-		d.CSRF = loginCSRF(c)
+		d.CSRF = h.loginCSRF(c)
 		if errors.As(err, &verr) {
 			d.Errors = verr.Fields
 			h.render(c, http.StatusBadRequest, "setup", "Set up", d)
@@ -181,6 +178,6 @@ func (h *Handler) logout(c *gin.Context) {
 	if s, ok := c.Get(sessionKey); ok {
 		_ = h.svc.Logout(c.Request.Context(), s.(string))
 	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: CookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	h.setCookie(c, CookieName, "", -1, http.SameSiteLaxMode)
 	c.Redirect(http.StatusSeeOther, "/login")
 }

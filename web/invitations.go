@@ -49,7 +49,7 @@ type inviteData struct {
 func (h *Handler) invitePage(c *gin.Context) { h.renderInvite(c, http.StatusOK, inviteData{}) }
 
 func (h *Handler) renderInvite(c *gin.Context, status int, d inviteData) {
-	d.Token, d.CSRF = c.Param("token"), loginCSRF(c)
+	d.Token, d.CSRF = c.Param("token"), h.loginCSRF(c)
 	if a := service.ActorFrom(c.Request.Context()); a != nil {
 		d.Who = a.Email
 	}
@@ -71,7 +71,7 @@ func (h *Handler) renderInvite(c *gin.Context, status int, d inviteData) {
 
 func (h *Handler) acceptInvite(c *gin.Context) {
 	d := inviteData{Name: c.PostForm("name")}
-	if !loginCSRFOK(c) {
+	if !h.loginCSRFOK(c) {
 		d.Error = "This form was refused: it did not come from this page. Reload it and try again."
 		h.renderInvite(c, http.StatusForbidden, d)
 		return
@@ -109,7 +109,7 @@ func (h *Handler) acceptInvite(c *gin.Context) {
 }
 
 func (h *Handler) declineInvite(c *gin.Context) {
-	if !loginCSRFOK(c) {
+	if !h.loginCSRFOK(c) {
 		h.renderInvite(c, http.StatusForbidden, inviteData{Error: "This form was refused: it did not come from this page. Reload it and try again."})
 		return
 	}

@@ -16,8 +16,10 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httputil"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -56,6 +58,8 @@ type Handler struct {
 	// instance admins to it under config.UIPath.
 	uiUpstream string
 	ui         *httputil.ReverseProxy
+	// trusted are the proxies whose X-Forwarded-Proto is believed.
+	trusted []netip.Prefix
 }
 
 // Options configure the dashboard.
@@ -66,6 +70,10 @@ type Options struct {
 	// config.UIPath); the dashboard proxies instance admins to it. Empty:
 	// no proxy.
 	TemporalUI string
+	// TrustedProxies (IPs or CIDRs) are the reverse proxies whose
+	// X-Forwarded-Proto is believed: a request they forward as https gets
+	// Secure, __Host- cookies like one that reached Rivetr over TLS.
+	TrustedProxies []string
 }
 
 // Register mounts the dashboard on r: /login and /logout, the pages, their
@@ -77,6 +85,17 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 		limits = &ratelimit.Limits{}
 	}
 	h := &Handler{svc: svc, log: log, tmpl: map[string]*template.Template{}, limits: limits}
+	for _, p := range opts.TrustedProxies {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return fmt.Errorf("trusted proxy %q is neither an IP nor a CIDR", p)
+			}
+			pfx = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		h.trusted = append(h.trusted, pfx)
+	}
 	if opts.TemporalUI != "" {
 		u, err := url.Parse(opts.TemporalUI)
 		if err != nil {
@@ -254,7 +273,7 @@ func redirect(c *gin.Context, path string, f flash) {
 // requireSession lets signed-in visitors through and sends others to the
 // sign-in page (or answers 401 to event streams).
 func (h *Handler) requireSession(c *gin.Context) {
-	id, _ := c.Cookie(CookieName)
+	id, _ := c.Cookie(h.cookie(c, CookieName))
 	a, err := h.svc.CheckSession(c.Request.Context(), id)
 	switch {
 	case err == nil:
@@ -285,7 +304,7 @@ func (h *Handler) requireInstanceAdmin(c *gin.Context) {
 
 // withOptionalSession puts the signed-in user, if any, in the request.
 func (h *Handler) withOptionalSession(c *gin.Context) {
-	if id, _ := c.Cookie(CookieName); id != "" {
+	if id, _ := c.Cookie(h.cookie(c, CookieName)); id != "" {
 		if a, err := h.svc.CheckSession(c.Request.Context(), id); err == nil {
 			c.Request = c.Request.WithContext(service.WithActor(c.Request.Context(), a))
 		}
@@ -417,3 +436,45 @@ func baseURL(c *gin.Context) string {
 }
 
 func retryAfter(d time.Duration) string { return ratelimit.RetryAfter(d) }
+
+// secure reports whether the browser reached the dashboard over https:
+// directly, or through a trusted proxy that says so.
+func (h *Handler) secure(c *gin.Context) bool {
+	if c.Request.TLS != nil {
+		return true
+	}
+	if !strings.EqualFold(c.GetHeader("X-Forwarded-Proto"), "https") {
+		return false
+	}
+	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	for _, p := range h.trusted {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// cookie is the name a cookie has on this request: over https it carries
+// the __Host- prefix, which browsers accept only when Secure, for this
+// host alone, on path / (so a sibling subdomain, e.g. an app's, cannot set
+// or shadow it).
+func (h *Handler) cookie(c *gin.Context, name string) string {
+	if h.secure(c) {
+		return "__Host-" + name
+	}
+	return name
+}
+
+// setCookie sets a dashboard cookie: HttpOnly, path /, Secure and
+// __Host- over https.
+func (h *Handler) setCookie(c *gin.Context, name, value string, maxAge int, same http.SameSite) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: h.cookie(c, name), Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, SameSite: same, Secure: h.secure(c)})
+}

@@ -47,7 +47,7 @@ type dash struct {
 func newDash(t *testing.T) *dash { t.Helper(); return newDashWith(t, nil, nil) }
 
 // newDashWith is newDash with sign-in limits and changed service options.
-func newDashWith(t *testing.T, limits *ratelimit.Limits, opt func(*service.Options)) *dash {
+func newDashWith(t *testing.T, limits *ratelimit.Limits, opt func(*service.Options), webOpts ...func(*Options)) *dash {
 	t.Helper()
 	store, _, dir := testdb.Open(t)
 	d := &dash{t: t, store: store, temporal: mocks.NewClient(t), limits: limits}
@@ -69,7 +69,11 @@ func newDashWith(t *testing.T, limits *ratelimit.Limits, opt func(*service.Optio
 	d.token = strings.TrimSpace(string(b))
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	if err := Register(r, svc, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Limits: d.limits, TemporalUI: d.ui}); err != nil {
+	wo := Options{Limits: d.limits, TemporalUI: d.ui}
+	for _, f := range webOpts {
+		f(&wo)
+	}
+	if err := Register(r, svc, slog.New(slog.NewTextHandler(io.Discard, nil)), wo); err != nil {
 		t.Fatal(err)
 	}
 	d.srv = httptest.NewServer(r)

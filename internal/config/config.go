@@ -77,7 +77,7 @@ type Config struct {
 	Network string `flag:"docker-network" env:"RIVETR_DOCKER_NETWORK" toml:"docker_network" usage:"Docker bridge network for app containers"`
 	// TrustedProxies lists the addresses (IPs or CIDRs, comma-separated)
 	// whose X-Forwarded-For header is believed.
-	TrustedProxies string `flag:"trusted-proxies" env:"RIVETR_TRUSTED_PROXIES" toml:"trusted_proxies" usage:"IPs or CIDRs (comma-separated) of reverse proxies in front of the API whose X-Forwarded-For is believed (empty: none)"`
+	TrustedProxies string `flag:"trusted-proxies" env:"RIVETR_TRUSTED_PROXIES" toml:"trusted_proxies" usage:"IPs or CIDRs (comma-separated) of reverse proxies in front of the API whose X-Forwarded-For and X-Forwarded-Proto are believed (https from them makes the session cookie Secure and __Host-; empty: none)"`
 	// PublicURL is the dashboard's address as users reach it, for links in
 	// invitations; empty: the address each request came to.
 	PublicURL string `flag:"public-url" env:"RIVETR_PUBLIC_URL" toml:"public_url" usage:"the dashboard's URL as users reach it, for links in invitation emails (default: the address of the request)"`

@@ -220,7 +220,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		if err != nil {
 			return err
 		}
-		if err := web.Register(engine, svc, log.With("component", "web"), web.Options{Limits: limits, TemporalUI: cfg.UIUpstream()}); err != nil {
+		if err := web.Register(engine, svc, log.With("component", "web"), web.Options{Limits: limits, TemporalUI: cfg.UIUpstream(), TrustedProxies: cfg.TrustedProxyList()}); err != nil {
 			return err
 		}
 		// Headers in 10 s, idle keep-alive connections closed after 2 min.
