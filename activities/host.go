@@ -87,33 +87,44 @@ func (h *Host) sourceOf(ctx context.Context, app *schema.App) (*schema.App, erro
 	return parent, nil
 }
 
-// envOf is the env a container of app starts with: PORT, then the app's
-// vars; a preview gets its parent's vars with the parent's preview
-// overrides on top.
-func (h *Host) envOf(ctx context.Context, app *schema.App) ([]string, error) {
-	src, err := h.sourceOf(ctx, app)
-	if err != nil {
-		return nil, err
-	}
-	vars, err := h.Store.ListEnv(ctx, src.ID)
+// envOf is the env a container of d starts with: PORT, then the vars of
+// d's release (for deployments from before releases were recorded, the
+// app's vars now); a preview gets its parent's vars with the parent's
+// preview overrides on top.
+func (h *Host) envOf(ctx context.Context, d *schema.Deployment, app *schema.App) ([]string, error) {
+	spec, err := h.Store.DeploymentSpec(d)
 	if err != nil {
 		return nil, secretErr(err)
 	}
+	if spec == nil {
+		src, err := h.sourceOf(ctx, app)
+		if err != nil {
+			return nil, err
+		}
+		vars, err := h.Store.ListEnv(ctx, src.ID)
+		if err != nil {
+			return nil, secretErr(err)
+		}
+		spec = &schema.ReleaseSpec{PreviewEnv: src.PreviewEnv}
+		for _, v := range vars {
+			spec.Env = append(spec.Env, schema.SpecVar{Key: v.Key, Value: v.Value})
+		}
+	}
 	env := []string{"PORT=" + strconv.Itoa(app.Port)}
-	for _, v := range vars {
-		if _, over := src.PreviewEnv[v.Key]; over && app.PreviewOf != "" {
+	for _, v := range spec.Env {
+		if _, over := spec.PreviewEnv[v.Key]; over && app.PreviewOf != "" {
 			continue
 		}
 		env = append(env, v.Key+"="+v.Value)
 	}
 	if app.PreviewOf != "" {
-		keys := make([]string, 0, len(src.PreviewEnv))
-		for k := range src.PreviewEnv {
+		keys := make([]string, 0, len(spec.PreviewEnv))
+		for k := range spec.PreviewEnv {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			env = append(env, k+"="+src.PreviewEnv[k])
+			env = append(env, k+"="+spec.PreviewEnv[k])
 		}
 	}
 	return env, nil

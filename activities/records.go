@@ -33,14 +33,18 @@ type Records struct {
 	Store RecordStore
 }
 
-// deploymentReader loads deployments and apps.
+// deploymentReader loads deployments, their releases and apps.
 type deploymentReader interface {
 	GetApp(ctx context.Context, nameOrID string) (*schema.App, error)
 	GetDeployment(ctx context.Context, id string) (*schema.Deployment, error)
+	DeploymentSpec(d *schema.Deployment) (*schema.ReleaseSpec, error)
 }
 
-// deploymentAndApp loads a deployment and its app; either gone (deleted
-// mid-run) is a final error.
+// deploymentAndApp loads a deployment and its app, with the app's release
+// settings (build, port, health, limits) as the deployment recorded them
+// when it was asked for: what was approved is what is built and run, and
+// a rollback runs its release's settings. Either gone (deleted mid-run)
+// is a final error.
 func deploymentAndApp(ctx context.Context, s deploymentReader, id string) (*schema.Deployment, *schema.App, error) {
 	d, err := s.GetDeployment(ctx, id)
 	if err != nil {
@@ -49,6 +53,13 @@ func deploymentAndApp(ctx context.Context, s deploymentReader, id string) (*sche
 	app, err := s.GetApp(ctx, d.AppID)
 	if err != nil {
 		return nil, nil, gone(err)
+	}
+	spec, err := s.DeploymentSpec(d)
+	if err != nil {
+		return nil, nil, secretErr(err)
+	}
+	if spec != nil {
+		spec.Settings.Apply(app)
 	}
 	return d, app, nil
 }

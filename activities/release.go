@@ -27,7 +27,7 @@ func (h *Host) StartCandidate(ctx context.Context, in StartInput) (*Candidate, e
 	if err := h.Docker.EnsureNetwork(ctx, h.Network); err != nil {
 		return nil, err
 	}
-	env, err := h.envOf(ctx, app)
+	env, err := h.envOf(ctx, d, app)
 	if err != nil {
 		return nil, err
 	}

@@ -69,6 +69,7 @@ func TestApprovalGate(t *testing.T) {
 	a.Repo.Commit("gate-v2", map[string]string{"Dockerfile": AppDockerfile("gate-v2", "", "")})
 	must(dev, "", "env", "set", a.App, "FEATURE_X=on")
 	must(dev, "", "env", "set", a.App, "API_KEY=hunter2-secret", "--secret")
+	must(dev, "", "env", "set", a.App, "GREETING=as-approved")
 	must(dev, "", "deploy", a.App)
 	var d Deployment
 	eventually(t, 30*time.Second, "the deploy waits for approval", func() bool {
@@ -92,6 +93,10 @@ func TestApprovalGate(t *testing.T) {
 	if r := s.CLIAs(dev, "", "approve", d.ID); r.Code == 0 || !strings.Contains(r.Stderr, "approve") {
 		t.Fatalf("a developer approving: %d %s", r.Code, r.Stderr)
 	}
+	// Attack: the developer changes the env after the approver was shown
+	// the diff; the deployment runs what was asked for (and shown), the
+	// change waits for the next deploy.
+	must(dev, "", "env", "set", a.App, "GREETING=sneaked-in-after-the-diff")
 
 	// A restart: the deploy still waits, and can still be approved.
 	s.Kill()
@@ -124,6 +129,9 @@ func TestApprovalGate(t *testing.T) {
 	waitText(ctx, t, "#status", "succeeded", 3*time.Minute)
 	if body := s.MustGet(a.Host, "/"); body != "gate-v2" {
 		t.Fatalf("after approval the app serves %q", body)
+	}
+	if body := s.MustGet(a.Host, "/greeting"); body != "as-approved" {
+		t.Fatalf("the approved deployment runs with GREETING=%q, not what was approved", body)
 	}
 	var shown struct {
 		Approvals []struct{ Approver, Decision, Comment string }

@@ -84,7 +84,9 @@ func TestDeployLifecycle(t *testing.T) {
 	eventually(t, 30*time.Second, "the failed candidate removed", func() bool { return len(Containers(t, app)) == 1 })
 	s.MustCLI("apps", "update", app, "--health-deadline", "60s")
 
-	// Roll back to v1.
+	// Roll back to v1: its release comes back, env included (the app's
+	// env changed since; the next deploy takes the change).
+	s.MustCLI("env", "set", app, "GREETING=changed-since-v1")
 	deps = s.Deployments(app)
 	v1ID, v2ID := deps[2].ID, deps[1].ID
 	r = s.CLI("rollback", app, "--to", v1ID, "--wait")
@@ -93,6 +95,9 @@ func TestDeployLifecycle(t *testing.T) {
 	}
 	if body := s.MustGet(host, "/"); body != "v1" {
 		t.Fatalf("after rollback: %q", body)
+	}
+	if body := s.MustGet(host, "/greeting"); body != "hello" {
+		t.Fatalf("the rollback to v1 runs with env GREETING=%q, not v1's", body)
 	}
 	s.WaitDeployment(app, v2ID, 20*time.Second, func(d Deployment) bool { return d.Status == "rolled_back" })
 	r = s.CLI("rollback", app, "--to", deps[0].ID)

@@ -251,6 +251,15 @@ func (s *Store) Reseal(ctx context.Context) (changed, unopenable int, err error)
 			}
 		}
 	}
+	var deps []Deployment
+	if err := s.db.WithContext(ctx).Select("id", "spec").Where("spec <> ''").Find(&deps).Error; err != nil {
+		return changed, unopenable, wrap(err, "reseal deployments")
+	}
+	for _, d := range deps {
+		if err := reseal(&Deployment{}, d.ID, "spec", d.Spec, specContext(d.ID)); err != nil {
+			return changed, unopenable, err
+		}
+	}
 	var dbs []Database
 	if err := s.db.WithContext(ctx).Find(&dbs).Error; err != nil {
 		return changed, unopenable, wrap(err, "reseal databases")

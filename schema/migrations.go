@@ -35,6 +35,20 @@ var migrations = []migration{
 		Up: func(tx *gorm.DB, _ string) error { return tx.AutoMigrate(v1Models()...) }},
 	{Version: 2, Name: "the audit log is append-only", Up: appendOnly},
 	{Version: 3, Name: "databases record their volume, named by ID for new ones (kept by name for existing ones)", Up: databaseVolumes},
+	{Version: 4, Name: "deployments record the release they run with (settings and env, sealed)", Up: deploymentSpecs},
+}
+
+// deploymentSpecs adds deployments.spec; existing deployments keep none
+// (they run, and roll back, with the app's current settings as before).
+func deploymentSpecs(tx *gorm.DB, _ string) error {
+	type m4Deployment struct {
+		Spec string `gorm:"type:text;not null;default:''"`
+	}
+	m := tx.Table("deployments").Migrator()
+	if m.HasColumn(&m4Deployment{}, "Spec") {
+		return nil
+	}
+	return m.AddColumn(&m4Deployment{}, "Spec")
 }
 
 // databaseVolumes adds databases.volume and fills it for existing

@@ -141,6 +141,9 @@ type Deployment struct {
 	// asked for (secret values never: only that they are set and when
 	// they changed), so two deployments can be compared.
 	Snapshot *DeploySnapshot `gorm:"serializer:json" json:"-"`
+	// Spec is the sealed ReleaseSpec the deployment builds and runs with
+	// (see CaptureSpec); "" for deployments from before it existed.
+	Spec string `gorm:"type:text;not null;default:''" json:"-"`
 	// ScheduledFor is when a scheduled deployment is queued.
 	ScheduledFor *time.Time `json:"scheduled_for,omitempty"`
 	// WaitingUntil is when the gate the deployment waits at gives up.

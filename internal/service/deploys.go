@@ -131,7 +131,7 @@ func (s *Deploys) Deploy(ctx context.Context, appName string, req DeployRequest)
 	}
 	d.RequestedBy, d.RequestedByID = requester(ctx)
 	d.WorkflowID = workflows.DeployID(app.Name, d.ID)
-	if d.Snapshot, err = snapshotOf(ctx, s.store, app); err != nil {
+	if err = recordRelease(ctx, s.store, app, d); err != nil {
 		return nil, err
 	}
 	if when != nil {
@@ -208,7 +208,20 @@ func (s *Deploys) Rollback(ctx context.Context, appName string, req RollbackRequ
 	}
 	d.RequestedBy, d.RequestedByID = requester(ctx)
 	d.WorkflowID = workflows.RollbackID(app.Name, d.ID)
-	if d.Snapshot, err = snapshotOf(ctx, s.store, app); err != nil {
+	// A rollback brings back the release it names: its image, env and
+	// settings (deployments from before releases were recorded bring back
+	// only their image, with today's env and settings).
+	spec, err := s.store.DeploymentSpec(target)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the release of %s: %v: %w", target.ID, err, ErrUnavailable)
+	}
+	if spec == nil {
+		err = recordRelease(ctx, s.store, app, d)
+	} else {
+		d.Snapshot = target.Snapshot
+		err = s.store.SealSpec(d, spec)
+	}
+	if err != nil {
 		return nil, err
 	}
 	v, err := s.enqueue(ctx, app, d)

@@ -12,6 +12,24 @@ import (
 	"github.com/rivetr/rivetr/schema"
 )
 
+// recordRelease records on d (whose ID is set) what it will run with: the
+// sealed release the build and start read (schema.ReleaseSpec) and the
+// snapshot its diff is shown from, both taken now, from the same app.
+// A preview's release has its parent's env.
+func recordRelease(ctx context.Context, store *schema.Store, app *schema.App, d *schema.Deployment) error {
+	var err error
+	if d.Snapshot, err = snapshotOf(ctx, store, app); err != nil {
+		return err
+	}
+	source := app
+	if app.PreviewOf != "" {
+		if source, err = store.GetApp(ctx, app.PreviewOf); err != nil {
+			return err
+		}
+	}
+	return store.CaptureSpec(ctx, d, app, source)
+}
+
 // snapshotOf records an app's settings and env vars as a deployment is
 // asked for; secret values are never kept, only when they changed.
 func snapshotOf(ctx context.Context, store *schema.Store, app *schema.App) (*schema.DeploySnapshot, error) {

@@ -92,7 +92,7 @@ func DeployPreview(ctx context.Context, tc client.Client, store *schema.Store, i
 		Trigger: TriggerWebhook, Status: release.StatusQueued, Step: release.StepQueued,
 		Branch: app.Branch, CommitSHA: in.Commit, RequestedBy: in.RequestedBy, WorkflowID: in.WorkflowID,
 	}
-	if d.Snapshot, err = snapshotOf(ctx, store, app); err != nil {
+	if err = recordRelease(ctx, store, app, d); err != nil {
 		return "", err
 	}
 	if err := store.CreateDeployment(ctx, d); err != nil {

@@ -147,7 +147,7 @@ func DeployFromSchedule(ctx context.Context, tc client.Client, store *schema.Sto
 		Branch: app.Branch, CommitSHA: commit, RequestedBy: by,
 	}
 	d.WorkflowID = workflows.DeployID(app.Name, d.ID)
-	if d.Snapshot, err = snapshotOf(ctx, store, app); err != nil {
+	if err = recordRelease(ctx, store, app, d); err != nil {
 		return "", err
 	}
 	if err := store.CreateDeployment(ctx, d); err != nil {

@@ -71,7 +71,7 @@ func (s *Deploys) DeployUpload(ctx context.Context, appName string, r io.Reader,
 	}
 	d.RequestedBy, d.RequestedByID = requester(ctx)
 	d.WorkflowID = workflows.DeployID(app.Name, d.ID)
-	if d.Snapshot, err = snapshotOf(ctx, s.store, app); err != nil {
+	if err = recordRelease(ctx, s.store, app, d); err != nil {
 		return nil, err
 	}
 	if err := os.Rename(tmp.Name(), activities.UploadPath(s.uploadDir, d.ID)); err != nil {

@@ -232,7 +232,7 @@ func (s *core) webhookDeploy(ctx context.Context, app *schema.App, p webhook.Pro
 		return made, nil // made before a crash cut the delivery off
 	}
 	var err error
-	if d.Snapshot, err = snapshotOf(ctx, s.store, app); err != nil {
+	if err = recordRelease(ctx, s.store, app, d); err != nil {
 		return nil, err
 	}
 	// The commit status report watches the deployment: the queue tells it
