@@ -141,9 +141,13 @@ func (rec *Records) approvalGate(ctx context.Context, app *schema.App, d *schema
 		return nil, nil
 	}
 	g := &ApprovalGate{Needed: pol.Needed, AllowSelf: pol.AllowSelf, TTL: pol.Wait(),
-		RequesterID: d.RequestedByID, Requester: d.RequestedBy, Approvers: approvers}
-	if g.RequesterID == "" && d.RequestedBy == "admin token" {
+		RequesterID: d.RequestedByID, Requester: d.RequestedBy, RequesterEmail: d.RequestedByEmail, Approvers: approvers}
+	switch {
+	case g.RequesterID != "":
+	case d.RequestedBy == "admin token":
 		g.RequesterID = release.AdminTokenApprover
+	case app.PreviewOf != "":
+		g.RequesterID = release.ExternalRequester // the pull request's author
 	}
 	return g, nil
 }

@@ -12,9 +12,10 @@ import (
 type Starter interface {
 	// Enqueue hands a scheduled deployment, now due, to its app's queue.
 	Enqueue(ctx context.Context, deploymentID string) error
-	// DeployBranchHead deploys an app's branch head now and returns the
-	// deployment's ID.
-	DeployBranchHead(ctx context.Context, appID, by string) (string, error)
+	// DeployBranchHead deploys an app's branch head now for a recurring
+	// deploy (requested by whoever set it up) and returns the deployment's
+	// ID.
+	DeployBranchHead(ctx context.Context, appID, recurringID string) (string, error)
 	// DeployPreview records a deployment of a preview and queues it (or
 	// returns the one already made for its workflow ID).
 	DeployPreview(ctx context.Context, in PreviewDeployInput) (string, error)
@@ -42,7 +43,7 @@ func (st *Starts) DeployRecurring(ctx context.Context, in RecurringInput) (strin
 	if st.Starter == nil {
 		return "", errors.New("this worker cannot start deployments (no Temporal client given)")
 	}
-	id, err := st.Starter.DeployBranchHead(ctx, in.AppID, "recurring deploy "+in.Recurring)
+	id, err := st.Starter.DeployBranchHead(ctx, in.AppID, in.Recurring)
 	if errors.Is(err, schema.ErrNotFound) {
 		return "", nonRetryable(ErrTypeGone, "the app of recurring deploy %s is gone", in.Recurring)
 	}

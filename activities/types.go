@@ -57,6 +57,9 @@ type ApprovalGate struct {
 	TTL         time.Duration
 	RequesterID string
 	Requester   string
+	// RequesterEmail is the email of a requester with no account here (a
+	// push's pusher); "" with RequesterID "" means nobody knows who asked.
+	RequesterEmail string
 	// Approvers are the user IDs that hold the approver permission in the
 	// app's team (owners, admins, developers granted it, instance admins)
 	// and AdminTokenApprover.

@@ -105,7 +105,10 @@ func TestWebhookPushes(t *testing.T) {
 		t.Fatalf("push: %d %+v", code, res)
 	}
 	d, err := f.store.GetDeployment(ctxAdmin(t, f), res.Deployment)
+	// mona has no account here: the deployment records her email, so the
+	// approval gate can refuse her approving it.
 	if err != nil || d.CommitSHA != "0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c" || d.Trigger != "webhook" || d.RequestedBy != "github push by mona" ||
+		d.RequestedByID != "" || d.RequestedByEmail != "mona@github.com" ||
 		d.WorkflowID != "deploy/web/github-72d3162e-cc78-11e3-81ab-4c9367dc0958" {
 		t.Fatalf("deployment %+v %v", d, err)
 	}
@@ -123,9 +126,17 @@ func TestWebhookPushes(t *testing.T) {
 		t.Fatalf("gitea push to develop: %d %+v", code, res)
 	}
 	f.head = "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"
+	john := &schema.User{ID: "u-john", Email: "John@Example.com", InstanceAdmin: true}
+	if err := f.store.CreateUser(context.Background(), john); err != nil {
+		t.Fatal(err)
+	}
 	code, res = deliver(t, hook(webhook.GitLab), webhook.GitLab, "Push Hook", "gitlab-1", info.Secret, webhookPayload(t, "gitlab_push.json"))
 	if code != 202 || res.Result != "deployed" {
 		t.Fatalf("gitlab push to main: %d %+v", code, res)
+	}
+	// The pusher has an account (by email): the deployment is theirs.
+	if gd, err := f.store.GetDeployment(context.Background(), res.Deployment); err != nil || gd.RequestedByID != "u-john" || gd.RequestedByEmail != "" {
+		t.Fatalf("the gitlab push's requester: %+v %v", gd, err)
 	}
 	// Attack: the old GitHub push, signed, sent again under a new delivery
 	// ID (GitHub does not sign the ID) to roll the app back. It is not the

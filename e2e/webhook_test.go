@@ -98,7 +98,7 @@ func TestWebhookDeploys(t *testing.T) {
 	// The approval gate holds a webhook deploy like any other.
 	s.MustCLI("apps", "update", a.App, "--require-approval")
 	v4 := a.Repo.Commit("hook-v4", map[string]string{"Dockerfile": AppDockerfile("hook-v4", "", "")})
-	gl := fmt.Sprintf(`{"object_kind":"push","ref":"refs/heads/main","before":%q,"after":%q,"user_username":"jsmith","project":{"path_with_namespace":"acme/hook"},
+	gl := fmt.Sprintf(`{"object_kind":"push","ref":"refs/heads/main","before":%q,"after":%q,"user_username":"jsmith","user_email":"jsmith@example.com","project":{"path_with_namespace":"acme/hook"},
 		"commits":[{"id":%q,"message":"hook-v4","added":[],"modified":["Dockerfile"],"removed":[]}]}`, v2, v4, v4)
 	code, r = postHook(t, info.URLs["gitlab"], webhook.GitLab, "Push Hook", "gl-1", info.Secret, gl)
 	if code != 202 {

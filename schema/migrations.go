@@ -36,6 +36,30 @@ var migrations = []migration{
 	{Version: 2, Name: "the audit log is append-only", Up: appendOnly},
 	{Version: 3, Name: "databases record their volume, named by ID for new ones (kept by name for existing ones)", Up: databaseVolumes},
 	{Version: 4, Name: "deployments record the release they run with (settings and env, sealed)", Up: deploymentSpecs},
+	{Version: 5, Name: "who asked: a push's pusher email on deployments, the creator of recurring deploys", Up: requesters},
+}
+
+// requesters adds deployments.requested_by_email and
+// recurring_deploys.created_by_id.
+func requesters(tx *gorm.DB, _ string) error {
+	type m5Deployment struct {
+		RequestedByEmail string `gorm:"size:255;not null;default:''"`
+	}
+	type m5Recurring struct {
+		CreatedByID string `gorm:"size:32;not null;default:''"`
+	}
+	for _, c := range []struct {
+		table, field string
+		model        any
+	}{{"deployments", "RequestedByEmail", &m5Deployment{}}, {"recurring_deploys", "CreatedByID", &m5Recurring{}}} {
+		m := tx.Table(c.table).Migrator()
+		if !m.HasColumn(c.model, c.field) {
+			if err := m.AddColumn(c.model, c.field); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // deploymentSpecs adds deployments.spec; existing deployments keep none

@@ -134,9 +134,13 @@ type Deployment struct {
 	// Image is the tag built (or reused, for a rollback) for this deployment.
 	Image string `gorm:"size:255" json:"image"`
 	// RequestedBy is who asked for the deployment (an email, or "admin
-	// token"); RequestedByID their user ID.
+	// token"); RequestedByID their user ID (release.AdminTokenApprover for
+	// the admin token's recurring deploys).
 	RequestedBy   string `gorm:"size:255" json:"requested_by,omitempty"`
 	RequestedByID string `gorm:"size:32" json:"requested_by_id,omitempty"`
+	// RequestedByEmail is the email of who asked when they have no
+	// account here (a push's pusher), so they cannot approve it either.
+	RequestedByEmail string `gorm:"size:255;not null;default:''" json:"requested_by_email,omitempty"`
 	// Snapshot is the app's settings and env vars when the deployment was
 	// asked for (secret values never: only that they are set and when
 	// they changed), so two deployments can be compared.

@@ -87,7 +87,11 @@ func (r *run) approvalGate() (verdict, error) {
 			return errors.New("this deployment is no longer waiting for approval")
 		case !approvers[d.ApproverID]:
 			return fmt.Errorf("%s may not approve or reject deploys of %s: that takes the approver permission in the app's team", d.Approver, r.plan.App)
-		case approve && d.ApproverID == g.RequesterID && !g.AllowSelf:
+		case approve && !g.AllowSelf && g.RequesterID == "" && g.RequesterEmail == "":
+			// Anyone could be the one who asked: an approval could be
+			// their own.
+			return fmt.Errorf("nobody knows who asked for this deployment (%s), so with self-approval off it cannot be approved: deploy the commit from Rivetr (rivetr deploy %s --commit SHA), which records who asks", g.Requester, r.plan.App)
+		case approve && !g.AllowSelf && (d.ApproverID == g.RequesterID || g.RequesterEmail != "" && strings.EqualFold(d.Approver, g.RequesterEmail)):
 			return errors.New("you asked for this deployment, so someone else must approve it")
 		case approve && approved[d.ApproverID]:
 			return fmt.Errorf("%s already approved this deployment", d.Approver)

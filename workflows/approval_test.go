@@ -17,11 +17,16 @@ import (
 // gated is a deploy env whose app needs needed approvals from u-alice,
 // u-bob or u-carol; u-dave asked for the deploy and is an approver too.
 func gated(t *testing.T, kind release.Kind, needed int, allowSelf bool, own ...string) (*deploySuite, *decisions) {
+	return gatedBy(t, kind, needed, allowSelf, activities.ApprovalGate{RequesterID: "u-dave", Requester: "dave@example.com"}, own...)
+}
+
+// gatedBy is gated with the requester fields of who.
+func gatedBy(t *testing.T, kind release.Kind, needed int, allowSelf bool, who activities.ApprovalGate, own ...string) (*deploySuite, *decisions) {
 	s := newDeployEnv(t, kind, append(own, "Prepare")...)
 	p := plan(kind)
 	p.Approvers = []string{"u-alice", "u-bob", "u-carol", "u-dave"}
-	p.Approval = &activities.ApprovalGate{Needed: needed, AllowSelf: allowSelf, TTL: 24 * time.Hour, RequesterID: "u-dave", Requester: "dave@example.com",
-		Approvers: p.Approvers}
+	p.Approval = &activities.ApprovalGate{Needed: needed, AllowSelf: allowSelf, TTL: 24 * time.Hour, RequesterID: who.RequesterID, Requester: who.Requester,
+		RequesterEmail: who.RequesterEmail, Approvers: p.Approvers}
 	s.env.OnActivity(act.Records.Prepare, mock.Anything, mock.Anything).Return(p, nil)
 	dec := &decisions{}
 	s.env.OnActivity(act.Records.Decide, mock.Anything, mock.Anything).Return(dec.add)
@@ -188,4 +193,42 @@ func TestCancelWhileAwaitingApproval(t *testing.T) {
 		t.Fatalf("final %+v", f)
 	}
 	s.env.AssertNotCalled(t, "FetchSource", mock.Anything, mock.Anything)
+}
+
+// Attack: a push by someone without an account here, or with no known
+// identity at all, approved by its own pusher. A pusher known by email
+// cannot approve under that email; a deployment nobody knows the
+// requester of cannot be approved while self-approval is off.
+func TestApprovalKnowsWhoAsked(t *testing.T) {
+	t.Run("pusher known by email", func(t *testing.T) {
+		s, _ := gatedBy(t, release.KindDeploy, 1, false, activities.ApprovalGate{Requester: "github push by dave", RequesterEmail: "dave@example.com"})
+		self := s.update(time.Minute, UpdateApprove, "u1", dave())
+		other := s.update(2*time.Minute, UpdateApprove, "u2", alice(""))
+		s.env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "rivetr.host.h1"})
+		if res := s.result(t); res.Status != release.StatusSucceeded {
+			t.Fatalf("result %+v", res)
+		}
+		if self.accepted || !strings.Contains(self.refused, "someone else must approve") || !other.accepted {
+			t.Fatalf("self %+v, other %+v", self, other)
+		}
+	})
+	t.Run("nobody knows who asked", func(t *testing.T) {
+		s, _ := gatedBy(t, release.KindDeploy, 1, false, activities.ApprovalGate{Requester: "bitbucket push by unknown"})
+		o := s.update(time.Minute, UpdateApprove, "u1", alice(""))
+		s.env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "rivetr.host.h1"})
+		if res := s.result(t); res.Status != release.StatusExpired {
+			t.Fatalf("result %+v", res)
+		}
+		if o.accepted || !strings.Contains(o.refused, "nobody knows who asked") || !strings.Contains(o.refused, "--commit") {
+			t.Fatalf("approval %+v", o)
+		}
+	})
+	t.Run("nobody knows, self-approval allowed", func(t *testing.T) {
+		s, _ := gatedBy(t, release.KindDeploy, 1, true, activities.ApprovalGate{Requester: "bitbucket push by unknown"})
+		o := s.update(time.Minute, UpdateApprove, "u1", alice(""))
+		s.env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "rivetr.host.h1"})
+		if res := s.result(t); res.Status != release.StatusSucceeded || !o.accepted {
+			t.Fatalf("result %+v, approval %+v", res, o)
+		}
+	})
 }

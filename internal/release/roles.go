@@ -127,6 +127,11 @@ type Member struct {
 // to no user but acts as an instance admin.
 const AdminTokenApprover = "admin-token"
 
+// ExternalRequester is the requester ID of a deployment someone outside
+// Rivetr asked for: a pull request's author (a preview), who is known by
+// a login on the git host, not by an account here.
+const ExternalRequester = "external"
+
 // Approvers are the IDs that may approve (or override a freeze for) a
 // deployment of an app: the admin token, the instance admins (owners of
 // every team) and the members of the app's team who hold PermApprove.

@@ -41,7 +41,7 @@ func (s *Deploys) createRecurring(ctx context.Context, appName string, in Recurr
 	if err != nil {
 		return nil, err
 	}
-	r := &schema.RecurringDeploy{ID: ids.New(), AppID: app.ID, TeamID: app.TeamID, CreatedBy: a.Who()}
+	r := &schema.RecurringDeploy{ID: ids.New(), AppID: app.ID, TeamID: app.TeamID, CreatedBy: a.Who(), CreatedByID: a.UserID}
 	spec := client.ScheduleSpec{}
 	switch {
 	case in.Cron != "" && in.Every != nil:
@@ -126,10 +126,18 @@ func (s *core) deleteSchedule(ctx context.Context, app, id string) error {
 // DeployFromSchedule deploys an app's branch head for a recurring deploy:
 // resolved now, recorded with trigger schedule, handed to the app's queue.
 // It needs no caller: the schedule was authorized when it was made.
-func DeployFromSchedule(ctx context.Context, tc client.Client, store *schema.Store, out *egress.Policy, appID, by string) (string, error) {
+func DeployFromSchedule(ctx context.Context, tc client.Client, store *schema.Store, out *egress.Policy, appID, recurringID string) (string, error) {
 	app, err := store.GetApp(ctx, appID)
 	if err != nil {
 		return "", err
+	}
+	// Its deploys are asked for by whoever set it up.
+	by, byID := "recurring deploy "+recurringID, ""
+	if r, err := store.GetRecurring(ctx, recurringID); err == nil {
+		by, byID = fmt.Sprintf("recurring deploy %s (set up by %s)", recurringID, r.CreatedBy), r.CreatedByID
+		if byID == "" && r.CreatedBy == "admin token" {
+			byID = release.AdminTokenApprover // the admin token asks
+		}
 	}
 	token, sshKey, err := store.AppCredentials(app)
 	if err != nil {
@@ -144,7 +152,7 @@ func DeployFromSchedule(ctx context.Context, tc client.Client, store *schema.Sto
 	d := &schema.Deployment{
 		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: release.KindDeploy,
 		Trigger: TriggerSchedule, Status: release.StatusQueued, Step: release.StepQueued,
-		Branch: app.Branch, CommitSHA: commit, RequestedBy: by,
+		Branch: app.Branch, CommitSHA: commit, RequestedBy: by, RequestedByID: byID,
 	}
 	d.WorkflowID = workflows.DeployID(app.Name, d.ID)
 	if err = recordRelease(ctx, store, app, d); err != nil {

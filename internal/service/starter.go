@@ -29,8 +29,8 @@ func (s Starter) Enqueue(ctx context.Context, deploymentID string) error {
 
 // DeployBranchHead deploys an app's branch head, as a recurring deploy
 // asks.
-func (s Starter) DeployBranchHead(ctx context.Context, appID, by string) (string, error) {
-	return DeployFromSchedule(ctx, s.Temporal, s.Store, s.Egress, appID, by)
+func (s Starter) DeployBranchHead(ctx context.Context, appID, recurringID string) (string, error) {
+	return DeployFromSchedule(ctx, s.Temporal, s.Store, s.Egress, appID, recurringID)
 }
 
 // DeployPreview records and queues a deployment of a preview.

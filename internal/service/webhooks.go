@@ -227,6 +227,7 @@ func (s *core) webhookDeploy(ctx context.Context, app *schema.App, p webhook.Pro
 		Branch: ev.Branch, CommitSHA: ev.After, CommitMessage: ev.HeadMessage,
 		RequestedBy: fmt.Sprintf("%s push by %s", p, cmp.Or(ev.Pusher, "unknown")),
 	}
+	d.RequestedByID, d.RequestedByEmail = s.pusher(ctx, app, ev.PusherEmail)
 	d.WorkflowID = workflows.WebhookDeployID(app.Name, string(p), deliveryRE.ReplaceAllString(strings.ToLower(deliveryID), ""))
 	if made, err := s.store.DeploymentByWorkflowID(ctx, d.WorkflowID); err == nil {
 		return made, nil // made before a crash cut the delivery off
@@ -248,6 +249,33 @@ func (s *core) webhookDeploy(ctx context.Context, app *schema.App, p webhook.Pro
 	s.writeAudit(ctx, &schema.AuditEntry{Time: time.Now().UTC(), Action: AuditDeploy, TeamID: app.TeamID, Target: app.Name, Actor: d.RequestedBy,
 		After: map[string]any{"deployment": d.ID, "commit": d.CommitSHA, "trigger": d.Trigger, "delivery": deliveryID}})
 	return d, nil
+}
+
+// pusher is who asked for a push's deploy: the team member (or instance
+// admin) with the pusher's email when there is one, so the approval gate
+// knows them; otherwise just the email.
+func (s *core) pusher(ctx context.Context, app *schema.App, email string) (id, unmatched string) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return "", ""
+	}
+	u, err := s.store.GetUser(ctx, email)
+	if err != nil || !strings.EqualFold(u.Email, email) {
+		return "", email
+	}
+	if u.InstanceAdmin {
+		return u.ID, ""
+	}
+	if app.TeamID != "" {
+		if ms, err := s.store.Memberships(ctx, u.ID); err == nil {
+			for _, m := range ms {
+				if m.TeamID == app.TeamID {
+					return u.ID, ""
+				}
+			}
+		}
+	}
+	return "", email
 }
 
 // reportStatus starts the workflow that reports a pushed commit's

@@ -73,17 +73,19 @@ type Deployment struct {
 	Image         string         `json:"image"`
 	RequestedBy   string         `json:"requested_by,omitempty"`
 	RequestedByID string         `json:"requested_by_id,omitempty"`
-	ScheduledFor  *time.Time     `json:"scheduled_for,omitempty"`
-	WaitingUntil  *time.Time     `json:"waiting_until,omitempty"`
-	RollbackOf    string         `json:"rollback_of,omitempty"`
-	ContainerID   string         `json:"container_id,omitempty"`
-	FailureReason string         `json:"failure_reason,omitempty"`
-	WorkflowID    string         `json:"workflow_id"`
-	WorkflowRunID string         `json:"workflow_run_id,omitempty"`
-	CreatedAt     time.Time      `json:"created_at"`
-	StartedAt     *time.Time     `json:"started_at,omitempty"`
-	FinishedAt    *time.Time     `json:"finished_at,omitempty"`
-	UpdatedAt     time.Time      `json:"updated_at"`
+	// RequestedByEmail is a pusher's email when they have no account here.
+	RequestedByEmail string     `json:"requested_by_email,omitempty"`
+	ScheduledFor     *time.Time `json:"scheduled_for,omitempty"`
+	WaitingUntil     *time.Time `json:"waiting_until,omitempty"`
+	RollbackOf       string     `json:"rollback_of,omitempty"`
+	ContainerID      string     `json:"container_id,omitempty"`
+	FailureReason    string     `json:"failure_reason,omitempty"`
+	WorkflowID       string     `json:"workflow_id"`
+	WorkflowRunID    string     `json:"workflow_run_id,omitempty"`
+	CreatedAt        time.Time  `json:"created_at"`
+	StartedAt        *time.Time `json:"started_at,omitempty"`
+	FinishedAt       *time.Time `json:"finished_at,omitempty"`
+	UpdatedAt        time.Time  `json:"updated_at"`
 }
 
 // Approval is a schema.Approval as the API answers it.
@@ -200,14 +202,15 @@ type FreezeWindow struct {
 
 // RecurringDeploy is a schema.RecurringDeploy as the API answers it.
 type RecurringDeploy struct {
-	ID        string           `json:"id"`
-	AppID     string           `json:"app_id"`
-	TeamID    string           `json:"team_id,omitempty"`
-	Cron      string           `json:"cron,omitempty"`
-	TZ        string           `json:"tz,omitempty"`
-	Every     release.Duration `json:"every,omitempty"`
-	CreatedBy string           `json:"created_by"`
-	CreatedAt time.Time        `json:"created_at"`
+	ID          string           `json:"id"`
+	AppID       string           `json:"app_id"`
+	TeamID      string           `json:"team_id,omitempty"`
+	Cron        string           `json:"cron,omitempty"`
+	TZ          string           `json:"tz,omitempty"`
+	Every       release.Duration `json:"every,omitempty"`
+	CreatedBy   string           `json:"created_by"`
+	CreatedByID string           `json:"created_by_id,omitempty"`
+	CreatedAt   time.Time        `json:"created_at"`
 }
 
 // Environment is a schema.Environment as the API answers it.
@@ -304,7 +307,7 @@ func appOf(x *schema.App) App {
 }
 
 func deploymentOf(x *schema.Deployment) Deployment {
-	return Deployment{ID: x.ID, AppID: x.AppID, AppName: x.AppName, Kind: x.Kind, Trigger: x.Trigger, Status: x.Status, Step: x.Step, Branch: x.Branch, CommitSHA: x.CommitSHA, CommitMessage: x.CommitMessage, Source: x.Source, UploadSHA256: x.UploadSHA256, Image: x.Image, RequestedBy: x.RequestedBy, RequestedByID: x.RequestedByID, ScheduledFor: x.ScheduledFor, WaitingUntil: x.WaitingUntil, RollbackOf: x.RollbackOf, ContainerID: x.ContainerID, FailureReason: x.FailureReason, WorkflowID: x.WorkflowID, WorkflowRunID: x.WorkflowRunID, CreatedAt: x.CreatedAt, StartedAt: x.StartedAt, FinishedAt: x.FinishedAt, UpdatedAt: x.UpdatedAt}
+	return Deployment{ID: x.ID, AppID: x.AppID, AppName: x.AppName, Kind: x.Kind, Trigger: x.Trigger, Status: x.Status, Step: x.Step, Branch: x.Branch, CommitSHA: x.CommitSHA, CommitMessage: x.CommitMessage, Source: x.Source, UploadSHA256: x.UploadSHA256, Image: x.Image, RequestedBy: x.RequestedBy, RequestedByID: x.RequestedByID, RequestedByEmail: x.RequestedByEmail, ScheduledFor: x.ScheduledFor, WaitingUntil: x.WaitingUntil, RollbackOf: x.RollbackOf, ContainerID: x.ContainerID, FailureReason: x.FailureReason, WorkflowID: x.WorkflowID, WorkflowRunID: x.WorkflowRunID, CreatedAt: x.CreatedAt, StartedAt: x.StartedAt, FinishedAt: x.FinishedAt, UpdatedAt: x.UpdatedAt}
 }
 
 func approvalOf(x *schema.Approval) Approval {
@@ -348,7 +351,7 @@ func freezeWindowOf(x *schema.FreezeWindow) FreezeWindow {
 }
 
 func recurringDeployOf(x *schema.RecurringDeploy) RecurringDeploy {
-	return RecurringDeploy{ID: x.ID, AppID: x.AppID, TeamID: x.TeamID, Cron: x.Cron, TZ: x.TZ, Every: x.Every, CreatedBy: x.CreatedBy, CreatedAt: x.CreatedAt}
+	return RecurringDeploy{ID: x.ID, AppID: x.AppID, TeamID: x.TeamID, Cron: x.Cron, TZ: x.TZ, Every: x.Every, CreatedBy: x.CreatedBy, CreatedByID: x.CreatedByID, CreatedAt: x.CreatedAt}
 }
 
 func environmentOf(x *schema.Environment) Environment {

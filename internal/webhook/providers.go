@@ -22,6 +22,7 @@ type hubPush struct {
 		Name     string `json:"name"`
 		Login    string `json:"login"`
 		Username string `json:"username"`
+		Email    string `json:"email"`
 	} `json:"pusher"`
 	HeadCommit *commitFiles  `json:"head_commit"`
 	Commits    []commitFiles `json:"commits"`
@@ -77,7 +78,7 @@ func parseHub(p Provider, name string, body []byte) (*Event, error) {
 			return nil, err
 		}
 		e.Kind, e.Ref, e.Before, e.After, e.Deleted = KindPush, b.Ref, b.Before, b.After, b.Deleted || zeroSHA(b.After)
-		e.Repo, e.Pusher = b.Repository.FullName, cmp.Or(b.Pusher.Name, b.Pusher.Login, b.Pusher.Username)
+		e.Repo, e.Pusher, e.PusherEmail = b.Repository.FullName, cmp.Or(b.Pusher.Name, b.Pusher.Login, b.Pusher.Username), b.Pusher.Email
 		if b.HeadCommit != nil {
 			e.HeadMessage = b.HeadCommit.Message
 		} else if p == Gitea && len(b.Commits) > 0 {
@@ -118,6 +119,7 @@ type glPush struct {
 	After        string        `json:"after"`
 	UserUsername string        `json:"user_username"`
 	UserName     string        `json:"user_name"`
+	UserEmail    string        `json:"user_email"`
 	Project      glProject     `json:"project"`
 	Commits      []commitFiles `json:"commits"`
 }
@@ -154,7 +156,7 @@ func parseGitLab(name string, body []byte) (*Event, error) {
 			return nil, err
 		}
 		e.Kind, e.Ref, e.Before, e.After, e.Deleted = KindPush, p.Ref, p.Before, p.After, zeroSHA(p.After)
-		e.Repo, e.Pusher = p.Project.PathWithNamespace, p.UserUsername
+		e.Repo, e.Pusher, e.PusherEmail = p.Project.PathWithNamespace, p.UserUsername, p.UserEmail
 		if e.Pusher == "" {
 			e.Pusher = p.UserName
 		}

@@ -169,6 +169,9 @@ type Event struct {
 	// HeadMessage is the pushed head commit's message.
 	HeadMessage string `json:"head_message,omitempty"`
 	Pusher      string `json:"pusher,omitempty"`
+	// PusherEmail is the pusher's account email, as the git host gives
+	// it (GitLab may hide it): who asked, for the approval gate.
+	PusherEmail string `json:"pusher_email,omitempty"`
 	// Repo is the repository's full name (owner/name).
 	Repo string `json:"repo,omitempty"`
 	// Files are the paths the pushed commits add, change or remove; nil
