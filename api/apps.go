@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/internal/sse"
 )
 
 func (h *Handler) listApps(c *gin.Context) {
@@ -73,7 +74,16 @@ func (h *Handler) appLogs(c *gin.Context) {
 	follow := c.Query("follow") == "1" || c.Query("follow") == "true"
 	tail := intQuery(c, "tail", 100)
 	fw := &flushWriter{c: c}
-	err := h.svc.AppLogs(c.Request.Context(), c.Param("name"), tail, follow, fw)
+	ctx := c.Request.Context()
+	if follow {
+		var done func()
+		var ok bool
+		if ctx, done, ok = sse.Admit(c.Writer, c.Request, h.limits.Streams, 0); !ok {
+			return
+		}
+		defer done()
+	}
+	err := h.svc.AppLogs(ctx, c.Param("name"), tail, follow, fw)
 	if err != nil && !fw.started {
 		h.writeError(c, err)
 	}

@@ -122,7 +122,12 @@ func (h *Handler) streamLogs(c *gin.Context) {
 		h.writeError(c, err)
 		return
 	}
-	sse.DeploymentLogs(c.Request.Context(), sse.NewWriter(c.Writer), h.svc, id, sse.After(c.Request))
+	ctx, done, ok := sse.Admit(c.Writer, c.Request, h.limits.Streams, sse.MaxAge)
+	if !ok {
+		return
+	}
+	defer done()
+	sse.DeploymentLogs(ctx, sse.NewWriter(c.Writer), h.svc, id, sse.After(c.Request))
 }
 
 func (h *Handler) diff(c *gin.Context) {

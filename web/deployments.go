@@ -143,11 +143,21 @@ func (h *Handler) streamDeployment(c *gin.Context) {
 		c.String(http.StatusNotFound, "no such deployment")
 		return
 	}
-	sse.DeploymentLogs(c.Request.Context(), sse.NewWriter(c.Writer), h.svc, id, sse.After(c.Request))
+	ctx, done, ok := sse.Admit(c.Writer, c.Request, h.limits.Streams, sse.MaxAge)
+	if !ok {
+		return
+	}
+	defer done()
+	sse.DeploymentLogs(ctx, sse.NewWriter(c.Writer), h.svc, id, sse.After(c.Request))
 }
 
 func (h *Handler) events(c *gin.Context) {
-	sse.DeploymentChanges(c.Request.Context(), sse.NewWriter(c.Writer), h.svc)
+	ctx, done, ok := sse.Admit(c.Writer, c.Request, h.limits.Streams, sse.MaxAge)
+	if !ok {
+		return
+	}
+	defer done()
+	sse.DeploymentChanges(ctx, sse.NewWriter(c.Writer), h.svc)
 }
 
 // formTime reads a date-time picker (at_local, "2006-01-02T15:04") and the

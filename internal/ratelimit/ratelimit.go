@@ -103,6 +103,61 @@ type Limits struct {
 	API *Limiter
 	// Webhook limits webhook deliveries per client address and per app.
 	Webhook *Limiter
+	// Streams caps the event streams and followed logs one caller holds
+	// open at once (each polls the store or holds a Docker log stream).
+	Streams *Concurrency
+}
+
+// DefaultStreamsPerCaller is how many streams one caller may hold open:
+// enough for a dashboard in several tabs and a few `logs -f`.
+const DefaultStreamsPerCaller = 16
+
+// Concurrency counts what each key holds open. A nil *Concurrency allows
+// everything.
+type Concurrency struct {
+	max  int
+	mu   sync.Mutex
+	open map[string]int
+}
+
+// NewConcurrency allows max open at once per key; 0 allows any number.
+func NewConcurrency(max int) *Concurrency {
+	if max <= 0 {
+		return nil
+	}
+	return &Concurrency{max: max, open: map[string]int{}}
+}
+
+// Max is the cap per key (0: none).
+func (c *Concurrency) Max() int {
+	if c == nil {
+		return 0
+	}
+	return c.max
+}
+
+// Acquire takes one slot for key; ok is false when key holds max already.
+// release gives the slot back (once; later calls do nothing).
+func (c *Concurrency) Acquire(key string) (release func(), ok bool) {
+	if c == nil {
+		return func() {}, true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.open[key] >= c.max {
+		return func() {}, false
+	}
+	c.open[key]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if c.open[key]--; c.open[key] <= 0 {
+				delete(c.open, key)
+			}
+		})
+	}, true
 }
 
 // NewLimits allows loginPerMinute sign-in attempts a minute (bursts of the
@@ -113,5 +168,6 @@ func NewLimits(loginPerMinute, apiPerSecond, webhookPerSecond int) *Limits {
 		Login:   New(loginPerMinute, time.Minute, loginPerMinute),
 		API:     New(apiPerSecond, time.Second, 4*apiPerSecond),
 		Webhook: New(webhookPerSecond, time.Second, 4*webhookPerSecond),
+		Streams: NewConcurrency(DefaultStreamsPerCaller),
 	}
 }

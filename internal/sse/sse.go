@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/ratelimit"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 )
@@ -180,4 +181,39 @@ func DeploymentChanges(ctx context.Context, w *Writer, svc *service.Service) {
 		}
 		w.Flush()
 	}
+}
+
+// MaxAge is how long one event stream stays open. Browsers reconnect by
+// themselves (EventSource, resuming with Last-Event-ID), so the cap costs
+// a user nothing and bounds what a forgotten tab or a script costs.
+const MaxAge = time.Hour
+
+// Admit takes one of the caller's stream slots (see ratelimit.Limits
+// Streams) for a stream of r, open at most maxAge (0: no limit). When the
+// caller holds all their slots it answers 429 with what to do and returns
+// ok false; otherwise the stream runs under ctx and calls done when it
+// ends.
+func Admit(w http.ResponseWriter, r *http.Request, streams *ratelimit.Concurrency, maxAge time.Duration) (ctx context.Context, done func(), ok bool) {
+	key := "anonymous"
+	if a := service.ActorFrom(r.Context()); a != nil {
+		switch {
+		case a.UserID != "":
+			key = "user:" + a.UserID
+		case a.TokenID != "":
+			key = "token:" + a.TokenID
+		default:
+			key = a.Who()
+		}
+	}
+	release, ok := streams.Acquire(key)
+	if !ok {
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, fmt.Sprintf("you have %d streams open (logs, live pages), the most one caller may: close some tabs or followed logs and try again", streams.Max()), http.StatusTooManyRequests)
+		return nil, nil, false
+	}
+	ctx, cancel := r.Context(), context.CancelFunc(func() {})
+	if maxAge > 0 {
+		ctx, cancel = context.WithTimeout(ctx, maxAge)
+	}
+	return ctx, func() { cancel(); release() }, true
 }
