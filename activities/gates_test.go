@@ -69,3 +69,52 @@ func TestGatesReadTheEnvironment(t *testing.T) {
 		t.Fatalf("after leaving the environment: %+v", st)
 	}
 }
+
+// Attack: a pull request preview runs the parent's secrets, so a developer
+// who cannot deploy production unapproved (or during a freeze) opens a
+// pull request instead. The preview meets the parent's approval policy and
+// environment and is frozen when the parent is; a fork's preview always
+// needs an approver, never its own.
+func TestPreviewsMeetTheParentsPolicy(t *testing.T) {
+	store, _, _ := testdb.Open(t)
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	parent := &schema.App{ID: "a1", Name: "shop", GitURL: "x", Branch: "main", TeamID: "t1", Environment: "production", Port: 8080,
+		RequireApproval: true, ApprovalsNeeded: 2, AllowSelfApproval: true, ApprovalTTL: schema.Duration(time.Hour), PreviewsEnabled: true}
+	must(store.CreateApp(ctx, parent))
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	pv := &Previews{Store: store, Domain: "preview.test"}
+	rec := &Records{Store: store}
+	env.RegisterActivity(pv)
+	env.RegisterActivity(rec)
+	for _, fork := range []bool{false, true} {
+		v, err := env.ExecuteActivity(pv.EnsurePreview, EnsurePreviewInput{ParentID: "a1", PR: 7, Provider: "github", Ref: "feature", Fork: fork})
+		must(err)
+		var p PreviewApp
+		must(v.Get(&p))
+		app, err := store.GetApp(ctx, p.ID)
+		must(err)
+		if !app.RequireApproval || app.ApprovalsNeeded != 2 || app.Environment != "production" || app.AllowSelfApproval == fork {
+			t.Fatalf("fork=%v: the preview's policy %+v", fork, app)
+		}
+	}
+	preview, err := store.GetApp(ctx, "shop-pr-7")
+	must(err)
+	must(store.CreateDeployment(ctx, &schema.Deployment{ID: "d-pr", AppID: preview.ID, AppName: preview.Name, Kind: release.KindDeploy, Status: release.StatusQueued}))
+	now := time.Now().UTC()
+	from, until := now.Add(-time.Minute), now.Add(time.Hour)
+	must(store.CreateFreeze(ctx, &schema.FreezeWindow{ID: "w-shop", TeamID: "t1", AppID: "a1", Reason: "sale", Start: &from, End: &until, Policy: release.FreezeReject}))
+	v, err := env.ExecuteActivity(rec.FreezeCheck, FreezeInput{DeploymentID: "d-pr"})
+	must(err)
+	var st FreezeStatus
+	must(v.Get(&st))
+	if !st.Active || st.WindowID != "w-shop" {
+		t.Fatalf("the parent's freeze does not hold its preview: %+v", st)
+	}
+}

@@ -81,8 +81,14 @@ func (pv *Previews) EnsurePreview(ctx context.Context, in EnsurePreviewInput) (*
 	if p.CPULimit == 0 {
 		p.CPULimit = release.DefaultPreviewCPUs
 	}
-	// A fork's code is not the team's: an approver looks before it runs.
-	p.RequireApproval, p.ApprovalsNeeded, p.AllowSelfApproval, p.ApprovalTTL = in.Fork, 1, false, parent.ApprovalTTL
+	// A preview runs the parent's secrets, so it meets the parent's
+	// release policy: its environment (that environment's policy and
+	// freezes), its approvals, and the parent's own freezes (FreezeCheck).
+	// A fork's code is not the team's: an approver always looks first, and
+	// nobody approves their own.
+	p.Environment = parent.Environment
+	p.RequireApproval, p.ApprovalsNeeded = parent.RequireApproval || in.Fork, max(parent.ApprovalsNeeded, 1)
+	p.AllowSelfApproval, p.ApprovalTTL = parent.AllowSelfApproval && !in.Fork, parent.ApprovalTTL
 	if p.ApprovalTTL == 0 {
 		p.ApprovalTTL = schema.Duration(release.DefaultApprovalTTL)
 	}

@@ -184,6 +184,19 @@ func (rec *Records) FreezeCheck(ctx context.Context, in FreezeInput) (*FreezeSta
 	if err != nil {
 		return nil, err
 	}
+	if app.PreviewOf != "" {
+		// A preview is frozen when its parent is (the parent's own
+		// windows; the environment's are shared).
+		parent, err := rec.Store.GetApp(ctx, app.PreviewOf)
+		if err != nil {
+			return nil, gone(err)
+		}
+		pws, err := rec.Store.FreezesFor(ctx, parent)
+		if err != nil {
+			return nil, err
+		}
+		ws = append(ws, pws...)
+	}
 	v := release.EvaluateFreeze(schema.Rules(ws), d.Kind, time.Now().UTC())
 	return &v, nil
 }

@@ -54,6 +54,11 @@ func TestApprovalGate(t *testing.T) {
 	if r := s.CLIAs(dev, "", "apps", "update", a.App, "--environment", "production"); r.Code == 0 || !strings.Contains(r.Stderr, "policy needs admin") {
 		t.Fatalf("a developer moving the app between environments: %d %s", r.Code, r.Stderr)
 	}
+	// Previews run the app's secrets from any pull request: turning them
+	// on is a policy change too.
+	if r := s.CLIAs(dev, "", "apps", "update", a.App, "--previews"); r.Code == 0 || !strings.Contains(r.Stderr, "policy needs admin") {
+		t.Fatalf("a developer turning previews on: %d %s", r.Code, r.Stderr)
+	}
 	if r := s.CLIAs(owner, "", "apps", "update", a.App, "--environment", "prod"); r.Code == 0 || !strings.Contains(r.Stderr, "no environment prod") {
 		t.Fatalf("an unknown environment: %d %s", r.Code, r.Stderr)
 	}

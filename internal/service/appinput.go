@@ -115,8 +115,11 @@ func hostOr(h, none string) string {
 }
 
 // touchesPolicy reports whether in changes the app's release policy.
+// Turning previews on is one: a preview runs the app's secrets from any
+// branch a pull request names.
 func (in *AppInput) touchesPolicy(app *schema.App) bool {
 	return in.RequireApproval != nil && *in.RequireApproval != app.RequireApproval ||
+		in.PreviewsEnabled != nil && *in.PreviewsEnabled != app.PreviewsEnabled ||
 		in.ApprovalsNeeded != nil && *in.ApprovalsNeeded != app.ApprovalsNeeded ||
 		in.AllowSelfApproval != nil && *in.AllowSelfApproval != app.AllowSelfApproval ||
 		in.ApprovalTTL != nil && *in.ApprovalTTL != app.ApprovalTTL ||
