@@ -18,12 +18,7 @@ import (
 func TestGatesReadTheEnvironment(t *testing.T) {
 	store, _, _ := testdb.Open(t)
 	ctx := context.Background()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	must := fatalOn(t)
 	must(store.CreateEnvironment(ctx, &schema.Environment{ID: "e1", TeamID: "t1", Name: "production", RequireApproval: true, ApprovalsNeeded: 2,
 		ApprovalTTL: schema.Duration(6 * time.Hour)}))
 	app := &schema.App{ID: "a1", Name: "shop", GitURL: "x", Branch: "main", TeamID: "t1", Environment: "production",
@@ -78,12 +73,7 @@ func TestGatesReadTheEnvironment(t *testing.T) {
 func TestPreviewsMeetTheParentsPolicy(t *testing.T) {
 	store, _, _ := testdb.Open(t)
 	ctx := context.Background()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	must := fatalOn(t)
 	parent := &schema.App{ID: "a1", Name: "shop", GitURL: "x", Branch: "main", TeamID: "t1", Environment: "production", Port: 8080,
 		RequireApproval: true, ApprovalsNeeded: 2, AllowSelfApproval: true, ApprovalTTL: schema.Duration(time.Hour), PreviewsEnabled: true}
 	must(store.CreateApp(ctx, parent))
@@ -116,5 +106,15 @@ func TestPreviewsMeetTheParentsPolicy(t *testing.T) {
 	must(v.Get(&st))
 	if !st.Active || st.WindowID != "w-shop" {
 		t.Fatalf("the parent's freeze does not hold its preview: %+v", st)
+	}
+}
+
+// fatalOn returns a check that ends the test at the first error.
+func fatalOn(t *testing.T) func(error) {
+	return func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
