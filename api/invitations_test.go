@@ -33,10 +33,31 @@ func TestInvitationsOverSMTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(msg.Data, v.Link) || !strings.Contains(msg.Data, "admin@example.com invited you to join the team acme") {
+	if !strings.Contains(msg.Data, "admin@example.com invited you to join the team acme") || v.SignsUp {
 		t.Fatalf("the email:\n%s", msg.Data)
 	}
 	token := regexp.MustCompile(`/invite/([A-Za-z0-9_-]+)`).FindStringSubmatch(msg.Data)[1]
+	// Attack: account pre-hijacking. The inviter holds the link they were
+	// shown, not the address; that link cannot open the account (which
+	// they would then own), only the emailed one can. Nothing is created,
+	// the refusal is audited, and the invitation stays open.
+	shown := v.Link[strings.LastIndex(v.Link, "/")+1:]
+	if shown == token {
+		t.Fatal("the emailed link should differ from the one shown to the inviter")
+	}
+	if code, b := w.call(t, "", "GET", "/api/invitations/"+shown, ""); code != 200 || !strings.Contains(string(b), `"signs_up":false`) {
+		t.Fatalf("read with the shown link: %d %s", code, b)
+	}
+	if code, b := w.call(t, "", "POST", "/api/invitations/"+shown+"/accept", `{"name":"Mallory","password":"mallorys password"}`); code != 403 ||
+		!strings.Contains(string(b), "only the link emailed to new.person@example.com") {
+		t.Fatalf("an account made with the inviter's link: %d %s", code, b)
+	}
+	if _, err := w.store.GetUser(context.Background(), "new.person@example.com"); err == nil {
+		t.Fatal("the refused accept created the account")
+	}
+	if entries, err := w.store.ListAudit(context.Background(), schema.AuditFilter{Action: service.AuditInviteRefused}); err != nil || len(entries) != 1 || entries[0].Target != "new.person@example.com" {
+		t.Fatalf("the refusal is not audited: %v %+v", err, entries)
+	}
 	// Admins cannot invite admins; the list shows the open invitation
 	// without its link.
 	if code, _ := w.do(t, "POST", "/api/teams/acme/invitations", `{"email":"boss@example.com","role":"admin"}`); code != 403 {
@@ -113,6 +134,19 @@ func TestInvitationsOverSMTP(t *testing.T) {
 	}
 	if code, _ := w.call(t, "", "GET", "/api/invitations/"+tok2, ""); code != 409 {
 		t.Fatalf("a declined link: %d", code)
+	}
+
+	// An instance admin's link creates the account itself (they may
+	// create accounts anyway).
+	w.token = w.tokens[root]
+	code, b = w.do(t, "POST", "/api/teams/acme/invitations", `{"email":"ops@example.com","role":"viewer"}`)
+	mustUnmarshal(t, b, &v)
+	if code != 201 || !v.SignsUp {
+		t.Fatalf("an instance admin's invitation: %d %s", code, b)
+	}
+	token = v.Link[strings.LastIndex(v.Link, "/")+1:]
+	if code, b := w.call(t, "", "POST", "/api/invitations/"+token+"/accept", `{"password":"a long password"}`); code != 200 {
+		t.Fatalf("accept an instance admin's link: %d %s", code, b)
 	}
 }
 

@@ -184,10 +184,12 @@ func (w *rbacWorld) app(t *testing.T) (string, string) {
 
 // invitation makes an open invitation to acme for a fresh email and
 // returns its ID and link token.
+// invitation makes an open invitation to acme whose link, like an
+// emailed one, may create the account.
 func (w *rbacWorld) invitation(t *testing.T) (string, string) {
 	tok := ids.Token(32)
 	inv := &schema.Invitation{ID: ids.New(), TeamID: w.acme.ID, Email: w.unique("invited") + "@example.com", Role: "developer",
-		TokenHash: sha256hex(tok), Status: schema.InvitePending, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+		TokenHash: sha256hex(tok), SignUpHash: sha256hex(tok), Status: schema.InvitePending, CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
 	if err := w.store.CreateInvitation(context.Background(), inv); err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,25 @@ var migrations = []migration{
 	{Version: 3, Name: "databases record their volume, named by ID for new ones (kept by name for existing ones)", Up: databaseVolumes},
 	{Version: 4, Name: "deployments record the release they run with (settings and env, sealed)", Up: deploymentSpecs},
 	{Version: 5, Name: "who asked: a push's pusher email on deployments, the creator of recurring deploys", Up: requesters},
+	{Version: 6, Name: "invitations record which link may create an account (the emailed one)", Up: invitationSignUp},
+}
+
+// invitationSignUp adds invitations.sign_up_hash. Open invitations from
+// before keep none: their links let existing accounts join, and a person
+// without an account needs a new invitation (by email) or an instance
+// admin.
+func invitationSignUp(tx *gorm.DB, _ string) error {
+	type m6Invitation struct {
+		SignUpHash string `gorm:"size:64;index;not null;default:''"`
+	}
+	m := tx.Table("invitations").Migrator()
+	if m.HasColumn(&m6Invitation{}, "SignUpHash") {
+		return nil
+	}
+	if err := m.AddColumn(&m6Invitation{}, "SignUpHash"); err != nil {
+		return err
+	}
+	return m.CreateIndex(&m6Invitation{}, "SignUpHash")
 }
 
 // requesters adds deployments.requested_by_email and

@@ -282,6 +282,12 @@ type Invitation struct {
 	Role      release.Role `gorm:"size:16;not null" json:"role"`
 	Approver  bool         `json:"approver,omitempty"`
 	TokenHash string       `gorm:"uniqueIndex;size:64;not null" json:"-"`
+	// SignUpHash is the hash of the token whose link may create the
+	// invited email's account: the one sent by email (proof that the
+	// person holds the address), or TokenHash when an instance admin
+	// invited (they create accounts anyway); "" when no link may (the
+	// copied link then only lets an existing account join).
+	SignUpHash string `gorm:"size:64;index;not null;default:''" json:"-"`
 	// InvitedBy is the inviter's email (or "admin token").
 	InvitedBy  string     `gorm:"size:255" json:"invited_by"`
 	Status     string     `gorm:"size:16;index;not null" json:"status"`

@@ -271,10 +271,11 @@ func (s *Store) CreateInvitation(ctx context.Context, inv *Invitation) error {
 	return wrap(s.db.WithContext(ctx).Create(inv).Error, "invitation")
 }
 
-// InvitationByHash finds an invitation by the SHA-256 of its token.
+// InvitationByHash finds an invitation by the SHA-256 of one of its
+// tokens (the link shown to the inviter or the one emailed).
 func (s *Store) InvitationByHash(ctx context.Context, hash string) (*Invitation, error) {
 	var inv Invitation
-	if err := s.db.WithContext(ctx).Where("token_hash = ?", hash).First(&inv).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("token_hash = ? OR (sign_up_hash = ? AND sign_up_hash <> '')", hash, hash).First(&inv).Error; err != nil {
 		return nil, wrap(err, "invitation")
 	}
 	return &inv, nil

@@ -37,6 +37,9 @@ func invitationCmds(g *globals) []*cobra.Command {
 			default:
 				fmt.Fprintln(out, "no SMTP server is configured (--smtp-addr): send them the link yourself")
 			}
+			if !v.SignsUp {
+				fmt.Fprintf(out, "this link lets an existing account join; only the emailed link creates an account for %s (or an instance admin creates it)\n", v.Email)
+			}
 			return nil
 		},
 	}

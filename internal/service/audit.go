@@ -74,6 +74,7 @@ const (
 	AuditInviteRevoke    = "member.invite_revoke"
 	AuditInviteAccept    = "member.join"
 	AuditInviteDecline   = "member.invite_decline"
+	AuditInviteRefused   = "member.invite_refused"
 	AuditTeamsMigrate    = "teams.migrate"
 	AuditSecretsRotate   = "secrets.rotate_key"
 	auditActorAdminToken = "admin token"

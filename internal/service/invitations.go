@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -34,6 +35,10 @@ type InvitationView struct {
 	Mailed     bool   `json:"mailed"`
 	MailError  string `json:"mail_error,omitempty"`
 	HasAccount bool   `json:"has_account"`
+	// SignsUp says Link itself may create the invited account (an
+	// instance admin's invitation); otherwise only the emailed link does,
+	// and Link lets an existing account join.
+	SignsUp bool `json:"signs_up"`
 }
 
 // Invite makes an invitation to a team and emails its link when SMTP is
@@ -68,23 +73,39 @@ func (s *People) Invite(ctx context.Context, team string, in InvitationInput, ba
 			}
 		}
 	}
-	token := ids.Token(32)
+	// Two links: the one shown to the inviter lets an existing account
+	// join; only the emailed one creates the account, so an inviter
+	// cannot open an account for an address they do not hold (and own
+	// it when its person arrives). An instance admin's link may, since
+	// instance admins create accounts anyway.
+	token, mailed := ids.Token(32), ids.Token(32)
 	now := time.Now().UTC()
 	inv := schema.Invitation{ID: ids.New(), TeamID: t.ID, Email: email, Role: in.Role, Approver: in.Approver,
 		TokenHash: hashToken(token), InvitedBy: a.Who(), Status: schema.InvitePending, CreatedAt: now, ExpiresAt: now.Add(InvitationTTL)}
+	switch {
+	case a.ActsAsInstanceAdmin():
+		inv.SignUpHash = inv.TokenHash
+	case s.mailer != nil:
+		inv.SignUpHash = hashToken(mailed)
+	}
 	if err := s.store.CreateInvitation(ctx, &inv); err != nil {
 		return nil, err
 	}
 	if s.publicURL != "" {
 		base = s.publicURL
 	}
-	v := &InvitationView{Invitation: invitationOf(&inv), Team: t.Name, Link: strings.TrimRight(base, "/") + "/invite/" + token}
+	link := func(tok string) string { return strings.TrimRight(base, "/") + "/invite/" + tok }
+	v := &InvitationView{Invitation: invitationOf(&inv), Team: t.Name, Link: link(token), SignsUp: inv.SignUpHash == inv.TokenHash}
 	if s.mailer != nil {
+		sent := link(mailed)
+		if v.SignsUp {
+			sent = v.Link
+		}
 		err := s.mailer.Send(ctx, rmail.Message{
 			To:      email,
 			Subject: fmt.Sprintf("%s invited you to %s on Rivetr", a.Who(), t.Name),
 			Body: fmt.Sprintf("%s invited you to join the team %s on Rivetr as %s.\n\nAccept or decline here:\n%s\n\nThe link works until %s. If you did not expect this, ignore it.\n",
-				a.Who(), t.Name, in.Role, v.Link, inv.ExpiresAt.Format("Mon 2 Jan 2006 15:04 MST")),
+				a.Who(), t.Name, in.Role, sent, inv.ExpiresAt.Format("Mon 2 Jan 2006 15:04 MST")),
 		})
 		v.Mailed = err == nil
 		if err != nil {
@@ -159,6 +180,7 @@ func (s *People) Invitation(ctx context.Context, token string) (*InvitationView,
 	if u, err := s.store.GetUser(ctx, inv.Email); err == nil && u.Email == inv.Email {
 		v.HasAccount = true
 	}
+	v.SignsUp = inv.SignUpHash != "" && subtle.ConstantTimeCompare([]byte(inv.SignUpHash), []byte(hashToken(token))) == 1
 	return v, nil
 }
 
@@ -194,6 +216,11 @@ func (s *People) AcceptInvitation(ctx context.Context, token string, in AcceptIn
 		}
 	} else if v.HasAccount {
 		return nil, errorf(KindUnauthorized, "%s already has an account: sign in as %s to accept", v.Email, v.Email)
+	} else if !v.SignsUp {
+		s.writeAudit(ctx, &schema.AuditEntry{Time: time.Now().UTC(), Actor: "anonymous", TeamID: v.TeamID, Action: AuditInviteRefused, Target: v.Email,
+			After: map[string]any{"reason": "an account asked for with a link that was not emailed"}})
+		return nil, errorf(KindForbidden, "%s has no account yet, and this link cannot create one: only the link emailed to %s does "+
+			"(or an instance admin's invitation). Ask the team for an invitation by email, or an instance admin to create the account, then sign in and open this link again", v.Email, v.Email)
 	} else {
 		if u, err = s.createUser(ctx, UserInput{Email: v.Email, Name: in.Name, Password: in.Password}); err != nil {
 			return nil, err
