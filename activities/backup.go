@@ -51,8 +51,8 @@ var _ BackupRuntime = (*docker.Client)(nil)
 type Backups struct {
 	Store  BackupStore
 	Docker BackupRuntime
-	// Network is Rivetr's network, which a database leaves while it is
-	// restored.
+	// Network is the base of the team networks (release.TeamNetwork); a
+	// database leaves its team's while it is restored.
 	Network string
 	// Dir keeps database backups on this host (the local destination).
 	Dir string
@@ -118,7 +118,7 @@ func (bk *Backups) BackupRun(ctx context.Context, in BackupRef) (*BackupResult, 
 		defer func() {
 			rctx := context.WithoutCancel(ctx)
 			if err := bk.Docker.Start(rctx, d.ContainerName()); err == nil {
-				_ = waitReady(rctx, bk.Docker, bk.Network, d.ContainerName(), inst, 2*time.Minute)
+				_ = waitReady(rctx, bk.Docker, bk.net(d), d.ContainerName(), inst, 2*time.Minute)
 			}
 		}()
 	}
@@ -209,7 +209,7 @@ type RestoreInput struct {
 // RestoreRun restores a backup: it fetches the copy (the local one when it
 // is there, else from S3) into a temporary file while checking its SHA-256
 // — a mismatch refuses the restore before the database is touched — then
-// takes the database off Rivetr's network (apps cannot reach it meanwhile),
+// takes the database off its team's network (apps cannot reach it meanwhile),
 // restores, and puts it back.
 func (bk *Backups) RestoreRun(ctx context.Context, in RestoreInput) error {
 	b, err := backupRecord(ctx, bk.Store, in.BackupID)
@@ -270,11 +270,11 @@ func (bk *Backups) RestoreRun(ctx context.Context, in RestoreInput) error {
 	if err := bk.Store.UpdateDatabaseStatus(ctx, d.ID, release.DBRestore, "", ""); err != nil {
 		return gone(err)
 	}
-	if err := bk.Docker.Disconnect(ctx, bk.Network, d.ContainerName()); err != nil {
+	if err := bk.Docker.Disconnect(ctx, bk.net(d), d.ContainerName()); err != nil {
 		return err
 	}
 	restoreErr := bk.restore(ctx, d, inst, zr, b.Kind)
-	if err := bk.Docker.Connect(context.WithoutCancel(ctx), bk.Network, d.ContainerName(), nil); err != nil && restoreErr == nil {
+	if err := bk.Docker.Connect(context.WithoutCancel(ctx), bk.net(d), d.ContainerName(), nil); err != nil && restoreErr == nil {
 		restoreErr = err
 	}
 	if restoreErr != nil {
@@ -302,7 +302,7 @@ func (bk *Backups) restore(ctx context.Context, d *schema.Database, inst dbengin
 			}
 			return err
 		}
-		return waitReady(ctx, bk.Docker, bk.Network, d.ContainerName(), inst, 2*time.Minute)
+		return waitReady(ctx, bk.Docker, bk.net(d), d.ContainerName(), inst, 2*time.Minute)
 	}
 	rc := inst.RestoreCommand()
 	if rc.File == "" {
@@ -337,8 +337,11 @@ func (bk *Backups) restore(ctx context.Context, d *schema.Database, inst dbengin
 	if err := bk.Docker.Start(ctx, d.ContainerName()); err != nil {
 		return err
 	}
-	return waitReady(ctx, bk.Docker, bk.Network, d.ContainerName(), inst, 2*time.Minute)
+	return waitReady(ctx, bk.Docker, bk.net(d), d.ContainerName(), inst, 2*time.Minute)
 }
+
+// net is the network d's container is on: its team's.
+func (bk *Backups) net(d *schema.Database) string { return release.TeamNetwork(bk.Network, d.TeamID) }
 
 // backupRecord loads a backup's record (a record that is gone is final).
 func backupRecord(ctx context.Context, s interface {

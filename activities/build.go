@@ -106,7 +106,8 @@ func (h *Host) build(ctx context.Context, app *schema.App, d *schema.Deployment,
 	if dockerfile == "" {
 		dockerfile = "Dockerfile"
 	}
-	if _, err := within(dir, dockerfile, "Dockerfile"); err != nil {
+	dfPath, err := within(dir, dockerfile, "Dockerfile")
+	if err != nil {
 		return "", err
 	}
 	typ, staticDir := app.BuildType, app.StaticDir
@@ -132,6 +133,9 @@ func (h *Host) build(ctx context.Context, app *schema.App, d *schema.Deployment,
 	}
 	switch typ {
 	case detect.Dockerfile:
+		if err := h.checkBaseImages(ctx, app, dfPath); err != nil {
+			return "", err
+		}
 		return h.Docker.Build(ctx, docker.BuildSpec{ContextDir: dir, Dockerfile: dockerfile, Tag: tag, BuildArgs: app.BuildArgs, Target: app.BuildTarget}, log.Line)
 	case detect.Static:
 		return h.buildStatic(ctx, dir, staticDir, tag, d.ID, log)
@@ -292,6 +296,9 @@ func (h *Host) buildExternal(ctx context.Context, typ, dir string, app *schema.A
 	if err != nil {
 		return "", buildErr("build type %s needs the %s CLI on the PATH of the worker on this Docker host, and it is not installed there; install it (%s), or choose another build type (rivetr apps update %s --build-type dockerfile|static)",
 			typ, tool, detect.ToolURL(typ), app.Name)
+	}
+	if err := h.checkExternalImages(ctx, typ, dir, app); err != nil {
+		return "", err
 	}
 	args := ExternalArgs(typ, dir, tag, app)
 	log.Line("$ " + tool + " " + strings.Join(args, " "))

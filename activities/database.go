@@ -11,6 +11,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/dbengine"
 	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 	"go.temporal.io/sdk/activity"
 )
@@ -53,7 +54,7 @@ type Databases struct {
 const (
 	LabelDatabase   = "rivetr.database"
 	LabelDatabaseID = "rivetr.database.id"
-	LabelTeam       = "rivetr.team"
+	LabelTeam       = docker.LabelTeam
 )
 
 // DatabaseInput names a database.
@@ -79,15 +80,25 @@ func instance(ctx context.Context, store DatabaseStore, id string) (*schema.Data
 	return d, dbengine.Instance{Engine: e, Host: d.ContainerName(), User: d.User, Password: pw, RootPassword: root, Database: d.DBName}, nil
 }
 
+// containerLabels are a volume's labels and the network a container joins.
+func containerLabels(labels map[string]string, network string) map[string]string {
+	out := map[string]string{docker.LabelNetwork: network}
+	for k, v := range labels {
+		out[k] = v
+	}
+	return out
+}
+
 // DBUp creates (or starts) a database's container with its volume on
-// Rivetr's network and waits until it takes connections.
+// its team's network and waits until it takes connections.
 func (dbs *Databases) DBUp(ctx context.Context, in DatabaseInput) (string, error) {
 	d, inst, err := instance(ctx, dbs.Store, in.ID)
 	if err != nil {
 		return "", err
 	}
+	net := release.TeamNetwork(dbs.Network, d.TeamID)
 	labels := map[string]string{docker.LabelManaged: "true", LabelDatabase: d.Name, LabelDatabaseID: d.ID, LabelTeam: d.TeamID}
-	if err := dbs.Docker.EnsureNetwork(ctx, dbs.Network); err != nil {
+	if err := dbs.Docker.EnsureNetwork(ctx, net); err != nil {
 		return "", err
 	}
 	// A volume another database made is never handed to this one.
@@ -100,7 +111,7 @@ func (dbs *Databases) DBUp(ctx context.Context, in DatabaseInput) (string, error
 		return "", err
 	}
 	id, err := dbs.Docker.Run(ctx, docker.RunSpec{
-		Name: d.ContainerName(), Image: d.Image, Env: inst.Env(), Cmd: inst.Cmd(), Labels: labels, Network: dbs.Network,
+		Name: d.ContainerName(), Image: d.Image, Env: inst.Env(), Cmd: inst.Cmd(), Labels: containerLabels(labels, net), Network: net,
 		Volume: d.VolumeName(), VolumePath: inst.Engine.DataPath, PublishPort: d.PublicPort, ContainerPort: inst.Engine.Port,
 	})
 	if err != nil {
@@ -109,7 +120,7 @@ func (dbs *Databases) DBUp(ctx context.Context, in DatabaseInput) (string, error
 		}
 		return id, err
 	}
-	if err := waitReady(ctx, dbs.Docker, dbs.Network, id, inst, 3*time.Minute); err != nil {
+	if err := waitReady(ctx, dbs.Docker, net, id, inst, 3*time.Minute); err != nil {
 		return id, err
 	}
 	return id, nil

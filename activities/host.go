@@ -39,6 +39,7 @@ type HostRuntime interface {
 	Containers(ctx context.Context, labels map[string]string) ([]docker.Container, error)
 	Images(ctx context.Context, repo string) ([]docker.Image, error)
 	ImageExists(ctx context.Context, ref string) (bool, error)
+	InspectImage(ctx context.Context, ref string) (docker.ImageInfo, bool, error)
 	RemoveImage(ctx context.Context, ref string) error
 }
 
@@ -60,7 +61,7 @@ type Host struct {
 	Docker  HostRuntime
 	Router  Router
 	WorkDir string // build workspaces, one directory per deployment
-	Network string // Docker network candidates join
+	Network string // base of the team networks candidates join (release.TeamNetwork)
 	// UploadDir holds uploaded archives until their build.
 	UploadDir string
 	// StaticServer is the rivetr-static binary static sites are served

@@ -17,14 +17,15 @@ import (
 	"go.temporal.io/sdk/activity"
 )
 
-// StartCandidate runs the deployment's container on Rivetr's network, with
+// StartCandidate runs the deployment's container on its team's network, with
 // the app's env and limits and no published port.
 func (h *Host) StartCandidate(ctx context.Context, in StartInput) (*Candidate, error) {
 	d, app, err := deploymentAndApp(ctx, h.Store, in.DeploymentID)
 	if err != nil {
 		return nil, err
 	}
-	if err := h.Docker.EnsureNetwork(ctx, h.Network); err != nil {
+	network := release.TeamNetwork(h.Network, app.TeamID)
+	if err := h.Docker.EnsureNetwork(ctx, network); err != nil {
 		return nil, err
 	}
 	env, err := h.envOf(ctx, d, app)
@@ -37,8 +38,9 @@ func (h *Host) StartCandidate(ctx context.Context, in StartInput) (*Candidate, e
 		Env:   env,
 		Labels: map[string]string{
 			docker.LabelManaged: "true", docker.LabelApp: app.Name, docker.LabelDeployment: d.ID,
+			docker.LabelTeam: app.TeamID, docker.LabelNetwork: network,
 		},
-		Network:  h.Network,
+		Network:  network,
 		MemoryMB: app.MemoryLimitMB,
 		CPUs:     app.CPULimit,
 	})
@@ -54,7 +56,7 @@ func (h *Host) StartCandidate(ctx context.Context, in StartInput) (*Candidate, e
 	// A container gets its address as it starts; wait a moment for it.
 	var st docker.State
 	for i := 0; i < 50; i++ {
-		if st, err = h.Docker.Inspect(ctx, id, h.Network); err != nil {
+		if st, err = h.Docker.Inspect(ctx, id, network); err != nil {
 			return nil, err
 		}
 		if st.IP != "" || !st.Running {
@@ -98,7 +100,7 @@ func (h *Host) HealthCheck(ctx context.Context, in HealthInput) error {
 	last := ""
 	for attempt := 1; ; attempt++ {
 		activity.RecordHeartbeat(ctx, prog)
-		st, err := h.Docker.Inspect(ctx, in.Candidate.ContainerID, h.Network)
+		st, err := h.Docker.Inspect(ctx, in.Candidate.ContainerID, "")
 		if errors.Is(err, docker.ErrNotFound) {
 			return nonRetryable(ErrTypeUnhealthy, "the new container disappeared during its health check")
 		} else if err != nil {

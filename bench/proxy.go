@@ -72,14 +72,14 @@ func waitDeployment(s *server, id string) string {
 	return ""
 }
 
-// containerIP returns the address of app's running container on the bench
-// network.
+// containerIP returns the address of app's running container on its
+// team's network (its only one).
 func containerIP(app string) string {
 	id := strings.Fields(run("docker", "ps", "-q", "--filter", "label=rivetr.app="+app))
 	if len(id) != 1 {
 		log.Fatalf("want one container of %s, have %v", app, id)
 	}
-	return run("docker", "inspect", "-f", `{{(index .NetworkSettings.Networks "rivetr-bench").IPAddress}}`, id[0])
+	return run("docker", "inspect", "-f", `{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}`, id[0])
 }
 
 // nginxProxy runs Debian's nginx as a reverse proxy to upstream, tuned as

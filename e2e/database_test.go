@@ -57,7 +57,7 @@ func TestManagedDatabases(t *testing.T) {
 	}
 	// Rows written over the network, by name, as an app would.
 	psql := func(sql string) string {
-		return dockerOut(t, "run", "--rm", "--network", s.Network, "-e", "PGPASSWORD="+password, "--entrypoint", "psql", "rivetr-test/postgres:15",
+		return dockerOut(t, "run", "--rm", "--network", teamNetwork(t, "rivetr-db-"+pg), "-e", "PGPASSWORD="+password, "--entrypoint", "psql", "rivetr-test/postgres:15",
 			"-h", "rivetr-db-"+pg, "-U", "app", "-d", "app", "-tAc", sql)
 	}
 	psql("CREATE TABLE orders (id int); INSERT INTO orders VALUES (1), (2), (3)")

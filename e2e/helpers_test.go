@@ -152,9 +152,27 @@ func NewServer(t *testing.T, withUI bool, extra ...string) *Server {
 			}
 			t.Logf("server log (tail):\n%s", strings.Join(lines, "\n"))
 		}
-		exec.Command("docker", "network", "rm", s.Network).Run()
+		removeNetworks(s.Network)
 	})
 	return s
+}
+
+// removeNetworks removes a server's networks: base and its teams'
+// (base-TEAMID).
+func removeNetworks(base string) {
+	out, _ := exec.Command("docker", "network", "ls", "--format", "{{.Name}}").Output()
+	for _, n := range strings.Fields(string(out)) {
+		if n == base || strings.HasPrefix(n, base+"-") {
+			exec.Command("docker", "network", "rm", n).Run()
+		}
+	}
+}
+
+// teamNetwork is the network a container is on (Rivetr puts each on its
+// team's only).
+func teamNetwork(t *testing.T, container string) string {
+	t.Helper()
+	return dockerOut(t, "inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}", container)
 }
 
 // assignPorts picks free ports and builds the default arguments.
@@ -694,7 +712,7 @@ func stopShared() {
 	case <-time.After(30 * time.Second):
 		s.cmd.Process.Kill()
 	}
-	exec.Command("docker", "network", "rm", s.Network).Run()
+	removeNetworks(s.Network)
 	os.RemoveAll(shared.dir)
 }
 

@@ -69,9 +69,10 @@ func TestUpgrade(t *testing.T) {
 	s := NewServer(t, false)
 	s.bin = old
 	s.Start()
-	oldCLI := func(args ...string) string {
+	oldCLIIn := func(stdin string, args ...string) string {
 		t.Helper()
 		cmd := exec.Command(old, args...)
+		cmd.Stdin = strings.NewReader(stdin)
 		cmd.Env = append(os.Environ(), "RIVETR_URL="+s.HTTP, "RIVETR_DATA_DIR="+s.DataDir, "RIVETR_TOKEN=",
 			"RIVETR_CREDENTIALS="+filepath.Join(s.DataDir, "no-such-credentials.json"))
 		out, err := cmd.CombinedOutput()
@@ -80,6 +81,9 @@ func TestUpgrade(t *testing.T) {
 		}
 		return string(out)
 	}
+	oldCLI := func(args ...string) string { t.Helper(); return oldCLIIn("", args...) }
+	// An owner first, so the app and the database belong to a team.
+	oldCLIIn("owner password 1\n", "users", "create-owner", "--email", "owner@example.com", "--password-stdin")
 	app := "upg-" + randSuffix()
 	CleanupApp(t, app)
 	host := app + ".test"
@@ -126,6 +130,15 @@ func TestUpgrade(t *testing.T) {
 	}
 	if body := s.MustGet(host, "/greeting"); body != "sealed-by-v1" {
 		t.Fatalf("after the upgrade the app serves %q", body)
+	}
+	// The previous release put every container on one network; this one
+	// moved them onto their team's, the serving app without a miss.
+	c := Containers(t, app)
+	if len(c) != 1 {
+		t.Fatalf("containers after the upgrade: %v", c)
+	}
+	if appNet, dbNet := teamNetwork(t, c[0]), teamNetwork(t, "rivetr-db-"+db); !strings.HasPrefix(appNet, s.Network+"-") || appNet != dbNet {
+		t.Fatalf("after the upgrade the app is on %q and the database on %q", appNet, dbNet)
 	}
 	if env := s.MustCLI("env", "list", app); !strings.Contains(env, "PLAIN") || !strings.Contains(env, "kept") || !strings.Contains(env, "GREETING") ||
 		strings.Contains(env, "sealed-by-v1") {

@@ -21,7 +21,7 @@ const (
 )
 
 // Database is a database server Rivetr runs for a team: one container of
-// an engine's image with a named volume, on Rivetr's network, reachable by
+// an engine's image with a named volume, on its team's network, reachable by
 // apps as its Host name.
 type Database struct {
 	ID      string `gorm:"primaryKey;size:32" json:"id"`
@@ -38,7 +38,7 @@ type Database struct {
 	Password     string `json:"-"`
 	RootPassword string `json:"-"`
 	DBName       string `gorm:"size:63" json:"database"`
-	// PublicPort publishes the server on the host (0: on Rivetr's network
+	// PublicPort publishes the server on the host (0: on its team's network
 	// only).
 	PublicPort int `json:"public_port,omitempty"`
 	// Volume is the data volume (release.DatabaseVolume of the ID; by

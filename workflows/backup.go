@@ -111,7 +111,7 @@ type RestoreInput struct {
 
 // RestoreWorkflow restores a backup (creating the target database first
 // when asked): the copy is checked against its SHA-256 before anything is
-// touched, the database is off Rivetr's network while it is restored, and
+// touched, the database is off its team's network while it is restored, and
 // the outcome is recorded and, on failure, notified.
 func RestoreWorkflow(ctx workflow.Context, in RestoreInput) (string, error) {
 	if in.Create {

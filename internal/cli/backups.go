@@ -92,7 +92,7 @@ and read back to check it.`,
 		Short: "Restore a verified backup into the database (or into a new one with --to)",
 		Long: `Restore a backup: its copy is checked against the SHA-256 recorded when it
 was taken before anything is touched (a corrupt copy is refused); the
-database is taken off Rivetr's network while it is restored, so apps cannot
+database is taken off its team's network while it is restored, so apps cannot
 reach it half-restored, and comes back afterwards. The command waits and
 says plainly whether it worked. --to restores into a new database of the
 same engine instead, leaving NAME alone.`,

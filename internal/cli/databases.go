@@ -50,7 +50,7 @@ func newDatabasesCmd(g *globals) *cobra.Command {
 		Aliases: []string{"database"},
 		Short:   "Managed databases: PostgreSQL, MySQL, MariaDB, Redis and MongoDB containers",
 		Long: `Databases run as containers Rivetr manages, each with a named volume, on
-Rivetr's network only (apps reach them as rivetr-db-NAME) unless you publish
+their team's network only (the team's apps reach them as rivetr-db-NAME) unless you publish
 a port. Passwords are generated and sealed; "show --reveal" (admins) shows
 them; "link" gives an app DATABASE_URL and friends.`,
 	}
@@ -85,7 +85,7 @@ them; "link" gives an app DATABASE_URL and friends.`,
 	create.Flags().StringVar(&in.Engine, "engine", "", "postgres, mysql, mariadb, redis or mongo")
 	create.Flags().StringVar(&in.Version, "version", "", "the official image's tag (default: the engine's current major)")
 	create.Flags().StringVar(&in.Image, "image", "", "another image honouring the official image's variables")
-	create.Flags().IntVar(&in.PublicPort, "public-port", 0, "publish the server on this host port (default: Rivetr's network only)")
+	create.Flags().IntVar(&in.PublicPort, "public-port", 0, "publish the server on this host port (default: its team's network only)")
 	create.Flags().BoolVar(&wait, "wait", false, "wait until it takes connections")
 
 	list := &cobra.Command{
@@ -140,7 +140,7 @@ them; "link" gives an app DATABASE_URL and friends.`,
 			row("status", string(d.Status)+map[bool]string{true: ": " + d.Error, false: ""}[d.Error != ""])
 			row("url", d.URL)
 			row("volume", d.Volume)
-			row("public port", map[bool]string{true: fmt.Sprint(d.PublicPort), false: "none (Rivetr's network only)"}[d.PublicPort > 0])
+			row("public port", map[bool]string{true: fmt.Sprint(d.PublicPort), false: "none (its team's network only)"}[d.PublicPort > 0])
 			row("team", firstNonEmpty(d.Team, "-"))
 			return tw.Flush()
 		},

@@ -73,8 +73,9 @@ type Config struct {
 	// HostName names this Docker host; its worker polls the task queue
 	// rivetr.host.<HostName>.
 	HostName string `flag:"host-name" env:"RIVETR_HOST_NAME" toml:"host_name" usage:"name of this Docker host; its worker polls rivetr.host.<name>"`
-	// Network is the Docker bridge network app containers join.
-	Network string `flag:"docker-network" env:"RIVETR_DOCKER_NETWORK" toml:"docker_network" usage:"Docker bridge network for app containers"`
+	// Network names the Docker bridge networks: each team's apps and
+	// databases join NAME-<team ID> (release.TeamNetwork).
+	Network string `flag:"docker-network" env:"RIVETR_DOCKER_NETWORK" toml:"docker_network" usage:"base name of the Docker bridge networks (one per team: NAME-<team ID>)"`
 	// TrustedProxies lists the addresses (IPs or CIDRs, comma-separated)
 	// whose X-Forwarded-For header is believed.
 	TrustedProxies string `flag:"trusted-proxies" env:"RIVETR_TRUSTED_PROXIES" toml:"trusted_proxies" usage:"IPs or CIDRs (comma-separated) of reverse proxies in front of the API whose X-Forwarded-For and X-Forwarded-Proto are believed (https from them makes the session cookie Secure and __Host-; empty: none)"`

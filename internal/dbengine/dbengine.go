@@ -51,7 +51,7 @@ func Lookup(name string) (Engine, error) {
 // Instance is one database server: what its container and URL need.
 type Instance struct {
 	Engine       Engine
-	Host         string // its name on Rivetr's network
+	Host         string // its name on its team's network
 	User         string
 	Password     string
 	RootPassword string

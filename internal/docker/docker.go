@@ -31,6 +31,10 @@ const (
 	LabelManaged    = "rivetr.managed"
 	LabelApp        = "rivetr.app"
 	LabelDeployment = "rivetr.deployment"
+	// LabelTeam is the owning team's ID; LabelNetwork the network the
+	// container was started on (its team's).
+	LabelTeam    = "rivetr.team"
+	LabelNetwork = "rivetr.network"
 )
 
 // Errors callers tell apart.
@@ -90,6 +94,10 @@ func (c *Client) EnsureNetwork(ctx context.Context, name string) error {
 	})
 	if err != nil && cerrdefs.IsConflict(err) {
 		return nil // created concurrently
+	}
+	if err != nil && strings.Contains(err.Error(), "non-overlapping") {
+		return fmt.Errorf("create network %s: Docker has no address range left for it (every team has a network of its own): "+
+			"give dockerd more in /etc/docker/daemon.json, e.g. \"default-address-pools\": [{\"base\": \"10.210.0.0/16\", \"size\": 24}], and restart it: %w", name, err)
 	}
 	return wrap(err, "create network "+name)
 }
@@ -351,6 +359,8 @@ type Container struct {
 	Name   string
 	State  string
 	Labels map[string]string
+	// Networks maps the networks the container is on to its address there.
+	Networks map[string]string
 }
 
 // Containers lists containers (running or not) carrying all labels.
@@ -369,7 +379,15 @@ func (c *Client) Containers(ctx context.Context, labels map[string]string) ([]Co
 		if len(s.Names) > 0 {
 			name = strings.TrimPrefix(s.Names[0], "/")
 		}
-		out = append(out, Container{ID: s.ID, Name: name, State: string(s.State), Labels: s.Labels})
+		nets := map[string]string{}
+		if s.NetworkSettings != nil {
+			for n, ep := range s.NetworkSettings.Networks {
+				if ep != nil {
+					nets[n] = ep.IPAddress
+				}
+			}
+		}
+		out = append(out, Container{ID: s.ID, Name: name, State: string(s.State), Labels: s.Labels, Networks: nets})
 	}
 	return out, nil
 }
@@ -394,6 +412,31 @@ func (c *Client) Images(ctx context.Context, repo string) ([]Image, error) {
 		out = append(out, Image{ID: s.ID, Tags: s.RepoTags, Labels: s.Labels})
 	}
 	return out, nil
+}
+
+// ImageInfo is what a build's base-image check needs of a local image.
+type ImageInfo struct {
+	ID      string
+	Tags    []string // repository:tag names, familiar form (busybox:latest)
+	Digests []string // repository@digest names
+	OnBuild []string // ONBUILD triggers, run by builds FROM this image
+}
+
+// InspectImage resolves ref on the engine as a build would (a name, or an
+// ID or its prefix); ok is false when no local image answers to it.
+func (c *Client) InspectImage(ctx context.Context, ref string) (ImageInfo, bool, error) {
+	ii, err := c.api.ImageInspect(ctx, ref)
+	if cerrdefs.IsNotFound(err) {
+		return ImageInfo{}, false, nil
+	}
+	if err != nil {
+		return ImageInfo{}, false, wrap(err, "inspect image "+ref)
+	}
+	info := ImageInfo{ID: ii.ID, Tags: ii.RepoTags, Digests: ii.RepoDigests}
+	if ii.Config != nil {
+		info.OnBuild = ii.Config.OnBuild
+	}
+	return info, true, nil
 }
 
 // ImageExists reports whether ref names an image on the engine.

@@ -15,8 +15,21 @@ func ImageTag(app, deploymentID string) string { return ImageRepo(app) + ":" + d
 // ContainerName is the name of a deployment's container.
 func ContainerName(app, deploymentID string) string { return "rivetr-" + app + "-" + deploymentID }
 
+// TeamNetwork is the Docker network of a team's apps and databases on a
+// host: base (--docker-network) and the team's ID. A team's containers
+// reach each other there by name, and no other team's: Docker drops
+// traffic between bridge networks. The proxy runs on the host, which
+// reaches every bridge. Records without a team (from before teams) use
+// base.
+func TeamNetwork(base, teamID string) string {
+	if teamID == "" {
+		return base
+	}
+	return base + "-" + teamID
+}
+
 // DatabaseContainer is a managed database's container, and its name on
-// Rivetr's network.
+// its team's network.
 func DatabaseContainer(db string) string { return "rivetr-db-" + db }
 
 // DatabaseVolume is the data volume of a managed database, named by the

@@ -138,17 +138,23 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	}
 	cleanups = append(cleanups, func() { _ = dock.Close() })
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	dockerUp := false
 	if err := dock.Ping(pctx); err != nil {
 		// Deploys wait for Docker (their activities retry); the API works.
 		log.Warn("Docker is not reachable; deploys will wait for it", "err", err)
-	} else if err := dock.EnsureNetwork(pctx, cfg.Network); err != nil {
-		log.Warn("cannot create the Docker network", "network", cfg.Network, "err", err)
+	} else {
+		dockerUp = true
 	}
 	cancel()
 
 	router, err := proxy.New(filepath.Join(cfg.DataDir, "routes.json"), log.With("component", "proxy"))
 	if err != nil {
 		return err
+	}
+	if dockerUp {
+		mctx, cancel := context.WithTimeout(ctx, time.Minute)
+		moveToTeamNetworks(mctx, store, dock, router, cfg.Network, log.With("component", "docker"))
+		cancel()
 	}
 	previewDomain := strings.Trim(cfg.PreviewDomain, ".")
 	out, err := egress.Parse(cfg.EgressAllow)
@@ -317,7 +323,7 @@ func reconcileOnce(ctx context.Context, r *proxy.Router, d *docker.Client, netwo
 				continue
 			}
 		}
-		st, err := d.Inspect(ctx, c.ID, network)
+		st, err := d.Inspect(ctx, c.ID, networkOf(c, network))
 		if err != nil || st.IP == "" {
 			continue
 		}

@@ -30,7 +30,7 @@ type DatabaseInput struct {
 	Image   string `json:"image,omitempty"`
 	Team    string `json:"team,omitempty"`
 	// PublicPort publishes the server on the host (explicit opt-in; 0:
-	// reachable on Rivetr's network only).
+	// reachable on its team's network only).
 	PublicPort int `json:"public_port,omitempty"`
 }
 
@@ -40,7 +40,7 @@ type DatabaseView struct {
 	Database
 	Team string `json:"team,omitempty"`
 	URL  string `json:"url"`
-	// Host and Port are where apps on Rivetr's network reach it.
+	// Host and Port are where its team's apps reach it.
 	Host string `json:"host"`
 	Port int    `json:"port"`
 }
