@@ -58,6 +58,8 @@ type Backups struct {
 	Dir string
 	// Egress is where S3 endpoints may be reached (see package egress).
 	Egress *egress.Policy
+	// Instance is this installation's ID (docker.LabelInstance).
+	Instance string
 }
 
 // destinations builds a database's backup destinations from its policy.
@@ -127,7 +129,7 @@ func (bk *Backups) BackupRun(ctx context.Context, in BackupRef) (*BackupResult, 
 		var err error
 		if b.Kind == release.BackupVolume {
 			err = bk.Docker.RunOnce(ctx, docker.OnceSpec{Image: d.Image, Cmd: []string{"tar", "-C", "/volume", "-cf", "-", "."}, Volume: d.VolumeName(),
-				Path: "/volume", ReadOnly: true, Stdout: zw, Labels: map[string]string{docker.LabelManaged: "true", LabelDatabase: d.Name}})
+				Path: "/volume", ReadOnly: true, Stdout: zw, Labels: map[string]string{docker.LabelManaged: "true", LabelDatabase: d.Name, docker.LabelInstance: bk.Instance}})
 			// Back in service as soon as its files are read.
 			if serr := bk.Docker.Start(context.WithoutCancel(ctx), d.ContainerName()); err == nil {
 				err = serr
@@ -291,7 +293,7 @@ func (bk *Backups) restore(ctx context.Context, d *schema.Database, inst dbengin
 			return err
 		}
 		err := bk.Docker.RunOnce(ctx, docker.OnceSpec{Image: d.Image, Cmd: []string{"sh", "-c", "find /volume -mindepth 1 -delete && tar -C /volume -xf -"},
-			Volume: d.VolumeName(), Path: "/volume", Stdin: r, Labels: map[string]string{docker.LabelManaged: "true", LabelDatabase: d.Name}})
+			Volume: d.VolumeName(), Path: "/volume", Stdin: r, Labels: map[string]string{docker.LabelManaged: "true", LabelDatabase: d.Name, docker.LabelInstance: bk.Instance}})
 		if serr := bk.Docker.Start(context.WithoutCancel(ctx), d.ContainerName()); err == nil {
 			err = serr
 		}

@@ -47,6 +47,8 @@ type Databases struct {
 	Store   DatabaseStore
 	Docker  DatabaseRuntime
 	Network string
+	// Instance is this installation's ID (docker.LabelInstance).
+	Instance string
 }
 
 // Labels of a database's container and volume: its name, its ID and its
@@ -98,13 +100,25 @@ func (dbs *Databases) DBUp(ctx context.Context, in DatabaseInput) (string, error
 	}
 	net := release.TeamNetwork(dbs.Network, d.TeamID)
 	labels := map[string]string{docker.LabelManaged: "true", LabelDatabase: d.Name, LabelDatabaseID: d.ID, LabelTeam: d.TeamID}
+	if dbs.Instance != "" {
+		labels[docker.LabelInstance] = dbs.Instance
+	}
+	// A container of that name that another installation (or another
+	// database) made is never taken over.
+	if st, err := dbs.Docker.Inspect(ctx, d.ContainerName(), ""); err == nil {
+		if !docker.Ours(st.Labels, dbs.Instance) || (st.Labels[LabelDatabaseID] != "" && st.Labels[LabelDatabaseID] != d.ID) {
+			return "", nonRetryable(ErrTypeDatabase, "the container name %s is taken on this Docker engine by another Rivetr installation or database; rename the database, or remove that container if it is left over", d.ContainerName())
+		}
+	} else if !errors.Is(err, docker.ErrNotFound) {
+		return "", err
+	}
 	if err := dbs.Docker.EnsureNetwork(ctx, net); err != nil {
 		return "", err
 	}
 	// A volume another database made is never handed to this one.
 	if have, ok, err := dbs.Docker.VolumeLabels(ctx, d.VolumeName()); err != nil {
 		return "", err
-	} else if ok && have[LabelDatabaseID] != "" && have[LabelDatabaseID] != d.ID {
+	} else if ok && (have[LabelDatabaseID] != "" && have[LabelDatabaseID] != d.ID || !docker.Ours(have, dbs.Instance)) {
 		return "", nonRetryable(ErrTypeDatabase, "the volume %s belongs to another database (%s); it is not given to %s", d.VolumeName(), have[LabelDatabaseID], d.Name)
 	}
 	if err := dbs.Docker.EnsureVolume(ctx, d.VolumeName(), labels); err != nil {

@@ -62,6 +62,8 @@ type Host struct {
 	Router  Router
 	WorkDir string // build workspaces, one directory per deployment
 	Network string // base of the team networks candidates join (release.TeamNetwork)
+	// Instance is this installation's ID (docker.LabelInstance).
+	Instance string
 	// UploadDir holds uploaded archives until their build.
 	UploadDir string
 	// StaticServer is the rivetr-static binary static sites are served

@@ -38,7 +38,7 @@ func (h *Host) StartCandidate(ctx context.Context, in StartInput) (*Candidate, e
 		Env:   env,
 		Labels: map[string]string{
 			docker.LabelManaged: "true", docker.LabelApp: app.Name, docker.LabelDeployment: d.ID,
-			docker.LabelTeam: app.TeamID, docker.LabelNetwork: network,
+			docker.LabelTeam: app.TeamID, docker.LabelNetwork: network, docker.LabelInstance: h.Instance,
 		},
 		Network:  network,
 		MemoryMB: app.MemoryLimitMB,

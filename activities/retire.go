@@ -2,7 +2,9 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/rivetr/rivetr/internal/docker"
@@ -18,7 +20,13 @@ import (
 func (h *Host) RemoveOld(ctx context.Context, in RemoveOldInput) error {
 	stop := heartbeat(ctx, 3*time.Second)
 	defer stop()
-	containers, err := h.Docker.Containers(ctx, map[string]string{docker.LabelApp: in.App, docker.LabelManaged: "true"})
+	app, err := h.Store.GetApp(ctx, in.App)
+	if errors.Is(err, schema.ErrNotFound) {
+		return nil // deleted meanwhile: its removal takes everything
+	} else if err != nil {
+		return err
+	}
+	containers, err := h.ownContainers(ctx, app)
 	if err != nil {
 		return err
 	}
@@ -70,7 +78,7 @@ func (h *Host) PruneImages(ctx context.Context, in PruneInput) error {
 	for i, d := range deps {
 		releases[i] = release.Release{ID: d.ID, Image: d.Image}
 	}
-	images, err := h.Docker.Images(ctx, release.ImageRepo(in.App))
+	images, err := h.ownImages(ctx, app)
 	if err != nil {
 		return err
 	}
@@ -97,7 +105,15 @@ func (h *Host) RemoveApp(ctx context.Context, in RemoveAppInput) error {
 	if prev != "" {
 		h.Router.Drain(ctx, prev, 5*time.Second)
 	}
-	containers, err := h.Docker.Containers(ctx, map[string]string{docker.LabelApp: in.App, docker.LabelManaged: "true"})
+	// The record goes after this step; without it nothing here can be
+	// told to be ours.
+	app, err := h.Store.GetApp(ctx, in.AppID)
+	if errors.Is(err, schema.ErrNotFound) {
+		app = &schema.App{ID: in.AppID, Name: in.App}
+	} else if err != nil {
+		return err
+	}
+	containers, err := h.ownContainers(ctx, app)
 	if err != nil {
 		return err
 	}
@@ -107,7 +123,7 @@ func (h *Host) RemoveApp(ctx context.Context, in RemoveAppInput) error {
 		}
 		_ = os.RemoveAll(h.workspace(c.Labels[docker.LabelDeployment]))
 	}
-	images, err := h.Docker.Images(ctx, release.ImageRepo(in.App))
+	images, err := h.ownImages(ctx, app)
 	if err != nil {
 		return err
 	}
@@ -117,11 +133,72 @@ func (h *Host) RemoveApp(ctx context.Context, in RemoveAppInput) error {
 				return err
 			}
 		}
-		if len(img.Tags) == 0 {
-			if err := h.Docker.RemoveImage(ctx, img.ID); err != nil {
-				return err
-			}
-		}
 	}
 	return nil
+}
+
+// ownDeployments are the IDs of app's deployments in this installation's
+// store.
+func (h *Host) ownDeployments(ctx context.Context, app *schema.App) (map[string]bool, error) {
+	deps, err := h.Store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID})
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[string]bool, len(deps))
+	for _, d := range deps {
+		ids[d.ID] = true
+	}
+	return ids, nil
+}
+
+// ownContainers lists app's containers on this engine that are this
+// installation's: another installation sharing the engine may have an
+// app of the same name, whose containers are not ours to stop. Ours are
+// labelled with our instance ID (or with none, from before the label) and
+// run one of our deployments.
+func (h *Host) ownContainers(ctx context.Context, app *schema.App) ([]docker.Container, error) {
+	cs, err := h.Docker.Containers(ctx, map[string]string{docker.LabelApp: app.Name, docker.LabelManaged: "true"})
+	if err != nil {
+		return nil, err
+	}
+	mine, err := h.ownDeployments(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	out := cs[:0]
+	for _, c := range cs {
+		if docker.Ours(c.Labels, h.Instance) && mine[c.Labels[docker.LabelDeployment]] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// ownImages lists app's images that are this installation's: tagged
+// rivetr/<app>:<one of our deployments>. (Images carry no labels: each
+// costs the classic builder a step.) An untagged image of the repository
+// cannot be told apart and is left alone.
+func (h *Host) ownImages(ctx context.Context, app *schema.App) ([]docker.Image, error) {
+	images, err := h.Docker.Images(ctx, release.ImageRepo(app.Name))
+	if err != nil {
+		return nil, err
+	}
+	mine, err := h.ownDeployments(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	out := images[:0]
+	for _, img := range images {
+		var tags []string
+		for _, t := range img.Tags {
+			if _, dep, ok := strings.Cut(t, ":"); ok && mine[dep] {
+				tags = append(tags, t)
+			}
+		}
+		if len(tags) > 0 {
+			img.Tags = tags
+			out = append(out, img)
+		}
+	}
+	return out, nil
 }

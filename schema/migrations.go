@@ -38,6 +38,17 @@ var migrations = []migration{
 	{Version: 4, Name: "deployments record the release they run with (settings and env, sealed)", Up: deploymentSpecs},
 	{Version: 5, Name: "who asked: a push's pusher email on deployments, the creator of recurring deploys", Up: requesters},
 	{Version: 6, Name: "invitations record which link may create an account (the emailed one)", Up: invitationSignUp},
+	{Version: 7, Name: "the installation's ID, labelling what it creates on Docker", Up: instanceTable},
+}
+
+// instanceTable creates the one-row instance table (filled on first use).
+func instanceTable(tx *gorm.DB, _ string) error {
+	type m7Instance struct {
+		Key       int    `gorm:"primaryKey;autoIncrement:false"`
+		ID        string `gorm:"size:32;not null"`
+		CreatedAt time.Time
+	}
+	return tx.Table("instance").AutoMigrate(&m7Instance{})
 }
 
 // invitationSignUp adds invitations.sign_up_hash. Open invitations from

@@ -299,3 +299,20 @@ func TestPasswordResetRevokesTokens(t *testing.T) {
 		})
 	}
 }
+
+// The installation's ID is made once and the same for every caller.
+func TestInstanceID(t *testing.T) {
+	t.Parallel()
+	for driver, s := range stores(t) {
+		t.Run(driver, func(t *testing.T) {
+			ctx := context.Background()
+			a, err := s.InstanceID(ctx)
+			if err != nil || len(a) < 10 {
+				t.Fatalf("instance ID %q: %v", a, err)
+			}
+			if b, err := s.InstanceID(ctx); err != nil || b != a {
+				t.Fatalf("asked again: %q %v, first %q", b, err, a)
+			}
+		})
+	}
+}

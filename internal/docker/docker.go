@@ -35,7 +35,19 @@ const (
 	// container was started on (its team's).
 	LabelTeam    = "rivetr.team"
 	LabelNetwork = "rivetr.network"
+	// LabelInstance is the ID of the Rivetr installation that made it
+	// (schema.Store.InstanceID): installations sharing an engine leave
+	// each other's things alone.
+	LabelInstance = "rivetr.instance"
 )
+
+// Ours reports whether something labelled labels belongs to the
+// installation instance: labelled with it, or made before installations
+// labelled (no label; callers that can tell more check more).
+func Ours(labels map[string]string, instance string) bool {
+	got := labels[LabelInstance]
+	return got == "" || instance == "" || got == instance
+}
 
 // Errors callers tell apart.
 var (

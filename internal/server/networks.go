@@ -18,8 +18,9 @@ import (
 // upgrade no container reaches another team's: each joins its team's
 // network, a serving app's route switches to its address there, and only
 // then it leaves base. A container whose team cannot be told (its app is
-// gone) is left where it is.
-func moveToTeamNetworks(ctx context.Context, store *schema.Store, d *docker.Client, r *proxy.Router, base string, log *slog.Logger) {
+// gone) is left where it is, and so is what another installation
+// sharing the engine made.
+func moveToTeamNetworks(ctx context.Context, store *schema.Store, d *docker.Client, r *proxy.Router, base, instance string, log *slog.Logger) {
 	cs, err := d.Containers(ctx, map[string]string{docker.LabelManaged: "true"})
 	if err != nil {
 		log.Warn("cannot list containers to move them onto their teams' networks", "err", err)
@@ -31,8 +32,13 @@ func moveToTeamNetworks(ctx context.Context, store *schema.Store, d *docker.Clie
 	}
 	var moves []move
 	for _, c := range cs {
-		if _, onBase := c.Networks[base]; !onBase || c.Labels[docker.LabelNetwork] != "" {
+		if _, onBase := c.Networks[base]; !onBase || c.Labels[docker.LabelNetwork] != "" || !docker.Ours(c.Labels, instance) {
 			continue
+		}
+		if dep := c.Labels[docker.LabelDeployment]; dep != "" {
+			if _, err := store.GetDeployment(ctx, dep); err != nil {
+				continue // another installation's, sharing this engine
+			}
 		}
 		team := c.Labels[docker.LabelTeam]
 		if name := c.Labels[docker.LabelApp]; team == "" && name != "" {

@@ -151,9 +151,13 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	if err != nil {
 		return err
 	}
+	instance, err := store.InstanceID(ctx)
+	if err != nil {
+		return err
+	}
 	if dockerUp {
 		mctx, cancel := context.WithTimeout(ctx, time.Minute)
-		moveToTeamNetworks(mctx, store, dock, router, cfg.Network, log.With("component", "docker"))
+		moveToTeamNetworks(mctx, store, dock, router, cfg.Network, instance, log.With("component", "docker"))
 		cancel()
 	}
 	previewDomain := strings.Trim(cfg.PreviewDomain, ".")
@@ -177,15 +181,15 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	host := sdkworker.New(tc, cfg.HostQueue(), opts)
 	worker.RegisterHost(host, worker.Host{
 		Host: &activities.Host{
-			Store: store, Docker: dock, Router: router, Network: cfg.Network,
+			Store: store, Docker: dock, Router: router, Network: cfg.Network, Instance: instance,
 			WorkDir:       filepath.Join(cfg.DataDir, "builds"),
 			UploadDir:     filepath.Join(cfg.DataDir, "uploads"),
 			AllowLocalGit: cfg.AllowLocalGit,
 			Egress:        out,
 			Log:           log.With("component", "activities"),
 		},
-		Databases: &activities.Databases{Store: store, Docker: dock, Network: cfg.Network},
-		Backups:   &activities.Backups{Store: store, Docker: dock, Network: cfg.Network, Dir: filepath.Join(cfg.DataDir, "backups"), Egress: out},
+		Databases: &activities.Databases{Store: store, Docker: dock, Network: cfg.Network, Instance: instance},
+		Backups:   &activities.Backups{Store: store, Docker: dock, Network: cfg.Network, Dir: filepath.Join(cfg.DataDir, "backups"), Egress: out, Instance: instance},
 	})
 	for _, w := range []sdkworker.Worker{main, host} {
 		if err := w.Start(); err != nil {
