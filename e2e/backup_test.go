@@ -263,7 +263,7 @@ func TestDatabaseBackups(t *testing.T) {
 	if out := s.MustCLI("databases", "backup-policy", pg); !strings.Contains(out, "0 3 * * * (Europe/Berlin), next") {
 		t.Fatalf("policy:\n%s", out)
 	}
-	tc, err := client.Dial(client.Options{HostPort: s.Temporal})
+	tc, err := client.Dial(s.TemporalOptions(""))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -213,9 +213,10 @@ func TestChaosTemporalOutage(t *testing.T) {
 	cluster := NewServer(t, false)
 	cluster.Start()
 	ns := "rivetr-outage-" + randSuffix()
-	registerNamespace(t, cluster.Temporal, ns)
+	registerNamespace(t, cluster, ns)
 	s := NewServer(t, false)
 	s.args = append(s.args, "--temporal-address", cluster.Temporal, "--temporal-namespace", ns)
+	s.env = append(s.env, "RIVETR_TEMPORAL_TOKEN="+cluster.TemporalToken())
 	s.Start()
 	env := newAppOn(t, s, "outage", "o0")
 	app, host, repo := env.App, env.Host, env.Repo

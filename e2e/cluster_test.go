@@ -32,7 +32,7 @@ func TestExternalClusterAndWorker(t *testing.T) {
 	cluster := NewServer(t, false)
 	cluster.Start()
 	ns := "rivetr-ext-" + randSuffix()
-	registerNamespace(t, cluster.Temporal, ns)
+	registerNamespace(t, cluster, ns)
 	dbURL := databaseURL(t)
 	if dbURL == "" {
 		if os.Getenv("RIVETR_REQUIRE_POSTGRES") != "" {
@@ -47,7 +47,9 @@ func TestExternalClusterAndWorker(t *testing.T) {
 		"--database-url", dbURL, "--host-name", "control", "--docker-network", api.Network}
 	// Both processes open the same sealed secrets: they share the key.
 	key := "RIVETR_SECRET_KEY=" + base64.StdEncoding.EncodeToString(secrets.Generate())
-	api.env = []string{key}
+	// The cluster's frontend answers only with its token.
+	token := "RIVETR_TEMPORAL_TOKEN=" + cluster.TemporalToken()
+	api.env = []string{key, token}
 	api.Start()
 
 	agent := NewServer(t, false)
@@ -56,7 +58,7 @@ func TestExternalClusterAndWorker(t *testing.T) {
 		"--database-url", dbURL, "--host-name", "dock1", "--docker-network", agent.Network}
 	agent.readyLog = "proxy serving apps"
 	agent.bin = agentBin
-	agent.env = []string{key}
+	agent.env = []string{key, token}
 	agent.Start()
 
 	// Without a cluster to join, rivetr-agent says what to do instead.
@@ -88,7 +90,7 @@ func TestExternalClusterAndWorker(t *testing.T) {
 		t.Fatalf("the agent's container got GREETING=%q, want the secret the API server sealed", got)
 	}
 	// The search attributes were registered at runtime in the new namespace.
-	c, err := client.Dial(client.Options{HostPort: cluster.Temporal, Namespace: ns})
+	c, err := client.Dial(cluster.TemporalOptions(ns))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,9 +110,9 @@ func TestExternalClusterAndWorker(t *testing.T) {
 	}
 }
 
-func registerNamespace(t *testing.T, addr, ns string) {
+func registerNamespace(t *testing.T, s *Server, ns string) {
 	t.Helper()
-	nc, err := client.NewNamespaceClient(client.Options{HostPort: addr})
+	nc, err := client.NewNamespaceClient(s.TemporalOptions(""))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -162,7 +162,7 @@ func checkUI(t *testing.T, url string) {
 // fails if a secret value appears anywhere in it.
 func checkSecretNotInHistory(t *testing.T, s *Server, workflowID, secret string) {
 	t.Helper()
-	c, err := client.Dial(client.Options{HostPort: s.Temporal})
+	c, err := client.Dial(s.TemporalOptions(""))
 	if err != nil {
 		t.Fatal(err)
 	}

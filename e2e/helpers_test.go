@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/rivetr/rivetr/internal/testimage"
+	"go.temporal.io/sdk/client"
 )
 
 // BaseImage is the image sample apps build FROM: Debian's static busybox.
@@ -155,6 +156,23 @@ func NewServer(t *testing.T, withUI bool, extra ...string) *Server {
 		removeNetworks(s.Network)
 	})
 	return s
+}
+
+// TemporalToken is the token s's embedded Temporal frontend requires.
+func (s *Server) TemporalToken() string {
+	s.t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.DataDir, "temporal-token"))
+	if err != nil {
+		s.t.Fatalf("the embedded Temporal's token: %v", err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// TemporalOptions are client options for s's embedded Temporal frontend,
+// with its token.
+func (s *Server) TemporalOptions(namespace string) client.Options {
+	return client.Options{HostPort: s.Temporal, Namespace: namespace,
+		Credentials: client.NewAPIKeyStaticCredentials(s.TemporalToken()), ConnectionOptions: client.ConnectionOptions{TLSDisabled: true}}
 }
 
 // removeNetworks removes a server's networks: base and its teams'

@@ -30,7 +30,7 @@ func (s *Server) recordHistoriesAs(name string, logf func(string, ...any)) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := client.Dial(client.Options{HostPort: s.Temporal})
+	c, err := client.Dial(s.TemporalOptions(""))
 	if err != nil {
 		logf("record histories: %v", err)
 		return

@@ -32,7 +32,7 @@ func TestRecurringDeploy(t *testing.T) {
 		t.Fatalf("list:\n%s", list)
 	}
 	head := a.Repo.Commit("nightly-v2", map[string]string{"Dockerfile": AppDockerfile("nightly-v2", "", "")})
-	c, err := client.Dial(client.Options{HostPort: s.Temporal})
+	c, err := client.Dial(s.TemporalOptions(""))
 	if err != nil {
 		t.Fatal(err)
 	}

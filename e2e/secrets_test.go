@@ -107,7 +107,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 
 	// Every workflow of the app, whole histories.
-	c, err := client.Dial(client.Options{HostPort: s.Temporal})
+	c, err := client.Dial(s.TemporalOptions(""))
 	if err != nil {
 		t.Fatal(err)
 	}

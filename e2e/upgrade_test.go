@@ -147,7 +147,7 @@ func TestUpgrade(t *testing.T) {
 	if list := s.MustCLI("schedules", "list", app); !strings.Contains(list, rec.ID) {
 		t.Fatalf("the recurring deploy after the upgrade:\n%s", list)
 	}
-	tc, err := client.Dial(client.Options{HostPort: s.Temporal})
+	tc, err := client.Dial(s.TemporalOptions(""))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,33 @@ type Decision struct {
 	ApproverID string
 	Approver   string
 	Comment    string
+	// Signature is the server's signature of the decision (see
+	// DecisionMessage); validators refuse a decision without a valid one,
+	// so a caller reaching Temporal directly cannot approve as anyone.
+	Signature string `json:",omitempty"`
+}
+
+// DecisionMessage is what the server signs for a decision on a
+// deployment: the deployment, the update, who decides.
+func DecisionMessage(deploymentID, update string, d Decision) string {
+	return strings.Join([]string{"rivetr decision", deploymentID, update, d.ApproverID, d.Approver, d.Comment}, "\n")
+}
+
+// verifyDecision checks a decision's signature; nil (workflow tests that
+// do not sign) checks nothing. The worker sets it with VerifyDecisionsWith.
+var verifyDecision func(msg, sig string) bool
+
+// VerifyDecisionsWith makes every validator of a decision (approve, reject,
+// override a freeze) check its signature with verify. Call it before the
+// worker starts.
+func VerifyDecisionsWith(verify func(msg, sig string) bool) { verifyDecision = verify }
+
+// unsigned refuses a decision the server did not sign.
+func unsigned(deploymentID, update string, d Decision) error {
+	if verifyDecision == nil || verifyDecision(DecisionMessage(deploymentID, update, d), d.Signature) {
+		return nil
+	}
+	return errors.New("this decision does not carry the Rivetr server's signature: approve, reject and override through Rivetr (API, dashboard, CLI), never through Temporal directly")
 }
 
 // GateState is what the approve and reject updates return.
@@ -82,6 +109,13 @@ func (r *run) approvalGate() (verdict, error) {
 		rejected *Decision
 	)
 	validate := func(d Decision, approve bool) error {
+		update := UpdateReject
+		if approve {
+			update = UpdateApprove
+		}
+		if err := unsigned(r.in.DeploymentID, update, d); err != nil {
+			return err
+		}
 		switch {
 		case closed:
 			return errors.New("this deployment is no longer waiting for approval")

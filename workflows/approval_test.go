@@ -12,6 +12,7 @@ import (
 
 	"github.com/rivetr/rivetr/activities"
 	"github.com/rivetr/rivetr/internal/release"
+	"github.com/rivetr/rivetr/internal/secrets"
 )
 
 // gated is a deploy env whose app needs needed approvals from u-alice,
@@ -231,4 +232,40 @@ func TestApprovalKnowsWhoAsked(t *testing.T) {
 			t.Fatalf("result %+v, approval %+v", res, o)
 		}
 	})
+}
+
+// Attack: someone who reaches Temporal without Rivetr's API (the frontend's
+// token, the Temporal UI with write actions) sends approve updates naming
+// an approver. Unsigned, signed for another deployment, or with a changed
+// approver, they are refused; the server's signed decision is taken.
+func TestForgedDecisionsAreRefused(t *testing.T) {
+	keys, err := secrets.New(secrets.Generate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	VerifyDecisionsWith(func(msg, sig string) bool { return keys.Verify(msg, "workflow decision", sig) })
+	t.Cleanup(func() { VerifyDecisionsWith(nil) })
+	signed := func(deployment string, d Decision) Decision {
+		d.Signature, _ = keys.Sign(DecisionMessage(deployment, UpdateApprove, d), "workflow decision")
+		return d
+	}
+	s, dec := gated(t, release.KindDeploy, 1, false)
+	unsignedOne := s.update(time.Minute, UpdateApprove, "f1", alice("trust me"))
+	elsewhere := s.update(2*time.Minute, UpdateApprove, "f2", signed("d9", alice("")))
+	swapped := signed("d2", alice(""))
+	swapped.ApproverID = "u-bob"
+	changed := s.update(3*time.Minute, UpdateApprove, "f3", swapped)
+	real := s.update(4*time.Minute, UpdateApprove, "f4", signed("d2", bob()))
+	s.env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "rivetr.host.h1"})
+	if res := s.result(t); res.Status != release.StatusSucceeded {
+		t.Fatalf("result %+v", res)
+	}
+	for name, o := range map[string]*outcome{"unsigned": unsignedOne, "signed for another deployment": elsewhere, "approver changed": changed} {
+		if o.accepted || !strings.Contains(o.refused, "does not carry the Rivetr server's signature") {
+			t.Errorf("%s: %+v", name, o)
+		}
+	}
+	if !real.accepted || len(dec.all) != 1 || dec.all[0].ApproverID != "u-bob" {
+		t.Fatalf("the signed decision: %+v, recorded %+v", real, dec.all)
+	}
 }

@@ -40,6 +40,9 @@ func (r *run) freezeGate() (verdict, error) {
 		override = &d
 		return "overridden", nil
 	}, workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, d Decision) error {
+		if err := unsigned(r.in.DeploymentID, UpdateOverride, d); err != nil {
+			return err
+		}
 		switch {
 		case !frozen || override != nil:
 			return errors.New("this deployment is not waiting for a freeze window")

@@ -11,8 +11,8 @@ import (
 func newServerCmd(run RunFunc) *cobra.Command {
 	return processCmd(run, false, "server", "Run Rivetr: API, dashboard, embedded Temporal server and UI, worker and proxy",
 		`Run everything in one process. By default Temporal runs embedded on a SQLite
-file in the data dir (frontend `+config.DefaultTemporalListen+`, UI `+config.DefaultTemporalUIAddr+`) and
-Rivetr's own data is a SQLite file there too. --temporal-address uses an
+file in the data dir (frontend `+config.DefaultTemporalListen+`, which answers only
+callers with <data-dir>/temporal-token; UI `+config.DefaultTemporalUIAddr+`) and Rivetr's own data is a SQLite file there too. --temporal-address uses an
 existing Temporal cluster instead; --database-url uses PostgreSQL.
 
 Every flag can also be set with its RIVETR_* environment variable or a key in
@@ -25,7 +25,8 @@ func newWorkerCmd(run RunFunc) *cobra.Command {
 		`Run the worker of one Docker host (agent mode): it polls the shared "rivetr"
 task queue and its own "rivetr.host.<host-name>" queue, and serves the host's
 apps through the proxy. It needs --temporal-address and the same
---database-url as the server.`)
+--database-url and secret key as the server, and for a server's embedded
+Temporal its token (RIVETR_TEMPORAL_TOKEN=$(cat <data-dir>/temporal-token)).`)
 }
 
 // processCmd builds the command of a long-running process: the

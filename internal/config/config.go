@@ -99,6 +99,11 @@ type Config struct {
 	// addresses tenants give (git remotes, provider APIs, notification
 	// URLs, S3 endpoints) may reach; by default none.
 	EgressAllow string `flag:"egress-allow" env:"RIVETR_EGRESS_ALLOW" toml:"egress_allow" usage:"loopback, private or link-local IPs and CIDR ranges that git remotes, provider APIs, notification URLs and S3 endpoints may reach, comma-separated (e.g. 10.0.0.0/8 for a Gitea or MinIO on the LAN; default: none)"`
+	// TemporalToken is the bearer token Rivetr's Temporal clients send. The
+	// embedded frontend requires it from every client; when empty, the
+	// server makes one in <data-dir>/temporal-token (workers and agents
+	// joining that frontend pass it here).
+	TemporalToken string `flag:"temporal-token" env:"RIVETR_TEMPORAL_TOKEN" toml:"temporal_token" usage:"bearer token for the Temporal frontend; the embedded one requires it (default: <data-dir>/temporal-token, made at first start; prefer the environment variable)"`
 	// TemporalUIWrite lets the embedded UI change workflows (cancel,
 	// terminate, signal, reset); by default it is read-only.
 	TemporalUIWrite bool `flag:"temporal-ui-write" env:"RIVETR_TEMPORAL_UI_WRITE" toml:"temporal_ui_write" usage:"let the embedded Temporal UI cancel, terminate, signal and reset workflows (default: read-only)"`

@@ -13,6 +13,7 @@ package secrets
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -189,6 +190,51 @@ func (k *Keyring) Open(s, context string) (string, error) {
 		return "", fmt.Errorf("secrets: a sealed value failed authentication (tampered with, or moved from another row): %w", err)
 	}
 	return string(plain), nil
+}
+
+// Sign returns a MAC of msg under the current key, bound to context
+// ("KEYID:MAC"): Rivetr signs what it hands to workflows (approval
+// decisions) so that a caller reaching Temporal some other way cannot
+// forge one.
+func (k *Keyring) Sign(msg, context string) (string, error) {
+	if k == nil {
+		return "", ErrNoKeyring
+	}
+	k.mu.RLock()
+	cur := k.keys[0]
+	k.mu.RUnlock()
+	return cur.id + ":" + base64.RawStdEncoding.EncodeToString(mac(cur.raw, msg, context)), nil
+}
+
+// Verify reports whether sig is Sign's answer for msg and context under
+// any key of the ring.
+func (k *Keyring) Verify(msg, context, sig string) bool {
+	id, body, ok := strings.Cut(sig, ":")
+	if k == nil || !ok {
+		return false
+	}
+	want, err := base64.RawStdEncoding.DecodeString(body)
+	if err != nil {
+		return false
+	}
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	for _, x := range k.keys {
+		if x.id == id {
+			return hmac.Equal(want, mac(x.raw, msg, context))
+		}
+	}
+	return false
+}
+
+// mac is HMAC-SHA256 of msg under a key derived from raw for context (a
+// key used for sealing is never used as a MAC key as it is).
+func mac(raw []byte, msg, context string) []byte {
+	d := hmac.New(sha256.New, raw)
+	d.Write([]byte("rivetr sign " + context))
+	m := hmac.New(sha256.New, d.Sum(nil))
+	m.Write([]byte(msg))
+	return m.Sum(nil)
 }
 
 // NeedsReseal reports whether a stored value should be sealed again: it is

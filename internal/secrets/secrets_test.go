@@ -118,3 +118,35 @@ func TestLoadAndRotate(t *testing.T) {
 		t.Fatalf("a bad env key: %v", err)
 	}
 }
+
+func TestSignAndVerify(t *testing.T) {
+	old, err := New(Generate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := old.Sign("approve d1 by u1", "decision")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !old.Verify("approve d1 by u1", "decision", sig) {
+		t.Fatal("its own signature does not verify")
+	}
+	for name, c := range map[string][3]string{
+		"another message": {"approve d1 by u2", "decision", sig},
+		"another context": {"approve d1 by u1", "other", sig},
+		"garbage":         {"approve d1 by u1", "decision", "x"},
+		"unsigned":        {"approve d1 by u1", "decision", ""},
+	} {
+		if old.Verify(c[0], c[1], c[2]) {
+			t.Errorf("%s verifies", name)
+		}
+	}
+	other, _ := New(Generate())
+	if other.Verify("approve d1 by u1", "decision", sig) {
+		t.Fatal("another key verifies the signature")
+	}
+	var none *Keyring
+	if none.Verify("approve d1 by u1", "decision", sig) {
+		t.Fatal("no keyring verifies")
+	}
+}

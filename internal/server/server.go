@@ -23,6 +23,7 @@ import (
 	"github.com/rivetr/rivetr/internal/config"
 	"github.com/rivetr/rivetr/internal/docker"
 	"github.com/rivetr/rivetr/internal/egress"
+	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/mail"
 	"github.com/rivetr/rivetr/internal/proxy"
 	"github.com/rivetr/rivetr/internal/ratelimit"
@@ -112,6 +113,11 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		cleanups = append(cleanups, func() { _ = proxyLn.Close() })
 	}
 
+	if cfg.Embedded() && cfg.TemporalToken == "" {
+		if cfg.TemporalToken, err = temporalToken(cfg.DataDir); err != nil {
+			return err
+		}
+	}
 	if cfg.Embedded() {
 		start := time.Now()
 		stop, err := embed(cfg, log.With("component", "temporal"))
@@ -122,7 +128,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		log.Info("embedded Temporal server started", "frontend", cfg.TemporalListen, "ui", cfg.UIBaseURL(), "took", time.Since(start).Round(time.Millisecond))
 	}
 	dialCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	tc, err := tclient.Dial(dialCtx, cfg.TemporalFrontend(), cfg.TemporalNamespace, log)
+	tc, err := tclient.Dial(dialCtx, cfg.TemporalFrontend(), cfg.TemporalNamespace, cfg.TemporalToken, log)
 	cancel()
 	if err != nil {
 		return err
@@ -169,6 +175,12 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	// Docker, proxy and disk activities on this host's queue (see package
 	// worker).
 	opts := sdkworker.Options{WorkerStopTimeout: 10 * time.Second}
+	// Decisions (approve, reject, override) reach workflows signed by the
+	// server that checked who decides; this worker's validators refuse
+	// others, and all of them when it has no key to check with.
+	workflows.VerifyDecisionsWith(func(msg, sig string) bool {
+		return keys != nil && keys.Verify(msg, service.DecisionContext, sig)
+	})
 	main := sdkworker.New(tc, workflows.TaskQueue, opts)
 	worker.RegisterWorkflows(main)
 	worker.RegisterShared(main, worker.Shared{
@@ -340,6 +352,24 @@ func reconcileOnce(ctx context.Context, r *proxy.Router, d *docker.Client, netwo
 			}
 		}
 	}
+}
+
+// temporalToken reads the embedded Temporal frontend's token from the data
+// dir, making it on first start (readable by this user only).
+func temporalToken(dataDir string) (string, error) {
+	path := filepath.Join(dataDir, "temporal-token")
+	if b, err := os.ReadFile(path); err == nil {
+		if tok := strings.TrimSpace(string(b)); tok != "" {
+			return tok, nil
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read the Temporal token: %w", err)
+	}
+	tok := ids.Token(32)
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write the Temporal token: %w", err)
+	}
+	return tok, nil
 }
 
 // mailer is the SMTP sender the configuration asks for; nil without one.

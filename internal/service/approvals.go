@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/rivetr/rivetr/internal/release"
+	"github.com/rivetr/rivetr/internal/secrets"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
 )
@@ -52,6 +53,9 @@ func (s *core) decide(ctx context.Context, id, comment, update string) (*Decisio
 	if dec.ApproverID == "" {
 		dec.ApproverID = release.AdminTokenApprover
 	}
+	if err := s.sign(d.ID, update, &dec); err != nil {
+		return nil, err
+	}
 	var st workflows.GateState
 	if err := s.sendUpdate(ctx, d.WorkflowID, update, dec, &st, "deployment "+d.ID+" is no longer waiting for approval"); err != nil {
 		return nil, err
@@ -90,6 +94,21 @@ func (s *Deploys) PendingApprovals(ctx context.Context) ([]DeploymentView, error
 	}
 	return out, nil
 }
+
+// sign signs a decision on a deployment for the workflow's validator
+// (workflows.VerifyDecisionsWith); without a secret key it stays unsigned
+// and the workers refuse it.
+func (s *core) sign(deploymentID, update string, d *workflows.Decision) error {
+	if s.keys == nil {
+		return stateErr("this server has no secret key to sign decisions with; start it with its secret key (%s or <data-dir>/secret.key)", secrets.EnvKey)
+	}
+	sig, err := s.keys.Sign(workflows.DecisionMessage(deploymentID, update, *d), DecisionContext)
+	d.Signature = sig
+	return err
+}
+
+// DecisionContext is the context decisions are signed under.
+const DecisionContext = "workflow decision"
 
 // sendUpdate sends a Temporal update to a workflow and waits for its result
 // (into out, which may be nil). A validator's refusal becomes an ErrState

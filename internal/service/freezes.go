@@ -300,6 +300,9 @@ func (s *Policies) Override(ctx context.Context, id, reason string) (*Deployment
 	if dec.ApproverID == "" {
 		dec.ApproverID = release.AdminTokenApprover
 	}
+	if err := s.sign(d.ID, workflows.UpdateOverride, &dec); err != nil {
+		return nil, err
+	}
 	if err := s.sendUpdate(ctx, d.WorkflowID, workflows.UpdateOverride, dec, nil, "deployment "+d.ID+" is no longer frozen"); err != nil {
 		return nil, err
 	}

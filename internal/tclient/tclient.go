@@ -21,15 +21,25 @@ import (
 
 // Dial connects to the frontend at addr, retrying until ctx ends: an
 // embedded server may still be starting, and an external cluster may be
-// restarting.
-func Dial(ctx context.Context, addr, namespace string, log *slog.Logger) (client.Client, error) {
+// restarting. A token goes with every call as "authorization: Bearer
+// TOKEN" (the connection stays plain, as Rivetr dials Temporal today).
+func Dial(ctx context.Context, addr, namespace, token string, log *slog.Logger) (client.Client, error) {
 	var last error
 	for {
-		c, err := client.DialContext(ctx, client.Options{
+		opts := client.Options{
 			HostPort:  addr,
 			Namespace: namespace,
 			Logger:    sdklog.NewStructuredLogger(log.With("component", "temporal-sdk")),
-		})
+		}
+		if token != "" {
+			opts.Credentials = client.NewAPIKeyStaticCredentials(token)
+			opts.ConnectionOptions.TLSDisabled = true
+		}
+		c, err := client.DialContext(ctx, opts)
+		var denied *serviceerror.PermissionDenied
+		if errors.As(err, &denied) {
+			return nil, fmt.Errorf("Temporal at %s refused this process's token (give the server's <data-dir>/temporal-token with --temporal-token or RIVETR_TEMPORAL_TOKEN): %w", addr, err)
+		}
 		if err == nil {
 			return c, nil
 		}

@@ -8,6 +8,7 @@ package temporalsrv
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -53,7 +54,11 @@ type Options struct {
 	UIWrite bool
 	// Namespace is created when missing.
 	Namespace string
-	Logger    *slog.Logger
+	// Token is the bearer token the frontend requires from every client
+	// (required). The server's own worker service and the UI use an
+	// internal frontend on a loopback port instead, as Temporal does.
+	Token  string
+	Logger *slog.Logger
 }
 
 // Server is a running embedded Temporal server and UI.
@@ -79,6 +84,7 @@ func Embedded(cfg rconfig.Config, log *slog.Logger) (stop func(), err error) {
 			UIPath:       rconfig.UIPath,
 			UIWrite:      cfg.TemporalUIWrite,
 			Namespace:    cfg.TemporalNamespace,
+			Token:        cfg.TemporalToken,
 			Logger:       log,
 		})
 		if err == nil {
@@ -99,6 +105,9 @@ func Start(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if len(opts.Token) < 16 {
+		return nil, errors.New("the embedded Temporal frontend needs a token of 16 characters or more (--temporal-token)")
+	}
 	host, port, err := splitPort(opts.FrontendAddr)
 	if err != nil {
 		return nil, fmt.Errorf("--temporal-listen: %w", err)
@@ -106,7 +115,7 @@ func Start(opts Options) (*Server, error) {
 	if err := checkFree(opts.FrontendAddr); err != nil {
 		return nil, fmt.Errorf("embedded Temporal frontend cannot listen on %s (is another rivetr server or Temporal running? change --temporal-listen or use --temporal-address): %w", opts.FrontendAddr, err)
 	}
-	var ui *uiserver.Server
+	var uiConf *uiconfig.Config
 	if opts.UIAddr != "" {
 		uiHost, uiPort, err := splitPort(opts.UIAddr)
 		if err != nil {
@@ -116,17 +125,16 @@ func Start(opts Options) (*Server, error) {
 		if err := checkFree(opts.UIAddr); err != nil {
 			return nil, fmt.Errorf("Temporal UI cannot listen on %s (change --temporal-ui-addr, or set it empty to run no UI): %w", opts.UIAddr, err)
 		}
-		ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(&uiconfig.Config{
+		uiConf = &uiconfig.Config{
 			Host:                uiHost,
 			Port:                uiPort,
-			TemporalGRPCAddress: opts.FrontendAddr,
 			EnableUI:            true,
 			CORS:                uiconfig.CORS{CookieInsecure: true},
 			HideLogs:            true,
 			DisableNewsFetch:    true,
 			PublicPath:          opts.UIPath,
 			DisableWriteActions: !opts.UIWrite,
-		}))
+		}
 	}
 
 	sqlConf, err := sqlConfig(opts)
@@ -138,29 +146,31 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	logger := &slogAdapter{log: opts.Logger}
-	authorizer, err := authorization.GetAuthorizerFromConfig(&conf.Global.Authorization)
-	if err != nil {
-		return nil, err
+	addrOf := func(svc primitives.ServiceName) string {
+		rpc := conf.Services[string(svc)].RPC
+		return net.JoinHostPort(rpc.BindOnIP, strconv.Itoa(rpc.GRPCPort))
 	}
-	claimMapper, err := authorization.GetClaimMapperFromConfig(&conf.Global.Authorization, logger)
-	if err != nil {
-		return nil, err
-	}
-	hostOf := func(svc primitives.ServiceName) static.Hosts {
-		return static.SingleLocalHost(net.JoinHostPort(host, strconv.Itoa(conf.Services[string(svc)].RPC.GRPCPort)))
+	hostOf := func(svc primitives.ServiceName) static.Hosts { return static.SingleLocalHost(addrOf(svc)) }
+	var ui *uiserver.Server
+	if uiConf != nil {
+		uiConf.TemporalGRPCAddress = addrOf(primitives.InternalFrontendService)
+		ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(uiConf))
 	}
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(conf),
-		temporal.ForServices(temporal.DefaultServices),
+		temporal.ForServices(append([]string{string(primitives.InternalFrontendService)}, temporal.DefaultServices...)),
 		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
-			primitives.FrontendService: hostOf(primitives.FrontendService),
-			primitives.HistoryService:  hostOf(primitives.HistoryService),
-			primitives.MatchingService: hostOf(primitives.MatchingService),
-			primitives.WorkerService:   hostOf(primitives.WorkerService),
+			primitives.FrontendService:         hostOf(primitives.FrontendService),
+			primitives.InternalFrontendService: hostOf(primitives.InternalFrontendService),
+			primitives.HistoryService:          hostOf(primitives.HistoryService),
+			primitives.MatchingService:         hostOf(primitives.MatchingService),
+			primitives.WorkerService:           hostOf(primitives.WorkerService),
 		}),
 		temporal.WithLogger(logger),
-		temporal.WithAuthorizer(authorizer),
-		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
+		// The frontend answers only callers with the token; the internal
+		// frontend (loopback) maps every caller to Temporal's system role.
+		temporal.WithAuthorizer(authorization.NewDefaultAuthorizer()),
+		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return tokenClaims{token: opts.Token} }),
 		temporal.WithDynamicConfigClient(dynamicConfig()),
 	)
 	if err != nil {
@@ -270,14 +280,27 @@ func serverConfig(host string, port int, sqlConf *config.SQL) (*config.Config, e
 	}
 	conf.DCRedirectionPolicy.Policy = "noop"
 	conf.Services = map[string]config.Service{}
-	for _, name := range []string{"frontend", "history", "matching", "worker"} {
+	// The internal services listen on loopback whatever the frontend's
+	// address: only the frontend is for other hosts.
+	for _, name := range []string{"frontend", "internal-frontend", "history", "matching", "worker"} {
 		var svc config.Service
-		svc.RPC.BindOnIP = host
-		if name == "frontend" {
+		svc.RPC.BindOnIP = "127.0.0.1"
+		switch name {
+		case "frontend":
+			svc.RPC.BindOnIP = host
 			svc.RPC.GRPCPort = port
 			svc.RPC.HTTPPort = httpPort
-		} else if svc.RPC.GRPCPort, err = freePort(host); err != nil {
-			return nil, err
+		case "internal-frontend":
+			if svc.RPC.GRPCPort, err = freePort(svc.RPC.BindOnIP); err != nil {
+				return nil, err
+			}
+			if svc.RPC.HTTPPort, err = freePort(svc.RPC.BindOnIP); err != nil {
+				return nil, err
+			}
+		default:
+			if svc.RPC.GRPCPort, err = freePort(svc.RPC.BindOnIP); err != nil {
+				return nil, err
+			}
 		}
 		conf.Services[name] = svc
 	}
@@ -285,8 +308,21 @@ func serverConfig(host string, port int, sqlConf *config.SQL) (*config.Config, e
 	conf.Archival.Visibility.State = "disabled"
 	conf.NamespaceDefaults.Archival.History.State = "disabled"
 	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
-	conf.PublicClient.HostPort = frontend
+	// PublicClient stays empty: the server's own clients (its worker
+	// service: schedules, batch jobs) then use the internal frontend.
 	return &conf, nil
+}
+
+// tokenClaims gives Temporal's system admin role to a caller presenting
+// the token ("authorization: Bearer TOKEN") and no role to anyone else, so
+// the default authorizer refuses them.
+type tokenClaims struct{ token string }
+
+func (m tokenClaims) GetClaims(ai *authorization.AuthInfo) (*authorization.Claims, error) {
+	if ai != nil && subtle.ConstantTimeCompare([]byte(ai.AuthToken), []byte("Bearer "+m.token)) == 1 {
+		return &authorization.Claims{Subject: "rivetr", System: authorization.RoleAdmin}, nil
+	}
+	return &authorization.Claims{}, nil
 }
 
 func splitPort(addr string) (string, int, error) {
