@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -25,7 +26,10 @@ type logWriter struct {
 
 	mu      sync.Mutex
 	buf     []schema.LogLine
-	flushMu sync.Mutex // orders batches, so line IDs follow line order
+	written int              // lines handed to buf
+	tail    []schema.LogLine // past maxLines: the newest tailLines, kept for Close
+	skipped int              // past maxLines: lines dropped from the middle
+	flushMu sync.Mutex       // orders batches, so line IDs follow line order
 	done    chan struct{}
 	wg      sync.WaitGroup
 	close   sync.Once
@@ -37,6 +41,12 @@ const (
 	// maxLine keeps one runaway line (a minified bundle, a progress bar)
 	// from bloating the log table.
 	maxLine = 4096
+	// maxLines bounds what one writer (a build, a health check) stores:
+	// a step printing without end must not fill the disk every team's
+	// data is on. Past it the middle is dropped and the last tailLines
+	// are written at Close, where a failure's cause usually is.
+	maxLines  = 20000
+	tailLines = 2000
 )
 
 func newLogWriter(store logStore, deploymentID, stream string) *logWriter {
@@ -63,8 +73,20 @@ func (w *logWriter) Line(text string) {
 	if len(text) > maxLine {
 		text = text[:maxLine] + " …(truncated)"
 	}
+	line := schema.LogLine{DeploymentID: w.id, Time: time.Now().UTC(), Stream: w.stream, Text: text}
 	w.mu.Lock()
-	w.buf = append(w.buf, schema.LogLine{DeploymentID: w.id, Time: time.Now().UTC(), Stream: w.stream, Text: text})
+	if w.written >= maxLines {
+		if len(w.tail) < tailLines {
+			w.tail = append(w.tail, line)
+		} else { // a ring: the oldest kept line is at skipped % tailLines
+			w.tail[w.skipped%tailLines] = line
+			w.skipped++
+		}
+		w.mu.Unlock()
+		return
+	}
+	w.written++
+	w.buf = append(w.buf, line)
 	full := len(w.buf) >= maxBatch
 	w.mu.Unlock()
 	if full {
@@ -92,6 +114,17 @@ func (w *logWriter) Close() {
 	w.close.Do(func() {
 		close(w.done)
 		w.wg.Wait()
+		w.mu.Lock()
+		if w.skipped > 0 {
+			w.buf = append(w.buf, schema.LogLine{DeploymentID: w.id, Time: time.Now().UTC(), Stream: w.stream,
+				Text: fmt.Sprintf("… %d lines not kept: a step's log keeps its first %d and last %d lines", w.skipped, maxLines, tailLines)})
+		}
+		if n := len(w.tail); n > 0 {
+			start := w.skipped % n // the oldest kept line
+			w.buf = append(append(w.buf, w.tail[start:]...), w.tail[:start]...)
+		}
+		w.tail = nil
+		w.mu.Unlock()
 		w.flush()
 	})
 }

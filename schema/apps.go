@@ -15,7 +15,12 @@ func (s *Store) CreateApp(ctx context.Context, app *App) error {
 	if err := s.sealApp(app); err != nil {
 		return err
 	}
-	return wrap(s.db.WithContext(ctx).Create(app).Error, "app "+app.Name)
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(app).Error; err != nil {
+			return wrap(err, "app "+app.Name)
+		}
+		return syncDomains(tx, app)
+	})
 }
 
 func appContext(id, field string) string { return "app:" + id + ":" + field }
@@ -99,7 +104,12 @@ func (s *Store) SaveApp(ctx context.Context, app *App) error {
 	if err := s.sealApp(app); err != nil {
 		return err
 	}
-	return wrap(s.db.WithContext(ctx).Save(app).Error, "app "+app.Name)
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Save(app).Error; err != nil {
+			return wrap(err, "app "+app.Name)
+		}
+		return syncDomains(tx, app)
+	})
 }
 
 // SetCurrentDeployment records which deployment serves app.
@@ -123,7 +133,7 @@ func (s *Store) DeleteApp(ctx context.Context, appID string) error {
 				return wrap(err, "delete app logs")
 			}
 		}
-		for _, m := range []any{&Deployment{}, &EnvVar{}, &AppShare{}, &RecurringDeploy{}, &FreezeWindow{}, &WebhookDelivery{}} {
+		for _, m := range []any{&Deployment{}, &EnvVar{}, &AppShare{}, &RecurringDeploy{}, &FreezeWindow{}, &WebhookDelivery{}, &Domain{}} {
 			if err := tx.Where("app_id = ?", appID).Delete(m).Error; err != nil {
 				return wrap(err, "delete app")
 			}

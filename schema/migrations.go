@@ -2,11 +2,13 @@ package schema
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // ErrSchemaNewer means the database was migrated by a newer Rivetr than
@@ -39,6 +41,42 @@ var migrations = []migration{
 	{Version: 5, Name: "who asked: a push's pusher email on deployments, the creator of recurring deploys", Up: requesters},
 	{Version: 6, Name: "invitations record which link may create an account (the emailed one)", Up: invitationSignUp},
 	{Version: 7, Name: "the installation's ID, labelling what it creates on Docker", Up: instanceTable},
+	{Version: 8, Name: "a domains table: one app per host name, enforced by its key", Up: domainsTable},
+}
+
+// domainsTable creates the domains table and fills it from the apps'
+// domain lists, oldest app first: should two apps list one host (a race
+// the old check-then-write allowed), the older keeps it in the table and
+// the other's next change of settings must drop it.
+func domainsTable(tx *gorm.DB, _ string) error {
+	type m8Domain struct {
+		Host      string `gorm:"primaryKey;size:253"`
+		AppID     string `gorm:"size:32;index;not null"`
+		CreatedAt time.Time
+	}
+	if err := tx.Table("domains").AutoMigrate(&m8Domain{}); err != nil {
+		return err
+	}
+	var apps []struct {
+		ID      string
+		Domains string
+	}
+	if err := tx.Table("apps").Select("id, domains").Order("created_at, id").Find(&apps).Error; err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	for _, a := range apps {
+		var hosts []string
+		if a.Domains != "" && json.Unmarshal([]byte(a.Domains), &hosts) != nil {
+			continue
+		}
+		for _, h := range hosts {
+			if err := tx.Table("domains").Clauses(clause.OnConflict{DoNothing: true}).Create(&m8Domain{Host: h, AppID: a.ID, CreatedAt: now}).Error; err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // instanceTable creates the one-row instance table (filled on first use).

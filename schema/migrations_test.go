@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -177,5 +178,58 @@ func TestDatabaseVolumesMigrate(t *testing.T) {
 	d, err := s.GetDatabase(ctx, "shop-db")
 	if err != nil || d.Volume != "rivetr-db-shop-db-data" || d.VolumeName() != "rivetr-db-shop-db-data" {
 		t.Fatalf("an existing database's volume after migration 3: %+v %v", d, err)
+	}
+}
+
+// Migration 8 fills the domains table from the apps' lists; two apps that
+// listed one host (the old check-then-write race) leave it to the older.
+func TestDomainsMigrate(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "rivetr.db")
+	s, err := Open(path, testKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	older := &App{ID: "a1", Name: "shop", Domains: []string{"shop.example.com", "www.shop.example.com"}, CreatedAt: time.Now().Add(-time.Hour)}
+	if err := s.CreateApp(ctx, older); err != nil {
+		t.Fatal(err)
+	}
+	// The race, as an old release could leave it: a second app with the
+	// same host, written past the table.
+	if err := s.db.Exec("DELETE FROM domains").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Create(&App{ID: "a2", Name: "squat", Domains: []string{"shop.example.com"}, CreatedAt: time.Now()}).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Exec("DELETE FROM schema_migrations WHERE version >= 8").Error; err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = Open(path, testKeys(t)); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for host, want := range map[string]string{"shop.example.com": "a1", "www.shop.example.com": "a1"} {
+		if got, err := s.DomainOwner(ctx, host); err != nil || got != want {
+			t.Errorf("%s: %q %v, want %s", host, got, err, want)
+		}
+	}
+	// The younger app's next save must give the host up.
+	squat, _ := s.GetApp(ctx, "squat")
+	var taken *DomainTakenError
+	if err := s.SaveApp(ctx, squat); !errors.As(err, &taken) || taken.Host != "shop.example.com" || !errors.Is(err, ErrConflict) {
+		t.Fatalf("saving the younger app: %v", err)
+	}
+	squat.Domains = []string{"squat.example.com"}
+	if err := s.SaveApp(ctx, squat); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteApp(ctx, older.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DomainOwner(ctx, "shop.example.com"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a deleted app's domain: %v", err)
 	}
 }

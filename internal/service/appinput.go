@@ -126,6 +126,23 @@ func (in *AppInput) touchesPolicy(app *schema.App) bool {
 		in.Environment != nil && strings.TrimSpace(*in.Environment) != app.Environment
 }
 
+// dropsDomains reports whether in takes a domain away from app.
+func (in *AppInput) dropsDomains(app *schema.App) bool {
+	if in.Domains == nil {
+		return false
+	}
+	kept := map[string]bool{}
+	for _, d := range *in.Domains {
+		kept[proxy.NormalizeHost(strings.TrimSpace(d))] = true
+	}
+	for _, d := range app.Domains {
+		if !kept[d] {
+			return true
+		}
+	}
+	return false
+}
+
 var (
 	buildTargetRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
 	nameRE        = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)

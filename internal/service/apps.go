@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -45,24 +44,41 @@ type AppView struct {
 	Approval *ApprovalPolicyView `json:"effective_approval,omitempty"`
 }
 
-// checkDomainsFree fails when another app already serves one of app's domains.
+// checkDomainsFree fails when another app already serves one of app's
+// domains, or when app, not a preview, names a host under the preview
+// domain (kept for pull request previews, which would otherwise find
+// their names taken). The domains table's key settles races; this says
+// which app holds a host, for the ones the caller may see.
 func (s *core) checkDomainsFree(ctx context.Context, app *schema.App) error {
-	apps, err := s.store.ListApps(ctx)
-	if err != nil {
-		return err
-	}
 	f := fieldErrors{}
-	for _, other := range apps {
-		if other.ID == app.ID {
+	for _, d := range app.Domains {
+		if app.PreviewOf == "" && s.previewDomain != "" && (d == s.previewDomain || strings.HasSuffix(d, "."+s.previewDomain)) {
+			f.add("domains", "%s is under the preview domain %s, whose names are kept for pull request previews", d, s.previewDomain)
 			continue
 		}
-		for _, d := range app.Domains {
-			if slices.Contains(other.Domains, d) {
-				f.add("domains", "%s is already served by app %s", d, other.Name)
-			}
+		owner, err := s.store.DomainOwner(ctx, d)
+		if errors.Is(err, schema.ErrNotFound) || err == nil && owner == app.ID {
+			continue
+		} else if err != nil {
+			return err
 		}
+		name := "another app"
+		if other, err := s.store.GetApp(ctx, owner); err == nil && ActorFrom(ctx).Can(other.TeamID, release.PermRead) {
+			name = "app " + other.Name
+		}
+		f.add("domains", "%s is already served by %s", d, name)
 	}
 	return f.err()
+}
+
+// domainTaken turns the store's refusal of a host another app took
+// meanwhile into the answer checkDomainsFree gives.
+func domainTaken(err error) error {
+	var taken *schema.DomainTakenError
+	if errors.As(err, &taken) {
+		return &ValidationError{Fields: map[string]string{"domains": taken.Error()}}
+	}
+	return err
 }
 
 // teamForCreate picks the team a new app goes to and checks the caller may
@@ -151,6 +167,10 @@ func (s *Apps) CreateApp(ctx context.Context, in AppInput) (*AppView, error) {
 		return nil, err
 	}
 	if err := s.store.CreateApp(ctx, app); err != nil {
+		var taken *schema.DomainTakenError
+		if errors.As(err, &taken) {
+			return nil, domainTaken(err)
+		}
 		if errors.Is(err, schema.ErrConflict) {
 			return nil, &ValidationError{Fields: map[string]string{"name": fmt.Sprintf("an app named %s already exists", app.Name)}}
 		}
@@ -177,7 +197,9 @@ func (s *Apps) UpdateApp(ctx context.Context, name string, in AppInput) (*AppVie
 	if err := in.credentialsMoved(app); err != nil {
 		return nil, err
 	}
-	if in.touchesPolicy(app) {
+	if in.touchesPolicy(app) || in.dropsDomains(app) && s.effectiveApproval(ctx, app).Required {
+		// A gated app's domain given up by a developer could be taken by
+		// a new app without the gate: that is a policy change.
 		if a := ActorFrom(ctx); !a.Can(app.TeamID, release.PermPolicy) {
 			return nil, forbid(a, app.TeamID, release.PermPolicy)
 		}
@@ -201,7 +223,7 @@ func (s *Apps) UpdateApp(ctx context.Context, name string, in AppInput) (*AppVie
 		return nil, err
 	}
 	if err := s.store.SaveApp(ctx, app); err != nil {
-		return nil, err
+		return nil, domainTaken(err)
 	}
 	if b, a := changed(before, settingsOf(app)); len(a) > 0 {
 		s.audit(ctx, AuditAppUpdate, app.TeamID, app.Name, b, a)
