@@ -165,16 +165,7 @@ func TestDatabaseVolumesMigrate(t *testing.T) {
 	if err := s.CreateDatabase(ctx, &Database{ID: "d1", Name: "shop-db", Engine: "postgres", Image: "postgres:17", Status: "running"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"UPDATE databases SET volume = ''", "DELETE FROM schema_migrations WHERE version >= 3"} {
-		if err := s.db.Exec(q).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
-	s.Close()
-	if s, err = Open(path, testKeys(t)); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopenAfter(t, s, path, "UPDATE databases SET volume = ''", "DELETE FROM schema_migrations WHERE version >= 3")
 	d, err := s.GetDatabase(ctx, "shop-db")
 	if err != nil || d.Volume != "rivetr-db-shop-db-data" || d.VolumeName() != "rivetr-db-shop-db-data" {
 		t.Fatalf("an existing database's volume after migration 3: %+v %v", d, err)
@@ -203,14 +194,7 @@ func TestDomainsMigrate(t *testing.T) {
 	if err := s.db.Create(&App{ID: "a2", Name: "squat", Domains: []string{"shop.example.com"}, CreatedAt: time.Now()}).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Exec("DELETE FROM schema_migrations WHERE version >= 8").Error; err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	if s, err = Open(path, testKeys(t)); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopenAfter(t, s, path, "DELETE FROM schema_migrations WHERE version >= 8")
 	for host, want := range map[string]string{"shop.example.com": "a1", "www.shop.example.com": "a1"} {
 		if got, err := s.DomainOwner(ctx, host); err != nil || got != want {
 			t.Errorf("%s: %q %v, want %s", host, got, err, want)
@@ -232,4 +216,23 @@ func TestDomainsMigrate(t *testing.T) {
 	if _, err := s.DomainOwner(ctx, "shop.example.com"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("a deleted app's domain: %v", err)
 	}
+}
+
+// reopenAfter runs queries on s (rewinding it to an older schema), closes
+// it and opens path again, which migrates; the new store is closed at the
+// test's end.
+func reopenAfter(t *testing.T, s *Store, path string, queries ...string) *Store {
+	t.Helper()
+	for _, q := range queries {
+		if err := s.db.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s, err := Open(path, testKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
