@@ -37,10 +37,14 @@ const (
 	// rootCapped is an instance admin's token capped at viewer: it acts as
 	// a viewer in every team and holds no instance-level power.
 	rootCapped = "instance admin, token capped at viewer"
-	adminTok   = "admin token"
+	// ownerCapped and adminCapped are an owner's and an admin's tokens
+	// capped at developer: they act as developers.
+	ownerCapped = "owner, token capped at developer"
+	adminCapped = "admin, token capped at developer"
+	adminTok    = "admin token"
 )
 
-var identities = []string{anon, expired, outsider, viewer, capped, developer, admin, owner, root, rootCapped, adminTok}
+var identities = []string{anon, expired, outsider, viewer, capped, developer, admin, owner, root, rootCapped, ownerCapped, adminCapped, adminTok}
 
 // rbacWorld is a server with a team "acme" holding a member of each role,
 // a second team with its own owner, and a token for every identity.
@@ -125,6 +129,12 @@ func newRBACWorldWith(t *testing.T, opt func(*service.Options)) *rbacWorld {
 	var tok service.NewToken
 	mustUnmarshal(t, b, &tok)
 	w.tokens[capped] = tok.Token
+	for who, of := range map[string]string{ownerCapped: owner, adminCapped: admin} {
+		code, b = w.call(t, w.tokens[of], "POST", "/api/tokens", `{"name":"as-developer","role":"developer"}`)
+		mustStatus(t, 201, code, b, "token capped at developer")
+		mustUnmarshal(t, b, &tok)
+		w.tokens[who] = tok.Token
+	}
 	code, b = w.call(t, w.tokens[root], "POST", "/api/tokens", `{"name":"root-read-only","role":"viewer"}`)
 	mustStatus(t, 201, code, b, "capped instance admin token")
 	mustUnmarshal(t, b, &tok)
@@ -216,7 +226,7 @@ type route struct {
 // whose role reaches min get ok, lesser members 403, the other team's
 // owner 404 (acme's objects do not exist for them), no token 401.
 func inTeam(min release.Role, ok int) map[string]int {
-	rank := map[string]int{viewer: 1, capped: 1, rootCapped: 1, developer: 2, admin: 3, owner: 4, root: 4, adminTok: 4}
+	rank := map[string]int{viewer: 1, capped: 1, rootCapped: 1, developer: 2, ownerCapped: 2, adminCapped: 2, admin: 3, owner: 4, root: 4, adminTok: 4}
 	need := map[release.Role]int{release.RoleViewer: 1, release.RoleDeveloper: 2, release.RoleAdmin: 3, release.RoleOwner: 4}[min]
 	m := map[string]int{anon: 401, expired: 401, outsider: 404}
 	for who, r := range rank {
@@ -330,7 +340,7 @@ func rbacRoutes() []route {
 		{"GET", "/api/teams", fixed("/api/teams", ""), signedIn(200)},
 		{"POST", "/api/teams", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			return "/api/teams", fmt.Sprintf(`{"name":%q}`, w.unique("team-"))
-		}, with(with(with(signedIn(201), capped, 403), rootCapped, 403), adminTok, 403)},
+		}, with(with(with(with(with(signedIn(201), capped, 403), rootCapped, 403), ownerCapped, 403), adminCapped, 403), adminTok, 403)},
 		// A fresh team shaped like acme, empty of apps.
 		{"DELETE", "/api/teams/:team", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			tm := &schema.Team{ID: ids.New(), Name: w.unique("gone-")}
