@@ -43,6 +43,7 @@ func (h *Host) StartCandidate(ctx context.Context, in StartInput) (*Candidate, e
 		Network:  network,
 		MemoryMB: app.MemoryLimitMB,
 		CPUs:     app.CPULimit,
+		Confined: true,
 	})
 	if err != nil {
 		if errors.Is(err, docker.ErrNotFound) {

@@ -80,6 +80,11 @@ func TestTeamsAreIsolated(t *testing.T) {
 			t.Errorf("the other team's app reached %s: %s", what, out)
 		}
 	}
+	// An app gains no privileges through setuid binaries and runs a
+	// bounded number of processes (no fork bomb takes the shared host).
+	if got := dockerOut(t, "inspect", "-f", "{{.HostConfig.PidsLimit}} {{.HostConfig.SecurityOpt}}", ac[0]); got != "4096 [no-new-privileges:true]" {
+		t.Fatalf("the attacker's container runs with %q", got)
+	}
 	// Both still serve through the one proxy.
 	if body := s.MustGet(victim.Host, "/"); body != "iso-a-v1" {
 		t.Fatalf("the victim serves %q", body)

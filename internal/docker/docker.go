@@ -238,7 +238,14 @@ type RunSpec struct {
 	Aliases []string
 	// PublishPort publishes ContainerPort on this host port (0: none).
 	PublishPort, ContainerPort int
+	// Confined runs the container without gaining privileges through
+	// setuid binaries and with at most MaxPids processes, so one tenant's
+	// app cannot fork-bomb the host every team shares.
+	Confined bool
 }
+
+// MaxPids is the process limit of a confined container.
+const MaxPids = 4096
 
 // Run creates and starts a container, or returns the one already named
 // spec.Name (starting it if needed), so a retried Run is harmless.
@@ -264,6 +271,11 @@ func (c *Client) Run(ctx context.Context, spec RunSpec) (string, error) {
 		}
 		if spec.CPUs > 0 {
 			hc.NanoCPUs = int64(spec.CPUs * 1e9)
+		}
+		if spec.Confined {
+			pids := int64(MaxPids)
+			hc.PidsLimit = &pids
+			hc.SecurityOpt = []string{"no-new-privileges:true"}
 		}
 		hc.NetworkMode = container.NetworkMode(spec.Network)
 		if spec.Volume != "" {
