@@ -78,3 +78,21 @@ func TestDomainsAreOneAppsEach(t *testing.T) {
 }
 
 func b2s(b []byte) string { return string(b) }
+
+// A refused action is on record for the instance admins: who, which
+// route, why; a caller probing the same route again within a minute adds
+// nothing (the append-only log is not theirs to fill).
+func TestRefusalsAreAudited(t *testing.T) {
+	w := newRBACWorldWith(t, nil)
+	name, _ := w.app(t)
+	for i := 0; i < 5; i++ {
+		if code, _ := w.call(t, w.tokens[viewer], "DELETE", "/api/apps/"+name, ""); code != 403 {
+			t.Fatalf("a viewer deleting an app: %d", code)
+		}
+	}
+	code, b := w.call(t, w.tokens[root], "GET", "/api/audit?action=access.refused", "")
+	if code != 200 || strings.Count(b2s(b), `"action":"access.refused"`) != 1 || !strings.Contains(b2s(b), "DELETE /api/apps/:name") ||
+		!strings.Contains(b2s(b), "viewer@example.com") || !strings.Contains(b2s(b), "delete app needs admin") {
+		t.Fatalf("the audit log: %d %s", code, b)
+	}
+}

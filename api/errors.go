@@ -55,6 +55,8 @@ func (h *Handler) writeError(c *gin.Context, err error) {
 		e.Message = "internal error; the server log has details"
 	case service.KindNoSpace:
 		e.Message = "the server's data disk is full (" + e.Message + "); free space in its data dir and try again; nothing was changed"
+	case service.KindForbidden:
+		h.svc.AuditRefusal(c.Request.Context(), c.Request.Method+" "+c.FullPath(), e.Message)
 	}
 	h.fail(c, statusOf[e.Kind], string(e.Kind), e.Message, e.Fields)
 }

@@ -384,6 +384,7 @@ func (h *Handler) fail(c *gin.Context, err error) {
 		status, msg = http.StatusNotFound, "Not found: "+err.Error()+"."
 	case errors.Is(err, service.ErrForbidden):
 		status, msg = http.StatusForbidden, "Not allowed: "+service.Classify(err).Message+"."
+		h.svc.AuditRefusal(c.Request.Context(), c.Request.Method+" "+c.FullPath(), service.Classify(err).Message)
 	case errors.Is(err, service.ErrUnavailable):
 		status, msg = http.StatusServiceUnavailable, err.Error()
 	default:
@@ -398,6 +399,9 @@ func (h *Handler) logError(c *gin.Context, err error) string {
 	msg := actionError(err)
 	if strings.HasPrefix(msg, "Something went wrong") {
 		h.log.Error("dashboard action", "path", c.Request.URL.Path, "err", err)
+	}
+	if errors.Is(err, service.ErrForbidden) {
+		h.svc.AuditRefusal(c.Request.Context(), c.Request.Method+" "+c.FullPath(), service.Classify(err).Message)
 	}
 	return msg
 }

@@ -75,6 +75,7 @@ const (
 	AuditInviteAccept    = "member.join"
 	AuditInviteDecline   = "member.invite_decline"
 	AuditInviteRefused   = "member.invite_refused"
+	AuditRefused         = "access.refused"
 	AuditTeamsMigrate    = "teams.migrate"
 	AuditSecretsRotate   = "secrets.rotate_key"
 	auditActorAdminToken = "admin token"
@@ -178,3 +179,25 @@ func (s *Instance) Audit(ctx context.Context, q AuditQuery) (*AuditPage, error) 
 
 // discardLogger is the default when Options.Log is nil.
 var discardLogger = slog.New(slog.DiscardHandler)
+
+// refusalEvery is how often one caller's refusals on one route are
+// audited: the first, then at most one a minute, so a probing attacker
+// is on record without filling the append-only log.
+const refusalEvery = time.Minute
+
+// AuditRefusal records that the caller was refused an action (route,
+// e.g. "PATCH /api/apps/:name") and why. The entry has no team: it shows
+// in the instance admins' audit log.
+func (s *Instance) AuditRefusal(ctx context.Context, route, reason string) {
+	a := ActorFrom(ctx)
+	if a == nil {
+		return
+	}
+	key := a.Who() + " " + a.UserID + " " + route
+	now := time.Now()
+	if last, ok := s.refusals.Load(key); ok && now.Sub(last.(time.Time)) < refusalEvery {
+		return
+	}
+	s.refusals.Store(key, now)
+	s.audit(ctx, AuditRefused, "", route, nil, map[string]any{"reason": truncate(reason, 500)})
+}

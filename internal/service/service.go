@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -124,6 +125,9 @@ type core struct {
 	allowLocalGit bool
 	egress        *egress.Policy
 	resolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
+	// refusals is when each caller's refusal on each route was last
+	// audited (AuditRefusal).
+	refusals sync.Map
 }
 
 // New returns a Service.
