@@ -161,7 +161,7 @@ func (h *Handler) setup(c *gin.Context) {
 			h.render(c, http.StatusBadRequest, "setup", "Set up", d)
 			return
 		}
-		d.Error = actionError(err)
+		d.Error = h.logError(c, err)
 		h.render(c, http.StatusConflict, "setup", "Set up", d)
 		return
 	}

@@ -48,7 +48,7 @@ func (h *Handler) createDatabase(c *gin.Context) {
 		in.PublicPort = n
 	}
 	if _, err := h.svc.CreateDatabase(c.Request.Context(), in); err != nil {
-		h.renderDatabases(c, http.StatusBadRequest, databasesData{Form: in, Errors: fieldsOf(err, actionError(err))})
+		h.renderDatabases(c, http.StatusBadRequest, databasesData{Form: in, Errors: fieldsOf(err, h.logError(c, err))})
 		return
 	}
 	redirect(c, "/databases", flash{OK: "Creating database " + in.Name + "; it shows running once it takes connections."})

@@ -48,7 +48,7 @@ func (h *Handler) putEnvironment(c *gin.Context) {
 	switch {
 	case (len(errs) > 0 || err != nil) && creating:
 		if err != nil {
-			errs = fieldsOf(err, actionError(err))
+			errs = fieldsOf(err, h.logError(c, err))
 		}
 		h.renderTeam(c, http.StatusBadRequest, teamData{InviteRole: release.RoleDeveloper, EnvErrors: errs, EnvName: name})
 	case len(errs) > 0:

@@ -143,7 +143,7 @@ func (h *Handler) createFreeze(c *gin.Context) {
 		_, err = h.svc.CreateFreeze(c.Request.Context(), in)
 	}
 	if err != nil {
-		d.Errors = fieldsOf(err, actionError(err))
+		d.Errors = fieldsOf(err, h.logError(c, err))
 		h.renderFreezes(c, http.StatusBadRequest, d)
 		return
 	}

@@ -17,7 +17,7 @@ func (h *Handler) invite(c *gin.Context) {
 	v, err := h.svc.Invite(c.Request.Context(), c.Param("team"), in, baseURL(c))
 	d := teamData{InviteEmail: in.Email, InviteRole: in.Role}
 	if err != nil {
-		d.Errors = fieldsOf(err, actionError(err))
+		d.Errors = fieldsOf(err, h.logError(c, err))
 		h.renderTeam(c, http.StatusBadRequest, d)
 		return
 	}
@@ -56,7 +56,7 @@ func (h *Handler) renderInvite(c *gin.Context, status int, d inviteData) {
 	if d.Error == "" {
 		inv, err := h.svc.Invitation(c.Request.Context(), d.Token)
 		if err != nil {
-			d.Error = actionError(err)
+			d.Error = h.logError(c, err)
 			if status == http.StatusOK {
 				status = http.StatusGone
 				if errors.Is(err, schema.ErrNotFound) {
@@ -93,7 +93,7 @@ func (h *Handler) acceptInvite(c *gin.Context) {
 			h.renderInvite(c, http.StatusBadRequest, d)
 			return
 		}
-		d.Error = actionError(err)
+		d.Error = h.logError(c, err)
 		h.renderInvite(c, http.StatusConflict, d)
 		return
 	}
@@ -114,7 +114,7 @@ func (h *Handler) declineInvite(c *gin.Context) {
 		return
 	}
 	if err := h.svc.DeclineInvitation(c.Request.Context(), c.Param("token")); err != nil {
-		h.renderInvite(c, http.StatusConflict, inviteData{Error: actionError(err)})
+		h.renderInvite(c, http.StatusConflict, inviteData{Error: h.logError(c, err)})
 		return
 	}
 	h.render(c, http.StatusOK, "invite", "Invitation", inviteData{Error: "You declined the invitation. Nothing else happens."})
