@@ -12,6 +12,9 @@ import (
 
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/release"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 // stores returns a fresh store per backend: a temp SQLite file always, and a
@@ -37,12 +40,14 @@ func stores(t *testing.T) map[string]*Store {
 
 func freshPostgres(t *testing.T, base string) *Store {
 	t.Helper()
-	admin, err := Open(base, nil)
+	// A plain connection: the base database is the server's own, never
+	// migrated by a test (an older checkout's tests would then refuse it).
+	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: logger.Discard})
 	if err != nil {
 		t.Fatalf("postgres at RIVETR_TEST_POSTGRES_URL: %v", err)
 	}
 	name := "rivetr_test_" + ids.New()
-	if err := admin.db.Exec("CREATE DATABASE " + name).Error; err != nil {
+	if err := admin.Exec("CREATE DATABASE " + name).Error; err != nil {
 		t.Fatal(err)
 	}
 	i := strings.LastIndex(base, "/")
@@ -56,8 +61,10 @@ func freshPostgres(t *testing.T, base string) *Store {
 	}
 	t.Cleanup(func() {
 		_ = s.Close()
-		_ = admin.db.Exec("DROP DATABASE " + name).Error
-		_ = admin.Close()
+		_ = admin.Exec("DROP DATABASE " + name).Error
+		if db, err := admin.DB(); err == nil {
+			_ = db.Close()
+		}
 	})
 	return s
 }
