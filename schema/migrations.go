@@ -42,6 +42,26 @@ var migrations = []migration{
 	{Version: 6, Name: "invitations record which link may create an account (the emailed one)", Up: invitationSignUp},
 	{Version: 7, Name: "the installation's ID, labelling what it creates on Docker", Up: instanceTable},
 	{Version: 8, Name: "a domains table: one app per host name, enforced by its key", Up: domainsTable},
+	{Version: 9, Name: "certificate storage (sealed objects) and its locks", Up: certTables},
+}
+
+// certTables creates the certificate storage's tables.
+func certTables(tx *gorm.DB, _ string) error {
+	type m9CertObject struct {
+		Path     string `gorm:"primaryKey;size:512"`
+		Value    string `gorm:"type:text;not null"`
+		Size     int64
+		Modified time.Time
+	}
+	type m9CertLock struct {
+		Name    string `gorm:"primaryKey;size:512"`
+		Owner   string `gorm:"size:64;not null"`
+		Expires time.Time
+	}
+	if err := tx.Table("cert_objects").AutoMigrate(&m9CertObject{}); err != nil {
+		return err
+	}
+	return tx.Table("cert_locks").AutoMigrate(&m9CertLock{})
 }
 
 // domainsTable creates the domains table and fills it from the apps'
