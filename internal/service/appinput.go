@@ -11,7 +11,6 @@ import (
 	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/egress"
 	"github.com/rivetr/rivetr/internal/gitsrc"
-	"github.com/rivetr/rivetr/internal/proxy"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/webhook"
 	"github.com/rivetr/rivetr/schema"
@@ -133,7 +132,7 @@ func (in *AppInput) dropsDomains(app *schema.App) bool {
 	}
 	kept := map[string]bool{}
 	for _, d := range *in.Domains {
-		kept[proxy.NormalizeHost(strings.TrimSpace(d))] = true
+		kept[release.NormalizeDomain(d)] = true
 	}
 	for _, d := range app.Domains {
 		if !kept[d] {
@@ -149,20 +148,6 @@ var (
 	labelRE       = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	branchRE      = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
 )
-
-// validHost reports whether h is a DNS host name (a.b.c, labels of letters,
-// digits and inner hyphens).
-func validHost(h string) bool {
-	if len(h) == 0 || len(h) > 253 {
-		return false
-	}
-	for _, l := range strings.Split(h, ".") {
-		if !labelRE.MatchString(l) {
-			return false
-		}
-	}
-	return true
-}
 
 func (in *AppInput) apply(app *schema.App) {
 	set := func(dst *string, src *string) {
@@ -219,7 +204,7 @@ func (in *AppInput) apply(app *schema.App) {
 	if in.Domains != nil {
 		app.Domains = nil
 		for _, d := range *in.Domains {
-			if d = proxy.NormalizeHost(strings.TrimSpace(d)); d != "" && !slices.Contains(app.Domains, d) {
+			if d = release.NormalizeDomain(d); d != "" && !slices.Contains(app.Domains, d) {
 				app.Domains = append(app.Domains, d)
 			}
 		}
@@ -347,8 +332,8 @@ func validateApp(app *schema.App, allowLocalGit bool, out *egress.Policy) error 
 		f.add("domains", "at least one domain is required (the proxy routes by Host header)")
 	}
 	for _, d := range app.Domains {
-		if !validHost(d) {
-			f.add("domains", "%q is not a valid host name", d)
+		if err := release.CheckDomain(d); err != nil {
+			f.add("domains", "%v", err)
 		}
 	}
 	if app.Port < 1 || app.Port > 65535 {
