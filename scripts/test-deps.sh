@@ -3,7 +3,8 @@
 # needs: a running dockerd, a static busybox (for the test app images), Chromium
 # (for the dashboard's browser tests), a PostgreSQL server on
 # 127.0.0.1:${RIVETR_TEST_PG_PORT:-55432} for the store tests, and the
-# database images of the managed-database tests (scripts/db-images.sh).
+# database images of the managed-database tests (scripts/db-images.sh), and
+# Pebble with its mock DNS (the ACME tests start their own instances).
 # It is idempotent: what is installed and running is left alone.
 set -euo pipefail
 
@@ -25,6 +26,7 @@ static_busybox || need+=(busybox-static)
 [ -n "$(pg_bin)" ] || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v pebble-challtestsrv >/dev/null 2>&1 || need+=(pebble) # ACME test CA and its mock DNS
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing ${need[*]}"

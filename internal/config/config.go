@@ -29,6 +29,7 @@ import (
 const (
 	DefaultHTTPAddr          = ":8080"
 	DefaultProxyAddr         = ":80"
+	DefaultACMEDirectory     = "https://acme-v02.api.letsencrypt.org/directory"
 	DefaultTemporalListen    = "127.0.0.1:7233"
 	DefaultTemporalUIAddr    = "127.0.0.1:8233"
 	DefaultTemporalNamespace = "default"
@@ -50,6 +51,16 @@ type Config struct {
 	DataDir string `flag:"data-dir" env:"RIVETR_DATA_DIR" toml:"data_dir" usage:"directory for Rivetr's state (databases, admin token, routes, builds)"`
 	// HTTPAddr serves the API and the dashboard.
 	HTTPAddr string `flag:"http-addr" env:"RIVETR_HTTP_ADDR" toml:"http_addr" usage:"address of the API and dashboard"`
+	// HTTPSAddr serves apps over TLS with automatic certificates; empty
+	// serves them over plain HTTP only.
+	HTTPSAddr string `flag:"https-addr" env:"RIVETR_HTTPS_ADDR" toml:"https_addr" usage:"address serving apps over HTTPS with automatic certificates (e.g. :443; empty: HTTP only)"`
+	// ACMEEmail is the contact address of the ACME account.
+	ACMEEmail string `flag:"acme-email" env:"RIVETR_ACME_EMAIL" toml:"acme_email" usage:"contact email of the ACME account (expiry notices from the CA)"`
+	// ACMEDirectory is the ACME CA's directory URL.
+	ACMEDirectory string `flag:"acme-directory" env:"RIVETR_ACME_DIRECTORY" toml:"acme_directory" usage:"ACME directory URL of the certificate authority"`
+	// ACMECARoot is a PEM file of roots the ACME directory's TLS certificate
+	// is checked against; empty uses the system roots.
+	ACMECARoot string `flag:"acme-ca-root" env:"RIVETR_ACME_CA_ROOT" toml:"acme_ca_root" usage:"PEM file of the roots to trust for the ACME directory's TLS (empty: the system roots)"`
 	// ProxyAddr serves apps by Host header; empty disables the proxy.
 	ProxyAddr string `flag:"proxy-addr" env:"RIVETR_PROXY_ADDR" toml:"proxy_addr" usage:"address of the reverse proxy that serves apps (empty: no proxy)"`
 	// TemporalAddress points at an existing Temporal frontend; empty runs
@@ -129,6 +140,7 @@ func Default() Config {
 		DataDir:           DefaultDataDir(),
 		HTTPAddr:          DefaultHTTPAddr,
 		ProxyAddr:         DefaultProxyAddr,
+		ACMEDirectory:     DefaultACMEDirectory,
 		TemporalNamespace: DefaultTemporalNamespace,
 		TemporalListen:    DefaultTemporalListen,
 		TemporalUIAddr:    DefaultTemporalUIAddr,

@@ -22,6 +22,7 @@ import (
 	"github.com/rivetr/rivetr/api"
 	"github.com/rivetr/rivetr/internal/config"
 	"github.com/rivetr/rivetr/internal/docker"
+	"github.com/rivetr/rivetr/internal/edge"
 	"github.com/rivetr/rivetr/internal/egress"
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/mail"
@@ -111,6 +112,16 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 			return err
 		}
 		cleanups = append(cleanups, func() { _ = proxyLn.Close() })
+	}
+	var httpsLn net.Listener
+	if cfg.HTTPSAddr != "" {
+		if proxyLn == nil {
+			return errors.New("--https-addr needs the proxy (--proxy-addr): the HTTP-01 challenge and the redirect to HTTPS are served there")
+		}
+		if httpsLn, err = listen("--https-addr", cfg.HTTPSAddr); err != nil {
+			return err
+		}
+		cleanups = append(cleanups, func() { _ = httpsLn.Close() })
 	}
 
 	if cfg.Embedded() && cfg.TemporalToken == "" {
@@ -212,10 +223,34 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	log.Info("workers polling", "queues", []string{workflows.TaskQueue, cfg.HostQueue()})
 
 	var servers []*http.Server
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	if proxyLn != nil {
 		go reconcileRoutes(ctx, router, dock, cfg.Network, log.With("component", "proxy"))
-		ps := &http.Server{Handler: router, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+		var handler http.Handler = router
+		if httpsLn != nil {
+			certs, err := edge.New(edge.Options{
+				Store: store, Email: cfg.ACMEEmail, Directory: cfg.ACMEDirectory, CARoot: cfg.ACMECARoot,
+				HTTPPort: proxyLn.Addr().(*net.TCPAddr).Port, HTTPSPort: httpsLn.Addr().(*net.TCPAddr).Port,
+				Allowed: func(ctx context.Context, name string) error {
+					_, err := store.DomainOwner(ctx, name)
+					return err
+				},
+				Log: log.With("component", "certificates"),
+			})
+			if err != nil {
+				return err
+			}
+			handler = certs.HTTPHandler(router)
+			hs := &http.Server{Handler: router, TLSConfig: certs.TLSConfig(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+			servers = append(servers, hs)
+			go func() {
+				if err := hs.ServeTLS(httpsLn, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					errc <- fmt.Errorf("HTTPS proxy: %w", err)
+				}
+			}()
+			log.Info("proxy serving apps over HTTPS", "addr", httpsLn.Addr().String(), "acme", cfg.ACMEDirectory)
+		}
+		ps := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 		servers = append(servers, ps)
 		go func() { errc <- serve(ps, proxyLn, "proxy") }()
 		log.Info("proxy serving apps", "addr", proxyLn.Addr().String(), "routes", len(router.Routes()))

@@ -1,0 +1,228 @@
+package e2e
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rivetr/rivetr/schema"
+)
+
+// acmeCA is a Pebble ACME server (Debian's pebble package) with its mock
+// DNS (pebble-challtestsrv) answering 127.0.0.1 for every name, so the CA
+// validates challenges against this machine's proxy.
+type acmeCA struct {
+	Directory string // https://127.0.0.1:port/dir
+	CARoot    string // PEM file the directory's TLS certificate verifies against
+	mgmt      string
+	dir       string
+	roots     *x509.CertPool
+}
+
+// newACMECA writes Pebble's TLS certificate (from a CA of its own) and
+// picks its ports; start runs it once the proxy's ports are known.
+func newACMECA(t *testing.T) *acmeCA {
+	t.Helper()
+	for _, bin := range []string{"pebble", "pebble-challtestsrv"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Fatalf("%s is not installed (scripts/test-deps.sh installs Debian's pebble package)", bin)
+		}
+	}
+	dir := t.TempDir()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rivetr test ACME directory CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalECPrivateKey(key)
+	write := func(name, typ string, der []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("cert.pem", "CERTIFICATE", leafDER)
+	write("key.pem", "EC PRIVATE KEY", keyDER)
+	ca := &acmeCA{CARoot: write("ca.pem", "CERTIFICATE", caDER), dir: dir}
+	ca.Directory = fmt.Sprintf("https://127.0.0.1:%d/dir", freePort(t))
+	ca.mgmt = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	return ca
+}
+
+// start runs the mock DNS and Pebble, validating HTTP-01 on httpPort and
+// TLS-ALPN-01 on tlsPort, and waits for the directory.
+func (ca *acmeCA) start(t *testing.T, httpPort, tlsPort int) {
+	t.Helper()
+	dns := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	run := func(name string, env []string, args ...string) {
+		cmd := exec.Command(name, args...)
+		cmd.Env = append(os.Environ(), env...)
+		logf, _ := os.Create(filepath.Join(ca.dir, name+".log"))
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+			if t.Failed() {
+				b, _ := os.ReadFile(logf.Name())
+				t.Logf("%s log:\n%s", name, b)
+			}
+		})
+	}
+	run("pebble-challtestsrv", nil, "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "", "-dns01", dns,
+		"-http01", "", "-https01", "", "-tlsalpn01", "", "-management", fmt.Sprintf("127.0.0.1:%d", freePort(t)))
+	conf := map[string]any{"pebble": map[string]any{
+		"listenAddress": strings.TrimSuffix(strings.TrimPrefix(ca.Directory, "https://"), "/dir"), "managementListenAddress": ca.mgmt,
+		"certificate": filepath.Join(ca.dir, "cert.pem"), "privateKey": filepath.Join(ca.dir, "key.pem"),
+		"httpPort": httpPort, "tlsPort": tlsPort, "ocspResponderURL": "", "externalAccountBindingRequired": false,
+	}}
+	b, _ := json.Marshal(conf)
+	confPath := filepath.Join(ca.dir, "pebble.json")
+	if err := os.WriteFile(confPath, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// No random sleeps before validation, no random nonce refusals.
+	run("pebble", []string{"PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0"}, "-config", confPath, "-dnsserver", dns)
+	pool := x509.NewCertPool()
+	caPEM, _ := os.ReadFile(ca.CARoot)
+	pool.AppendCertsFromPEM(caPEM)
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	eventually(t, 20*time.Second, "Pebble's directory", func() bool {
+		res, err := c.Get(ca.Directory)
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == 200
+	})
+	// The roots of what Pebble issues (new every run).
+	res, err := c.Get("https://" + ca.mgmt + "/roots/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := readAll(res)
+	ca.roots = x509.NewCertPool()
+	if !ca.roots.AppendCertsFromPEM([]byte(root)) {
+		t.Fatalf("Pebble's root: %q", root)
+	}
+}
+
+// readAll reads and closes a response's body.
+func readAll(res *http.Response) string {
+	defer res.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	return string(b)
+}
+
+// httpsClient reaches host on addr (the proxy's TLS port), verifying
+// against the CA's roots; h2 picks HTTP/2 or HTTP/1.1.
+func (ca *acmeCA) httpsClient(addr string, h2 bool) *http.Client {
+	tr := &http.Transport{
+		DialContext:     func(ctx context.Context, _, _ string) (net.Conn, error) { return (&net.Dialer{}).DialContext(ctx, "tcp", addr) },
+		TLSClientConfig: &tls.Config{RootCAs: ca.roots},
+	}
+	if h2 {
+		tr.ForceAttemptHTTP2 = true
+	} else {
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
+	return &http.Client{Timeout: 60 * time.Second, Transport: tr}
+}
+
+// TestAutomaticHTTPS: an app deployed with a domain answers https:// with
+// a certificate from the ACME CA (Pebble, validating the challenge against
+// this proxy), verified against the CA's root, over HTTP/2 and HTTP/1.1;
+// the certificate is kept in the store. The attack: a handshake for a name
+// that is no app's domain gets no certificate, and the CA is not asked.
+func TestAutomaticHTTPS(t *testing.T) {
+	parallelE2E(t)
+	ca := newACMECA(t)
+	httpsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	s := NewServer(t, false, "--https-addr", httpsAddr, "--acme-directory", ca.Directory, "--acme-ca-root", ca.CARoot, "--acme-email", "ops@example.com")
+	s.Start()
+	_, proxyPort, _ := net.SplitHostPort(s.Proxy)
+	_, tlsPort, _ := net.SplitHostPort(httpsAddr)
+	pp, _ := strconv.Atoi(proxyPort)
+	tp, _ := strconv.Atoi(tlsPort)
+	ca.start(t, pp, tp)
+
+	a := newAppOn(t, s, "tls", "tls-v1")
+	s.MustCLI("deploy", a.App, "--wait")
+	for _, h2 := range []bool{true, false} {
+		res, err := ca.httpsClient(httpsAddr, h2).Get("https://" + a.Host + "/")
+		if err != nil {
+			t.Fatalf("https (h2 %v): %v", h2, err)
+		}
+		body := strings.TrimSpace(readAll(res))
+		want := "HTTP/1.1"
+		if h2 {
+			want = "HTTP/2.0"
+		}
+		if res.StatusCode != 200 || body != "tls-v1" || res.Proto != want {
+			t.Fatalf("https (h2 %v): %d %s %q", h2, res.StatusCode, res.Proto, body)
+		}
+		if cn := res.TLS.PeerCertificates[0].DNSNames; len(cn) != 1 || cn[0] != a.Host {
+			t.Fatalf("the certificate names %v", cn)
+		}
+	}
+
+	// The certificate and its key are in the store (sealed), for every
+	// proxy sharing it.
+	st, err := schema.Open(filepath.Join(s.DataDir, "rivetr.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := st.CertObjects(context.Background(), "")
+	st.Close()
+	var names []string
+	for _, o := range objs {
+		names = append(names, o.Path)
+	}
+	if err != nil || !strings.Contains(strings.Join(names, " "), a.Host+"/"+a.Host+".key") {
+		t.Fatalf("the store holds %v (%v)", names, err)
+	}
+
+	// No app has this name: no certificate, and no order at the CA.
+	_, err = ca.httpsClient(httpsAddr, true).Get("https://not-an-app.test/")
+	if err == nil {
+		t.Fatal("a name that is no app's domain got a certificate")
+	}
+	b, _ := os.ReadFile(filepath.Join(ca.dir, "pebble.log"))
+	if strings.Contains(string(b), "not-an-app.test") {
+		t.Fatalf("the CA was asked for not-an-app.test:\n%s", b)
+	}
+}
