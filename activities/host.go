@@ -50,6 +50,7 @@ type Router interface {
 	Switch(app string, domains []string, deployment, targetURL string) (string, error)
 	Drain(ctx context.Context, deployment string, timeout time.Duration) int
 	Remove(app string) (string, error)
+	SetDomains(app string, domains []string) (bool, error)
 }
 
 // Host runs the steps of a release that touch a Docker host and its

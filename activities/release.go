@@ -174,7 +174,9 @@ func (h *Host) Switch(ctx context.Context, in SwitchInput) (*SwitchResult, error
 	if err != nil {
 		return nil, gone(err)
 	}
-	prev, err := h.Router.Switch(in.App, in.Domains, in.DeploymentID, in.URL)
+	// The app's domains now, not when the deploy began: a domain added
+	// or removed meanwhile is not undone by the switch.
+	prev, err := h.Router.Switch(in.App, app.Domains, in.DeploymentID, in.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -208,4 +210,16 @@ func (h *Host) Drain(ctx context.Context, in DrainInput) error {
 		msg += fmt.Sprintf("; %d requests still running at the %s deadline were cut off", cut, in.Timeout)
 	}
 	return h.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.DeploymentID, Time: time.Now().UTC(), Stream: "system", Text: msg}})
+}
+
+// ApplyDomains points the app's running route at its domains in the
+// store, so a domain change takes effect without a deploy. An app with no
+// route yet (it never served) is left alone: its first switch takes them.
+func (h *Host) ApplyDomains(ctx context.Context, in DomainsInput) error {
+	app, err := h.Store.GetApp(ctx, in.AppID)
+	if err != nil {
+		return gone(err)
+	}
+	_, err = h.Router.SetDomains(app.Name, app.Domains)
+	return err
 }

@@ -220,6 +220,12 @@ type DeploymentRef struct {
 	DeploymentID string
 }
 
+// DomainsInput names the app whose route takes its domains.
+type DomainsInput struct {
+	AppID string
+	App   string
+}
+
 // AppRef names an app.
 type AppRef struct {
 	App string

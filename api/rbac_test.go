@@ -407,6 +407,23 @@ func rbacRoutes() []route {
 			}
 			return "/api/apps/" + name, ""
 		}, inTeam(release.RoleAdmin, 204)},
+		{"GET", "/api/apps/:name/domains", appPath("/domains"), inTeam(release.RoleViewer, 200)},
+		{"POST", "/api/apps/:name/domains", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			p, _ := appPath("/domains")(t, w, who)
+			return p, `{"host":"https://more-` + w.unique("d") + `.example.com/"}`
+		}, inTeam(release.RoleDeveloper, 201)},
+		{"DELETE", "/api/apps/:name/domains/:host", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			name, _ := w.app(t)
+			app, err := w.store.GetApp(context.Background(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			app.Domains = append(app.Domains, "extra-"+name+".example.com")
+			if err := w.store.SaveApp(context.Background(), app); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/apps/" + name + "/domains/extra-" + name + ".example.com", ""
+		}, inTeam(release.RoleDeveloper, 200)},
 		{"GET", "/api/apps/:name/env", appPath("/env"), inTeam(release.RoleViewer, 200)},
 		{"PUT", "/api/apps/:name/env", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := appPath("/env")(t, w, who)

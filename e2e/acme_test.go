@@ -200,6 +200,13 @@ func TestAutomaticHTTPS(t *testing.T) {
 		}
 	}
 
+	// A domain added to the running app gets its certificate at once.
+	more := "more-" + a.Host
+	s.MustCLI("domains", "add", a.App, more)
+	if res, err := ca.httpsClient(httpsAddr, true).Get("https://" + more + "/"); err != nil || strings.TrimSpace(readAll(res)) != "tls-v1" {
+		t.Fatalf("https to an added domain: %v", err)
+	}
+
 	// The certificate and its key are in the store (sealed), for every
 	// proxy sharing it.
 	st, err := schema.Open(filepath.Join(s.DataDir, "rivetr.db"), nil)

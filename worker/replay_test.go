@@ -32,7 +32,7 @@ var requiredCases = []string{
 // currentCases are required of the current release's set only: what
 // earlier releases did not do (the queue telling a deployment's watchers
 // how it ended).
-var currentCases = []string{"queue-watched"}
+var currentCases = []string{"queue-watched", "domains"}
 
 func TestReplayEveryRecordedHistory(t *testing.T) {
 	releases, err := filepath.Glob("testdata/histories/*")
@@ -199,6 +199,8 @@ func (h *history) cases() []string {
 		add(h.closed == "COMPLETED", "retire")
 	case "DeleteAppWorkflow":
 		add(h.closed == "COMPLETED", "delete-app")
+	case "DomainsWorkflow":
+		add(h.closed == "COMPLETED", "domains")
 	case "ScheduledDeployWorkflow":
 		add(h.closed == "CANCELED", "scheduled-cancelled")
 		add(h.closed == "COMPLETED", "scheduled")

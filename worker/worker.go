@@ -34,6 +34,7 @@ func Workflows() []Workflow {
 		{workflows.DeployName, workflows.DeployWorkflow},
 		{workflows.RollbackName, workflows.RollbackWorkflow},
 		{workflows.DeleteAppName, workflows.DeleteAppWorkflow},
+		{workflows.DomainsName, workflows.DomainsWorkflow},
 		{workflows.RetireName, workflows.RetireWorkflow},
 		{workflows.ScheduleName, workflows.ScheduledDeployWorkflow},
 		{workflows.RecurringName, workflows.RecurringDeployWorkflow},

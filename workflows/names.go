@@ -1,6 +1,9 @@
 package workflows
 
 import (
+	"strconv"
+	"time"
+
 	"github.com/rivetr/rivetr/internal/release"
 	"go.temporal.io/sdk/temporal"
 )
@@ -19,6 +22,7 @@ const (
 	RetireName    = "RetireWorkflow"
 	ScheduleName  = "ScheduledDeployWorkflow"
 	RecurringName = "RecurringDeployWorkflow"
+	DomainsName   = "DomainsWorkflow"
 )
 
 // Signals of AppQueueWorkflow.
@@ -64,6 +68,12 @@ func RollbackID(app, deploymentID string) string { return "rollback/" + app + "/
 
 // RetireID is the ID of the workflow that cleans up after a release.
 func RetireID(app, deploymentID string) string { return "retire/" + app + "/" + deploymentID }
+
+// DomainsID is the ID of the workflow applying a change of app's domains
+// (one per change: at names it).
+func DomainsID(app string, at time.Time) string {
+	return "domains/" + app + "/" + strconv.FormatInt(at.UnixNano(), 36)
+}
 
 // DeleteID is the ID of an app's deletion workflow.
 func DeleteID(app, appID string) string { return "delete/" + app + "/" + appID }

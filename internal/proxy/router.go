@@ -145,6 +145,28 @@ func (r *Router) Switch(app string, domains []string, deployment, targetURL stri
 	return prev, r.save()
 }
 
+// SetDomains changes the domains app's route answers to, keeping its
+// target: a domain added or removed takes effect at once, without a
+// deploy. It reports whether the app has a route (an app that never
+// served gets its domains at its first switch).
+func (r *Router) SetDomains(app string, domains []string) (bool, error) {
+	r.mu.Lock()
+	a := r.apps[app]
+	if a == nil {
+		r.mu.Unlock()
+		return false, nil
+	}
+	next := normalizeAll(domains)
+	if slices.Equal(a.domains, next) {
+		r.mu.Unlock()
+		return true, nil
+	}
+	a.domains = next
+	r.rebuildHosts()
+	r.mu.Unlock()
+	return true, r.save()
+}
+
 // Drain waits for the requests still running on deployment's retired target
 // to finish, up to timeout, and cuts off the rest. It returns how many were
 // cut off. Draining a deployment the router does not hold (already drained,

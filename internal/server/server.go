@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -225,7 +226,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	var servers []*http.Server
 	errc := make(chan error, 3)
 	if proxyLn != nil {
-		go reconcileRoutes(ctx, router, dock, cfg.Network, log.With("component", "proxy"))
+		go reconcileRoutes(ctx, router, dock, store, cfg.Network, log.With("component", "proxy"))
 		var handler http.Handler = router
 		if httpsLn != nil {
 			certs, err := edge.New(edge.Options{
@@ -334,12 +335,13 @@ func displayAddr(a string) string {
 // pointing at its current address: a restarted dockerd can leave a serving
 // container stopped (its restart policy does not cover every shutdown) or
 // give it a new IP.
-func reconcileRoutes(ctx context.Context, r *proxy.Router, d *docker.Client, network string, log *slog.Logger) {
+func reconcileRoutes(ctx context.Context, r *proxy.Router, d *docker.Client, store *schema.Store, network string, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Second)
 	defer t.Stop()
 	for {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		reconcileOnce(cctx, r, d, network, log)
+		reconcileDomains(cctx, r, store, log)
 		cancel()
 		select {
 		case <-ctx.Done():
@@ -405,6 +407,28 @@ func temporalToken(dataDir string) (string, error) {
 		return "", fmt.Errorf("write the Temporal token: %w", err)
 	}
 	return tok, nil
+}
+
+// reconcileDomains gives each route its app's domains as the store has
+// them: a domain change whose DomainsWorkflow was lost (this host was
+// down) still takes effect.
+func reconcileDomains(ctx context.Context, r *proxy.Router, store *schema.Store, log *slog.Logger) {
+	for _, rt := range r.Routes() {
+		app, err := store.GetApp(ctx, rt.App)
+		if err != nil {
+			continue // deleted: its removal takes the route
+		}
+		want := make([]string, 0, len(app.Domains))
+		for _, d := range app.Domains {
+			want = append(want, proxy.NormalizeHost(d))
+		}
+		if !slices.Equal(want, rt.Domains) {
+			log.Info("route takes the app's domains", "app", rt.App, "from", rt.Domains, "to", want)
+			if _, err := r.SetDomains(rt.App, app.Domains); err != nil {
+				log.Warn("cannot update a route's domains", "app", rt.App, "err", err)
+			}
+		}
+	}
 }
 
 // mailer is the SMTP sender the configuration asks for; nil without one.

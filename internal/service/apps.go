@@ -227,6 +227,9 @@ func (s *Apps) UpdateApp(ctx context.Context, name string, in AppInput) (*AppVie
 	}
 	if b, a := changed(before, settingsOf(app)); len(a) > 0 {
 		s.audit(ctx, AuditAppUpdate, app.TeamID, app.Name, b, a)
+		if _, ok := a["domains"]; ok {
+			s.applyDomains(ctx, app)
+		}
 	}
 	return s.view(ctx, app)
 }

@@ -1,0 +1,42 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/rivetr/rivetr/internal/release"
+	"github.com/rivetr/rivetr/internal/service"
+)
+
+// DomainRequest is the body of POST /api/apps/:name/domains.
+type DomainRequest struct {
+	Host string `json:"host"`
+}
+
+func (h *Handler) listDomains(c *gin.Context) {
+	v, err := h.svc.ListDomains(c.Request.Context(), c.Param("name"))
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) addDomain(c *gin.Context) {
+	var in DomainRequest
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.AddDomain(c.Request.Context(), c.Param("name"), in.Host)
+	h.respond(c, http.StatusCreated, v, err)
+}
+
+func (h *Handler) removeDomain(c *gin.Context) {
+	v, err := h.svc.RemoveDomain(c.Request.Context(), c.Param("name"), c.Param("host"))
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) domainRoutes() []Route {
+	return []Route{
+		{"GET", "/api/apps/:name/domains", AuthToken, need(release.PermRead), "An app's domains, the primary first", nil, []service.DomainView{}, 200, h.listDomains},
+		{"POST", "/api/apps/:name/domains", AuthToken, need(release.PermEditApp), "Add a domain; the running app answers to it at once (no deploy)", DomainRequest{}, []service.DomainView{}, 201, h.addDomain},
+		{"DELETE", "/api/apps/:name/domains/:host", AuthToken, need(release.PermEditApp), "Remove a domain (not the last); the running app stops answering to it at once", nil, []service.DomainView{}, 200, h.removeDomain},
+	}
+}
