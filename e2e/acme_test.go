@@ -182,6 +182,24 @@ func TestAutomaticHTTPS(t *testing.T) {
 
 	a := newAppOn(t, s, "tls", "tls-v1")
 	s.MustCLI("deploy", a.App, "--wait")
+	// plain is a request over HTTP that does not follow redirects.
+	plain := func(host string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+s.Proxy+"/path?q=1", nil)
+		req.Host = host
+		c := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	// Before a certificate exists, HTTP serves the app (and the CA's
+	// challenge).
+	if res := plain(a.Host); res.StatusCode != 404 {
+		t.Fatalf("plain HTTP before a certificate: %d", res.StatusCode)
+	}
 	for _, h2 := range []bool{true, false} {
 		res, err := ca.httpsClient(httpsAddr, h2).Get("https://" + a.Host + "/")
 		if err != nil {
@@ -199,6 +217,25 @@ func TestAutomaticHTTPS(t *testing.T) {
 			t.Fatalf("the certificate names %v", cn)
 		}
 	}
+
+	// With a certificate, plain HTTP redirects to HTTPS (308: a POST stays
+	// a POST), unless the app keeps HTTP; HSTS on request.
+	eventually(t, 10*time.Second, "HTTP redirects to HTTPS", func() bool {
+		res := plain(a.Host)
+		return res.StatusCode == 308 && res.Header.Get("Location") == "https://"+a.Host+":"+tlsPort+"/path?q=1"
+	})
+	s.MustCLI("apps", "update", a.App, "--allow-http", "--hsts")
+	eventually(t, 10*time.Second, "plain HTTP kept, HSTS sent", func() bool {
+		if res := plain(a.Host); res.StatusCode != 404 {
+			return false
+		}
+		res, err := ca.httpsClient(httpsAddr, true).Get("https://" + a.Host + "/")
+		if err != nil {
+			return false
+		}
+		readAll(res)
+		return res.Header.Get("Strict-Transport-Security") == "max-age=31536000"
+	})
 
 	// A domain added to the running app gets its certificate at once.
 	more := "more-" + a.Host

@@ -43,6 +43,25 @@ var migrations = []migration{
 	{Version: 7, Name: "the installation's ID, labelling what it creates on Docker", Up: instanceTable},
 	{Version: 8, Name: "a domains table: one app per host name, enforced by its key", Up: domainsTable},
 	{Version: 9, Name: "certificate storage (sealed objects) and its locks", Up: certTables},
+	{Version: 10, Name: "apps choose plain HTTP beside HTTPS, and HSTS", Up: httpsSettings},
+}
+
+// httpsSettings adds apps.allow_http and apps.hsts (both off: HTTP
+// redirects to HTTPS once a certificate exists, no HSTS).
+func httpsSettings(tx *gorm.DB, _ string) error {
+	type m10App struct {
+		AllowHTTP bool `gorm:"not null;default:false"`
+		HSTS      bool `gorm:"not null;default:false"`
+	}
+	m := tx.Table("apps").Migrator()
+	for _, f := range []string{"AllowHTTP", "HSTS"} {
+		if !m.HasColumn(&m10App{}, f) {
+			if err := m.AddColumn(&m10App{}, f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // certTables creates the certificate storage's tables.

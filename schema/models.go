@@ -53,6 +53,11 @@ type App struct {
 	// CPULimit is in cores (0.5 = half a core); 0 means no limit.
 	CPULimit   float64 `json:"cpu_limit"`
 	KeepImages int     `json:"keep_images"`
+	// AllowHTTP serves the app over plain HTTP even once it has a
+	// certificate (by default HTTP then redirects to HTTPS); HSTS sends
+	// Strict-Transport-Security over HTTPS (browsers then refuse HTTP).
+	AllowHTTP bool `gorm:"not null;default:false" json:"allow_http,omitempty"`
+	HSTS      bool `gorm:"not null;default:false" json:"hsts,omitempty"`
 	// RequireApproval gates every deploy and rollback of the app:
 	// ApprovalsNeeded approvers (default 1) must approve within
 	// ApprovalTTL (default 24h); the requester may approve their own only

@@ -26,7 +26,7 @@ type appFlags struct {
 	healthInterval, healthTimeout, healthDeadline, drainTimeout                                time.Duration
 	memoryMB                                                                                   int64
 	cpus                                                                                       float64
-	requireApproval, allowSelfApproval                                                         bool
+	requireApproval, allowSelfApproval, allowHTTP, hsts                                        bool
 	approvals                                                                                  int
 	approvalTTL                                                                                time.Duration
 	previews                                                                                   bool
@@ -53,6 +53,8 @@ func (f *appFlags) bind(fs *pflag.FlagSet) {
 	fs.Int64Var(&f.memoryMB, "memory", 0, "memory limit in MiB (0: none)")
 	fs.Float64Var(&f.cpus, "cpus", 0, "CPU limit in cores, e.g. 0.5 (0: none)")
 	fs.IntVar(&f.keepImages, "keep-images", service.DefaultKeepImages, "how many successful deployments' images to keep for rollback")
+	fs.BoolVar(&f.allowHTTP, "allow-http", false, "keep serving plain HTTP once the app has a certificate (default: HTTP redirects to HTTPS)")
+	fs.BoolVar(&f.hsts, "hsts", false, "send Strict-Transport-Security over HTTPS (browsers then refuse plain HTTP for a year)")
 	fs.StringVar(&f.gitToken, "git-token", "", "HTTPS token for a private repository (prefer --git-token-file; \"user:token\" sets the user)")
 	fs.StringVar(&f.gitTokenFile, "git-token-file", "", "read the HTTPS token from this file")
 	fs.StringVar(&f.sshKeyFile, "ssh-key-file", "", "SSH deploy key (PEM) for ssh:// or user@host:path URLs")
@@ -181,6 +183,12 @@ func (f *appFlags) input(fs *pflag.FlagSet) (service.AppInput, error) {
 	}
 	if ch("keep-images") {
 		in.KeepImages = &f.keepImages
+	}
+	if ch("allow-http") {
+		in.AllowHTTP = &f.allowHTTP
+	}
+	if ch("hsts") {
+		in.HSTS = &f.hsts
 	}
 	if ch("git-token") {
 		in.GitToken = &f.gitToken
@@ -360,6 +368,7 @@ func newAppsCmd(g *globals) *cobra.Command {
 			row("drain timeout", a.DrainTimeout.D())
 			row("limits", fmt.Sprintf("memory %s, cpus %s", orNone(a.MemoryLimitMB, "MiB"), orNoneF(a.CPULimit)))
 			row("keep images", a.KeepImages)
+			row("https", map[bool]string{true: "plain HTTP served too", false: "HTTP redirects to HTTPS once a certificate exists"}[a.AllowHTTP]+map[bool]string{true: "; HSTS", false: ""}[a.HSTS])
 			row("git token", yesNo(a.HasGitToken))
 			row("ssh key", yesNo(a.HasSSHKey))
 			row("host", a.Host)

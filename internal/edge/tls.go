@@ -14,8 +14,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/caddyserver/certmagic"
 	"go.uber.org/zap"
@@ -42,9 +47,14 @@ type Options struct {
 
 // TLS is the certificate manager of one proxy.
 type TLS struct {
-	magic  *certmagic.Config
-	issuer *certmagic.ACMEIssuer
-	log    *slog.Logger
+	magic   *certmagic.Config
+	cache   *certmagic.Cache
+	issuer  *certmagic.ACMEIssuer
+	storage *certstore.Storage
+	log     *slog.Logger
+	// seen remembers, per host, whether it had a certificate and when
+	// that was checked (HasCertificate).
+	seen sync.Map
 }
 
 // New prepares the manager; nothing is asked of the CA until a handshake
@@ -67,14 +77,14 @@ func New(o Options) (*TLS, error) {
 			return nil, fmt.Errorf("--acme-ca-root %s holds no PEM certificate", o.CARoot)
 		}
 	}
-	t := &TLS{log: o.Log}
+	t := &TLS{log: o.Log, storage: certstore.New(o.Store)}
 	var magic *certmagic.Config
 	cache := certmagic.NewCache(certmagic.CacheOptions{
 		GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return magic, nil },
 		Logger:           zap.NewNop(),
 	})
 	magic = certmagic.New(cache, certmagic.Config{
-		Storage: certstore.New(o.Store),
+		Storage: t.storage,
 		OnDemand: &certmagic.OnDemandConfig{DecisionFunc: func(ctx context.Context, name string) error {
 			if err := o.Allowed(ctx, name); err != nil {
 				return fmt.Errorf("no certificate for %s: %w", name, err)
@@ -95,7 +105,7 @@ func New(o Options) (*TLS, error) {
 		Logger:         zap.NewNop(),
 	})
 	magic.Issuers = []certmagic.Issuer{t.issuer}
-	t.magic = magic
+	t.magic, t.cache = magic, cache
 	return t, nil
 }
 
@@ -125,3 +135,96 @@ func (t *TLS) TLSConfig() *tls.Config {
 // proxy a challenge reaches need not be the one that asked), passing
 // everything else to next.
 func (t *TLS) HTTPHandler(next http.Handler) http.Handler { return t.issuer.HTTPChallengeHandler(next) }
+
+// haveFor is how long HasCertificate trusts its last answer for a host
+// that had no certificate (one that has one is trusted until restart).
+const haveFor = 30 * time.Second
+
+// HasCertificate reports whether host has a certificate: loaded in
+// memory, or in the store (obtained by another proxy, or before a
+// restart).
+func (t *TLS) HasCertificate(ctx context.Context, host string) bool {
+	for _, c := range t.cache.AllMatchingCertificates(host) {
+		if !c.Expired() {
+			return true
+		}
+	}
+	if v, ok := t.seen.Load(host); ok {
+		if at := v.(time.Time); at.IsZero() || time.Since(at) < haveFor {
+			return at.IsZero()
+		}
+	}
+	have := t.storage.Exists(ctx, certmagic.StorageKeys.SiteCert(t.issuer.IssuerKey(), host))
+	if have {
+		t.seen.Store(host, time.Time{})
+	} else {
+		t.seen.Store(host, time.Now())
+	}
+	return have
+}
+
+// Policy is what an app asks of HTTPS: plain HTTP kept (no redirect),
+// HSTS sent.
+type Policy struct {
+	AllowHTTP bool
+	HSTS      bool
+}
+
+// Redirect sends a plain HTTP request to HTTPS (308, so a POST stays a
+// POST) when its host has a certificate and its app does not keep HTTP;
+// anything else goes to next. httpsPort is the HTTPS listener's port
+// (left out of the URL when it is 443).
+func (t *TLS) Redirect(next http.Handler, httpsPort int, policy func(ctx context.Context, host string) (Policy, bool)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := hostOnly(r.Host)
+		if p, ok := policy(r.Context(), host); ok && !p.AllowHTTP && t.HasCertificate(r.Context(), host) {
+			target := "https://" + host
+			if httpsPort != 443 {
+				target += ":" + strconv.Itoa(httpsPort)
+			}
+			http.Redirect(w, r, target+r.URL.RequestURI(), http.StatusPermanentRedirect)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// StrictTransport adds Strict-Transport-Security to HTTPS answers of apps
+// that ask for it.
+func StrictTransport(next http.Handler, policy func(ctx context.Context, host string) (Policy, bool)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := policy(r.Context(), hostOnly(r.Host)); ok && p.HSTS {
+			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func hostOnly(h string) string {
+	if host, _, err := net.SplitHostPort(h); err == nil {
+		h = host
+	}
+	return strings.TrimRight(strings.ToLower(h), ".")
+}
+
+// CachedPolicies wraps lookup (the store) so the proxy asks it at most
+// once per host every ttl: a change of an app's HTTPS settings reaches
+// the proxy within ttl.
+func CachedPolicies(lookup func(ctx context.Context, host string) (Policy, bool), ttl time.Duration) func(ctx context.Context, host string) (Policy, bool) {
+	type entry struct {
+		p  Policy
+		ok bool
+		at time.Time
+	}
+	var cache sync.Map
+	return func(ctx context.Context, host string) (Policy, bool) {
+		if v, ok := cache.Load(host); ok {
+			if e := v.(entry); time.Since(e.at) < ttl {
+				return e.p, e.ok
+			}
+		}
+		p, ok := lookup(ctx, host)
+		cache.Store(host, entry{p, ok, time.Now()})
+		return p, ok
+	}
+}

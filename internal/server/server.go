@@ -241,8 +241,20 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 			if err != nil {
 				return err
 			}
-			handler = certs.HTTPHandler(router)
-			hs := &http.Server{Handler: router, TLSConfig: certs.TLSConfig(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+			policies := edge.CachedPolicies(func(ctx context.Context, host string) (edge.Policy, bool) {
+				id, err := store.DomainOwner(ctx, host)
+				if err != nil {
+					return edge.Policy{}, false
+				}
+				app, err := store.GetApp(ctx, id)
+				if err != nil {
+					return edge.Policy{}, false
+				}
+				return edge.Policy{AllowHTTP: app.AllowHTTP, HSTS: app.HSTS}, true
+			}, 5*time.Second)
+			httpsPort := httpsLn.Addr().(*net.TCPAddr).Port
+			handler = certs.HTTPHandler(certs.Redirect(router, httpsPort, policies))
+			hs := &http.Server{Handler: edge.StrictTransport(router, policies), TLSConfig: certs.TLSConfig(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 			servers = append(servers, hs)
 			go func() {
 				if err := hs.ServeTLS(httpsLn, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -46,6 +46,10 @@ type AppInput struct {
 	MemoryLimitMB  *int64            `json:"memory_limit_mb,omitempty"`
 	CPULimit       *float64          `json:"cpu_limit,omitempty"`
 	KeepImages     *int              `json:"keep_images,omitempty"`
+	// AllowHTTP keeps plain HTTP serving beside HTTPS (no redirect);
+	// HSTS sends Strict-Transport-Security over HTTPS.
+	AllowHTTP *bool `json:"allow_http,omitempty"`
+	HSTS      *bool `json:"hsts,omitempty"`
 	// Host names the Docker host (worker) the app runs on; default: the
 	// server's own.
 	Host *string `json:"host,omitempty"`
@@ -245,6 +249,12 @@ func (in *AppInput) apply(app *schema.App) {
 	if in.KeepImages != nil {
 		app.KeepImages = *in.KeepImages
 	}
+	if in.AllowHTTP != nil {
+		app.AllowHTTP = *in.AllowHTTP
+	}
+	if in.HSTS != nil {
+		app.HSTS = *in.HSTS
+	}
 	if in.GitToken != nil {
 		app.GitToken = *in.GitToken
 	}
@@ -377,7 +387,7 @@ func settingsOf(app *schema.App) map[string]any {
 		"port": app.Port, "health_path": app.HealthPath, "health_interval": app.HealthInterval.D().String(),
 		"health_timeout": app.HealthTimeout.D().String(), "health_deadline": app.HealthDeadline.D().String(),
 		"drain_timeout": app.DrainTimeout.D().String(), "memory_limit_mb": app.MemoryLimitMB, "cpu_limit": app.CPULimit,
-		"keep_images": app.KeepImages, "host": app.Host, "has_git_token": app.GitToken != "", "has_ssh_key": app.SSHKey != "",
+		"keep_images": app.KeepImages, "allow_http": app.AllowHTTP, "hsts": app.HSTS, "host": app.Host, "has_git_token": app.GitToken != "", "has_ssh_key": app.SSHKey != "",
 		"require_approval": app.RequireApproval, "approvals_needed": app.ApprovalsNeeded, "allow_self_approval": app.AllowSelfApproval,
 		"approval_ttl": app.ApprovalTTL.D().String(), "environment": app.Environment, "watch_paths": app.WatchPaths,
 		"build_type": app.BuildType, "build_context": app.BuildContext, "build_args": app.BuildArgs, "build_target": app.BuildTarget,
