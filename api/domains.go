@@ -40,3 +40,14 @@ func (h *Handler) domainRoutes() []Route {
 		{"DELETE", "/api/apps/:name/domains/:host", AuthToken, need(release.PermEditApp), "Remove a domain (not the last); the running app stops answering to it at once", nil, []service.DomainView{}, 200, h.removeDomain},
 	}
 }
+
+func (h *Handler) listCertificates(c *gin.Context) {
+	v, err := h.svc.ListCertificates(c.Request.Context(), c.Query("app"))
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) certificateRoutes() []Route {
+	return []Route{
+		{"GET", "/api/certificates", AuthToken, NeedSignedIn, "The certificates of the domains of the apps the caller may see (?app= for one): status, issuer, expiry, next renewal, last error", nil, []service.CertificateView{}, 200, h.listCertificates},
+	}
+}

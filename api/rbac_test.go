@@ -407,6 +407,7 @@ func rbacRoutes() []route {
 			}
 			return "/api/apps/" + name, ""
 		}, inTeam(release.RoleAdmin, 204)},
+		{"GET", "/api/certificates", fixed("/api/certificates", ""), signedIn(200)},
 		{"GET", "/api/apps/:name/domains", appPath("/domains"), inTeam(release.RoleViewer, 200)},
 		{"POST", "/api/apps/:name/domains", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := appPath("/domains")(t, w, who)

@@ -141,6 +141,15 @@ func (ca *acmeCA) start(t *testing.T, httpPort, tlsPort int) {
 	}
 }
 
+// certView is the part of `rivetr certs list -o json` the tests read.
+type certView struct {
+	Status     string     `json:"status"`
+	Issuer     string     `json:"issuer"`
+	NotAfter   *time.Time `json:"not_after"`
+	RenewAfter *time.Time `json:"renew_after"`
+	LastError  string     `json:"last_error"`
+}
+
 // readAll reads and closes a response's body.
 func readAll(res *http.Response) string {
 	defer res.Body.Close()
@@ -178,10 +187,49 @@ func TestAutomaticHTTPS(t *testing.T) {
 	_, tlsPort, _ := net.SplitHostPort(httpsAddr)
 	pp, _ := strconv.Atoi(proxyPort)
 	tp, _ := strconv.Atoi(tlsPort)
-	ca.start(t, pp, tp)
-
 	a := newAppOn(t, s, "tls", "tls-v1")
 	s.MustCLI("deploy", a.App, "--wait")
+	certsOf := func(app string) []certView {
+		var out []certView
+		mustUnmarshal(t, []byte(s.MustCLI("certs", "list", app, "-o", "json")), &out)
+		return out
+	}
+	if c := certsOf(a.App); len(c) != 1 || c[0].Status != "pending" {
+		t.Fatalf("before any HTTPS request: %+v", c)
+	}
+
+	// The CA is down: no certificate, the reason recorded, the app still
+	// served over HTTP.
+	down := ca.httpsClient(httpsAddr, true)
+	down.Timeout = 5 * time.Second
+	if _, err := down.Get("https://" + a.Host + "/"); err == nil {
+		t.Fatal("a certificate without a CA")
+	}
+	eventually(t, 30*time.Second, "the failure recorded", func() bool {
+		c := certsOf(a.App)
+		return len(c) == 1 && c[0].Status == "failed" && c[0].LastError != ""
+	})
+	t.Logf("with the CA down: %s", certsOf(a.App)[0].LastError)
+	if code, body, _ := s.Get(a.Host, "/"); code != 200 || body != "tls-v1" {
+		t.Fatalf("HTTP with the CA down: %d %q", code, body)
+	}
+
+	// The CA is back: the next handshakes get the certificate.
+	ca.start(t, pp, tp)
+	start := time.Now()
+	eventually(t, 3*time.Minute, "a certificate once the CA is back", func() bool {
+		res, err := ca.httpsClient(httpsAddr, true).Get("https://" + a.Host + "/")
+		if err != nil {
+			return false
+		}
+		readAll(res)
+		return true
+	})
+	t.Logf("certificate %s after the CA came back", time.Since(start).Round(time.Second))
+	if c := certsOf(a.App); len(c) != 1 || c[0].Status != "valid" || !strings.Contains(c[0].Issuer, "Pebble") || c[0].NotAfter == nil ||
+		c[0].RenewAfter == nil || !c[0].RenewAfter.Before(*c[0].NotAfter) || c[0].LastError != "" {
+		t.Fatalf("certs list once obtained: %+v", c)
+	}
 	// plain is a request over HTTP that does not follow redirects.
 	plain := func(host string) *http.Response {
 		t.Helper()
@@ -194,11 +242,6 @@ func TestAutomaticHTTPS(t *testing.T) {
 		}
 		res.Body.Close()
 		return res
-	}
-	// Before a certificate exists, HTTP serves the app (and the CA's
-	// challenge).
-	if res := plain(a.Host); res.StatusCode != 404 {
-		t.Fatalf("plain HTTP before a certificate: %d", res.StatusCode)
 	}
 	for _, h2 := range []bool{true, false} {
 		res, err := ca.httpsClient(httpsAddr, h2).Get("https://" + a.Host + "/")

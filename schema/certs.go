@@ -121,3 +121,53 @@ func (s *Store) ReleaseCertLock(ctx context.Context, name, owner string) error {
 	err := s.db.WithContext(ctx).Where("name = ? AND owner = ?", name, owner).Delete(&CertLock{}).Error
 	return wrap(err, "certificate lock "+name)
 }
+
+// Certificate is what Rivetr knows of a host's certificate: the one
+// obtained last, and the last failure to obtain or renew it. Proxies
+// write it as certmagic reports; the API reads it.
+type Certificate struct {
+	Host       string `gorm:"primaryKey;size:253"`
+	Issuer     string `gorm:"size:255"`
+	NotBefore  *time.Time
+	NotAfter   *time.Time
+	ObtainedAt *time.Time
+	LastError  string `gorm:"type:text"`
+	FailedAt   *time.Time
+	UpdatedAt  time.Time
+}
+
+// CertificateObtained records host's new certificate (clearing the last
+// failure).
+func (s *Store) CertificateObtained(ctx context.Context, host, issuer string, notBefore, notAfter time.Time) error {
+	now := time.Now().UTC()
+	c := Certificate{Host: host, Issuer: issuer, NotBefore: &notBefore, NotAfter: &notAfter, ObtainedAt: &now, UpdatedAt: now}
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "host"}},
+		DoUpdates: clause.Assignments(map[string]any{"issuer": issuer, "not_before": notBefore, "not_after": notAfter, "obtained_at": now, "last_error": "", "failed_at": nil, "updated_at": now}),
+	}).Create(&c).Error
+	return wrap(err, "certificate of "+host)
+}
+
+// CertificateFailed records a failure to obtain or renew host's
+// certificate (a certificate obtained before stays recorded).
+func (s *Store) CertificateFailed(ctx context.Context, host, reason string) error {
+	now := time.Now().UTC()
+	if len(reason) > 2000 {
+		reason = reason[:2000]
+	}
+	c := Certificate{Host: host, LastError: reason, FailedAt: &now, UpdatedAt: now}
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "host"}},
+		DoUpdates: clause.Assignments(map[string]any{"last_error": reason, "failed_at": now, "updated_at": now}),
+	}).Create(&c).Error
+	return wrap(err, "certificate of "+host)
+}
+
+// Certificates returns the recorded certificates of hosts.
+func (s *Store) Certificates(ctx context.Context, hosts []string) ([]Certificate, error) {
+	var out []Certificate
+	if len(hosts) == 0 {
+		return out, nil
+	}
+	return out, wrap(s.db.WithContext(ctx).Where("host IN ?", hosts).Order("host").Find(&out).Error, "certificates")
+}

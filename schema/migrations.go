@@ -44,6 +44,22 @@ var migrations = []migration{
 	{Version: 8, Name: "a domains table: one app per host name, enforced by its key", Up: domainsTable},
 	{Version: 9, Name: "certificate storage (sealed objects) and its locks", Up: certTables},
 	{Version: 10, Name: "apps choose plain HTTP beside HTTPS, and HSTS", Up: httpsSettings},
+	{Version: 11, Name: "certificate status: the last obtained and the last failure, per host", Up: certificateStatus},
+}
+
+// certificateStatus creates the certificates table.
+func certificateStatus(tx *gorm.DB, _ string) error {
+	type m11Certificate struct {
+		Host       string `gorm:"primaryKey;size:253"`
+		Issuer     string `gorm:"size:255"`
+		NotBefore  *time.Time
+		NotAfter   *time.Time
+		ObtainedAt *time.Time
+		LastError  string `gorm:"type:text"`
+		FailedAt   *time.Time
+		UpdatedAt  time.Time
+	}
+	return tx.Table("certificates").AutoMigrate(&m11Certificate{})
 }
 
 // httpsSettings adds apps.allow_http and apps.hsts (both off: HTTP

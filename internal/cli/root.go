@@ -108,7 +108,7 @@ else with the admin token the server wrote to <data-dir>/admin-token (see
 
 	root.AddCommand(
 		newServerCmd(run), newWorkerCmd(run), newConfigCmd(),
-		newStatusCmd(g), newAppsCmd(g), newDomainsCmd(g), newEnvCmd(g),
+		newStatusCmd(g), newAppsCmd(g), newDomainsCmd(g), newCertsCmd(g), newEnvCmd(g),
 		newDeployCmd(g), newDeploymentsCmd(g), newRollbackCmd(g), newLogsCmd(g),
 		newLoginCmd(g), newLogoutCmd(g), newWhoamiCmd(g), newUsersCmd(g), newTokensCmd(g), newTeamsCmd(g), newDBCmd(g), newSecretsCmd(g), newAuditCmd(g),
 		newDecisionCmd(g, true), newDecisionCmd(g, false), newFreezeCmd(g), newOverrideCmd(g), newSchedulesCmd(g), newEnvironmentsCmd(g), newWebhooksCmd(g), newPreviewsCmd(g), newBuildCmd(g), newDatabasesCmd(g),

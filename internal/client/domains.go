@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"net/url"
 
 	"github.com/rivetr/rivetr/internal/service"
 )
@@ -22,4 +23,15 @@ func (c *Client) AddDomain(ctx context.Context, app, host string) ([]service.Dom
 func (c *Client) RemoveDomain(ctx context.Context, app, host string) ([]service.DomainView, error) {
 	var out []service.DomainView
 	return out, c.do(ctx, "DELETE", "/api/apps/"+esc(app)+"/domains/"+esc(host), nil, &out)
+}
+
+// ListCertificates lists the certificates of an app's domains ("" for all
+// the caller may see).
+func (c *Client) ListCertificates(ctx context.Context, app string) ([]service.CertificateView, error) {
+	var out []service.CertificateView
+	path := "/api/certificates"
+	if app != "" {
+		path += "?app=" + url.QueryEscape(app)
+	}
+	return out, c.do(ctx, "GET", path, nil, &out)
 }

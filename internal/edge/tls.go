@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -51,6 +52,7 @@ type TLS struct {
 	cache   *certmagic.Cache
 	issuer  *certmagic.ACMEIssuer
 	storage *certstore.Storage
+	store   *schema.Store
 	log     *slog.Logger
 	// seen remembers, per host, whether it had a certificate and when
 	// that was checked (HasCertificate).
@@ -77,7 +79,7 @@ func New(o Options) (*TLS, error) {
 			return nil, fmt.Errorf("--acme-ca-root %s holds no PEM certificate", o.CARoot)
 		}
 	}
-	t := &TLS{log: o.Log, storage: certstore.New(o.Store)}
+	t := &TLS{log: o.Log, storage: certstore.New(o.Store), store: o.Store}
 	var magic *certmagic.Config
 	cache := certmagic.NewCache(certmagic.CacheOptions{
 		GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return magic, nil },
@@ -109,17 +111,48 @@ func New(o Options) (*TLS, error) {
 	return t, nil
 }
 
-// event logs what certmagic reports about certificates.
-func (t *TLS) event(_ context.Context, event string, data map[string]any) error {
+// event logs what certmagic reports about certificates and records it in
+// the store, where `rivetr certs list` and the API read it.
+func (t *TLS) event(ctx context.Context, event string, data map[string]any) error {
+	name, _ := data["identifier"].(string)
 	switch event {
 	case "cert_obtained":
-		t.log.Info("certificate obtained", "name", data["identifier"], "renewal", data["renewal"], "issuer", data["issuer"])
+		t.log.Info("certificate obtained", "name", name, "renewal", data["renewal"], "issuer", data["issuer"])
+		path, _ := data["certificate_path"].(string)
+		if err := t.recordObtained(context.WithoutCancel(ctx), name, path); err != nil {
+			t.log.Warn("cannot record a certificate", "name", name, "err", err)
+		}
 	case "cert_failed":
-		t.log.Warn("certificate not obtained", "name", data["identifier"], "renewal", data["renewal"], "err", data["error"])
+		reason := fmt.Sprint(data["error"])
+		t.log.Warn("certificate not obtained", "name", name, "renewal", data["renewal"], "err", reason)
+		if err := t.store.CertificateFailed(context.WithoutCancel(ctx), name, reason); err != nil {
+			t.log.Warn("cannot record a certificate failure", "name", name, "err", err)
+		}
 	case "cert_obtaining":
-		t.log.Info("asking for a certificate", "name", data["identifier"], "renewal", data["renewal"])
+		t.log.Info("asking for a certificate", "name", name, "renewal", data["renewal"])
 	}
 	return nil
+}
+
+// recordObtained records the certificate stored at path for name.
+func (t *TLS) recordObtained(ctx context.Context, name, path string) error {
+	b, err := t.storage.Load(ctx, path)
+	if err != nil {
+		return err
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return errors.New("the stored certificate is not PEM")
+	}
+	leaf, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return err
+	}
+	issuer := leaf.Issuer.CommonName
+	if len(leaf.Issuer.Organization) > 0 {
+		issuer = leaf.Issuer.Organization[0] + " " + issuer
+	}
+	return t.store.CertificateObtained(ctx, name, strings.TrimSpace(issuer), leaf.NotBefore, leaf.NotAfter)
 }
 
 // TLSConfig is the proxy's TLS configuration: certificates by SNI,

@@ -1,0 +1,101 @@
+package service
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/rivetr/rivetr/internal/release"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// Certificate statuses.
+const (
+	CertValid   = "valid"   // obtained, not expired
+	CertPending = "pending" // none yet: asked for at the first HTTPS request
+	CertFailed  = "failed"  // the last try failed (a valid one may still serve)
+	CertExpired = "expired"
+)
+
+// renewalRatio is when certmagic renews: with a third of the lifetime left.
+const renewalRatio = 1.0 / 3
+
+// CertificateView is a domain's certificate as users see it.
+type CertificateView struct {
+	Host   string `json:"host"`
+	App    string `json:"app"`
+	Status string `json:"status"`
+	Issuer string `json:"issuer,omitempty"`
+	// NotAfter is when it expires; RenewAfter when it is renewed (with a
+	// third of its lifetime left).
+	NotAfter   *time.Time `json:"not_after,omitempty"`
+	RenewAfter *time.Time `json:"renew_after,omitempty"`
+	LastError  string     `json:"last_error,omitempty"`
+	FailedAt   *time.Time `json:"failed_at,omitempty"`
+}
+
+// ListCertificates returns the certificates of an app's domains, or of
+// every app the caller may see (app "").
+func (s *Apps) ListCertificates(ctx context.Context, app string) ([]CertificateView, error) {
+	var apps []schema.App
+	if app != "" {
+		a, _, err := s.authorizeApp(ctx, app, release.PermRead)
+		if err != nil {
+			return nil, err
+		}
+		apps = []schema.App{*a}
+	} else {
+		ids, err := s.visibleAppIDs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		all, err := s.store.ListApps(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range all {
+			if ids == nil || slices.Contains(ids, a.ID) {
+				apps = append(apps, a)
+			}
+		}
+	}
+	var hosts []string
+	owner := map[string]string{}
+	for _, a := range apps {
+		for _, d := range a.Domains {
+			hosts = append(hosts, d)
+			owner[d] = a.Name
+		}
+	}
+	recs, err := s.store.Certificates(ctx, hosts)
+	if err != nil {
+		return nil, err
+	}
+	byHost := map[string]schema.Certificate{}
+	for _, c := range recs {
+		byHost[c.Host] = c
+	}
+	now := time.Now()
+	out := make([]CertificateView, 0, len(hosts))
+	for _, h := range hosts {
+		v := CertificateView{Host: h, App: owner[h], Status: CertPending}
+		if c, ok := byHost[h]; ok {
+			v.Issuer, v.NotAfter, v.LastError, v.FailedAt = c.Issuer, c.NotAfter, c.LastError, c.FailedAt
+			switch {
+			case c.NotAfter != nil && c.NotAfter.Before(now):
+				v.Status = CertExpired
+			case c.LastError != "":
+				v.Status = CertFailed
+			case c.NotAfter != nil:
+				v.Status = CertValid
+			}
+			if c.NotBefore != nil && c.NotAfter != nil {
+				life := c.NotAfter.Sub(*c.NotBefore)
+				at := c.NotAfter.Add(-time.Duration(float64(life) * renewalRatio))
+				v.RenewAfter = &at
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
