@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -20,9 +21,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/secrets"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -311,5 +314,67 @@ func TestAutomaticHTTPS(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(ca.dir, "pebble.log"))
 	if strings.Contains(string(b), "not-an-app.test") {
 		t.Fatalf("the CA was asked for not-an-app.test:\n%s", b)
+	}
+}
+
+// TestTwoProxiesShareCertificates: two Rivetr servers share one
+// PostgreSQL store. Handshakes for one app's domain reach both proxies at
+// once; the store's locks let one of them ask the CA while the other
+// waits, then both serve the same certificate: the CA is asked once.
+func TestTwoProxiesShareCertificates(t *testing.T) {
+	parallelE2E(t)
+	dbURL := databaseURL(t)
+	if dbURL == "" {
+		if os.Getenv("RIVETR_REQUIRE_POSTGRES") != "" {
+			t.Fatal("RIVETR_REQUIRE_POSTGRES is set but RIVETR_TEST_POSTGRES_URL is empty")
+		}
+		t.Skip("needs PostgreSQL (RIVETR_TEST_POSTGRES_URL): the proxies share the store")
+	}
+	ca := newACMECA(t)
+	key := "RIVETR_SECRET_KEY=" + base64.StdEncoding.EncodeToString(secrets.Generate())
+	var servers []*Server
+	var addrs []string
+	for i := 0; i < 2; i++ {
+		addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		s := NewServer(t, false, "--database-url", dbURL, "--https-addr", addr, "--acme-directory", ca.Directory, "--acme-ca-root", ca.CARoot)
+		s.env = []string{key}
+		s.Start()
+		servers, addrs = append(servers, s), append(addrs, addr)
+	}
+	_, proxyPort, _ := net.SplitHostPort(servers[0].Proxy)
+	_, tlsPort, _ := net.SplitHostPort(addrs[0])
+	pp, _ := strconv.Atoi(proxyPort)
+	tp, _ := strconv.Atoi(tlsPort)
+	ca.start(t, pp, tp)
+	a := newAppOn(t, servers[0], "shared-tls", "shared-v1")
+	servers[0].MustCLI("deploy", a.App, "--wait")
+
+	serials := make([]string, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, addr := range addrs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := ca.httpsClient(addr, true).Get("https://" + a.Host + "/")
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			readAll(res)
+			serials[i] = res.TLS.PeerCertificates[0].SerialNumber.String()
+		}()
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil || serials[0] != serials[1] {
+		t.Fatalf("the two proxies: serials %v, errors %v", serials, errs)
+	}
+	obtained := 0
+	for _, s := range servers {
+		b, _ := os.ReadFile(s.logPath)
+		obtained += strings.Count(string(b), `msg="certificate obtained"`)
+	}
+	if obtained != 1 {
+		t.Fatalf("the CA was asked %d times for one name", obtained)
 	}
 }
