@@ -34,6 +34,10 @@ const ErrTypeDatabase = "DatabaseFailed"
 // ErrTypeProvider is a git host's API refusing for good.
 const ErrTypeProvider = "ProviderRefused"
 
+// ErrTypeCertificate is a certificate the CA did not give (or a host that
+// serves no HTTPS).
+const ErrTypeCertificate = "CertificateFailed"
+
 func nonRetryable(typ string, format string, args ...any) error {
 	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), typ, nil)
 }

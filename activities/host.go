@@ -53,6 +53,11 @@ type Router interface {
 	SetDomains(app string, domains []string) (bool, error)
 }
 
+// Certs is the part of the proxy's certificate manager activities use.
+type Certs interface {
+	Renew(ctx context.Context, host string) error
+}
+
 // Host runs the steps of a release that touch a Docker host and its
 // proxy: fetch the source, build, start the candidate, check its health,
 // switch traffic, drain and retire the old version, clean up after a
@@ -61,6 +66,8 @@ type Host struct {
 	Store   HostStore
 	Docker  HostRuntime
 	Router  Router
+	// Certs renews this host's certificates; nil when it serves no HTTPS.
+	Certs Certs
 	WorkDir string // build workspaces, one directory per deployment
 	Network string // base of the team networks candidates join (release.TeamNetwork)
 	// Instance is this installation's ID (docker.LabelInstance).

@@ -223,3 +223,16 @@ func (h *Host) ApplyDomains(ctx context.Context, in DomainsInput) error {
 	_, err = h.Router.SetDomains(app.Name, app.Domains)
 	return err
 }
+
+// RenewCertificate renews a domain's certificate now (forced: before its
+// renewal time), through this host's proxy; connections keep being served
+// meanwhile, and new handshakes get the new certificate.
+func (h *Host) RenewCertificate(ctx context.Context, in CertInput) error {
+	if h.Certs == nil {
+		return nonRetryable(ErrTypeCertificate, "this host's proxy serves no HTTPS (start it with --https-addr)")
+	}
+	if err := h.Certs.Renew(ctx, in.Host); err != nil {
+		return nonRetryable(ErrTypeCertificate, "renewing the certificate of %s failed: %v", in.Host, err)
+	}
+	return nil
+}

@@ -220,6 +220,11 @@ type DeploymentRef struct {
 	DeploymentID string
 }
 
+// CertInput names a domain whose certificate is renewed.
+type CertInput struct {
+	Host string
+}
+
 // DomainsInput names the app whose route takes its domains.
 type DomainsInput struct {
 	AppID string

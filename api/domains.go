@@ -46,8 +46,14 @@ func (h *Handler) listCertificates(c *gin.Context) {
 	h.respond(c, http.StatusOK, v, err)
 }
 
+func (h *Handler) renewCertificate(c *gin.Context) {
+	v, err := h.svc.RenewCertificate(c.Request.Context(), c.Param("host"))
+	h.respond(c, http.StatusOK, v, err)
+}
+
 func (h *Handler) certificateRoutes() []Route {
 	return []Route{
+		{"POST", "/api/certificates/:host/renew", AuthToken, need(release.PermEditApp), "Renew a domain's certificate now, through its app's host (the old one serves meanwhile)", nil, service.CertificateView{}, 200, h.renewCertificate},
 		{"GET", "/api/certificates", AuthToken, NeedSignedIn, "The certificates of the domains of the apps the caller may see (?app= for one): status, issuer, expiry, next renewal, last error", nil, []service.CertificateView{}, 200, h.listCertificates},
 	}
 }

@@ -408,6 +408,11 @@ func rbacRoutes() []route {
 			return "/api/apps/" + name, ""
 		}, inTeam(release.RoleAdmin, 204)},
 		{"GET", "/api/certificates", fixed("/api/certificates", ""), signedIn(200)},
+		// Renewing runs a workflow the matrix's Temporal pretends to finish.
+		{"POST", "/api/certificates/:host/renew", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			name, _ := w.app(t)
+			return "/api/certificates/" + name + ".example.com/renew", ""
+		}, inTeam(release.RoleDeveloper, 200)},
 		{"GET", "/api/apps/:name/domains", appPath("/domains"), inTeam(release.RoleViewer, 200)},
 		{"POST", "/api/apps/:name/domains", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := appPath("/domains")(t, w, who)

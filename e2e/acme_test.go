@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -282,6 +283,63 @@ func TestAutomaticHTTPS(t *testing.T) {
 		readAll(res)
 		return res.Header.Get("Strict-Transport-Security") == "max-age=31536000"
 	})
+
+	// A forced renewal under load: new connections all the way through,
+	// none refused; afterwards handshakes get the new certificate.
+	before := func() string {
+		res, err := ca.httpsClient(httpsAddr, true).Get("https://" + a.Host + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		readAll(res)
+		return res.TLS.PeerCertificates[0].SerialNumber.String()
+	}()
+	var ok, failed atomic.Int64
+	stop := make(chan struct{})
+	var load sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		load.Add(1)
+		go func() {
+			defer load.Done()
+			c := ca.httpsClient(httpsAddr, true)
+			c.Transport.(*http.Transport).DisableKeepAlives = true
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				res, err := c.Get("https://" + a.Host + "/")
+				if err == nil && strings.TrimSpace(readAll(res)) == "tls-v1" {
+					ok.Add(1)
+				} else {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	time.Sleep(500 * time.Millisecond)
+	if out := s.MustCLI("certs", "renew", a.Host); !strings.Contains(out, "renewed the certificate of "+a.Host+" (valid") {
+		t.Fatalf("renew: %s", out)
+	}
+	time.Sleep(500 * time.Millisecond)
+	close(stop)
+	load.Wait()
+	t.Logf("during the renewal: %d requests, %d failed", ok.Load()+failed.Load(), failed.Load())
+	if failed.Load() != 0 || ok.Load() == 0 {
+		t.Fatalf("a renewal under load: %d ok, %d failed", ok.Load(), failed.Load())
+	}
+	res, err := ca.httpsClient(httpsAddr, true).Get("https://" + a.Host + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(res)
+	if after := res.TLS.PeerCertificates[0].SerialNumber.String(); after == before {
+		t.Fatal("the renewal did not change the certificate")
+	}
+	if r := s.CLI("certs", "renew", "not-an-app.test"); r.Code == 0 || !strings.Contains(r.Stderr, "no app's domain") {
+		t.Fatalf("renewing a name that is no app's: %d %s", r.Code, r.Stderr)
+	}
 
 	// A domain added to the running app gets its certificate at once.
 	more := "more-" + a.Host

@@ -32,7 +32,7 @@ var requiredCases = []string{
 // currentCases are required of the current release's set only: what
 // earlier releases did not do (the queue telling a deployment's watchers
 // how it ended).
-var currentCases = []string{"queue-watched", "domains"}
+var currentCases = []string{"queue-watched", "domains", "renew-cert"}
 
 func TestReplayEveryRecordedHistory(t *testing.T) {
 	releases, err := filepath.Glob("testdata/histories/*")
@@ -201,6 +201,8 @@ func (h *history) cases() []string {
 		add(h.closed == "COMPLETED", "delete-app")
 	case "DomainsWorkflow":
 		add(h.closed == "COMPLETED", "domains")
+	case "RenewCertWorkflow":
+		add(h.closed == "COMPLETED", "renew-cert")
 	case "ScheduledDeployWorkflow":
 		add(h.closed == "CANCELED", "scheduled-cancelled")
 		add(h.closed == "COMPLETED", "scheduled")

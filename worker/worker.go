@@ -35,6 +35,7 @@ func Workflows() []Workflow {
 		{workflows.RollbackName, workflows.RollbackWorkflow},
 		{workflows.DeleteAppName, workflows.DeleteAppWorkflow},
 		{workflows.DomainsName, workflows.DomainsWorkflow},
+		{workflows.RenewCertName, workflows.RenewCertWorkflow},
 		{workflows.RetireName, workflows.RetireWorkflow},
 		{workflows.ScheduleName, workflows.ScheduledDeployWorkflow},
 		{workflows.RecurringName, workflows.RecurringDeployWorkflow},

@@ -23,6 +23,7 @@ const (
 	ScheduleName  = "ScheduledDeployWorkflow"
 	RecurringName = "RecurringDeployWorkflow"
 	DomainsName   = "DomainsWorkflow"
+	RenewCertName = "RenewCertWorkflow"
 )
 
 // Signals of AppQueueWorkflow.
@@ -73,6 +74,11 @@ func RetireID(app, deploymentID string) string { return "retire/" + app + "/" + 
 // (one per change: at names it).
 func DomainsID(app string, at time.Time) string {
 	return "domains/" + app + "/" + strconv.FormatInt(at.UnixNano(), 36)
+}
+
+// RenewCertID is the ID of the workflow renewing host's certificate.
+func RenewCertID(host string, at time.Time) string {
+	return "renew-cert/" + host + "/" + strconv.FormatInt(at.UnixNano(), 36)
 }
 
 // DeleteID is the ID of an app's deletion workflow.

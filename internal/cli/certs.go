@@ -58,6 +58,30 @@ func newCertsCmd(g *globals) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.AddCommand(list)
+	renew := &cobra.Command{
+		Use:   "renew HOST",
+		Short: "Renew a domain's certificate now (the old one serves until the new one is in)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			v, err := c.RenewCertificate(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if g.output == "json" {
+				return printJSON(cmd.OutOrStdout(), v)
+			}
+			until := "-"
+			if v.NotAfter != nil {
+				until = v.NotAfter.Local().Format("2006-01-02 15:04")
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "renewed the certificate of %s (%s, %s); valid until %s\n", v.Host, v.Status, v.Issuer, until)
+			return nil
+		},
+	}
+	cmd.AddCommand(list, renew)
 	return cmd
 }

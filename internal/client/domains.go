@@ -35,3 +35,9 @@ func (c *Client) ListCertificates(ctx context.Context, app string) ([]service.Ce
 	}
 	return out, c.do(ctx, "GET", path, nil, &out)
 }
+
+// RenewCertificate renews a domain's certificate now.
+func (c *Client) RenewCertificate(ctx context.Context, host string) (*service.CertificateView, error) {
+	var out service.CertificateView
+	return &out, c.do(ctx, "POST", "/api/certificates/"+esc(host)+"/renew", nil, &out)
+}

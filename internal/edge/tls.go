@@ -261,3 +261,23 @@ func CachedPolicies(lookup func(ctx context.Context, host string) (Policy, bool)
 		return p, ok
 	}
 }
+
+// Renew renews host's certificate now, before its time; until the new
+// one is in, the old one keeps serving. This proxy serves the new one at
+// once; others sharing the store load it when theirs comes due (they
+// check the store before asking the CA).
+func (t *TLS) Renew(ctx context.Context, host string) error {
+	old := t.cache.AllMatchingCertificates(host)
+	if err := t.magic.RenewCertSync(ctx, host, true); err != nil {
+		return err
+	}
+	if _, err := t.magic.CacheManagedCertificate(ctx, host); err != nil {
+		return err
+	}
+	hashes := make([]string, 0, len(old))
+	for _, c := range old {
+		hashes = append(hashes, c.Hash())
+	}
+	t.cache.Remove(hashes)
+	return nil
+}

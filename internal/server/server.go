@@ -187,6 +187,25 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	// Docker, proxy and disk activities on this host's queue (see package
 	// worker).
 	opts := sdkworker.Options{WorkerStopTimeout: 10 * time.Second}
+	// The proxy's certificates (with --https-addr): made before the
+	// workers, whose host activities renew them.
+	var certs *edge.TLS
+	var hostCerts activities.Certs
+	if httpsLn != nil {
+		certs, err = edge.New(edge.Options{
+			Store: store, Email: cfg.ACMEEmail, Directory: cfg.ACMEDirectory, CARoot: cfg.ACMECARoot,
+			HTTPPort: proxyLn.Addr().(*net.TCPAddr).Port, HTTPSPort: httpsLn.Addr().(*net.TCPAddr).Port,
+			Allowed: func(ctx context.Context, name string) error {
+				_, err := store.DomainOwner(ctx, name)
+				return err
+			},
+			Log: log.With("component", "certificates"),
+		})
+		if err != nil {
+			return err
+		}
+		hostCerts = certs
+	}
 	// Decisions (approve, reject, override) reach workflows signed by the
 	// server that checked who decides; this worker's validators refuse
 	// others, and all of them when it has no key to check with.
@@ -205,7 +224,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	host := sdkworker.New(tc, cfg.HostQueue(), opts)
 	worker.RegisterHost(host, worker.Host{
 		Host: &activities.Host{
-			Store: store, Docker: dock, Router: router, Network: cfg.Network, Instance: instance,
+			Store: store, Docker: dock, Router: router, Network: cfg.Network, Instance: instance, Certs: hostCerts,
 			WorkDir:       filepath.Join(cfg.DataDir, "builds"),
 			UploadDir:     filepath.Join(cfg.DataDir, "uploads"),
 			AllowLocalGit: cfg.AllowLocalGit,
@@ -228,19 +247,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	if proxyLn != nil {
 		go reconcileRoutes(ctx, router, dock, store, cfg.Network, log.With("component", "proxy"))
 		var handler http.Handler = router
-		if httpsLn != nil {
-			certs, err := edge.New(edge.Options{
-				Store: store, Email: cfg.ACMEEmail, Directory: cfg.ACMEDirectory, CARoot: cfg.ACMECARoot,
-				HTTPPort: proxyLn.Addr().(*net.TCPAddr).Port, HTTPSPort: httpsLn.Addr().(*net.TCPAddr).Port,
-				Allowed: func(ctx context.Context, name string) error {
-					_, err := store.DomainOwner(ctx, name)
-					return err
-				},
-				Log: log.With("component", "certificates"),
-			})
-			if err != nil {
-				return err
-			}
+		if certs != nil {
 			policies := edge.CachedPolicies(func(ctx context.Context, host string) (edge.Policy, bool) {
 				id, err := store.DomainOwner(ctx, host)
 				if err != nil {

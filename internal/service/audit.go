@@ -76,6 +76,7 @@ const (
 	AuditInviteDecline   = "member.invite_decline"
 	AuditInviteRefused   = "member.invite_refused"
 	AuditRefused         = "access.refused"
+	AuditCertRenew       = "certificate.renew"
 	AuditTeamsMigrate    = "teams.migrate"
 	AuditSecretsRotate   = "secrets.rotate_key"
 	auditActorAdminToken = "admin token"

@@ -2,11 +2,16 @@ package service
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
+	"github.com/rivetr/rivetr/workflows"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 )
 
 // Certificate statuses.
@@ -98,4 +103,54 @@ func (s *Apps) ListCertificates(ctx context.Context, app string) ([]CertificateV
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// RenewCertificate renews a domain's certificate now, through its app's
+// host (RenewCertWorkflow), and returns its status afterwards. The old
+// certificate serves until the new one is in.
+func (s *Apps) RenewCertificate(ctx context.Context, host string) (*CertificateView, error) {
+	host = release.NormalizeDomain(host)
+	id, err := s.store.DomainOwner(ctx, host)
+	if err != nil {
+		return nil, fmt.Errorf("%s is no app's domain: %w", host, schema.ErrNotFound)
+	}
+	owner, err := s.store.GetApp(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	app, _, err := s.authorizeApp(ctx, owner.Name, release.PermEditApp)
+	if err != nil {
+		if errors.Is(err, schema.ErrNotFound) {
+			return nil, fmt.Errorf("%s is no app's domain: %w", host, schema.ErrNotFound)
+		}
+		return nil, err
+	}
+	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                    workflows.RenewCertID(host, time.Now()),
+		TaskQueue:             workflows.TaskQueue,
+		TypedSearchAttributes: appAttrs(app.Name, "renew-certificate", ""),
+	}, workflows.RenewCertWorkflow, workflows.RenewCertInput{Host: host, HostQueue: hostQueue(app)})
+	if err != nil {
+		return nil, fmt.Errorf("start renewing %s: %w: %v", host, ErrUnavailable, err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
+	defer cancel()
+	if err := run.Get(wctx, nil); err != nil {
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) {
+			return nil, stateErr("%s", appErr.Message())
+		}
+		return nil, fmt.Errorf("renew %s: %w", host, err)
+	}
+	s.audit(ctx, AuditCertRenew, app.TeamID, host, nil, map[string]any{"app": app.Name})
+	certs, err := s.ListCertificates(ctx, app.Name)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range certs {
+		if c.Host == host {
+			return &c, nil
+		}
+	}
+	return nil, fmt.Errorf("%s: %w", host, schema.ErrNotFound)
 }
