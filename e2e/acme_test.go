@@ -16,6 +16,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -185,7 +186,15 @@ func TestAutomaticHTTPS(t *testing.T) {
 	parallelE2E(t)
 	ca := newACMECA(t)
 	httpsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	s := NewServer(t, false, "--https-addr", httpsAddr, "--acme-directory", ca.Directory, "--acme-ca-root", ca.CARoot, "--acme-email", "ops@example.com")
+	alerts := make(chan string, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m struct{ Text string }
+		json.NewDecoder(r.Body).Decode(&m)
+		alerts <- m.Text
+	}))
+	defer hook.Close()
+	s := NewServer(t, false, "--https-addr", httpsAddr, "--acme-directory", ca.Directory, "--acme-ca-root", ca.CARoot, "--acme-email", "ops@example.com",
+		"--notify-url", hook.URL)
 	s.Start()
 	_, proxyPort, _ := net.SplitHostPort(s.Proxy)
 	_, tlsPort, _ := net.SplitHostPort(httpsAddr)
@@ -214,6 +223,14 @@ func TestAutomaticHTTPS(t *testing.T) {
 		return len(c) == 1 && c[0].Status == "failed" && c[0].LastError != ""
 	})
 	t.Logf("with the CA down: %s", certsOf(a.App)[0].LastError)
+	select {
+	case text := <-alerts:
+		if !strings.Contains(text, "the certificate of "+a.Host+" could not be obtained") {
+			t.Fatalf("the alert: %q", text)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no alert of the failed certificate")
+	}
 	if code, body, _ := s.Get(a.Host, "/"); code != 200 || body != "tls-v1" {
 		t.Fatalf("HTTP with the CA down: %d %q", code, body)
 	}
@@ -230,6 +247,11 @@ func TestAutomaticHTTPS(t *testing.T) {
 		return true
 	})
 	t.Logf("certificate %s after the CA came back", time.Since(start).Round(time.Second))
+	select {
+	case text := <-alerts:
+		t.Fatalf("one failure streak, a second alert: %q", text)
+	default:
+	}
 	if c := certsOf(a.App); len(c) != 1 || c[0].Status != "valid" || !strings.Contains(c[0].Issuer, "Pebble") || c[0].NotAfter == nil ||
 		c[0].RenewAfter == nil || !c[0].RenewAfter.Before(*c[0].NotAfter) || c[0].LastError != "" {
 		t.Fatalf("certs list once obtained: %+v", c)

@@ -61,6 +61,9 @@ type Config struct {
 	// ACMECARoot is a PEM file of roots the ACME directory's TLS certificate
 	// is checked against; empty uses the system roots.
 	ACMECARoot string `flag:"acme-ca-root" env:"RIVETR_ACME_CA_ROOT" toml:"acme_ca_root" usage:"PEM file of the roots to trust for the ACME directory's TLS (empty: the system roots)"`
+	// NotifyURL receives the instance's operational alerts (a certificate
+	// not obtained or not renewed) as JSON Slack and Discord read.
+	NotifyURL string `flag:"notify-url" env:"RIVETR_NOTIFY_URL" toml:"notify_url" usage:"webhook URL for the instance's alerts (certificates not obtained or renewed); Slack- and Discord-compatible JSON"`
 	// ProxyAddr serves apps by Host header; empty disables the proxy.
 	ProxyAddr string `flag:"proxy-addr" env:"RIVETR_PROXY_ADDR" toml:"proxy_addr" usage:"address of the reverse proxy that serves apps (empty: no proxy)"`
 	// TemporalAddress points at an existing Temporal frontend; empty runs

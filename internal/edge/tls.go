@@ -8,9 +8,11 @@
 package edge
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -43,7 +45,10 @@ type Options struct {
 	// Allowed says whether name may have a certificate: it is an app's
 	// domain. Anything else is refused before the CA is asked.
 	Allowed func(ctx context.Context, name string) error
-	Log     *slog.Logger
+	// Notify, when set, is told once per failure streak that a host's
+	// certificate could not be obtained or renewed.
+	Notify func(ctx context.Context, text string) error
+	Log    *slog.Logger
 }
 
 // TLS is the certificate manager of one proxy.
@@ -57,6 +62,10 @@ type TLS struct {
 	// seen remembers, per host, whether it had a certificate and when
 	// that was checked (HasCertificate).
 	seen sync.Map
+	// notify and alerted: a failure is told once until the host gets a
+	// certificate again.
+	notify  func(ctx context.Context, text string) error
+	alerted sync.Map
 }
 
 // New prepares the manager; nothing is asked of the CA until a handshake
@@ -79,7 +88,7 @@ func New(o Options) (*TLS, error) {
 			return nil, fmt.Errorf("--acme-ca-root %s holds no PEM certificate", o.CARoot)
 		}
 	}
-	t := &TLS{log: o.Log, storage: certstore.New(o.Store), store: o.Store}
+	t := &TLS{log: o.Log, storage: certstore.New(o.Store), store: o.Store, notify: o.Notify}
 	var magic *certmagic.Config
 	cache := certmagic.NewCache(certmagic.CacheOptions{
 		GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return magic, nil },
@@ -122,11 +131,26 @@ func (t *TLS) event(ctx context.Context, event string, data map[string]any) erro
 		if err := t.recordObtained(context.WithoutCancel(ctx), name, path); err != nil {
 			t.log.Warn("cannot record a certificate", "name", name, "err", err)
 		}
+		t.alerted.Delete(name)
 	case "cert_failed":
 		reason := fmt.Sprint(data["error"])
 		t.log.Warn("certificate not obtained", "name", name, "renewal", data["renewal"], "err", reason)
 		if err := t.store.CertificateFailed(context.WithoutCancel(ctx), name, reason); err != nil {
 			t.log.Warn("cannot record a certificate failure", "name", name, "err", err)
+		}
+		if _, told := t.alerted.LoadOrStore(name, true); !told && t.notify != nil {
+			what := "obtained"
+			if renewal, _ := data["renewal"].(bool); renewal {
+				what = "renewed"
+			}
+			text := fmt.Sprintf("Rivetr: the certificate of %s could not be %s: %s. It is retried with backoff; `rivetr certs list` shows its state.", name, what, reason)
+			go func() {
+				nctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				defer cancel()
+				if err := t.notify(nctx, text); err != nil {
+					t.log.Warn("cannot send the certificate alert", "name", name, "err", err)
+				}
+			}()
 		}
 	case "cert_obtaining":
 		t.log.Info("asking for a certificate", "name", name, "renewal", data["renewal"])
@@ -280,4 +304,27 @@ func (t *TLS) Renew(ctx context.Context, host string) error {
 	}
 	t.cache.Remove(hashes)
 	return nil
+}
+
+// Webhook is a Notify posting text to url as JSON Slack ("text") and
+// Discord ("content") both read.
+func Webhook(url string) func(ctx context.Context, text string) error {
+	client := &http.Client{Timeout: 15 * time.Second}
+	return func(ctx context.Context, text string) error {
+		body, _ := json.Marshal(map[string]string{"text": text, "content": text})
+		req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		res, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		res.Body.Close()
+		if res.StatusCode/100 != 2 {
+			return fmt.Errorf("the notification URL answered %s", res.Status)
+		}
+		return nil
+	}
 }

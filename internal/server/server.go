@@ -191,6 +191,10 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	// workers, whose host activities renew them.
 	var certs *edge.TLS
 	var hostCerts activities.Certs
+	var notify func(context.Context, string) error
+	if cfg.NotifyURL != "" {
+		notify = edge.Webhook(cfg.NotifyURL)
+	}
 	if httpsLn != nil {
 		certs, err = edge.New(edge.Options{
 			Store: store, Email: cfg.ACMEEmail, Directory: cfg.ACMEDirectory, CARoot: cfg.ACMECARoot,
@@ -199,7 +203,8 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 				_, err := store.DomainOwner(ctx, name)
 				return err
 			},
-			Log: log.With("component", "certificates"),
+			Notify: notify,
+			Log:    log.With("component", "certificates"),
 		})
 		if err != nil {
 			return err
