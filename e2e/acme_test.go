@@ -38,6 +38,8 @@ type acmeCA struct {
 	Directory string // https://127.0.0.1:port/dir
 	CARoot    string // PEM file the directory's TLS certificate verifies against
 	mgmt      string
+	// dirLn and mgmtLn hold Pebble's ports until it starts.
+	dirLn, mgmtLn net.Listener
 	dir       string
 	roots     *x509.CertPool
 }
@@ -81,9 +83,33 @@ func newACMECA(t *testing.T) *acmeCA {
 	write("cert.pem", "CERTIFICATE", leafDER)
 	write("key.pem", "EC PRIVATE KEY", keyDER)
 	ca := &acmeCA{CARoot: write("ca.pem", "CERTIFICATE", caDER), dir: dir}
-	ca.Directory = fmt.Sprintf("https://127.0.0.1:%d/dir", freePort(t))
-	ca.mgmt = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	// Pebble's ports are held until it starts (other tests pick ports
+	// meanwhile); until then the directory answers nothing, like a CA
+	// that is down.
+	ca.dirLn, ca.mgmtLn = reserve(t), reserve(t)
+	ca.Directory = "https://" + ca.dirLn.Addr().String() + "/dir"
+	ca.mgmt = ca.mgmtLn.Addr().String()
 	return ca
+}
+
+// reserve holds a loopback port, closing every connection to it at once.
+func reserve(t *testing.T) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { l.Close() })
+	return l
 }
 
 // start runs the mock DNS and Pebble, validating HTTP-01 on httpPort and
@@ -121,6 +147,8 @@ func (ca *acmeCA) start(t *testing.T, httpPort, tlsPort int) {
 		t.Fatal(err)
 	}
 	// No random sleeps before validation, no random nonce refusals.
+	ca.dirLn.Close()
+	ca.mgmtLn.Close()
 	run("pebble", []string{"PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0"}, "-config", confPath, "-dnsserver", dns)
 	pool := x509.NewCertPool()
 	caPEM, _ := os.ReadFile(ca.CARoot)
