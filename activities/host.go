@@ -63,11 +63,11 @@ type Certs interface {
 // switch traffic, drain and retire the old version, clean up after a
 // failure, remove an app. It is registered on that host's task queue only.
 type Host struct {
-	Store   HostStore
-	Docker  HostRuntime
-	Router  Router
+	Store  HostStore
+	Docker HostRuntime
+	Router Router
 	// Certs renews this host's certificates; nil when it serves no HTTPS.
-	Certs Certs
+	Certs   Certs
 	WorkDir string // build workspaces, one directory per deployment
 	Network string // base of the team networks candidates join (release.TeamNetwork)
 	// Instance is this installation's ID (docker.LabelInstance).

@@ -40,8 +40,8 @@ type acmeCA struct {
 	mgmt      string
 	// dirLn and mgmtLn hold Pebble's ports until it starts.
 	dirLn, mgmtLn net.Listener
-	dir       string
-	roots     *x509.CertPool
+	dir           string
+	roots         *x509.CertPool
 }
 
 // newACMECA writes Pebble's TLS certificate (from a CA of its own) and
@@ -194,7 +194,9 @@ func readAll(res *http.Response) string {
 // against the CA's roots; h2 picks HTTP/2 or HTTP/1.1.
 func (ca *acmeCA) httpsClient(addr string, h2 bool) *http.Client {
 	tr := &http.Transport{
-		DialContext:     func(ctx context.Context, _, _ string) (net.Conn, error) { return (&net.Dialer{}).DialContext(ctx, "tcp", addr) },
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		},
 		TLSClientConfig: &tls.Config{RootCAs: ca.roots},
 	}
 	if h2 {
