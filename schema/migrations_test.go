@@ -156,11 +156,7 @@ func TestPreMigrationDatabaseIsAdopted(t *testing.T) {
 // they find their data; new databases get ID-based ones.
 func TestDatabaseVolumesMigrate(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "rivetr.db")
-	s, err := Open(path, testKeys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, path := openFile(t)
 	ctx := context.Background()
 	if err := s.CreateDatabase(ctx, &Database{ID: "d1", Name: "shop-db", Engine: "postgres", Image: "postgres:17", Status: "running"}); err != nil {
 		t.Fatal(err)
@@ -176,11 +172,7 @@ func TestDatabaseVolumesMigrate(t *testing.T) {
 // listed one host (the old check-then-write race) leave it to the older.
 func TestDomainsMigrate(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "rivetr.db")
-	s, err := Open(path, testKeys(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, path := openFile(t)
 	ctx := context.Background()
 	older := &App{ID: "a1", Name: "shop", Domains: []string{"shop.example.com", "www.shop.example.com"}, CreatedAt: time.Now().Add(-time.Hour)}
 	if err := s.CreateApp(ctx, older); err != nil {
@@ -235,4 +227,15 @@ func reopenAfter(t *testing.T, s *Store, path string, queries ...string) *Store 
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// openFile opens a new SQLite store and returns it with its file.
+func openFile(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "rivetr.db")
+	s, err := Open(path, testKeys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, path
 }

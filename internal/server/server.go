@@ -437,9 +437,21 @@ func temporalToken(dataDir string) (string, error) {
 // them: a domain change whose DomainsWorkflow was lost (this host was
 // down) still takes effect.
 func reconcileDomains(ctx context.Context, r *proxy.Router, store *schema.Store, log *slog.Logger) {
-	for _, rt := range r.Routes() {
-		app, err := store.GetApp(ctx, rt.App)
-		if err != nil {
+	routes := r.Routes()
+	if len(routes) == 0 {
+		return
+	}
+	apps, err := store.ListApps(ctx) // one query, however many routes
+	if err != nil {
+		return
+	}
+	byName := make(map[string]*schema.App, len(apps))
+	for i := range apps {
+		byName[apps[i].Name] = &apps[i]
+	}
+	for _, rt := range routes {
+		app := byName[rt.App]
+		if app == nil {
 			continue // deleted: its removal takes the route
 		}
 		want := make([]string, 0, len(app.Domains))
