@@ -50,6 +50,21 @@ func TestDomainsAreOneAppsEach(t *testing.T) {
 		t.Fatalf("a name under the preview domain: %d %s", code, b)
 	}
 
+	if code, b := create(w.tokens[developer], "squat-all", "*.shop.pr.example.com"); code != 400 || !strings.Contains(b, "kept for pull request previews") {
+		t.Fatalf("a wildcard under the preview domain: %d %s", code, b)
+	}
+	// Wildcards: a top-level one is refused; a name under another app's
+	// wildcard is that app's (it would take its traffic).
+	if code, b := create(w.tokens[developer], "tld", "*.com"); code != 400 || !strings.Contains(b, "wildcard domain is *.") {
+		t.Fatalf("a wildcard over a top-level domain: %d %s", code, b)
+	}
+	if code, b := create(w.tokens[developer], "wild", "*.wild.example.com"); code != 201 {
+		t.Fatalf("a wildcard domain: %d %s", code, b)
+	}
+	if code, b := w.call(t, w.tokens[outsider], "POST", "/api/apps", `{"name":"under","git_url":"https://git.example.com/x.git","domains":["eu.wild.example.com"],"team":"other"}`); code != 400 || !strings.Contains(b2s(b), "already served by another app") {
+		t.Fatalf("a name under another app's wildcard: %d %s", code, b)
+	}
+
 	// Another team's member learns nothing of who holds a host.
 	name, _ := w.app(t)
 	code, b := w.call(t, w.tokens[outsider], "POST", "/api/apps", fmt.Sprintf(`{"name":"grab","git_url":"https://git.example.com/x.git","domains":["%s.example.com"],"team":"other"}`, name))

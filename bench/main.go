@@ -145,7 +145,27 @@ func startServer(bin string, extra ...string) *server {
 	return nil
 }
 
+// proxyPID is the pid of the proxy process the server started (0: none).
+func (s *server) proxyPID() int {
+	b, err := os.ReadFile(filepath.Join(s.dir, "data", "proxy.pid"))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid
+}
+
 func (s *server) stop() {
+	// The proxy outlives the server by design: stop it too.
+	if pid := s.proxyPID(); pid > 1 {
+		defer func() {
+			syscall.Kill(pid, syscall.SIGTERM)
+			for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
+				time.Sleep(100 * time.Millisecond)
+			}
+			syscall.Kill(pid, syscall.SIGKILL)
+		}()
+	}
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { s.cmd.Wait(); close(done) }()
@@ -356,6 +376,11 @@ func benchFootprint(bin string) Result {
 	figs["embedded_rss_mb"], figs["embedded_cpu_pct"] = idle(s.cmd.Process.Pid)
 	// Most of the rest is the binary's file-backed pages, shared and evictable.
 	figs["embedded_rss_anon_mb"] = statusMB(s.cmd.Process.Pid, "RssAnon:")
+	// The proxy is its own process: count it too.
+	if pid := s.proxyPID(); pid > 0 {
+		figs["proxy_rss_mb"], figs["proxy_cpu_pct"] = idle(pid)
+		figs["embedded_plus_proxy_rss_mb"] = figs["embedded_rss_mb"] + figs["proxy_rss_mb"]
+	}
 	// A second server using the first one's Temporal as an external cluster.
 	ext := startServer(bin, "--temporal-address", s.temporal, "--temporal-ui-addr=", "--host-name", "bench-external")
 	figs["external_rss_mb"], figs["external_cpu_pct"] = idle(ext.cmd.Process.Pid)

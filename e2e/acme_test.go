@@ -38,6 +38,9 @@ type acmeCA struct {
 	Directory string // https://127.0.0.1:port/dir
 	CARoot    string // PEM file the directory's TLS certificate verifies against
 	mgmt      string
+	// chall is pebble-challtestsrv's management address (its mock DNS is
+	// what Pebble resolves challenges with).
+	chall string
 	// dirLn and mgmtLn hold Pebble's ports until it starts.
 	dirLn, mgmtLn net.Listener
 	dir           string
@@ -134,8 +137,9 @@ func (ca *acmeCA) start(t *testing.T, httpPort, tlsPort int) {
 			}
 		})
 	}
+	ca.chall = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	run("pebble-challtestsrv", nil, "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "", "-dns01", dns,
-		"-http01", "", "-https01", "", "-tlsalpn01", "", "-management", fmt.Sprintf("127.0.0.1:%d", freePort(t)))
+		"-http01", "", "-https01", "", "-tlsalpn01", "", "-management", ca.chall)
 	conf := map[string]any{"pebble": map[string]any{
 		"listenAddress": strings.TrimSuffix(strings.TrimPrefix(ca.Directory, "https://"), "/dir"), "managementListenAddress": ca.mgmt,
 		"certificate": filepath.Join(ca.dir, "cert.pem"), "privateKey": filepath.Join(ca.dir, "key.pem"),
@@ -446,7 +450,12 @@ func TestTwoProxiesShareCertificates(t *testing.T) {
 	var addrs []string
 	for i := 0; i < 2; i++ {
 		addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-		s := NewServer(t, false, "--database-url", dbURL, "--https-addr", addr, "--acme-directory", ca.Directory, "--acme-ca-root", ca.CARoot)
+		args := []string{"--database-url", dbURL, "--https-addr", addr, "--acme-directory", ca.Directory, "--acme-ca-root", ca.CARoot}
+		if i == 1 {
+			// One proxy in its own process, one in the server's.
+			args = append(args, "--proxy-mode", "embedded")
+		}
+		s := NewServer(t, false, args...)
 		s.env = []string{key}
 		s.Start()
 		servers, addrs = append(servers, s), append(addrs, addr)
@@ -481,8 +490,7 @@ func TestTwoProxiesShareCertificates(t *testing.T) {
 	}
 	obtained := 0
 	for _, s := range servers {
-		b, _ := os.ReadFile(s.logPath)
-		obtained += strings.Count(string(b), `msg="certificate obtained"`)
+		obtained += strings.Count(string(s.logs()), `msg="certificate obtained"`)
 	}
 	if obtained != 1 {
 		t.Fatalf("the CA was asked %d times for one name", obtained)

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -145,8 +146,9 @@ func NewServer(t *testing.T, withUI bool, extra ...string) *Server {
 	s.assignPorts()
 	t.Cleanup(func() {
 		s.Stop()
+		s.StopProxy()
 		if t.Failed() {
-			b, _ := os.ReadFile(s.logPath)
+			b := s.logs()
 			lines := strings.Split(string(b), "\n")
 			if len(lines) > 60 {
 				lines = lines[len(lines)-60:]
@@ -256,7 +258,7 @@ func (s *Server) Start() {
 		default:
 		}
 		if s.readyLog != "" {
-			if b, _ := os.ReadFile(s.logPath); strings.Contains(string(b), s.readyLog) {
+			if strings.Contains(string(s.logs()), s.readyLog) {
 				s.started = true
 				return
 			}
@@ -315,6 +317,35 @@ func (s *Server) Stop() {
 		s.Kill()
 	}
 	s.cmd = nil
+}
+
+// logs is the server's log followed by its proxy's (the proxy process
+// writes <data-dir>/proxy.log).
+func (s *Server) logs() []byte {
+	b, _ := os.ReadFile(s.logPath)
+	p, _ := os.ReadFile(filepath.Join(s.DataDir, "proxy.log"))
+	return append(b, p...)
+}
+
+// StopProxy ends the proxy process the server started, which outlives
+// the server by design, and waits for it to go.
+func (s *Server) StopProxy() {
+	b, err := os.ReadFile(filepath.Join(s.DataDir, "proxy.pid"))
+	if err != nil {
+		return
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 {
+		return
+	}
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	for i := 0; i < 100; i++ {
+		if syscall.Kill(pid, 0) != nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
 }
 
 // Result is a finished CLI run.
@@ -703,7 +734,7 @@ func sharedServer(t *testing.T) *Server {
 	c.t = t
 	t.Cleanup(func() {
 		if t.Failed() {
-			b, _ := os.ReadFile(c.logPath)
+			b := c.logs()
 			lines := strings.Split(string(b), "\n")
 			if len(lines) > 60 {
 				lines = lines[len(lines)-60:]
@@ -730,6 +761,7 @@ func stopShared() {
 	case <-time.After(30 * time.Second):
 		s.cmd.Process.Kill()
 	}
+	s.StopProxy()
 	removeNetworks(s.Network)
 	os.RemoveAll(shared.dir)
 }

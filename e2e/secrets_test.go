@@ -134,8 +134,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 
 	// The server's log, and the databases at rest (WAL files included).
-	b, _ := os.ReadFile(s.logPath)
-	look("server log", b)
+	look("server and proxy logs", s.logs())
 	files, _ := filepath.Glob(filepath.Join(s.DataDir, "*.db*"))
 	if len(files) < 2 {
 		t.Fatalf("database files: %v", files)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -57,11 +58,31 @@ func syncDomains(tx *gorm.DB, app *App) error {
 	return nil
 }
 
-// DomainOwner returns the ID of the app serving host.
+// DomainOwner returns the ID of the app serving host: the app with host
+// as a domain, else the one with the wildcard covering it (*.example.com
+// covers a.example.com, not a.b.example.com).
 func (s *Store) DomainOwner(ctx context.Context, host string) (string, error) {
-	var d Domain
-	if err := s.db.WithContext(ctx).Where("host = ?", host).First(&d).Error; err != nil {
-		return "", wrap(err, fmt.Sprintf("domain %s", host))
+	_, id, err := s.DomainEntry(ctx, host)
+	return id, err
+}
+
+// DomainEntry is the domain serving host (host itself, or the wildcard
+// covering it) and its app's ID.
+func (s *Store) DomainEntry(ctx context.Context, host string) (entry, appID string, err error) {
+	cands := []string{host}
+	if i := strings.IndexByte(host, '.'); i > 0 && !strings.HasPrefix(host, "*.") {
+		cands = append(cands, "*"+host[i:])
 	}
-	return d.AppID, nil
+	var ds []Domain
+	if err := s.db.WithContext(ctx).Where("host IN ?", cands).Find(&ds).Error; err != nil {
+		return "", "", wrap(err, fmt.Sprintf("domain %s", host))
+	}
+	for _, c := range cands {
+		for _, d := range ds {
+			if d.Host == c {
+				return d.Host, d.AppID, nil
+			}
+		}
+	}
+	return "", "", wrap(gorm.ErrRecordNotFound, fmt.Sprintf("domain %s", host))
 }

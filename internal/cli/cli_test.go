@@ -17,7 +17,9 @@ import (
 
 func run(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	root := newRoot(func(context.Context, config.Config, bool, *slog.Logger) error { return errors.New("not in tests") })
+	root := newRoot(func(context.Context, config.Config, config.Role, *slog.Logger) error {
+		return errors.New("not in tests")
+	})
 	var out bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&out)

@@ -66,7 +66,7 @@ func newDomainsCmd(g *globals) *cobra.Command {
 			},
 		}
 	}
-	add := change("add APP HOST", "Add a domain (a full DNS name pointing at this server; a URL is taken as its host)",
+	add := change("add APP HOST", "Add a domain (a full DNS name pointing at this server; a URL is taken as its host; *.example.com is a wildcard, quote it)",
 		(*client.Client).AddDomain, "%s answers to %s now")
 	remove := change("remove APP HOST", "Remove a domain (not the last one); the app stops answering to it at once",
 		(*client.Client).RemoveDomain, "%s no longer answers to %s")

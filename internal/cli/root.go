@@ -32,10 +32,10 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-// RunFunc runs a server or worker process until ctx ends; main passes
-// server.Run. Taking it as a parameter keeps the Temporal server out of every
+// RunFunc runs a server, worker or proxy process until ctx ends; main
+// passes server.Runner. Taking it as a parameter keeps the Temporal server out of every
 // binary but rivetr itself (the CLI's tests do not link it).
-type RunFunc func(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger) error
+type RunFunc func(ctx context.Context, cfg config.Config, role config.Role, log *slog.Logger) error
 
 // Execute runs the command line and returns the process exit code.
 func Execute(run RunFunc) int {
@@ -107,7 +107,7 @@ else with the admin token the server wrote to <data-dir>/admin-token (see
 	pf.StringVar(&g.team, "team", "", "team to list or create apps (and environments) in [RIVETR_TEAM] (default: every team you are in; the only one, for create)")
 
 	root.AddCommand(
-		newServerCmd(run), newWorkerCmd(run), newConfigCmd(),
+		newServerCmd(run), newWorkerCmd(run), newProxyCmd(run), newConfigCmd(),
 		newStatusCmd(g), newAppsCmd(g), newDomainsCmd(g), newCertsCmd(g), newEnvCmd(g),
 		newDeployCmd(g), newDeploymentsCmd(g), newRollbackCmd(g), newLogsCmd(g),
 		newLoginCmd(g), newLogoutCmd(g), newWhoamiCmd(g), newUsersCmd(g), newTokensCmd(g), newTeamsCmd(g), newDBCmd(g), newSecretsCmd(g), newAuditCmd(g),
@@ -117,7 +117,7 @@ else with the admin token the server wrote to <data-dir>/admin-token (see
 	// worker define it themselves as part of their configuration.
 	for _, c := range root.Commands() {
 		switch c.Name() {
-		case "server", "worker", "config", "help", "completion":
+		case "server", "worker", "proxy", "config", "help", "completion":
 		default:
 			c.PersistentFlags().StringVar(&g.dataDir, "data-dir", "", "data dir of a local server, to read its admin token [RIVETR_DATA_DIR]")
 		}

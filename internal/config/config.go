@@ -5,6 +5,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -61,11 +63,19 @@ type Config struct {
 	// ACMECARoot is a PEM file of roots the ACME directory's TLS certificate
 	// is checked against; empty uses the system roots.
 	ACMECARoot string `flag:"acme-ca-root" env:"RIVETR_ACME_CA_ROOT" toml:"acme_ca_root" usage:"PEM file of the roots to trust for the ACME directory's TLS (empty: the system roots)"`
+	// DNSConfig is a TOML file of DNS zones and their providers: names
+	// in them get certificates by DNS-01 (wildcards too).
+	DNSConfig string `flag:"dns-config" env:"RIVETR_DNS_CONFIG" toml:"dns_config" usage:"TOML file of DNS zones and their providers (cloudflare, route53, rfc2136): names in them get certificates by DNS-01, wildcards included (see docs/https.md)"`
 	// NotifyURL receives the instance's operational alerts (a certificate
 	// not obtained or not renewed) as JSON Slack and Discord read.
 	NotifyURL string `flag:"notify-url" env:"RIVETR_NOTIFY_URL" toml:"notify_url" usage:"webhook URL for the instance's alerts (certificates not obtained or renewed); Slack- and Discord-compatible JSON"`
 	// ProxyAddr serves apps by Host header; empty disables the proxy.
 	ProxyAddr string `flag:"proxy-addr" env:"RIVETR_PROXY_ADDR" toml:"proxy_addr" usage:"address of the reverse proxy that serves apps (empty: no proxy)"`
+	// ProxyMode says where the proxy runs: ProxyProcess (its own process,
+	// started by the server and kept across the server's restarts),
+	// ProxyExternal (its own process, supervised by someone else, e.g.
+	// systemd), or ProxyEmbedded (inside the server; it stops with it).
+	ProxyMode string `flag:"proxy-mode" env:"RIVETR_PROXY_MODE" toml:"proxy_mode" usage:"where the proxy runs: process (its own process, started by the server, serving on while the server restarts), external (a 'rivetr proxy' supervised by systemd or similar) or embedded (inside the server, stopping with it)"`
 	// TemporalAddress points at an existing Temporal frontend; empty runs
 	// the embedded Temporal server.
 	TemporalAddress string `flag:"temporal-address" env:"RIVETR_TEMPORAL_ADDRESS" toml:"temporal_address" usage:"host:port of an existing Temporal cluster (empty: run the embedded server)"`
@@ -143,6 +153,7 @@ func Default() Config {
 		DataDir:           DefaultDataDir(),
 		HTTPAddr:          DefaultHTTPAddr,
 		ProxyAddr:         DefaultProxyAddr,
+		ProxyMode:         ProxyProcess,
 		ACMEDirectory:     DefaultACMEDirectory,
 		TemporalNamespace: DefaultTemporalNamespace,
 		TemporalListen:    DefaultTemporalListen,
@@ -327,6 +338,11 @@ func (c *Config) Validate() error {
 	checkAddr("temporal-address", c.TemporalAddress, true)
 	checkAddr("temporal-listen", c.TemporalListen, false)
 	checkAddr("temporal-ui-addr", c.TemporalUIAddr, true)
+	switch c.ProxyMode {
+	case ProxyProcess, ProxyExternal, ProxyEmbedded:
+	default:
+		errs = append(errs, fmt.Errorf("--proxy-mode %q: want process, external or embedded", c.ProxyMode))
+	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		errs = append(errs, errors.New("--database-url must start with postgres:// (leave it empty for SQLite)"))
 	}
@@ -378,6 +394,56 @@ func ParseLevel(s string) (slog.Level, error) {
 		return 0, fmt.Errorf("--log-level %q: want debug, info, warn or error", s)
 	}
 	return l, nil
+}
+
+// Where the proxy runs (--proxy-mode).
+const (
+	ProxyProcess  = "process"
+	ProxyExternal = "external"
+	ProxyEmbedded = "embedded"
+)
+
+// Role is what a Rivetr process is: the server, a Docker host's worker, or
+// a proxy.
+type Role string
+
+const (
+	RoleServer Role = "server"
+	RoleWorker Role = "worker"
+	RoleProxy  Role = "proxy"
+)
+
+// ProxySocket is the proxy's control socket: proxy.sock in the data dir,
+// or, when that path is too long for a Unix socket (108 bytes), a name
+// derived from it in a directory of this user's under the temp dir.
+func (c *Config) ProxySocket() string {
+	dir, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		dir = c.DataDir
+	}
+	p := filepath.Join(dir, "proxy.sock")
+	if len(p) < 100 {
+		return p
+	}
+	sum := sha256.Sum256([]byte(dir))
+	return filepath.Join(os.TempDir(), fmt.Sprintf("rivetr-%d", os.Getuid()), hex.EncodeToString(sum[:8])+".sock")
+}
+
+// Environ is the configuration as RIVETR_* variables: a process started
+// with them (a spawned proxy) sees exactly this configuration, whatever
+// mix of flags, environment and file made it.
+func (c *Config) Environ() []string {
+	var env []string
+	v := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name := t.Field(i).Tag.Get("env")
+		if name == "" || t.Field(i).Tag.Get("flag") == "-" {
+			continue
+		}
+		env = append(env, name+"="+fmt.Sprint(v.Field(i).Interface()))
+	}
+	return env
 }
 
 // Embedded reports whether this process runs its own Temporal server.

@@ -104,3 +104,51 @@ func TestDerived(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// A spawned proxy gets the configuration as RIVETR_* variables: they must
+// give back exactly what the flags, environment and file made.
+func TestEnvironRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "rivetr.toml")
+	os.WriteFile(file, []byte("https_addr = \":8443\"\nshutdown_timeout = \"7s\"\n"), 0o600)
+	t.Setenv("RIVETR_NOTIFY_URL", "https://hooks.example.com/x")
+	cfg, err := parse(t, []string{"--config", file, "--data-dir", dir, "--allow-local-git", "--proxy-addr", "127.0.0.1:9", "--login-rate", "3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range cfg.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	t.Setenv("RIVETR_CONFIG", "")
+	again, err := parse(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.File, cfg.File = "", ""
+	if *again != *cfg {
+		t.Fatalf("through the environment:\n%+v\nwant\n%+v", *again, *cfg)
+	}
+}
+
+func TestProxySocketFitsAUnixSocketPath(t *testing.T) {
+	short := Config{DataDir: "/var/lib/rivetr"}
+	if got := short.ProxySocket(); got != "/var/lib/rivetr/proxy.sock" {
+		t.Fatalf("socket of a short data dir: %s", got)
+	}
+	long := Config{DataDir: "/" + strings.Repeat("d", 120)}
+	other := Config{DataDir: "/" + strings.Repeat("e", 120)}
+	if p := long.ProxySocket(); len(p) >= 100 || p == other.ProxySocket() || !strings.Contains(p, "rivetr-") {
+		t.Fatalf("socket of a long data dir: %s (other %s)", p, other.ProxySocket())
+	}
+}
+
+func TestProxyModeIsChecked(t *testing.T) {
+	if _, err := parse(t, []string{"--proxy-mode", "sidecar"}); err == nil {
+		t.Fatal("an unknown --proxy-mode was accepted")
+	}
+	cfg, _ := parse(t, nil)
+	if cfg.ProxyMode != ProxyProcess {
+		t.Fatalf("default proxy mode %q", cfg.ProxyMode)
+	}
+}

@@ -42,9 +42,15 @@ type Options struct {
 	// HTTPPort and HTTPSPort are where this host's proxy listens, so the
 	// challenges are answered there (never on a listener of certmagic's).
 	HTTPPort, HTTPSPort int
-	// Allowed says whether name may have a certificate: it is an app's
-	// domain. Anything else is refused before the CA is asked.
-	Allowed func(ctx context.Context, name string) error
+	// Lookup is the domain serving name (name itself, or the wildcard
+	// covering it: the store's DomainEntry); no certificate is asked for
+	// a name without one.
+	Lookup func(ctx context.Context, name string) (entry string, err error)
+	// DNS, when set, holds the zones whose names get their certificates
+	// by DNS-01 (LoadDNSConfig); PreviewDomain is --preview-domain: when
+	// a zone holds it, each app's previews share one wildcard certificate.
+	DNS           *DNSConfig
+	PreviewDomain string
 	// Notify, when set, is told once per failure streak that a host's
 	// certificate could not be obtained or renewed.
 	Notify func(ctx context.Context, text string) error
@@ -53,12 +59,20 @@ type Options struct {
 
 // TLS is the certificate manager of one proxy.
 type TLS struct {
-	magic   *certmagic.Config
-	cache   *certmagic.Cache
-	issuer  *certmagic.ACMEIssuer
-	storage *certstore.Storage
-	store   *schema.Store
-	log     *slog.Logger
+	magic *certmagic.Config
+	// dnsMagic gets the certificates of names in DNS's zones by DNS-01
+	// (nil without --dns-config); managed remembers the names it was
+	// given to obtain and renew.
+	dnsMagic      *certmagic.Config
+	dns           *DNSConfig
+	managed       sync.Map
+	lookup        func(ctx context.Context, name string) (string, error)
+	previewDomain string
+	cache         *certmagic.Cache
+	issuer        *certmagic.ACMEIssuer
+	storage       *certstore.Storage
+	store         *schema.Store
+	log           *slog.Logger
 	// seen remembers, per host, whether it had a certificate and when
 	// that was checked (HasCertificate).
 	seen sync.Map
@@ -88,17 +102,32 @@ func New(o Options) (*TLS, error) {
 			return nil, fmt.Errorf("--acme-ca-root %s holds no PEM certificate", o.CARoot)
 		}
 	}
-	t := &TLS{log: o.Log, storage: certstore.New(o.Store), store: o.Store, notify: o.Notify}
-	var magic *certmagic.Config
+	t := &TLS{log: o.Log, storage: certstore.New(o.Store), store: o.Store, notify: o.Notify,
+		dns: o.DNS, lookup: o.Lookup, previewDomain: strings.Trim(strings.ToLower(o.PreviewDomain), ".")}
+	var magic, dnsMagic *certmagic.Config
 	cache := certmagic.NewCache(certmagic.CacheOptions{
-		GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return magic, nil },
-		Logger:           zap.NewNop(),
+		GetConfigForCert: func(c certmagic.Certificate) (*certmagic.Config, error) {
+			if dnsMagic != nil && len(c.Names) > 0 && t.dns.ZoneOf(c.Names[0]) != nil {
+				return dnsMagic, nil
+			}
+			return magic, nil
+		},
+		Logger: zap.NewNop(),
 	})
 	magic = certmagic.New(cache, certmagic.Config{
 		Storage: t.storage,
 		OnDemand: &certmagic.OnDemandConfig{DecisionFunc: func(ctx context.Context, name string) error {
-			if err := o.Allowed(ctx, name); err != nil {
+			entry, err := o.Lookup(ctx, name)
+			if err != nil {
 				return fmt.Errorf("no certificate for %s: %w", name, err)
+			}
+			if entry != name {
+				// Anyone can make up names under a wildcard: asking the CA
+				// for each would spend the domain's rate limits.
+				return fmt.Errorf("no certificate for %s: it is served by the wildcard %s, whose certificate needs DNS-01 (a zone in --dns-config)", name, entry)
+			}
+			if t.dns.ZoneOf(name) != nil {
+				return fmt.Errorf("no certificate for %s by HTTP-01: its zone is in --dns-config", name)
 			}
 			return nil
 		}},
@@ -106,7 +135,7 @@ func New(o Options) (*TLS, error) {
 		OnEvent: t.event,
 		Logger:  zap.NewNop(),
 	})
-	t.issuer = certmagic.NewACMEIssuer(magic, certmagic.ACMEIssuer{
+	issuer := certmagic.ACMEIssuer{
 		CA:             o.Directory,
 		Email:          o.Email,
 		Agreed:         true,
@@ -114,8 +143,21 @@ func New(o Options) (*TLS, error) {
 		AltHTTPPort:    o.HTTPPort,
 		AltTLSALPNPort: o.HTTPSPort,
 		Logger:         zap.NewNop(),
-	})
+	}
+	t.issuer = certmagic.NewACMEIssuer(magic, issuer)
 	magic.Issuers = []certmagic.Issuer{t.issuer}
+	if o.DNS != nil && len(o.DNS.Zones) > 0 {
+		dnsMagic = certmagic.New(cache, certmagic.Config{
+			Storage: t.storage,
+			OCSP:    certmagic.OCSPConfig{DisableStapling: true},
+			OnEvent: t.event,
+			Logger:  zap.NewNop(),
+		})
+		di := issuer
+		di.DNS01Solver = newDNSSolver(o.DNS)
+		dnsMagic.Issuers = []certmagic.Issuer{certmagic.NewACMEIssuer(dnsMagic, di)}
+		t.dnsMagic = dnsMagic
+	}
 	t.magic, t.cache = magic, cache
 	return t, nil
 }
@@ -183,9 +225,75 @@ func (t *TLS) recordObtained(ctx context.Context, name, path string) error {
 // HTTP/2 and HTTP/1.1, and the TLS-ALPN-01 challenge.
 func (t *TLS) TLSConfig() *tls.Config {
 	c := t.magic.TLSConfig()
+	if t.dnsMagic != nil {
+		byHTTP := c.GetCertificate
+		c.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			name := strings.ToLower(strings.TrimSuffix(hello.ServerName, "."))
+			if t.dns.ZoneOf(name) == nil {
+				return byHTTP(hello)
+			}
+			return t.dnsCertificate(hello, name)
+		}
+	}
 	c.NextProtos = append([]string{"h2", "http/1.1"}, c.NextProtos...)
 	c.MinVersion = tls.VersionTLS12
 	return c
+}
+
+// certName is the name whose certificate serves host in a DNS zone: the
+// wildcard domain covering it, the wildcard of an app's previews
+// (*.APP.<preview domain>), or host itself.
+func (t *TLS) certName(ctx context.Context, host string) (string, error) {
+	entry, err := t.lookup(ctx, host)
+	if err != nil {
+		return "", fmt.Errorf("no certificate for %s: %w", host, err)
+	}
+	if strings.HasPrefix(entry, "*.") {
+		return entry, nil
+	}
+	if pd := t.previewDomain; pd != "" && strings.HasSuffix(host, "."+pd) {
+		if rest := host[strings.IndexByte(host, '.')+1:]; strings.HasSuffix(rest, "."+pd) {
+			return "*." + rest, nil
+		}
+	}
+	return host, nil
+}
+
+// dnsWait bounds how long a handshake waits for a certificate being
+// obtained by DNS-01; the certificate keeps being asked for after it.
+const dnsWait = 90 * time.Second
+
+// dnsCertificate serves a name of a DNS zone: its certificate is managed
+// (obtained by DNS-01, or loaded from the store when another proxy has
+// it, then renewed) from the first handshake that needs it.
+func (t *TLS) dnsCertificate(hello *tls.ClientHelloInfo, host string) (*tls.Certificate, error) {
+	ctx := hello.Context()
+	name, err := t.certName(ctx, host)
+	if err != nil {
+		return nil, err
+	}
+	if _, loaded := t.managed.LoadOrStore(name, true); !loaded {
+		if err := t.dnsMagic.ManageAsync(context.WithoutCancel(ctx), []string{name}); err != nil {
+			t.managed.Delete(name)
+			return nil, err
+		}
+	}
+	deadline := time.Now().Add(dnsWait)
+	for {
+		for _, c := range t.cache.AllMatchingCertificates(host) {
+			if !c.Expired() {
+				return &c.Certificate, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("no certificate for %s yet: %s is being obtained by DNS-01 (rivetr certs list shows its state)", host, name)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // HTTPHandler answers the CA's HTTP-01 challenges (from the store, so the
@@ -211,7 +319,13 @@ func (t *TLS) HasCertificate(ctx context.Context, host string) bool {
 			return at.IsZero()
 		}
 	}
-	have := t.storage.Exists(ctx, certmagic.StorageKeys.SiteCert(t.issuer.IssuerKey(), host))
+	name := host
+	if t.dns.ZoneOf(host) != nil {
+		if n, err := t.certName(ctx, host); err == nil {
+			name = n
+		}
+	}
+	have := t.storage.Exists(ctx, certmagic.StorageKeys.SiteCert(t.issuer.IssuerKey(), name))
 	if have {
 		t.seen.Store(host, time.Time{})
 	} else {
@@ -292,10 +406,18 @@ func CachedPolicies(lookup func(ctx context.Context, host string) (Policy, bool)
 // check the store before asking the CA).
 func (t *TLS) Renew(ctx context.Context, host string) error {
 	old := t.cache.AllMatchingCertificates(host)
-	if err := t.magic.RenewCertSync(ctx, host, true); err != nil {
+	magic, name := t.magic, host
+	if t.dnsMagic != nil && t.dns.ZoneOf(host) != nil {
+		n, err := t.certName(ctx, host)
+		if err != nil {
+			return err
+		}
+		magic, name = t.dnsMagic, n
+	}
+	if err := magic.RenewCertSync(ctx, name, true); err != nil {
 		return err
 	}
-	if _, err := t.magic.CacheManagedCertificate(ctx, host); err != nil {
+	if _, err := magic.CacheManagedCertificate(ctx, name); err != nil {
 		return err
 	}
 	hashes := make([]string, 0, len(old))

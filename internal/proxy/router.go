@@ -277,6 +277,13 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	// sees this request in flight. No I/O happens under the lock.
 	r.mu.RLock()
 	t := r.hosts[host]
+	if t == nil {
+		// A wildcard domain (*.example.com) serves the names one label
+		// below it that no app has as such.
+		if i := strings.IndexByte(host, '.'); i > 0 {
+			t = r.hosts["*"+host[i:]]
+		}
+	}
 	claimed := t != nil && t.begin(rq)
 	r.mu.RUnlock()
 

@@ -355,3 +355,23 @@ func TestRouteTablePersists(t *testing.T) {
 		t.Fatalf("restored router serves %q", body)
 	}
 }
+
+// A wildcard domain serves the names one label below it, unless an app has
+// the name itself.
+func TestWildcardDomains(t *testing.T) {
+	r, _ := New("", nil)
+	a, b := backend(t, "wild"), backend(t, "exact")
+	r.Switch("wild", []string{"*.example.com"}, "d1", a.URL)
+	r.Switch("exact", []string{"shop.example.com"}, "d2", b.URL)
+	front := httptest.NewServer(r)
+	defer front.Close()
+	for host, want := range map[string]int{"blog.example.com": 200, "shop.example.com": 200, "a.b.example.com": 404, "example.com": 404} {
+		code, body, _ := get(t, front.URL, host, "/")
+		if code != want {
+			t.Errorf("%s: %d %q, want %d", host, code, body, want)
+		}
+		if host == "shop.example.com" && body != "exact" || host == "blog.example.com" && body != "wild" {
+			t.Errorf("%s served by %q", host, body)
+		}
+	}
+}

@@ -33,6 +33,13 @@ func NormalizeDomain(in string) string {
 // apps are reached by a full DNS name (the proxy routes by Host header,
 // and certificates are issued for names).
 func CheckDomain(d string) error {
+	if rest, ok := strings.CutPrefix(d, "*."); ok {
+		// A wildcard: one leading label, over a name of two labels or more.
+		if !strings.Contains(rest, ".") || strings.Contains(rest, "*") || !validHostName(rest) {
+			return fmt.Errorf("%s: a wildcard domain is *. before a name of two labels or more (e.g. *.example.com)", d)
+		}
+		return nil
+	}
 	switch {
 	case d == "":
 		return fmt.Errorf("is empty")

@@ -15,6 +15,7 @@ func TestDomains(t *testing.T) {
 		"shop.example.com:8080":                    "shop.example.com",
 		"shop.example.com/path":                    "shop.example.com",
 		"ftp//odd":                                 "ftp",
+		"*.Example.com":                            "*.example.com",
 	} {
 		if got := NormalizeDomain(in); got != want {
 			t.Errorf("NormalizeDomain(%q) = %q, want %q", in, got, want)
@@ -29,6 +30,11 @@ func TestDomains(t *testing.T) {
 		"-bad.example.com": "not a valid host name",
 		"a_b.example.com":  "not a valid host name",
 		"":                 "empty",
+		"*.example.com":    "",
+		"*.com":            "wildcard domain",
+		"*.*.example.com":  "wildcard domain",
+		"a.*.example.com":  "not a valid host name",
+		"*":                "single label",
 	} {
 		err := CheckDomain(d)
 		if want == "" && err != nil || want != "" && (err == nil || !strings.Contains(err.Error(), want)) {

@@ -20,7 +20,7 @@ import (
 // then it leaves base. A container whose team cannot be told (its app is
 // gone) is left where it is, and so is what another installation
 // sharing the engine made.
-func moveToTeamNetworks(ctx context.Context, store *schema.Store, d *docker.Client, r *proxy.Router, base, instance string, log *slog.Logger) {
+func moveToTeamNetworks(ctx context.Context, store *schema.Store, d *docker.Client, r routeTable, base, instance string, log *slog.Logger) {
 	cs, err := d.Containers(ctx, map[string]string{docker.LabelManaged: "true"})
 	if err != nil {
 		log.Warn("cannot list containers to move them onto their teams' networks", "err", err)

@@ -47,11 +47,15 @@ type Embedder func(cfg config.Config, log *slog.Logger) (stop func(), err error)
 // Runner returns the function that runs a Rivetr process until ctx ends and
 // then shuts it down gracefully. By default it runs the API, dashboard,
 // workers, proxy and (unless an external cluster is configured) the embedded
-// Temporal server and UI. With agent set it runs the workers and the proxy
-// of one Docker host against an external Temporal cluster.
-func Runner(embed Embedder) func(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger) error {
-	return func(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger) error {
-		return run(ctx, cfg, agent, log, embed)
+// Temporal server and UI. As a worker it runs the workers and the proxy of
+// one Docker host against an external Temporal cluster; as a proxy, only
+// the edge (runProxy).
+func Runner(embed Embedder) func(ctx context.Context, cfg config.Config, role config.Role, log *slog.Logger) error {
+	return func(ctx context.Context, cfg config.Config, role config.Role, log *slog.Logger) error {
+		if role == config.RoleProxy {
+			return runProxy(ctx, cfg, log)
+		}
+		return run(ctx, cfg, role == config.RoleWorker, log, embed)
 	}
 }
 
@@ -101,28 +105,25 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	cleanups = append(cleanups, func() { _ = store.Close() })
 
 	// Listeners first: a port in use is reported before anything starts.
-	var apiLn, proxyLn net.Listener
+	var apiLn, proxyLn, httpsLn net.Listener
 	if !agent {
 		if apiLn, err = listen("--http-addr", cfg.HTTPAddr); err != nil {
 			return err
 		}
 		cleanups = append(cleanups, func() { _ = apiLn.Close() })
 	}
-	if cfg.ProxyAddr != "" {
-		if proxyLn, err = listen("--proxy-addr", cfg.ProxyAddr); err != nil {
+	if cfg.HTTPSAddr != "" && cfg.ProxyAddr == "" {
+		return errors.New("--https-addr needs the proxy (--proxy-addr): the HTTP-01 challenge and the redirect to HTTPS are served there")
+	}
+	embeddedEdge := cfg.ProxyAddr != "" && cfg.ProxyMode == config.ProxyEmbedded
+	if embeddedEdge {
+		if proxyLn, httpsLn, err = edgeListeners(cfg); err != nil {
 			return err
 		}
 		cleanups = append(cleanups, func() { _ = proxyLn.Close() })
-	}
-	var httpsLn net.Listener
-	if cfg.HTTPSAddr != "" {
-		if proxyLn == nil {
-			return errors.New("--https-addr needs the proxy (--proxy-addr): the HTTP-01 challenge and the redirect to HTTPS are served there")
+		if httpsLn != nil {
+			cleanups = append(cleanups, func() { _ = httpsLn.Close() })
 		}
-		if httpsLn, err = listen("--https-addr", cfg.HTTPSAddr); err != nil {
-			return err
-		}
-		cleanups = append(cleanups, func() { _ = httpsLn.Close() })
 	}
 
 	if cfg.Embedded() && cfg.TemporalToken == "" {
@@ -165,17 +166,44 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	}
 	cancel()
 
-	router, err := proxy.New(filepath.Join(cfg.DataDir, "routes.json"), log.With("component", "proxy"))
-	if err != nil {
-		return err
+	// The proxy: in this process, or its own (started now unless one
+	// already serves), driven through its control socket.
+	var router *proxy.Router
+	var routes routeTable
+	var certs *edge.TLS
+	var hostCerts activities.Certs
+	switch {
+	case cfg.ProxyAddr == "":
+	case embeddedEdge:
+		if router, err = proxy.New(filepath.Join(cfg.DataDir, "routes.json"), log.With("component", "proxy")); err != nil {
+			return err
+		}
+		routes = router
+		// The proxy's certificates (with --https-addr): made before the
+		// workers, whose host activities renew them.
+		if httpsLn != nil {
+			if certs, err = newCerts(cfg, store, proxyLn, httpsLn, log); err != nil {
+				return err
+			}
+			hostCerts = certs
+		}
+	default:
+		remote, err := ensureProxy(ctx, cfg, log.With("component", "proxy"))
+		if err != nil {
+			return err
+		}
+		routes = remote
+		if cfg.HTTPSAddr != "" {
+			hostCerts = remote
+		}
 	}
 	instance, err := store.InstanceID(ctx)
 	if err != nil {
 		return err
 	}
-	if dockerUp {
+	if dockerUp && routes != nil {
 		mctx, cancel := context.WithTimeout(ctx, time.Minute)
-		moveToTeamNetworks(mctx, store, dock, router, cfg.Network, instance, log.With("component", "docker"))
+		moveToTeamNetworks(mctx, store, dock, routes, cfg.Network, instance, log.With("component", "docker"))
 		cancel()
 	}
 	previewDomain := strings.Trim(cfg.PreviewDomain, ".")
@@ -187,30 +215,6 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	// Docker, proxy and disk activities on this host's queue (see package
 	// worker).
 	opts := sdkworker.Options{WorkerStopTimeout: 10 * time.Second}
-	// The proxy's certificates (with --https-addr): made before the
-	// workers, whose host activities renew them.
-	var certs *edge.TLS
-	var hostCerts activities.Certs
-	var notify func(context.Context, string) error
-	if cfg.NotifyURL != "" {
-		notify = edge.Webhook(cfg.NotifyURL)
-	}
-	if httpsLn != nil {
-		certs, err = edge.New(edge.Options{
-			Store: store, Email: cfg.ACMEEmail, Directory: cfg.ACMEDirectory, CARoot: cfg.ACMECARoot,
-			HTTPPort: proxyLn.Addr().(*net.TCPAddr).Port, HTTPSPort: httpsLn.Addr().(*net.TCPAddr).Port,
-			Allowed: func(ctx context.Context, name string) error {
-				_, err := store.DomainOwner(ctx, name)
-				return err
-			},
-			Notify: notify,
-			Log:    log.With("component", "certificates"),
-		})
-		if err != nil {
-			return err
-		}
-		hostCerts = certs
-	}
 	// Decisions (approve, reject, override) reach workflows signed by the
 	// server that checked who decides; this worker's validators refuse
 	// others, and all of them when it has no key to check with.
@@ -229,7 +233,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	host := sdkworker.New(tc, cfg.HostQueue(), opts)
 	worker.RegisterHost(host, worker.Host{
 		Host: &activities.Host{
-			Store: store, Docker: dock, Router: router, Network: cfg.Network, Instance: instance, Certs: hostCerts,
+			Store: store, Docker: dock, Router: routes, Network: cfg.Network, Instance: instance, Certs: hostCerts,
 			WorkDir:       filepath.Join(cfg.DataDir, "builds"),
 			UploadDir:     filepath.Join(cfg.DataDir, "uploads"),
 			AllowLocalGit: cfg.AllowLocalGit,
@@ -249,36 +253,11 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 
 	var servers []*http.Server
 	errc := make(chan error, 3)
-	if proxyLn != nil {
-		go reconcileRoutes(ctx, router, dock, store, cfg.Network, log.With("component", "proxy"))
-		var handler http.Handler = router
-		if certs != nil {
-			policies := edge.CachedPolicies(func(ctx context.Context, host string) (edge.Policy, bool) {
-				id, err := store.DomainOwner(ctx, host)
-				if err != nil {
-					return edge.Policy{}, false
-				}
-				app, err := store.GetApp(ctx, id)
-				if err != nil {
-					return edge.Policy{}, false
-				}
-				return edge.Policy{AllowHTTP: app.AllowHTTP, HSTS: app.HSTS}, true
-			}, 5*time.Second)
-			httpsPort := httpsLn.Addr().(*net.TCPAddr).Port
-			handler = certs.HTTPHandler(certs.Redirect(router, httpsPort, policies))
-			hs := &http.Server{Handler: edge.StrictTransport(router, policies), TLSConfig: certs.TLSConfig(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
-			servers = append(servers, hs)
-			go func() {
-				if err := hs.ServeTLS(httpsLn, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
-					errc <- fmt.Errorf("HTTPS proxy: %w", err)
-				}
-			}()
-			log.Info("proxy serving apps over HTTPS", "addr", httpsLn.Addr().String(), "acme", cfg.ACMEDirectory)
-		}
-		ps := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
-		servers = append(servers, ps)
-		go func() { errc <- serve(ps, proxyLn, "proxy") }()
-		log.Info("proxy serving apps", "addr", proxyLn.Addr().String(), "routes", len(router.Routes()))
+	if routes != nil {
+		go reconcileRoutes(ctx, routes, dock, store, cfg.Network, log.With("component", "proxy"))
+	}
+	if embeddedEdge {
+		servers = append(servers, serveEdge(router, certs, store, proxyLn, httpsLn, errc, log)...)
 	}
 	if !agent {
 		_, proxyPort, _ := net.SplitHostPort(cfg.ProxyAddr)
@@ -359,7 +338,7 @@ func displayAddr(a string) string {
 // pointing at its current address: a restarted dockerd can leave a serving
 // container stopped (its restart policy does not cover every shutdown) or
 // give it a new IP.
-func reconcileRoutes(ctx context.Context, r *proxy.Router, d *docker.Client, store *schema.Store, network string, log *slog.Logger) {
+func reconcileRoutes(ctx context.Context, r routeTable, d *docker.Client, store *schema.Store, network string, log *slog.Logger) {
 	t := time.NewTicker(10 * time.Second)
 	defer t.Stop()
 	for {
@@ -375,7 +354,7 @@ func reconcileRoutes(ctx context.Context, r *proxy.Router, d *docker.Client, sto
 	}
 }
 
-func reconcileOnce(ctx context.Context, r *proxy.Router, d *docker.Client, network string, log *slog.Logger) {
+func reconcileOnce(ctx context.Context, r routeTable, d *docker.Client, network string, log *slog.Logger) {
 	routes := r.Routes()
 	if len(routes) == 0 {
 		return
@@ -436,7 +415,7 @@ func temporalToken(dataDir string) (string, error) {
 // reconcileDomains gives each route its app's domains as the store has
 // them: a domain change whose DomainsWorkflow was lost (this host was
 // down) still takes effect.
-func reconcileDomains(ctx context.Context, r *proxy.Router, store *schema.Store, log *slog.Logger) {
+func reconcileDomains(ctx context.Context, r routeTable, store *schema.Store, log *slog.Logger) {
 	routes := r.Routes()
 	if len(routes) == 0 {
 		return

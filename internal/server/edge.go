@@ -1,0 +1,394 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rivetr/rivetr/internal/config"
+	"github.com/rivetr/rivetr/internal/edge"
+	"github.com/rivetr/rivetr/internal/proxy"
+	"github.com/rivetr/rivetr/internal/secrets"
+	"github.com/rivetr/rivetr/schema"
+)
+
+// The edge is what serves apps: the proxy's listeners, its route table and
+// its certificates. It runs inside the server (--proxy-mode embedded) or as
+// `rivetr proxy`, its own process, which outlives the server's restarts
+// and upgrades (process, external): the server then drives it through the
+// control socket (proxy.Remote).
+
+// routeTable is what the server's release steps and reconcilers need of a
+// proxy, embedded (*proxy.Router) or separate (*proxy.Remote).
+type routeTable interface {
+	Routes() []proxy.Route
+	Switch(app string, domains []string, deployment, targetURL string) (string, error)
+	Drain(ctx context.Context, deployment string, timeout time.Duration) int
+	Remove(app string) (string, error)
+	SetDomains(app string, domains []string) (bool, error)
+}
+
+var (
+	_ routeTable = (*proxy.Router)(nil)
+	_ routeTable = (*proxy.Remote)(nil)
+)
+
+// edgeListeners binds the proxy's addresses, HTTP then HTTPS.
+func edgeListeners(cfg config.Config) (httpLn, httpsLn net.Listener, err error) {
+	if httpLn, err = listen("--proxy-addr", cfg.ProxyAddr); err != nil {
+		return nil, nil, err
+	}
+	if cfg.HTTPSAddr != "" {
+		if httpsLn, err = listen("--https-addr", cfg.HTTPSAddr); err != nil {
+			_ = httpLn.Close()
+			return nil, nil, err
+		}
+	}
+	return httpLn, httpsLn, nil
+}
+
+// newCerts is the certificate manager of an edge serving HTTPS.
+func newCerts(cfg config.Config, store *schema.Store, httpLn, httpsLn net.Listener, log *slog.Logger) (*edge.TLS, error) {
+	var notify func(context.Context, string) error
+	if cfg.NotifyURL != "" {
+		notify = edge.Webhook(cfg.NotifyURL)
+	}
+	var dns *edge.DNSConfig
+	if cfg.DNSConfig != "" {
+		var err error
+		if dns, err = edge.LoadDNSConfig(cfg.DNSConfig); err != nil {
+			return nil, err
+		}
+	}
+	return edge.New(edge.Options{
+		Store: store, Email: cfg.ACMEEmail, Directory: cfg.ACMEDirectory, CARoot: cfg.ACMECARoot,
+		HTTPPort: httpLn.Addr().(*net.TCPAddr).Port, HTTPSPort: httpsLn.Addr().(*net.TCPAddr).Port,
+		Lookup: func(ctx context.Context, name string) (string, error) {
+			entry, _, err := store.DomainEntry(ctx, name)
+			return entry, err
+		},
+		DNS: dns, PreviewDomain: cfg.PreviewDomain,
+		Notify: notify,
+		Log:    log.With("component", "certificates"),
+	})
+}
+
+// serveEdge serves apps on the edge's listeners: HTTP (with the ACME
+// HTTP-01 challenge and the redirect to HTTPS when certs is set) and
+// HTTPS. Serving errors go to errc; the servers are returned to be shut
+// down.
+func serveEdge(router *proxy.Router, certs *edge.TLS, store *schema.Store, httpLn, httpsLn net.Listener, errc chan<- error, log *slog.Logger) []*http.Server {
+	var servers []*http.Server
+	var handler http.Handler = router
+	if certs != nil {
+		policies := edge.CachedPolicies(func(ctx context.Context, host string) (edge.Policy, bool) {
+			id, err := store.DomainOwner(ctx, host)
+			if err != nil {
+				return edge.Policy{}, false
+			}
+			app, err := store.GetApp(ctx, id)
+			if err != nil {
+				return edge.Policy{}, false
+			}
+			return edge.Policy{AllowHTTP: app.AllowHTTP, HSTS: app.HSTS}, true
+		}, 5*time.Second)
+		httpsPort := httpsLn.Addr().(*net.TCPAddr).Port
+		handler = certs.HTTPHandler(certs.Redirect(router, httpsPort, policies))
+		hs := &http.Server{Handler: edge.StrictTransport(router, policies), TLSConfig: certs.TLSConfig(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+		servers = append(servers, hs)
+		go func() {
+			if err := hs.ServeTLS(httpsLn, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("HTTPS proxy: %w", err)
+			}
+		}()
+		log.Info("proxy serving apps over HTTPS", "addr", httpsLn.Addr().String())
+	}
+	ps := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	servers = append(servers, ps)
+	go func() {
+		if err := serve(ps, httpLn, "proxy"); err != nil {
+			errc <- err
+		}
+	}()
+	log.Info("proxy serving apps", "addr", httpLn.Addr().String(), "routes", len(router.Routes()))
+	return servers
+}
+
+// proxyFingerprint names the configuration a proxy process serves with;
+// a server whose configuration differs restarts the proxy.
+func proxyFingerprint(cfg config.Config) string {
+	h := sha256.New()
+	for _, s := range []string{cfg.DataDir, cfg.ProxyAddr, cfg.HTTPSAddr, cfg.ACMEEmail, cfg.ACMEDirectory, cfg.ACMECARoot, cfg.NotifyURL, cfg.DatabaseURL, cfg.DNSConfig, cfg.PreviewDomain} {
+		fmt.Fprintf(h, "%q\n", s)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return s.Value[:12]
+			}
+		}
+		return bi.Main.Version
+	}
+	return "unknown"
+}
+
+// runProxy is `rivetr proxy`: the edge as its own process, driven through
+// its control socket, until ctx ends or the server asks it to stop.
+func runProxy(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if cfg.ProxyAddr == "" {
+		return errors.New("rivetr proxy needs --proxy-addr: the address apps are served on")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir %s: %w", cfg.DataDir, err)
+	}
+	sock := cfg.ProxySocket()
+	remote := proxy.NewRemote(sock)
+	sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	st, err := remote.Status(sctx)
+	cancel()
+	if err == nil {
+		return fmt.Errorf("a proxy already runs for this data dir (pid %d, socket %s): stop it with \"rivetr proxy stop\" first", st.PID, sock)
+	}
+	httpLn, httpsLn, err := edgeListeners(cfg)
+	if err != nil {
+		return err
+	}
+	defer httpLn.Close()
+	var store *schema.Store
+	var certs *edge.TLS
+	if httpsLn != nil {
+		defer httpsLn.Close()
+		// Certificates live in the store, sealed with the server's key.
+		keys, err := secrets.Load(cfg.DataDir, false)
+		if err != nil {
+			return err
+		}
+		if store, err = schema.Open(cfg.DatabaseDSN(), keys); err != nil {
+			return err
+		}
+		defer store.Close()
+		if certs, err = newCerts(cfg, store, httpLn, httpsLn, log); err != nil {
+			return err
+		}
+	}
+	router, err := proxy.New(filepath.Join(cfg.DataDir, "routes.json"), log.With("component", "proxy"))
+	if err != nil {
+		return err
+	}
+	ctl, err := listenControl(sock)
+	if err != nil {
+		return err
+	}
+	pidFile := filepath.Join(cfg.DataDir, "proxy.pid")
+	_ = os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
+	defer func() {
+		_ = os.Remove(pidFile)
+		_ = os.Remove(sock)
+	}()
+
+	stop := make(chan struct{}, 1)
+	started := time.Now()
+	c := &proxy.Control{
+		Router: router,
+		Status: func() proxy.Status {
+			st := proxy.Status{PID: os.Getpid(), Version: buildVersion(), Config: proxyFingerprint(cfg), HTTPAddr: httpLn.Addr().String(), Started: started}
+			if httpsLn != nil {
+				st.HTTPSAddr = httpsLn.Addr().String()
+			}
+			return st
+		},
+		Stop: func() {
+			select {
+			case stop <- struct{}{}:
+			default:
+			}
+		},
+	}
+	if certs != nil {
+		c.Renew = certs.Renew
+	}
+	errc := make(chan error, 3)
+	servers := serveEdge(router, certs, store, httpLn, httpsLn, errc, log)
+	cs := &http.Server{Handler: c.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := serve(cs, ctl, "proxy control"); err != nil {
+			errc <- err
+		}
+	}()
+	log.Info("proxy control socket listening", "socket", sock, "pid", os.Getpid())
+
+	select {
+	case <-ctx.Done():
+		log.Info("proxy shutting down")
+	case <-stop:
+		log.Info("proxy stopping as asked")
+	case err := <-errc:
+		return err
+	}
+	// Stop answering control calls first, then let in-flight requests to
+	// apps finish.
+	_ = cs.Close()
+	shut, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	for _, s := range servers {
+		_ = s.Shutdown(shut)
+	}
+	return nil
+}
+
+// listenControl binds the control socket, owner-only. A socket file left
+// by a proxy that died is replaced (the caller checked nothing answers).
+func listenControl(sock string) (net.Listener, error) {
+	dir := filepath.Dir(sock)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("proxy control socket: %w", err)
+	}
+	// Only this account may reach the socket: a directory another user
+	// made (or can write) is refused.
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, err
+	} else if st, ok := fi.Sys().(*syscall.Stat_t); ok && (int(st.Uid) != os.Getuid() || fi.Mode().Perm()&0o077 != 0) {
+		return nil, fmt.Errorf("proxy control socket: %s must belong to this user with mode 0700 (it is %v, owner %d)", dir, fi.Mode().Perm(), st.Uid)
+	}
+	_ = os.Remove(sock)
+	old := syscall.Umask(0o077)
+	ln, err := net.Listen("unix", sock)
+	syscall.Umask(old)
+	if err != nil {
+		return nil, fmt.Errorf("proxy control socket %s: %w", sock, err)
+	}
+	if err := os.Chmod(sock, 0o600); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return ln, nil
+}
+
+// ensureProxy returns the proxy process of cfg's data dir, adopting the
+// one that runs with this configuration, restarting one that runs with
+// another, and (with --proxy-mode process) starting one when none
+// answers. With --proxy-mode external it only waits for one.
+func ensureProxy(ctx context.Context, cfg config.Config, log *slog.Logger) (*proxy.Remote, error) {
+	sock := cfg.ProxySocket()
+	remote := proxy.NewRemote(sock)
+	want := proxyFingerprint(cfg)
+	status := func(d time.Duration) (proxy.Status, error) {
+		sctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		return remote.Status(sctx)
+	}
+	st, err := status(3 * time.Second)
+	if cfg.ProxyMode == config.ProxyExternal {
+		for i := 0; err != nil && i < 60 && ctx.Err() == nil; i++ {
+			time.Sleep(500 * time.Millisecond)
+			st, err = status(3 * time.Second)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("--proxy-mode external: no proxy answers on %s after 30 s; start it (systemctl start rivetr-proxy, or rivetr proxy with this server's configuration) or use --proxy-mode process", sock)
+		}
+		if st.Config != want {
+			log.Warn("the proxy runs with another configuration than this server (addresses, ACME or database); restart it with the server's configuration", "pid", st.PID)
+		}
+		log.Info("using the running proxy", "pid", st.PID, "http", st.HTTPAddr, "https", st.HTTPSAddr, "routes", st.Routes)
+		return remote, nil
+	}
+	if err == nil {
+		if st.Config == want {
+			log.Info("the proxy keeps serving from an earlier start", "pid", st.PID, "version", st.Version, "http", st.HTTPAddr, "https", st.HTTPSAddr, "routes", st.Routes)
+			return remote, nil
+		}
+		log.Warn("the running proxy has another configuration; restarting it (apps do not answer until it is back)", "pid", st.PID)
+		if err := remote.Stop(ctx); err != nil {
+			return nil, err
+		}
+		deadline := time.Now().Add(cfg.ShutdownTimeout + 5*time.Second)
+		for time.Now().Before(deadline) {
+			if _, err := status(time.Second); errors.Is(err, proxy.ErrProxyDown) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	return remote, startProxy(ctx, cfg, remote, log)
+}
+
+// startProxy starts `rivetr proxy` with cfg, in its own session so that
+// neither a signal to the server's process group nor the server's death
+// reaches it, and waits until it answers.
+func startProxy(ctx context.Context, cfg config.Config, remote *proxy.Remote, log *slog.Logger) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find this binary to start the proxy: %w", err)
+	}
+	logPath := filepath.Join(cfg.DataDir, "proxy.log")
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("proxy log: %w", err)
+	}
+	defer logf.Close()
+	start := time.Now()
+	cmd := exec.Command(exe, "proxy")
+	cmd.Env = append(os.Environ(), cfg.Environ()...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start the proxy: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	for {
+		select {
+		case <-exited:
+			return fmt.Errorf("the proxy exited at start: %s", tail(logPath, 10))
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		sctx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err := remote.Status(sctx)
+		cancel()
+		if err == nil {
+			log.Info("started the proxy as its own process; it keeps serving apps while the server restarts", "pid", cmd.Process.Pid, "log", logPath, "took", time.Since(start).Round(time.Millisecond))
+			return nil
+		}
+		if time.Since(start) > 30*time.Second {
+			return fmt.Errorf("the proxy (pid %d) does not answer on %s after 30 s; see %s", cmd.Process.Pid, remote.Socket, logPath)
+		}
+	}
+}
+
+// tail is the last n lines of a log file, on one line.
+func tail(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > 16<<10 {
+		_, _ = f.Seek(-16<<10, io.SeekEnd)
+	}
+	b, _ := io.ReadAll(f)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
