@@ -243,9 +243,11 @@ func runProxy(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	case err := <-errc:
 		return err
 	}
-	// Stop answering control calls first, then let in-flight requests to
-	// apps finish.
-	_ = cs.Close()
+	// Stop answering control calls first (the answer to a stop call is
+	// still delivered), then let in-flight requests to apps finish.
+	cctx, ccancel := context.WithTimeout(context.Background(), 2*time.Second)
+	_ = cs.Shutdown(cctx)
+	ccancel()
 	shut, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	for _, s := range servers {
