@@ -51,8 +51,24 @@ func (h *Handler) renewCertificate(c *gin.Context) {
 	h.respond(c, http.StatusOK, v, err)
 }
 
+func (h *Handler) uploadCertificate(c *gin.Context) {
+	var in service.CertificateUpload
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.UploadCertificate(c.Request.Context(), c.Param("host"), in)
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) removeCertificate(c *gin.Context) {
+	v, err := h.svc.RemoveCertificate(c.Request.Context(), c.Param("host"))
+	h.respond(c, http.StatusOK, v, err)
+}
+
 func (h *Handler) certificateRoutes() []Route {
 	return []Route{
+		{"PUT", "/api/certificates/:host", AuthToken, need(release.PermEditApp), "Serve an uploaded certificate (PEM: the leaf then its chain, and its key) for one of an app's domains instead of one from the CA; refused, with the reason, when the key does not match, it has expired, names another host or lacks its chain", service.CertificateUpload{}, service.CertificateView{}, 200, h.uploadCertificate},
+		{"DELETE", "/api/certificates/:host", AuthToken, need(release.PermEditApp), "Drop a domain's uploaded certificate: it gets one from the CA again", nil, service.CertificateView{}, 200, h.removeCertificate},
 		{"POST", "/api/certificates/:host/renew", AuthToken, need(release.PermEditApp), "Renew a domain's certificate now, through its app's host (the old one serves meanwhile)", nil, service.CertificateView{}, 200, h.renewCertificate},
 		{"GET", "/api/certificates", AuthToken, NeedSignedIn, "The certificates of the domains of the apps the caller may see (?app= for one): status, issuer, expiry, next renewal, last error", nil, []service.CertificateView{}, 200, h.listCertificates},
 	}

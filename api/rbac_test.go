@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +22,7 @@ import (
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
+	"github.com/rivetr/rivetr/internal/testpki"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -56,6 +59,9 @@ type rbacWorld struct {
 	n      atomic.Int64
 	// lastDone is the finished deployment of the newest app.
 	lastDone string
+	// root and inter issue certificates (certFor).
+	caOnce      sync.Once
+	root, inter *testpki.CA
 }
 
 func (w *rbacWorld) unique(prefix string) string {
@@ -192,8 +198,16 @@ func (w *rbacWorld) app(t *testing.T) (string, string) {
 	return name, queued.ID
 }
 
-// invitation makes an open invitation to acme for a fresh email and
-// returns its ID and link token.
+// certFor is a certificate for host with its full chain, and its key.
+func (w *rbacWorld) certFor(t *testing.T, host string) (cert, key []byte) {
+	w.caOnce.Do(func() {
+		w.root = testpki.Root(t, "RBAC Root")
+		w.inter = w.root.Intermediate(t, "RBAC Intermediate")
+	})
+	leaf := w.inter.Issue(t, time.Now().Add(-time.Hour), time.Now().Add(30*24*time.Hour), host)
+	return testpki.Chain(leaf.CertPEM, w.inter.PEM, w.root.PEM), leaf.KeyPEM
+}
+
 // invitation makes an open invitation to acme whose link, like an
 // emailed one, may create the account.
 func (w *rbacWorld) invitation(t *testing.T) (string, string) {
@@ -412,6 +426,23 @@ func rbacRoutes() []route {
 		{"POST", "/api/certificates/:host/renew", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
 			name, _ := w.app(t)
 			return "/api/certificates/" + name + ".example.com/renew", ""
+		}, inTeam(release.RoleDeveloper, 200)},
+		{"PUT", "/api/certificates/:host", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			name, _ := w.app(t)
+			cert, key := w.certFor(t, name+".example.com")
+			body, _ := json.Marshal(service.CertificateUpload{Cert: string(cert), Key: string(key)})
+			return "/api/certificates/" + name + ".example.com", string(body)
+		}, inTeam(release.RoleDeveloper, 200)},
+		{"DELETE", "/api/certificates/:host", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			name, _ := w.app(t)
+			app, err := w.store.GetApp(context.Background(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.store.PutCustomCert(context.Background(), &schema.CustomCert{Host: name + ".example.com", AppID: app.ID, CertPEM: "x", KeyPEM: "y"}); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/certificates/" + name + ".example.com", ""
 		}, inTeam(release.RoleDeveloper, 200)},
 		{"GET", "/api/apps/:name/domains", appPath("/domains"), inTeam(release.RoleViewer, 200)},
 		{"POST", "/api/apps/:name/domains", func(t *testing.T, w *rbacWorld, who string) (string, string) {

@@ -180,6 +180,8 @@ func (ca *acmeCA) start(t *testing.T, httpPort, tlsPort int) {
 
 // certView is the part of `rivetr certs list -o json` the tests read.
 type certView struct {
+	Host       string     `json:"host"`
+	Source     string     `json:"source"`
 	Status     string     `json:"status"`
 	Issuer     string     `json:"issuer"`
 	NotAfter   *time.Time `json:"not_after"`
@@ -197,11 +199,16 @@ func readAll(res *http.Response) string {
 // httpsClient reaches host on addr (the proxy's TLS port), verifying
 // against the CA's roots; h2 picks HTTP/2 or HTTP/1.1.
 func (ca *acmeCA) httpsClient(addr string, h2 bool) *http.Client {
+	return httpsClientTo(addr, ca.roots, h2)
+}
+
+// httpsClientTo reaches any host on addr, verifying against roots.
+func httpsClientTo(addr string, roots *x509.CertPool, h2 bool) *http.Client {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 		},
-		TLSClientConfig: &tls.Config{RootCAs: ca.roots},
+		TLSClientConfig: &tls.Config{RootCAs: roots},
 	}
 	if h2 {
 		tr.ForceAttemptHTTP2 = true

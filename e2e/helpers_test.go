@@ -106,18 +106,20 @@ func freePort(t *testing.T) int {
 
 // Server is a rivetr server process under test.
 type Server struct {
-	t        *testing.T
-	DataDir  string
-	HTTP     string // http://127.0.0.1:port
-	Proxy    string // 127.0.0.1:port
-	Temporal string // 127.0.0.1:port
-	UI       string // 127.0.0.1:port, "" when disabled
-	Network  string
-	args     []string
-	bin      string // the binary to run; the rivetr binary when empty
-	withUI   bool
-	extra    []string
-	host     string
+	t         *testing.T
+	DataDir   string
+	HTTP      string // http://127.0.0.1:port
+	Proxy     string // 127.0.0.1:port
+	Temporal  string // 127.0.0.1:port
+	UI        string // 127.0.0.1:port, "" when disabled
+	HTTPS     string // 127.0.0.1:port of the proxy's HTTPS listener, "" when off
+	Network   string
+	args      []string
+	bin       string // the binary to run; the rivetr binary when empty
+	withUI    bool
+	withHTTPS bool
+	extra     []string
+	host      string
 	// defaultArgs are the arguments assignPorts built; a test that sets
 	// its own args disables the port retry in Start.
 	defaultArgs string
@@ -204,6 +206,13 @@ func (s *Server) assignPorts() {
 	if s.withUI {
 		s.UI = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	}
+	var https []string
+	if s.withHTTPS {
+		// HTTPS with uploaded certificates only: the CA's address answers
+		// nothing, so no test reaches out for a certificate.
+		s.HTTPS = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		https = []string{"--https-addr", s.HTTPS, "--acme-directory", "https://127.0.0.1:1/directory"}
+	}
 	s.args = append([]string{"server",
 		"--data-dir", s.DataDir,
 		"--http-addr", strings.TrimPrefix(s.HTTP, "http://"),
@@ -213,7 +222,7 @@ func (s *Server) assignPorts() {
 		"--docker-network", s.Network,
 		"--host-name", s.host,
 		"--shutdown-timeout", "10s",
-	}, s.extra...)
+	}, append(https, s.extra...)...)
 	s.defaultArgs = strings.Join(s.args, "\x00")
 }
 
@@ -725,7 +734,7 @@ func sharedServer(t *testing.T) *Server {
 			t.Fatal(err)
 		}
 		s := &Server{t: t, DataDir: filepath.Join(dir, "data"), Network: "rivetr-e2e-" + randSuffix(), host: "e2e-" + randSuffix(),
-			logPath: filepath.Join(dir, "server.log")}
+			logPath: filepath.Join(dir, "server.log"), withHTTPS: true}
 		s.assignPorts()
 		s.Start()
 		shared.s, shared.dir = s, dir

@@ -45,6 +45,49 @@ var migrations = []migration{
 	{Version: 9, Name: "certificate storage (sealed objects) and its locks", Up: certTables},
 	{Version: 10, Name: "apps choose plain HTTP beside HTTPS, and HSTS", Up: httpsSettings},
 	{Version: 11, Name: "certificate status: the last obtained and the last failure, per host", Up: certificateStatus},
+	{Version: 12, Name: "domains redirect to another, prove their ownership; uploaded certificates", Up: domainOwnership},
+}
+
+// domainOwnership adds domains.redirect_to, token, verified_at and
+// verified_by (each existing domain gets its token, unverified), and
+// the custom_certs table.
+func domainOwnership(tx *gorm.DB, _ string) error {
+	type m12Domain struct {
+		RedirectTo string `gorm:"size:253;not null;default:''"`
+		Token      string `gorm:"size:64;not null;default:''"`
+		VerifiedAt *time.Time
+		VerifiedBy string `gorm:"size:16;not null;default:''"`
+	}
+	m := tx.Table("domains").Migrator()
+	for _, f := range []string{"RedirectTo", "Token", "VerifiedAt", "VerifiedBy"} {
+		if !m.HasColumn(&m12Domain{}, f) {
+			if err := m.AddColumn(&m12Domain{}, f); err != nil {
+				return err
+			}
+		}
+	}
+	var hosts []string
+	if err := tx.Table("domains").Where("token = ''").Pluck("host", &hosts).Error; err != nil {
+		return err
+	}
+	for _, h := range hosts {
+		if err := tx.Table("domains").Where("host = ?", h).Update("token", newDomainToken()).Error; err != nil {
+			return err
+		}
+	}
+	type m12CustomCert struct {
+		Host       string `gorm:"primaryKey;size:253"`
+		AppID      string `gorm:"size:32;index;not null"`
+		CertPEM    string `gorm:"type:text;not null"`
+		KeyPEM     string `gorm:"type:text;not null"`
+		Issuer     string `gorm:"size:255"`
+		Names      string `gorm:"type:text"`
+		NotBefore  time.Time
+		NotAfter   time.Time
+		UploadedBy string `gorm:"size:255"`
+		UploadedAt time.Time
+	}
+	return tx.Table("custom_certs").AutoMigrate(&m12CustomCert{})
 }
 
 // certificateStatus creates the certificates table.

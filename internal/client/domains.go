@@ -41,3 +41,15 @@ func (c *Client) RenewCertificate(ctx context.Context, host string) (*service.Ce
 	var out service.CertificateView
 	return &out, c.do(ctx, "POST", "/api/certificates/"+esc(host)+"/renew", nil, &out)
 }
+
+// UploadCertificate makes a domain serve an uploaded certificate.
+func (c *Client) UploadCertificate(ctx context.Context, host string, in service.CertificateUpload) (*service.CertificateView, error) {
+	var out service.CertificateView
+	return &out, c.do(ctx, "PUT", "/api/certificates/"+esc(host), in, &out)
+}
+
+// RemoveCertificate drops a domain's uploaded certificate.
+func (c *Client) RemoveCertificate(ctx context.Context, host string) (*service.CertificateView, error) {
+	var out service.CertificateView
+	return &out, c.do(ctx, "DELETE", "/api/certificates/"+esc(host), nil, &out)
+}

@@ -80,6 +80,8 @@ type TLS struct {
 	// certificate again.
 	notify  func(ctx context.Context, text string) error
 	alerted sync.Map
+	// custom serves the certificates teams uploaded, before any of the CA's.
+	custom *customCerts
 }
 
 // New prepares the manager; nothing is asked of the CA until a handshake
@@ -102,7 +104,7 @@ func New(o Options) (*TLS, error) {
 			return nil, fmt.Errorf("--acme-ca-root %s holds no PEM certificate", o.CARoot)
 		}
 	}
-	t := &TLS{log: o.Log, storage: certstore.New(o.Store), store: o.Store, notify: o.Notify,
+	t := &TLS{log: o.Log, storage: certstore.New(o.Store), store: o.Store, notify: o.Notify, custom: newCustomCerts(o.Store),
 		dns: o.DNS, lookup: o.Lookup, previewDomain: strings.Trim(strings.ToLower(o.PreviewDomain), ".")}
 	var magic, dnsMagic *certmagic.Config
 	cache := certmagic.NewCache(certmagic.CacheOptions{
@@ -117,6 +119,9 @@ func New(o Options) (*TLS, error) {
 	magic = certmagic.New(cache, certmagic.Config{
 		Storage: t.storage,
 		OnDemand: &certmagic.OnDemandConfig{DecisionFunc: func(ctx context.Context, name string) error {
+			if t.custom.get(ctx, name) != nil {
+				return fmt.Errorf("no certificate for %s from the CA: it serves an uploaded one", name)
+			}
 			entry, err := o.Lookup(ctx, name)
 			if err != nil {
 				return fmt.Errorf("no certificate for %s: %w", name, err)
@@ -221,19 +226,24 @@ func (t *TLS) recordObtained(ctx context.Context, name, path string) error {
 	return t.store.CertificateObtained(ctx, name, strings.TrimSpace(issuer), leaf.NotBefore, leaf.NotAfter)
 }
 
-// TLSConfig is the proxy's TLS configuration: certificates by SNI,
-// HTTP/2 and HTTP/1.1, and the TLS-ALPN-01 challenge.
+// TLSConfig is the proxy's TLS configuration: certificates by SNI (an
+// uploaded one first, then the CA's), HTTP/2 and HTTP/1.1, and the
+// TLS-ALPN-01 challenge.
 func (t *TLS) TLSConfig() *tls.Config {
 	c := t.magic.TLSConfig()
-	if t.dnsMagic != nil {
-		byHTTP := c.GetCertificate
-		c.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-			name := strings.ToLower(strings.TrimSuffix(hello.ServerName, "."))
-			if t.dns.ZoneOf(name) == nil {
-				return byHTTP(hello)
-			}
+	byCA := c.GetCertificate
+	c.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		name := serverName(hello)
+		if isChallenge(hello) {
+			return byCA(hello) // TLS-ALPN-01: certmagic answers it
+		}
+		if cert := t.custom.get(hello.Context(), name); cert != nil {
+			return cert, nil
+		}
+		if t.dnsMagic != nil && t.dns.ZoneOf(name) != nil {
 			return t.dnsCertificate(hello, name)
 		}
+		return byCA(hello)
 	}
 	c.NextProtos = append([]string{"h2", "http/1.1"}, c.NextProtos...)
 	c.MinVersion = tls.VersionTLS12
@@ -309,6 +319,9 @@ const haveFor = 30 * time.Second
 // memory, or in the store (obtained by another proxy, or before a
 // restart).
 func (t *TLS) HasCertificate(ctx context.Context, host string) bool {
+	if t.custom.get(ctx, host) != nil {
+		return true
+	}
 	for _, c := range t.cache.AllMatchingCertificates(host) {
 		if !c.Expired() {
 			return true

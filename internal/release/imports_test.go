@@ -10,7 +10,8 @@ import (
 )
 
 // The domain imports the standard library and the cron parser only, so
-// every package may depend on it and it depends on none of ours.
+// every package may depend on it and it depends on none of ours (its
+// tests may use our test helpers).
 func TestReleaseImportsOnlyTheStandardLibrary(t *testing.T) {
 	t.Parallel()
 	files, err := filepath.Glob("*.go")
@@ -18,6 +19,9 @@ func TestReleaseImportsOnlyTheStandardLibrary(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue // tests may use test helpers
+		}
 		ast, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
 		if err != nil {
 			t.Fatal(err)

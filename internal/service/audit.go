@@ -77,6 +77,8 @@ const (
 	AuditInviteRefused   = "member.invite_refused"
 	AuditRefused         = "access.refused"
 	AuditCertRenew       = "certificate.renew"
+	AuditCertUpload      = "certificate.upload"
+	AuditCertRemove      = "certificate.remove"
 	AuditTeamsMigrate    = "teams.migrate"
 	AuditSecretsRotate   = "secrets.rotate_key"
 	auditActorAdminToken = "admin token"
