@@ -9,23 +9,32 @@ import (
 	"github.com/rivetr/rivetr/internal/service"
 )
 
-// DomainRequest is the body of POST /api/apps/:name/domains.
-type DomainRequest struct {
-	Host string `json:"host"`
-}
-
 func (h *Handler) listDomains(c *gin.Context) {
 	v, err := h.svc.ListDomains(c.Request.Context(), c.Param("name"))
 	h.respond(c, http.StatusOK, v, err)
 }
 
 func (h *Handler) addDomain(c *gin.Context) {
-	var in DomainRequest
+	var in service.DomainRequest
 	if !h.decode(c, &in) {
 		return
 	}
-	v, err := h.svc.AddDomain(c.Request.Context(), c.Param("name"), in.Host)
+	v, err := h.svc.AddDomain(c.Request.Context(), c.Param("name"), in)
 	h.respond(c, http.StatusCreated, v, err)
+}
+
+func (h *Handler) patchDomain(c *gin.Context) {
+	var in service.DomainPatch
+	if !h.decode(c, &in) {
+		return
+	}
+	v, err := h.svc.SetDomainRedirect(c.Request.Context(), c.Param("name"), c.Param("host"), in)
+	h.respond(c, http.StatusOK, v, err)
+}
+
+func (h *Handler) verifyDomain(c *gin.Context) {
+	v, err := h.svc.VerifyDomain(c.Request.Context(), c.Param("name"), c.Param("host"))
+	h.respond(c, http.StatusOK, v, err)
 }
 
 func (h *Handler) removeDomain(c *gin.Context) {
@@ -36,7 +45,9 @@ func (h *Handler) removeDomain(c *gin.Context) {
 func (h *Handler) domainRoutes() []Route {
 	return []Route{
 		{"GET", "/api/apps/:name/domains", AuthToken, need(release.PermRead), "An app's domains, the primary first", nil, []service.DomainView{}, 200, h.listDomains},
-		{"POST", "/api/apps/:name/domains", AuthToken, need(release.PermEditApp), "Add a domain; the running app answers to it at once (no deploy)", DomainRequest{}, []service.DomainView{}, 201, h.addDomain},
+		{"POST", "/api/apps/:name/domains", AuthToken, need(release.PermEditApp), "Add a domain (redirecting to another of the app's, optionally); the running app answers to it at once (no deploy); its ownership is checked at once", service.DomainRequest{}, []service.DomainView{}, 201, h.addDomain},
+		{"PATCH", "/api/apps/:name/domains/:host", AuthToken, need(release.PermEditApp), "Make a domain redirect to another of the app's domains (308, path kept), or serve the app again (\"\")", service.DomainPatch{}, []service.DomainView{}, 200, h.patchDomain},
+		{"POST", "/api/apps/:name/domains/:host/verify", AuthToken, need(release.PermEditApp), "Prove a domain this server's now (it resolves here, or its TXT record _rivetr-challenge.HOST holds its token); the CA is asked for a certificate only for proven domains", nil, service.DomainView{}, 200, h.verifyDomain},
 		{"DELETE", "/api/apps/:name/domains/:host", AuthToken, need(release.PermEditApp), "Remove a domain (not the last); the running app stops answering to it at once", nil, []service.DomainView{}, 200, h.removeDomain},
 	}
 }

@@ -445,6 +445,22 @@ func rbacRoutes() []route {
 			return "/api/certificates/" + name + ".example.com", ""
 		}, inTeam(release.RoleDeveloper, 200)},
 		{"GET", "/api/apps/:name/domains", appPath("/domains"), inTeam(release.RoleViewer, 200)},
+		{"PATCH", "/api/apps/:name/domains/:host", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			name, _ := w.app(t)
+			app, err := w.store.GetApp(context.Background(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			app.Domains = append(app.Domains, "www-"+name+".example.com")
+			if err := w.store.SaveApp(context.Background(), app); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/apps/" + name + "/domains/www-" + name + ".example.com", `{"redirect_to":"` + name + `.example.com"}`
+		}, inTeam(release.RoleDeveloper, 200)},
+		{"POST", "/api/apps/:name/domains/:host/verify", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			name, _ := w.app(t)
+			return "/api/apps/" + name + "/domains/" + name + ".example.com/verify", ""
+		}, inTeam(release.RoleDeveloper, 200)},
 		{"POST", "/api/apps/:name/domains", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := appPath("/domains")(t, w, who)
 			return p, `{"host":"https://more-` + w.unique("d") + `.example.com/"}`

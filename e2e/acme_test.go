@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -38,9 +39,10 @@ type acmeCA struct {
 	Directory string // https://127.0.0.1:port/dir
 	CARoot    string // PEM file the directory's TLS certificate verifies against
 	mgmt      string
-	// chall is pebble-challtestsrv's management address (its mock DNS is
-	// what Pebble resolves challenges with).
-	chall string
+	// chall is pebble-challtestsrv's management address; DNS its mock DNS,
+	// what Pebble resolves challenges with and the servers check domain
+	// ownership with (--dns-resolver).
+	chall, DNS string
 	// dirLn and mgmtLn hold Pebble's ports until it starts.
 	dirLn, mgmtLn net.Listener
 	dir           string
@@ -92,7 +94,57 @@ func newACMECA(t *testing.T) *acmeCA {
 	ca.dirLn, ca.mgmtLn = reserve(t), reserve(t)
 	ca.Directory = "https://" + ca.dirLn.Addr().String() + "/dir"
 	ca.mgmt = ca.mgmtLn.Addr().String()
+	// The mock DNS runs from the start, as a real one would.
+	ca.DNS = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	ca.chall = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	ca.run(t, "pebble-challtestsrv", nil, "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "", "-dns01", ca.DNS,
+		"-http01", "", "-https01", "", "-tlsalpn01", "", "-management", ca.chall)
+	eventually(t, 10*time.Second, "pebble-challtestsrv", func() bool {
+		c, err := net.Dial("tcp", ca.chall)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
 	return ca
+}
+
+// run starts one of the CA's processes, stopped at the test's end.
+func (ca *acmeCA) run(t *testing.T, name string, env []string, args ...string) {
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	logf, _ := os.Create(filepath.Join(ca.dir, name+".log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("%s log:\n%s", name, b)
+		}
+	})
+}
+
+// mock tells pebble-challtestsrv's management API path with body.
+func (ca *acmeCA) mock(t *testing.T, path string, body map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	res, err := http.Post("http://"+ca.chall+path, "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("challtestsrv %s: %s", path, res.Status)
+	}
+}
+
+// serverArgs are the flags of a server using this CA.
+func (ca *acmeCA) serverArgs() []string {
+	return []string{"--acme-directory", ca.Directory, "--acme-ca-root", ca.CARoot, "--dns-resolver", ca.DNS}
 }
 
 // reserve holds a loopback port, closing every connection to it at once.
@@ -115,31 +167,10 @@ func reserve(t *testing.T) net.Listener {
 	return l
 }
 
-// start runs the mock DNS and Pebble, validating HTTP-01 on httpPort and
+// start runs Pebble, validating HTTP-01 on httpPort and
 // TLS-ALPN-01 on tlsPort, and waits for the directory.
 func (ca *acmeCA) start(t *testing.T, httpPort, tlsPort int) {
 	t.Helper()
-	dns := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	run := func(name string, env []string, args ...string) {
-		cmd := exec.Command(name, args...)
-		cmd.Env = append(os.Environ(), env...)
-		logf, _ := os.Create(filepath.Join(ca.dir, name+".log"))
-		cmd.Stdout, cmd.Stderr = logf, logf
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			cmd.Wait()
-			if t.Failed() {
-				b, _ := os.ReadFile(logf.Name())
-				t.Logf("%s log:\n%s", name, b)
-			}
-		})
-	}
-	ca.chall = fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	run("pebble-challtestsrv", nil, "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "", "-dns01", dns,
-		"-http01", "", "-https01", "", "-tlsalpn01", "", "-management", ca.chall)
 	conf := map[string]any{"pebble": map[string]any{
 		"listenAddress": strings.TrimSuffix(strings.TrimPrefix(ca.Directory, "https://"), "/dir"), "managementListenAddress": ca.mgmt,
 		"certificate": filepath.Join(ca.dir, "cert.pem"), "privateKey": filepath.Join(ca.dir, "key.pem"),
@@ -153,7 +184,7 @@ func (ca *acmeCA) start(t *testing.T, httpPort, tlsPort int) {
 	// No random sleeps before validation, no random nonce refusals.
 	ca.dirLn.Close()
 	ca.mgmtLn.Close()
-	run("pebble", []string{"PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0"}, "-config", confPath, "-dnsserver", dns)
+	ca.run(t, "pebble", []string{"PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0"}, "-config", confPath, "-dnsserver", ca.DNS)
 	pool := x509.NewCertPool()
 	caPEM, _ := os.ReadFile(ca.CARoot)
 	pool.AppendCertsFromPEM(caPEM)
@@ -234,8 +265,8 @@ func TestAutomaticHTTPS(t *testing.T) {
 		alerts <- m.Text
 	}))
 	defer hook.Close()
-	s := NewServer(t, false, "--https-addr", httpsAddr, "--acme-directory", ca.Directory, "--acme-ca-root", ca.CARoot, "--acme-email", "ops@example.com",
-		"--notify-url", hook.URL)
+	s := NewServer(t, false, append(ca.serverArgs(), "--https-addr", httpsAddr, "--acme-email", "ops@example.com",
+		"--notify-url", hook.URL)...)
 	s.Start()
 	_, proxyPort, _ := net.SplitHostPort(s.Proxy)
 	_, tlsPort, _ := net.SplitHostPort(httpsAddr)
@@ -436,6 +467,60 @@ func TestAutomaticHTTPS(t *testing.T) {
 	if strings.Contains(string(b), "not-an-app.test") {
 		t.Fatalf("the CA was asked for not-an-app.test:\n%s", b)
 	}
+
+	// A domain that points elsewhere: no certificate, no order at the CA,
+	// the reason shown with what to do; its TXT record proves it.
+	far := "far-" + a.App + ".test"
+	ca.mock(t, "/add-a", map[string]any{"host": far + ".", "addresses": []string{"192.0.2.44"}})
+	if out := s.MustCLI("domains", "add", a.App, far); !strings.Contains(out, "resolves to 192.0.2.44, not to this server") {
+		t.Fatalf("add a domain pointing elsewhere:\n%s", out)
+	}
+	if _, err := down.Get("https://" + far + "/"); err == nil {
+		t.Fatal("a domain pointing elsewhere got a certificate")
+	}
+	var farCert certView
+	for _, c := range certsOf(a.App) {
+		if c.Host == far {
+			farCert = c
+		}
+	}
+	if farCert.Status != "failed" || !strings.Contains(farCert.LastError, "resolves to 192.0.2.44") {
+		t.Fatalf("certs list for a domain pointing elsewhere: %+v", farCert)
+	}
+	r := s.CLI("domains", "verify", a.App, far)
+	if r.Code == 0 || !strings.Contains(r.Stderr, "resolves to 192.0.2.44") || !strings.Contains(r.Stderr, "_rivetr-challenge."+far) {
+		t.Fatalf("verify a domain pointing elsewhere: %d %s", r.Code, r.Stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(ca.dir, "pebble.log")); strings.Contains(string(b), far) {
+		t.Fatalf("the CA was asked for a domain pointing elsewhere:\n%s", b)
+	}
+	var domains []struct {
+		Host     string `json:"host"`
+		TXTName  string `json:"txt_name"`
+		TXTValue string `json:"txt_value"`
+		Verified bool   `json:"verified"`
+	}
+	mustUnmarshal(t, []byte(s.MustCLI("domains", "list", a.App, "-o", "json")), &domains)
+	for _, d := range domains {
+		switch {
+		case d.Host == a.Host && !d.Verified:
+			t.Errorf("the app's first domain, resolving here, is not proven: %+v", d)
+		case d.Host == far:
+			// Another app's token proves nothing: set a wrong one first.
+			ca.mock(t, "/set-txt", map[string]any{"host": d.TXTName + ".", "value": "rivetr-verify=0123456789abcdef0123456789abcdef"})
+			if r := s.CLI("domains", "verify", a.App, far); r.Code == 0 {
+				t.Fatalf("a wrong token proved the domain: %s", r.Stdout)
+			}
+			ca.mock(t, "/set-txt", map[string]any{"host": d.TXTName + ".", "value": d.TXTValue})
+		}
+	}
+	if out := s.MustCLI("domains", "verify", a.App, far); !strings.Contains(out, "proven this server's (its TXT record _rivetr-challenge."+far) {
+		t.Fatalf("verify by TXT: %s", out)
+	}
+	ca.mock(t, "/clear-a", map[string]any{"host": far + "."})
+	if res, err := ca.httpsClient(httpsAddr, true).Get("https://" + far + "/"); err != nil || strings.TrimSpace(readAll(res)) != "tls-v1" {
+		t.Fatalf("https to a domain proven by TXT: %v", err)
+	}
 }
 
 // TestTwoProxiesShareCertificates: two Rivetr servers share one
@@ -457,7 +542,7 @@ func TestTwoProxiesShareCertificates(t *testing.T) {
 	var addrs []string
 	for i := 0; i < 2; i++ {
 		addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-		args := []string{"--database-url", dbURL, "--https-addr", addr, "--acme-directory", ca.Directory, "--acme-ca-root", ca.CARoot}
+		args := append(ca.serverArgs(), "--database-url", dbURL, "--https-addr", addr)
 		if i == 1 {
 			// One proxy in its own process, one in the server's.
 			args = append(args, "--proxy-mode", "embedded")

@@ -14,9 +14,21 @@ func (c *Client) ListDomains(ctx context.Context, app string) ([]service.DomainV
 }
 
 // AddDomain adds a domain to an app.
-func (c *Client) AddDomain(ctx context.Context, app, host string) ([]service.DomainView, error) {
+func (c *Client) AddDomain(ctx context.Context, app string, in service.DomainRequest) ([]service.DomainView, error) {
 	var out []service.DomainView
-	return out, c.do(ctx, "POST", "/api/apps/"+esc(app)+"/domains", map[string]string{"host": host}, &out)
+	return out, c.do(ctx, "POST", "/api/apps/"+esc(app)+"/domains", in, &out)
+}
+
+// SetDomainRedirect makes a domain redirect to another ("" to stop).
+func (c *Client) SetDomainRedirect(ctx context.Context, app, host, target string) ([]service.DomainView, error) {
+	var out []service.DomainView
+	return out, c.do(ctx, "PATCH", "/api/apps/"+esc(app)+"/domains/"+esc(host), service.DomainPatch{RedirectTo: &target}, &out)
+}
+
+// VerifyDomain proves a domain this server's now.
+func (c *Client) VerifyDomain(ctx context.Context, app, host string) (*service.DomainView, error) {
+	var out service.DomainView
+	return &out, c.do(ctx, "POST", "/api/apps/"+esc(app)+"/domains/"+esc(host)+"/verify", nil, &out)
 }
 
 // RemoveDomain removes a domain from an app.

@@ -66,6 +66,13 @@ type Config struct {
 	// DNSConfig is a TOML file of DNS zones and their providers: names
 	// in them get certificates by DNS-01 (wildcards too).
 	DNSConfig string `flag:"dns-config" env:"RIVETR_DNS_CONFIG" toml:"dns_config" usage:"TOML file of DNS zones and their providers (cloudflare, route53, rfc2136): names in them get certificates by DNS-01, wildcards included (see docs/https.md)"`
+	// PublicIPs are the addresses this server is reached at beside its
+	// own interfaces' (behind NAT or a load balancer): a domain resolving
+	// to one of them is this server's (domain ownership).
+	PublicIPs string `flag:"public-ip" env:"RIVETR_PUBLIC_IP" toml:"public_ip" usage:"IPs (comma-separated) this server is reached at beside its interfaces' (NAT, load balancer): a domain resolving to one is proven this server's before a certificate is asked for"`
+	// DNSResolver is the DNS server (host:port) domain ownership is
+	// checked with; empty: the system's.
+	DNSResolver string `flag:"dns-resolver" env:"RIVETR_DNS_RESOLVER" toml:"dns_resolver" usage:"DNS server (host:port) that domain ownership is checked with (A/AAAA and the _rivetr-challenge TXT record; default: the system's resolver)"`
 	// NotifyURL receives the instance's operational alerts (a certificate
 	// not obtained or not renewed) as JSON Slack and Discord read.
 	NotifyURL string `flag:"notify-url" env:"RIVETR_NOTIFY_URL" toml:"notify_url" usage:"webhook URL for the instance's alerts (certificates not obtained or renewed); Slack- and Discord-compatible JSON"`
@@ -369,6 +376,14 @@ func (c *Config) Validate() error {
 	if c.PreviewDomain != "" && !validDomain(strings.Trim(c.PreviewDomain, ".")) {
 		errs = append(errs, fmt.Errorf("--preview-domain %q: want a DNS name such as preview.example.com", c.PreviewDomain))
 	}
+	for _, ip := range c.PublicIPList() {
+		if net.ParseIP(ip) == nil {
+			errs = append(errs, fmt.Errorf("--public-ip %q: want IP addresses, comma-separated", ip))
+		}
+	}
+	if c.DNSResolver != "" {
+		checkAddr("dns-resolver", c.DNSResolver, false)
+	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("--public-url %q: want http(s)://host[:port]", c.PublicURL))
@@ -552,6 +567,17 @@ func MaskURL(s string) string {
 		return s[:scheme+3] + userinfo[:i] + ":****" + s[at:]
 	}
 	return s
+}
+
+// PublicIPList is --public-ip as a list.
+func (c Config) PublicIPList() []string {
+	var out []string
+	for _, f := range strings.Split(c.PublicIPs, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // TrustedProxyList returns TrustedProxies as a list.

@@ -51,6 +51,9 @@ type Options struct {
 	// a zone holds it, each app's previews share one wildcard certificate.
 	DNS           *DNSConfig
 	PreviewDomain string
+	// Ownership, when set, must prove a domain this server's before the
+	// CA is asked for its certificate (once: the proof is recorded).
+	Ownership *Ownership
 	// Notify, when set, is told once per failure streak that a host's
 	// certificate could not be obtained or renewed.
 	Notify func(ctx context.Context, text string) error
@@ -82,6 +85,53 @@ type TLS struct {
 	alerted sync.Map
 	// custom serves the certificates teams uploaded, before any of the CA's.
 	custom *customCerts
+	// ownership proves domains this server's; notOwned remembers recent
+	// failures (host → ownedEntry).
+	ownership *Ownership
+	notOwned  sync.Map
+}
+
+type ownedEntry struct {
+	err error
+	at  time.Time
+}
+
+// ownedRetry is how long a failed ownership check stands before a
+// handshake checks again.
+const ownedRetry = 10 * time.Second
+
+// owned is nil when name's ownership is proven: recorded in the store
+// from before, or checked now (and recorded). A failure is remembered for
+// ownedRetry, so handshakes do not flood the DNS, and shown as the
+// certificate's last error.
+func (t *TLS) owned(ctx context.Context, name string) error {
+	if t.ownership == nil {
+		return nil
+	}
+	d, err := t.store.GetDomain(ctx, name)
+	if err != nil {
+		return err
+	}
+	if d.VerifiedAt != nil {
+		return nil
+	}
+	if v, ok := t.notOwned.Load(name); ok {
+		if e := v.(ownedEntry); time.Since(e.at) < ownedRetry {
+			return e.err
+		}
+	}
+	how, err := t.ownership.Check(ctx, name, d.Token)
+	if err != nil {
+		err = fmt.Errorf("no certificate asked for: %w", err)
+		t.notOwned.Store(name, ownedEntry{err, time.Now()})
+		if rerr := t.store.CertificateFailed(context.WithoutCancel(ctx), name, err.Error()); rerr != nil {
+			t.log.Warn("cannot record a certificate failure", "name", name, "err", rerr)
+		}
+		return err
+	}
+	t.notOwned.Delete(name)
+	t.log.Info("domain ownership proven", "name", name, "by", how)
+	return t.store.DomainVerified(context.WithoutCancel(ctx), name, how)
 }
 
 // New prepares the manager; nothing is asked of the CA until a handshake
@@ -105,7 +155,7 @@ func New(o Options) (*TLS, error) {
 		}
 	}
 	t := &TLS{log: o.Log, storage: certstore.New(o.Store), store: o.Store, notify: o.Notify, custom: newCustomCerts(o.Store),
-		dns: o.DNS, lookup: o.Lookup, previewDomain: strings.Trim(strings.ToLower(o.PreviewDomain), ".")}
+		dns: o.DNS, lookup: o.Lookup, ownership: o.Ownership, previewDomain: strings.Trim(strings.ToLower(o.PreviewDomain), ".")}
 	var magic, dnsMagic *certmagic.Config
 	cache := certmagic.NewCache(certmagic.CacheOptions{
 		GetConfigForCert: func(c certmagic.Certificate) (*certmagic.Config, error) {
@@ -134,7 +184,7 @@ func New(o Options) (*TLS, error) {
 			if t.dns.ZoneOf(name) != nil {
 				return fmt.Errorf("no certificate for %s by HTTP-01: its zone is in --dns-config", name)
 			}
-			return nil
+			return t.owned(ctx, name)
 		}},
 		OCSP:    certmagic.OCSPConfig{DisableStapling: true},
 		OnEvent: t.event,
@@ -347,11 +397,37 @@ func (t *TLS) HasCertificate(ctx context.Context, host string) bool {
 	return have
 }
 
-// Policy is what an app asks of HTTPS: plain HTTP kept (no redirect),
-// HSTS sent.
+// Policy is what an app asks of HTTPS for one of its domains: plain
+// HTTP kept (no redirect), HSTS sent, and the domain its visitors are
+// sent to instead (RedirectTo: www.example.com → example.com).
 type Policy struct {
-	AllowHTTP bool
-	HSTS      bool
+	AllowHTTP  bool
+	HSTS       bool
+	RedirectTo string
+}
+
+// Canonical sends the visitors of a domain that redirects to its target
+// (308: the method, path and query kept), over HTTPS when the request
+// came over it or the target has a certificate and its app does not keep
+// HTTP; anything else goes to next. t may be nil (no HTTPS).
+func Canonical(next http.Handler, t *TLS, httpsPort int, policy func(ctx context.Context, host string) (Policy, bool)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := policy(r.Context(), hostOnly(r.Host))
+		if !ok || p.RedirectTo == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		target := "http://" + p.RedirectTo
+		if r.TLS != nil || t != nil && !p.AllowHTTP && t.HasCertificate(r.Context(), p.RedirectTo) {
+			target = "https://" + p.RedirectTo
+			if httpsPort != 443 {
+				target += ":" + strconv.Itoa(httpsPort)
+			}
+		} else if _, port, err := net.SplitHostPort(r.Host); err == nil && port != "80" {
+			target += ":" + port
+		}
+		http.Redirect(w, r, target+r.URL.RequestURI(), http.StatusPermanentRedirect)
+	})
 }
 
 // Redirect sends a plain HTTP request to HTTPS (308, so a POST stays a
@@ -392,26 +468,37 @@ func hostOnly(h string) string {
 }
 
 // CachedPolicies wraps lookup (the store) so the proxy asks it at most
-// once per host every ttl: a change of an app's HTTPS settings reaches
-// the proxy within ttl.
+// once per host every ttl: a change of an app's HTTPS settings or
+// redirects reaches the proxy within ttl. Any Host header is anyone's to
+// send, so the memory is bounded: past policyMax hosts it starts over.
 func CachedPolicies(lookup func(ctx context.Context, host string) (Policy, bool), ttl time.Duration) func(ctx context.Context, host string) (Policy, bool) {
 	type entry struct {
 		p  Policy
 		ok bool
 		at time.Time
 	}
-	var cache sync.Map
+	var mu sync.RWMutex
+	cache := map[string]entry{}
 	return func(ctx context.Context, host string) (Policy, bool) {
-		if v, ok := cache.Load(host); ok {
-			if e := v.(entry); time.Since(e.at) < ttl {
-				return e.p, e.ok
-			}
+		mu.RLock()
+		e, hit := cache[host]
+		mu.RUnlock()
+		if hit && time.Since(e.at) < ttl {
+			return e.p, e.ok
 		}
 		p, ok := lookup(ctx, host)
-		cache.Store(host, entry{p, ok, time.Now()})
+		mu.Lock()
+		if len(cache) >= policyMax {
+			clear(cache)
+		}
+		cache[host] = entry{p, ok, time.Now()}
+		mu.Unlock()
 		return p, ok
 	}
 }
+
+// policyMax bounds the hosts CachedPolicies remembers.
+const policyMax = 10000
 
 // Renew renews host's certificate now, before its time; until the new
 // one is in, the old one keeps serving. This proxy serves the new one at

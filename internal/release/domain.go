@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -68,4 +69,54 @@ func validHostName(h string) bool {
 		}
 	}
 	return true
+}
+
+// CheckRedirect says why host, a domain of an app with the given domains
+// and redirects (domain → the domain it sends visitors to), cannot
+// redirect to target, or nil ("" target: serve the app again). A target
+// is another of the app's own domains (no redirect leaves the app, so a
+// domain's redirect cannot be turned against someone else's site), never
+// a wildcard, and redirects are one hop: no chains, no loops.
+func CheckRedirect(domains []string, redirects map[string]string, host, target string) error {
+	if target == "" {
+		return nil
+	}
+	switch {
+	case target == host:
+		return fmt.Errorf("%s cannot redirect to itself", host)
+	case strings.HasPrefix(host, "*."):
+		return fmt.Errorf("%s is a wildcard domain: only a name redirects (add the name itself as a domain)", host)
+	case strings.HasPrefix(target, "*."):
+		return fmt.Errorf("%s is a wildcard domain: redirect to a name", target)
+	case !slices.Contains(domains, target):
+		return fmt.Errorf("%s is not a domain of this app: a redirect goes to one of the app's own domains (add it first)", target)
+	case redirects[target] == host:
+		return fmt.Errorf("%s redirects to %s: that would make a loop; stop that redirect first (domains redirect APP %s --off)", target, host, target)
+	case redirects[target] != "":
+		return fmt.Errorf("%s redirects to %s itself: redirect %s to %s directly", target, redirects[target], host, redirects[target])
+	}
+	for d, to := range redirects {
+		if to == host && d != host {
+			return fmt.Errorf("%s redirects to %s: that would make a chain of redirects; point %s at %s first", d, host, d, target)
+		}
+	}
+	return nil
+}
+
+// How a domain's ownership was proven (schema.Domain.VerifiedBy).
+const (
+	// VerifiedByDNS: the name resolves to this server.
+	VerifiedByDNS = "dns"
+	// VerifiedByTXT: the name's challenge record holds its token.
+	VerifiedByTXT = "txt"
+	// VerifiedByZone: the name is in a DNS zone this server manages (a
+	// zone of --dns-config).
+	VerifiedByZone = "zone"
+)
+
+// OwnershipRecord is the TXT record proving host's ownership with token:
+// _rivetr-challenge.HOST holding "rivetr-verify=TOKEN" (a wildcard's is
+// its base name's).
+func OwnershipRecord(host, token string) (name, value string) {
+	return "_rivetr-challenge." + strings.TrimPrefix(host, "*."), "rivetr-verify=" + token
 }

@@ -42,3 +42,26 @@ func TestDomains(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckRedirect(t *testing.T) {
+	t.Parallel()
+	domains := []string{"example.com", "www.example.com", "old.example.com", "*.shop.example.com", "blog.example.com"}
+	redirects := map[string]string{"old.example.com": "example.com"}
+	for _, c := range []struct{ host, target, want string }{
+		{"www.example.com", "example.com", ""},
+		{"example.com", "www.example.com", "old.example.com redirects to example.com"},
+		{"www.example.com", "", ""},
+		{"www.example.com", "www.example.com", "to itself"},
+		{"www.example.com", "evil.test", "not a domain of this app"},
+		{"www.example.com", "*.shop.example.com", "redirect to a name"},
+		{"*.shop.example.com", "example.com", "only a name redirects"},
+		{"www.example.com", "old.example.com", "redirect www.example.com to example.com directly"},
+		{"blog.example.com", "old.example.com", "directly"},
+		{"example.com", "old.example.com", "a loop"},
+	} {
+		err := CheckRedirect(domains, redirects, c.host, c.target)
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s → %s: %v, want %q", c.host, c.target, err, c.want)
+		}
+	}
+}

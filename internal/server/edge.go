@@ -61,6 +61,19 @@ func edgeListeners(cfg config.Config) (httpLn, httpsLn net.Listener, err error) 
 	return httpLn, httpsLn, nil
 }
 
+// newOwnership is what proves domains this server's for the API (the
+// proxy's certificate manager has its own).
+func newOwnership(cfg config.Config) (*edge.Ownership, error) {
+	var dns *edge.DNSConfig
+	if cfg.DNSConfig != "" {
+		var err error
+		if dns, err = edge.LoadDNSConfig(cfg.DNSConfig); err != nil {
+			return nil, err
+		}
+	}
+	return edge.NewOwnership(cfg.DNSResolver, cfg.PublicIPList(), dns), nil
+}
+
 // newCerts is the certificate manager of an edge serving HTTPS.
 func newCerts(cfg config.Config, store *schema.Store, httpLn, httpsLn net.Listener, log *slog.Logger) (*edge.TLS, error) {
 	var notify func(context.Context, string) error
@@ -82,8 +95,9 @@ func newCerts(cfg config.Config, store *schema.Store, httpLn, httpsLn net.Listen
 			return entry, err
 		},
 		DNS: dns, PreviewDomain: cfg.PreviewDomain,
-		Notify: notify,
-		Log:    log.With("component", "certificates"),
+		Ownership: edge.NewOwnership(cfg.DNSResolver, cfg.PublicIPList(), dns),
+		Notify:    notify,
+		Log:       log.With("component", "certificates"),
 	})
 }
 
@@ -93,22 +107,31 @@ func newCerts(cfg config.Config, store *schema.Store, httpLn, httpsLn net.Listen
 // down.
 func serveEdge(router *proxy.Router, certs *edge.TLS, store *schema.Store, httpLn, httpsLn net.Listener, errc chan<- error, log *slog.Logger) []*http.Server {
 	var servers []*http.Server
-	var handler http.Handler = router
+	policies := edge.CachedPolicies(func(ctx context.Context, host string) (edge.Policy, bool) {
+		entry, id, err := store.DomainEntry(ctx, host)
+		if err != nil {
+			return edge.Policy{}, false
+		}
+		app, err := store.GetApp(ctx, id)
+		if err != nil {
+			return edge.Policy{}, false
+		}
+		p := edge.Policy{AllowHTTP: app.AllowHTTP, HSTS: app.HSTS}
+		if entry == host {
+			if d, err := store.GetDomain(ctx, host); err == nil {
+				p.RedirectTo = d.RedirectTo
+			}
+		}
+		return p, true
+	}, 5*time.Second)
+	httpsPort := 0
+	if httpsLn != nil {
+		httpsPort = httpsLn.Addr().(*net.TCPAddr).Port
+	}
+	var handler http.Handler = edge.Canonical(router, nil, httpsPort, policies)
 	if certs != nil {
-		policies := edge.CachedPolicies(func(ctx context.Context, host string) (edge.Policy, bool) {
-			id, err := store.DomainOwner(ctx, host)
-			if err != nil {
-				return edge.Policy{}, false
-			}
-			app, err := store.GetApp(ctx, id)
-			if err != nil {
-				return edge.Policy{}, false
-			}
-			return edge.Policy{AllowHTTP: app.AllowHTTP, HSTS: app.HSTS}, true
-		}, 5*time.Second)
-		httpsPort := httpsLn.Addr().(*net.TCPAddr).Port
-		handler = certs.HTTPHandler(certs.Redirect(router, httpsPort, policies))
-		hs := &http.Server{Handler: edge.StrictTransport(router, policies), TLSConfig: certs.TLSConfig(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+		handler = certs.HTTPHandler(edge.Canonical(certs.Redirect(router, httpsPort, policies), certs, httpsPort, policies))
+		hs := &http.Server{Handler: edge.StrictTransport(edge.Canonical(router, certs, httpsPort, policies), policies), TLSConfig: certs.TLSConfig(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 		servers = append(servers, hs)
 		go func() {
 			if err := hs.ServeTLS(httpsLn, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -132,7 +155,7 @@ func serveEdge(router *proxy.Router, certs *edge.TLS, store *schema.Store, httpL
 // a server whose configuration differs restarts the proxy.
 func proxyFingerprint(cfg config.Config) string {
 	h := sha256.New()
-	for _, s := range []string{cfg.DataDir, cfg.ProxyAddr, cfg.HTTPSAddr, cfg.ACMEEmail, cfg.ACMEDirectory, cfg.ACMECARoot, cfg.NotifyURL, cfg.DatabaseURL, cfg.DNSConfig, cfg.PreviewDomain} {
+	for _, s := range []string{cfg.DataDir, cfg.ProxyAddr, cfg.HTTPSAddr, cfg.ACMEEmail, cfg.ACMEDirectory, cfg.ACMECARoot, cfg.NotifyURL, cfg.DatabaseURL, cfg.DNSConfig, cfg.PreviewDomain, cfg.DNSResolver, cfg.PublicIPs} {
 		fmt.Fprintf(h, "%q\n", s)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]

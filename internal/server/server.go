@@ -261,10 +261,15 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 	}
 	if !agent {
 		_, proxyPort, _ := net.SplitHostPort(cfg.ProxyAddr)
+		ownership, err := newOwnership(cfg)
+		if err != nil {
+			return err
+		}
 		svc := service.New(service.Options{
-			Keys:   keys,
-			Log:    log.With("component", "service"),
-			Mailer: mailer(cfg), PublicURL: cfg.PublicURL, PreviewDomain: cfg.PreviewDomain,
+			Ownership: ownership,
+			Keys:      keys,
+			Log:       log.With("component", "service"),
+			Mailer:    mailer(cfg), PublicURL: cfg.PublicURL, PreviewDomain: cfg.PreviewDomain,
 			UploadDir: filepath.Join(cfg.DataDir, "uploads"), BackupDir: filepath.Join(cfg.DataDir, "backups"), AllowLocalGit: cfg.AllowLocalGit, Egress: out,
 			Store: store, Temporal: tc, Docker: dock, HostName: cfg.HostName,
 			Namespace: cfg.TemporalNamespace, UIBaseURL: cfg.UIBaseURL(), ProxyPort: proxyPort, DataDir: cfg.DataDir,

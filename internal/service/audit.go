@@ -79,6 +79,7 @@ const (
 	AuditCertRenew       = "certificate.renew"
 	AuditCertUpload      = "certificate.upload"
 	AuditCertRemove      = "certificate.remove"
+	AuditDomainRedirect  = "domain.redirect"
 	AuditTeamsMigrate    = "teams.migrate"
 	AuditSecretsRotate   = "secrets.rotate_key"
 	auditActorAdminToken = "admin token"

@@ -59,6 +59,9 @@ type Options struct {
 	AllowLocalGit bool
 	// Egress is where git remotes and S3 endpoints may be reached.
 	Egress *egress.Policy
+	// Ownership proves domains this server's (rivetr domains verify);
+	// nil: nothing is proven.
+	Ownership OwnershipChecker
 	// Log receives what the service cannot report to a caller (a failed
 	// audit write); nil discards it.
 	Log *slog.Logger
@@ -124,6 +127,7 @@ type core struct {
 	backupDir     string
 	allowLocalGit bool
 	egress        *egress.Policy
+	ownership     OwnershipChecker
 	resolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
 	// refusals is when each caller's refusal on each route was last
 	// audited (AuditRefusal).
@@ -141,7 +145,7 @@ func New(o Options) *Service {
 	c := &core{
 		store: o.Store, temporal: o.Temporal, docker: o.Docker, hostName: o.HostName,
 		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, dataDir: o.DataDir, keys: o.Keys, log: o.Log, mailer: o.Mailer, publicURL: strings.TrimRight(o.PublicURL, "/"), resolveBranch: o.ResolveBranch,
-		previewDomain: strings.Trim(o.PreviewDomain, "."), uploadDir: o.UploadDir, backupDir: o.BackupDir, allowLocalGit: o.AllowLocalGit, egress: o.Egress,
+		previewDomain: strings.Trim(o.PreviewDomain, "."), uploadDir: o.UploadDir, backupDir: o.BackupDir, allowLocalGit: o.AllowLocalGit, egress: o.Egress, ownership: o.Ownership,
 	}
 	s := &Service{core: c, Apps: Apps{c}, Deploys: Deploys{c}, Policies: Policies{c}, Git: Git{c}, Databases: Databases{c}, People: People{c}, Instance: Instance{c}}
 	c.all = s

@@ -1,7 +1,8 @@
-// Package testdns is a small DNS world for tests of DNS-01: one zone's TXT
-// records, edited through local stand-ins of the DNS providers' APIs
-// (Cloudflare's REST API, Route 53's REST-XML API, RFC 2136 dynamic
-// updates signed with TSIG) and answered by a DNS server. An OnChange hook
+// Package testdns is a small DNS world for tests of DNS-01 and domain
+// ownership: one zone's TXT (and A/AAAA) records, edited through local
+// stand-ins of the DNS providers' APIs (Cloudflare's REST API, Route 53's
+// REST-XML API, RFC 2136 dynamic updates signed with TSIG) and answered
+// by a DNS server. An OnChange hook
 // lets a test mirror the records elsewhere (Pebble's challenge server).
 //
 // The stand-ins implement the calls the libdns providers make and check
@@ -31,6 +32,7 @@ type World struct {
 
 	mu      sync.Mutex
 	txt     map[string][]string // fqdn (with dot) → values
+	a       map[string][]net.IP // fqdn (with dot) → addresses
 	nextID  int
 	ids     map[string]record // Cloudflare record ID → record
 	Changes int               // records written and removed, for tests
@@ -43,8 +45,22 @@ type record struct{ name, value string }
 
 // New returns an empty world for zone.
 func New(zone string) *World {
-	return &World{Zone: strings.Trim(zone, "."), txt: map[string][]string{}, ids: map[string]record{}}
+	return &World{Zone: strings.Trim(zone, "."), txt: map[string][]string{}, a: map[string][]net.IP{}, ids: map[string]record{}}
 }
+
+// SetA makes name resolve to ips (A and AAAA records).
+func (w *World) SetA(name string, ips ...string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []net.IP
+	for _, s := range ips {
+		out = append(out, net.ParseIP(s))
+	}
+	w.a[dns.Fqdn(strings.ToLower(name))] = out
+}
+
+// SetTXT adds value to name's TXT records.
+func (w *World) SetTXT(name, value string) { w.add(name, value) }
 
 // TXT is what name holds.
 func (w *World) TXT(name string) []string {
@@ -139,9 +155,22 @@ func (w *World) DNSServer(t testing.TB, keyName, secret string) string {
 					m.Rcode = dns.RcodeRefused
 					continue
 				}
-				if q.Qtype == dns.TypeTXT {
+				switch q.Qtype {
+				case dns.TypeTXT:
 					for _, v := range w.TXT(q.Name) {
 						m.Answer = append(m.Answer, &dns.TXT{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 1}, Txt: []string{v}})
+					}
+				case dns.TypeA, dns.TypeAAAA:
+					w.mu.Lock()
+					ips := w.a[strings.ToLower(q.Name)]
+					w.mu.Unlock()
+					for _, ip := range ips {
+						hdr := dns.RR_Header{Name: q.Name, Rrtype: q.Qtype, Class: dns.ClassINET, Ttl: 1}
+						if v4 := ip.To4(); v4 != nil && q.Qtype == dns.TypeA {
+							m.Answer = append(m.Answer, &dns.A{Hdr: hdr, A: v4})
+						} else if v4 == nil && q.Qtype == dns.TypeAAAA {
+							m.Answer = append(m.Answer, &dns.AAAA{Hdr: hdr, AAAA: ip})
+						}
 					}
 				}
 			}
