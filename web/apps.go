@@ -83,6 +83,7 @@ type appData struct {
 	Webhook    *service.WebhookInfo
 	Deliveries []service.WebhookDelivery
 	Previews   []service.PreviewView
+	Domains    []domainRow
 }
 
 type deploymentRow struct {
@@ -150,6 +151,16 @@ func (h *Handler) renderApp(c *gin.Context, status int, app *service.AppView, fo
 		h.fail(c, err)
 		return
 	}
+	domains, err := h.svc.ListDomains(ctx, app.Name)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	certs, err := h.svc.ListCertificates(ctx, app.Name)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
 	var hook *service.WebhookInfo
 	if release.RoleAllows(app.Role, release.PermEditApp) && !app.Shared {
 		if hook, err = h.svc.GetWebhook(ctx, app.Name, baseURL(c), false); err != nil {
@@ -158,7 +169,7 @@ func (h *Handler) renderApp(c *gin.Context, status int, app *service.AppView, fo
 		}
 	}
 	h.render(c, status, "app", app.Name, appData{App: app, Deployments: rows, Env: env, Form: form, Errors: errs, EnvForm: ef, EnvErrors: envErrs,
-		Recurring: recurring, Environments: envs, Webhook: hook, Deliveries: deliveries, Previews: previews})
+		Recurring: recurring, Environments: envs, Webhook: hook, Deliveries: deliveries, Previews: previews, Domains: domainRows(domains, certs)})
 }
 
 func (h *Handler) updateApp(c *gin.Context) {

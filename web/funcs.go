@@ -26,6 +26,13 @@ var funcs = template.FuncMap{
 	"bytes":    humanize.Bytes,
 	"size":     func(n int64) string { return humanize.Bytes(uint64(max(n, 0))) },
 	"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	// date is a day, for expiries ("3 Mar 2027"); "" for none.
+	"date": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format("2 Jan 2006")
+	},
 	"terminal": release.Terminal,
 	// buildTypes are the build types an app can choose.
 	"buildTypes": func() []string { return detect.Types },

@@ -157,6 +157,13 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 		post.POST("/apps/:name/shares/:team/delete", h.unshareApp)
 		post.POST("/apps/:name/webhook/rotate", h.rotateWebhook)
 		post.POST("/apps/:name/previews/:pr/delete", h.deletePreview)
+		post.POST("/apps/:name/domains", h.addDomain)
+		post.POST("/apps/:name/domains/:host/delete", h.removeDomain)
+		post.POST("/apps/:name/domains/:host/verify", h.verifyDomain)
+		post.POST("/apps/:name/domains/:host/redirect", h.redirectDomain)
+		post.POST("/apps/:name/domains/:host/certificate", h.uploadCertificate)
+		post.POST("/apps/:name/domains/:host/certificate/delete", h.removeCertificate)
+		post.POST("/apps/:name/domains/:host/renew", h.renewCertificate)
 		post.POST("/apps/:name/schedules", h.createRecurring)
 		post.POST("/apps/:name/schedules/:id/delete", h.deleteRecurring)
 	}
