@@ -265,11 +265,12 @@ func TestAutomaticHTTPS(t *testing.T) {
 		alerts <- m.Text
 	}))
 	defer hook.Close()
+	_, tlsPort, _ := net.SplitHostPort(httpsAddr)
+	dash := "dash-" + tlsPort + ".test"
 	s := NewServer(t, false, append(ca.serverArgs(), "--https-addr", httpsAddr, "--acme-email", "ops@example.com",
-		"--notify-url", hook.URL)...)
+		"--notify-url", hook.URL, "--dashboard-domain", dash)...)
 	s.Start()
 	_, proxyPort, _ := net.SplitHostPort(s.Proxy)
-	_, tlsPort, _ := net.SplitHostPort(httpsAddr)
 	pp, _ := strconv.Atoi(proxyPort)
 	tp, _ := strconv.Atoi(tlsPort)
 	a := newAppOn(t, s, "tls", "tls-v1")
@@ -357,6 +358,42 @@ func TestAutomaticHTTPS(t *testing.T) {
 		if cn := res.TLS.PeerCertificates[0].DNSNames; len(cn) != 1 || cn[0] != a.Host {
 			t.Fatalf("the certificate names %v", cn)
 		}
+	}
+
+	// The API and dashboard on their own domain: over HTTPS with a
+	// certificate from the CA, the session cookies Secure and __Host-,
+	// plain HTTP redirected. No app may take the name.
+	var login *http.Response
+	eventually(t, 2*time.Minute, "the dashboard over HTTPS", func() bool {
+		res, err := ca.httpsClient(httpsAddr, true).Get("https://" + dash + "/login")
+		if err != nil {
+			return false
+		}
+		readAll(res)
+		login = res
+		return res.StatusCode == 200
+	})
+	if cn := login.TLS.PeerCertificates[0].DNSNames; len(cn) != 1 || cn[0] != dash {
+		t.Fatalf("the dashboard's certificate names %v", cn)
+	}
+	var secure bool
+	for _, c := range login.Cookies() {
+		secure = secure || strings.HasPrefix(c.Name, "__Host-") && c.Secure
+	}
+	if !secure {
+		t.Fatalf("the login page over HTTPS sets %v: want a Secure __Host- cookie", login.Header["Set-Cookie"])
+	}
+	token := strings.TrimSpace(readFile(t, filepath.Join(s.DataDir, "admin-token")))
+	req, _ := http.NewRequest("GET", "https://"+dash+"/api/apps", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if res, err := ca.httpsClient(httpsAddr, true).Do(req); err != nil || res.StatusCode != 200 || !strings.Contains(readAll(res), `"`+a.App+`"`) {
+		t.Fatalf("the API over the dashboard's domain: %v", err)
+	}
+	if res := plain(dash); res.StatusCode != 308 || res.Header.Get("Location") != "https://"+dash+":"+tlsPort+"/path?q=1" {
+		t.Fatalf("the dashboard over plain HTTP: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if r := s.CLI("domains", "add", a.App, dash); r.Code == 0 || !strings.Contains(r.Stderr, "the dashboard's domain") {
+		t.Fatalf("an app taking the dashboard's domain: %d %s", r.Code, r.Stderr)
 	}
 
 	// With a certificate, plain HTTP redirects to HTTPS (308: a POST stays

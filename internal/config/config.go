@@ -29,7 +29,9 @@ import (
 
 // Defaults, reused as flag defaults.
 const (
-	DefaultHTTPAddr          = ":8080"
+	// DefaultHTTPAddr is loopback: the dashboard reaches the network
+	// over TLS (--dashboard-domain) or through a proxy of your own.
+	DefaultHTTPAddr          = "127.0.0.1:8080"
 	DefaultProxyAddr         = ":80"
 	DefaultACMEDirectory     = "https://acme-v02.api.letsencrypt.org/directory"
 	DefaultTemporalListen    = "127.0.0.1:7233"
@@ -52,7 +54,10 @@ type Config struct {
 	// and build workspaces.
 	DataDir string `flag:"data-dir" env:"RIVETR_DATA_DIR" toml:"data_dir" usage:"directory for Rivetr's state (databases, admin token, routes, builds)"`
 	// HTTPAddr serves the API and the dashboard.
-	HTTPAddr string `flag:"http-addr" env:"RIVETR_HTTP_ADDR" toml:"http_addr" usage:"address of the API and dashboard"`
+	HTTPAddr string `flag:"http-addr" env:"RIVETR_HTTP_ADDR" toml:"http_addr" usage:"address of the API and dashboard (plain HTTP: keep it on loopback and reach it over HTTPS with --dashboard-domain, or put a TLS proxy in front)"`
+	// DashboardDomain is the name the proxy serves the API and dashboard
+	// on, over HTTPS with a certificate of its own.
+	DashboardDomain string `flag:"dashboard-domain" env:"RIVETR_DASHBOARD_DOMAIN" toml:"dashboard_domain" usage:"DNS name the proxy serves the API and dashboard on, over HTTPS (needs --https-addr) with a certificate like an app's; e.g. rivetr.example.com"`
 	// HTTPSAddr serves apps over TLS with automatic certificates; empty
 	// serves them over plain HTTP only.
 	HTTPSAddr string `flag:"https-addr" env:"RIVETR_HTTPS_ADDR" toml:"https_addr" usage:"address serving apps over HTTPS with automatic certificates (e.g. :443; empty: HTTP only)"`
@@ -384,6 +389,14 @@ func (c *Config) Validate() error {
 	if c.DNSResolver != "" {
 		checkAddr("dns-resolver", c.DNSResolver, false)
 	}
+	if c.DashboardDomain != "" {
+		if !validDomain(c.DashboardDomain) || !strings.Contains(c.DashboardDomain, ".") {
+			errs = append(errs, fmt.Errorf("--dashboard-domain %q: want a DNS name such as rivetr.example.com", c.DashboardDomain))
+		}
+		if c.HTTPSAddr == "" {
+			errs = append(errs, errors.New("--dashboard-domain needs --https-addr: the dashboard is served over HTTPS"))
+		}
+	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("--public-url %q: want http(s)://host[:port]", c.PublicURL))
@@ -567,6 +580,57 @@ func MaskURL(s string) string {
 		return s[:scheme+3] + userinfo[:i] + ":****" + s[at:]
 	}
 	return s
+}
+
+// PlainExposure says, when the API and dashboard listen beyond loopback
+// over plain HTTP with nothing in front said to be TLS, what that risks
+// and what to do instead; "" otherwise.
+func (c Config) PlainExposure() string {
+	host, _, err := net.SplitHostPort(c.HTTPAddr)
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		return ""
+	}
+	if len(c.TrustedProxyList()) > 0 || strings.HasPrefix(c.PublicURL, "https://") {
+		return "" // a TLS proxy of the user's own in front
+	}
+	where := host
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		where = "every interface"
+	}
+	return fmt.Sprintf("the API and dashboard listen on %s (%s) over plain HTTP: passwords, sessions and tokens would cross the network in the clear. "+
+		"Serve them over HTTPS with --dashboard-domain (and --https-addr), put a TLS proxy in front (--trusted-proxies), or listen on loopback (--http-addr 127.0.0.1:8080)", c.HTTPAddr, where)
+}
+
+// DashboardURL is the dashboard's address on --dashboard-domain ("" when
+// unset): https, with the port unless it is 443.
+func (c Config) DashboardURL() string {
+	if c.DashboardDomain == "" {
+		return ""
+	}
+	u := "https://" + c.DashboardDomain
+	if _, port, err := net.SplitHostPort(c.HTTPSAddr); err == nil && port != "443" {
+		u += ":" + port
+	}
+	return u
+}
+
+// DashboardUpstream is where the proxy reaches the API for
+// --dashboard-domain: --http-addr, on loopback when it listens on every
+// interface.
+func (c Config) DashboardUpstream() string {
+	host, port, err := net.SplitHostPort(c.HTTPAddr)
+	if err != nil {
+		return c.HTTPAddr
+	}
+	if host == "" || host == "0.0.0.0" {
+		host = "127.0.0.1"
+	} else if host == "::" {
+		host = "::1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // PublicIPList is --public-ip as a list.

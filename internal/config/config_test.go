@@ -152,3 +152,54 @@ func TestProxyModeIsChecked(t *testing.T) {
 		t.Fatalf("default proxy mode %q", cfg.ProxyMode)
 	}
 }
+
+// The API and dashboard over plain HTTP beyond loopback is warned about at
+// start, unless something in front is said to do TLS.
+func TestPlainExposure(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string // "" for no warning
+	}{
+		{"default is loopback", nil, ""},
+		{"localhost", []string{"--http-addr", "localhost:8080"}, ""},
+		{"ipv6 loopback", []string{"--http-addr", "[::1]:8080"}, ""},
+		{"every interface", []string{"--http-addr", ":8080"}, "every interface"},
+		{"one address", []string{"--http-addr", "10.1.2.3:8080"}, "10.1.2.3"},
+		{"a TLS proxy in front", []string{"--http-addr", ":8080", "--trusted-proxies", "10.0.0.1"}, ""},
+		{"an https public URL", []string{"--http-addr", ":8080", "--public-url", "https://rivetr.example.com"}, ""},
+	}
+	for _, tc := range tests {
+		cfg, err := parse(t, tc.args)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		got := cfg.PlainExposure()
+		if tc.want == "" && got != "" || tc.want != "" && (!strings.Contains(got, tc.want) || !strings.Contains(got, "--dashboard-domain")) {
+			t.Errorf("%s: got %q, want it to mention %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestDashboardDomain(t *testing.T) {
+	if _, err := parse(t, []string{"--dashboard-domain", "rivetr.example.com"}); err == nil || !strings.Contains(err.Error(), "needs --https-addr") {
+		t.Fatalf("without --https-addr: %v", err)
+	}
+	if _, err := parse(t, []string{"--dashboard-domain", "https://rivetr.example.com/", "--https-addr", ":443"}); err == nil || !strings.Contains(err.Error(), "want a DNS name") {
+		t.Fatalf("a URL: %v", err)
+	}
+	cfg, err := parse(t, []string{"--dashboard-domain", "rivetr.example.com", "--https-addr", ":443", "--http-addr", ":9000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DashboardURL() != "https://rivetr.example.com" || cfg.DashboardUpstream() != "127.0.0.1:9000" {
+		t.Fatalf("URL %q upstream %q", cfg.DashboardURL(), cfg.DashboardUpstream())
+	}
+	cfg.HTTPSAddr, cfg.HTTPAddr = "127.0.0.1:8443", "[::]:9000"
+	if cfg.DashboardURL() != "https://rivetr.example.com:8443" || cfg.DashboardUpstream() != "[::1]:9000" {
+		t.Fatalf("URL %q upstream %q", cfg.DashboardURL(), cfg.DashboardUpstream())
+	}
+	if (&Config{}).DashboardURL() != "" {
+		t.Fatal("no domain, no URL")
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,6 +52,9 @@ type Options struct {
 	// a zone holds it, each app's previews share one wildcard certificate.
 	DNS           *DNSConfig
 	PreviewDomain string
+	// OwnNames are the server's own names (--dashboard-domain): they get
+	// certificates without being an app's domain.
+	OwnNames []string
 	// Ownership, when set, must prove a domain this server's before the
 	// CA is asked for its certificate (once: the proof is recorded).
 	Ownership *Ownership
@@ -85,6 +89,7 @@ type TLS struct {
 	alerted sync.Map
 	// custom serves the certificates teams uploaded, before any of the CA's.
 	custom *customCerts
+	ownNames []string
 	// ownership proves domains this server's; notOwned remembers recent
 	// failures (host → ownedEntry).
 	ownership *Ownership
@@ -155,7 +160,7 @@ func New(o Options) (*TLS, error) {
 		}
 	}
 	t := &TLS{log: o.Log, storage: certstore.New(o.Store), store: o.Store, notify: o.Notify, custom: newCustomCerts(o.Store),
-		dns: o.DNS, lookup: o.Lookup, ownership: o.Ownership, previewDomain: strings.Trim(strings.ToLower(o.PreviewDomain), ".")}
+		dns: o.DNS, lookup: o.Lookup, ownership: o.Ownership, ownNames: o.OwnNames, previewDomain: strings.Trim(strings.ToLower(o.PreviewDomain), ".")}
 	var magic, dnsMagic *certmagic.Config
 	cache := certmagic.NewCache(certmagic.CacheOptions{
 		GetConfigForCert: func(c certmagic.Certificate) (*certmagic.Config, error) {
@@ -169,6 +174,9 @@ func New(o Options) (*TLS, error) {
 	magic = certmagic.New(cache, certmagic.Config{
 		Storage: t.storage,
 		OnDemand: &certmagic.OnDemandConfig{DecisionFunc: func(ctx context.Context, name string) error {
+			if slices.Contains(o.OwnNames, name) {
+				return nil
+			}
 			if t.custom.get(ctx, name) != nil {
 				return fmt.Errorf("no certificate for %s from the CA: it serves an uploaded one", name)
 			}
@@ -304,6 +312,9 @@ func (t *TLS) TLSConfig() *tls.Config {
 // wildcard domain covering it, the wildcard of an app's previews
 // (*.APP.<preview domain>), or host itself.
 func (t *TLS) certName(ctx context.Context, host string) (string, error) {
+	if slices.Contains(t.ownNames, host) {
+		return host, nil
+	}
 	entry, err := t.lookup(ctx, host)
 	if err != nil {
 		return "", fmt.Errorf("no certificate for %s: %w", host, err)

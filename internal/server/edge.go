@@ -61,6 +61,34 @@ func edgeListeners(cfg config.Config) (httpLn, httpsLn net.Listener, err error) 
 	return httpLn, httpsLn, nil
 }
 
+// publicURL is the dashboard's address for links: --public-url, else
+// its domain's.
+func publicURL(cfg config.Config) string {
+	if cfg.PublicURL != "" {
+		return cfg.PublicURL
+	}
+	return cfg.DashboardURL()
+}
+
+// trustedProxies are the addresses whose X-Forwarded-* headers the API
+// believes: --trusted-proxies, and loopback (the edge) when it serves the
+// dashboard on its domain, so its sessions know they came over HTTPS.
+func trustedProxies(cfg config.Config) []string {
+	out := cfg.TrustedProxyList()
+	if cfg.DashboardDomain != "" {
+		out = append(out, "127.0.0.1", "::1")
+	}
+	return out
+}
+
+// ownNames are the server's own names, certified without being an app's.
+func ownNames(cfg config.Config) []string {
+	if cfg.DashboardDomain == "" {
+		return nil
+	}
+	return []string{strings.ToLower(cfg.DashboardDomain)}
+}
+
 // newOwnership is what proves domains this server's for the API (the
 // proxy's certificate manager has its own).
 func newOwnership(cfg config.Config) (*edge.Ownership, error) {
@@ -94,7 +122,7 @@ func newCerts(cfg config.Config, store *schema.Store, httpLn, httpsLn net.Listen
 			entry, _, err := store.DomainEntry(ctx, name)
 			return entry, err
 		},
-		DNS: dns, PreviewDomain: cfg.PreviewDomain,
+		DNS: dns, PreviewDomain: cfg.PreviewDomain, OwnNames: ownNames(cfg),
 		Ownership: edge.NewOwnership(cfg.DNSResolver, cfg.PublicIPList(), dns),
 		Notify:    notify,
 		Log:       log.With("component", "certificates"),
@@ -105,7 +133,7 @@ func newCerts(cfg config.Config, store *schema.Store, httpLn, httpsLn net.Listen
 // HTTP-01 challenge and the redirect to HTTPS when certs is set) and
 // HTTPS. Serving errors go to errc; the servers are returned to be shut
 // down.
-func serveEdge(router *proxy.Router, certs *edge.TLS, store *schema.Store, httpLn, httpsLn net.Listener, errc chan<- error, log *slog.Logger) []*http.Server {
+func serveEdge(cfg config.Config, router *proxy.Router, certs *edge.TLS, store *schema.Store, httpLn, httpsLn net.Listener, errc chan<- error, log *slog.Logger) []*http.Server {
 	var servers []*http.Server
 	policies := edge.CachedPolicies(func(ctx context.Context, host string) (edge.Policy, bool) {
 		entry, id, err := store.DomainEntry(ctx, host)
@@ -128,10 +156,11 @@ func serveEdge(router *proxy.Router, certs *edge.TLS, store *schema.Store, httpL
 	if httpsLn != nil {
 		httpsPort = httpsLn.Addr().(*net.TCPAddr).Port
 	}
+	dashboard := strings.ToLower(cfg.DashboardDomain)
 	var handler http.Handler = edge.Canonical(router, nil, httpsPort, policies)
 	if certs != nil {
-		handler = certs.HTTPHandler(edge.Canonical(certs.Redirect(router, httpsPort, policies), certs, httpsPort, policies))
-		hs := &http.Server{Handler: edge.StrictTransport(edge.Canonical(router, certs, httpsPort, policies), policies), TLSConfig: certs.TLSConfig(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+		handler = certs.HTTPHandler(edge.Dashboard(edge.Canonical(certs.Redirect(router, httpsPort, policies), certs, httpsPort, policies), certs, dashboard, cfg.DashboardUpstream(), httpsPort))
+		hs := &http.Server{Handler: edge.Dashboard(edge.StrictTransport(edge.Canonical(router, certs, httpsPort, policies), policies), certs, dashboard, cfg.DashboardUpstream(), httpsPort), TLSConfig: certs.TLSConfig(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 		servers = append(servers, hs)
 		go func() {
 			if err := hs.ServeTLS(httpsLn, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -155,7 +184,7 @@ func serveEdge(router *proxy.Router, certs *edge.TLS, store *schema.Store, httpL
 // a server whose configuration differs restarts the proxy.
 func proxyFingerprint(cfg config.Config) string {
 	h := sha256.New()
-	for _, s := range []string{cfg.DataDir, cfg.ProxyAddr, cfg.HTTPSAddr, cfg.ACMEEmail, cfg.ACMEDirectory, cfg.ACMECARoot, cfg.NotifyURL, cfg.DatabaseURL, cfg.DNSConfig, cfg.PreviewDomain, cfg.DNSResolver, cfg.PublicIPs} {
+	for _, s := range []string{cfg.DataDir, cfg.ProxyAddr, cfg.HTTPSAddr, cfg.ACMEEmail, cfg.ACMEDirectory, cfg.ACMECARoot, cfg.NotifyURL, cfg.DatabaseURL, cfg.DNSConfig, cfg.PreviewDomain, cfg.DNSResolver, cfg.PublicIPs, cfg.DashboardDomain, cfg.HTTPAddr} {
 		fmt.Fprintf(h, "%q\n", s)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
@@ -195,19 +224,20 @@ func runProxy(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer httpLn.Close()
-	var store *schema.Store
+	// The store holds the domains' policies (redirects, HTTP allowed,
+	// HSTS) and the certificates, sealed with the server's key.
+	keys, err := secrets.Load(cfg.DataDir, false)
+	if err != nil {
+		return err
+	}
+	store, err := schema.Open(cfg.DatabaseDSN(), keys)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
 	var certs *edge.TLS
 	if httpsLn != nil {
 		defer httpsLn.Close()
-		// Certificates live in the store, sealed with the server's key.
-		keys, err := secrets.Load(cfg.DataDir, false)
-		if err != nil {
-			return err
-		}
-		if store, err = schema.Open(cfg.DatabaseDSN(), keys); err != nil {
-			return err
-		}
-		defer store.Close()
 		if certs, err = newCerts(cfg, store, httpLn, httpsLn, log); err != nil {
 			return err
 		}
@@ -249,7 +279,7 @@ func runProxy(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		c.Renew = certs.Renew
 	}
 	errc := make(chan error, 3)
-	servers := serveEdge(router, certs, store, httpLn, httpsLn, errc, log)
+	servers := serveEdge(cfg, router, certs, store, httpLn, httpsLn, errc, log)
 	cs := &http.Server{Handler: c.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := serve(cs, ctl, "proxy control"); err != nil {

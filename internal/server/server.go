@@ -257,7 +257,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		go reconcileRoutes(ctx, routes, dock, store, cfg.Network, log.With("component", "proxy"))
 	}
 	if embeddedEdge {
-		servers = append(servers, serveEdge(router, certs, store, proxyLn, httpsLn, errc, log)...)
+		servers = append(servers, serveEdge(cfg, router, certs, store, proxyLn, httpsLn, errc, log)...)
 	}
 	if !agent {
 		_, proxyPort, _ := net.SplitHostPort(cfg.ProxyAddr)
@@ -269,7 +269,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 			Ownership: ownership,
 			Keys:      keys,
 			Log:       log.With("component", "service"),
-			Mailer:    mailer(cfg), PublicURL: cfg.PublicURL, PreviewDomain: cfg.PreviewDomain,
+			Mailer:    mailer(cfg), PublicURL: publicURL(cfg), PreviewDomain: cfg.PreviewDomain, DashboardDomain: cfg.DashboardDomain,
 			UploadDir: filepath.Join(cfg.DataDir, "uploads"), BackupDir: filepath.Join(cfg.DataDir, "backups"), AllowLocalGit: cfg.AllowLocalGit, Egress: out,
 			Store: store, Temporal: tc, Docker: dock, HostName: cfg.HostName,
 			Namespace: cfg.TemporalNamespace, UIBaseURL: cfg.UIBaseURL(), ProxyPort: proxyPort, DataDir: cfg.DataDir,
@@ -282,11 +282,11 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 			log.Info("created the admin API token", "file", path, "cli", "export RIVETR_DATA_DIR="+cfg.DataDir+" (or RIVETR_TOKEN=$(cat "+path+"))")
 		}
 		limits := ratelimit.NewLimits(cfg.LoginRate, cfg.APIRate, cfg.WebhookRate)
-		engine, err := api.New(svc, log.With("component", "api"), api.Options{TrustedProxies: cfg.TrustedProxyList(), Limits: limits})
+		engine, err := api.New(svc, log.With("component", "api"), api.Options{TrustedProxies: trustedProxies(cfg), Limits: limits})
 		if err != nil {
 			return err
 		}
-		if err := web.Register(engine, svc, log.With("component", "web"), web.Options{Limits: limits, TemporalUI: cfg.UIUpstream(), TrustedProxies: cfg.TrustedProxyList()}); err != nil {
+		if err := web.Register(engine, svc, log.With("component", "web"), web.Options{Limits: limits, TemporalUI: cfg.UIUpstream(), TrustedProxies: trustedProxies(cfg)}); err != nil {
 			return err
 		}
 		// Headers in 10 s, idle keep-alive connections closed after 2 min.
@@ -296,6 +296,12 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		servers = append(servers, as)
 		go func() { errc <- serve(as, apiLn, "API") }()
 		log.Info("API and dashboard listening", "url", "http://"+displayAddr(apiLn.Addr().String()))
+		if u := cfg.DashboardURL(); u != "" {
+			log.Info("API and dashboard served over HTTPS by the proxy", "url", u)
+		}
+		if w := cfg.PlainExposure(); w != "" {
+			log.Warn(w)
+		}
 	}
 
 	select {

@@ -52,6 +52,10 @@ type AppView struct {
 func (s *core) checkDomainsFree(ctx context.Context, app *schema.App) error {
 	f := fieldErrors{}
 	for _, d := range app.Domains {
+		if dd := s.dashboardDomain; dd != "" && (d == dd || strings.HasPrefix(d, "*.") && strings.HasSuffix(dd, d[1:]) && !strings.Contains(strings.TrimSuffix(dd, d[1:]), ".")) {
+			f.add("domains", "%s is the dashboard's domain (--dashboard-domain), or a wildcard over it", d)
+			continue
+		}
 		if app.PreviewOf == "" && s.previewDomain != "" && (d == s.previewDomain || strings.HasSuffix(d, "."+s.previewDomain)) {
 			f.add("domains", "%s is under the preview domain %s, whose names are kept for pull request previews", d, s.previewDomain)
 			continue

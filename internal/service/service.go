@@ -50,6 +50,9 @@ type Options struct {
 	// PreviewDomain is the domain pull request previews answer under
 	// (pr-N.APP.DOMAIN); "" turns previews off.
 	PreviewDomain string
+	// DashboardDomain is the name the dashboard is served on; no app may
+	// take it.
+	DashboardDomain string
 	// UploadDir keeps uploaded archives until their build (the workers'
 	// activities.Host's UploadDir, on this host).
 	UploadDir string
@@ -109,26 +112,27 @@ type (
 type core struct {
 	// all is the whole service, for the few calls from one part into
 	// another (deleting an app cancels its deployments).
-	all           *Service
-	store         *schema.Store
-	temporal      client.Client
-	docker        Runtime
-	hostName      string
-	namespace     string
-	uiBase        string
-	proxyPort     string
-	dataDir       string
-	keys          *secrets.Keyring
-	log           *slog.Logger
-	mailer        *mail.Sender
-	publicURL     string
-	previewDomain string
-	uploadDir     string
-	backupDir     string
-	allowLocalGit bool
-	egress        *egress.Policy
-	ownership     OwnershipChecker
-	resolveBranch func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
+	all             *Service
+	store           *schema.Store
+	temporal        client.Client
+	docker          Runtime
+	hostName        string
+	namespace       string
+	uiBase          string
+	proxyPort       string
+	dataDir         string
+	keys            *secrets.Keyring
+	log             *slog.Logger
+	mailer          *mail.Sender
+	publicURL       string
+	previewDomain   string
+	dashboardDomain string
+	uploadDir       string
+	backupDir       string
+	allowLocalGit   bool
+	egress          *egress.Policy
+	ownership       OwnershipChecker
+	resolveBranch   func(ctx context.Context, url, branch string, auth gitsrc.Auth) (string, error)
 	// refusals is when each caller's refusal on each route was last
 	// audited (AuditRefusal).
 	refusals sync.Map
@@ -145,7 +149,7 @@ func New(o Options) *Service {
 	c := &core{
 		store: o.Store, temporal: o.Temporal, docker: o.Docker, hostName: o.HostName,
 		namespace: o.Namespace, uiBase: o.UIBaseURL, proxyPort: o.ProxyPort, dataDir: o.DataDir, keys: o.Keys, log: o.Log, mailer: o.Mailer, publicURL: strings.TrimRight(o.PublicURL, "/"), resolveBranch: o.ResolveBranch,
-		previewDomain: strings.Trim(o.PreviewDomain, "."), uploadDir: o.UploadDir, backupDir: o.BackupDir, allowLocalGit: o.AllowLocalGit, egress: o.Egress, ownership: o.Ownership,
+		previewDomain: strings.Trim(o.PreviewDomain, "."), dashboardDomain: strings.ToLower(strings.Trim(o.DashboardDomain, ".")), uploadDir: o.UploadDir, backupDir: o.BackupDir, allowLocalGit: o.AllowLocalGit, egress: o.Egress, ownership: o.Ownership,
 	}
 	s := &Service{core: c, Apps: Apps{c}, Deploys: Deploys{c}, Policies: Policies{c}, Git: Git{c}, Databases: Databases{c}, People: People{c}, Instance: Instance{c}}
 	c.all = s
