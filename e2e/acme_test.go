@@ -624,4 +624,27 @@ func TestTwoProxiesShareCertificates(t *testing.T) {
 	if obtained != 1 {
 		t.Fatalf("the CA was asked %d times for one name", obtained)
 	}
+
+	// A renewal by one proxy reaches the other within seconds, not when
+	// its own copy comes due.
+	if out := servers[0].MustCLI("certs", "renew", a.Host); !strings.Contains(out, "renewed the certificate of "+a.Host) {
+		t.Fatalf("renew: %s", out)
+	}
+	serialOf := func(addr string) string {
+		res, err := ca.httpsClient(addr, true).Get("https://" + a.Host + "/")
+		if err != nil {
+			return ""
+		}
+		readAll(res)
+		return res.TLS.PeerCertificates[0].SerialNumber.String()
+	}
+	renewed := serialOf(addrs[0])
+	if renewed == serials[0] || renewed == "" {
+		t.Fatalf("the renewing proxy serves %q (before: %s)", renewed, serials[0])
+	}
+	start := time.Now()
+	eventually(t, 30*time.Second, "the other proxy serving the renewed certificate", func() bool {
+		return serialOf(addrs[1]) == renewed
+	})
+	t.Logf("the other proxy served the renewed certificate %s after the renewal", time.Since(start).Round(100*time.Millisecond))
 }

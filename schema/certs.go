@@ -171,3 +171,10 @@ func (s *Store) Certificates(ctx context.Context, hosts []string) ([]Certificate
 	}
 	return out, wrap(s.db.WithContext(ctx).Where("host IN ?", hosts).Order("host").Find(&out).Error, "certificates")
 }
+
+// CertificatesObtainedSince returns the certificates obtained (or
+// renewed) after since, by any proxy sharing the store.
+func (s *Store) CertificatesObtainedSince(ctx context.Context, since time.Time) ([]Certificate, error) {
+	var out []Certificate
+	return out, wrap(s.db.WithContext(ctx).Where("obtained_at > ?", since.UTC()).Order("obtained_at").Limit(1000).Find(&out).Error, "certificates obtained")
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rivetr/rivetr/internal/secrets"
 )
@@ -95,6 +96,34 @@ func TestCustomCertsGoWithTheirDomain(t *testing.T) {
 			}
 			if left, err := s.CustomCerts(ctx, []string{"a.cc.test"}); err != nil || len(left) != 0 {
 				t.Fatalf("a deleted app's certificates: %+v %v", left, err)
+			}
+		})
+	}
+}
+
+// Proxies follow each other's renewals by what was obtained since their
+// last look; a failure recorded later leaves the certificate obtained.
+func TestCertificatesObtainedSince(t *testing.T) {
+	t.Parallel()
+	for driver, s := range stores(t) {
+		t.Run(driver, func(t *testing.T) {
+			ctx := context.Background()
+			nb, na := time.Now().Add(-time.Hour), time.Now().Add(90*24*time.Hour)
+			if err := s.CertificateObtained(ctx, "old.example.com", "CA", nb, na); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(20 * time.Millisecond)
+			mark := time.Now()
+			time.Sleep(20 * time.Millisecond)
+			if err := s.CertificateObtained(ctx, "new.example.com", "CA", nb, na); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CertificateFailed(ctx, "old.example.com", "the CA is down"); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.CertificatesObtainedSince(ctx, mark)
+			if err != nil || len(got) != 1 || got[0].Host != "new.example.com" {
+				t.Fatalf("obtained since the mark: %+v %v", got, err)
 			}
 		})
 	}

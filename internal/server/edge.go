@@ -103,7 +103,9 @@ func newOwnership(cfg config.Config) (*edge.Ownership, error) {
 }
 
 // newCerts is the certificate manager of an edge serving HTTPS.
-func newCerts(cfg config.Config, store *schema.Store, httpLn, httpsLn net.Listener, log *slog.Logger) (*edge.TLS, error) {
+// It follows the renewals other proxies sharing the store make until ctx
+// ends.
+func newCerts(ctx context.Context, cfg config.Config, store *schema.Store, httpLn, httpsLn net.Listener, log *slog.Logger) (*edge.TLS, error) {
 	var notify func(context.Context, string) error
 	if cfg.NotifyURL != "" {
 		notify = edge.Webhook(cfg.NotifyURL)
@@ -115,7 +117,7 @@ func newCerts(cfg config.Config, store *schema.Store, httpLn, httpsLn net.Listen
 			return nil, err
 		}
 	}
-	return edge.New(edge.Options{
+	certs, err := edge.New(edge.Options{
 		Store: store, Email: cfg.ACMEEmail, Directory: cfg.ACMEDirectory, CARoot: cfg.ACMECARoot,
 		HTTPPort: httpLn.Addr().(*net.TCPAddr).Port, HTTPSPort: httpsLn.Addr().(*net.TCPAddr).Port,
 		Lookup: func(ctx context.Context, name string) (string, error) {
@@ -127,6 +129,11 @@ func newCerts(cfg config.Config, store *schema.Store, httpLn, httpsLn net.Listen
 		Notify:    notify,
 		Log:       log.With("component", "certificates"),
 	})
+	if err != nil {
+		return nil, err
+	}
+	go certs.FollowRenewals(ctx, 5*time.Second)
+	return certs, nil
 }
 
 // serveEdge serves apps on the edge's listeners: HTTP (with the ACME
@@ -238,7 +245,7 @@ func runProxy(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	var certs *edge.TLS
 	if httpsLn != nil {
 		defer httpsLn.Close()
-		if certs, err = newCerts(cfg, store, httpLn, httpsLn, log); err != nil {
+		if certs, err = newCerts(ctx, cfg, store, httpLn, httpsLn, log); err != nil {
 			return err
 		}
 	}

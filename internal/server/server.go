@@ -182,7 +182,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		// The proxy's certificates (with --https-addr): made before the
 		// workers, whose host activities renew them.
 		if httpsLn != nil {
-			if certs, err = newCerts(cfg, store, proxyLn, httpsLn, log); err != nil {
+			if certs, err = newCerts(ctx, cfg, store, proxyLn, httpsLn, log); err != nil {
 				return err
 			}
 			hostCerts = certs
