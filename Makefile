@@ -5,7 +5,9 @@ export GOTOOLCHAIN := go1.27.3
 
 BIN        ?= bin/rivetr
 DATA_DIR   ?= $(CURDIR)/.rivetr
-GOFLAGS_BUILD ?= -trimpath -ldflags "-s -w"
+VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT     ?= $(shell git rev-parse HEAD 2>/dev/null)
+GOFLAGS_BUILD ?= -trimpath -ldflags "-s -w -X github.com/rivetr/rivetr/internal/buildinfo.Version=$(VERSION) -X github.com/rivetr/rivetr/internal/buildinfo.Commit=$(COMMIT)"
 TEMPORAL_CLI_VERSION ?= v1.5.1
 BENCH ?= all
 # PostgreSQL for the store tests: scripts/test-deps.sh starts one here.
@@ -52,6 +54,7 @@ test-short: ## unit and workflow tests only (no Docker, no PostgreSQL)
 
 bench: build test-deps ## run the benchmarks in bench/ and write bench/results/ (BENCH=deploy,proxy,... for some)
 	@scripts/bench-deps.sh
+	@scripts/bench-traefik.sh || echo "Traefik could not be built: the TLS benchmark skips it"
 	@[ -x bench/.bin/temporal ] || { echo "installing the Temporal CLI (footprint baseline; skipped if this fails)"; \
 	  GOBIN=$(CURDIR)/bench/.bin go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_CLI_VERSION) || true; }
 	go run ./bench -rivetr $(BIN) -agent $(dir $(BIN))rivetr-agent -only $(BENCH)

@@ -62,3 +62,45 @@ func TestOutputFlagIsChecked(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// A word the CLI does not know is an error a script sees (exit status
+// not 0), with "did you mean", the commands there are and the usage line;
+// a group alone prints its help.
+func TestUnknownWordsAreErrors(t *testing.T) {
+	t.Setenv("RIVETR_TOKEN", "x")
+	t.Setenv("RIVETR_URL", "http://127.0.0.1:1")
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"apps", "stop", "web"}, []string{`unknown command "stop" for "rivetr apps"`, "commands: create, delete, list", "usage: rivetr apps COMMAND"}},
+		{[]string{"apps", "lst"}, []string{"did you mean list?"}},
+		{[]string{"dmains", "list"}, []string{`unknown command "dmains" for "rivetr"`, "did you mean domains?"}},
+		{[]string{"deploy"}, []string{"accepts 1 arg(s), received 0", "usage: rivetr deploy NAME", "(see rivetr deploy --help)"}},
+		{[]string{"domains", "add", "web"}, []string{"usage: rivetr domains add APP HOST"}},
+		{[]string{"apps", "list", "--bogus"}, []string{"unknown flag: --bogus", "usage: rivetr apps list"}},
+		{[]string{"version", "extra"}, []string{`unknown command "extra" for "rivetr version"`}},
+	}
+	for _, tc := range tests {
+		_, err := run(t, tc.args...)
+		if err == nil {
+			t.Errorf("%v: no error", tc.args)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%v: %q lacks %q", tc.args, err, w)
+			}
+		}
+	}
+	if out, err := run(t, "apps"); err != nil || !strings.Contains(out, "Available Commands") {
+		t.Fatalf("a group alone: %v\n%s", err, out)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, err := run(t, "version")
+	if err != nil || !strings.HasPrefix(out, "rivetr dev, commit ") || !strings.Contains(out, "built with go") {
+		t.Fatalf("version: %v %q", err, out)
+	}
+}

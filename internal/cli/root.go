@@ -19,13 +19,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rivetr/rivetr/internal/buildinfo"
 	"github.com/rivetr/rivetr/internal/client"
 	"github.com/rivetr/rivetr/internal/config"
 	"github.com/rivetr/rivetr/internal/humanize"
 )
-
-// Version is set at build time with -ldflags "-X ...cli.Version=...".
-var Version = "dev"
 
 // exitError carries an exit code without printing anything more.
 type exitError struct{ code int }
@@ -71,6 +69,59 @@ func printError(w io.Writer, err error) {
 	fmt.Fprintln(w, "error:", err)
 }
 
+// strictWords makes every word the CLI does not know an error, never a
+// help page with exit status 0 that a script would take for success: an
+// unknown subcommand (with "did you mean" and the subcommands there are),
+// missing or extra arguments and unknown flags, each with the usage line.
+// A command group given no subcommand prints its help.
+func strictWords(root *cobra.Command) {
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError(c, err.Error())
+	})
+	root.SuggestionsMinimumDistance = 2
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		switch {
+		case c.HasSubCommands() && !c.Runnable():
+			c.SuggestionsMinimumDistance = 2
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = func(c *cobra.Command, args []string) error {
+				if len(args) == 0 {
+					return c.Help()
+				}
+				msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+				if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+					msg += "; did you mean " + strings.Join(s, " or ") + "?"
+				}
+				var names []string
+				for _, sub := range c.Commands() {
+					if sub.IsAvailableCommand() {
+						names = append(names, sub.Name())
+					}
+				}
+				return fmt.Errorf("%s\ncommands: %s\nusage: %s COMMAND\n(see %s --help)", msg, strings.Join(names, ", "), c.CommandPath(), c.CommandPath())
+			}
+		case c.Args != nil:
+			check := c.Args
+			c.Args = func(c *cobra.Command, args []string) error {
+				if err := check(c, args); err != nil {
+					return usageError(c, err.Error())
+				}
+				return nil
+			}
+		}
+	}
+	walk(root)
+}
+
+// usageError is msg with the command's usage line and where its help is.
+func usageError(c *cobra.Command, msg string) error {
+	return fmt.Errorf("%s\nusage: %s\n(see %s --help)", msg, c.UseLine(), c.CommandPath())
+}
+
 // globals are the flags every client command shares.
 type globals struct {
 	url     string
@@ -98,8 +149,9 @@ else with the admin token the server wrote to <data-dir>/admin-token (see
 --data-dir).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       Version,
+		Version:       buildinfo.Read().String(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.url, "url", "", "API address [RIVETR_URL] (default "+client.DefaultURL+")")
 	pf.StringVar(&g.token, "token", "", "API token [RIVETR_TOKEN] (default: read <data-dir>/admin-token)")
@@ -112,12 +164,14 @@ else with the admin token the server wrote to <data-dir>/admin-token (see
 		newDeployCmd(g), newDeploymentsCmd(g), newRollbackCmd(g), newLogsCmd(g),
 		newLoginCmd(g), newLogoutCmd(g), newWhoamiCmd(g), newUsersCmd(g), newTokensCmd(g), newTeamsCmd(g), newDBCmd(g), newSecretsCmd(g), newAuditCmd(g),
 		newDecisionCmd(g, true), newDecisionCmd(g, false), newFreezeCmd(g), newOverrideCmd(g), newSchedulesCmd(g), newEnvironmentsCmd(g), newWebhooksCmd(g), newPreviewsCmd(g), newBuildCmd(g), newDatabasesCmd(g),
+		newVersionCmd(g),
 	)
+	strictWords(root)
 	// Client commands take --data-dir to find the admin token; server and
 	// worker define it themselves as part of their configuration.
 	for _, c := range root.Commands() {
 		switch c.Name() {
-		case "server", "worker", "proxy", "config", "help", "completion":
+		case "server", "worker", "proxy", "config", "help", "completion", "version":
 		default:
 			c.PersistentFlags().StringVar(&g.dataDir, "data-dir", "", "data dir of a local server, to read its admin token [RIVETR_DATA_DIR]")
 		}
@@ -203,7 +257,7 @@ func newLogger(level string) (*slog.Logger, error) {
 // newClient is an API client that names itself rivetr-cli/<version>.
 func newClient(url, token string) *client.Client {
 	c := client.New(url, token)
-	c.UserAgent = "rivetr-cli/" + Version
+	c.UserAgent = "rivetr-cli/" + buildinfo.Version
 	return c
 }
 

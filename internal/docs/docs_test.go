@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/rivetr/rivetr/api"
+	"github.com/rivetr/rivetr/internal/buildinfo"
 	"github.com/rivetr/rivetr/internal/cli"
 )
 
 // The committed references are what the code generates now.
 func TestGeneratedDocsAreCurrent(t *testing.T) {
-	spec, err := OpenAPI((&api.Handler{}).Routes(), cli.Version)
+	spec, err := OpenAPI((&api.Handler{}).Routes(), buildinfo.Version)
 	if err != nil {
 		t.Fatal(err)
 	}

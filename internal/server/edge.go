@@ -13,12 +13,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/buildinfo"
 	"github.com/rivetr/rivetr/internal/config"
 	"github.com/rivetr/rivetr/internal/edge"
 	"github.com/rivetr/rivetr/internal/proxy"
@@ -197,17 +197,7 @@ func proxyFingerprint(cfg config.Config) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-func buildVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				return s.Value[:12]
-			}
-		}
-		return bi.Main.Version
-	}
-	return "unknown"
-}
+func buildVersion() string { return buildinfo.Read().Short() }
 
 // runProxy is `rivetr proxy`: the edge as its own process, driven through
 // its control socket, until ctx ends or the server asks it to stop.

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/rivetr/rivetr/api"
+	"github.com/rivetr/rivetr/internal/buildinfo"
 	"github.com/rivetr/rivetr/internal/cli"
 	"github.com/rivetr/rivetr/internal/docs"
 )
@@ -19,7 +20,7 @@ func main() {
 }
 
 func run() error {
-	spec, err := docs.OpenAPI((&api.Handler{}).Routes(), cli.Version)
+	spec, err := docs.OpenAPI((&api.Handler{}).Routes(), buildinfo.Version)
 	if err != nil {
 		return err
 	}
