@@ -35,7 +35,7 @@ func TestEdgeSurvivesServerRestarts(t *testing.T) {
 	next := filepath.Join(t.TempDir(), "rivetr-next")
 	copyFile(t, binary, next)
 
-	load := StartLoad(s.Proxy, a.Host, 4, "e1", "e2", "e3", "e4")
+	load := StartLoad(s.Proxy, a.Host, 4, "e1", "e2", "e3", "e4", "e5")
 	restarts := []struct {
 		name string
 		stop func()
@@ -63,6 +63,27 @@ func TestEdgeSurvivesServerRestarts(t *testing.T) {
 			t.Fatalf("after %s and a deploy the proxy serves %q, want %q", r.name, body, v)
 		}
 	}
+
+	// Another configuration on the same addresses (as a new binary would
+	// be): the server replaces the proxy, the old one handing its sockets
+	// to the new one, so no connection is refused or dropped.
+	s.Stop()
+	s.args = append(s.args, "--public-ip", "192.0.2.10")
+	s.Start()
+	if got := proxyPID(); got == pid {
+		t.Fatal("another configuration kept the old proxy")
+	}
+	pid = proxyPID()
+	if !strings.Contains(readFile(t, filepath.Join(s.DataDir, "proxy.log")), "took over the listening sockets of the running proxy") {
+		t.Fatal("the new proxy did not take the old one's sockets over")
+	}
+	a.Repo.Commit("e5", map[string]string{"Dockerfile": AppDockerfile("e5", "", "")})
+	if res := s.CLI("deploy", a.App, "--wait"); res.Code != 0 {
+		t.Fatalf("deploy through the new proxy: %s%s", res.Stdout, res.Stderr)
+	}
+	if body := s.MustGet(a.Host, "/"); body != "e5" {
+		t.Fatalf("the new proxy serves %q", body)
+	}
 	load.Stop()
 	t.Logf("load: %d ok, %d failed, bodies %v", load.OK, load.Failed, load.Bodies)
 	if load.Failed > 0 || load.OK == 0 {
@@ -83,7 +104,7 @@ func TestEdgeSurvivesServerRestarts(t *testing.T) {
 	}
 	// The next start brings it back with its route table.
 	s.Start()
-	if body := s.MustGet(a.Host, "/"); body != "e4" {
+	if body := s.MustGet(a.Host, "/"); body != "e5" {
 		t.Fatalf("after the proxy restarted it serves %q", body)
 	}
 	if proxyPID() == pid {

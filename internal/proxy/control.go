@@ -27,11 +27,15 @@ type Status struct {
 	// Config is a fingerprint of the configuration the proxy serves with
 	// (addresses, ACME, store): a server with another fingerprint restarts
 	// it.
-	Config    string    `json:"config"`
-	HTTPAddr  string    `json:"http_addr"`
-	HTTPSAddr string    `json:"https_addr,omitempty"`
-	Started   time.Time `json:"started"`
-	Routes    int       `json:"routes"`
+	Config    string `json:"config"`
+	HTTPAddr  string `json:"http_addr"`
+	HTTPSAddr string `json:"https_addr,omitempty"`
+	// Listen are the addresses it was configured with (--proxy-addr,
+	// --https-addr): a successor configured with the same ones takes its
+	// sockets over (Handover).
+	Listen  []string  `json:"listen,omitempty"`
+	Started time.Time `json:"started"`
+	Routes  int       `json:"routes"`
 }
 
 // Control is what the control API serves.
@@ -42,6 +46,8 @@ type Control struct {
 	Status func() Status
 	// Stop asks the proxy process to shut down gracefully.
 	Stop func()
+	// Handover hands the listeners to a successor; nil: none is offered.
+	Handover *Handover
 }
 
 type switchReq struct {
@@ -130,6 +136,9 @@ func (c *Control) Handler() http.Handler {
 			reply(w, controlReply{}, c.Renew(r.Context(), in.Host))
 		}
 	})
+	if c.Handover != nil {
+		mux.HandleFunc("POST /handover", c.Handover.serve)
+	}
 	mux.HandleFunc("POST /stop", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, controlReply{}, nil)
 		if c.Stop != nil {

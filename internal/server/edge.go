@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -140,7 +141,11 @@ func newCerts(ctx context.Context, cfg config.Config, store *schema.Store, httpL
 // HTTP-01 challenge and the redirect to HTTPS when certs is set) and
 // HTTPS. Serving errors go to errc; the servers are returned to be shut
 // down.
-func serveEdge(cfg config.Config, router *proxy.Router, certs *edge.TLS, store *schema.Store, httpLn, httpsLn net.Listener, errc chan<- error, log *slog.Logger) []*http.Server {
+func serveEdge(cfg config.Config, router *proxy.Router, certs *edge.TLS, store *schema.Store, httpLn, httpsLn net.Listener, conns *proxy.ConnTracker, errc chan<- error, log *slog.Logger) []*http.Server {
+	var hook func(net.Conn, http.ConnState)
+	if conns != nil {
+		hook = conns.Hook
+	}
 	var servers []*http.Server
 	policies := edge.CachedPolicies(func(ctx context.Context, host string) (edge.Policy, bool) {
 		entry, id, err := store.DomainEntry(ctx, host)
@@ -167,7 +172,7 @@ func serveEdge(cfg config.Config, router *proxy.Router, certs *edge.TLS, store *
 	var handler http.Handler = edge.Canonical(router, nil, httpsPort, policies)
 	if certs != nil {
 		handler = certs.HTTPHandler(edge.Dashboard(edge.Canonical(certs.Redirect(router, httpsPort, policies), certs, httpsPort, policies), certs, dashboard, cfg.DashboardUpstream(), httpsPort))
-		hs := &http.Server{Handler: edge.Dashboard(edge.StrictTransport(edge.Canonical(router, certs, httpsPort, policies), policies), certs, dashboard, cfg.DashboardUpstream(), httpsPort), TLSConfig: certs.TLSConfig(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+		hs := &http.Server{Handler: edge.Dashboard(edge.StrictTransport(edge.Canonical(router, certs, httpsPort, policies), policies), certs, dashboard, cfg.DashboardUpstream(), httpsPort), TLSConfig: certs.TLSConfig(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, ConnState: hook}
 		servers = append(servers, hs)
 		go func() {
 			if err := hs.ServeTLS(httpsLn, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -176,7 +181,7 @@ func serveEdge(cfg config.Config, router *proxy.Router, certs *edge.TLS, store *
 		}()
 		log.Info("proxy serving apps over HTTPS", "addr", httpsLn.Addr().String())
 	}
-	ps := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	ps := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, ConnState: hook}
 	servers = append(servers, ps)
 	go func() {
 		if err := serve(ps, httpLn, "proxy"); err != nil {
@@ -199,6 +204,21 @@ func proxyFingerprint(cfg config.Config) string {
 
 func buildVersion() string { return buildinfo.Read().Short() }
 
+// envTakeOver, set to 1 in a proxy's environment by the server that
+// starts it, makes it take the listening sockets of the proxy running for
+// the data dir (proxy.TakeOver) instead of binding its own: the switch to
+// a new binary or configuration refuses no connection.
+const envTakeOver = "RIVETR_PROXY_TAKE_OVER"
+
+// listenAddrs are the proxy addresses cfg configures, in handover order.
+func listenAddrs(cfg config.Config) []string {
+	out := []string{cfg.ProxyAddr}
+	if cfg.HTTPSAddr != "" {
+		out = append(out, cfg.HTTPSAddr)
+	}
+	return out
+}
+
 // runProxy is `rivetr proxy`: the edge as its own process, driven through
 // its control socket, until ctx ends or the server asks it to stop.
 func runProxy(ctx context.Context, cfg config.Config, log *slog.Logger) error {
@@ -213,14 +233,31 @@ func runProxy(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	st, err := remote.Status(sctx)
 	cancel()
-	if err == nil {
+	takeOver := os.Getenv(envTakeOver) == "1"
+	if err == nil && !takeOver {
 		return fmt.Errorf("a proxy already runs for this data dir (pid %d, socket %s): stop it with \"rivetr proxy stop\" first", st.PID, sock)
 	}
-	httpLn, httpsLn, err := edgeListeners(cfg)
-	if err != nil {
+	var httpLn, httpsLn net.Listener
+	var release func() error
+	if err == nil {
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		lns, rel, err := proxy.TakeOver(tctx, sock, listenAddrs(cfg))
+		cancel()
+		if err != nil {
+			return fmt.Errorf("take over from the running proxy (pid %d): %w", st.PID, err)
+		}
+		httpLn, release = lns[0], rel
+		if len(lns) > 1 {
+			httpsLn = lns[1]
+		}
+		log.Info("took over the listening sockets of the running proxy", "pid", st.PID, "version", st.Version)
+	} else if httpLn, httpsLn, err = edgeListeners(cfg); err != nil {
 		return err
 	}
 	defer httpLn.Close()
+	if httpsLn != nil {
+		defer httpsLn.Close()
+	}
 	// The store holds the domains' policies (redirects, HTTP allowed,
 	// HSTS) and the certificates, sealed with the server's key.
 	keys, err := secrets.Load(cfg.DataDir, false)
@@ -234,7 +271,6 @@ func runProxy(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer store.Close()
 	var certs *edge.TLS
 	if httpsLn != nil {
-		defer httpsLn.Close()
 		if certs, err = newCerts(ctx, cfg, store, httpLn, httpsLn, log); err != nil {
 			return err
 		}
@@ -243,43 +279,72 @@ func runProxy(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	errc := make(chan error, 3)
+	var conns proxy.ConnTracker
+	servers := serveEdge(cfg, router, certs, store, httpLn, httpsLn, &conns, errc, log)
+	if release != nil {
+		// Both serve from the same sockets now: the old one may go.
+		if err := release(); err != nil {
+			return err
+		}
+	}
 	ctl, err := listenControl(sock)
 	if err != nil {
 		return err
 	}
 	pidFile := filepath.Join(cfg.DataDir, "proxy.pid")
 	_ = os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
+	// handedOver: a successor owns the sockets, the pid file and the
+	// control socket now; leave them alone.
+	var handedOver atomic.Bool
 	defer func() {
-		_ = os.Remove(pidFile)
-		_ = os.Remove(sock)
+		if !handedOver.Load() {
+			_ = os.Remove(pidFile)
+			_ = os.Remove(sock)
+		}
 	}()
 
 	stop := make(chan struct{}, 1)
+	stopNow := func() {
+		select {
+		case stop <- struct{}{}:
+		default:
+		}
+	}
 	started := time.Now()
+	cs := &http.Server{ReadHeaderTimeout: 10 * time.Second}
 	c := &proxy.Control{
 		Router: router,
 		Status: func() proxy.Status {
-			st := proxy.Status{PID: os.Getpid(), Version: buildVersion(), Config: proxyFingerprint(cfg), HTTPAddr: httpLn.Addr().String(), Started: started}
+			st := proxy.Status{PID: os.Getpid(), Version: buildVersion(), Config: proxyFingerprint(cfg), HTTPAddr: httpLn.Addr().String(), Started: started, Listen: listenAddrs(cfg)}
 			if httpsLn != nil {
 				st.HTTPSAddr = httpsLn.Addr().String()
 			}
 			return st
 		},
-		Stop: func() {
-			select {
-			case stop <- struct{}{}:
-			default:
-			}
+		Stop: stopNow,
+		Handover: &proxy.Handover{
+			Listeners: func() ([]net.Listener, []string) {
+				lns := []net.Listener{httpLn}
+				if httpsLn != nil {
+					lns = append(lns, httpsLn)
+				}
+				return lns, listenAddrs(cfg)
+			},
+			Release: func() {
+				handedOver.Store(true)
+				_ = ctl.Close() // removes the socket file: the successor binds it next
+				log.Info("handed the listening sockets over to the next proxy; finishing in-flight requests")
+				stopNow()
+			},
 		},
 	}
 	if certs != nil {
 		c.Renew = certs.Renew
 	}
-	errc := make(chan error, 3)
-	servers := serveEdge(cfg, router, certs, store, httpLn, httpsLn, errc, log)
-	cs := &http.Server{Handler: c.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	cs.Handler = c.Handler()
 	go func() {
-		if err := serve(cs, ctl, "proxy control"); err != nil {
+		if err := serve(cs, ctl, "proxy control"); err != nil && !handedOver.Load() {
 			errc <- err
 		}
 	}()
@@ -289,7 +354,9 @@ func runProxy(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	case <-ctx.Done():
 		log.Info("proxy shutting down")
 	case <-stop:
-		log.Info("proxy stopping as asked")
+		if !handedOver.Load() {
+			log.Info("proxy stopping as asked")
+		}
 	case err := <-errc:
 		return err
 	}
@@ -300,6 +367,19 @@ func runProxy(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	ccancel()
 	shut, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	if handedOver.Load() {
+		// The successor accepts on the same sockets: stop accepting and
+		// answer every request already taken before shutting down (which
+		// would drop a request read after it began).
+		_ = httpLn.Close()
+		if httpsLn != nil {
+			_ = httpsLn.Close()
+		}
+		for _, s := range servers {
+			s.SetKeepAlivesEnabled(false) // the next request goes to the successor
+		}
+		conns.WaitQuiet(shut)
+	}
 	for _, s := range servers {
 		_ = s.Shutdown(shut)
 	}
@@ -363,11 +443,31 @@ func ensureProxy(ctx context.Context, cfg config.Config, log *slog.Logger) (*pro
 		return remote, nil
 	}
 	if err == nil {
-		if st.Config == want {
+		version := buildVersion()
+		if st.Config == want && st.Version == version {
 			log.Info("the proxy keeps serving from an earlier start", "pid", st.PID, "version", st.Version, "http", st.HTTPAddr, "https", st.HTTPSAddr, "routes", st.Routes)
 			return remote, nil
 		}
-		log.Warn("the running proxy has another configuration; restarting it (apps do not answer until it is back)", "pid", st.PID)
+		// Another binary or configuration on the same addresses: the new
+		// proxy takes the old one's sockets over, refusing no connection.
+		if strings.Join(st.Listen, ",") == strings.Join(listenAddrs(cfg), ",") {
+			log.Info("replacing the running proxy with this binary and configuration; it hands its sockets over, so apps keep answering", "pid", st.PID, "version", st.Version, "new_version", version)
+			err := startProxy(ctx, cfg, remote, st.PID, log)
+			if err == nil {
+				return remote, nil
+			}
+			log.Warn("the proxy could not be replaced without a gap", "err", err)
+			if _, serr := status(3 * time.Second); serr != nil {
+				return nil, err // the old one is gone too
+			}
+		}
+		if st.Config == want {
+			// A proxy of an older release, which hands nothing over: it
+			// serves this configuration, so keep it.
+			log.Warn("the running proxy is another version than this server; it keeps serving (\"rivetr proxy stop\" and a server restart replace it, with a short gap for apps)", "pid", st.PID, "version", st.Version, "server_version", version)
+			return remote, nil
+		}
+		log.Warn("the running proxy has another configuration and addresses; restarting it (apps do not answer until it is back)", "pid", st.PID)
 		if err := remote.Stop(ctx); err != nil {
 			return nil, err
 		}
@@ -379,13 +479,14 @@ func ensureProxy(ctx context.Context, cfg config.Config, log *slog.Logger) (*pro
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	return remote, startProxy(ctx, cfg, remote, log)
+	return remote, startProxy(ctx, cfg, remote, 0, log)
 }
 
 // startProxy starts `rivetr proxy` with cfg, in its own session so that
 // neither a signal to the server's process group nor the server's death
-// reaches it, and waits until it answers.
-func startProxy(ctx context.Context, cfg config.Config, remote *proxy.Remote, log *slog.Logger) error {
+// reaches it, and waits until it answers. With replace, the pid of the
+// running proxy, the new one takes that one's sockets over.
+func startProxy(ctx context.Context, cfg config.Config, remote *proxy.Remote, replace int, log *slog.Logger) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find this binary to start the proxy: %w", err)
@@ -399,6 +500,9 @@ func startProxy(ctx context.Context, cfg config.Config, remote *proxy.Remote, lo
 	start := time.Now()
 	cmd := exec.Command(exe, "proxy")
 	cmd.Env = append(os.Environ(), cfg.Environ()...)
+	if replace != 0 {
+		cmd.Env = append(cmd.Env, envTakeOver+"=1")
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
@@ -415,9 +519,9 @@ func startProxy(ctx context.Context, cfg config.Config, remote *proxy.Remote, lo
 		case <-time.After(50 * time.Millisecond):
 		}
 		sctx, cancel := context.WithTimeout(ctx, time.Second)
-		_, err := remote.Status(sctx)
+		st, err := remote.Status(sctx)
 		cancel()
-		if err == nil {
+		if err == nil && st.PID == cmd.Process.Pid {
 			log.Info("started the proxy as its own process; it keeps serving apps while the server restarts", "pid", cmd.Process.Pid, "log", logPath, "took", time.Since(start).Round(time.Millisecond))
 			return nil
 		}

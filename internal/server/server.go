@@ -257,7 +257,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		go reconcileRoutes(ctx, routes, dock, store, cfg.Network, log.With("component", "proxy"))
 	}
 	if embeddedEdge {
-		servers = append(servers, serveEdge(cfg, router, certs, store, proxyLn, httpsLn, errc, log)...)
+		servers = append(servers, serveEdge(cfg, router, certs, store, proxyLn, httpsLn, nil, errc, log)...)
 	}
 	if !agent {
 		_, proxyPort, _ := net.SplitHostPort(cfg.ProxyAddr)
