@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/rivetr/rivetr/internal/service"
@@ -85,8 +83,20 @@ func containerIP(app string) string {
 // nginxProxy runs Debian's nginx as a reverse proxy to upstream, tuned as
 // one would for this: keep-alive to the upstream, no access log.
 func nginxProxy(upstream string) (addr string, stop func()) {
+	return startNginx(upstream, "", "")
+}
+
+// startNginx runs nginx proxying to upstream on a free port, terminating
+// TLS with certFile and keyFile when given (HTTP/2 offered).
+func startNginx(upstream, certFile, keyFile string) (addr string, stop func()) {
 	dir, _ := os.MkdirTemp("", "bench-nginx")
 	addr = freePort()
+	listen := addr
+	tls := ""
+	if certFile != "" {
+		listen += " ssl http2"
+		tls = fmt.Sprintf("ssl_certificate %s;\n    ssl_certificate_key %s;\n", certFile, keyFile)
+	}
 	conf := fmt.Sprintf(`worker_processes auto;
 pid %[1]s/nginx.pid;
 error_log %[1]s/error.log warn;
@@ -98,16 +108,18 @@ http {
   upstream app { server %[2]s; keepalive 128; }
   server {
     listen %[3]s;
+    %[4]s
     location / {
       proxy_pass http://app;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-Proto $scheme;
     }
   }
 }
-`, dir, upstream, addr)
+`, dir, upstream, listen, tls)
 	os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644)
 	nginx := "nginx"
 	if _, err := exec.LookPath(nginx); err != nil {
@@ -117,25 +129,12 @@ http {
 	if err := cmd.Start(); err != nil {
 		log.Fatalf("start nginx (scripts/bench-deps.sh installs it): %v", err)
 	}
-	for i := 0; i < 50; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !waitTCP(addr) {
+		b, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+		log.Fatalf("nginx does not listen on %s:\n%s", addr, b)
 	}
-	// SIGTERM is nginx's fast shutdown: the master takes its workers down.
-	// SIGKILL would leave the workers running, holding the port.
 	return addr, func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
+		stopProcess(cmd)
 		os.RemoveAll(dir)
 	}
 }
@@ -156,7 +155,11 @@ func wrk(url, host string, d time.Duration) (rps, p99 float64, errors string) {
 	if err != nil {
 		log.Fatalf("wrk (scripts/bench-deps.sh installs it): %v\n%s", err, out)
 	}
-	s := string(out)
+	return parseWrk(string(out))
+}
+
+// parseWrk reads requests/s, p99 in ms and the errors of wrk's report.
+func parseWrk(s string) (rps, p99 float64, errors string) {
 	if m := wrkRPS.FindStringSubmatch(s); m != nil {
 		rps, _ = strconv.ParseFloat(m[1], 64)
 	}

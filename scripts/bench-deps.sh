@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # bench-deps.sh installs (as root on Debian) the load generator and the
-# reverse proxy the benchmarks compare against: wrk and nginx.
+# reverse proxies the benchmarks compare against: wrk, nginx and Caddy.
 set -euo pipefail
 need=()
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v caddy >/dev/null 2>&1 || need+=(caddy)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "bench-deps: installing ${need[*]}" >&2

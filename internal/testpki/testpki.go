@@ -10,7 +10,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
-	"testing"
 	"time"
 )
 
@@ -28,9 +27,13 @@ type Leaf struct {
 	KeyPEM  []byte
 }
 
+// T is what the helpers need of their caller: a *testing.T, or a
+// program's (the benchmarks') stand-in.
+type T interface{ Fatal(args ...any) }
+
 var serial int64 = 1000
 
-func newKey(t testing.TB) *ecdsa.PrivateKey {
+func newKey(t T) *ecdsa.PrivateKey {
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +41,7 @@ func newKey(t testing.TB) *ecdsa.PrivateKey {
 	return k
 }
 
-func sign(t testing.TB, tmpl, parent *x509.Certificate, pub any, key *ecdsa.PrivateKey) (*x509.Certificate, []byte) {
+func sign(t T, tmpl, parent *x509.Certificate, pub any, key *ecdsa.PrivateKey) (*x509.Certificate, []byte) {
 	serial++
 	tmpl.SerialNumber = big.NewInt(serial)
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
@@ -53,7 +56,7 @@ func sign(t testing.TB, tmpl, parent *x509.Certificate, pub any, key *ecdsa.Priv
 }
 
 // Root is a new self-signed root CA named name.
-func Root(t testing.TB, name string) *CA {
+func Root(t T, name string) *CA {
 	k := newKey(t)
 	tmpl := &x509.Certificate{
 		Subject: pkix.Name{CommonName: name, Organization: []string{"Rivetr tests"}}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(10 * 365 * 24 * time.Hour),
@@ -64,7 +67,7 @@ func Root(t testing.TB, name string) *CA {
 }
 
 // Intermediate is a CA under ca.
-func (ca *CA) Intermediate(t testing.TB, name string) *CA {
+func (ca *CA) Intermediate(t T, name string) *CA {
 	k := newKey(t)
 	tmpl := &x509.Certificate{
 		Subject: pkix.Name{CommonName: name, Organization: []string{"Rivetr tests"}}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(5 * 365 * 24 * time.Hour),
@@ -76,7 +79,7 @@ func (ca *CA) Intermediate(t testing.TB, name string) *CA {
 
 // Issue is a server certificate for names signed by ca, valid from
 // notBefore to notAfter.
-func (ca *CA) Issue(t testing.TB, notBefore, notAfter time.Time, names ...string) *Leaf {
+func (ca *CA) Issue(t T, notBefore, notAfter time.Time, names ...string) *Leaf {
 	k := newKey(t)
 	tmpl := &x509.Certificate{
 		Subject: pkix.Name{CommonName: names[0]}, DNSNames: names, NotBefore: notBefore, NotAfter: notAfter,
@@ -87,7 +90,7 @@ func (ca *CA) Issue(t testing.TB, notBefore, notAfter time.Time, names ...string
 }
 
 // SelfSigned is a self-signed server certificate for names.
-func SelfSigned(t testing.TB, names ...string) *Leaf {
+func SelfSigned(t T, names ...string) *Leaf {
 	k := newKey(t)
 	tmpl := &x509.Certificate{
 		Subject: pkix.Name{CommonName: names[0]}, Issuer: pkix.Name{CommonName: names[0]}, DNSNames: names,
@@ -99,7 +102,7 @@ func SelfSigned(t testing.TB, names ...string) *Leaf {
 }
 
 // KeyPEM is k as a PKCS #8 PEM block.
-func KeyPEM(t testing.TB, k *ecdsa.PrivateKey) []byte {
+func KeyPEM(t T, k *ecdsa.PrivateKey) []byte {
 	der, err := x509.MarshalPKCS8PrivateKey(k)
 	if err != nil {
 		t.Fatal(err)
