@@ -558,6 +558,53 @@ func TestAutomaticHTTPS(t *testing.T) {
 	if res, err := ca.httpsClient(httpsAddr, true).Get("https://" + far + "/"); err != nil || strings.TrimSpace(readAll(res)) != "tls-v1" {
 		t.Fatalf("https to a domain proven by TXT: %v", err)
 	}
+
+	// The CA refuses: the mock DNS answers wrong (the name proven by its
+	// TXT record, its A record sending the CA's validation where nothing
+	// answers). No certificate, the reason shown, the app still served
+	// over HTTP; once the DNS answers right, the certificate follows.
+	wrong := "wrong-" + a.App + ".test"
+	quick := ca.httpsClient(httpsAddr, true) // the CA's root of now
+	quick.Timeout = 5 * time.Second
+	ca.mock(t, "/add-a", map[string]any{"host": wrong + ".", "addresses": []string{"127.0.0.2"}})
+	s.MustCLI("domains", "add", a.App, wrong)
+	mustUnmarshal(t, []byte(s.MustCLI("domains", "list", a.App, "-o", "json")), &domains)
+	for _, d := range domains {
+		if d.Host == wrong {
+			ca.mock(t, "/set-txt", map[string]any{"host": d.TXTName + ".", "value": d.TXTValue})
+		}
+	}
+	s.MustCLI("domains", "verify", a.App, wrong)
+	if _, err := quick.Get("https://" + wrong + "/"); err == nil {
+		t.Fatal("a certificate although the CA's validation failed")
+	}
+	var wrongCert certView
+	eventually(t, 60*time.Second, "the refusal recorded", func() bool {
+		for _, c := range certsOf(a.App) {
+			if c.Host == wrong {
+				wrongCert = c
+			}
+		}
+		return wrongCert.Status == "failed" && wrongCert.LastError != ""
+	})
+	t.Logf("with the DNS answering wrong: %s", wrongCert.LastError)
+	if !strings.Contains(wrongCert.LastError, "127.0.0.2") {
+		t.Fatalf("the refusal does not say where the CA looked: %q", wrongCert.LastError)
+	}
+	if code, body, _ := s.Get(wrong, "/"); code != 200 || body != "tls-v1" {
+		t.Fatalf("HTTP while the CA refuses: %d %q", code, body)
+	}
+	ca.mock(t, "/clear-a", map[string]any{"host": wrong + "."})
+	start = time.Now()
+	eventually(t, 3*time.Minute, "a certificate once the DNS answers right", func() bool {
+		res, err := quick.Get("https://" + wrong + "/")
+		if err != nil {
+			return false
+		}
+		readAll(res)
+		return true
+	})
+	t.Logf("certificate %s after the DNS answered right", time.Since(start).Round(time.Second))
 }
 
 // TestTwoProxiesShareCertificates: two Rivetr servers share one

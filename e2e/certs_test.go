@@ -1,17 +1,21 @@
 package e2e
 
 import (
+	"bufio"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/testimage"
 	"github.com/rivetr/rivetr/internal/testpki"
 )
 
@@ -146,5 +150,101 @@ func TestUploadedCertificates(t *testing.T) {
 	}
 	if out := s.MustCLI("certs", "list", b.App, "-o", "json"); strings.Contains(out, "uploaded") {
 		t.Fatalf("the new app inherits the uploaded certificate: %s", out)
+	}
+}
+
+// TestStreamsOverTLS: through the proxy's HTTPS listener, an upgraded
+// connection (WebSocket) passes both ways, server-sent events arrive as
+// they are sent over HTTP/2 and HTTP/1.1 (not buffered to the end), and
+// the app learns the request came over https (X-Forwarded-Proto).
+func TestStreamsOverTLS(t *testing.T) {
+	parallelE2E(t)
+	a := newSharedApp(t, "tlsstream", "v1")
+	s := a.S
+	bin := filepath.Join(t.TempDir(), "backend")
+	build := exec.Command("go", "build", "-o", bin, "../bench/backend")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the streaming backend: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Repo.Commit("streams", map[string]string{
+		"backend":    string(b),
+		"Dockerfile": "FROM " + testimage.Busybox + "\nCOPY backend /backend\nRUN chmod 755 /backend\nENV VERSION=streams\nCMD [\"/backend\"]\n",
+	})
+	s.MustCLI("deploy", a.App, "--wait")
+	root := testpki.Root(t, "Stream Root "+a.App)
+	leaf := root.Issue(t, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour), a.Host)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, testpki.Chain(leaf.CertPEM, root.PEM), 0o600)
+	os.WriteFile(keyFile, leaf.KeyPEM, 0o600)
+	s.MustCLI("certs", "upload", a.Host, "--cert", certFile, "--key", keyFile)
+	roots := x509.NewCertPool()
+	roots.AddCert(root.Cert)
+	eventually(t, 15*time.Second, "the uploaded certificate served", func() bool {
+		c := servedCert(s.HTTPS, a.Host)
+		return c != nil && c.SerialNumber.Cmp(leaf.Cert.SerialNumber) == 0
+	})
+
+	for _, h2 := range []bool{true, false} {
+		c := httpsClientTo(s.HTTPS, roots, h2)
+		res, err := c.Get("https://" + a.Host + "/proto")
+		if err != nil || strings.TrimSpace(readAll(res)) != "https" {
+			t.Fatalf("X-Forwarded-Proto (h2 %v): %v", h2, err)
+		}
+		start := time.Now()
+		res, err = c.Get("https://" + a.Host + "/events")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd := bufio.NewReader(res.Body)
+		var at []time.Duration
+		for len(at) < 4 {
+			line, err := rd.ReadString('\n')
+			if err != nil {
+				t.Fatalf("events (h2 %v) after %d: %v", h2, len(at), err)
+			}
+			if strings.HasPrefix(line, "data: ") {
+				at = append(at, time.Since(start))
+			}
+		}
+		res.Body.Close()
+		if res.Header.Get("Content-Type") != "text/event-stream" || at[3]-at[0] < 700*time.Millisecond {
+			t.Fatalf("events over TLS (h2 %v, %s) arrived at %v: buffered", h2, res.Proto, at)
+		}
+	}
+
+	// An upgraded connection over TLS (HTTP/1.1, as browsers open
+	// WebSockets) echoes both ways.
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", s.HTTPS, &tls.Config{ServerName: a.Host, RootCAs: roots, NextProtos: []string{"http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(conn, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", a.Host)
+	rd := bufio.NewReader(conn)
+	status, err := rd.ReadString('\n')
+	if err != nil || !strings.Contains(status, "101") {
+		t.Fatalf("upgrade over TLS: %q %v", status, err)
+	}
+	for {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if line == "\r\n" {
+			break
+		}
+	}
+	for _, msg := range []string{"hello", "again"} {
+		fmt.Fprintf(conn, "%s\n", msg)
+		if got, err := rd.ReadString('\n'); err != nil || got != "streams "+msg+"\n" {
+			t.Fatalf("echo over TLS: %q %v", got, err)
+		}
 	}
 }

@@ -7,10 +7,13 @@
 //	/big       1 MiB
 //	/slow      the short body after 1 s
 //	/ws        an upgraded connection that echoes lines (a WebSocket stand-in)
+//	/events    server-sent events: four, 300 ms apart, each flushed
+//	/proto     the X-Forwarded-Proto the request came with
 package main
 
 import (
 	"bufio"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -30,6 +33,17 @@ func main() {
 		case <-r.Context().Done():
 		}
 	})
+	mux.HandleFunc("/events", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for i := 1; i <= 4; i++ {
+			if i > 1 {
+				time.Sleep(300 * time.Millisecond)
+			}
+			fmt.Fprintf(w, "data: %d\n\n", i)
+			w.(http.Flusher).Flush()
+		}
+	})
+	mux.HandleFunc("/proto", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(r.Header.Get("X-Forwarded-Proto"))) })
 	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") == "" {
 			http.Error(w, "upgrade required", http.StatusUpgradeRequired)
