@@ -20,8 +20,9 @@ help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z_-]+:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## build bin/rivetr, bin/rivetr-agent (the same without the embedded Temporal server) and bin/rivetr-static (the static site server)
-	go build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/rivetr
-	go build $(GOFLAGS_BUILD) -o $(dir $(BIN))rivetr-agent ./cmd/rivetr-agent
+	@[ -x $(BIN) ] || echo "rivetr: building. The first build compiles the embedded Temporal server: about 7 minutes on 2 cores, progress below; later builds take seconds."
+	@scripts/go-build.sh $(GOFLAGS_BUILD) -o $(BIN) ./cmd/rivetr
+	@scripts/go-build.sh $(GOFLAGS_BUILD) -o $(dir $(BIN))rivetr-agent ./cmd/rivetr-agent
 	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o $(dir $(BIN))rivetr-static ./cmd/rivetr-static
 
 # The proxy takes port 80 as root; ports below 1024 need root, so others get 8000.

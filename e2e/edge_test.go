@@ -120,6 +120,17 @@ func TestProxyModes(t *testing.T) {
 	needDocker(t)
 	s := NewServer(t, false)
 	s.Start()
+	// A fresh start tells its user where everything is, and nothing scary.
+	logs := string(s.logs())
+	for _, want := range []string{"Rivetr is ready.", "Dashboard    " + s.HTTP + "/", "First visit  " + s.HTTP + "/setup creates the owner account",
+		"Admin token  " + filepath.Join(s.DataDir, "admin-token"), "export RIVETR_DATA_DIR=" + s.DataDir, "Apps         http on " + s.Proxy} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the start banner lacks %q:\n%s", want, logs)
+		}
+	}
+	if strings.Contains(logs, "CSP IS DISABLED") || strings.Contains(logs, "level=WARN") {
+		t.Errorf("a normal start warns:\n%s", logs)
+	}
 	first := s.MustCLI("proxy", "status", "--data-dir", s.DataDir)
 	s.Stop()
 	old := s.Proxy

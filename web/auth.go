@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"errors"
 	"net/http"
@@ -16,6 +17,8 @@ type loginData struct {
 	Next, Error, CSRF, Email string
 	// Setup is set while no user exists: the page points to /setup.
 	Setup bool
+	// TokenPath is the admin token's file, shown while no user exists.
+	TokenPath string
 }
 
 // loginCSRF sets a fresh double-submit token for the sign-in and setup
@@ -34,7 +37,7 @@ func (h *Handler) loginCSRFOK(c *gin.Context) bool {
 
 func (h *Handler) loginPage(c *gin.Context) {
 	setup, _ := h.svc.SetupNeeded(c.Request.Context())
-	h.render(c, http.StatusOK, "login", "Sign in", loginData{Next: safeNext(c.Query("next")), CSRF: h.loginCSRF(c), Setup: setup})
+	h.render(c, http.StatusOK, "login", "Sign in", loginData{Next: safeNext(c.Query("next")), CSRF: h.loginCSRF(c), Setup: setup, TokenPath: h.tokenPath(setup)})
 }
 
 func safeNext(n string) string {
@@ -113,6 +116,7 @@ func (h *Handler) startSession(c *gin.Context, id string) {
 
 type setupData struct {
 	CSRF, Error, Email, Name string
+	TokenPath                string
 	Errors                   map[string]string
 	Done                     bool
 }
@@ -124,13 +128,24 @@ func (h *Handler) setupPage(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.render(c, http.StatusOK, "setup", "Set up", setupData{CSRF: h.loginCSRF(c), Done: !need})
+	h.render(c, http.StatusOK, "setup", "Set up", setupData{CSRF: h.loginCSRF(c), Done: !need, TokenPath: h.tokenPath(need)})
+}
+
+// tokenPath is where the admin token is, to be shown while the server
+// has no account (the first hour); "" afterwards, when a visitor has no
+// business learning the server's paths.
+func (h *Handler) tokenPath(setup bool) string {
+	if !setup {
+		return ""
+	}
+	return h.adminToken
 }
 
 // setup creates the owner account. It asks for the admin token, so only
 // someone who can read the server's data dir claims a fresh server.
 func (h *Handler) setup(c *gin.Context) {
-	d := setupData{Email: c.PostForm("email"), Name: c.PostForm("name")}
+	need, _ := h.svc.SetupNeeded(c.Request.Context())
+	d := setupData{Email: c.PostForm("email"), Name: c.PostForm("name"), TokenPath: h.tokenPath(need)}
 	if !h.loginCSRFOK(c) {
 		d.CSRF, d.Error = h.loginCSRF(c), "This form was refused: it did not come from this page. Try again."
 		h.render(c, http.StatusForbidden, "setup", "Set up", d)
@@ -148,7 +163,7 @@ func (h *Handler) setup(c *gin.Context) {
 		err = service.ErrUnauthorized
 	}
 	if err != nil {
-		d.CSRF, d.Errors = h.loginCSRF(c), map[string]string{"token": "That is not the admin token; it is in <data-dir>/admin-token on the server."}
+		d.CSRF, d.Errors = h.loginCSRF(c), map[string]string{"token": "That is not the admin token; it is in " + cmp.Or(d.TokenPath, "<data-dir>/admin-token") + " on the server."}
 		h.render(c, http.StatusUnauthorized, "setup", "Set up", d)
 		return
 	}

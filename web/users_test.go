@@ -43,6 +43,13 @@ func TestSetupPasswordSignInAndViewerPage(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `href="/setup"`) {
 		t.Fatalf("a fresh server's sign-in page should point to /setup: %d", code)
 	}
+	// The first hour: the pages say where the admin token really is.
+	if !strings.Contains(body, d.tokenPath) {
+		t.Fatalf("the fresh server's sign-in page does not name %s", d.tokenPath)
+	}
+	if _, body, _ := d.get("/setup"); !strings.Contains(body, d.tokenPath) {
+		t.Fatalf("the setup page does not name %s", d.tokenPath)
+	}
 	// The admin token is required: a wrong one changes nothing.
 	form := url.Values{"csrf": {d.formCSRF("/setup")}, "token": {"rvt_wrong"}, "email": {"ada@example.com"}, "password": {"correct horse battery"}}
 	if code, body, _ := d.post("/setup", form, ""); code != http.StatusUnauthorized || !strings.Contains(body, "not the admin token") {
@@ -64,6 +71,9 @@ func TestSetupPasswordSignInAndViewerPage(t *testing.T) {
 	}
 	if _, body, _ := d.get("/setup"); !strings.Contains(body, "owner account exists") {
 		t.Fatal("/setup should be closed once the owner exists")
+	}
+	if _, body, _ := newJarDash(d).get("/login"); strings.Contains(body, d.tokenPath) {
+		t.Fatal("once an account exists, the sign-in page still shows visitors the server's paths")
 	}
 
 	// A viewer in the default team.

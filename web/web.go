@@ -54,6 +54,8 @@ type Handler struct {
 	log    *slog.Logger
 	tmpl   map[string]*template.Template
 	limits *ratelimit.Limits
+	// adminToken is the admin token's file (Options.AdminToken).
+	adminToken string
 	// uiUpstream is the embedded Temporal UI's own address; ui proxies
 	// instance admins to it under config.UIPath.
 	uiUpstream string
@@ -74,6 +76,9 @@ type Options struct {
 	// X-Forwarded-Proto is believed: a request they forward as https gets
 	// Secure, __Host- cookies like one that reached Rivetr over TLS.
 	TrustedProxies []string
+	// AdminToken is the admin token's file, shown on the setup pages
+	// while no account exists.
+	AdminToken string
 }
 
 // Register mounts the dashboard on r: /login and /logout, the pages, their
@@ -84,7 +89,7 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	if limits == nil {
 		limits = &ratelimit.Limits{}
 	}
-	h := &Handler{svc: svc, log: log, tmpl: map[string]*template.Template{}, limits: limits}
+	h := &Handler{svc: svc, log: log, tmpl: map[string]*template.Template{}, limits: limits, adminToken: opts.AdminToken}
 	for _, p := range opts.TrustedProxies {
 		pfx, err := netip.ParsePrefix(p)
 		if err != nil {

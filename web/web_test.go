@@ -42,6 +42,15 @@ type dash struct {
 	headErr  error
 	limits   *ratelimit.Limits
 	ui       string // a stand-in Temporal UI's address
+	// tokenPath is the admin token's file.
+	tokenPath string
+}
+
+// newJarDash is d seen by another browser (its own cookies).
+func newJarDash(d *dash) *dash {
+	d2 := *d
+	d2.client = newJarClient()
+	return &d2
 }
 
 func newDash(t *testing.T) *dash { t.Helper(); return newDashWith(t, nil, nil) }
@@ -69,7 +78,8 @@ func newDashWith(t *testing.T, limits *ratelimit.Limits, opt func(*service.Optio
 	d.token = strings.TrimSpace(string(b))
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	wo := Options{Limits: d.limits, TemporalUI: d.ui}
+	wo := Options{Limits: d.limits, TemporalUI: d.ui, AdminToken: path}
+	d.tokenPath = path
 	for _, f := range webOpts {
 		f(&wo)
 	}

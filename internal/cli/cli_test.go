@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/rivetr/rivetr/internal/client"
@@ -102,5 +106,41 @@ func TestVersion(t *testing.T) {
 	out, err := run(t, "version")
 	if err != nil || !strings.HasPrefix(out, "rivetr dev, commit ") || !strings.Contains(out, "built with go") {
 		t.Fatalf("version: %v %q", err, out)
+	}
+}
+
+// Run in a checkout where `make run` keeps its data dir (./.rivetr), the
+// CLI finds the admin token there; with none anywhere, the refusal names
+// every path it tried.
+func TestFindsTheCheckoutsAdminToken(t *testing.T) {
+	var got atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.Header.Get("Authorization"))
+		if r.Header.Get("Authorization") != "Bearer from-checkout" {
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"error":{"code":"unauthorized","message":"missing Authorization: Bearer <token> header"}}`)
+			return
+		}
+		io.WriteString(w, "[]")
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("RIVETR_URL", srv.URL)
+	t.Setenv("RIVETR_TOKEN", "")
+	t.Setenv("RIVETR_DATA_DIR", "")
+	t.Setenv("HOME", dir)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data"))
+	os.MkdirAll(filepath.Join(dir, ".rivetr"), 0o700)
+
+	_, err := run(t, "apps", "list")
+	if err == nil || !strings.Contains(err.Error(), "no token was sent") || !strings.Contains(err.Error(), filepath.Join(dir, ".rivetr", "admin-token")) ||
+		!strings.Contains(err.Error(), "--data-dir") {
+		t.Fatalf("without a token anywhere: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, ".rivetr", "admin-token"), []byte("from-checkout\n"), 0o600)
+	if _, err := run(t, "apps", "list"); err != nil || got.Load() != "Bearer from-checkout" {
+		t.Fatalf("with ./.rivetr/admin-token: %v (sent %v)", err, got.Load())
 	}
 }

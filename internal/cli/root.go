@@ -145,8 +145,9 @@ the reverse proxy. The other commands talk to a server's API.
 
 The CLI finds the server at RIVETR_URL (default ` + client.DefaultURL + `) and
 authenticates with RIVETR_TOKEN, else with the token "rivetr login" saved,
-else with the admin token the server wrote to <data-dir>/admin-token (see
---data-dir).`,
+else with the admin token the server wrote to <data-dir>/admin-token: the data
+dir is --data-dir, else RIVETR_DATA_DIR, else ./.rivetr when it exists (where
+"make run" keeps it), else the default.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       buildinfo.Read().String(),
@@ -190,17 +191,42 @@ func (g *globals) client() (*client.Client, error) {
 		}
 	}
 	url = firstNonEmpty(url, client.DefaultURL)
+	var tried []string
 	if token == "" {
-		dir := firstNonEmpty(g.dataDir, os.Getenv("RIVETR_DATA_DIR"), config.DefaultDataDir())
-		b, err := os.ReadFile(filepath.Join(dir, "admin-token"))
-		if err == nil {
-			token = strings.TrimSpace(string(b))
+		for _, path := range adminTokenPaths(g.dataDir) {
+			if b, err := os.ReadFile(path); err == nil {
+				token = strings.TrimSpace(string(b))
+				break
+			}
+			tried = append(tried, path)
 		}
 	}
 	if g.output != "table" && g.output != "json" {
 		return nil, fmt.Errorf("-o %q: want table or json", g.output)
 	}
-	return newClient(url, token), nil
+	c := newClient(url, token)
+	if token == "" {
+		c.Unauthorized = "no token was sent: RIVETR_TOKEN is unset, there is no saved login for " + url + " (rivetr login), and no admin token at " + strings.Join(tried, " or ") +
+			"; pass --data-dir of the server (make run keeps it in ./.rivetr of the checkout), or rivetr login"
+	}
+	return c, nil
+}
+
+// adminTokenPaths are where the CLI looks for a local server's admin
+// token, in order: --data-dir, else RIVETR_DATA_DIR, else ./.rivetr (what
+// `make run` uses, for a CLI run in the checkout) and the default data
+// dir.
+func adminTokenPaths(dataDir string) []string {
+	if d := firstNonEmpty(dataDir, os.Getenv("RIVETR_DATA_DIR")); d != "" {
+		return []string{filepath.Join(d, "admin-token")}
+	}
+	var out []string
+	if abs, err := filepath.Abs(".rivetr"); err == nil {
+		if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+			out = append(out, filepath.Join(abs, "admin-token"))
+		}
+	}
+	return append(out, filepath.Join(config.DefaultDataDir(), "admin-token"))
 }
 
 func firstNonEmpty(vals ...string) string {

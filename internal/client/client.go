@@ -29,6 +29,9 @@ type Client struct {
 	HTTP    *http.Client
 	// UserAgent names the caller in the server's audit log.
 	UserAgent string
+	// Unauthorized is what a refused token's error adds: where the caller
+	// looked for a token (the CLI names the paths it tried).
+	Unauthorized string
 }
 
 // New returns a client.
@@ -104,7 +107,11 @@ func (c *Client) request(ctx context.Context, method, path string, in any) (*htt
 		if json.Unmarshal(b, &eb) == nil && eb.Error.Message != "" {
 			e := &Error{Status: res.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message, Fields: eb.Error.Fields}
 			if res.StatusCode == http.StatusUnauthorized {
-				e.Message += " (sign in with rivetr login, set RIVETR_TOKEN, or pass --data-dir so the CLI can read <data-dir>/admin-token)"
+				hint := c.Unauthorized
+				if hint == "" {
+					hint = "sign in with rivetr login, set RIVETR_TOKEN, or pass --data-dir so the CLI can read <data-dir>/admin-token"
+				}
+				e.Message += " (" + hint + ")"
 			}
 			return nil, e
 		}

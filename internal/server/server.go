@@ -286,7 +286,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		if err != nil {
 			return err
 		}
-		if err := web.Register(engine, svc, log.With("component", "web"), web.Options{Limits: limits, TemporalUI: cfg.UIUpstream(), TrustedProxies: trustedProxies(cfg)}); err != nil {
+		if err := web.Register(engine, svc, log.With("component", "web"), web.Options{Limits: limits, TemporalUI: cfg.UIUpstream(), TrustedProxies: trustedProxies(cfg), AdminToken: path}); err != nil {
 			return err
 		}
 		// Headers in 10 s, idle keep-alive connections closed after 2 min.
@@ -302,6 +302,8 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		if w := cfg.PlainExposure(); w != "" {
 			log.Warn(w)
 		}
+		setup, _ := svc.SetupNeeded(ctx)
+		newBanner(cfg, apiLn.Addr().String(), path, setup).write(os.Stderr)
 	}
 
 	select {

@@ -11,6 +11,8 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"net"
 	"os"
@@ -154,6 +156,11 @@ func Start(opts Options) (*Server, error) {
 	var ui *uiserver.Server
 	if uiConf != nil {
 		uiConf.TemporalGRPCAddress = addrOf(primitives.InternalFrontendService)
+		// The UI warns, through the standard logger, that serving it under
+		// a path drops its CSP meta tag: it is only reached through the
+		// dashboard, by instance admins. Left alone, that line greets every
+		// new user at start.
+		log.SetOutput(dropLines{w: log.Writer(), text: "CSP IS DISABLED WHEN USING PUBLIC PATH"})
 		ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(uiConf))
 	}
 	srv, err := temporal.NewServer(
@@ -394,4 +401,18 @@ func (a *slogAdapter) Fatal(msg string, tags ...tag.Tag) {
 // With returns a logger that adds tags to every line.
 func (a *slogAdapter) With(tags ...tag.Tag) tlog.Logger {
 	return &slogAdapter{log: a.log, tags: append(append([]tag.Tag(nil), a.tags...), tags...)}
+}
+
+// dropLines writes what the standard logger prints, except lines holding
+// text.
+type dropLines struct {
+	w    io.Writer
+	text string
+}
+
+func (d dropLines) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), d.text) {
+		return len(p), nil
+	}
+	return d.w.Write(p)
 }
