@@ -99,6 +99,10 @@ func (h *Host) HealthCheck(ctx context.Context, in HealthInput) error {
 	log.Line(fmt.Sprintf("health check: GET %s, probing from 10ms apart up to every %s (timeout %s, deadline %s)", in.Path, in.Interval, in.Timeout, in.Deadline))
 	start := time.Now()
 	last := ""
+	// A path that answers the same client error again and again is the
+	// wrong path (or the app refuses the probe), not an app still
+	// starting: fail within seconds, not at the deadline.
+	steady, steadySince := 0, time.Time{}
 	for attempt := 1; ; attempt++ {
 		activity.RecordHeartbeat(ctx, prog)
 		st, err := h.Docker.Inspect(ctx, in.Candidate.ContainerID, "")
@@ -122,7 +126,21 @@ func (h *Host) HealthCheck(ctx context.Context, in HealthInput) error {
 				return nil
 			}
 			last = fmt.Sprintf("answered %d", res.StatusCode)
+			if steadyClientError(res.StatusCode) && res.StatusCode == steady {
+				if time.Since(steadySince) >= steadyFor && attempt >= 5 {
+					reason := fmt.Sprintf("GET %s answers %d: is --health-path right? The app answered %d to every probe for %s; set the path it serves with `rivetr apps update APP --health-path PATH`%s",
+						in.Path, res.StatusCode, res.StatusCode, time.Since(steadySince).Round(100*time.Millisecond), h.lastLogs(ctx, st.ID, 20))
+					log.Line(reason)
+					return nonRetryable(ErrTypeUnhealthy, "%s", reason)
+				}
+			} else {
+				steady, steadySince = 0, time.Time{}
+				if steadyClientError(res.StatusCode) {
+					steady, steadySince = res.StatusCode, time.Now()
+				}
+			}
 		} else {
+			steady, steadySince = 0, time.Time{}
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -142,6 +160,17 @@ func (h *Host) HealthCheck(ctx context.Context, in HealthInput) error {
 		case <-time.After(probeWait(attempt, in.Interval)):
 		}
 	}
+}
+
+// steadyFor is how long a health path may answer one client error before
+// the check gives up on it.
+const steadyFor = 3 * time.Second
+
+// steadyClientError reports whether code says the request itself is wrong
+// (404, 401, 405, …), unlike 408, 425 and 429, which an app still starting
+// or busy may answer.
+func steadyClientError(code int) bool {
+	return code >= 400 && code < 500 && code != http.StatusRequestTimeout && code != http.StatusTooEarly && code != http.StatusTooManyRequests
 }
 
 // probeWait is the pause after a failed probe: 10ms, doubling up to the

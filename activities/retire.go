@@ -58,7 +58,17 @@ func (h *Host) Cleanup(ctx context.Context, in CleanupInput) error {
 		return err
 	}
 	if len(containers) > 0 {
-		_ = h.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.DeploymentID, Time: time.Now().UTC(), Stream: "system", Text: "removed the new container; the previous version keeps serving"}})
+		msg := "removed the new container; it never received traffic"
+		if d, err := h.Store.GetDeployment(ctx, in.DeploymentID); err == nil {
+			if app, err := h.Store.GetApp(ctx, d.AppID); err == nil {
+				if app.CurrentDeploymentID != "" && app.CurrentDeploymentID != in.DeploymentID {
+					msg += "; deployment " + app.CurrentDeploymentID + " keeps serving"
+				} else {
+					msg += "; nothing served before it, so the app has no running version yet"
+				}
+			}
+		}
+		_ = h.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.DeploymentID, Time: time.Now().UTC(), Stream: "system", Text: msg}})
 	}
 	return nil
 }

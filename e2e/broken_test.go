@@ -57,3 +57,27 @@ func TestBrokenBuildsFailClearly(t *testing.T) {
 	})
 	eventually(t, 30*time.Second, "only the serving container", func() bool { return len(Containers(t, app)) == 1 })
 }
+
+// TestWrongHealthPathFailsFast: a health path that answers 404 to every
+// probe fails the deploy within seconds, saying which path and what to
+// change, not after the minute's deadline; on a first deploy nothing
+// claims a previous version serves.
+func TestWrongHealthPathFailsFast(t *testing.T) {
+	env := newSharedApp(t, "healthpath", "v1", "--health-path", "/nope")
+	s := env.S
+	start := time.Now()
+	r := s.CLI("deploy", env.App, "--wait")
+	took := time.Since(start)
+	if r.Code == 0 || !strings.Contains(r.Stderr, "GET /nope answers 404: is --health-path right?") || !strings.Contains(r.Stderr, "--health-path PATH") {
+		t.Fatalf("exit %d:\n%s", r.Code, r.Stderr)
+	}
+	if took > 30*time.Second {
+		t.Fatalf("a steady 404 took %s to fail", took)
+	}
+	d := s.Deployments(env.App)[0]
+	logs := s.MustCLI("logs", env.App, "--deployment", d.ID)
+	if strings.Contains(logs, "previous version") || !strings.Contains(logs, "nothing served before it") {
+		t.Fatalf("a first deploy's log:\n%s", logs)
+	}
+	t.Logf("failed in %s", took.Round(100*time.Millisecond))
+}

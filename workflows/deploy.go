@@ -308,7 +308,7 @@ func (r *run) finish(res *Result, err error) (*Result, error) {
 	}
 	status, reason := release.StatusFailed, Reason(err)
 	if temporal.IsCanceledError(err) || errors.Is(r.ctx.Err(), workflow.ErrCanceled) {
-		status, reason = release.StatusCancelled, "cancelled; the previous version keeps serving"
+		status, reason = release.StatusCancelled, "cancelled before it received traffic"
 	}
 	if terr := r.transition(ctx, activities.TransitionInput{Status: status, Finished: true, Reason: reason, Message: string(status) + ": " + reason}); terr != nil {
 		return nil, terr

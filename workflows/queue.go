@@ -206,7 +206,7 @@ func endedOf(id string, res Result, err error) Ended {
 	case err == nil:
 		return Ended{DeploymentID: id, Status: res.Status, Reason: res.Reason}
 	case temporal.IsCanceledError(err):
-		return Ended{DeploymentID: id, Status: release.StatusCancelled, Reason: "cancelled; the previous version keeps serving"}
+		return Ended{DeploymentID: id, Status: release.StatusCancelled, Reason: "cancelled before it received traffic"}
 	}
 	return Ended{DeploymentID: id, Status: release.StatusFailed, Reason: Cause(err)}
 }
