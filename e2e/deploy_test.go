@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -83,6 +84,20 @@ func TestDeployLifecycle(t *testing.T) {
 	}
 	eventually(t, 30*time.Second, "the failed candidate removed", func() bool { return len(Containers(t, app)) == 1 })
 	s.MustCLI("apps", "update", app, "--health-deadline", "60s")
+
+	// After a deploy that never served, v2 is the good version: a plain
+	// rollback says so and changes nothing without --yes (no terminal here
+	// to ask on); the list marks what serves.
+	before := len(s.Deployments(app))
+	if r := s.CLI("rollback", app); r.Code == 0 || !strings.Contains(r.Stderr, "failed and never served") || !strings.Contains(r.Stderr, "rivetr rollback "+app+" --yes") {
+		t.Fatalf("rollback after a failed deploy: %d\n%s", r.Code, r.Stderr)
+	}
+	if after := len(s.Deployments(app)); after != before {
+		t.Fatalf("a refused rollback queued a deployment (%d → %d)", before, after)
+	}
+	if list := s.MustCLI("deployments", app); !strings.Contains(list, s.Deployments(app)[1].ID) || !regexp.MustCompile(s.Deployments(app)[1].ID+`.*← serving`).MatchString(list) {
+		t.Fatalf("the list does not mark the serving deployment:\n%s", list)
+	}
 
 	// Roll back to v1: its release comes back, env included (the app's
 	// env changed since; the next deploy takes the change).

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/rivetr/rivetr/api"
@@ -14,6 +17,7 @@ import (
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 func newDeployCmd(g *globals) *cobra.Command {
@@ -108,17 +112,39 @@ func zipSource(p string) (io.ReadCloser, error) {
 
 func newRollbackCmd(g *globals) *cobra.Command {
 	var to string
-	var wait bool
+	var wait, yes bool
 	cmd := &cobra.Command{
-		Use:   "rollback NAME [--to DEPLOYMENT_ID] [--wait]",
-		Short: "Roll back to an earlier successful deployment (default: the previous one)",
-		Args:  cobra.ExactArgs(1),
+		Use:   "rollback NAME [--to DEPLOYMENT_ID] [--wait] [--yes]",
+		Short: "Roll back to an earlier successful deployment (default: the one before the serving one)",
+		Long: `Roll back to an earlier successful deployment: by default the newest one
+before the deployment serving now.
+
+After a deployment that failed and never served, the serving version is the
+one that kept serving through the failure: rolling back would replace it
+with an older one. Then rollback says what serves and asks first (--yes
+answers for a script; without a terminal and without --yes it refuses).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client()
 			if err != nil {
 				return err
 			}
-			d, err := c.Rollback(cmd.Context(), args[0], service.RollbackRequest{To: to, Trigger: service.TriggerCLI})
+			req := service.RollbackRequest{To: to, Trigger: service.TriggerCLI, Confirm: yes}
+			d, err := c.Rollback(cmd.Context(), args[0], req)
+			var apiErr *client.Error
+			if errors.As(err, &apiErr) && apiErr.Fields["confirm"] != "" {
+				if !term.IsTerminal(int(os.Stdin.Fd())) {
+					return errors.New(apiErr.Message)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s.\nRoll back anyway? [y/N] ", apiErr.Message)
+				answer, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+					fmt.Fprintln(cmd.ErrOrStderr(), "nothing changed: the serving version keeps serving")
+					return exitError{1}
+				}
+				req.Confirm = true
+				d, err = c.Rollback(cmd.Context(), args[0], req)
+			}
 			if err != nil {
 				return err
 			}
@@ -127,6 +153,7 @@ func newRollbackCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&to, "to", "", "deployment ID to return to")
 	cmd.Flags().BoolVar(&wait, "wait", false, "stream the log and exit non-zero unless the rollback succeeds")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "roll back even when the newest deployment failed and the serving version is the one that kept serving")
 	return cmd
 }
 
@@ -202,13 +229,17 @@ func newDeploymentsCmd(g *globals) *cobra.Command {
 				return nil
 			}
 			tw := table(out)
-			fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tCOMMIT\tMESSAGE\tTRIGGER\tDURATION\tCREATED")
+			fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tCOMMIT\tMESSAGE\tTRIGGER\tDURATION\tCREATED\t")
 			for _, d := range ds {
 				dur := "-"
 				if d.StartedAt != nil && d.FinishedAt != nil {
 					dur = d.FinishedAt.Sub(*d.StartedAt).Round(100 * time.Millisecond).String()
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Kind, d.Status, short(d.CommitSHA), firstLine(d.CommitMessage), d.Trigger, dur, ago(d.CreatedAt))
+				serving := ""
+				if d.Serving {
+					serving = "← serving"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Kind, d.Status, short(d.CommitSHA), firstLine(d.CommitMessage), d.Trigger, dur, ago(d.CreatedAt), serving)
 			}
 			return tw.Flush()
 		},

@@ -14,6 +14,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/rivetr/rivetr/internal/gitsrc"
+	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/ids"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
@@ -39,6 +40,9 @@ type DeploymentView struct {
 	Approvals []Approval `json:"approvals,omitempty"`
 	// CanApprove says whether the caller may approve or reject it.
 	CanApprove bool `json:"can_approve,omitempty"`
+	// Serving says it is the deployment the app's traffic goes to (on an
+	// app's list).
+	Serving bool `json:"serving,omitempty"`
 }
 
 func (s *core) viewDeployment(d *schema.Deployment) *DeploymentView {
@@ -150,7 +154,16 @@ type RollbackRequest struct {
 	// deployment before the one serving.
 	To      string `json:"to,omitempty"`
 	Trigger string `json:"trigger,omitempty"`
+	// Confirm goes on when the newest deployment failed and never
+	// served: without To, a rollback then replaces the version that
+	// serves (the one that kept serving through the failure), so it is
+	// refused until confirmed.
+	Confirm bool `json:"confirm,omitempty"`
 }
+
+// confirmField marks, in Error.Fields, a refusal that the same request
+// with Confirm set would not meet.
+const confirmField = "confirm"
 
 // Rollback records a rollback of app and hands it to the app's queue.
 func (s *Deploys) Rollback(ctx context.Context, appName string, req RollbackRequest) (*DeploymentView, error) {
@@ -198,6 +211,18 @@ func (s *Deploys) Rollback(ctx context.Context, appName string, req RollbackRequ
 		}
 		if target == nil {
 			return nil, stateErr("%s has no earlier successful deployment to roll back to", app.Name)
+		}
+		// After a deploy that failed and never served, the serving version
+		// is the good one: "roll back" would replace it with an older one.
+		newest, err := s.store.ListDeployments(ctx, schema.DeploymentFilter{AppID: app.ID, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if n := newest; !req.Confirm && len(n) == 1 && n[0].ID > cur.ID && n[0].Kind != release.KindRollback && (n[0].Status == release.StatusFailed || n[0].Status == release.StatusCancelled) {
+			return nil, &Error{Kind: KindState, Fields: map[string]string{confirmField: "required"}, Message: fmt.Sprintf(
+				"the newest deployment, %s, %s and never served: %s (commit %s, deployed %s) served all along and still does. "+
+					"Rolling back would replace it with the older %s (commit %s); confirm to do that (rivetr rollback %s --yes), or fix the code and deploy again",
+				n[0].ID, n[0].Status, cur.ID, humanize.SHA(cur.CommitSHA), humanize.Ago(cur.CreatedAt), target.ID, humanize.SHA(target.CommitSHA), app.Name)}
 		}
 	}
 	d := &schema.Deployment{
@@ -486,7 +511,15 @@ func (s *Deploys) ListDeployments(ctx context.Context, appName string, limit int
 	if err != nil {
 		return nil, err
 	}
-	return s.viewDeployments(ds), nil
+	out := s.viewDeployments(ds)
+	if appName != "" {
+		if app, err := s.store.GetApp(ctx, f.AppID); err == nil {
+			for i := range out {
+				out[i].Serving = out[i].ID == app.CurrentDeploymentID
+			}
+		}
+	}
+	return out, nil
 }
 
 func (s *core) viewDeployments(ds []schema.Deployment) []DeploymentView {
