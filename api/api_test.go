@@ -319,10 +319,16 @@ func TestCancelAndRollbackRules(t *testing.T) {
 			t.Errorf("rollback %s: %d %s", tc.body, status, b)
 		}
 	}
+	// The newest deployment (d4) never served: d3, serving, is the good
+	// version, so a default rollback asks to be confirmed first.
+	status, b := f.do(t, "POST", "/api/apps/web/rollback", `{}`)
+	if e := errorOf(t, b); status != 409 || e.Fields["confirm"] != "required" || !strings.Contains(e.Message, "d4, cancelled and never served: d3") {
+		t.Fatalf("default rollback after a deployment that never served: %d %s", status, b)
+	}
 	var req workflows.Request
 	f.temporal.On("SignalWithStartWorkflow", mock.Anything, "app/web", workflows.SignalRequest, mock.Anything, mock.Anything, workflows.AppQueueName, mock.Anything).
 		Run(func(args mock.Arguments) { req = args.Get(3).(workflows.Request) }).Return(nil, nil).Once()
-	status, b := f.do(t, "POST", "/api/apps/web/rollback", `{}`)
+	status, b = f.do(t, "POST", "/api/apps/web/rollback", `{"confirm":true}`)
 	if status != 202 || !strings.Contains(string(b), `"rollback_of":"d1"`) || req.Kind != "rollback" {
 		t.Fatalf("default rollback goes to the previous success: %d %s %+v", status, b, req)
 	}
