@@ -78,6 +78,10 @@ func TestWebhookPushes(t *testing.T) {
 	if json.Unmarshal(b, &info); code != 200 || len(info.Secret) < 32 || info.URLs["gitlab"] != f.srv.URL+"/webhooks/gitlab/web" {
 		t.Fatalf("webhook info: %d %s", code, b)
 	}
+	// Addresses on loopback, no --public-url: a git host cannot reach them.
+	if !strings.Contains(info.Warning, "--public-url") {
+		t.Fatalf("no warning for loopback webhook addresses: %q", info.Warning)
+	}
 	var signals []workflows.Request
 	f.temporal.On("SignalWithStartWorkflow", mock.Anything, "app/web", workflows.SignalRequest, mock.Anything, mock.Anything, workflows.AppQueueName, mock.Anything).
 		Run(func(args mock.Arguments) { signals = append(signals, args.Get(3).(workflows.Request)) }).Return(nil, nil)

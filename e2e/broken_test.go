@@ -1,6 +1,12 @@
 package e2e
 
 import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -80,4 +86,43 @@ func TestWrongHealthPathFailsFast(t *testing.T) {
 		t.Fatalf("a first deploy's log:\n%s", logs)
 	}
 	t.Logf("failed in %s", took.Round(100*time.Millisecond))
+}
+
+// TestInterruptedWaitSaysTheDeploymentGoesOn: Ctrl-C on `deploy --wait`
+// stops the following, not the deployment, and says how to follow or
+// cancel it; the deployment then succeeds.
+func TestInterruptedWaitSaysTheDeploymentGoesOn(t *testing.T) {
+	env := newSharedApp(t, "ctrlc", "v1")
+	s := env.S
+	// A build slow enough to interrupt.
+	env.Repo.Commit("slow", map[string]string{"Dockerfile": AppDockerfile("v2", "sleep 3", "")})
+	cmd := exec.Command(binary, "deploy", env.App, "--wait")
+	cmd.Env = append(os.Environ(), "RIVETR_URL="+s.HTTP, "RIVETR_DATA_DIR="+s.DataDir, "RIVETR_TOKEN=",
+		"RIVETR_CREDENTIALS="+filepath.Join(s.DataDir, "no-such-credentials.json"))
+	var stderr strings.Builder
+	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Interrupt once the log streams.
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no log line: %v", err)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	go io.Copy(io.Discard, out)
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("after Ctrl-C (first line %q): %v\n%s", line, err, stderr.String())
+	}
+	msg := stderr.String()
+	d := s.Deployments(env.App)[0]
+	for _, want := range []string{"deployment " + d.ID + " goes on on the server", "rivetr logs " + env.App + " --deployment " + d.ID, "rivetr deployments cancel " + d.ID} {
+		if !strings.Contains(msg, want) {
+			t.Fatalf("the interrupted wait lacks %q:\n%s", want, msg)
+		}
+	}
+	s.WaitDeployment(env.App, d.ID, 2*time.Minute, func(d Deployment) bool { return d.Status == "succeeded" })
 }

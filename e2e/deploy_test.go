@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -41,10 +40,12 @@ func TestDeployLifecycle(t *testing.T) {
 	if len(deps) != 1 || deps[0].Status != "succeeded" || deps[0].Commit != v1 {
 		t.Fatalf("deployments after v1: %+v", deps)
 	}
-	if !strings.HasPrefix(deps[0].WorkflowURL, "http://"+s.UI+"/temporal/namespaces/default/workflows/deploy%2F"+app) {
+	// Workflow links go through the dashboard (its /temporal/ proxy, for
+	// signed-in instance admins), not to the UI's own loopback address.
+	if !strings.HasPrefix(deps[0].WorkflowURL, s.HTTP+"/temporal/namespaces/default/workflows/deploy%2F"+app) {
 		t.Fatalf("workflow link %q", deps[0].WorkflowURL)
 	}
-	checkUI(t, deps[0].WorkflowURL)
+	checkUI(t, s, deps[0].WorkflowURL)
 	checkSecretNotInHistory(t, s, deps[0].WorkflowID, "very-secret-value-42")
 	if out := s.MustCLI("env", "list", app); strings.Contains(out, "very-secret-value-42") || !strings.Contains(out, "GREETING=hello") {
 		t.Fatalf("env list leaks or misses values:\n%s", out)
@@ -161,15 +162,15 @@ func TestDeployLifecycle(t *testing.T) {
 }
 
 // checkUI fetches the Temporal UI page a deployment links to.
-func checkUI(t *testing.T, url string) {
+func checkUI(t *testing.T, s *Server, url string) {
 	t.Helper()
-	res, err := http.Get(url)
+	res, err := s.Browser().Get(url)
 	if err != nil {
 		t.Fatalf("Temporal UI: %v", err)
 	}
 	defer res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Type"), "text/html") {
-		t.Fatalf("Temporal UI at %s: %d %s", url, res.StatusCode, res.Header.Get("Content-Type"))
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Type"), "text/html") || !strings.HasPrefix(res.Request.URL.Path, "/temporal/") {
+		t.Fatalf("Temporal UI at %s: %d %s (ended at %s)", url, res.StatusCode, res.Header.Get("Content-Type"), res.Request.URL)
 	}
 }
 

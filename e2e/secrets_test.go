@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -71,8 +68,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 
 	// The dashboard, signed in with the admin token.
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar}
+	browser := s.Browser()
 	page := func(path string) []byte {
 		res, err := browser.Get(s.HTTP + path)
 		if err != nil {
@@ -82,19 +78,6 @@ func TestSecretsNeverLeak(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return b
 	}
-	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page("/login"))
-	if csrf == nil {
-		t.Fatal("no CSRF token on the sign-in page")
-	}
-	form := url.Values{"csrf": {string(csrf[1])}, "token": {strings.TrimSpace(string(token))}, "next": {"/"}}
-	req, _ := http.NewRequest("POST", s.HTTP+"/login", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", s.HTTP)
-	res, err := browser.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
 	for _, path := range []string{"/", "/apps", "/apps/" + a.App, "/deployments/" + deps[0].ID} {
 		b := page(path)
 		if !bytes.Contains(b, []byte(a.App)) {

@@ -335,8 +335,16 @@ func (h *Handler) temporalUI(c *gin.Context) {
 // uiLink turns a link into the embedded UI into the dashboard's proxied
 // path; other links (an external cluster's UI) stay as they are.
 func (h *Handler) uiLink(link string) string {
-	if h.uiUpstream != "" && strings.HasPrefix(link, h.uiUpstream+"/") {
+	if h.uiUpstream == "" {
+		return link
+	}
+	if strings.HasPrefix(link, h.uiUpstream+"/") {
 		return strings.TrimPrefix(link, h.uiUpstream)
+	}
+	// A link through the dashboard's own proxy (the default): relative,
+	// so it works at whatever address the dashboard was reached.
+	if u, err := url.Parse(link); err == nil && (u.Path == config.UIPath || strings.HasPrefix(u.Path, config.UIPath+"/")) {
+		return u.RequestURI()
 	}
 	return link
 }

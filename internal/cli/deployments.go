@@ -171,6 +171,12 @@ func reportStarted(cmd *cobra.Command, g *globals, c *client.Client, d *service.
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "deployment %s of %s (%s %s)\n", d.ID, d.AppName, d.Kind, short(d.CommitSHA))
 	final, err := c.StreamLogs(cmd.Context(), d.ID, func(l service.LogLine) { printLine(out, l) })
+	if err != nil && cmd.Context().Err() != nil {
+		// Ctrl-C stops the following, not the deployment: it is a
+		// workflow on the server.
+		fmt.Fprintf(cmd.ErrOrStderr(), "\nstopped following; deployment %s goes on on the server.\n  follow it again: rivetr logs %s --deployment %s\n  cancel it:       rivetr deployments cancel %s\n", d.ID, d.AppName, d.ID, d.ID)
+		return exitError{130}
+	}
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,13 @@ deliveries signed with the old one are refused (401) from then on.`,
 				fmt.Fprintf(tw, " changing %s", strings.Join(v.WatchPaths, ", "))
 			}
 			fmt.Fprintln(tw)
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if v.Warning != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", v.Warning)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&rotate, "rotate", false, "replace the secret (the old one stops working)")

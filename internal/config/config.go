@@ -499,13 +499,24 @@ func (c *Config) UIBaseURL() string {
 		return strings.TrimSuffix(c.TemporalUIURL, "/")
 	}
 	if c.Embedded() && c.TemporalUIAddr != "" {
-		host, port, _ := net.SplitHostPort(c.TemporalUIAddr)
-		if host == "" || host == "0.0.0.0" || host == "::" {
-			host = "127.0.0.1"
-		}
-		return "http://" + net.JoinHostPort(host, port) + UIPath
+		// Through the dashboard's proxy (instance admins, signed in): one
+		// address for users, the one they reach the dashboard at.
+		return c.DashboardBase() + UIPath
 	}
 	return ""
+}
+
+// DashboardBase is the dashboard's address for links: --public-url, else
+// --dashboard-domain's, else --http-addr (on loopback when it listens on
+// every interface).
+func (c *Config) DashboardBase() string {
+	if c.PublicURL != "" {
+		return strings.TrimSuffix(c.PublicURL, "/")
+	}
+	if u := c.DashboardURL(); u != "" {
+		return u
+	}
+	return "http://" + c.DashboardUpstream()
 }
 
 // UIPath is where the embedded Temporal UI is served: on its own address,

@@ -93,7 +93,7 @@ func TestErrors(t *testing.T) {
 func TestDerived(t *testing.T) {
 	cfg := Default()
 	cfg.DataDir = "/d"
-	if cfg.DatabaseDSN() != "/d/rivetr.db" || !cfg.Embedded() || cfg.UIBaseURL() != "http://127.0.0.1:8233/temporal" || cfg.UIUpstream() != "http://127.0.0.1:8233" {
+	if cfg.DatabaseDSN() != "/d/rivetr.db" || !cfg.Embedded() || cfg.UIBaseURL() != "http://127.0.0.1:8080/temporal" || cfg.UIUpstream() != "http://127.0.0.1:8233" {
 		t.Fatalf("defaults: %s %v %s", cfg.DatabaseDSN(), cfg.Embedded(), cfg.UIBaseURL())
 	}
 	cfg.TemporalAddress = "temporal:7233"

@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -312,6 +314,9 @@ type WebhookInfo struct {
 	Secret     string            `json:"secret"`
 	Branch     string            `json:"branch"`
 	WatchPaths []string          `json:"watch_paths,omitempty"`
+	// Warning says why a git host may not reach the addresses (they are
+	// the request's own, on loopback, with no --public-url).
+	Warning string `json:"warning,omitempty"`
 }
 
 // GetWebhook shows an app's webhook addresses and secret (making the
@@ -341,6 +346,10 @@ func (s *Git) GetWebhook(ctx context.Context, appName, base string, rotate bool)
 		base = s.publicURL
 	}
 	info := &WebhookInfo{App: app.Name, URLs: map[string]string{}, Secret: secret, Branch: app.Branch, WatchPaths: app.WatchPaths}
+	if s.publicURL == "" && loopbackURL(base) {
+		info.Warning = "these addresses are this machine's own (" + strings.TrimRight(base, "/") + "): a git host elsewhere cannot reach them. " +
+			"Start the server with --public-url set to the address git hosts reach (e.g. https://rivetr.example.com)"
+	}
 	for _, p := range webhook.Providers {
 		info.URLs[string(p)] = strings.TrimRight(base, "/") + "/webhooks/" + string(p) + "/" + app.Name
 	}
@@ -364,4 +373,18 @@ func (s *Git) listDeliveries(ctx context.Context, appName string, limit int) ([]
 func (s *Git) ListDeliveries(ctx context.Context, appName string, limit int) ([]WebhookDelivery, error) {
 	v, err := s.listDeliveries(ctx, appName, limit)
 	return each(v, webhookDeliveryOf), err
+}
+
+// loopbackURL reports whether u's host is this machine's loopback.
+func loopbackURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	h := p.Hostname()
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
