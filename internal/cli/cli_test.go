@@ -144,3 +144,50 @@ func TestFindsTheCheckoutsAdminToken(t *testing.T) {
 		t.Fatalf("with ./.rivetr/admin-token: %v (sent %v)", err, got.Load())
 	}
 }
+
+// Completion offers the server's app names, deployment IDs and database
+// names where a command takes them, and the values of enum flags.
+func TestCompletion(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/apps":
+			io.WriteString(w, `[{"name":"web"},{"name":"shop"}]`)
+		case "/api/deployments":
+			io.WriteString(w, `[{"id":"d42","app":"web","status":"succeeded","commit":"abcdef1234567"}]`)
+		case "/api/databases":
+			io.WriteString(w, `[{"name":"maindb"}]`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	t.Setenv("RIVETR_URL", srv.URL)
+	t.Setenv("RIVETR_TOKEN", "x")
+	for _, tc := range []struct {
+		args []string
+		want []string
+		not  string
+	}{
+		{[]string{"deploy", ""}, []string{"web", "shop"}, "d42"},
+		{[]string{"domains", "add", ""}, []string{"web", "shop"}, ""},
+		{[]string{"deployments", "show", ""}, []string{"d42\tweb succeeded"}, "shop"},
+		{[]string{"approve", ""}, []string{"d42"}, ""},
+		{[]string{"databases", "show", ""}, []string{"maindb"}, "web"},
+		{[]string{"apps", "update", "web", "--build-type", ""}, []string{"dockerfile", "nixpacks"}, ""},
+		{[]string{"databases", "create", "x", "--engine", ""}, []string{"postgres", "redis"}, ""},
+		{[]string{"deploy", "web", ""}, nil, "shop"}, // one app only
+	} {
+		out, err := run(t, append([]string{"__complete"}, tc.args...)...)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("completing %v: %q lacks %q", tc.args, out, w)
+			}
+		}
+		if tc.not != "" && strings.Contains(out, tc.not) {
+			t.Errorf("completing %v offers %q: %q", tc.args, tc.not, out)
+		}
+	}
+}

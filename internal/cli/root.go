@@ -168,6 +168,7 @@ dir is --data-dir, else RIVETR_DATA_DIR, else ./.rivetr when it exists (where
 		newVersionCmd(g),
 	)
 	strictWords(root)
+	addCompletions(root, g)
 	// Client commands take --data-dir to find the admin token; server and
 	// worker define it themselves as part of their configuration.
 	for _, c := range root.Commands() {

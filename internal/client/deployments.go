@@ -34,9 +34,13 @@ func (c *Client) Rollback(ctx context.Context, name string, req service.Rollback
 	return &out, c.do(ctx, "POST", "/api/apps/"+esc(name)+"/rollback", req, &out)
 }
 
-// ListDeployments lists an app's deployments, newest first.
+// ListDeployments lists an app's deployments (every visible app's when
+// name is ""), newest first.
 func (c *Client) ListDeployments(ctx context.Context, name string, limit int) ([]service.DeploymentView, error) {
 	var out []service.DeploymentView
+	if name == "" { // every app the caller sees
+		return out, c.do(ctx, "GET", "/api/deployments?limit="+strconv.Itoa(limit), nil, &out)
+	}
 	return out, c.do(ctx, "GET", "/api/apps/"+esc(name)+"/deployments?limit="+strconv.Itoa(limit), nil, &out)
 }
 
