@@ -27,7 +27,7 @@ func TestBrokenBuildsFailClearly(t *testing.T) {
 	}{
 		{"failing RUN step", map[string]string{"Dockerfile": "FROM " + BaseImage + "\nRUN echo compiling; exit 3\n"}, "returned a non-zero code: 3"},
 		{"unknown instruction", map[string]string{"Dockerfile": "FROM " + BaseImage + "\nRUNN echo typo\n"}, "unknown instruction"},
-		{"missing base image", map[string]string{"Dockerfile": "FROM rivetr-test/does-not-exist:1\n"}, "build failed"},
+		{"missing base image", map[string]string{"Dockerfile": "FROM rivetr-test/does-not-exist:1\n"}, "could not pull base image rivetr-test/does-not-exist:1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

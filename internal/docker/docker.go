@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -163,6 +164,7 @@ func (c *Client) Build(ctx context.Context, spec BuildSpec, out func(line string
 	var imageID string
 	dec := json.NewDecoder(bufio.NewReaderSize(res.Body, 64*1024))
 	var partial strings.Builder
+	from := "" // the image of the last FROM step seen
 	for {
 		var msg struct {
 			Stream      string                   `json:"stream"`
@@ -183,7 +185,7 @@ func (c *Client) Build(ctx context.Context, spec BuildSpec, out func(line string
 			if partial.Len() > 0 {
 				out(partial.String())
 			}
-			return "", fmt.Errorf("%w: %s", ErrBuildFailed, strings.TrimSpace(msg.Error))
+			return "", fmt.Errorf("%w: %s", ErrBuildFailed, explainBuildError(strings.TrimSpace(msg.Error), from))
 		}
 		if len(msg.Aux) > 0 {
 			var aux struct{ ID string }
@@ -203,7 +205,11 @@ func (c *Client) Build(ctx context.Context, spec BuildSpec, out func(line string
 				break
 			}
 			partial.WriteString(text[:i])
-			out(strings.TrimRight(partial.String(), "\r"))
+			line := strings.TrimRight(partial.String(), "\r")
+			if m := fromStep.FindStringSubmatch(line); m != nil {
+				from = m[1]
+			}
+			out(line)
 			partial.Reset()
 			text = text[i+1:]
 		}
@@ -479,4 +485,28 @@ func (c *Client) RemoveImage(ctx context.Context, ref string) error {
 		return wrap(err, "remove image "+ref)
 	}
 	return nil
+}
+
+// fromStep is the classic builder's line for a FROM step.
+var fromStep = regexp.MustCompile(`^Step \d+/\d+ : FROM (\S+)`)
+
+// explainBuildError says what a builder's error means for the user when
+// it is about the base image (from, the last FROM step's): a registry that
+// cannot be reached, or an image it does not have; other errors pass as
+// they are.
+func explainBuildError(msg, from string) string {
+	image := from
+	if image == "" {
+		image = "of the Dockerfile"
+	}
+	low := strings.ToLower(msg)
+	switch {
+	case strings.Contains(low, "pull access denied") || strings.Contains(low, "manifest unknown") || strings.Contains(low, "not found: manifest") ||
+		strings.Contains(low, "repository does not exist"):
+		return fmt.Sprintf("could not pull base image %s: the registry has no such image, or it is private (check the name and tag in FROM; a private image needs a registry login on the Docker host): %s", image, msg)
+	case strings.Contains(low, "no such host") || strings.Contains(low, "i/o timeout") || strings.Contains(low, "connection refused") ||
+		strings.Contains(low, "tls handshake timeout") || strings.Contains(low, "network is unreachable") || strings.Contains(low, "dial tcp"):
+		return fmt.Sprintf("could not pull base image %s: its registry cannot be reached from the Docker host (check its DNS and network, or build FROM an image it already has): %s", image, msg)
+	}
+	return msg
 }

@@ -67,6 +67,10 @@ func (a Auth) method(url string) (transport.AuthMethod, error) {
 		// not pin host keys (documented in the README).
 		keys.HostKeyCallback = ssh.InsecureIgnoreHostKey()
 		return keys, nil
+	case overSSH:
+		// Without a key go-git would try an SSH agent, which a server has
+		// none of ("SSH_AUTH_SOCK not-specified").
+		return nil, fmt.Errorf("%w: %s is an SSH address and the app has no deploy key: give it one with --ssh-key-file FILE (add the key's public half to the repository as a deploy key), or use the repository's https address", ErrAuth, url)
 	case !overSSH && a.Token != "":
 		if PlainHTTP(url) {
 			return nil, fmt.Errorf("%w: a git token is never sent over plain http (%s); use the https address", ErrAuth, url)

@@ -138,4 +138,8 @@ func TestSSHDeployKey(t *testing.T) {
 	if _, err := ResolveBranch(ctx, url, "main", Auth{SSHKey: "not a key", Egress: lo}); !errors.Is(err, ErrAuth) {
 		t.Fatalf("unreadable deploy key: %v", err)
 	}
+	// No key at all: what to do, not the SSH agent's complaint.
+	if _, err := ResolveBranch(ctx, url, "main", Auth{Egress: lo}); !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "--ssh-key-file") || strings.Contains(err.Error(), "SSH_AUTH_SOCK") {
+		t.Fatalf("no deploy key: %v", err)
+	}
 }
