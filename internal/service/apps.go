@@ -469,7 +469,11 @@ func (s *Apps) DeleteApp(ctx context.Context, name string) error {
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	if err := run.Get(wctx, nil); err != nil {
-		return fmt.Errorf("delete %s: %w", name, err)
+		if wctx.Err() != nil {
+			return fmt.Errorf("delete %s: %w", name, err)
+		}
+		// The workflow's own words, not Temporal's wrapping of them.
+		return errorf(KindUnavailable, "could not delete %s: %s; deleting it again finishes the job", name, workflows.Cause(err))
 	}
 	s.audit(ctx, AuditAppDelete, app.TeamID, app.Name, settingsOf(app), nil)
 	return nil

@@ -280,7 +280,7 @@ func firstNonEmptyErr(s string, err error) string {
 	if s != "" {
 		return s
 	}
-	return err.Error()
+	return workflows.Cause(err)
 }
 
 // LinkDatabase gives an app the database's connection settings as secret
