@@ -28,7 +28,7 @@ func TestUsersTeamsAndRoles(t *testing.T) {
 		t.Fatalf("create-owner without a password: %d %s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	r = s.CLIAsAdmin("correct horse battery\n", "users", "create-owner", "--email", "Owner@Example.com", "--name", "Olga", "--password-stdin")
-	if r.Code != 0 || !strings.Contains(r.Stdout, "1 existing apps moved in") {
+	if r.Code != 0 || !strings.Contains(r.Stdout, "1 existing app moved in") {
 		t.Fatalf("create-owner: %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	if r := s.CLI("db", "migrate-teams"); r.Code != 0 || !strings.Contains(r.Stdout, "0 apps moved into team default") {

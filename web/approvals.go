@@ -1,11 +1,12 @@
 package web
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/rivetr/rivetr/internal/humanize"
 )
 
 func (h *Handler) approve(c *gin.Context) { h.decide(c, true) }
@@ -25,7 +26,7 @@ func (h *Handler) decide(c *gin.Context, approve bool) {
 		return
 	}
 	if approve && v.Gate.Status != "approved" {
-		done = fmt.Sprintf("Approved; %d more approval(s) needed.", v.Gate.Needed-len(v.Gate.Approvals))
+		done = "Approved; " + humanize.Count(v.Gate.Needed-len(v.Gate.Approvals), "more approval") + " needed."
 	}
 	redirect(c, "/deployments/"+url.PathEscape(id), flash{OK: done})
 }

@@ -66,7 +66,7 @@ func TestEnvironmentsFromTheDashboard(t *testing.T) {
 		t.Fatalf("policy: %d %v", code, hdr)
 	}
 	_, body, _ = d.get("/apps/shop")
-	if !strings.Contains(body, "<strong>2 approvals</strong> (expiring after 12h0m0s; not by the requester), by the policy of environment <strong>production</strong>") {
+	if !strings.Contains(body, "<strong>2 approvals</strong> (expiring after 12 h; not by the requester), by the policy of environment <strong>production</strong>") {
 		t.Fatalf("the effective policy is not shown:\n%s", section(body, `id="policy"`))
 	}
 	if code, _, _ := d.form("/teams/default/environments/production/delete"); code != http.StatusSeeOther {

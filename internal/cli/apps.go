@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rivetr/rivetr/internal/detect"
+	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/spf13/cobra"
@@ -364,8 +365,8 @@ func newAppsCmd(g *globals) *cobra.Command {
 			row("build", bt)
 			row("domains", strings.Join(a.Domains, ", "))
 			row("port", a.Port)
-			row("health check", fmt.Sprintf("GET %s every %s, timeout %s, deadline %s", a.HealthPath, a.HealthInterval.D(), a.HealthTimeout.D(), a.HealthDeadline.D()))
-			row("drain timeout", a.DrainTimeout.D())
+			row("health check", fmt.Sprintf("GET %s every %s, timeout %s, deadline %s", a.HealthPath, humanize.Duration(a.HealthInterval.D()), humanize.Duration(a.HealthTimeout.D()), humanize.Duration(a.HealthDeadline.D())))
+			row("drain timeout", humanize.Duration(a.DrainTimeout.D()))
 			row("limits", fmt.Sprintf("memory %s, cpus %s", orNone(a.MemoryLimitMB, "MiB"), orNoneF(a.CPULimit)))
 			row("keep images", a.KeepImages)
 			row("https", map[bool]string{true: "plain HTTP served too", false: "HTTP redirects to HTTPS once a certificate exists"}[a.AllowHTTP]+map[bool]string{true: "; HSTS", false: ""}[a.HSTS])
@@ -389,7 +390,7 @@ func newAppsCmd(g *globals) *cobra.Command {
 				} else if a.Environment != "" {
 					own = "the app's and environment " + a.Environment + "'s, the stricter"
 				}
-				row("approval", fmt.Sprintf("%d approval(s) within %s, self-approval %s (%s policy)", p.Needed, p.TTL.D(), map[bool]string{true: "allowed", false: "not allowed"}[p.AllowSelf], own))
+				row("approval", fmt.Sprintf("%s within %s, self-approval %s (%s policy)", humanize.Count(p.Needed, "approval"), humanize.Duration(p.TTL.D()), map[bool]string{true: "allowed", false: "not allowed"}[p.AllowSelf], own))
 			} else {
 				row("approval", "not required")
 			}

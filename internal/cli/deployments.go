@@ -14,6 +14,7 @@ import (
 	"github.com/rivetr/rivetr/api"
 	"github.com/rivetr/rivetr/internal/archive"
 	"github.com/rivetr/rivetr/internal/client"
+	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/spf13/cobra"
@@ -245,7 +246,7 @@ func newDeploymentsCmd(g *globals) *cobra.Command {
 				if d.Serving {
 					serving = "← serving"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Kind, d.Status, short(d.CommitSHA), firstLine(d.CommitMessage), d.Trigger, dur, ago(d.CreatedAt), serving)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Kind, humanize.Status(string(d.Status)), short(d.CommitSHA), firstLine(d.CommitMessage), d.Trigger, dur, ago(d.CreatedAt), serving)
 			}
 			return tw.Flush()
 		},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/spf13/cobra"
 )
@@ -31,7 +32,7 @@ func newEnvCmd(g *globals) *cobra.Command {
 			if _, err := c.SetEnv(cmd.Context(), args[0], vars); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "set %d variable(s) on %s; they apply from the next deployment (rivetr deploy %s)\n", len(vars), args[0], args[0])
+			fmt.Fprintf(cmd.OutOrStdout(), "set %s on %s; they apply from the next deployment (rivetr deploy %s)\n", humanize.Count(len(vars), "variable"), args[0], args[0])
 			return nil
 		},
 	}

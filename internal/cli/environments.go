@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/rivetr/rivetr/internal/client"
+	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 )
@@ -69,7 +70,7 @@ func describePolicy(e service.Environment) string {
 	if !e.RequireApproval {
 		return "no approval"
 	}
-	s := fmt.Sprintf("%d approval(s) within %s", e.ApprovalsNeeded, e.ApprovalTTL.D())
+	s := humanize.Count(e.ApprovalsNeeded, "approval") + " within " + humanize.Duration(e.ApprovalTTL.D())
 	if e.AllowSelfApproval {
 		s += ", self-approval allowed"
 	}

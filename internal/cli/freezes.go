@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/spf13/cobra"
@@ -113,7 +114,7 @@ Friday 18:00 Berlin time, for the weekend).`,
 			for _, v := range vs {
 				when := "once"
 				if v.Cron != "" {
-					when = fmt.Sprintf("%s (%s) for %s", v.Cron, v.TZ, v.Duration.D())
+					when = fmt.Sprintf("%s (%s) for %s", v.Cron, v.TZ, humanize.Duration(v.Duration.D()))
 				}
 				next := "-"
 				if v.Active {

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 
+	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/spf13/cobra"
 )
@@ -31,8 +32,8 @@ apps made before teams existed move into it.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "created owner %s; team %s (%d existing apps moved in). Sign in with: rivetr login --email %s\n",
-				res.User.Email, res.Team.Name, res.MovedApps, res.User.Email)
+			fmt.Fprintf(cmd.OutOrStdout(), "created owner %s; team %s (%s moved in). Sign in with: rivetr login --email %s\n",
+				res.User.Email, res.Team.Name, humanize.Count(int(res.MovedApps), "existing app"), res.User.Email)
 			return nil
 		},
 	}
@@ -139,7 +140,7 @@ Running it again changes nothing.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d apps moved into team %s (owner %s)\n", res.MovedApps, res.Team.Name, res.User.Email)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s moved into team %s (owner %s)\n", humanize.Count(int(res.MovedApps), "app"), res.Team.Name, res.User.Email)
 			return nil
 		},
 	})

@@ -4,6 +4,7 @@ package humanize
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -45,4 +46,56 @@ func SHA(sha string) string {
 		return sha[:12]
 	}
 	return sha
+}
+
+// Duration says d the way a person would: "90 ms", "45 s", "5 min",
+// "1 h 30 min", "24 h", "3 days", dropping what rounds away.
+func Duration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0 s"
+	case d < time.Second:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	case d < time.Minute:
+		if d%time.Second == 0 {
+			return fmt.Sprintf("%d s", int(d.Seconds()))
+		}
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	case d < time.Hour:
+		m, s := int(d/time.Minute), int(d%time.Minute/time.Second)
+		if s == 0 {
+			return fmt.Sprintf("%d min", m)
+		}
+		return fmt.Sprintf("%d min %d s", m, s)
+	case d < 48*time.Hour || d%(24*time.Hour) != 0:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%d h", h)
+		}
+		return fmt.Sprintf("%d h %d min", h, m)
+	}
+	return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+}
+
+// Status says a status word as words: "rolled_back" is "rolled back".
+func Status(s string) string { return strings.ReplaceAll(s, "_", " ") }
+
+// Count is n with its noun, plural when n is not 1: "1 app", "3 apps",
+// "2 approvals", "0 variables".
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %s", n, Plural(noun))
+}
+
+// Plural is noun's plural (the nouns Rivetr counts).
+func Plural(noun string) string {
+	switch {
+	case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ay") && !strings.HasSuffix(noun, "ey"):
+		return noun[:len(noun)-1] + "ies"
+	case strings.HasSuffix(noun, "s") || strings.HasSuffix(noun, "x") || strings.HasSuffix(noun, "ch") || strings.HasSuffix(noun, "sh"):
+		return noun + "es"
+	}
+	return noun + "s"
 }

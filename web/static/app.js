@@ -44,7 +44,7 @@ const terminal = ["succeeded", "failed", "cancelled", "superseded", "rolled_back
 const stepOrder = ["source", "build", "start", "health", "switch", "drain"];
 
 function setBadge(el, status) {
-  el.textContent = status;
+  el.textContent = status.replace(/_/g, " ");
   el.className = el.className.replace(/\b(queued|scheduled|awaiting_approval|frozen|building|deploying|succeeded|failed|cancelled|superseded|rolled_back|rejected|expired)\b/g, "").trim() + " " + status;
 }
 
