@@ -84,6 +84,8 @@ type appData struct {
 	Deliveries []service.WebhookDelivery
 	Previews   []service.PreviewView
 	Domains    []domainRow
+	// Databases the caller may link to the app (of its team).
+	Databases []service.DatabaseView
 }
 
 type deploymentRow struct {
@@ -168,8 +170,47 @@ func (h *Handler) renderApp(c *gin.Context, status int, app *service.AppView, fo
 			return
 		}
 	}
+	var dbs []service.DatabaseView
+	if release.RoleAllows(app.Role, release.PermDatabaseAdmin) && !app.Shared {
+		all, err := h.svc.ListDatabases(ctx)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		for _, d := range all {
+			if d.Team == app.Team {
+				dbs = append(dbs, d)
+			}
+		}
+	}
 	h.render(c, status, "app", app.Name, appData{App: app, Deployments: rows, Env: env, Form: form, Errors: errs, EnvForm: ef, EnvErrors: envErrs,
-		Recurring: recurring, Environments: envs, Webhook: hook, Deliveries: deliveries, Previews: previews, Domains: domainRows(domains, certs)})
+		Recurring: recurring, Environments: envs, Webhook: hook, Deliveries: deliveries, Previews: previews, Domains: domainRows(domains, certs), Databases: dbs})
+}
+
+// deleteApp deletes the app once its name is typed back.
+func (h *Handler) deleteApp(c *gin.Context) {
+	name := c.Param("name")
+	if c.PostForm("confirm") != name {
+		redirect(c, "/apps/"+url.PathEscape(name)+"#danger", flash{Error: "Type the app's name, " + name + ", to delete it.", At: "delete"})
+		return
+	}
+	if err := h.svc.DeleteApp(c.Request.Context(), name); err != nil {
+		redirect(c, "/apps/"+url.PathEscape(name)+"#danger", flash{Error: h.logError(c, err), At: "delete"})
+		return
+	}
+	redirect(c, "/apps", flash{OK: "Deleted " + name + "."})
+}
+
+// linkDatabase gives the app a database's connection settings.
+func (h *Handler) linkDatabase(c *gin.Context) {
+	name := c.Param("name")
+	back := "/apps/" + url.PathEscape(name) + "#databases"
+	keys, err := h.svc.LinkDatabase(c.Request.Context(), c.PostForm("database"), name, strings.TrimSpace(c.PostForm("prefix")))
+	if err != nil {
+		redirect(c, back, flash{Error: h.logError(c, err), At: "databases"})
+		return
+	}
+	redirect(c, back, flash{OK: "Linked " + c.PostForm("database") + ": " + strings.Join(keys, ", ") + " set; they apply from the next deployment."})
 }
 
 func (h *Handler) updateApp(c *gin.Context) {

@@ -155,6 +155,8 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 		g.GET("/apps/:name", h.app)
 		post.POST("/apps", h.createApp)
 		post.POST("/apps/:name/settings", h.updateApp)
+		post.POST("/apps/:name/delete", h.deleteApp)
+		post.POST("/apps/:name/databases", h.linkDatabase)
 		post.POST("/apps/:name/policy", h.updatePolicy)
 		post.POST("/apps/:name/env", h.setEnv)
 		post.POST("/apps/:name/env/:key/delete", h.unsetEnv)
