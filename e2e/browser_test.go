@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -187,7 +188,9 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("serving %q", body)
 	}
 
-	// A second version, then roll back to the first from the timeline.
+	// A second version, then roll back to the first from the timeline
+	// (replaced containers drain for a second, not the default 30).
+	s.MustCLI("apps", "update", app, "--drain-timeout", "1s")
 	repo.Commit("second version", map[string]string{"Dockerfile": AppDockerfile("v2", "", "")})
 	run(chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.Click(chromedp.ID("deploy")), chromedp.WaitVisible(chromedp.ID("log")))
 	waitText(ctx, t, "#status", "succeeded", 90*time.Second)
@@ -204,6 +207,27 @@ func TestDashboardInBrowser(t *testing.T) {
 	if body := s.MustGet(host, "/"); body != "v1" {
 		t.Fatalf("after rollback, serving %q", body)
 	}
+
+	// Runtime logs stream live on the app page; search narrows them as
+	// you type; pause holds new lines back until resumed.
+	// Chromium aborts a navigation when a container's veth comes or goes
+	// (ERR_NETWORK_CHANGED): let the rolled-back container retire first.
+	eventually(t, 60*time.Second, "the replaced container retired", func() bool { return len(Containers(t, app)) == 1 })
+	run(chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.WaitVisible(chromedp.ID("log-filter")))
+	s.MustGet(host, "/")
+	waitFor(ctx, t, `document.getElementById("runtime-log").textContent.includes("response:200")`, 30*time.Second)
+	run(chromedp.SendKeys(chromedp.ID("log-filter"), "response:200"))
+	waitFor(ctx, t, `(() => { const t = document.getElementById("runtime-log").textContent.trim(); return t !== "" && t.split("\n").every((l) => l.includes("response:200")); })()`, 10*time.Second)
+	run(chromedp.Click(chromedp.ID("log-pause")))
+	before := eval(`document.getElementById("runtime-log").textContent.length`)
+	s.MustGet(host, "/greeting")
+	waitFor(ctx, t, `document.getElementById("log-state").textContent.includes("paused, 1 new") || document.getElementById("log-state").textContent.includes("paused, 2 new")`, 10*time.Second)
+	if after := eval(`document.getElementById("runtime-log").textContent.length`); after != before {
+		t.Fatalf("the paused log grew from %v to %v", before, after)
+	}
+	run(chromedp.Click(chromedp.ID("log-pause")))
+	waitFor(ctx, t, `document.getElementById("runtime-log").textContent.length > `+fmt.Sprint(before), 10*time.Second)
+	shot(ctx, t, shots, "app-logs")
 
 	// The other pages, in light, dark and on a phone.
 	run(chromedp.Navigate(s.HTTP+"/apps"), chromedp.WaitVisible(chromedp.CSS("table.list")))

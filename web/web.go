@@ -153,6 +153,8 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	{ // apps, their env, sharing, policy, webhooks, previews, schedules
 		g.GET("/apps", h.apps)
 		g.GET("/apps/:name", h.app)
+		g.GET("/apps/:name/logs", h.appLogsText)
+		g.GET("/ui/apps/:name/logs/stream", h.streamAppLogs)
 		post.POST("/apps", h.createApp)
 		post.POST("/apps/:name/settings", h.updateApp)
 		post.POST("/apps/:name/delete", h.deleteApp)

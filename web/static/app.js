@@ -35,6 +35,9 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  const rt = document.getElementById("runtime-log");
+  if (rt) followRuntimeLog(rt);
+
   const dep = document.getElementById("deployment");
   if (dep) followDeployment(dep);
   else if (document.querySelector("[data-deployment]") || document.querySelector(".list")) followStatuses();
@@ -138,4 +141,51 @@ function followStatuses() {
       if (note) note.hidden = false;
     }
   });
+}
+
+// followRuntimeLog streams the serving container's output into pre: the
+// newest 5,000 lines kept, shown filtered by the search box as you type;
+// Pause holds new lines back (counted) until Resume. The view follows the
+// bottom unless the reader scrolled up.
+function followRuntimeLog(pre) {
+  const max = 5000;
+  const lines = [];
+  let paused = false, held = 0, filter = "";
+  const box = document.getElementById("log-filter");
+  const pause = document.getElementById("log-pause");
+  const state = document.getElementById("log-state");
+  for (const el of [box, pause]) if (el && el.parentElement) el.parentElement.hidden = false;
+  const atBottom = () => pre.scrollHeight - pre.scrollTop - pre.clientHeight < 30;
+  const render = () => {
+    const stick = atBottom();
+    const f = filter.toLowerCase();
+    const shown = f ? lines.filter((l) => l.toLowerCase().includes(f)) : lines;
+    pre.textContent = shown.join("\n") + (shown.length ? "\n" : "");
+    state.textContent = (f ? shown.length + " of " + lines.length + " lines match" : "") + (paused ? (f ? "; " : "") + "paused, " + held + " new" : "");
+    if (stick) pre.scrollTop = pre.scrollHeight;
+  };
+  box.addEventListener("input", () => { filter = box.value; render(); });
+  pause.addEventListener("click", () => {
+    paused = !paused;
+    pause.textContent = paused ? "Resume" : "Pause";
+    pause.setAttribute("aria-pressed", String(paused));
+    if (!paused) held = 0;
+    render();
+  });
+  const pending = [];
+  const es = new EventSource("/ui/apps/" + encodeURIComponent(pre.dataset.app) + "/logs/stream");
+  // Each (re)connection starts with the last 200 lines again.
+  es.addEventListener("open", () => { lines.length = 0; pending.length = 0; });
+  es.addEventListener("line", (e) => {
+    pending.push(JSON.parse(e.data));
+    if (paused) { held++; state.textContent = "paused, " + held + " new"; return; }
+    flush();
+  });
+  es.addEventListener("problem", (e) => { state.textContent = JSON.parse(e.data); es.close(); });
+  const flush = () => {
+    lines.push(...pending.splice(0));
+    if (lines.length > max) lines.splice(0, lines.length - max);
+    render();
+  };
+  pause.addEventListener("click", () => { if (!paused) flush(); });
 }
