@@ -20,12 +20,12 @@ var funcs = template.FuncMap{
 		}
 		return s
 	},
-	"ago":      humanize.Ago,
+	"ago": humanize.Ago,
 	// human says a status as words ("rolled back"); dur a duration
 	// ("24 h"); count a number with its noun ("1 app", "3 apps").
-	"human": func(v any) string { return humanize.Status(fmt.Sprint(v)) },
-	"dur":   humanize.Duration,
-	"count": humanize.Count,
+	"human":    func(v any) string { return humanize.Status(fmt.Sprint(v)) },
+	"dur":      humanize.Duration,
+	"count":    humanize.Count,
 	"duration": duration,
 	"join":     strings.Join,
 	"bytes":    humanize.Bytes,
