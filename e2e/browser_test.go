@@ -112,7 +112,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	repo := NewRepo(t)
 	// The first build prints, pauses and prints again, so the test can
 	// scroll the live log up while lines still arrive.
-	repo.Commit("first version", map[string]string{"Dockerfile": AppDockerfile("v1", "seq 1 300; sleep 3; seq 301 600", "")})
+	repo.Commit("first version", map[string]string{"Dockerfile": AppDockerfile("v1", `printf '\033[31mred-line\033[0m\n'; seq 1 300; sleep 3; seq 301 600`, "")})
 	token := strings.TrimSpace(readFile(t, filepath.Join(s.DataDir, "admin-token")))
 	shots := screenshotDir(t)
 	run := func(actions ...chromedp.Action[chromedp.Void]) {
@@ -179,6 +179,13 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 	if logText := text("#log"); !strings.Contains(logText, "Successfully built") || !strings.Contains(logText, "deployment succeeded") {
 		t.Fatalf("the log did not stream in:\n%s", logText)
+	}
+	// Colours a build prints are rendered, not shown as escape codes.
+	if red := eval(`(() => { const e = document.querySelector("#log .ansi-fg-red"); return e ? e.textContent : ""; })()`); red != "red-line" {
+		t.Fatalf("the build's red line renders as %q", red)
+	}
+	if raw := eval(`document.getElementById("log").textContent.includes("\x1b")`); raw != false {
+		t.Fatal("raw ANSI escapes in the build log")
 	}
 	if doneSteps := eval(`document.querySelectorAll("#steps li.done").length`); doneSteps != float64(6) {
 		t.Fatalf("%d steps done, want 6", doneSteps)

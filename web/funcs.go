@@ -21,6 +21,9 @@ var funcs = template.FuncMap{
 		return s
 	},
 	"ago": humanize.Ago,
+	// ansi renders a log line's colour codes; clock is a log line's time.
+	"ansi":  ansiHTML,
+	"clock": func(t time.Time) string { return t.UTC().Format("15:04:05") },
 	// human says a status as words ("rolled back"); dur a duration
 	// ("24 h"); count a number with its noun ("1 app", "3 apps").
 	"human":    func(v any) string { return humanize.Status(fmt.Sprint(v)) },

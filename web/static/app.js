@@ -102,7 +102,8 @@ function followDeployment(dep) {
     for (const l of pending.splice(0)) {
       const span = document.createElement("span");
       span.className = "l " + l.stream;
-      span.textContent = l.text;
+      if (l.time) span.dataset.t = new Date(l.time).toISOString().slice(11, 19);
+      span.appendChild(ansiNodes(l.text));
       frag.appendChild(span);
       frag.appendChild(document.createTextNode("\n"));
     }
@@ -188,4 +189,43 @@ function followRuntimeLog(pre) {
     render();
   };
   pause.addEventListener("click", () => { if (!paused) flush(); });
+}
+
+// ansiNodes is text with its ANSI colour codes (SGR) as spans of classes
+// ansi-bold, ansi-fg-red, …; other escape sequences are dropped. The text
+// goes in as text nodes only. (web/ansi.go does the same on the server.)
+function ansiNodes(text) {
+  const colours = ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"];
+  const frag = document.createDocumentFragment();
+  let classes = [];
+  const add = (t) => {
+    t = t.replace(/\x1b/g, "");
+    if (!t) return;
+    if (classes.length) {
+      const s = document.createElement("span");
+      s.className = classes.join(" ");
+      s.textContent = t;
+      frag.appendChild(s);
+    } else frag.appendChild(document.createTextNode(t));
+  };
+  const re = /\x1b\[([0-9;?]*)([@-~])/g;
+  let last = 0, m;
+  while ((m = re.exec(text)) !== null) {
+    add(text.slice(last, m.index));
+    last = re.lastIndex;
+    if (m[2] !== "m") continue;
+    if (m[1] === "") { classes = []; continue; }
+    for (const p of m[1].split(";")) {
+      const n = Number(p);
+      const drop = (pre) => { classes = classes.filter((c) => !c.startsWith(pre)); };
+      if (n === 0) classes = [];
+      else if (n === 1) { drop("ansi-bold"); classes.push("ansi-bold"); }
+      else if (n === 22) drop("ansi-bold");
+      else if (n >= 30 && n <= 37) { drop("ansi-fg"); classes.push("ansi-fg-" + colours[n - 30]); }
+      else if (n >= 90 && n <= 97) { drop("ansi-fg"); classes.push("ansi-fg-bright-" + colours[n - 90]); }
+      else if (n === 39) drop("ansi-fg");
+    }
+  }
+  add(text.slice(last));
+  return frag;
 }
