@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strconv"
 )
 
 // Dashboard serves the API and dashboard (at upstream, plain HTTP on
@@ -35,11 +34,7 @@ func Dashboard(next http.Handler, t *TLS, domain, upstream string, httpsPort int
 			return
 		}
 		if r.TLS == nil && t != nil && t.HasCertificate(r.Context(), domain) {
-			u := "https://" + domain
-			if httpsPort != 443 {
-				u += ":" + strconv.Itoa(httpsPort)
-			}
-			http.Redirect(w, r, u+r.URL.RequestURI(), http.StatusPermanentRedirect)
+			toHTTPS(w, r, domain, httpsPort)
 			return
 		}
 		rp.ServeHTTP(w, r)
