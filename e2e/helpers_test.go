@@ -577,6 +577,13 @@ func CleanupApp(t *testing.T, app string) {
 		if names := Containers(t, app); len(names) > 0 {
 			exec.Command("docker", append([]string{"rm", "-f"}, names...)...).Run()
 		}
+		// Its previews' containers too (apps APP-pr-N), which a server
+		// stopped at the end of a test leaves running.
+		if out, err := exec.Command("docker", "ps", "-aq", "--filter", "name=^rivetr-"+app+"-pr-").Output(); err == nil {
+			if ids := strings.Fields(string(out)); len(ids) > 0 {
+				exec.Command("docker", append([]string{"rm", "-f"}, ids...)...).Run()
+			}
+		}
 		for _, tag := range Images(t, app) {
 			exec.Command("docker", "rmi", "-f", "rivetr/"+app+":"+tag).Run()
 		}
