@@ -12,12 +12,10 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -793,30 +791,11 @@ func newSharedApp(t *testing.T, prefix, version string, createFlags ...string) a
 }
 
 // Browser is an HTTP client with a dashboard session, signed in with the
-// admin token through the sign-in form.
+// admin token through the sign-in form, that follows redirects.
 func (s *Server) Browser() *http.Client {
-	t := s.t
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar}
-	res, err := browser.Get(s.HTTP + "/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(b)
-	if csrf == nil {
-		t.Fatal("no CSRF token on the sign-in page")
-	}
-	token := strings.TrimSpace(readFile(t, filepath.Join(s.DataDir, "admin-token")))
-	form := url.Values{"csrf": {string(csrf[1])}, "token": {token}, "next": {"/"}}
-	req, _ := http.NewRequest("POST", s.HTTP+"/login", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", s.HTTP)
-	if res, err = browser.Do(req); err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	return browser
+	s.t.Helper()
+	token := strings.TrimSpace(readFile(s.t, filepath.Join(s.DataDir, "admin-token")))
+	c := signedInClient(s.t, s, url.Values{"token": {token}})
+	c.CheckRedirect = nil
+	return c
 }

@@ -9,9 +9,6 @@ import (
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/mocks"
-
-	"github.com/rivetr/rivetr/internal/ids"
-	"github.com/rivetr/rivetr/schema"
 )
 
 // The app page links a database of the team (its settings become the
@@ -24,8 +21,9 @@ func TestLinkDatabaseAndDeleteApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := &schema.App{ID: ids.New(), Name: "shop", TeamID: team.ID, GitURL: "https://git.example.com/shop.git", Branch: "main", Domains: []string{"shop.example.com"}}
-	if err := d.store.CreateApp(ctx, app); err != nil {
+	app := d.app("shop")
+	app.TeamID = team.ID
+	if err := d.store.SaveApp(ctx, app); err != nil {
 		t.Fatal(err)
 	}
 	_, body, _ := d.get("/apps/shop")
