@@ -20,17 +20,22 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/rivetr/rivetr/internal/ids"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/testimage"
+	"github.com/rivetr/rivetr/schema"
 )
 
-// benchDashboard measures the dashboard's two heaviest pages: the apps page
-// with 200 apps and a deployment page with a 10,000-line log. Server render
+// benchDashboard measures the dashboard's heaviest pages: the apps page
+// with 200 apps, a deployment page with a 10,000-line log, and an app's
+// page with 200 deployments (its overview, its deployments tab, and the
+// tab with all 200). Server render
 // time is time to first byte over loopback; the baseline is the same bytes
 // served as a static file by Go's file server in this process. "Usable" is
 // DOMContentLoaded in headless Chromium, against the same static copy.
 func benchDashboard(bin string) Result {
-	log.Printf("dashboard: 200 apps, a 10,000-line log")
+	log.Printf("dashboard: 200 apps, a 10,000-line log, an app with 200 deployments")
 	s := startServer(bin)
 	defer s.stop()
 	ctx := context.Background()
@@ -75,11 +80,37 @@ func benchDashboard(bin string) Result {
 	}
 	defer exec.Command("docker", "rm", "-f", "rivetr-app-000-"+d.ID).Run()
 
+	// app-000's history: the real deployment and 199 more rows written
+	// straight to the server's SQLite file (every tenth failed, with a
+	// reason of several lines, as health check failures have).
+	store, err := schema.Open(filepath.Join(s.dir, "data", "rivetr.db"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	app, err := s.client.GetApp(ctx, "app-000")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for j := 1; j < 200; j++ {
+		dep := &schema.Deployment{ID: ids.New(), AppID: app.ID, AppName: "app-000", Kind: release.KindDeploy, Status: release.StatusSucceeded,
+			Step: release.StepDone, CommitSHA: fmt.Sprintf("%040d", j), CommitMessage: fmt.Sprintf("change %d\n\nwith a body", j), Trigger: "webhook", WorkflowID: "deploy/app-000/x"}
+		if j%10 == 0 {
+			dep.Status, dep.Step = release.StatusFailed, release.StepHealth
+			dep.FailureReason = "health check failed: GET /up answers 404: is --health-path right?\ncontainer's last lines:\n" + strings.Repeat("listening on :8080\n", 20)
+		}
+		if err := store.CreateDeployment(ctx, dep); err != nil {
+			log.Fatal(err)
+		}
+	}
+	store.Close()
+
 	web := signedIn(s)
 	figs := map[string]float64{"log_lines": float64(nLines)}
 	static := staticServer()
 	defer static.Close()
-	for _, p := range []struct{ name, path string }{{"apps_page", "/apps"}, {"deployment_page", "/deployments/" + d.ID}} {
+	pages := []struct{ name, path string }{{"apps_page", "/apps"}, {"deployment_page", "/deployments/" + d.ID},
+		{"app_overview", "/apps/app-000"}, {"app_deployments_tab", "/apps/app-000/deployments"}, {"app_all_200_deployments", "/apps/app-000/deployments?all=1"}}
+	for _, p := range pages {
 		body := fetch(web, "http://"+s.http+p.path)
 		copyPath := "/" + p.name + ".html"
 		os.WriteFile(filepath.Join(static.dir, p.name+".html"), body, 0o644)
@@ -96,7 +127,7 @@ func benchDashboard(bin string) Result {
 		bctx, cancel := browserContext(chrome)
 		defer cancel()
 		login(bctx, s)
-		for _, p := range []struct{ name, path string }{{"apps_page", "/apps"}, {"deployment_page", "/deployments/" + d.ID}} {
+		for _, p := range pages {
 			usable, load := timeBrowser(bctx, "http://"+s.http+p.path, 5)
 			susable, _ := timeBrowser(bctx, static.url+"/"+p.name+".html", 5)
 			figs[p.name+"_browser_usable_ms"] = usable

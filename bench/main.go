@@ -11,9 +11,12 @@
 //   - tls: TLS keep-alive requests/s and new handshakes/s through Rivetr's
 //     proxy, nginx, Caddy and Traefik with one certificate and backend, and
 //     the memory of 1,000 certificates held (Rivetr's proxy, Caddy);
-//   - dashboard: render time of the heaviest pages, over HTTP and in headless
+//   - dashboard: render time of the heaviest pages (200 apps, a 10,000-line
+//     log, an app with 200 deployments), over HTTP and in headless
 //     Chromium, against the same bytes served as a static file;
 //   - scale: listing 10 to 1,000 apps, and 1, 10 and 50 deploys at once;
+//   - first_app: the README followed from git clone to a first app
+//     answering through the proxy, against docker build + run;
 //   - footprint: idle RSS and CPU of `rivetr server` with the embedded Temporal
 //     server and UI, of `rivetr server --temporal-address` (external Temporal),
 //     and of the Temporal CLI's own dev server when bench/.bin/temporal exists
@@ -51,7 +54,7 @@ var (
 	outDir    = flag.String("out", "bench/results", "where results go")
 	agentBin  = flag.String("agent", "bin/rivetr-agent", "rivetr-agent binary for the external-Temporal footprint (skipped when missing)")
 	temporal  = flag.String("temporal-cli", "bench/.bin/temporal", "Temporal CLI binary for the footprint baseline (skipped when missing)")
-	which     = flag.String("only", "all", "comma-separated benchmarks to run: deploy, zero_downtime, proxy, tls, footprint, dashboard, scale")
+	which     = flag.String("only", "all", "comma-separated benchmarks to run: deploy, zero_downtime, proxy, tls, footprint, dashboard, scale, first_app")
 )
 
 // Result is one benchmark's figures.
@@ -87,7 +90,7 @@ func main() {
 	for _, b := range []struct {
 		name string
 		run  func(string) Result
-	}{{"deploy", benchDeploy}, {"zero_downtime", benchZeroDowntime}, {"proxy", benchProxy}, {"tls", benchTLS}, {"footprint", benchFootprint}, {"dashboard", benchDashboard}, {"scale", benchScale}} {
+	}{{"deploy", benchDeploy}, {"zero_downtime", benchZeroDowntime}, {"proxy", benchProxy}, {"tls", benchTLS}, {"footprint", benchFootprint}, {"dashboard", benchDashboard}, {"scale", benchScale}, {"first_app", benchFirstApp}} {
 		if only["all"] || only[b.name] {
 			r := b.run(bin)
 			r.Measured = time.Now().UTC().Format("2006-01-02 15:04 MST")

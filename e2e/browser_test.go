@@ -220,7 +220,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// Chromium aborts a navigation when a container's veth comes or goes
 	// (ERR_NETWORK_CHANGED): let the rolled-back container retire first.
 	eventually(t, 60*time.Second, "the replaced container retired", func() bool { return len(Containers(t, app)) == 1 })
-	run(chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.WaitVisible(chromedp.ID("log-filter")))
+	run(chromedp.Navigate(s.HTTP+"/apps/"+app+"/logs"), chromedp.WaitVisible(chromedp.ID("log-filter")))
 	s.MustGet(host, "/")
 	waitFor(ctx, t, `document.getElementById("runtime-log").textContent.includes("response:200")`, 30*time.Second)
 	run(chromedp.SendKeys(chromedp.ID("log-filter"), "response:200"))
@@ -236,9 +236,41 @@ func TestDashboardInBrowser(t *testing.T) {
 	waitFor(ctx, t, `document.getElementById("runtime-log").textContent.length > `+fmt.Sprint(before), 10*time.Second)
 	shot(ctx, t, shots, "app-logs")
 
-	// The other pages, in light, dark and on a phone.
-	run(chromedp.Navigate(s.HTTP+"/apps"), chromedp.WaitVisible(chromedp.CSS("table.list")))
+	// Every tab of the app page, each at its own address, marked in the
+	// tab bar, reached by its number key too.
+	tabs := map[string]string{"": "#serving", "deployments": ".timeline", "logs": "#runtime-log", "environment": "#env", "domains": "#domain-list",
+		"settings": "#settings", "webhooks": "#webhook-urls", "policy": "#policy", "danger": "#delete-confirm"}
+	for tab, mark := range tabs {
+		run(chromedp.Navigate(s.HTTP+"/apps/"+app+strings.TrimSuffix("/"+tab, "/")), chromedp.WaitVisible(chromedp.CSS(mark)))
+		if cur := text(`#app-tabs a[aria-current="page"]`); cur == "" {
+			t.Errorf("tab %q: none marked current", tab)
+		}
+	}
+	run(chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.WaitVisible(chromedp.ID("serving")))
+	run(chromedp.KeyEvent("3"), chromedp.WaitVisible(chromedp.ID("runtime-log")))
+	if cur := text(`#app-tabs a[aria-current="page"]`); cur != "Logs" {
+		t.Fatalf("key 3 went to %q", cur)
+	}
+	// "?" lists the shortcuts; "g a" goes to the apps; j focuses the first.
+	run(chromedp.KeyEvent("?"), chromedp.WaitVisible(chromedp.ID("keys")))
+	run(chromedp.KeyEvent("\x1b"), chromedp.WaitNotVisible(chromedp.ID("keys")))
+	run(chromedp.KeyEvent("g"), chromedp.KeyEvent("a"), chromedp.WaitVisible(chromedp.ID("app-list")))
+	run(chromedp.KeyEvent("j"))
+	if focused := eval(`document.activeElement.closest("[data-app-card]")?.dataset.appCard`); focused != app {
+		t.Fatalf("j focused %v", focused)
+	}
+
+	// The apps list follows deployments live: a deploy started elsewhere
+	// shows on the app's card without a reload.
 	shot(ctx, t, shots, "apps")
+	eval(`window.__noReload = true`)
+	beforeDep := eval(`document.querySelector('[data-app-card="` + app + `"]').dataset.deployment`)
+	out := s.MustCLI("deploy", app, "--wait")
+	waitFor(ctx, t, `(() => { const c = document.querySelector('[data-app-card="`+app+`"]'); return c.dataset.deployment !== `+fmt.Sprintf("%q", beforeDep)+` && c.querySelector("[data-status]").textContent === "succeeded"; })()`, 30*time.Second)
+	if still := eval(`window.__noReload === true`); still != true {
+		t.Fatalf("the apps page reloaded (deploy said %s)", out)
+	}
+	eventually(t, 60*time.Second, "the replaced container retired", func() bool { return len(Containers(t, app)) == 1 })
 	run(chromedp.Navigate(s.HTTP+"/"), chromedp.WaitVisible(chromedp.CSS(".tiles")))
 	shot(ctx, t, shots, "overview")
 	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
@@ -247,11 +279,29 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 	run(chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.WaitVisible(chromedp.CSS(".timeline")))
 	shot(ctx, t, shots, "app-dark")
-	run(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)), chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.WaitVisible(chromedp.CSS(".timeline")))
-	if overflow := eval(`document.documentElement.scrollWidth > window.innerWidth + 1`); overflow == true {
-		t.Error("the app page scrolls sideways on a phone-sized screen")
+	run(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
+	for tab, mark := range tabs {
+		run(chromedp.Navigate(s.HTTP+"/apps/"+app+strings.TrimSuffix("/"+tab, "/")), chromedp.WaitVisible(chromedp.CSS(mark)))
+		if overflow := eval(`document.documentElement.scrollWidth > window.innerWidth + 1`); overflow == true {
+			t.Errorf("the app page's %q tab scrolls sideways on a phone-sized screen", tab)
+		}
 	}
+	for _, page := range []string{"/", "/apps", "/databases", "/teams", "/freezes"} {
+		run(chromedp.Navigate(s.HTTP + page))
+		if overflow := eval(`document.documentElement.scrollWidth > window.innerWidth + 1`); overflow == true {
+			t.Errorf("%s scrolls sideways on a phone-sized screen", page)
+		}
+	}
+	run(chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.WaitVisible(chromedp.CSS(".timeline")))
 	shot(ctx, t, shots, "app-phone")
+	run(chromedp.Navigate(s.HTTP+"/apps"), chromedp.WaitVisible(chromedp.ID("app-list")))
+	shot(ctx, t, shots, "apps-phone")
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "light"}}}); err != nil {
+		t.Fatal(err)
+	}
+	run(chromedp.Navigate(s.HTTP+"/apps/"+app+"/domains"), chromedp.WaitVisible(chromedp.ID("domain-list")))
+	shot(ctx, t, shots, "app-domains-phone")
 }
 
 // waitFor polls a JavaScript condition until it is true.

@@ -68,134 +68,15 @@ func (h *Handler) createApp(c *gin.Context) {
 	h.renderApps(c, http.StatusBadRequest, form, errs)
 }
 
-type appData struct {
-	App         *service.AppView
-	Deployments []deploymentRow
-	Env         []service.EnvView
-	Form        appForm
-	Errors      map[string]string
-	EnvForm     envForm
-	EnvErrors   map[string]string
-	Recurring   []service.RecurringDeploy
-	// Environments are the app's team's, for the policy form.
-	Environments []service.EnvironmentView
-	// Webhook (for those who may edit the app) and the newest deliveries.
-	Webhook    *service.WebhookInfo
-	Deliveries []service.WebhookDelivery
-	Previews   []service.PreviewView
-	Domains    []domainRow
-	// Databases the caller may link to the app (of its team).
-	Databases []service.DatabaseView
-}
-
-type deploymentRow struct {
-	service.DeploymentView
-	Serving     bool
-	CanRollback bool
-	CanCancel   bool
-}
-
-type envForm struct {
-	Key, Value string
-	Secret     bool
-}
-
-func (h *Handler) app(c *gin.Context) {
-	ctx := c.Request.Context()
-	app, err := h.svc.GetApp(ctx, c.Param("name"))
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	h.renderApp(c, http.StatusOK, app, formOf(app), nil, envForm{}, nil)
-}
-
-func (h *Handler) renderApp(c *gin.Context, status int, app *service.AppView, form appForm, errs map[string]string, ef envForm, envErrs map[string]string) {
-	ctx := c.Request.Context()
-	deps, err := h.svc.ListDeployments(ctx, app.Name, 50)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	env, err := h.svc.ListEnv(ctx, app.Name)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	rows := make([]deploymentRow, 0, len(deps))
-	for _, d := range deps {
-		rows = append(rows, deploymentRow{
-			DeploymentView: d,
-			Serving:        d.ID == app.CurrentDeploymentID,
-			CanRollback:    service.CanRollBackTo(app.Current, &d.Deployment),
-			CanCancel:      service.CanCancel(&d.Deployment),
-		})
-	}
-	recurring, err := h.svc.ListRecurring(ctx, app.Name)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	var envs []service.EnvironmentView
-	if release.RoleAllows(app.Role, release.PermPolicy) && !app.Shared && app.Team != "" {
-		if envs, err = h.svc.ListEnvironments(ctx, app.Team); err != nil {
-			h.fail(c, err)
-			return
-		}
-	}
-	deliveries, err := h.svc.ListDeliveries(ctx, app.Name, 10)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	previews, err := h.svc.ListPreviews(ctx, app.Name)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	domains, err := h.svc.ListDomains(ctx, app.Name)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	certs, err := h.svc.ListCertificates(ctx, app.Name)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	var hook *service.WebhookInfo
-	if release.RoleAllows(app.Role, release.PermEditApp) && !app.Shared {
-		if hook, err = h.svc.GetWebhook(ctx, app.Name, baseURL(c), false); err != nil {
-			h.fail(c, err)
-			return
-		}
-	}
-	var dbs []service.DatabaseView
-	if release.RoleAllows(app.Role, release.PermDatabaseAdmin) && !app.Shared {
-		all, err := h.svc.ListDatabases(ctx)
-		if err != nil {
-			h.fail(c, err)
-			return
-		}
-		for _, d := range all {
-			if d.Team == app.Team {
-				dbs = append(dbs, d)
-			}
-		}
-	}
-	h.render(c, status, "app", app.Name, appData{App: app, Deployments: rows, Env: env, Form: form, Errors: errs, EnvForm: ef, EnvErrors: envErrs,
-		Recurring: recurring, Environments: envs, Webhook: hook, Deliveries: deliveries, Previews: previews, Domains: domainRows(domains, certs), Databases: dbs})
-}
-
 // deleteApp deletes the app once its name is typed back.
 func (h *Handler) deleteApp(c *gin.Context) {
 	name := c.Param("name")
 	if c.PostForm("confirm") != name {
-		redirect(c, "/apps/"+url.PathEscape(name)+"#danger", flash{Error: "Type the app's name, " + name + ", to delete it.", At: "delete"})
+		redirect(c, appPath(name, "danger"), flash{Error: "Type the app's name, " + name + ", to delete it.", At: "delete"})
 		return
 	}
 	if err := h.svc.DeleteApp(c.Request.Context(), name); err != nil {
-		redirect(c, "/apps/"+url.PathEscape(name)+"#danger", flash{Error: h.logError(c, err), At: "delete"})
+		redirect(c, appPath(name, "danger"), flash{Error: h.logError(c, err), At: "delete"})
 		return
 	}
 	redirect(c, "/apps", flash{OK: "Deleted " + name + "."})
@@ -204,7 +85,7 @@ func (h *Handler) deleteApp(c *gin.Context) {
 // linkDatabase gives the app a database's connection settings.
 func (h *Handler) linkDatabase(c *gin.Context) {
 	name := c.Param("name")
-	back := "/apps/" + url.PathEscape(name) + "#databases"
+	back := appPath(name, "environment")
 	keys, err := h.svc.LinkDatabase(c.Request.Context(), c.PostForm("database"), name, strings.TrimSpace(c.PostForm("prefix")))
 	if err != nil {
 		redirect(c, back, flash{Error: h.logError(c, err), At: "databases"})
@@ -225,21 +106,21 @@ func (h *Handler) updateApp(c *gin.Context) {
 	in, errs := form.input(false)
 	if len(errs) == 0 {
 		if _, err := h.svc.UpdateApp(ctx, app.Name, in); err == nil {
-			redirect(c, "/apps/"+url.PathEscape(app.Name), flash{OK: "Settings saved; they apply from the next deployment."})
+			redirect(c, appPath(app.Name, "settings"), flash{OK: "Settings saved; they apply from the next deployment."})
 			return
 		} else {
 			errs = fieldsOf(err, h.logError(c, err))
 		}
 	}
 	form.HasGitToken, form.HasSSHKey = app.HasGitToken, app.HasSSHKey
-	h.renderApp(c, http.StatusBadRequest, app, form, errs, envForm{}, nil)
+	h.renderApp(c, http.StatusBadRequest, app, "settings", appForms{Form: form, Errors: errs})
 }
 
 // updatePolicy sets an app's environment and its own approval policy
 // (unchecked boxes mean false).
 func (h *Handler) updatePolicy(c *gin.Context) {
 	name := c.Param("name")
-	back := "/apps/" + url.PathEscape(name) + "#policy"
+	back := appPath(name, "policy")
 	env := strings.TrimSpace(c.PostForm("environment"))
 	req, self := c.PostForm("require_approval") != "", c.PostForm("allow_self_approval") != ""
 	in := service.AppInput{Environment: &env, RequireApproval: &req, AllowSelfApproval: &self}
@@ -271,17 +152,17 @@ func (h *Handler) shareApp(c *gin.Context) {
 	name := c.Param("name")
 	team := strings.TrimSpace(c.PostForm("team"))
 	if err := h.svc.ShareApp(c.Request.Context(), name, team); err != nil {
-		redirect(c, "/apps/"+url.PathEscape(name)+"#sharing", flash{Error: h.logError(c, err), At: "share"})
+		redirect(c, appPath(name, "settings"), flash{Error: h.logError(c, err), At: "share"})
 		return
 	}
-	redirect(c, "/apps/"+url.PathEscape(name)+"#sharing", flash{OK: name + " is shared with " + team + ", read-only."})
+	redirect(c, appPath(name, "settings"), flash{OK: name + " is shared with " + team + ", read-only."})
 }
 
 func (h *Handler) unshareApp(c *gin.Context) {
 	name, team := c.Param("name"), c.Param("team")
 	if err := h.svc.UnshareApp(c.Request.Context(), name, team); err != nil {
-		redirect(c, "/apps/"+url.PathEscape(name)+"#sharing", flash{Error: h.logError(c, err), At: "share"})
+		redirect(c, appPath(name, "settings"), flash{Error: h.logError(c, err), At: "share"})
 		return
 	}
-	redirect(c, "/apps/"+url.PathEscape(name)+"#sharing", flash{OK: name + " is no longer shared with " + team + "."})
+	redirect(c, appPath(name, "settings"), flash{OK: name + " is no longer shared with " + team + "."})
 }

@@ -26,8 +26,8 @@ func TestLinkDatabaseAndDeleteApp(t *testing.T) {
 	if err := d.store.SaveApp(ctx, app); err != nil {
 		t.Fatal(err)
 	}
-	_, body, _ := d.get("/apps/shop")
-	if !strings.Contains(body, `id="databases"`) || !strings.Contains(body, "No database in this team yet") || !strings.Contains(body, `id="danger"`) {
+	_, body, _ := d.get("/apps/shop/environment")
+	if !strings.Contains(body, `id="databases"`) || !strings.Contains(body, "No database in this team yet") {
 		t.Fatalf("the app page without databases:\n%s", section(body, `id="databases"`))
 	}
 	d.csrf = csrfRE.FindStringSubmatch(body)[1]
@@ -36,7 +36,7 @@ func TestLinkDatabaseAndDeleteApp(t *testing.T) {
 	if code, _, _ := d.form("/databases", "name", "shop-db", "engine", "postgres"); code != http.StatusSeeOther {
 		t.Fatalf("create the database: %d", code)
 	}
-	_, body, _ = d.get("/apps/shop")
+	_, body, _ = d.get("/apps/shop/environment")
 	if !strings.Contains(body, `<option value="shop-db">shop-db (postgres`) {
 		t.Fatalf("the database is not offered:\n%s", section(body, `id="databases"`))
 	}
@@ -44,13 +44,13 @@ func TestLinkDatabaseAndDeleteApp(t *testing.T) {
 	if code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "Linked+shop-db") || !strings.Contains(hdr.Get("Location"), "DB_URL") {
 		t.Fatalf("link: %d %v", code, hdr)
 	}
-	if _, body, _ = d.get("/apps/shop"); !strings.Contains(body, "DB_PASSWORD") {
+	if _, body, _ = d.get("/apps/shop/environment"); !strings.Contains(body, "DB_PASSWORD") {
 		t.Fatal("the linked settings are not in the app's env")
 	}
 
 	// The name typed wrong: nothing happens.
 	code, _, hdr = d.form("/apps/shop/delete", "confirm", "shpo")
-	if code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "#danger") {
+	if code != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/apps/shop/danger?") {
 		t.Fatalf("delete with the wrong name: %d %v", code, hdr)
 	}
 	run := &mocks.WorkflowRun{}

@@ -151,13 +151,15 @@ func (h *Handler) streamDeployment(c *gin.Context) {
 	sse.DeploymentLogs(ctx, sse.NewWriter(c.Writer), h.svc, id, sse.After(c.Request))
 }
 
+// events streams the changes list pages show live: deployments always,
+// databases with ?databases=1, one database's backups with ?backups=NAME.
 func (h *Handler) events(c *gin.Context) {
 	ctx, done, ok := sse.Admit(c.Writer, c.Request, h.limits.Streams, sse.MaxAge)
 	if !ok {
 		return
 	}
 	defer done()
-	sse.DeploymentChanges(ctx, sse.NewWriter(c.Writer), h.svc)
+	sse.Changes(ctx, sse.NewWriter(c.Writer), h.svc, sse.Watch{Databases: c.Query("databases") != "", BackupsOf: c.Query("backups")})
 }
 
 // formTime reads a date-time picker (at_local, "2006-01-02T15:04") and the

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -37,7 +36,7 @@ func domainRows(ds []service.DomainView, certs []service.CertificateView) []doma
 	return out
 }
 
-func domainsBack(name string) string { return "/apps/" + url.PathEscape(name) + "#domains" }
+func domainsBack(name string) string { return appPath(name, "domains") }
 
 func (h *Handler) addDomain(c *gin.Context) {
 	name := c.Param("name")

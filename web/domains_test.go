@@ -43,7 +43,7 @@ func TestDomainsSection(t *testing.T) {
 	if loc, _ := url.QueryUnescape(hdr.Get("Location")); code != http.StatusSeeOther || !strings.Contains(loc, "no certificate until it points here: far.example.com resolves to 192.0.2.44") {
 		t.Fatalf("add a domain pointing elsewhere: %d %s", code, loc)
 	}
-	_, body, _ := d.get("/apps/shop")
+	_, body, _ := d.get("/apps/shop/domains")
 	sec := domainsOf(body)
 	for _, want := range []string{`data-domain="www.shop.example.com"`, "redirects to</span> shop.example.com", `<span class="badge proven" title="txt">`,
 		"_rivetr-challenge.far.example.com", `<span class="badge pending">pending</span>`, `action="/apps/shop/domains/far.example.com/verify"`} {
@@ -69,7 +69,7 @@ func TestDomainsSection(t *testing.T) {
 	if _, _, hdr := d.form("/apps/shop/domains/shop.example.com/certificate", "cert", string(testpki.Chain(leaf.CertPEM, root.PEM)), "key", string(leaf.KeyPEM)); !strings.Contains(hdr.Get("Location"), "serves+the+uploaded+certificate") {
 		t.Fatalf("upload: %v", hdr)
 	}
-	_, body, _ = d.get("/apps/shop")
+	_, body, _ = d.get("/apps/shop/domains")
 	sec = domainsOf(body)
 	if !strings.Contains(sec, `<span class="badge valid">valid</span> <span class="muted">uploaded</span>`) || !strings.Contains(sec, "Rivetr tests Shop Root") ||
 		!strings.Contains(sec, "Use the CA's certificate") || strings.Contains(sec, "PRIVATE KEY-----\n") {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -15,7 +14,7 @@ func (h *Handler) setEnv(c *gin.Context) {
 	ef := envForm{Key: strings.TrimSpace(c.PostForm("key")), Value: c.PostForm("value"), Secret: c.PostForm("secret") != ""}
 	_, err := h.svc.SetEnv(ctx, name, []service.EnvInput{{Key: ef.Key, Value: ef.Value, Secret: ef.Secret}})
 	if err == nil {
-		redirect(c, "/apps/"+url.PathEscape(name)+"#env", flash{OK: "Set " + ef.Key + "; it applies from the next deployment."})
+		redirect(c, appPath(name, "environment"), flash{OK: "Set " + ef.Key + "; it applies from the next deployment."})
 		return
 	}
 	app, gerr := h.svc.GetApp(ctx, name)
@@ -26,14 +25,14 @@ func (h *Handler) setEnv(c *gin.Context) {
 	if ef.Secret {
 		ef.Value = "" // never echo a secret back into the page
 	}
-	h.renderApp(c, http.StatusBadRequest, app, formOf(app), nil, ef, fieldsOf(err, h.logError(c, err)))
+	h.renderApp(c, http.StatusBadRequest, app, "environment", appForms{EnvForm: ef, EnvErrors: fieldsOf(err, h.logError(c, err))})
 }
 
 func (h *Handler) unsetEnv(c *gin.Context) {
 	name, key := c.Param("name"), c.Param("key")
 	if err := h.svc.UnsetEnv(c.Request.Context(), name, []string{key}); err != nil {
-		redirect(c, "/apps/"+url.PathEscape(name)+"#env", flash{Error: h.logError(c, err), At: "env"})
+		redirect(c, appPath(name, "environment"), flash{Error: h.logError(c, err), At: "env"})
 		return
 	}
-	redirect(c, "/apps/"+url.PathEscape(name)+"#env", flash{OK: "Removed " + key + "."})
+	redirect(c, appPath(name, "environment"), flash{OK: "Removed " + key + "."})
 }

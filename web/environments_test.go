@@ -53,7 +53,7 @@ func TestEnvironmentsFromTheDashboard(t *testing.T) {
 	}
 
 	// The app page: not in an environment, no approval; put it in one.
-	_, body, _ = d.get("/apps/shop")
+	_, body, _ = d.get("/apps/shop/policy")
 	if !strings.Contains(body, "Deploys need no approval.") || !strings.Contains(body, `<option>production</option>`) {
 		t.Fatal("the app page's policy section")
 	}
@@ -65,7 +65,7 @@ func TestEnvironmentsFromTheDashboard(t *testing.T) {
 	if code != http.StatusSeeOther {
 		t.Fatalf("policy: %d %v", code, hdr)
 	}
-	_, body, _ = d.get("/apps/shop")
+	_, body, _ = d.get("/apps/shop/policy")
 	if !strings.Contains(body, "<strong>2 approvals</strong> (expiring after 12 h; not by the requester), by the policy of environment <strong>production</strong>") {
 		t.Fatalf("the effective policy is not shown:\n%s", section(body, `id="policy"`))
 	}

@@ -45,6 +45,10 @@ var funcs = template.FuncMap{
 	// buildTypes are the build types an app can choose.
 	"buildTypes": func() []string { return detect.Types },
 	"dict":       dict,
+	"icon":       icon,
+	"iconSprite": iconSprite,
+	"logo":       func() template.HTML { return template.HTML(logo) },
+	"inc":        func(i int) int { return i + 1 },
 	// can reports whether a role (AppView.Role) allows a permission.
 	"can": func(role release.Role, perm string) bool { return release.RoleAllows(role, release.Perm(perm)) },
 	"pct": func(free, total uint64) string {
@@ -59,7 +63,7 @@ func duration(d service.Deployment) string {
 	if d.StartedAt == nil || d.FinishedAt == nil {
 		return ""
 	}
-	return d.FinishedAt.Sub(*d.StartedAt).Round(100 * time.Millisecond).String()
+	return humanize.Duration(d.FinishedAt.Sub(*d.StartedAt).Round(100 * time.Millisecond))
 }
 
 // dict builds a map from key/value pairs, to pass several values to a

@@ -13,7 +13,7 @@ import (
 // Runtime logs: the serving container's output on the app page, streamed
 // live (GET /ui/apps/:name/logs/stream, server-sent events of lines, the
 // last 200 first), searched and paused by app.js; without JavaScript,
-// /apps/:name/logs is its last 1,000 lines as text.
+// /apps/:name/logs.txt is its last 1,000 lines as text.
 
 // appLogsText is the serving container's last lines as text.
 func (h *Handler) appLogsText(c *gin.Context) {

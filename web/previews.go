@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/url"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -9,7 +8,7 @@ import (
 
 func (h *Handler) deletePreview(c *gin.Context) {
 	name := c.Param("name")
-	back := "/apps/" + url.PathEscape(name) + "#previews"
+	back := appPath(name, "webhooks")
 	pr, err := strconv.Atoi(c.Param("pr"))
 	if err == nil {
 		err = h.svc.DeletePreview(c.Request.Context(), name, pr)

@@ -115,6 +115,15 @@ func TestSetupPasswordSignInAndViewerPage(t *testing.T) {
 			t.Errorf("a viewer is offered %s", control)
 		}
 	}
+	// The tabs a viewer may not use are neither offered nor served.
+	for _, tab := range []string{"settings", "danger"} {
+		if strings.Contains(body, `href="/apps/shop/`+tab+`"`) {
+			t.Errorf("a viewer is offered the %s tab", tab)
+		}
+		if code, page, _ := v.get("/apps/shop/" + tab); code != http.StatusNotFound || !strings.Contains(page, "shop&#39;s "+tab+" tab is not shown to your role (viewer)") {
+			t.Errorf("a viewer's %s tab: %d", tab, code)
+		}
+	}
 	if _, body, _ := v.get("/apps"); strings.Contains(body, `action="/apps"`) {
 		t.Error("a viewer is offered the create-app form")
 	}
@@ -256,7 +265,7 @@ func TestShareFromTheAppPage(t *testing.T) {
 	}
 	app := &schema.App{ID: ids.New(), Name: "shop", TeamID: team.ID, GitURL: "https://git.example.com/shop.git", Branch: "main", Domains: []string{"shop.example.com"}}
 	d.store.CreateApp(ctx, app)
-	_, body, _ := d.get("/apps/shop")
+	_, body, _ := d.get("/apps/shop/settings")
 	if !strings.Contains(body, `id="sharing"`) {
 		t.Fatal("the owner is not offered sharing")
 	}
@@ -330,7 +339,7 @@ func TestRecurringFromTheAppPage(t *testing.T) {
 	if created.Spec.TimeZoneName != "Europe/Berlin" || created.Spec.CronExpressions[0] != "0 3 * * *" || !strings.HasPrefix(created.ID, "recurring/shop/") {
 		t.Fatalf("schedule %+v", created)
 	}
-	if _, body, _ := d.get("/apps/shop"); !strings.Contains(body, "<code>0 3 * * *</code> (Europe/Berlin)") {
+	if _, body, _ := d.get("/apps/shop/deployments"); !strings.Contains(body, "<code>0 3 * * *</code> (Europe/Berlin)") {
 		t.Fatal("the app page does not list the recurring deploy")
 	}
 	if code, _, hdr := d.form("/apps/shop/schedules", "cron", "every night"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "error=") {

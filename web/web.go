@@ -152,8 +152,10 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	g.GET("/audit", h.auditPage)
 	{ // apps, their env, sharing, policy, webhooks, previews, schedules
 		g.GET("/apps", h.apps)
-		g.GET("/apps/:name", h.app)
-		g.GET("/apps/:name/logs", h.appLogsText)
+		for _, t := range appTabs {
+			g.GET(strings.TrimSuffix("/apps/:name/"+t.Slug, "/"), h.appPage(t.Slug))
+		}
+		g.GET("/apps/:name/logs.txt", h.appLogsText)
 		g.GET("/ui/apps/:name/logs/stream", h.streamAppLogs)
 		post.POST("/apps", h.createApp)
 		post.POST("/apps/:name/settings", h.updateApp)

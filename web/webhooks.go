@@ -1,14 +1,12 @@
 package web
 
 import (
-	"net/url"
-
 	"github.com/gin-gonic/gin"
 )
 
 func (h *Handler) rotateWebhook(c *gin.Context) {
 	name := c.Param("name")
-	back := "/apps/" + url.PathEscape(name) + "#webhooks"
+	back := appPath(name, "webhooks")
 	if _, err := h.svc.GetWebhook(c.Request.Context(), name, baseURL(c), true); err != nil {
 		redirect(c, back, flash{Error: h.logError(c, err), At: "webhooks"})
 		return

@@ -24,7 +24,7 @@ func TestWebhookSection(t *testing.T) {
 		Result: schema.DeliveryIgnored, Reason: "push to branch dev ignored: the app deploys branch main", ReceivedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	_, body, _ := d.get("/apps/shop")
+	_, body, _ := d.get("/apps/shop/webhooks")
 	base := d.srv.URL
 	for _, want := range []string{`value="` + base + `/webhooks/github/shop"`, `value="` + base + `/webhooks/gitea/shop"`, `id="hook-secret" type="password"`,
 		`data-delivery="abc"`, "push to branch dev ignored"} {
@@ -58,7 +58,7 @@ func TestPreviewsSection(t *testing.T) {
 	p := d.app("shop-pr-7")
 	p.PreviewOf, p.PreviewPR, p.Domains, p.Branch = app.ID, 7, []string{"pr-7.shop.preview.test"}, "feature"
 	d.store.SaveApp(ctx, p)
-	_, body, _ := d.get("/apps/shop")
+	_, body, _ := d.get("/apps/shop/webhooks")
 	if !strings.Contains(body, `data-preview="7"`) || !strings.Contains(body, "http://pr-7.shop.preview.test") {
 		t.Fatalf("the previews section:\n%s", section(body, `id="previews"`))
 	}

@@ -91,7 +91,27 @@ func wrap(err error, what string) error {
 	if cerrdefs.IsNotFound(err) {
 		return fmt.Errorf("%s: %w", what, ErrNotFound)
 	}
+	if h := engineHint(err.Error()); h != "" {
+		return fmt.Errorf("%s: %s (%w)", what, h, err)
+	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// engineHint says what to do about an engine error the host's operator
+// can fix: a full disk, an engine that does not answer, a socket Rivetr
+// may not use; "" for others.
+func engineHint(msg string) string {
+	low := strings.ToLower(msg)
+	switch {
+	case strings.Contains(low, "no space left on device") || strings.Contains(low, "disk quota exceeded"):
+		return "the Docker host's disk is full: free space (docker system prune removes stopped containers and unused images; apps keep fewer rollback images with --keep-images) and try again"
+	case strings.Contains(low, "docker.sock") && strings.Contains(low, "permission denied"):
+		return "Rivetr may not use the Docker socket: run it as root or as a user in the docker group"
+	case strings.Contains(low, "cannot connect to the docker daemon") || strings.Contains(low, "is the docker daemon running") ||
+		strings.Contains(low, "docker.sock") && (strings.Contains(low, "no such file") || strings.Contains(low, "connection refused")):
+		return "the Docker engine does not answer: is dockerd running (systemctl start docker), and is DOCKER_HOST right?"
+	}
+	return ""
 }
 
 // EnsureNetwork creates the bridge network name when it does not exist.
@@ -501,6 +521,11 @@ func explainBuildError(msg, from string) string {
 	}
 	low := strings.ToLower(msg)
 	switch {
+	case strings.Contains(low, "unauthorized") || strings.Contains(low, "authentication required") || strings.Contains(low, "no basic auth credentials") ||
+		strings.Contains(low, "denied: requested access"):
+		return fmt.Sprintf("could not pull base image %s: the registry refused the Docker host's credentials (run docker login for that registry on the Docker host, or use a public image): %s", image, msg)
+	case strings.Contains(low, "no space left on device") || strings.Contains(low, "disk quota exceeded"):
+		return engineHint(low) + ": " + msg
 	case strings.Contains(low, "pull access denied") || strings.Contains(low, "manifest unknown") || strings.Contains(low, "not found: manifest") ||
 		strings.Contains(low, "repository does not exist"):
 		return fmt.Sprintf("could not pull base image %s: the registry has no such image, or it is private (check the name and tag in FROM; a private image needs a registry login on the Docker host): %s", image, msg)

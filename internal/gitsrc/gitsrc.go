@@ -221,7 +221,28 @@ func classify(err error, what string) error {
 		// text is the only way to tell it from a network failure.
 		return fmt.Errorf("%s: the SSH server refused the deploy key: %w (add the key to the repository's deploy keys)", what, ErrAuth)
 	}
+	if h := networkHint(err.Error()); h != "" {
+		return fmt.Errorf("%s: %s: %w", what, h, err)
+	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// networkHint says what to check when the git host cannot be talked to;
+// "" for other errors.
+func networkHint(msg string) string {
+	low := strings.ToLower(msg)
+	switch {
+	case strings.Contains(low, "no such host"):
+		return "the git host's name does not resolve (check the repository address, and the DNS of the Rivetr host)"
+	case strings.Contains(low, "connection refused"):
+		return "nothing answers at the git host's address and port (check the repository address; a self-hosted git server may be down)"
+	case strings.Contains(low, "i/o timeout") || strings.Contains(low, "network is unreachable") || strings.Contains(low, "no route to host") ||
+		strings.Contains(low, "context deadline exceeded"):
+		return "the git host cannot be reached from the Rivetr host (check its network and firewall, then deploy again)"
+	case strings.Contains(low, "x509:") || strings.Contains(low, "certificate"):
+		return "the git host's TLS certificate is not trusted (an expired or self-signed certificate; fix it on the git host or add its CA to the Rivetr host)"
+	}
+	return ""
 }
 
 // refName is the reference a branch names: refs/heads/BRANCH, or BRANCH

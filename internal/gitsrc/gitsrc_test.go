@@ -201,3 +201,21 @@ func TestTokenNeverOverPlainHTTP(t *testing.T) {
 		t.Fatalf("over https: %v %v", m, err)
 	}
 }
+
+// A git host that cannot be talked to is said as such, with what to check.
+func TestUnreachableHostsSayWhatToCheck(t *testing.T) {
+	lo := egress.MustParse("127.0.0.0/8")
+	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler()) // a self-signed certificate
+	defer tlsSrv.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close() // nothing listens at its address any more
+	for _, tc := range []struct{ url, want string }{
+		{closed.URL + "/x.git", "nothing answers at the git host's address and port"},
+		{tlsSrv.URL + "/x.git", "the git host's TLS certificate is not trusted"},
+	} {
+		_, err := ResolveBranch(context.Background(), tc.url, "main", Auth{Egress: lo})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v", tc.url, err)
+		}
+	}
+}

@@ -16,6 +16,8 @@ func Ago(t time.Time) string {
 	}
 	d := time.Since(t)
 	switch {
+	case d < 5*time.Second:
+		return "just now"
 	case d < time.Minute:
 		return fmt.Sprintf("%ds ago", int(d.Seconds()))
 	case d < time.Hour:

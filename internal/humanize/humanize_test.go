@@ -7,7 +7,7 @@ import (
 
 func TestAgo(t *testing.T) {
 	now := time.Now()
-	for d, want := range map[time.Duration]string{5 * time.Second: "5s ago", 3 * time.Minute: "3m ago", 5 * time.Hour: "5h ago"} {
+	for d, want := range map[time.Duration]string{time.Second: "just now", 5 * time.Second: "5s ago", 3 * time.Minute: "3m ago", 5 * time.Hour: "5h ago"} {
 		if got := Ago(now.Add(-d)); got != want {
 			t.Errorf("Ago(-%s) = %q, want %q", d, got, want)
 		}

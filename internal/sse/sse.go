@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/ratelimit"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
@@ -142,9 +143,22 @@ func DeploymentLogs(ctx context.Context, w *Writer, svc *service.Service, id str
 	}
 }
 
-// DeploymentChanges streams every deployment whose record changes
-// ("deployment" events) until ctx ends, starting from now.
-func DeploymentChanges(ctx context.Context, w *Writer, svc *service.Service) {
+// Watch says what a Changes stream follows besides deployments.
+type Watch struct {
+	// Databases adds "database" events: a database the caller sees whose
+	// status or error changed ({name, status, error}).
+	Databases bool
+	// BackupsOf, a database's name, adds "backup" events: its backups
+	// whose status, size or error changed ({id, database, status, size,
+	// size_text, error}).
+	BackupsOf string
+}
+
+// Changes streams every deployment whose record changes ("deployment"
+// events) and what w asks for, until ctx ends, starting from now. Each
+// event says only what changed since the stream began; a page holds the
+// rest from its render.
+func Changes(ctx context.Context, w *Writer, svc *service.Service, watch Watch) {
 	since := time.Now().UTC().Add(-time.Second)
 	seen := map[string]string{}
 	lastPing := time.Now()
@@ -173,6 +187,12 @@ func DeploymentChanges(ctx context.Context, w *Writer, svc *service.Service) {
 				since = d.UpdatedAt.Add(-time.Second)
 			}
 		}
+		if watch.Databases && !sendDatabases(ctx, w, svc, seen) {
+			return
+		}
+		if watch.BackupsOf != "" && !sendBackups(ctx, w, svc, watch.BackupsOf, seen) {
+			return
+		}
 		if time.Since(lastPing) > 15*time.Second {
 			if !w.Ping() {
 				return
@@ -181,6 +201,48 @@ func DeploymentChanges(ctx context.Context, w *Writer, svc *service.Service) {
 		}
 		w.Flush()
 	}
+}
+
+// sendDatabases sends the databases whose state differs from seen (all of
+// them on the first round, which costs a page nothing and misses no change
+// made between its render and the stream's start). False when the client
+// is gone.
+func sendDatabases(ctx context.Context, w *Writer, svc *service.Service, seen map[string]string) bool {
+	dbs, err := svc.ListDatabases(ctx)
+	if err != nil {
+		return ctx.Err() == nil
+	}
+	for _, d := range dbs {
+		key, state := "db:"+d.ID, string(d.Status)+"/"+d.Error
+		if seen[key] == state {
+			continue
+		}
+		seen[key] = state
+		if !w.Send("database", "", map[string]string{"name": d.Name, "status": string(d.Status), "error": d.Error}) {
+			return false
+		}
+	}
+	return true
+}
+
+// sendBackups sends db's backups whose state differs from seen.
+func sendBackups(ctx context.Context, w *Writer, svc *service.Service, db string, seen map[string]string) bool {
+	bs, err := svc.ListBackups(ctx, db)
+	if err != nil {
+		return ctx.Err() == nil
+	}
+	for _, b := range bs {
+		key, state := "backup:"+b.ID, fmt.Sprintf("%s/%d/%s", b.Status, b.Size, b.Error)
+		if seen[key] == state {
+			continue
+		}
+		seen[key] = state
+		ev := map[string]any{"id": b.ID, "database": db, "status": b.Status, "size": b.Size, "size_text": humanize.Bytes(uint64(max(b.Size, 0))), "error": b.Error}
+		if !w.Send("backup", "", ev) {
+			return false
+		}
+	}
+	return true
 }
 
 // MaxAge is how long one event stream stays open. Browsers reconnect by

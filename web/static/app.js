@@ -35,12 +35,17 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
+  markNav();
+  keyboard();
+  const filter = document.getElementById("app-filter");
+  if (filter) filterCards(filter, document.querySelectorAll("[data-app-card]"));
+
   const rt = document.getElementById("runtime-log");
   if (rt) followRuntimeLog(rt);
 
   const dep = document.getElementById("deployment");
   if (dep) followDeployment(dep);
-  else if (document.querySelector("[data-deployment]") || document.querySelector(".list")) followStatuses();
+  else if (document.querySelector("[data-deployment], [data-app-dot], [data-database], [data-backup], .list")) followStatuses();
 });
 
 const terminal = ["succeeded", "failed", "cancelled", "superseded", "rolled_back", "rejected", "expired"];
@@ -129,7 +134,11 @@ function followDeployment(dep) {
 
 // followStatuses keeps the status badges of listed deployments current.
 function followStatuses() {
-  const es = new EventSource("/ui/events");
+  const q = new URLSearchParams();
+  if (document.querySelector("[data-live-databases], [data-db-status]")) q.set("databases", "1");
+  const backups = document.querySelector("[data-backups-of]");
+  if (backups) q.set("backups", backups.dataset.backupsOf);
+  const es = new EventSource("/ui/events" + (q.size ? "?" + q : ""));
   es.addEventListener("deployment", (e) => {
     const d = JSON.parse(e.data);
     const rows = document.querySelectorAll(`[data-deployment="${CSS.escape(d.id)}"]`);
@@ -137,9 +146,138 @@ function followStatuses() {
       const badge = row.querySelector("[data-status]");
       if (badge) setBadge(badge, d.status);
     }
-    if (rows.length === 0) {
+    // An app's card, header dot and latest badge follow its newest
+    // deployment, whichever it is.
+    let appShown = false;
+    for (const card of document.querySelectorAll(`[data-app-card="${CSS.escape(d.app)}"]`)) {
+      appShown = true;
+      if (card.dataset.deployment && card.dataset.deployment > d.id) continue;
+      card.dataset.deployment = d.id;
+      const badge = card.querySelector("[data-status]");
+      if (badge) setBadge(badge, d.status);
+    }
+    for (const dot of document.querySelectorAll(`[data-app-dot="${CSS.escape(d.app)}"]`)) {
+      appShown = true;
+      const live = dot.classList.contains("live") || d.status === "succeeded";
+      setBadge(dot, d.status);
+      dot.classList.toggle("live", live);
+      dot.title = dot.getAttribute("aria-label").replace(/^[^,]*/, d.status.replace(/_/g, " "));
+      dot.setAttribute("aria-label", dot.title);
+    }
+    if (rows.length === 0 && !appShown) {
       const note = document.getElementById("new-deployments");
       if (note) note.hidden = false;
+    }
+  });
+  // Databases and their backups (the stream sends those the caller sees).
+  es.addEventListener("database", (e) => {
+    const db = JSON.parse(e.data);
+    for (const el of document.querySelectorAll(`[data-database="${CSS.escape(db.name)}"] [data-status], [data-db-status="${CSS.escape(db.name)}"]`)) {
+      setState(el, db.status, db.status === "running" ? "succeeded" : db.status === "failed" ? "failed" : "cancelled");
+    }
+    for (const el of document.querySelectorAll(`[data-database="${CSS.escape(db.name)}"] [data-error], [data-db-error="${CSS.escape(db.name)}"]`)) {
+      el.textContent = db.error || "";
+      el.hidden = !db.error;
+    }
+  });
+  es.addEventListener("backup", (e) => {
+    const b = JSON.parse(e.data);
+    const row = document.querySelector(`[data-backup="${CSS.escape(b.id)}"]`);
+    if (!row) {
+      const list = document.querySelector(`[data-backups-of="${CSS.escape(b.database)}"]`);
+      if (list) { const note = document.getElementById("new-deployments"); if (note) { note.firstChild.textContent = "There are new backups. "; note.hidden = false; } }
+      return;
+    }
+    const badge = row.querySelector("[data-status]");
+    if (badge) setState(badge, b.status, b.status === "succeeded" ? "succeeded" : b.status === "failed" ? "failed" : "cancelled");
+    const size = row.querySelector("[data-size]");
+    if (size && b.size_text) size.textContent = b.size_text;
+    const why = row.querySelector("[data-error]");
+    if (why) { why.textContent = b.error || ""; why.hidden = !b.error; }
+  });
+}
+
+// setState shows a state's words on a badge coloured as colour.
+function setState(el, state, colour) {
+  el.textContent = state.replace(/_/g, " ");
+  el.className = el.className.replace(/\b(succeeded|failed|cancelled)\b/g, "").trim() + " " + colour;
+}
+
+// markNav marks the main navigation's link to this section.
+function markNav() {
+  const path = location.pathname;
+  let best = null;
+  for (const a of document.querySelectorAll("[data-nav]")) {
+    const p = a.dataset.nav;
+    if ((p === "/" ? path === "/" : path === p || path.startsWith(p + "/")) && (!best || p.length > best.dataset.nav.length)) best = a;
+  }
+  if (best) best.setAttribute("aria-current", "page");
+}
+
+// filterCards hides the cards whose text does not contain the box's.
+function filterCards(box, cards) {
+  box.hidden = false;
+  box.addEventListener("input", () => {
+    const f = box.value.toLowerCase();
+    for (const c of cards) c.hidden = f !== "" && !c.textContent.toLowerCase().includes(f);
+  });
+}
+
+// keyboard: "g" then a letter goes to a section; "/" searches; j and k
+// walk a list's rows (Enter opens the row's first link); 1–9 and the
+// arrow keys switch the app page's tabs; Shift+D goes to Deploy; "?"
+// lists them all. Keys typed into fields are left alone.
+function keyboard() {
+  const dialog = document.getElementById("keys");
+  const opener = document.getElementById("keys-open");
+  if (opener && dialog) opener.addEventListener("click", () => dialog.showModal());
+  const go = { o: "/", a: "/apps", d: "/databases", t: "/teams", f: "/freezes", l: "/audit" };
+  let prefix = false, row = -1;
+  const rows = () => [...document.querySelectorAll("[data-app-card]:not([hidden]), main table.list tbody tr")].filter((r) => r.querySelector("a[href]"));
+  const tabs = () => [...document.querySelectorAll("#app-tabs a")];
+  document.addEventListener("keydown", (e) => {
+    const t = e.target;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) {
+      if (e.key === "Escape") t.blur();
+      return;
+    }
+    if (dialog && dialog.open) return;
+    if (prefix) {
+      prefix = false;
+      if (go[e.key]) { e.preventDefault(); location.href = go[e.key]; }
+      return;
+    }
+    const tabList = tabs();
+    if ((e.key === "ArrowRight" || e.key === "ArrowLeft") && tabList.includes(t)) {
+      e.preventDefault();
+      const i = tabList.indexOf(t) + (e.key === "ArrowRight" ? 1 : -1);
+      tabList[(i + tabList.length) % tabList.length].focus();
+      return;
+    }
+    switch (e.key) {
+      case "g": prefix = true; setTimeout(() => { prefix = false; }, 1500); return;
+      case "?": if (dialog) { e.preventDefault(); dialog.showModal(); } return;
+      case "/": {
+        const box = document.querySelector("#log-filter:not([hidden]), #app-filter:not([hidden]), main input[type=search]");
+        if (box && box.offsetParent !== null) { e.preventDefault(); box.focus(); }
+        return;
+      }
+      case "D": { const b = document.getElementById("deploy"); if (b) { e.preventDefault(); b.focus(); } return; }
+      case "j": case "k": {
+        const list = rows();
+        if (!list.length) return;
+        e.preventDefault();
+        if (list[row]) list[row].classList.remove("kbd-row");
+        row = Math.max(0, Math.min(list.length - 1, row + (e.key === "j" ? 1 : -1)));
+        list[row].classList.add("kbd-row");
+        list[row].querySelector("a[href]").focus();
+        return;
+      }
+    }
+    if (/^[1-9]$/.test(e.key) && tabList.length) {
+      const tab = tabList[Number(e.key) - 1];
+      if (tab) { e.preventDefault(); location.href = tab.href; }
     }
   });
 }

@@ -1,0 +1,78 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/rivetr/rivetr/schema"
+)
+
+// Every tab of the app page answers at its own address, marks itself in
+// the tab bar and shows its own part; the overview says what serves and
+// what failed with the whole reason; the deployments tab pages.
+func TestAppTabs(t *testing.T) {
+	d := newDash(t)
+	d.signIn()
+	app := d.app("web")
+	for i := range 60 {
+		d.deployment(app, fmt.Sprintf("d%03d", i), "succeeded", "done", fmt.Sprintf("rivetr/web:d%03d", i))
+	}
+	d.store.SetCurrentDeployment(t.Context(), app.ID, "d058")
+	d.deployment(app, "d060", "failed", "health", "")
+	if err := d.store.UpdateDeployment(t.Context(), "d060", schema.DeploymentUpdate{FailureReason: "health check failed: GET /up answers 404\ncontainer's last lines:\nlistening on :3000"}); err != nil {
+		t.Fatal(err)
+	}
+
+	tabs := map[string]string{ // tab → a mark of its own content
+		"":            `id="serving"`,
+		"deployments": `id="older"`,
+		"logs":        `id="runtime-logs"`,
+		"environment": `id="env"`,
+		"domains":     `id="domains"`,
+		"settings":    `id="settings"`,
+		"webhooks":    `id="webhooks"`,
+		"policy":      `id="policy"`,
+		"danger":      `id="danger"`,
+	}
+	for tab, mark := range tabs {
+		path := appPath("web", tab)
+		code, body, _ := d.get(path)
+		if code != http.StatusOK || !strings.Contains(body, mark) {
+			t.Errorf("%s: %d, lacks %s", path, code, mark)
+			continue
+		}
+		if !strings.Contains(body, `<a href="`+path+`" data-tab="`+cmpOr(tab, "overview")+`" aria-current="page"`) {
+			t.Errorf("%s: its tab is not marked current", path)
+		}
+		for other, m := range tabs {
+			if other != tab && strings.Contains(body, m) && !(tab == "" && other == "deployments") {
+				t.Errorf("%s shows the %q tab's %s", path, other, m)
+			}
+		}
+	}
+	_, body, _ := d.get("/apps/web")
+	if !strings.Contains(body, "GET /up answers 404\ncontainer&#39;s last lines:\nlistening on :3000") || !strings.Contains(body, `id="latest" data-deployment="d060"`) {
+		t.Errorf("the overview lacks the latest failure's whole reason:\n%s", section(body, `id="latest"`))
+	}
+	if n := strings.Count(body, "<tr data-deployment="); n != overviewDeployments {
+		t.Errorf("the overview lists %d deployments, want %d", n, overviewDeployments)
+	}
+	if _, body, _ = d.get("/apps/web/deployments"); strings.Count(body, "<tr data-deployment=") != tabDeployments {
+		t.Errorf("the deployments tab lists %d", strings.Count(body, "<tr data-deployment="))
+	}
+	if _, body, _ = d.get("/apps/web/deployments?all=1"); strings.Count(body, "<tr data-deployment=") != 61 || strings.Contains(body, `id="older"`) {
+		t.Errorf("all deployments: %d listed", strings.Count(body, "<tr data-deployment="))
+	}
+	if code, _, _ := d.get("/apps/web/nope"); code != http.StatusNotFound {
+		t.Errorf("an unknown tab: %d", code)
+	}
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
