@@ -161,7 +161,7 @@ func waitReady(ctx context.Context, rt readyChecker, network, id string, inst db
 		if !st.Running {
 			var logs bytes.Buffer
 			_ = rt.Logs(ctx, id, 20, false, &logs)
-			return nonRetryable(ErrTypeDatabase, "the database container exited (code %d): %s", st.ExitCode, strings.TrimSpace(logs.String()))
+			return nonRetryable(ErrTypeDatabase, "the database container exited (%s): %s", st.Exit(), strings.TrimSpace(logs.String()))
 		}
 		if last = rt.Exec(ctx, id, docker.ExecSpec{Cmd: inst.Ready(), Env: inst.ReadyEnv()}); last == nil {
 			return nil

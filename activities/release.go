@@ -67,7 +67,7 @@ func (h *Host) StartCandidate(ctx context.Context, in StartInput) (*Candidate, e
 	}
 	if st.IP == "" {
 		lines := h.lastLogs(ctx, id, 20)
-		return nil, nonRetryable(ErrTypeUnhealthy, "container exited at start (status %s, exit code %d)%s", st.Status, st.ExitCode, lines)
+		return nil, nonRetryable(ErrTypeUnhealthy, "container exited at start (%s)%s", st.Exit(), lines)
 	}
 	return &Candidate{ContainerID: id, URL: "http://" + net.JoinHostPort(st.IP, strconv.Itoa(app.Port))}, nil
 }
@@ -112,7 +112,7 @@ func (h *Host) HealthCheck(ctx context.Context, in HealthInput) error {
 			return err
 		}
 		if !st.Running {
-			reason := fmt.Sprintf("the new container stopped during its health check (status %s, exit code %d)%s", st.Status, st.ExitCode, h.lastLogs(ctx, st.ID, 20))
+			reason := fmt.Sprintf("the new container stopped during its health check (%s)%s", st.Exit(), h.lastLogs(ctx, st.ID, 20))
 			log.Line(reason)
 			return nonRetryable(ErrTypeUnhealthy, "%s", reason)
 		}

@@ -226,7 +226,8 @@ func browserContext(chrome string) (context.Context, context.CancelFunc) {
 }
 
 func login(ctx context.Context, s *server) {
-	err := chromedp.Do(ctx, chromedp.Navigate("http://"+s.http+"/login"), chromedp.SendKeys(chromedp.ID("token"), s.client.Token),
+	err := chromedp.Do(ctx, chromedp.Navigate("http://"+s.http+"/login"), chromedp.Click(chromedp.CSS("details summary")),
+		chromedp.WaitVisible(chromedp.ID("token")), chromedp.SendKeys(chromedp.ID("token"), s.client.Token),
 		chromedp.Submit(chromedp.ID("token")), chromedp.WaitVisible(chromedp.CSS("header nav")))
 	if err != nil {
 		log.Fatal(err)

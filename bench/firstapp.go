@@ -60,7 +60,7 @@ func benchFirstApp(string) Result {
 		exec.Command(filepath.Join(checkout, "bin", "rivetr"), "proxy", "stop", "--data-dir", filepath.Join(checkout, ".rivetr")).Run()
 		syscall.Kill(-run.Process.Pid, syscall.SIGTERM)
 		run.Wait()
-		exec.Command("sh", "-c", "docker ps -aq --filter name=rivetr-app-web- --filter network=rivetr-bench-first | xargs -r docker rm -f").Run()
+		exec.Command("sh", "-c", "docker ps -aq --filter name=rivetr-web- --filter network=rivetr-bench-first | xargs -r docker rm -f").Run()
 	}()
 	banner := make(chan struct{})
 	go func() {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -83,7 +84,7 @@ func benchTLS(bin string) Result {
 	if _, err := os.Stat(traefikBin); err == nil {
 		targets = append(targets, traefikTLS(dir, backend, certFile, keyFile))
 		v, _ := os.ReadFile(traefikBin + ".version")
-		notes += ", Traefik " + firstNonEmpty(strings.TrimSpace(string(v)), "(unknown version)") + " built from its module source"
+		notes += ", Traefik " + cmp.Or(strings.TrimSpace(string(v)), "(unknown version)") + " built from its module source"
 	} else {
 		notes += "; Traefik skipped (no " + traefikBin + ")"
 	}
@@ -261,13 +262,6 @@ func wrkTLS(hosts, url, header string, d time.Duration) (rps, p99 float64, error
 		log.Fatalf("wrk over TLS: %v\n%s", err, out)
 	}
 	return parseWrk(string(out))
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // version is the first line a binary prints of its version.

@@ -123,6 +123,24 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// navigate loads url and runs then; Chromium aborts a navigation when
+	// a network interface comes or goes (ERR_NETWORK_CHANGED: a container's
+	// veth, as deploys start and retire them), so it tries again then.
+	navigate := func(url string, then ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		for attempt := 1; ; attempt++ {
+			tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+			err := chromedp.Do(tctx, append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(url)}, then...)...)
+			cancel()
+			if err == nil {
+				return
+			}
+			if !strings.Contains(err.Error(), "ERR_NETWORK_CHANGED") || attempt == 5 {
+				t.Fatal(err)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
 	text := func(sel string) string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
@@ -141,7 +159,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 
 	// Sign in.
-	run(chromedp.Navigate(s.HTTP+"/apps"), chromedp.WaitVisible(chromedp.ID("email")))
+	navigate(s.HTTP+"/apps", chromedp.WaitVisible(chromedp.ID("email")))
 	shot(ctx, t, shots, "login")
 	// No user exists yet: the admin token signs in (the setup page would
 	// create the owner).
@@ -199,12 +217,13 @@ func TestDashboardInBrowser(t *testing.T) {
 	// (replaced containers drain for a second, not the default 30).
 	s.MustCLI("apps", "update", app, "--drain-timeout", "1s")
 	repo.Commit("second version", map[string]string{"Dockerfile": AppDockerfile("v2", "", "")})
-	run(chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.Click(chromedp.ID("deploy")), chromedp.WaitVisible(chromedp.ID("log")))
+	navigate(s.HTTP+"/apps/"+app, chromedp.WaitVisible(chromedp.ID("deploy")))
+	run(chromedp.Click(chromedp.ID("deploy")), chromedp.WaitVisible(chromedp.ID("log")))
 	waitText(ctx, t, "#status", "succeeded", 90*time.Second)
 	if body := s.MustGet(host, "/"); body != "v2" {
 		t.Fatalf("serving %q", body)
 	}
-	run(chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.WaitVisible(chromedp.CSS(".timeline")))
+	navigate(s.HTTP+"/apps/"+app, chromedp.WaitVisible(chromedp.CSS(".timeline")))
 	shot(ctx, t, shots, "app")
 	run(chromedp.Click(chromedp.CSS(`form[action$="/rollback"] button.js`)), chromedp.WaitVisible(chromedp.ID("log")))
 	waitText(ctx, t, "#status", "succeeded", 90*time.Second)
@@ -220,7 +239,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// Chromium aborts a navigation when a container's veth comes or goes
 	// (ERR_NETWORK_CHANGED): let the rolled-back container retire first.
 	eventually(t, 60*time.Second, "the replaced container retired", func() bool { return len(Containers(t, app)) == 1 })
-	run(chromedp.Navigate(s.HTTP+"/apps/"+app+"/logs"), chromedp.WaitVisible(chromedp.ID("log-filter")))
+	navigate(s.HTTP+"/apps/"+app+"/logs", chromedp.WaitVisible(chromedp.ID("log-filter")))
 	s.MustGet(host, "/")
 	waitFor(ctx, t, `document.getElementById("runtime-log").textContent.includes("response:200")`, 30*time.Second)
 	run(chromedp.SendKeys(chromedp.ID("log-filter"), "response:200"))
@@ -241,12 +260,12 @@ func TestDashboardInBrowser(t *testing.T) {
 	tabs := map[string]string{"": "#serving", "deployments": ".timeline", "logs": "#runtime-log", "environment": "#env", "domains": "#domain-list",
 		"settings": "#settings", "webhooks": "#webhook-urls", "policy": "#policy", "danger": "#delete-confirm"}
 	for tab, mark := range tabs {
-		run(chromedp.Navigate(s.HTTP+"/apps/"+app+strings.TrimSuffix("/"+tab, "/")), chromedp.WaitVisible(chromedp.CSS(mark)))
+		navigate(s.HTTP+"/apps/"+app+strings.TrimSuffix("/"+tab, "/"), chromedp.WaitVisible(chromedp.CSS(mark)))
 		if cur := text(`#app-tabs a[aria-current="page"]`); cur == "" {
 			t.Errorf("tab %q: none marked current", tab)
 		}
 	}
-	run(chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.WaitVisible(chromedp.ID("serving")))
+	navigate(s.HTTP+"/apps/"+app, chromedp.WaitVisible(chromedp.ID("serving")))
 	run(chromedp.KeyEvent("3"), chromedp.WaitVisible(chromedp.ID("runtime-log")))
 	if cur := text(`#app-tabs a[aria-current="page"]`); cur != "Logs" {
 		t.Fatalf("key 3 went to %q", cur)
@@ -271,37 +290,105 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Fatalf("the apps page reloaded (deploy said %s)", out)
 	}
 	eventually(t, 60*time.Second, "the replaced container retired", func() bool { return len(Containers(t, app)) == 1 })
-	run(chromedp.Navigate(s.HTTP+"/"), chromedp.WaitVisible(chromedp.CSS(".tiles")))
+
+	// The environment tab sets a variable and lists it.
+	navigate(s.HTTP+"/apps/"+app+"/environment", chromedp.WaitVisible(chromedp.ID("env-key")))
+	run(chromedp.SendKeys(chromedp.ID("env-key"), "GREETING"), chromedp.SendKeys(chromedp.ID("env-value"), "hello-from-the-tab"),
+		chromedp.Submit(chromedp.ID("env-key")), chromedp.WaitVisible(chromedp.CSS(".notice.ok")))
+	if env := text("#env"); !strings.Contains(env, "GREETING") || !strings.Contains(env, "hello-from-the-tab") {
+		t.Fatalf("the environment tab after setting GREETING:\n%s", env)
+	}
+
+	// A database: its status on the databases page follows its creation
+	// live; linked from the environment tab, its settings join the env.
+	db := "dashdb-" + randSuffix()
+	t.Cleanup(func() { s.CLI("databases", "delete", db, "--yes", "--purge", "--wait") })
+	s.MustCLI("databases", "create", db, "--engine", "redis", "--image", "rivetr-test/redis:7")
+	navigate(s.HTTP+"/databases", chromedp.WaitVisible(chromedp.CSS(`[data-database="`+db+`"]`)))
+	eval(`window.__noReload = true`)
+	waitFor(ctx, t, `document.querySelector('[data-database="`+db+`"] [data-status]').textContent === "running"`, 90*time.Second)
+	if still := eval(`window.__noReload === true`); still != true {
+		t.Fatal("the databases page reloaded")
+	}
+	navigate(s.HTTP+"/apps/"+app+"/environment", chromedp.WaitVisible(chromedp.ID("link-database")))
+	if offered := text("#link-database"); !strings.Contains(offered, db) {
+		t.Fatalf("the environment tab does not offer %s to link: %q", db, offered)
+	}
+	run(chromedp.SetValue(chromedp.ID("link-database"), db), chromedp.SetValue(chromedp.ID("link-prefix"), "CACHE"),
+		chromedp.Click(chromedp.ID("link-submit")), chromedp.WaitVisible(chromedp.CSS(".notice.ok, #databases .error")))
+	if msg := text("#databases .error, .notice.ok"); !strings.HasPrefix(msg, "Linked "+db) {
+		t.Fatalf("linking %s: %q", db, msg)
+	}
+	if env := text("#env"); !strings.Contains(env, "CACHE_URL") || !strings.Contains(env, "CACHE_PASSWORD") || strings.Contains(env, "redis://") {
+		t.Fatalf("the environment tab after linking %s (secret values must not show):\n%s", db, env)
+	}
+
+	// A version that dies at start: the overview shows the whole reason,
+	// with the container's last lines, while the last good one serves.
+	repo.Commit("broken version", map[string]string{"Dockerfile": "FROM " + BaseImage + "\nCMD [\"sh\", \"-c\", \"echo missing-config-file; exit 3\"]\n"})
+	if r := s.CLI("deploy", app, "--wait"); r.Code == 0 {
+		t.Fatalf("the broken version deployed: %s", r.Stdout)
+	}
+	eventually(t, 60*time.Second, "the broken candidate removed", func() bool { return len(Containers(t, app)) == 1 })
+	navigate(s.HTTP+"/apps/"+app, chromedp.WaitVisible(chromedp.CSS("#latest .reason")))
+	if reason := text("#latest .reason"); !strings.Contains(reason, "exit code 3") || !strings.Contains(reason, "missing-config-file") {
+		t.Fatalf("the overview's failure reason: %q", reason)
+	}
+	if serving := text("#serving"); !strings.Contains(serving, "second version") {
+		t.Fatalf("the overview's production card: %q", serving)
+	}
+	if body := s.MustGet(host, "/"); body != "v2" {
+		t.Fatalf("after the broken deploy, serving %q", body)
+	}
+	shot(ctx, t, shots, "app-failed")
+	navigate(s.HTTP+"/", chromedp.WaitVisible(chromedp.CSS(".tiles")))
 	shot(ctx, t, shots, "overview")
 	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
 		t.Fatal(err)
 	}
-	run(chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.WaitVisible(chromedp.CSS(".timeline")))
+	navigate(s.HTTP+"/apps/"+app, chromedp.WaitVisible(chromedp.CSS(".timeline")))
 	shot(ctx, t, shots, "app-dark")
 	run(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
 	for tab, mark := range tabs {
-		run(chromedp.Navigate(s.HTTP+"/apps/"+app+strings.TrimSuffix("/"+tab, "/")), chromedp.WaitVisible(chromedp.CSS(mark)))
+		navigate(s.HTTP+"/apps/"+app+strings.TrimSuffix("/"+tab, "/"), chromedp.WaitVisible(chromedp.CSS(mark)))
 		if overflow := eval(`document.documentElement.scrollWidth > window.innerWidth + 1`); overflow == true {
 			t.Errorf("the app page's %q tab scrolls sideways on a phone-sized screen", tab)
 		}
 	}
 	for _, page := range []string{"/", "/apps", "/databases", "/teams", "/freezes"} {
-		run(chromedp.Navigate(s.HTTP + page))
+		navigate(s.HTTP + page)
 		if overflow := eval(`document.documentElement.scrollWidth > window.innerWidth + 1`); overflow == true {
 			t.Errorf("%s scrolls sideways on a phone-sized screen", page)
 		}
 	}
-	run(chromedp.Navigate(s.HTTP+"/apps/"+app), chromedp.WaitVisible(chromedp.CSS(".timeline")))
+	navigate(s.HTTP+"/apps/"+app, chromedp.WaitVisible(chromedp.CSS(".timeline")))
 	shot(ctx, t, shots, "app-phone")
-	run(chromedp.Navigate(s.HTTP+"/apps"), chromedp.WaitVisible(chromedp.ID("app-list")))
+	navigate(s.HTTP+"/apps", chromedp.WaitVisible(chromedp.ID("app-list")))
 	shot(ctx, t, shots, "apps-phone")
 	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "light"}}}); err != nil {
 		t.Fatal(err)
 	}
-	run(chromedp.Navigate(s.HTTP+"/apps/"+app+"/domains"), chromedp.WaitVisible(chromedp.ID("domain-list")))
+	navigate(s.HTTP+"/apps/"+app+"/domains", chromedp.WaitVisible(chromedp.ID("domain-list")))
 	shot(ctx, t, shots, "app-domains-phone")
+
+	// The danger zone deletes the app once its name is typed back (the
+	// confirmation dialog accepted): its container goes, its address stops.
+	run(chromedp.EmulateViewport(1280, 900))
+	navigate(s.HTTP+"/apps/"+app+"/danger", chromedp.WaitVisible(chromedp.ID("delete-confirm")))
+	run(chromedp.Click(chromedp.ID("delete-app")), chromedp.WaitVisible(chromedp.CSS("#danger .error")))
+	if msg := text("#danger .error"); !strings.Contains(msg, "Type the app's name") {
+		t.Fatalf("delete without the name: %q", msg)
+	}
+	run(chromedp.SendKeys(chromedp.ID("delete-confirm"), app), chromedp.Click(chromedp.ID("delete-app")), chromedp.WaitVisible(chromedp.CSS(".notice.ok")))
+	if msg := text(".notice.ok"); msg != "Deleted "+app+"." {
+		t.Fatalf("after delete: %q", msg)
+	}
+	eventually(t, 60*time.Second, "the deleted app's containers are gone", func() bool { return len(Containers(t, app)) == 0 })
+	if code, _, err := s.Get(host, "/"); err == nil && code == 200 {
+		t.Fatal("the deleted app still answers")
+	}
 }
 
 // waitFor polls a JavaScript condition until it is true.

@@ -141,6 +141,21 @@ func (s *Store) LogsAfter(ctx context.Context, deploymentID string, after uint64
 	return lines, wrap(err, "read logs")
 }
 
+// LogTail returns the last n lines of a deployment's log, oldest first,
+// and how many lines the log has in all.
+func (s *Store) LogTail(ctx context.Context, deploymentID string, n int) ([]LogLine, int64, error) {
+	var total int64
+	if err := s.db.WithContext(ctx).Model(&LogLine{}).Where("deployment_id = ?", deploymentID).Count(&total).Error; err != nil {
+		return nil, 0, wrap(err, "count logs")
+	}
+	var lines []LogLine
+	if err := s.db.WithContext(ctx).Where("deployment_id = ?", deploymentID).Order("id DESC").Limit(n).Find(&lines).Error; err != nil {
+		return nil, 0, wrap(err, "read logs")
+	}
+	slices.Reverse(lines)
+	return lines, total, nil
+}
+
 // CountDeploymentsByStatus returns how many deployments have each status,
 // among the given apps' when appIDs is not nil.
 func (s *Store) CountDeploymentsByStatus(ctx context.Context, appIDs []string) (map[release.Status]int, error) {

@@ -213,6 +213,9 @@ func TestDeploymentsAndLogs(t *testing.T) {
 			if len(first) != 400 || len(rest) != 50 || rest[49].Text != "line 449" {
 				t.Fatalf("log paging: %d + %d", len(first), len(rest))
 			}
+			if tail, total, err := s.LogTail(ctx, id, 30); err != nil || total != 450 || len(tail) != 30 || tail[0].Text != "line 420" || tail[29].Text != "line 449" {
+				t.Fatalf("log tail: %d of %d, %v", len(tail), total, err)
+			}
 			if err := s.DeleteApp(ctx, app.ID); err != nil {
 				t.Fatal(err)
 			}

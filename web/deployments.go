@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -56,7 +58,7 @@ func (h *Handler) rollback(c *gin.Context) {
 	name := c.Param("name")
 	d, err := h.svc.Rollback(c.Request.Context(), name, service.RollbackRequest{To: c.PostForm("to"), Trigger: service.TriggerDashboard})
 	if err != nil {
-		redirect(c, "/apps/"+url.PathEscape(name), flash{Error: h.logError(c, err), At: "rollback-" + c.PostForm("to")})
+		redirect(c, appPath(name, "deployments"), flash{Error: h.logError(c, err), At: "rollback-" + c.PostForm("to")})
 		return
 	}
 	redirect(c, "/deployments/"+url.PathEscape(d.ID), flash{})
@@ -73,7 +75,7 @@ func (h *Handler) cancel(c *gin.Context) {
 		dest := "/deployments/" + url.PathEscape(id)
 		if back == "app" {
 			if dep, gerr := h.svc.GetDeployment(c.Request.Context(), id); gerr == nil {
-				dest = "/apps/" + url.PathEscape(dep.AppName)
+				dest = appPath(dep.AppName, "deployments")
 			}
 		}
 		redirect(c, dest, flash{Error: h.logError(c, err), At: "cancel-" + id})
@@ -91,7 +93,8 @@ type deploymentData struct {
 	Steps  []Step
 	Lines  []service.LogLine
 	LastID uint64
-	More   bool // the log has more lines than the page shows
+	// Skipped is how many of the log's first lines the page leaves out.
+	Skipped int
 	// UILink is the deployment's workflow in the Temporal UI (through the
 	// dashboard's proxy when the UI is embedded).
 	UILink string
@@ -99,9 +102,10 @@ type deploymentData struct {
 	Diff *service.DiffView
 }
 
-// pageLogLines bounds the log rendered into the page; the stream sends the
-// rest.
-const pageLogLines = 20000
+// pageLogLines bounds the log rendered into the page: its last lines
+// (where a failure is), with a link to the whole log as text; a live
+// deployment's stream sends what comes after them.
+const pageLogLines = 1000
 
 func (h *Handler) deployment(c *gin.Context) {
 	ctx := c.Request.Context()
@@ -110,21 +114,12 @@ func (h *Handler) deployment(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	var lines []service.LogLine
-	var after uint64
-	for len(lines) < pageLogLines {
-		batch, err := h.svc.DeploymentLogs(ctx, d.ID, after, 5000)
-		if err != nil {
-			h.fail(c, err)
-			return
-		}
-		lines = append(lines, batch...)
-		if len(batch) < 5000 {
-			break
-		}
-		after = batch[len(batch)-1].ID
+	lines, total, err := h.svc.DeploymentLogTail(ctx, d.ID, pageLogLines)
+	if err != nil {
+		h.fail(c, err)
+		return
 	}
-	data := deploymentData{D: d, Steps: Steps(&d.Deployment), Lines: lines, More: len(lines) >= pageLogLines, UILink: h.uiLink(d.WorkflowURL)}
+	data := deploymentData{D: d, Steps: Steps(&d.Deployment), Lines: lines, Skipped: total - len(lines), UILink: h.uiLink(d.WorkflowURL)}
 	if d.Status == release.StatusAwaitingApproval {
 		if data.Diff, err = h.svc.Diff(ctx, d.ID); err != nil {
 			h.fail(c, err)
@@ -135,6 +130,35 @@ func (h *Handler) deployment(c *gin.Context) {
 		data.LastID = lines[len(lines)-1].ID
 	}
 	h.render(c, http.StatusOK, "deployment", "Deployment "+d.ID, data)
+}
+
+// deploymentLogText is a deployment's whole log as text, a line each
+// ("15:04:05 stream text"; colour codes left as they are).
+func (h *Handler) deploymentLogText(c *gin.Context) {
+	ctx := c.Request.Context()
+	id := c.Param("id")
+	first, err := h.svc.DeploymentLogs(ctx, id, 0, 5000)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Header("Content-Type", "text/plain; charset=utf-8")
+	c.Header("Content-Disposition", `inline; filename="`+id+`.log"`)
+	c.Status(http.StatusOK)
+	w := bufio.NewWriter(c.Writer)
+	for batch := first; len(batch) > 0; {
+		for _, l := range batch {
+			fmt.Fprintf(w, "%s %-6s %s\n", l.Time.UTC().Format("15:04:05"), l.Stream, l.Text)
+		}
+		if len(batch) < 5000 {
+			break
+		}
+		if batch, err = h.svc.DeploymentLogs(ctx, id, batch[len(batch)-1].ID, 5000); err != nil {
+			fmt.Fprintf(w, "… the rest could not be read: %v\n", h.logError(c, err))
+			break
+		}
+	}
+	w.Flush()
 }
 
 func (h *Handler) streamDeployment(c *gin.Context) {

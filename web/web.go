@@ -181,6 +181,7 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	{ // deployments and their gates
 		g.GET("/apps/:name/rollback", h.confirmRollback)
 		g.GET("/deployments/:id", h.deployment)
+		g.GET("/deployments/:id/log.txt", h.deploymentLogText)
 		g.GET("/ui/deployments/:id/stream", h.streamDeployment)
 		post.POST("/apps/:name/deploy", h.deploy)
 		post.POST("/apps/:name/rollback", h.rollback)

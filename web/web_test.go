@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"context"
 	"io"
 	"log/slog"
@@ -184,7 +185,7 @@ func (d *dash) deployment(app *schema.App, id string, status release.Status, ste
 
 func TestPagesNeedSignIn(t *testing.T) {
 	d := newDash(t)
-	for _, p := range []string{"/", "/apps", "/apps/web", "/deployments/d1", "/apps/web/rollback?to=d1"} {
+	for _, p := range []string{"/", "/apps", "/apps/web", "/apps/web/settings", "/deployments/d1", "/deployments/d1/log.txt", "/apps/web/logs.txt", "/apps/web/rollback?to=d1"} {
 		code, _, hdr := d.get(p)
 		if code != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/login?next=") {
 			t.Errorf("GET %s: %d %s", p, code, hdr.Get("Location"))
@@ -473,6 +474,27 @@ func TestDeploymentPage(t *testing.T) {
 	}
 	if strings.Contains(body, "cancel-form") {
 		t.Error("a failed deployment offers Cancel")
+	}
+
+	// A long log: the page shows its last lines and says what it left
+	// out; the whole log is at log.txt.
+	var long []schema.LogLine
+	for i := 1; i <= pageLogLines+500; i++ {
+		long = append(long, schema.LogLine{DeploymentID: "d1", Stream: "build", Text: fmt.Sprintf("line-%d", i), Time: time.Now()})
+	}
+	d.store.AppendLogs(ctx, long)
+	_, body, _ = d.get("/deployments/d1")
+	if n := strings.Count(body, `<span class="l `); n != pageLogLines || !strings.Contains(body, "the first 501 lines of the log") ||
+		strings.Contains(body, ">line-500<") || !strings.Contains(body, fmt.Sprintf(">line-%d<", pageLogLines+500)) {
+		t.Fatalf("a long log: %d lines shown", n)
+	}
+	code, text, hdr := d.get("/deployments/d1/log.txt")
+	if code != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "text/plain") || strings.Count(text, "\n") != pageLogLines+501 ||
+		!strings.Contains(text, " build  Step 1/2 : FROM <busybox>\n") || !strings.Contains(text, " line-1\n") {
+		t.Fatalf("log.txt: %d, %d lines", code, strings.Count(text, "\n"))
+	}
+	if code, _, _ := d.get("/deployments/nope/log.txt"); code != http.StatusNotFound {
+		t.Fatalf("log.txt of no deployment: %d", code)
 	}
 }
 

@@ -316,7 +316,7 @@ func newAppsCmd(g *globals) *cobra.Command {
 				if a.Latest != nil {
 					latest, when = string(a.Latest.Status), ago(a.Latest.UpdatedAt)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, firstNonEmpty(a.Team, "-"), strings.Join(a.Domains, ","), cur, commit, latest, when)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, cmp.Or(a.Team, "-"), strings.Join(a.Domains, ","), cur, commit, latest, when)
 			}
 			return tw.Flush()
 		},
@@ -344,7 +344,7 @@ func newAppsCmd(g *globals) *cobra.Command {
 			row("name", a.Name)
 			row("url", a.URL)
 			row("git", a.GitURL+" ("+a.Branch+")")
-			bt := firstNonEmpty(a.BuildType, "dockerfile")
+			bt := cmp.Or(a.BuildType, "dockerfile")
 			switch bt {
 			case "dockerfile":
 				bt += " " + a.Dockerfile
@@ -352,9 +352,9 @@ func newAppsCmd(g *globals) *cobra.Command {
 					bt += ", stage " + a.BuildTarget
 				}
 			case "static":
-				bt += " " + firstNonEmpty(a.StaticDir, "(found at build)")
+				bt += " " + cmp.Or(a.StaticDir, "(found at build)")
 			case "buildpacks":
-				bt += " " + firstNonEmpty(a.Builder, detect.DefaultBuilder)
+				bt += " " + cmp.Or(a.Builder, detect.DefaultBuilder)
 			}
 			if a.BuildContext != "" && a.BuildContext != "." {
 				bt += " in " + a.BuildContext
@@ -373,16 +373,16 @@ func newAppsCmd(g *globals) *cobra.Command {
 			row("git token", yesNo(a.HasGitToken))
 			row("ssh key", yesNo(a.HasSSHKey))
 			row("host", a.Host)
-			row("watch paths", firstNonEmpty(strings.Join(a.WatchPaths, ", "), "- (every push to the branch deploys)"))
+			row("watch paths", cmp.Or(strings.Join(a.WatchPaths, ", "), "- (every push to the branch deploys)"))
 			if a.PreviewsEnabled {
 				row("previews", fmt.Sprintf("on: memory %s, cpus %s, removed after %s idle, env overrides %d",
 					orNone(cmp.Or(a.PreviewMemoryMB, 256), "MiB"), orNoneF(cmp.Or(a.PreviewCPUs, 0.5)), cmp.Or(a.PreviewTTL.D(), 72*time.Hour), len(a.PreviewEnv)))
 			} else {
 				row("previews", "off")
 			}
-			row("git host API", fmt.Sprintf("%s (token %s)", firstNonEmpty(a.ProviderURL, "default"), map[bool]string{true: "set", false: "not set: no comments or statuses"}[a.HasProviderToken]))
-			row("team", firstNonEmpty(a.Team, "-"))
-			row("environment", firstNonEmpty(a.Environment, "-"))
+			row("git host API", fmt.Sprintf("%s (token %s)", cmp.Or(a.ProviderURL, "default"), map[bool]string{true: "set", false: "not set: no comments or statuses"}[a.HasProviderToken]))
+			row("team", cmp.Or(a.Team, "-"))
+			row("environment", cmp.Or(a.Environment, "-"))
 			if p := a.Approval; p != nil && p.Required {
 				own := "the app's"
 				if !a.RequireApproval {

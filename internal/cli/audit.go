@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strings"
@@ -39,7 +40,7 @@ Pages: pass the printed "older entries" ID as --before.`,
 			fmt.Fprintln(tw, "ID\tTIME\tACTOR\tTEAM\tACTION\tTARGET\tCHANGE\tFROM")
 			for _, e := range page.Entries {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.Time.Local().Format("2006-01-02 15:04:05"),
-					e.Actor, firstNonEmpty(e.Team, "-"), e.Action, firstNonEmpty(e.Target, "-"), change(e.Before, e.After), firstNonEmpty(e.SourceIP, "-"))
+					e.Actor, cmp.Or(e.Team, "-"), e.Action, cmp.Or(e.Target, "-"), change(e.Before, e.After), cmp.Or(e.SourceIP, "-"))
 			}
 			if err := tw.Flush(); err != nil {
 				return err
@@ -90,5 +91,5 @@ func change(before, after map[string]any) string {
 	if len(s) > 80 {
 		s = s[:77] + "..."
 	}
-	return firstNonEmpty(s, "-")
+	return cmp.Or(s, "-")
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -111,9 +112,9 @@ from then on. "rivetr logout" revokes it and deletes the file.`,
 			if err != nil {
 				return err
 			}
-			url := firstNonEmpty(g.url, os.Getenv("RIVETR_URL"), client.DefaultURL)
+			url := cmp.Or(g.url, os.Getenv("RIVETR_URL"), client.DefaultURL)
 			host, _ := os.Hostname()
-			tok, err := newClient(url, "").Login(cmd.Context(), api.LoginRequest{Email: email, Password: pw, TokenName: "cli on " + firstNonEmpty(host, "unknown host")})
+			tok, err := newClient(url, "").Login(cmd.Context(), api.LoginRequest{Email: email, Password: pw, TokenName: "cli on " + cmp.Or(host, "unknown host")})
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -78,8 +79,8 @@ and read back to check it.`,
 				if b.Error != "" {
 					where = b.Error
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.StartedAt.Local().Format(time.DateTime), firstNonEmpty(string(b.Kind), "dump"), b.Trigger, b.Status,
-					humanize.Bytes(uint64(b.Size)), firstNonEmpty(short(b.SHA256), "-"), took, firstNonEmpty(where, "-"))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.StartedAt.Local().Format(time.DateTime), cmp.Or(string(b.Kind), "dump"), b.Trigger, b.Status,
+					humanize.Bytes(uint64(b.Size)), cmp.Or(short(b.SHA256), "-"), took, cmp.Or(where, "-"))
 			}
 			return tw.Flush()
 		},
@@ -207,7 +208,7 @@ deleted). --s3-endpoint, --s3-bucket, --s3-region, --s3-prefix,
 			} else {
 				row("s3", "-")
 			}
-			row("notify", firstNonEmpty(p.NotifyURL, "-"))
+			row("notify", cmp.Or(p.NotifyURL, "-"))
 			return tw.Flush()
 		},
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -110,7 +111,7 @@ them; "link" gives an app DATABASE_URL and friends.`,
 			tw := table(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "NAME\tENGINE\tIMAGE\tSTATUS\tTEAM\tADDRESS")
 			for _, d := range ds {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s:%d\n", d.Name, d.Engine, d.Image, d.Status, firstNonEmpty(d.Team, "-"), d.Host, d.Port)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s:%d\n", d.Name, d.Engine, d.Image, d.Status, cmp.Or(d.Team, "-"), d.Host, d.Port)
 			}
 			return tw.Flush()
 		},
@@ -141,7 +142,7 @@ them; "link" gives an app DATABASE_URL and friends.`,
 			row("url", d.URL)
 			row("volume", d.Volume)
 			row("public port", map[bool]string{true: fmt.Sprint(d.PublicPort), false: "none (its team's network only)"}[d.PublicPort > 0])
-			row("team", firstNonEmpty(d.Team, "-"))
+			row("team", cmp.Or(d.Team, "-"))
 			return tw.Flush()
 		},
 	}

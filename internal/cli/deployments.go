@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -365,7 +366,7 @@ func newDeploymentsCmd(g *globals) *cobra.Command {
 				if d.WaitingUntil != nil {
 					exp = d.WaitingUntil.Local().Format("2006-01-02 15:04")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.AppName, d.Kind, short(d.CommitSHA), firstNonEmpty(d.RequestedBy, "-"), ago(d.CreatedAt), exp)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.AppName, d.Kind, short(d.CommitSHA), cmp.Or(d.RequestedBy, "-"), ago(d.CreatedAt), exp)
 			}
 			return tw.Flush()
 		},

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -150,7 +151,7 @@ Put an app in one with: rivetr apps update APP --environment production.`,
 			tw := table(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "NAME\tTEAM\tPOLICY\tAPPS")
 			for _, v := range vs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.Name, v.Team, describePolicy(v.Environment), firstNonEmpty(strings.Join(v.Apps, ","), "-"))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.Name, v.Team, describePolicy(v.Environment), cmp.Or(strings.Join(v.Apps, ","), "-"))
 			}
 			return tw.Flush()
 		},

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/rivetr/rivetr/internal/release"
@@ -32,7 +33,7 @@ func memberCmds(g *globals) []*cobra.Command {
 			tw := table(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "EMAIL\tNAME\tROLE\tAPPROVER")
 			for _, m := range ms {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", m.Email, firstNonEmpty(m.Name, "-"), m.Role, m.Approver || m.Role == release.RoleOwner || m.Role == release.RoleAdmin)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%v\n", m.Email, cmp.Or(m.Name, "-"), m.Role, m.Approver || m.Role == release.RoleOwner || m.Role == release.RoleAdmin)
 			}
 			return tw.Flush()
 		},

@@ -2,6 +2,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -132,7 +133,7 @@ type globals struct {
 }
 
 // teamName is --team, else RIVETR_TEAM.
-func (g *globals) teamName() string { return firstNonEmpty(g.team, os.Getenv("RIVETR_TEAM")) }
+func (g *globals) teamName() string { return cmp.Or(g.team, os.Getenv("RIVETR_TEAM")) }
 
 func newRoot(run RunFunc) *cobra.Command {
 	g := &globals{}
@@ -184,14 +185,14 @@ dir is --data-dir, else RIVETR_DATA_DIR, else ./.rivetr when it exists (where
 // client builds an API client from flags, env, the credentials "rivetr
 // login" saved, and the admin token file, in that order.
 func (g *globals) client() (*client.Client, error) {
-	url := firstNonEmpty(g.url, os.Getenv("RIVETR_URL"))
-	token := firstNonEmpty(g.token, os.Getenv("RIVETR_TOKEN"))
+	url := cmp.Or(g.url, os.Getenv("RIVETR_URL"))
+	token := cmp.Or(g.token, os.Getenv("RIVETR_TOKEN"))
 	if token == "" {
 		if cr, err := loadCredentials(); err == nil && (url == "" || sameURL(url, cr.URL)) {
 			url, token = cr.URL, cr.Token
 		}
 	}
-	url = firstNonEmpty(url, client.DefaultURL)
+	url = cmp.Or(url, client.DefaultURL)
 	var tried []string
 	if token == "" {
 		for _, path := range adminTokenPaths(g.dataDir) {
@@ -218,7 +219,7 @@ func (g *globals) client() (*client.Client, error) {
 // `make run` uses, for a CLI run in the checkout) and the default data
 // dir.
 func adminTokenPaths(dataDir string) []string {
-	if d := firstNonEmpty(dataDir, os.Getenv("RIVETR_DATA_DIR")); d != "" {
+	if d := cmp.Or(dataDir, os.Getenv("RIVETR_DATA_DIR")); d != "" {
 		return []string{filepath.Join(d, "admin-token")}
 	}
 	var out []string
@@ -228,15 +229,6 @@ func adminTokenPaths(dataDir string) []string {
 		}
 	}
 	return append(out, filepath.Join(config.DefaultDataDir(), "admin-token"))
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // printJSON writes v as indented JSON.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/rivetr/rivetr/internal/service"
@@ -64,7 +65,7 @@ func newTokensCmd(g *globals) *cobra.Command {
 				if t.LastUsedAt != nil {
 					used = ago(*t.LastUsedAt)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, firstNonEmpty(string(t.Role), "(yours)"), ago(t.CreatedAt), exp, used)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, cmp.Or(string(t.Role), "(yours)"), ago(t.CreatedAt), exp, used)
 			}
 			return tw.Flush()
 		},

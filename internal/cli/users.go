@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/rivetr/rivetr/internal/humanize"
@@ -90,7 +91,7 @@ apps made before teams existed move into it.`,
 			tw := table(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "EMAIL\tNAME\tINSTANCE ADMIN\tCREATED")
 			for _, u := range us {
-				fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", u.Email, firstNonEmpty(u.Name, "-"), u.InstanceAdmin, ago(u.CreatedAt))
+				fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", u.Email, cmp.Or(u.Name, "-"), u.InstanceAdmin, ago(u.CreatedAt))
 			}
 			return tw.Flush()
 		},

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -88,8 +89,8 @@ func newWebhooksCmd(g *globals) *cobra.Command {
 				if d.PR > 0 {
 					ref = fmt.Sprintf("#%d", d.PR)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ReceivedAt.Local().Format(time.DateTime), d.Provider, firstNonEmpty(d.Event, "-"),
-					firstNonEmpty(ref, "-"), firstNonEmpty(short(d.Commit), "-"), d.Result, firstNonEmpty(d.DeploymentID, "-"), d.Reason)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ReceivedAt.Local().Format(time.DateTime), d.Provider, cmp.Or(d.Event, "-"),
+					cmp.Or(ref, "-"), cmp.Or(short(d.Commit), "-"), d.Result, cmp.Or(d.DeploymentID, "-"), d.Reason)
 			}
 			return tw.Flush()
 		},

@@ -105,6 +105,8 @@ func engineHint(msg string) string {
 	switch {
 	case strings.Contains(low, "no space left on device") || strings.Contains(low, "disk quota exceeded"):
 		return "the Docker host's disk is full: free space (docker system prune removes stopped containers and unused images; apps keep fewer rollback images with --keep-images) and try again"
+	case strings.Contains(low, "port is already allocated") || strings.Contains(low, "address already in use"):
+		return "that port on the host is taken by another program or container: choose another (a database's --public-port) or stop what holds it"
 	case strings.Contains(low, "docker.sock") && strings.Contains(low, "permission denied"):
 		return "Rivetr may not use the Docker socket: run it as root or as a user in the docker group"
 	case strings.Contains(low, "cannot connect to the docker daemon") || strings.Contains(low, "is the docker daemon running") ||
@@ -343,9 +345,29 @@ type State struct {
 	Name     string
 	Running  bool
 	ExitCode int
-	Status   string
-	IP       string // address on the network passed to Inspect
-	Labels   map[string]string
+	// OOMKilled says the kernel killed it for going over its memory limit.
+	OOMKilled bool
+	Status    string
+	IP        string // address on the network passed to Inspect
+	Labels    map[string]string
+}
+
+// Exit says how a stopped container ended, for a failure reason: its
+// status and exit code, and what to do when the cause is known (out of
+// memory, a command that is not there or cannot run).
+func (s State) Exit() string {
+	out := fmt.Sprintf("status %s, exit code %d", s.Status, s.ExitCode)
+	switch {
+	case s.OOMKilled:
+		out += ": killed for using more memory than its limit; raise it (rivetr apps update APP --memory-mb N) or make the app use less"
+	case s.ExitCode == 137:
+		out += ": killed (SIGKILL), usually for lack of memory; check its memory limit (--memory-mb) and the host's free memory"
+	case s.ExitCode == 127:
+		out += ": its command was not found in the image; check CMD/ENTRYPOINT in the Dockerfile"
+	case s.ExitCode == 126:
+		out += ": its command cannot be run (not executable, or built for another CPU); check CMD/ENTRYPOINT and the file's mode"
+	}
+	return out
 }
 
 // Inspect returns the state of container id; IP is its address on network.
@@ -358,6 +380,7 @@ func (c *Client) Inspect(ctx context.Context, id, networkName string) (State, er
 	if ci.State != nil {
 		st.Running = ci.State.Running && !ci.State.Restarting
 		st.ExitCode = ci.State.ExitCode
+		st.OOMKilled = ci.State.OOMKilled
 		st.Status = ci.State.Status
 	}
 	if ci.NetworkSettings != nil {

@@ -37,6 +37,7 @@ func TestEngineHint(t *testing.T) {
 		{"Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?", "the Docker engine does not answer: is dockerd running"},
 		{"dial unix /var/run/docker.sock: connect: permission denied", "Rivetr may not use the Docker socket"},
 		{"write /var/lib/docker/overlay2/x: no space left on device", "the Docker host's disk is full"},
+		{"Bind for 0.0.0.0:5432 failed: port is already allocated", "that port on the host is taken"},
 		{"Conflict. The container name is already in use", ""},
 	} {
 		if got := engineHint(tc.msg); !strings.HasPrefix(got, tc.want) || (tc.want == "") != (got == "") {
@@ -47,5 +48,22 @@ func TestEngineHint(t *testing.T) {
 	err := wrap(base, "create container web")
 	if !errors.Is(err, base) || !strings.HasPrefix(err.Error(), "create container web: the Docker engine does not answer") {
 		t.Fatalf("wrapped: %v", err)
+	}
+}
+
+// A stopped container's ending says the likely cause when the code tells.
+func TestStateExit(t *testing.T) {
+	for _, tc := range []struct {
+		st   State
+		want string
+	}{
+		{State{Status: "exited", ExitCode: 137, OOMKilled: true}, "status exited, exit code 137: killed for using more memory than its limit"},
+		{State{Status: "exited", ExitCode: 137}, "status exited, exit code 137: killed (SIGKILL), usually for lack of memory"},
+		{State{Status: "exited", ExitCode: 127}, "status exited, exit code 127: its command was not found in the image"},
+		{State{Status: "exited", ExitCode: 3}, "status exited, exit code 3"},
+	} {
+		if got := tc.st.Exit(); !strings.HasPrefix(got, tc.want) || tc.st.ExitCode == 3 && got != tc.want {
+			t.Errorf("%+v: %q", tc.st, got)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"os"
@@ -25,7 +26,7 @@ type banner struct {
 }
 
 func newBanner(cfg config.Config, apiAddr, tokenPath string, setup bool) banner {
-	b := banner{Dashboard: strings.TrimRight(firstNonEmpty(publicURL(cfg), "http://"+displayAddr(apiAddr)), "/"), Setup: setup, TokenPath: tokenPath,
+	b := banner{Dashboard: strings.TrimRight(cmp.Or(publicURL(cfg), "http://"+displayAddr(apiAddr)), "/"), Setup: setup, TokenPath: tokenPath,
 		DataDir: cfg.DataDir, ProxyAddr: cfg.ProxyAddr, HTTPSAddr: cfg.HTTPSAddr}
 	if cfg.UIUpstream() != "" {
 		b.TemporalUI = b.Dashboard + config.UIPath + "/"
@@ -70,13 +71,4 @@ func cliHint(dataDir string) string {
 		return "rivetr apps list, run in " + wd + " (it finds ./.rivetr), or elsewhere with export RIVETR_DATA_DIR=" + abs
 	}
 	return "export RIVETR_DATA_DIR=" + abs + ", then rivetr apps list"
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

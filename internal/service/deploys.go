@@ -542,6 +542,16 @@ func (s *Deploys) deploymentLogs(ctx context.Context, id string, after uint64, l
 	return s.store.LogsAfter(ctx, id, after, limit)
 }
 
+// DeploymentLogTail returns the last n lines of a deployment's log and how
+// many lines it has in all.
+func (s *Deploys) DeploymentLogTail(ctx context.Context, id string, n int) ([]LogLine, int, error) {
+	if _, err := s.authorizeDeployment(ctx, id, release.PermRead); err != nil {
+		return nil, 0, err
+	}
+	lines, total, err := s.store.LogTail(ctx, id, n)
+	return each(lines, logLineOf), int(total), err
+}
+
 // DeploymentsChangedSince returns deployments whose record changed after t.
 func (s *Deploys) DeploymentsChangedSince(ctx context.Context, t time.Time) ([]DeploymentView, error) {
 	visible, err := s.visibleAppIDs(ctx)
