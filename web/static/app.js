@@ -2,6 +2,10 @@
 // without this script; it only adds what needs JavaScript.
 "use strict";
 
+// A page brought back from the back/forward cache had its streams closed
+// (see stream): load it afresh, so what it shows is live again.
+window.addEventListener("pageshow", (e) => { if (e.persisted) location.reload(); });
+
 document.addEventListener("DOMContentLoaded", () => {
   // Forms that change something serious ask first.
   for (const form of document.querySelectorAll("form[data-confirm]")) {
@@ -47,6 +51,18 @@ document.addEventListener("DOMContentLoaded", () => {
   if (dep) followDeployment(dep);
   else if (document.querySelector("[data-deployment], [data-app-dot], [data-database], [data-backup], .list")) followStatuses();
 });
+
+// stream opens an event stream that closes when the page goes away, so a
+// page left (or kept in the back/forward cache) holds none of the
+// browser's few connections to the server: with them all taken, the next
+// page waited a minute.
+function stream(url) {
+  const es = new EventSource(url);
+  const close = () => es.close();
+  window.addEventListener("pagehide", close);
+  window.addEventListener("beforeunload", close);
+  return es;
+}
 
 const terminal = ["succeeded", "failed", "cancelled", "superseded", "rolled_back", "rejected", "expired"];
 const stepOrder = ["source", "build", "start", "health", "switch", "drain"];
@@ -98,7 +114,7 @@ function followDeployment(dep) {
   };
   if (dep.dataset.live !== "1") return;
   live.textContent = "(live)";
-  const es = new EventSource(`/ui/deployments/${encodeURIComponent(dep.dataset.id)}/stream?after=${dep.dataset.last || 0}`);
+  const es = stream(`/ui/deployments/${encodeURIComponent(dep.dataset.id)}/stream?after=${dep.dataset.last || 0}`);
   const pending = [];
   let scheduled = false;
   const flush = () => {
@@ -138,7 +154,9 @@ function followStatuses() {
   if (document.querySelector("[data-live-databases], [data-db-status]")) q.set("databases", "1");
   const backups = document.querySelector("[data-backups-of]");
   if (backups) q.set("backups", backups.dataset.backupsOf);
-  const es = new EventSource("/ui/events" + (q.size ? "?" + q : ""));
+  const es = stream("/ui/events" + (q.size ? "?" + q : ""));
+  es.addEventListener("open", () => { document.body.dataset.stream = "open"; });
+  es.addEventListener("error", () => { document.body.dataset.stream = es.readyState === EventSource.CLOSED ? "closed" : "reconnecting"; });
   es.addEventListener("deployment", (e) => {
     const d = JSON.parse(e.data);
     const rows = document.querySelectorAll(`[data-deployment="${CSS.escape(d.id)}"]`);
@@ -312,7 +330,7 @@ function followRuntimeLog(pre) {
     render();
   });
   const pending = [];
-  const es = new EventSource("/ui/apps/" + encodeURIComponent(pre.dataset.app) + "/logs/stream");
+  const es = stream("/ui/apps/" + encodeURIComponent(pre.dataset.app) + "/logs/stream");
   // Each (re)connection starts with the last 200 lines again.
   es.addEventListener("open", () => { lines.length = 0; pending.length = 0; });
   es.addEventListener("line", (e) => {
