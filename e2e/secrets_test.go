@@ -78,15 +78,23 @@ func TestSecretsNeverLeak(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return b
 	}
-	for _, path := range []string{"/", "/apps", "/apps/" + a.App, "/deployments/" + deps[0].ID} {
+	paths := []string{"/", "/apps", "/deployments/" + deps[0].ID}
+	for _, tab := range []string{"", "/deployments", "/logs", "/environment", "/domains", "/settings", "/webhooks", "/policy", "/danger"} {
+		paths = append(paths, "/apps/"+a.App+tab)
+	}
+	for _, path := range paths {
 		b := page(path)
 		if !bytes.Contains(b, []byte(a.App)) {
 			t.Fatalf("dashboard %s did not render the app (signed in?):\n%.300s", path, b)
 		}
-		if path == "/apps/"+a.App && !bytes.Contains(b, []byte("visible")) {
-			t.Fatal("the app page does not show the plain env var, so it cannot show that the secret is hidden")
+		if path == "/apps/"+a.App+"/environment" && !bytes.Contains(b, []byte("visible")) {
+			t.Fatal("the environment tab does not show the plain env var, so it cannot show that the secret is hidden")
 		}
 		look("dashboard "+path, b)
+	}
+	// The log texts too (they need not name the app).
+	for _, path := range []string{"/deployments/" + deps[0].ID + "/log.txt", "/apps/" + a.App + "/logs.txt"} {
+		look("dashboard "+path, page(path))
 	}
 
 	// Every workflow of the app, whole histories.
