@@ -24,6 +24,7 @@ type HostStore interface {
 	UpdateDeployment(ctx context.Context, id string, u schema.DeploymentUpdate) error
 	SetCurrentDeployment(ctx context.Context, appID, deploymentID string) error
 	AppendLogs(ctx context.Context, lines []schema.LogLine) error
+	ListVolumes(ctx context.Context, appID string) ([]schema.Volume, error)
 }
 
 var _ HostStore = (*schema.Store)(nil)
@@ -41,6 +42,10 @@ type HostRuntime interface {
 	ImageExists(ctx context.Context, ref string) (bool, error)
 	InspectImage(ctx context.Context, ref string) (docker.ImageInfo, bool, error)
 	RemoveImage(ctx context.Context, ref string) error
+	EnsureVolume(ctx context.Context, name string, labels map[string]string) error
+	VolumeLabels(ctx context.Context, name string) (map[string]string, bool, error)
+	Volumes(ctx context.Context, labels map[string]string) ([]string, error)
+	RemoveVolume(ctx context.Context, name string) error
 }
 
 var _ HostRuntime = (*docker.Client)(nil)

@@ -32,6 +32,10 @@ func (h *Host) StartCandidate(ctx context.Context, in StartInput) (*Candidate, e
 	if err != nil {
 		return nil, err
 	}
+	mounts, err := h.appVolumes(ctx, app)
+	if err != nil {
+		return nil, err
+	}
 	id, err := h.Docker.Run(ctx, docker.RunSpec{
 		Name:  release.ContainerName(app.Name, d.ID),
 		Image: in.Image,
@@ -44,6 +48,7 @@ func (h *Host) StartCandidate(ctx context.Context, in StartInput) (*Candidate, e
 		MemoryMB: app.MemoryLimitMB,
 		CPUs:     app.CPULimit,
 		Confined: true,
+		Mounts:   mounts,
 	})
 	if err != nil {
 		if errors.Is(err, docker.ErrNotFound) {
@@ -265,3 +270,37 @@ func (h *Host) RenewCertificate(ctx context.Context, in CertInput) error {
 	}
 	return nil
 }
+
+// appVolumes makes sure each of app's volumes exists on this host and
+// returns them as mounts. The volumes are the app's now, not the
+// release's: a rollback runs the older image with today's data. A volume
+// of that name another installation or another app (by ID) made is never
+// mounted.
+func (h *Host) appVolumes(ctx context.Context, app *schema.App) ([]docker.VolumeMount, error) {
+	vs, err := h.Store.ListVolumes(ctx, app.ID)
+	if err != nil {
+		return nil, err
+	}
+	mounts := make([]docker.VolumeMount, 0, len(vs))
+	for _, v := range vs {
+		name := release.AppVolume(app.ID, v.Name)
+		if have, ok, err := h.Docker.VolumeLabels(ctx, name); err != nil {
+			return nil, err
+		} else if ok && (have[docker.LabelAppID] != app.ID || !docker.Ours(have, h.Instance)) {
+			return nil, nonRetryable(ErrTypeUnhealthy, "the Docker volume %s was not made for %s by this installation; it is not mounted (remove it if it is left over)", name, app.Name)
+		}
+		labels := map[string]string{docker.LabelManaged: "true", docker.LabelApp: app.Name, docker.LabelAppID: app.ID, docker.LabelTeam: app.TeamID, LabelVolume: v.Name}
+		if h.Instance != "" {
+			labels[docker.LabelInstance] = h.Instance
+		}
+		if err := h.Docker.EnsureVolume(ctx, name, labels); err != nil {
+			return nil, err
+		}
+		mounts = append(mounts, docker.VolumeMount{Volume: name, Path: v.Path})
+	}
+	return mounts, nil
+}
+
+// LabelVolume is an app volume's own name (its Docker name adds the app's
+// ID).
+const LabelVolume = "rivetr.volume"

@@ -39,7 +39,46 @@ func (h *Host) RemoveOld(ctx context.Context, in RemoveOldInput) error {
 		}
 		_ = h.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.Keep, Time: time.Now().UTC(), Stream: "system", Text: "stopped and removed old container " + c.Name}})
 	}
-	return nil
+	// The old containers gone, no one mounts a volume the app no longer
+	// has: its data goes (rivetr volumes remove said so).
+	keep := map[string]bool{}
+	vs, err := h.Store.ListVolumes(ctx, app.ID)
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		keep[release.AppVolume(app.ID, v.Name)] = true
+	}
+	removed, err := h.removeVolumes(ctx, app, keep)
+	for _, name := range removed {
+		_ = h.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.Keep, Time: time.Now().UTC(), Stream: "system", Text: "removed volume " + name + " and its data: the app no longer has it"}})
+	}
+	return err
+}
+
+// removeVolumes removes app's volumes on this host (by its ID, made by
+// this installation) but those in keep; a volume still in use stays
+// (logged) for the next round.
+func (h *Host) removeVolumes(ctx context.Context, app *schema.App, keep map[string]bool) ([]string, error) {
+	names, err := h.Docker.Volumes(ctx, map[string]string{docker.LabelAppID: app.ID})
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, name := range names {
+		if keep[name] {
+			continue
+		}
+		if labels, ok, err := h.Docker.VolumeLabels(ctx, name); err != nil || !ok || !docker.Ours(labels, h.Instance) {
+			continue
+		}
+		if err := h.Docker.RemoveVolume(ctx, name); err != nil {
+			h.Log.Warn("remove volume", "app", app.Name, "volume", name, "err", err)
+			continue
+		}
+		removed = append(removed, name)
+	}
+	return removed, nil
 }
 
 // Cleanup removes a failed or cancelled deployment's container and
@@ -144,7 +183,9 @@ func (h *Host) RemoveApp(ctx context.Context, in RemoveAppInput) error {
 			}
 		}
 	}
-	return nil
+	// Its volumes and their data go with it (the danger zone says so).
+	_, err = h.removeVolumes(ctx, app, nil)
+	return err
 }
 
 // ownDeployments are the IDs of app's deployments in this installation's

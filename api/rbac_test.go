@@ -477,6 +477,22 @@ func rbacRoutes() []route {
 			}
 			return "/api/apps/" + name + "/domains/extra-" + name + ".example.com", ""
 		}, inTeam(release.RoleDeveloper, 200)},
+		{"GET", "/api/apps/:name/volumes", appPath("/volumes"), inTeam(release.RoleViewer, 200)},
+		{"POST", "/api/apps/:name/volumes", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			p, _ := appPath("/volumes")(t, w, who)
+			return p, `{"name":"data","path":"/data"}`
+		}, inTeam(release.RoleDeveloper, 201)},
+		{"DELETE", "/api/apps/:name/volumes/:volume", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			name, _ := w.app(t)
+			app, err := w.store.GetApp(context.Background(), name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.store.CreateVolume(context.Background(), &schema.Volume{AppID: app.ID, Name: "data", Path: "/data"}); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/apps/" + name + "/volumes/data", ""
+		}, inTeam(release.RoleDeveloper, 204)},
 		{"GET", "/api/apps/:name/env", appPath("/env"), inTeam(release.RoleViewer, 200)},
 		{"PUT", "/api/apps/:name/env", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := appPath("/env")(t, w, who)

@@ -585,6 +585,12 @@ func CleanupApp(t *testing.T, app string) {
 		for _, tag := range Images(t, app) {
 			exec.Command("docker", "rmi", "-f", "rivetr/"+app+":"+tag).Run()
 		}
+		// Its volumes (labelled with its name; named by its ID).
+		if out, err := exec.Command("docker", "volume", "ls", "-q", "--filter", "label=rivetr.app="+app).Output(); err == nil {
+			if names := strings.Fields(string(out)); len(names) > 0 {
+				exec.Command("docker", append([]string{"volume", "rm", "-f"}, names...)...).Run()
+			}
+		}
 	})
 }
 

@@ -46,6 +46,18 @@ var migrations = []migration{
 	{Version: 10, Name: "apps choose plain HTTP beside HTTPS, and HSTS", Up: httpsSettings},
 	{Version: 11, Name: "certificate status: the last obtained and the last failure, per host", Up: certificateStatus},
 	{Version: 12, Name: "domains redirect to another, prove their ownership; uploaded certificates", Up: domainOwnership},
+	{Version: 13, Name: "apps' volumes", Up: volumesTable},
+}
+
+// volumesTable creates the volumes table (its model frozen here).
+func volumesTable(tx *gorm.DB, _ string) error {
+	type m13Volume struct {
+		AppID     string `gorm:"primaryKey;size:32;uniqueIndex:idx_volume_path,priority:1"`
+		Name      string `gorm:"primaryKey;size:63"`
+		Path      string `gorm:"size:255;not null;uniqueIndex:idx_volume_path,priority:2"`
+		CreatedAt time.Time
+	}
+	return tx.Table("volumes").AutoMigrate(&m13Volume{})
 }
 
 // domainOwnership adds domains.redirect_to, token, verified_at and

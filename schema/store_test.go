@@ -326,3 +326,43 @@ func TestInstanceID(t *testing.T) {
 		})
 	}
 }
+
+// An app's volume names and paths are each its own; deleting the app
+// deletes its volumes' records.
+func TestVolumes(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			app := &App{ID: ids.New(), Name: "vol-" + name, GitURL: "/srv/x", Branch: "main", Domains: []string{"vol-" + name + ".test"}}
+			if err := s.CreateApp(ctx, app); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CreateVolume(ctx, &Volume{AppID: app.ID, Name: "data", Path: "/data"}); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range []Volume{{AppID: app.ID, Name: "data", Path: "/other"}, {AppID: app.ID, Name: "other", Path: "/data"}} {
+				if err := s.CreateVolume(ctx, &v); !errors.Is(err, ErrConflict) {
+					t.Fatalf("%s at %s again: %v", v.Name, v.Path, err)
+				}
+			}
+			if err := s.CreateVolume(ctx, &Volume{AppID: app.ID, Name: "cache", Path: "/cache"}); err != nil {
+				t.Fatal(err)
+			}
+			if vs, err := s.ListVolumes(ctx, app.ID); err != nil || len(vs) != 2 || vs[0].Name != "cache" || vs[1].Path != "/data" {
+				t.Fatalf("list: %+v %v", vs, err)
+			}
+			if err := s.DeleteVolume(ctx, app.ID, "cache"); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.DeleteVolume(ctx, app.ID, "cache"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("delete twice: %v", err)
+			}
+			if err := s.DeleteApp(ctx, app.ID); err != nil {
+				t.Fatal(err)
+			}
+			if vs, _ := s.ListVolumes(ctx, app.ID); len(vs) != 0 {
+				t.Fatalf("volumes outlived their app: %+v", vs)
+			}
+		})
+	}
+}

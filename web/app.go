@@ -89,6 +89,7 @@ type appData struct {
 	Domains    []domainRow
 	// Databases the caller may link to the app (of its team).
 	Databases []service.DatabaseView
+	Volumes   []service.VolumeView
 }
 
 // appForms are the forms a tab shows again after a refused submission.
@@ -203,6 +204,8 @@ func (h *Handler) loadTab(c *gin.Context, d *appData) error {
 		if d.Deliveries, err = h.svc.ListDeliveries(ctx, app.Name, 10); err == nil {
 			d.Previews, err = h.svc.ListPreviews(ctx, app.Name)
 		}
+	case "settings":
+		d.Volumes, err = h.svc.ListVolumes(ctx, app.Name)
 	case "policy":
 		if release.RoleAllows(app.Role, release.PermPolicy) && own && app.Team != "" {
 			d.Environments, err = h.svc.ListEnvironments(ctx, app.Team)

@@ -76,3 +76,27 @@ func cmpOr(s, def string) string {
 	}
 	return s
 }
+
+// The settings tab lists, adds and removes volumes, with the reason when
+// one is refused.
+func TestVolumesOnTheSettingsTab(t *testing.T) {
+	d := newDash(t)
+	d.signIn()
+	d.app("web")
+	if code, _, hdr := d.form("/apps/web/volumes", "volume", "data", "path", "/proc"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "would+hide") {
+		t.Fatalf("a volume over /proc: %d %v", code, hdr)
+	}
+	if code, _, hdr := d.form("/apps/web/volumes", "volume", "data", "path", "/data"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "mounted+from+the+next+deployment") {
+		t.Fatalf("add: %d %v", code, hdr)
+	}
+	_, body, _ := d.get("/apps/web/settings")
+	if !strings.Contains(body, `<tr data-volume="data">`) || !strings.Contains(body, "<code>/data</code>") {
+		t.Fatalf("the settings tab lacks the volume:\n%s", section(body, `id="volumes"`))
+	}
+	if code, _, hdr := d.form("/apps/web/volumes/data/delete"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "deletes+its+data") {
+		t.Fatalf("remove: %d %v", code, hdr)
+	}
+	if _, body, _ = d.get("/apps/web/settings"); strings.Contains(body, `data-volume="data"`) || !strings.Contains(body, "No volumes") {
+		t.Fatal("the removed volume is still listed")
+	}
+}

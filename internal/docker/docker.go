@@ -262,6 +262,8 @@ type RunSpec struct {
 	Cmd []string
 	// Volume is a named volume mounted at VolumePath.
 	Volume, VolumePath string
+	// Mounts are more named volumes, each at its path (an app's volumes).
+	Mounts []VolumeMount
 	// Aliases are extra names the container answers to on Network.
 	Aliases []string
 	// PublishPort publishes ContainerPort on this host port (0: none).
@@ -271,6 +273,13 @@ type RunSpec struct {
 	// app cannot fork-bomb the host every team shares.
 	Confined bool
 }
+
+// VolumeMount is a named volume at a path in the container.
+type VolumeMount struct{ Volume, Path string }
+
+// LabelAppID marks what belongs to one app by its ID (its volumes), which
+// a later app of the same name does not share.
+const LabelAppID = "rivetr.app.id"
 
 // MaxPids is the process limit of a confined container.
 const MaxPids = 4096
@@ -308,6 +317,9 @@ func (c *Client) Run(ctx context.Context, spec RunSpec) (string, error) {
 		hc.NetworkMode = container.NetworkMode(spec.Network)
 		if spec.Volume != "" {
 			hc.Mounts = []mount.Mount{{Type: mount.TypeVolume, Source: spec.Volume, Target: spec.VolumePath}}
+		}
+		for _, m := range spec.Mounts {
+			hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeVolume, Source: m.Volume, Target: m.Path})
 		}
 		cfg := &container.Config{Image: spec.Image, Env: spec.Env, Labels: spec.Labels, Cmd: spec.Cmd}
 		if spec.PublishPort > 0 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/mount"
@@ -219,6 +220,27 @@ func (c *Client) VolumeExists(ctx context.Context, name string) (bool, error) {
 		return false, nil
 	}
 	return false, wrap(err, "inspect volume "+name)
+}
+
+// VolumeSizes returns the bytes each named volume holds (as docker system
+// df -v counts them; a volume the engine did not measure is left out).
+// The engine walks every volume to answer, so callers ask on demand.
+func (c *Client) VolumeSizes(ctx context.Context, names []string) (map[string]int64, error) {
+	du, err := c.api.DiskUsage(ctx, types.DiskUsageOptions{Types: []types.DiskUsageObject{types.VolumeObject}})
+	if err != nil {
+		return nil, wrap(err, "volume sizes")
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	out := map[string]int64{}
+	for _, v := range du.Volumes {
+		if v != nil && want[v.Name] && v.UsageData != nil && v.UsageData.Size >= 0 {
+			out[v.Name] = v.UsageData.Size
+		}
+	}
+	return out, nil
 }
 
 // Volumes lists the names of volumes with the given labels.

@@ -80,6 +80,8 @@ const (
 	AuditCertUpload      = "certificate.upload"
 	AuditCertRemove      = "certificate.remove"
 	AuditDomainRedirect  = "domain.redirect"
+	AuditVolumeAdd       = "volume.add"
+	AuditVolumeRemove    = "volume.remove"
 	AuditTeamsMigrate    = "teams.migrate"
 	AuditSecretsRotate   = "secrets.rotate_key"
 	auditActorAdminToken = "admin token"
