@@ -52,7 +52,11 @@ func (s *Apps) ListVolumes(ctx context.Context, name string) ([]VolumeView, erro
 		names = append(names, release.AppVolume(app.ID, v.Name))
 	}
 	if sizer, ok := s.docker.(VolumeSizer); ok && len(names) > 0 && (app.Host == "" || app.Host == s.hostName) {
-		if sizes, err := sizer.VolumeSizes(ctx, names); err == nil {
+		// The engine walks every volume to count: bounded, a list without
+		// sizes beats a page that hangs.
+		sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		if sizes, err := sizer.VolumeSizes(sctx, names); err == nil {
 			for i := range out {
 				if n, ok := sizes[out[i].Docker]; ok {
 					out[i].Size = &n
