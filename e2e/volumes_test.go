@@ -12,7 +12,7 @@ import (
 // to its volume the first time it ever started (a random ID).
 func volumeDockerfile(version string) string {
 	return "FROM " + BaseImage + "\nRUN mkdir -p /www && echo ok > /www/up\n" +
-		`CMD ["sh", "-c", "[ -f /data/first ] || cat /proc/sys/kernel/random/uuid > /data/first; cp /data/first /www/first; echo ` + version + ` > /www/index.html; exec httpd -f -p 8080 -h /www"]` + "\n"
+		`CMD ["sh", "-c", "mkdir -p /data; [ -f /data/first ] || cat /proc/sys/kernel/random/uuid > /data/first; cp /data/first /www/first; echo ` + version + ` > /www/index.html; exec httpd -f -p 8080 -h /www"]` + "\n"
 }
 
 // An app's volume keeps its data across deploys, a rollback and a
@@ -104,16 +104,24 @@ func TestVolumesKeepDataAcrossReleases(t *testing.T) {
 	if f := s.MustGet(host, "/first"); f == first {
 		t.Fatal("the removed volume is still mounted")
 	}
-	eventually(t, 30*time.Second, "the removed volume is deleted", func() bool {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
 		out, _ := exec.Command("docker", "volume", "inspect", vols[0].Docker).CombinedOutput()
-		return strings.Contains(string(out), "No such volume")
-	})
+		if strings.Contains(strings.ToLower(string(out)), "no such volume") {
+			break
+		}
+		if time.Now().After(deadline) {
+			users, _ := exec.Command("docker", "ps", "-a", "--filter", "volume="+vols[0].Docker, "--format", "{{.Names}} {{.Status}}").CombinedOutput()
+			t.Fatalf("the removed volume is still there:\n%s\nused by:\n%s", out, users)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 
 	// The app's volumes go with the app.
 	otherVol := "rivetr-app-" + shown.ID + "-data"
 	s.MustCLI("apps", "delete", other, "--yes")
 	eventually(t, 60*time.Second, "the deleted app's volume is gone", func() bool {
 		out, _ := exec.Command("docker", "volume", "inspect", otherVol).CombinedOutput()
-		return strings.Contains(string(out), "No such volume")
+		return strings.Contains(strings.ToLower(string(out)), "no such volume")
 	})
 }
