@@ -530,28 +530,6 @@ func (s *core) viewDeployments(ds []schema.Deployment) []DeploymentView {
 	return out
 }
 
-// DeploymentLogs returns up to limit lines of a deployment's log after the
-// line with ID after.
-func (s *Deploys) deploymentLogs(ctx context.Context, id string, after uint64, limit int) ([]schema.LogLine, error) {
-	if _, err := s.authorizeDeployment(ctx, id, release.PermRead); err != nil {
-		return nil, err
-	}
-	if limit <= 0 || limit > 5000 {
-		limit = 1000
-	}
-	return s.store.LogsAfter(ctx, id, after, limit)
-}
-
-// DeploymentLogTail returns the last n lines of a deployment's log and how
-// many lines it has in all.
-func (s *Deploys) DeploymentLogTail(ctx context.Context, id string, n int) ([]LogLine, int, error) {
-	if _, err := s.authorizeDeployment(ctx, id, release.PermRead); err != nil {
-		return nil, 0, err
-	}
-	lines, total, err := s.store.LogTail(ctx, id, n)
-	return each(lines, logLineOf), int(total), err
-}
-
 // DeploymentsChangedSince returns deployments whose record changed after t.
 func (s *Deploys) DeploymentsChangedSince(ctx context.Context, t time.Time) ([]DeploymentView, error) {
 	visible, err := s.visibleAppIDs(ctx)
@@ -599,10 +577,4 @@ func (s *core) cancelScheduled(ctx context.Context, d *schema.Deployment) (*Depl
 		return nil, err
 	}
 	return s.viewDeployment(d), nil
-}
-
-// DeploymentLogs is deploymentLogs with the records as the API answers them.
-func (s *Deploys) DeploymentLogs(ctx context.Context, id string, after uint64, limit int) ([]LogLine, error) {
-	v, err := s.deploymentLogs(ctx, id, after, limit)
-	return each(v, logLineOf), err
 }

@@ -7,7 +7,10 @@ import (
 
 	"github.com/rivetr/rivetr/internal/docker"
 	"github.com/rivetr/rivetr/internal/release"
+	"github.com/rivetr/rivetr/schema"
 )
+
+// Logs: a running app's container output and deployments' logs.
 
 // AppLogs writes the runtime output of an app's serving container to w: the
 // last tail lines, then (with follow) new lines until ctx ends.
@@ -30,4 +33,32 @@ func (s *Deploys) AppLogs(ctx context.Context, appName string, tail int, follow 
 		return stateErr("the container of deployment %s is not on this server's Docker host", app.CurrentDeploymentID)
 	}
 	return s.docker.Logs(ctx, cs[0].ID, tail, follow, w)
+}
+
+// deploymentLogs returns up to limit lines of a deployment's log after the
+// line with ID after.
+func (s *Deploys) deploymentLogs(ctx context.Context, id string, after uint64, limit int) ([]schema.LogLine, error) {
+	if _, err := s.authorizeDeployment(ctx, id, release.PermRead); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 5000 {
+		limit = 1000
+	}
+	return s.store.LogsAfter(ctx, id, after, limit)
+}
+
+// DeploymentLogTail returns the last n lines of a deployment's log and how
+// many lines it has in all.
+func (s *Deploys) DeploymentLogTail(ctx context.Context, id string, n int) ([]LogLine, int, error) {
+	if _, err := s.authorizeDeployment(ctx, id, release.PermRead); err != nil {
+		return nil, 0, err
+	}
+	lines, total, err := s.store.LogTail(ctx, id, n)
+	return each(lines, logLineOf), int(total), err
+}
+
+// DeploymentLogs is deploymentLogs with the records as the API answers them.
+func (s *Deploys) DeploymentLogs(ctx context.Context, id string, after uint64, limit int) ([]LogLine, error) {
+	v, err := s.deploymentLogs(ctx, id, after, limit)
+	return each(v, logLineOf), err
 }
