@@ -7,7 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rivetr/rivetr/internal/client"
 	"github.com/rivetr/rivetr/internal/release"
+	"github.com/rivetr/rivetr/internal/service"
 )
 
 // Shell completion (`rivetr completion bash|zsh|fish`) of what a command
@@ -99,52 +101,44 @@ func names(g *globals, list func(ctx context.Context) ([]string, error)) ([]stri
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
-func appNames(ctx context.Context, g *globals) ([]string, error) {
+// namesOf is what list gives through the CLI's client, each said by name.
+func namesOf[T any](ctx context.Context, g *globals, list func(context.Context, *client.Client) ([]T, error), name func(T) string) ([]string, error) {
 	c, err := g.client()
 	if err != nil {
 		return nil, err
 	}
-	apps, err := c.ListApps(ctx, g.teamName())
+	vs, err := list(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, a := range apps {
-		out = append(out, a.Name)
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, name(v))
 	}
 	return out, nil
 }
 
+func appNames(ctx context.Context, g *globals) ([]string, error) {
+	return namesOf(ctx, g, func(ctx context.Context, c *client.Client) ([]service.AppView, error) {
+		return c.ListApps(ctx, g.teamName())
+	},
+		func(a service.AppView) string { return a.Name })
+}
+
 func databaseNames(ctx context.Context, g *globals) ([]string, error) {
-	c, err := g.client()
-	if err != nil {
-		return nil, err
-	}
-	dbs, err := c.ListDatabases(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, d := range dbs {
-		out = append(out, d.Name)
-	}
-	return out, nil
+	return namesOf(ctx, g, func(ctx context.Context, c *client.Client) ([]service.DatabaseView, error) {
+		return c.ListDatabases(ctx)
+	},
+		func(d service.DatabaseView) string { return d.Name })
 }
 
 // deploymentIDs are the newest deployments' IDs (of app, or of every app
 // visible), each with its app, status and commit as the description.
 func deploymentIDs(ctx context.Context, g *globals, app string) ([]string, error) {
-	c, err := g.client()
-	if err != nil {
-		return nil, err
-	}
-	ds, err := c.ListDeployments(ctx, app, 50)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, d := range ds {
-		out = append(out, d.ID+"\t"+d.AppName+" "+string(d.Status)+" "+short(d.CommitSHA))
-	}
-	return out, nil
+	return namesOf(ctx, g, func(ctx context.Context, c *client.Client) ([]service.DeploymentView, error) {
+		return c.ListDeployments(ctx, app, 50)
+	},
+		func(d service.DeploymentView) string {
+			return d.ID + "\t" + d.AppName + " " + string(d.Status) + " " + short(d.CommitSHA)
+		})
 }
