@@ -41,6 +41,8 @@ type Router struct {
 	apps    map[string]*appRoute
 	hosts   map[string]*Target
 	retired map[string]*Target // deployment ID → target awaiting Drain
+	hostApp map[string]string  // host → the app it routes to
+	holds   map[string]*hold   // app → its parked requests (Hold)
 
 	saveMu sync.Mutex
 }
@@ -56,7 +58,8 @@ func New(path string, log *slog.Logger) (*Router, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	r := &Router{log: log, path: path, apps: map[string]*appRoute{}, hosts: map[string]*Target{}, retired: map[string]*Target{}}
+	r := &Router{log: log, path: path, apps: map[string]*appRoute{}, hosts: map[string]*Target{}, retired: map[string]*Target{},
+		hostApp: map[string]string{}, holds: map[string]*hold{}}
 	if path == "" {
 		return r, nil
 	}
@@ -111,12 +114,14 @@ func (r *Router) rebuildHosts() {
 	}
 	sort.Strings(names)
 	hosts := make(map[string]*Target, len(r.hosts))
+	hostApp := make(map[string]string, len(r.hosts))
 	for _, n := range names {
 		for _, d := range r.apps[n].domains {
 			hosts[d] = r.apps[n].target
+			hostApp[d] = n
 		}
 	}
-	r.hosts = hosts
+	r.hosts, r.hostApp = hosts, hostApp
 }
 
 // Switch points app's domains at the container of deployment at targetURL
@@ -141,7 +146,11 @@ func (r *Router) Switch(app string, domains []string, deployment, targetURL stri
 		r.apps[app] = &appRoute{domains: normalizeAll(domains), target: t}
 	}
 	r.rebuildHosts()
+	h := r.holds[app]
 	r.mu.Unlock()
+	if h != nil { // the new container serves: the parked requests go to it
+		r.release(app, h)
+	}
 	return prev, r.save()
 }
 
@@ -271,6 +280,19 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	ctx, cancel := context.WithCancelCause(req.Context())
 	defer cancel(nil)
 	rq := &request{cancel: cancel, upgrade: req.Header.Get("Upgrade") != ""}
+
+	// A held app's requests wait (stop-first releases); they go on when
+	// the hold ends, or give up with their client.
+	r.mu.RLock()
+	h := r.heldFor(host)
+	r.mu.RUnlock()
+	if h != nil {
+		select {
+		case <-h.done:
+		case <-req.Context().Done():
+			return
+		}
+	}
 
 	// The target is claimed under the read lock, so a Switch (write lock)
 	// either happens before and we use the new target, or after and Drain
