@@ -62,6 +62,12 @@ type drainReq struct {
 	TimeoutMS  int64  `json:"timeout_ms"`
 }
 
+// holdReq names an app to hold, release or quiesce, with the bound.
+type holdReq struct {
+	App     string `json:"app"`
+	BoundMS int64  `json:"bound_ms,omitempty"`
+}
+
 type controlReply struct {
 	Previous string `json:"previous,omitempty"`
 	Changed  bool   `json:"changed,omitempty"`
@@ -121,6 +127,27 @@ func (c *Control) Handler() http.Handler {
 		var in drainReq
 		if decode(w, r, &in) {
 			cut := c.Router.Drain(r.Context(), in.Deployment, time.Duration(in.TimeoutMS)*time.Millisecond)
+			reply(w, controlReply{Cut: cut}, nil)
+		}
+	})
+	mux.HandleFunc("POST /hold", func(w http.ResponseWriter, r *http.Request) {
+		var in holdReq
+		if decode(w, r, &in) {
+			c.Router.Hold(in.App, time.Duration(in.BoundMS)*time.Millisecond)
+			reply(w, controlReply{}, nil)
+		}
+	})
+	mux.HandleFunc("POST /release", func(w http.ResponseWriter, r *http.Request) {
+		var in holdReq
+		if decode(w, r, &in) {
+			c.Router.Release(in.App)
+			reply(w, controlReply{}, nil)
+		}
+	})
+	mux.HandleFunc("POST /quiesce", func(w http.ResponseWriter, r *http.Request) {
+		var in holdReq
+		if decode(w, r, &in) {
+			cut := c.Router.Quiesce(r.Context(), in.App, time.Duration(in.BoundMS)*time.Millisecond)
 			reply(w, controlReply{Cut: cut}, nil)
 		}
 	})
@@ -260,6 +287,27 @@ func (p *Remote) Drain(ctx context.Context, deployment string, timeout time.Dura
 		return 0
 	}
 	return r.Cut
+}
+
+// Hold parks app's new requests until its next switch, a Release or the
+// bound (see Router.Hold).
+func (p *Remote) Hold(ctx context.Context, app string, bound time.Duration) error {
+	return p.call(ctx, "POST", "/hold", holdReq{App: app, BoundMS: bound.Milliseconds()}, nil)
+}
+
+// Release lets app's parked requests go on.
+func (p *Remote) Release(ctx context.Context, app string) error {
+	return p.call(ctx, "POST", "/release", holdReq{App: app}, nil)
+}
+
+// Quiesce waits for the requests on app's current container (see
+// Router.Quiesce) and returns how many it cut.
+func (p *Remote) Quiesce(ctx context.Context, app string, timeout time.Duration) (int, error) {
+	var r controlReply
+	cctx, cancel := context.WithTimeout(ctx, timeout+30*time.Second)
+	defer cancel()
+	err := p.call(cctx, "POST", "/quiesce", holdReq{App: app, BoundMS: timeout.Milliseconds()}, &r)
+	return r.Cut, err
 }
 
 // Routes lists the proxy's route table; nil when it does not answer.

@@ -70,6 +70,16 @@ func TestRemoteDrivesTheRouter(t *testing.T) {
 	if rs := p.Routes(); len(rs) != 1 || rs[0].Deployment != "d2" || len(rs[0].Domains) != 2 {
 		t.Fatalf("routes: %+v", rs)
 	}
+	// Hold, quiesce, release through the socket.
+	if err := p.Hold(ctx, "web", time.Minute); err != nil || !r.Held("web") {
+		t.Fatalf("hold: %v (held %v)", err, r.Held("web"))
+	}
+	if cut, err := p.Quiesce(ctx, "web", time.Second); err != nil || cut != 0 {
+		t.Fatalf("quiesce: %d %v", cut, err)
+	}
+	if err := p.Release(ctx, "web"); err != nil || r.Held("web") {
+		t.Fatalf("release: %v (held %v)", err, r.Held("web"))
+	}
 	// The router's own errors come back as they are.
 	if _, err := p.Switch("web", nil, "d3", "not a url"); err == nil {
 		t.Fatal("a bad target URL was accepted")
