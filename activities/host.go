@@ -37,6 +37,8 @@ type HostRuntime interface {
 	Inspect(ctx context.Context, id, network string) (docker.State, error)
 	Logs(ctx context.Context, id string, tail int, follow bool, w io.Writer) error
 	Remove(ctx context.Context, id string, grace time.Duration) error
+	Stop(ctx context.Context, id string, grace time.Duration) error
+	Start(ctx context.Context, id string) error
 	Containers(ctx context.Context, labels map[string]string) ([]docker.Container, error)
 	Images(ctx context.Context, repo string) ([]docker.Image, error)
 	ImageExists(ctx context.Context, ref string) (bool, error)
@@ -56,6 +58,11 @@ type Router interface {
 	Drain(ctx context.Context, deployment string, timeout time.Duration) int
 	Remove(app string) (string, error)
 	SetDomains(app string, domains []string) (bool, error)
+	// Hold, Release and Quiesce serve stop-first releases (see
+	// proxy.Router.Hold).
+	Hold(ctx context.Context, app string, bound time.Duration) error
+	Release(ctx context.Context, app string) error
+	Quiesce(ctx context.Context, app string, timeout time.Duration) (int, error)
 }
 
 // Certs is the part of the proxy's certificate manager activities use.

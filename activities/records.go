@@ -84,6 +84,7 @@ func (rec *Records) Prepare(ctx context.Context, in PrepareInput) (*Plan, error)
 		HealthDeadline: app.HealthDeadline.D(),
 		DrainTimeout:   app.DrainTimeout.D(),
 		KeepImages:     app.KeepImages,
+		Strategy:       app.Strategy.Or(),
 		Commit:         d.CommitSHA,
 		RollbackOf:     d.RollbackOf,
 	}

@@ -30,9 +30,12 @@ type Plan struct {
 	HealthDeadline time.Duration
 	DrainTimeout   time.Duration
 	KeepImages     int
-	Commit         string // requested commit (deploys)
-	RollbackOf     string // deployment whose image a rollback reuses
-	Image          string // image to run (rollbacks)
+	// Strategy is how the release replaces the serving version (the
+	// app's now; "" in histories from before strategies: start-first).
+	Strategy   release.Strategy `json:",omitempty"`
+	Commit     string           // requested commit (deploys)
+	RollbackOf string           // deployment whose image a rollback reuses
+	Image      string           // image to run (rollbacks)
 	// Approval is the app's approval gate, when it has one.
 	Approval *ApprovalGate `json:",omitempty"`
 	// Approvers hold the approver permission for the app (who may approve,
@@ -175,6 +178,42 @@ type DrainInput struct {
 	DeploymentID string // the deployment that now serves (for its log)
 	Previous     string // the deployment being drained
 	Timeout      time.Duration
+}
+
+// StopServingInput begins a stop-first release: hold the app's requests
+// for up to Hold, let those on the serving version finish for up to
+// Drain, and stop it.
+type StopServingInput struct {
+	DeploymentID string // the new deployment (for its log)
+	AppID        string
+	App          string
+	Hold         time.Duration
+	Drain        time.Duration
+}
+
+// Stopped is the version a stop-first release stopped ("" when nothing
+// served), kept to be started again should the release fail.
+type Stopped struct {
+	Deployment  string
+	ContainerID string
+}
+
+// RestartInput starts a stopped version again after a failed stop-first
+// release.
+type RestartInput struct {
+	DeploymentID string // the failed deployment (for its log)
+	AppID        string
+	Stopped      Stopped
+}
+
+// RerouteInput points the app's route back at its stopped-and-restarted
+// version (URL "" only lets the held requests go on).
+type RerouteInput struct {
+	DeploymentID string // the failed deployment (for its log)
+	AppID        string
+	App          string
+	Serving      string // the deployment started again
+	URL          string
 }
 
 // RemoveOldInput removes the containers of an app's deployments older than

@@ -609,11 +609,13 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 
 // Load sends requests through the proxy until stopped and counts answers.
 type Load struct {
-	mu      sync.Mutex
-	OK      int
-	Failed  int
-	Errors  []string
-	Bodies  map[string]int
+	mu     sync.Mutex
+	OK     int
+	Failed int
+	Errors []string
+	Bodies map[string]int
+	// Slowest is the longest a request took (a held one's wait).
+	Slowest time.Duration
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	allowed map[string]bool
@@ -641,6 +643,7 @@ func StartLoad(proxy, host string, workers int, allowed ...string) *Load {
 				}
 				req, _ := http.NewRequest("GET", "http://"+proxy+"/", nil)
 				req.Host = host
+				began := time.Now()
 				res, err := c.Do(req)
 				var body string
 				code := 0
@@ -649,7 +652,9 @@ func StartLoad(proxy, host string, workers int, allowed ...string) *Load {
 					res.Body.Close()
 					body, code = strings.TrimSpace(string(b)), res.StatusCode
 				}
+				took := time.Since(began)
 				l.mu.Lock()
+				l.Slowest = max(l.Slowest, took)
 				if err == nil && code == 200 && l.allowed[body] {
 					l.OK++
 					l.Bodies[body]++

@@ -47,6 +47,19 @@ var migrations = []migration{
 	{Version: 11, Name: "certificate status: the last obtained and the last failure, per host", Up: certificateStatus},
 	{Version: 12, Name: "domains redirect to another, prove their ownership; uploaded certificates", Up: domainOwnership},
 	{Version: 13, Name: "apps' volumes", Up: volumesTable},
+	{Version: 14, Name: "apps choose their release strategy (start-first or stop-first)", Up: releaseStrategy},
+}
+
+// releaseStrategy adds apps.strategy (existing apps: start-first).
+func releaseStrategy(tx *gorm.DB, _ string) error {
+	type m14App struct {
+		Strategy string `gorm:"size:16;not null;default:'start-first'"`
+	}
+	m := tx.Table("apps").Migrator()
+	if m.HasColumn(&m14App{}, "Strategy") {
+		return nil
+	}
+	return m.AddColumn(&m14App{}, "Strategy")
 }
 
 // volumesTable creates the volumes table (its model frozen here).

@@ -53,6 +53,10 @@ type App struct {
 	// CPULimit is in cores (0.5 = half a core); 0 means no limit.
 	CPULimit   float64 `json:"cpu_limit"`
 	KeepImages int     `json:"keep_images"`
+	// Strategy is how a release replaces the serving version (see
+	// release.Strategy): start-first (zero downtime) or stop-first (for
+	// volumes that cannot take two versions at once).
+	Strategy release.Strategy `gorm:"size:16;not null;default:'start-first'" json:"strategy"`
 	// AllowHTTP serves the app over plain HTTP even once it has a
 	// certificate (by default HTTP then redirects to HTTPS); HSTS sends
 	// Strict-Transport-Security over HTTPS (browsers then refuse HTTP).

@@ -99,4 +99,19 @@ func TestVolumesOnTheSettingsTab(t *testing.T) {
 	if _, body, _ = d.get("/apps/web/settings"); strings.Contains(body, `data-volume="data"`) || !strings.Contains(body, "No volumes") {
 		t.Fatal("the removed volume is still listed")
 	}
+
+	// The release strategy: start-first until changed, its downtime said.
+	if !strings.Contains(body, `<strong data-strategy>start-first</strong>`) || !strings.Contains(body, `value="start-first" checked`) {
+		t.Fatalf("the settings tab does not show the strategy:\n%s", section(body, `id="volumes"`))
+	}
+	if code, body, _ := d.form("/apps/web/settings", "git_url", "/srv/web", "domains", "web.example.com", "strategy", "recreate"); code != http.StatusBadRequest || !strings.Contains(body, "must be start-first or stop-first") {
+		t.Fatalf("an unknown strategy: %d", code)
+	}
+	if code, _, _ := d.form("/apps/web/settings", "git_url", "/srv/web", "domains", "web.example.com", "strategy", "stop-first"); code != http.StatusSeeOther {
+		t.Fatalf("stop-first: %d", code)
+	}
+	_, body, _ = d.get("/apps/web/settings")
+	if !strings.Contains(body, `<strong data-strategy>stop-first</strong>`) || !strings.Contains(body, "requests wait (held by the proxy") || !strings.Contains(body, `value="stop-first" checked`) {
+		t.Fatalf("stop-first not shown with its downtime:\n%s", section(body, `id="volumes"`))
+	}
 }

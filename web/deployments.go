@@ -119,7 +119,7 @@ func (h *Handler) deployment(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	data := deploymentData{D: d, Steps: Steps(&d.Deployment), Lines: lines, Skipped: total - len(lines), UILink: h.uiLink(d.WorkflowURL)}
+	data := deploymentData{D: d, Steps: Steps(&d.Deployment, d.Strategy), Lines: lines, Skipped: total - len(lines), UILink: h.uiLink(d.WorkflowURL)}
 	if d.Status == release.StatusAwaitingApproval {
 		if data.Diff, err = h.svc.Diff(ctx, d.ID); err != nil {
 			h.fail(c, err)

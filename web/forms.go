@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
 )
@@ -20,6 +21,7 @@ type appForm struct {
 	MemoryMB, CPUs, KeepImages, GitToken, SSHKey                string
 	Team                                                        string
 	BuildType, BuildContext, StaticDir                          string
+	Strategy                                                    string
 	ClearGitToken, ClearSSHKey, HasGitToken, HasSSHKey          bool
 }
 
@@ -29,7 +31,7 @@ func newAppForm() appForm {
 		HealthPath: service.DefaultHealthPath, HealthInterval: service.DefaultHealthInterval.String(),
 		HealthTimeout: service.DefaultHealthTimeout.String(), HealthDeadline: service.DefaultHealthDeadline.String(),
 		DrainTimeout: service.DefaultDrainTimeout.String(), MemoryMB: "0", CPUs: "0", KeepImages: strconv.Itoa(service.DefaultKeepImages),
-		BuildType: "auto",
+		BuildType: "auto", Strategy: string(release.StartFirst),
 	}
 }
 
@@ -43,7 +45,7 @@ func formOf(a *service.AppView) appForm {
 		DrainTimeout: a.DrainTimeout.D().String(), MemoryMB: strconv.FormatInt(a.MemoryLimitMB, 10),
 		CPUs: strconv.FormatFloat(a.CPULimit, 'f', -1, 64), KeepImages: strconv.Itoa(a.KeepImages),
 		HasGitToken: a.HasGitToken, HasSSHKey: a.HasSSHKey,
-		BuildType: a.BuildType, BuildContext: a.BuildContext, StaticDir: a.StaticDir,
+		BuildType: a.BuildType, BuildContext: a.BuildContext, StaticDir: a.StaticDir, Strategy: string(a.Strategy.Or()),
 	}
 }
 
@@ -55,7 +57,7 @@ func readAppForm(c *gin.Context) appForm {
 		HealthDeadline: v("health_deadline"), DrainTimeout: v("drain_timeout"), MemoryMB: v("memory_mb"), CPUs: v("cpus"),
 		KeepImages: v("keep_images"), GitToken: v("git_token"), SSHKey: c.PostForm("ssh_key"), Team: v("team"),
 		ClearGitToken: c.PostForm("clear_git_token") != "", ClearSSHKey: c.PostForm("clear_ssh_key") != "",
-		BuildType: v("build_type"), BuildContext: v("build_context"), StaticDir: v("static_dir"),
+		BuildType: v("build_type"), BuildContext: v("build_context"), StaticDir: v("static_dir"), Strategy: v("strategy"),
 	}
 }
 
@@ -90,6 +92,9 @@ func (f appForm) input(creating bool) (service.AppInput, map[string]string) {
 	}
 	if f.BuildType != "" {
 		in.BuildType = &f.BuildType
+	}
+	if f.Strategy != "" {
+		in.Strategy = &f.Strategy
 	}
 	// Empty means the root (context) or "find it" (static directory).
 	in.BuildContext, in.StaticDir = &f.BuildContext, &f.StaticDir

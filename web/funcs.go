@@ -44,6 +44,7 @@ var funcs = template.FuncMap{
 	"terminal": release.Terminal,
 	// buildTypes are the build types an app can choose.
 	"buildTypes": func() []string { return detect.Types },
+	"strategies": func() []release.Strategy { return release.Strategies },
 	"dict":       dict,
 	"icon":       icon,
 	"iconSprite": iconSprite,

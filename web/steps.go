@@ -18,6 +18,7 @@ var stepOrder = []struct {
 }{
 	{release.StepSource, "Fetch source"},
 	{release.StepBuild, "Build image"},
+	{release.StepStop, "Stop old version (requests held)"},
 	{release.StepStart, "Start new container"},
 	{release.StepHealth, "Health check"},
 	{release.StepSwitch, "Switch traffic"},
@@ -26,9 +27,10 @@ var stepOrder = []struct {
 
 // Steps is the progress list of d: the steps before its current one are
 // done, the current one is running (or failed, or cancelled), the rest
-// pending. A rollback reuses an image, so it skips fetching and building.
-// app.js mirrors this for live updates.
-func Steps(d *service.Deployment) []Step {
+// pending. A rollback reuses an image, so it skips fetching and building;
+// only a stop-first release (its app's strategy) stops the old version
+// first. app.js mirrors this for live updates.
+func Steps(d *service.Deployment, strategy release.Strategy) []Step {
 	cur := -1
 	for i, s := range stepOrder {
 		if s.name == d.Step {
@@ -36,8 +38,11 @@ func Steps(d *service.Deployment) []Step {
 		}
 	}
 	finished := d.Step == release.StepDone || d.Status == release.StatusSucceeded || d.Status == release.StatusRolledBack
-	out := make([]Step, len(stepOrder))
+	out := make([]Step, 0, len(stepOrder))
 	for i, s := range stepOrder {
+		if s.name == release.StepStop && strategy.Or() != release.StopFirst {
+			continue
+		}
 		st := "pending"
 		switch {
 		case d.Kind == release.KindRollback && i < 2:
@@ -57,7 +62,7 @@ func Steps(d *service.Deployment) []Step {
 				st = "current"
 			}
 		}
-		out[i] = Step{Name: s.name, Label: s.label, State: st}
+		out = append(out, Step{Name: s.name, Label: s.label, State: st})
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -31,8 +32,8 @@ var requiredCases = []string{
 
 // currentCases are required of the current release's set only: what
 // earlier releases did not do (the queue telling a deployment's watchers
-// how it ended).
-var currentCases = []string{"queue-watched", "domains", "renew-cert"}
+// how it ended, stop-first releases).
+var currentCases = []string{"queue-watched", "domains", "renew-cert", "deploy-stop-first", "deploy-stop-first-restored", "rollback-stop-first"}
 
 func TestReplayEveryRecordedHistory(t *testing.T) {
 	releases, err := filepath.Glob("testdata/histories/*")
@@ -188,8 +189,13 @@ func (h *history) cases() []string {
 		add(h.closed == "CANCELED", "deploy-cancelled")
 		add(h.closed == "FAILED", "deploy-failed")
 		add(h.closed == "COMPLETED" && len(h.updates) == 0 && !has("freeze until") && has(`"Status":"succeeded"`), "deploy-succeeded")
+		// Stop-first: StopServingInput holds; a version was stopped; a
+		// RestartInput started it again.
+		add(h.closed == "COMPLETED" && has(`"Hold":`) && stoppedRE.MatchString(h.text), "deploy-stop-first")
+		add(h.closed == "FAILED" && has(`"Stopped":{"Deployment":"`) && stoppedRE.MatchString(h.text), "deploy-stop-first-restored")
 	case "RollbackWorkflow":
 		add(h.closed == "COMPLETED", "rollback")
+		add(h.closed == "COMPLETED" && has(`"Hold":`), "rollback-stop-first")
 	case "AppQueueWorkflow":
 		add(h.localActivities("Mark") > 0 && !h.signaled("cancel"), "queue-superseded")
 		add(h.localActivities("Mark") > 0 && h.signaled("cancel"), "queue-cancelled")
@@ -222,6 +228,9 @@ func (h *history) cases() []string {
 	}
 	return out
 }
+
+// stoppedRE finds a version a stop-first release stopped.
+var stoppedRE = regexp.MustCompile(`"Deployment":"[0-9a-z]+","ContainerID":"[0-9a-f]+"`)
 
 // TestPickHistories copies, from the histories the end-to-end tests
 // recorded into $RIVETR_PICK_HISTORIES, the smallest of each case into

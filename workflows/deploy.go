@@ -49,6 +49,7 @@ var (
 	ErrHealth  = errors.New("the new container never became healthy")
 	ErrSwitch  = errors.New("switching traffic failed")
 	ErrPrepare = errors.New("loading the deployment failed")
+	ErrStop    = errors.New("stopping the old version failed")
 	// ErrDrain never fails a deployment: traffic has switched by then.
 	ErrDrain = errors.New("draining the old version failed")
 )
@@ -75,6 +76,10 @@ var (
 	switchStep  = step{release.StepSwitch, "switch traffic", 30 * time.Second, 0, 0, ErrSwitch}
 	drainStep   = step{release.StepDrain, "drain old version", 0, 10 * time.Second, 0, ErrDrain}
 	cleanupStep = step{"", "clean up", 2 * time.Minute, 0, 10, nil}
+	// Stop-first releases (release.StopFirst) only.
+	stopStep    = step{release.StepStop, "hold requests, stop old version", 0, 10 * time.Second, 5, ErrStop}
+	restartStep = step{"", "start old version again", 2 * time.Minute, 0, 5, nil}
+	rerouteStep = step{"", "route back to old version", 30 * time.Second, 0, 0, nil}
 )
 
 // within returns s with its start-to-close and heartbeat timeouts set.
@@ -94,6 +99,9 @@ type run struct {
 	ctx  workflow.Context
 	in   DeployInput
 	plan activities.Plan
+	// stopped is the version a stop-first release stopped, until the new
+	// one serves: a failure starts it again.
+	stopped *activities.Stopped
 }
 
 var storeRetry = &temporal.RetryPolicy{
@@ -242,6 +250,19 @@ func (r *run) rollback() (*Result, error) {
 // completion even if the workflow is cancelled.
 func (r *run) release(image string) (*Result, error) {
 	ctx, p, id := r.ctx, r.plan, r.in.DeploymentID
+	if p.Strategy == release.StopFirst && workflow.GetVersion(ctx, "stop-first", workflow.DefaultVersion, 1) == 1 {
+		// The old version stops first (its volume cannot take two); the
+		// proxy holds the app's requests until the new one serves.
+		var stopped activities.Stopped
+		stop := stopStep.within(p.DrainTimeout+stopGraceMargin, stopStep.Heartbeat)
+		if err := r.do(ctx, stop, activities.TransitionInput{Status: release.StatusDeploying}, act.Host.StopServing, activities.StopServingInput{
+			DeploymentID: id, AppID: p.AppID, App: p.App, Hold: release.HoldBound(p.DrainTimeout, p.HealthDeadline), Drain: p.DrainTimeout,
+		}, &stopped); err != nil {
+			r.stopped = &activities.Stopped{} // the hold, at least, ends
+			return nil, err
+		}
+		r.stopped = &stopped
+	}
 	var cand activities.Candidate
 	if err := r.do(ctx, startStep, activities.TransitionInput{Status: release.StatusDeploying}, act.Host.StartCandidate,
 		activities.StartInput{DeploymentID: id, Image: image}, &cand); err != nil {
@@ -261,6 +282,7 @@ func (r *run) release(image string) (*Result, error) {
 	}, &sw); err != nil {
 		return nil, err
 	}
+	r.stopped = nil // the new version serves (and the hold ended)
 	after, _ := workflow.NewDisconnectedContext(ctx)
 	drain := drainStep.within(p.DrainTimeout+time.Minute, drainStep.Heartbeat)
 	if err := r.do(after, drain, activities.TransitionInput{}, act.Host.Drain, activities.DrainInput{
@@ -306,6 +328,9 @@ func (r *run) finish(res *Result, err error) (*Result, error) {
 		activities.CleanupInput{DeploymentID: r.in.DeploymentID, App: r.plan.App}, nil); cerr != nil {
 		workflow.GetLogger(r.ctx).Error("cleanup failed", "deployment", r.in.DeploymentID, "err", cerr)
 	}
+	if r.stopped != nil {
+		r.restoreStopped(ctx)
+	}
 	status, reason := release.StatusFailed, Reason(err)
 	if temporal.IsCanceledError(err) || errors.Is(r.ctx.Err(), workflow.ErrCanceled) {
 		status, reason = release.StatusCancelled, "cancelled before it received traffic"
@@ -321,12 +346,47 @@ func (r *run) finish(res *Result, err error) (*Result, error) {
 		temporal.NewNonRetryableApplicationError(reason, "DeployFailed", nil)
 }
 
+// stopGraceMargin is the stop step's time beyond the drain: the old
+// container's shutdown grace and the proxy's round trips.
+const stopGraceMargin = time.Minute
+
+// restoreStopped starts the version a failed stop-first release stopped
+// again (after the failed candidate is gone: the volume takes one),
+// checks its health and routes the held requests to it; whatever fails,
+// the hold ends.
+func (r *run) restoreStopped(ctx workflow.Context) {
+	p, id, st := r.plan, r.in.DeploymentID, *r.stopped
+	url := ""
+	if st.ContainerID != "" {
+		var again activities.Candidate
+		err := r.do(ctx, restartStep, activities.TransitionInput{}, act.Host.RestartStopped, activities.RestartInput{
+			DeploymentID: id, AppID: p.AppID, Stopped: st,
+		}, &again)
+		if err == nil {
+			health := healthStep.within(p.HealthDeadline+time.Minute, 3*p.HealthInterval+p.HealthTimeout+5*time.Second)
+			health.Err, health.Name = nil, ""
+			err = r.do(ctx, health, activities.TransitionInput{}, act.Host.HealthCheck, activities.HealthInput{
+				DeploymentID: id, Candidate: again, Path: p.HealthPath, Interval: p.HealthInterval, Timeout: p.HealthTimeout, Deadline: p.HealthDeadline,
+			}, nil)
+		}
+		if err != nil {
+			r.warn("starting the stopped version again failed; the app serves nothing until a deploy succeeds", err)
+		}
+		url = again.URL
+	}
+	if err := r.do(ctx, rerouteStep, activities.TransitionInput{}, act.Host.Reroute, activities.RerouteInput{
+		DeploymentID: id, AppID: p.AppID, App: p.App, Serving: st.Deployment, URL: url,
+	}, nil); err != nil {
+		r.warn("routing back to the stopped version failed (the proxy's hold ends by its bound)", err)
+	}
+}
+
 // Reason turns a workflow error into a sentence for a person: the step's
 // sentinel, then the innermost application error's message (no Temporal
 // bookkeeping such as event IDs).
 func Reason(err error) string {
 	var step string
-	for _, s := range []error{ErrSource, ErrBuild, ErrStart, ErrHealth, ErrSwitch, ErrPrepare} {
+	for _, s := range []error{ErrSource, ErrBuild, ErrStart, ErrHealth, ErrSwitch, ErrPrepare, ErrStop} {
 		if errors.Is(err, s) {
 			step = s.Error()
 			break

@@ -37,6 +37,7 @@ type appFlags struct {
 	previewTTL                                                                                 time.Duration
 	providerURL, providerTokenFile                                                             string
 	buildType, buildContext, buildTarget, staticDir, builder                                   string
+	strategy                                                                                   string
 	buildArgs                                                                                  map[string]string
 }
 
@@ -54,6 +55,7 @@ func (f *appFlags) bind(fs *pflag.FlagSet) {
 	fs.Int64Var(&f.memoryMB, "memory", 0, "memory limit in MiB (0: none)")
 	fs.Float64Var(&f.cpus, "cpus", 0, "CPU limit in cores, e.g. 0.5 (0: none)")
 	fs.IntVar(&f.keepImages, "keep-images", service.DefaultKeepImages, "how many successful deployments' images to keep for rollback")
+	fs.StringVar(&f.strategy, "strategy", string(release.StartFirst), "how a release replaces the serving version: start-first (zero downtime; both versions run for a moment) or stop-first (for volumes that cannot take two writers; requests wait during the switch)")
 	fs.BoolVar(&f.allowHTTP, "allow-http", false, "keep serving plain HTTP once the app has a certificate (default: HTTP redirects to HTTPS)")
 	fs.BoolVar(&f.hsts, "hsts", false, "send Strict-Transport-Security over HTTPS (browsers then refuse plain HTTP for a year)")
 	fs.StringVar(&f.gitToken, "git-token", "", "HTTPS token for a private repository (prefer --git-token-file; \"user:token\" sets the user)")
@@ -184,6 +186,9 @@ func (f *appFlags) input(fs *pflag.FlagSet) (service.AppInput, error) {
 	}
 	if ch("keep-images") {
 		in.KeepImages = &f.keepImages
+	}
+	if ch("strategy") {
+		in.Strategy = &f.strategy
 	}
 	if ch("allow-http") {
 		in.AllowHTTP = &f.allowHTTP
@@ -369,6 +374,7 @@ func newAppsCmd(g *globals) *cobra.Command {
 			row("drain timeout", humanize.Duration(a.DrainTimeout.D()))
 			row("limits", fmt.Sprintf("memory %s, cpus %s", orNone(a.MemoryLimitMB, "MiB"), orNoneF(a.CPULimit)))
 			row("keep images", a.KeepImages)
+			row("strategy", fmt.Sprintf("%s (downtime: %s)", a.Strategy.Or(), a.Strategy.Downtime()))
 			row("https", map[bool]string{true: "plain HTTP served too", false: "HTTP redirects to HTTPS once a certificate exists"}[a.AllowHTTP]+map[bool]string{true: "; HSTS", false: ""}[a.HSTS])
 			row("git token", yesNo(a.HasGitToken))
 			row("ssh key", yesNo(a.HasSSHKey))

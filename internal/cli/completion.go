@@ -25,6 +25,7 @@ var enumFlags = map[string][]string{
 	"policy":     {"wait", "reject"},
 	"output":     {"table", "json"},
 	"role":       {string(release.RoleViewer), string(release.RoleDeveloper), string(release.RoleAdmin), string(release.RoleOwner)},
+	"strategy":   {string(release.StartFirst), string(release.StopFirst)},
 }
 
 // deploymentCommands take a deployment ID as their first argument.

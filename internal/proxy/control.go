@@ -133,21 +133,21 @@ func (c *Control) Handler() http.Handler {
 	mux.HandleFunc("POST /hold", func(w http.ResponseWriter, r *http.Request) {
 		var in holdReq
 		if decode(w, r, &in) {
-			c.Router.Hold(in.App, time.Duration(in.BoundMS)*time.Millisecond)
+			_ = c.Router.Hold(r.Context(), in.App, time.Duration(in.BoundMS)*time.Millisecond)
 			reply(w, controlReply{}, nil)
 		}
 	})
 	mux.HandleFunc("POST /release", func(w http.ResponseWriter, r *http.Request) {
 		var in holdReq
 		if decode(w, r, &in) {
-			c.Router.Release(in.App)
+			_ = c.Router.Release(r.Context(), in.App)
 			reply(w, controlReply{}, nil)
 		}
 	})
 	mux.HandleFunc("POST /quiesce", func(w http.ResponseWriter, r *http.Request) {
 		var in holdReq
 		if decode(w, r, &in) {
-			cut := c.Router.Quiesce(r.Context(), in.App, time.Duration(in.BoundMS)*time.Millisecond)
+			cut, _ := c.Router.Quiesce(r.Context(), in.App, time.Duration(in.BoundMS)*time.Millisecond)
 			reply(w, controlReply{Cut: cut}, nil)
 		}
 	})

@@ -15,7 +15,8 @@ import (
 // through. Clients see a delay, not an error. A hold ends by itself after
 // its bound, so a release that dies midway never leaves an app waiting.
 
-// MaxHold bounds any hold.
+// MaxHold bounds any hold (release.MaxHold, which the release steps plan
+// with).
 const MaxHold = 2 * time.Minute
 
 type hold struct {
@@ -25,7 +26,7 @@ type hold struct {
 
 // Hold parks app's new requests until its next Switch, Release or bound
 // (at most MaxHold). Holding a held app extends the bound.
-func (r *Router) Hold(app string, bound time.Duration) {
+func (r *Router) Hold(_ context.Context, app string, bound time.Duration) error {
 	if bound <= 0 || bound > MaxHold {
 		bound = MaxHold
 	}
@@ -33,7 +34,7 @@ func (r *Router) Hold(app string, bound time.Duration) {
 	defer r.mu.Unlock()
 	if h := r.holds[app]; h != nil {
 		h.timer.Reset(bound)
-		return
+		return nil
 	}
 	h := &hold{done: make(chan struct{})}
 	h.timer = time.AfterFunc(bound, func() {
@@ -42,16 +43,18 @@ func (r *Router) Hold(app string, bound time.Duration) {
 		}
 	})
 	r.holds[app] = h
+	return nil
 }
 
 // Release lets app's parked requests go on (to the route as it is now).
-func (r *Router) Release(app string) {
+func (r *Router) Release(_ context.Context, app string) error {
 	r.mu.RLock()
 	h := r.holds[app]
 	r.mu.RUnlock()
 	if h != nil {
 		r.release(app, h)
 	}
+	return nil
 }
 
 // release ends hold h of app, if it is still the app's; it reports whether
@@ -93,12 +96,12 @@ func (r *Router) heldFor(host string) *hold {
 // to finish (new ones are parked by a Hold first), then cuts off the rest,
 // returning how many it cut. Unlike Drain the target stays usable: should
 // the release fail, the old container is started again behind it.
-func (r *Router) Quiesce(ctx context.Context, app string, timeout time.Duration) int {
+func (r *Router) Quiesce(ctx context.Context, app string, timeout time.Duration) (int, error) {
 	r.mu.RLock()
 	a := r.apps[app]
 	r.mu.RUnlock()
 	if a == nil {
-		return 0
+		return 0, nil
 	}
 	t := a.target
 	deadline := time.Now().Add(timeout)
@@ -117,5 +120,5 @@ func (r *Router) Quiesce(ctx context.Context, app string, timeout time.Duration)
 	if cut > 0 {
 		r.log.Warn("quiesce deadline passed; requests cut off", "app", app, "cut", cut)
 	}
-	return cut
+	return cut, nil
 }

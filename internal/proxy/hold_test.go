@@ -5,12 +5,15 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/rivetr/rivetr/internal/release"
 )
 
 // A held app's requests wait and reach the container switched to; other
 // apps' do not wait; a release or the bound lets them on to the route as
 // it is; Quiesce waits for what runs on the old container.
 func TestHold(t *testing.T) {
+	ctx := context.Background()
 	r, _ := New("", nil)
 	a, b, other := backend(t, "a"), backend(t, "b"), backend(t, "other")
 	r.Switch("app", []string{"app.example.com", "*.wild.example.com"}, "d1", a.URL)
@@ -30,7 +33,7 @@ func TestHold(t *testing.T) {
 		return ch
 	}
 	// Held: nothing answers until the switch, then the new container does.
-	r.Hold("app", time.Minute)
+	r.Hold(ctx, "app", time.Minute)
 	parked, wild := answer("app.example.com"), answer("x.wild.example.com")
 	if _, body, _ := get(t, front.URL, "other.example.com", "/"); body != "other" {
 		t.Fatalf("another app during the hold: %q", body)
@@ -54,15 +57,15 @@ func TestHold(t *testing.T) {
 	}
 
 	// Released (the release failed; the old container serves again).
-	r.Hold("app", time.Minute)
+	r.Hold(ctx, "app", time.Minute)
 	parked = answer("app.example.com")
 	time.Sleep(100 * time.Millisecond)
-	r.Release("app")
+	r.Release(ctx, "app")
 	if got := <-parked; got != "b" {
 		t.Fatalf("after release: %q", got)
 	}
 	// The bound ends a hold nobody ends.
-	r.Hold("app", 200*time.Millisecond)
+	r.Hold(ctx, "app", 200*time.Millisecond)
 	start := time.Now()
 	if got := <-answer("app.example.com"); got != "b" || time.Since(start) < 150*time.Millisecond {
 		t.Fatalf("after the bound: %q in %v", got, time.Since(start))
@@ -72,8 +75,8 @@ func TestHold(t *testing.T) {
 	slow := make(chan string, 1)
 	go func() { _, body, _ := get(t, front.URL, "app.example.com", "/?sleep=300ms"); slow <- body }()
 	time.Sleep(50 * time.Millisecond)
-	r.Hold("app", time.Minute)
-	if cut := r.Quiesce(context.Background(), "app", 5*time.Second); cut != 0 {
+	r.Hold(ctx, "app", time.Minute)
+	if cut, _ := r.Quiesce(ctx, "app", 5*time.Second); cut != 0 {
 		t.Fatalf("quiesce cut %d", cut)
 	}
 	select {
@@ -84,5 +87,14 @@ func TestHold(t *testing.T) {
 	default:
 		t.Fatal("quiesce returned before the in-flight request finished")
 	}
-	r.Release("app")
+	r.Release(ctx, "app")
+
+	r.Hold(ctx, "app", time.Minute)
+	if rts := r.Routes(); len(rts) != 2 || !rts[0].Held || rts[1].Held {
+		t.Fatalf("routes do not say which app is held: %+v", rts)
+	}
+	r.Release(ctx, "app")
+	if release.MaxHold != MaxHold {
+		t.Fatalf("release.MaxHold %s and proxy.MaxHold %s differ", release.MaxHold, MaxHold)
+	}
 }

@@ -30,6 +30,9 @@ type Route struct {
 	Domains    []string `json:"domains"`
 	Deployment string   `json:"deployment"`
 	URL        string   `json:"url"`
+	// Held says the app's requests are parked (a stop-first release
+	// stopped its container on purpose: nothing should start it again).
+	Held bool `json:"held,omitempty"`
 }
 
 // Router is an http.Handler that proxies by Host header.
@@ -220,7 +223,7 @@ func (r *Router) Routes() []Route {
 	defer r.mu.RUnlock()
 	out := make([]Route, 0, len(r.apps))
 	for name, a := range r.apps {
-		out = append(out, Route{App: name, Domains: slices.Clone(a.domains), Deployment: a.target.Deployment, URL: a.target.URL.String()})
+		out = append(out, Route{App: name, Domains: slices.Clone(a.domains), Deployment: a.target.Deployment, URL: a.target.URL.String(), Held: r.holds[name] != nil})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].App < out[j].App })
 	return out

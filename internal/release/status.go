@@ -89,6 +89,7 @@ const (
 	StepFreeze   Step = "freeze"
 	StepSource   Step = "source"
 	StepBuild    Step = "build"
+	StepStop     Step = "stop" // stop-first releases: the old version stops
 	StepStart    Step = "start"
 	StepHealth   Step = "health"
 	StepSwitch   Step = "switch"

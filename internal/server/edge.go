@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rivetr/rivetr/activities"
 	"github.com/rivetr/rivetr/internal/buildinfo"
 	"github.com/rivetr/rivetr/internal/config"
 	"github.com/rivetr/rivetr/internal/edge"
@@ -36,11 +37,8 @@ import (
 // routeTable is what the server's release steps and reconcilers need of a
 // proxy, embedded (*proxy.Router) or separate (*proxy.Remote).
 type routeTable interface {
+	activities.Router
 	Routes() []proxy.Route
-	Switch(app string, domains []string, deployment, targetURL string) (string, error)
-	Drain(ctx context.Context, deployment string, timeout time.Duration) int
-	Remove(app string) (string, error)
-	SetDomains(app string, domains []string) (bool, error)
 }
 
 var (

@@ -382,7 +382,9 @@ func reconcileOnce(ctx context.Context, r routeTable, d *docker.Client, network 
 	}
 	for _, rt := range routes {
 		c, ok := byDeployment[rt.Deployment]
-		if !ok {
+		if !ok || rt.Held {
+			// Held: a stop-first release stopped the container on
+			// purpose; it starts the new one (or this one again).
 			continue
 		}
 		if c.State == "exited" || c.State == "created" {

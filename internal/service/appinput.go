@@ -46,6 +46,9 @@ type AppInput struct {
 	MemoryLimitMB  *int64            `json:"memory_limit_mb,omitempty"`
 	CPULimit       *float64          `json:"cpu_limit,omitempty"`
 	KeepImages     *int              `json:"keep_images,omitempty"`
+	// Strategy is start-first (the default) or stop-first (see
+	// release.Strategy).
+	Strategy *string `json:"strategy,omitempty"`
 	// AllowHTTP keeps plain HTTP serving beside HTTPS (no redirect);
 	// HSTS sends Strict-Transport-Security over HTTPS.
 	AllowHTTP *bool `json:"allow_http,omitempty"`
@@ -249,6 +252,9 @@ func (in *AppInput) apply(app *schema.App) {
 	if in.KeepImages != nil {
 		app.KeepImages = *in.KeepImages
 	}
+	if in.Strategy != nil {
+		app.Strategy = release.Strategy(strings.TrimSpace(*in.Strategy))
+	}
 	if in.AllowHTTP != nil {
 		app.AllowHTTP = *in.AllowHTTP
 	}
@@ -376,6 +382,9 @@ func validateApp(app *schema.App, allowLocalGit bool, out *egress.Policy) error 
 	if app.KeepImages < 1 || app.KeepImages > 100 {
 		f.add("keep_images", "must be between 1 and 100")
 	}
+	if _, err := release.ParseStrategy(string(app.Strategy.Or())); err != nil {
+		f.add("strategy", "must be start-first or stop-first")
+	}
 	return f.err()
 }
 
@@ -387,7 +396,7 @@ func settingsOf(app *schema.App) map[string]any {
 		"port": app.Port, "health_path": app.HealthPath, "health_interval": app.HealthInterval.D().String(),
 		"health_timeout": app.HealthTimeout.D().String(), "health_deadline": app.HealthDeadline.D().String(),
 		"drain_timeout": app.DrainTimeout.D().String(), "memory_limit_mb": app.MemoryLimitMB, "cpu_limit": app.CPULimit,
-		"keep_images": app.KeepImages, "allow_http": app.AllowHTTP, "hsts": app.HSTS, "host": app.Host, "has_git_token": app.GitToken != "", "has_ssh_key": app.SSHKey != "",
+		"keep_images": app.KeepImages, "strategy": app.Strategy.Or(), "allow_http": app.AllowHTTP, "hsts": app.HSTS, "host": app.Host, "has_git_token": app.GitToken != "", "has_ssh_key": app.SSHKey != "",
 		"require_approval": app.RequireApproval, "approvals_needed": app.ApprovalsNeeded, "allow_self_approval": app.AllowSelfApproval,
 		"approval_ttl": app.ApprovalTTL.D().String(), "environment": app.Environment, "watch_paths": app.WatchPaths,
 		"build_type": app.BuildType, "build_context": app.BuildContext, "build_args": app.BuildArgs, "build_target": app.BuildTarget,

@@ -151,6 +151,7 @@ func (s *Apps) CreateApp(ctx context.Context, in AppInput) (*AppView, error) {
 		HealthDeadline:  schema.Duration(DefaultHealthDeadline),
 		DrainTimeout:    schema.Duration(DefaultDrainTimeout),
 		KeepImages:      DefaultKeepImages,
+		Strategy:        release.StartFirst,
 		Host:            s.hostName,
 		ApprovalsNeeded: 1,
 		ApprovalTTL:     schema.Duration(release.DefaultApprovalTTL),

@@ -43,6 +43,9 @@ type DeploymentView struct {
 	// Serving says it is the deployment the app's traffic goes to (on an
 	// app's list).
 	Serving bool `json:"serving,omitempty"`
+	// Strategy is its app's release strategy (on single deployments): a
+	// stop-first release stops the old version first.
+	Strategy release.Strategy `json:"strategy,omitempty"`
 }
 
 func (s *core) viewDeployment(d *schema.Deployment) *DeploymentView {
@@ -434,7 +437,7 @@ func (s *Deploys) GetDeployment(ctx context.Context, id string) (*DeploymentView
 	v := s.viewDeployment(d)
 	if app, err := s.store.GetApp(ctx, d.AppID); err == nil {
 		a := ActorFrom(ctx)
-		v.Role = a.RoleIn(app.TeamID)
+		v.Role, v.Strategy = a.RoleIn(app.TeamID), app.Strategy.Or()
 		v.CanApprove = (d.Status == release.StatusAwaitingApproval || d.Status == release.StatusFrozen) && a.Can(app.TeamID, release.PermApprove)
 	}
 	approvals, err := s.store.Approvals(ctx, d.ID)

@@ -35,6 +35,7 @@ type App struct {
 	MemoryLimitMB       int64             `json:"memory_limit_mb"`
 	CPULimit            float64           `json:"cpu_limit"`
 	KeepImages          int               `json:"keep_images"`
+	Strategy            release.Strategy  `json:"strategy"`
 	AllowHTTP           bool              `json:"allow_http"`
 	HSTS                bool              `json:"hsts"`
 	RequireApproval     bool              `json:"require_approval"`
@@ -305,7 +306,7 @@ type EnvVar struct {
 }
 
 func appOf(x *schema.App) App {
-	return App{ID: x.ID, Name: x.Name, GitURL: x.GitURL, Branch: x.Branch, Dockerfile: x.Dockerfile, BuildType: x.BuildType, BuildContext: x.BuildContext, BuildArgs: x.BuildArgs, BuildTarget: x.BuildTarget, StaticDir: x.StaticDir, Builder: x.Builder, Domains: x.Domains, Port: x.Port, HealthPath: x.HealthPath, HealthInterval: x.HealthInterval, HealthTimeout: x.HealthTimeout, HealthDeadline: x.HealthDeadline, DrainTimeout: x.DrainTimeout, MemoryLimitMB: x.MemoryLimitMB, CPULimit: x.CPULimit, KeepImages: x.KeepImages, AllowHTTP: x.AllowHTTP, HSTS: x.HSTS, RequireApproval: x.RequireApproval, ApprovalsNeeded: x.ApprovalsNeeded, AllowSelfApproval: x.AllowSelfApproval, ApprovalTTL: x.ApprovalTTL, WatchPaths: x.WatchPaths, ProviderURL: x.ProviderURL, PreviewsEnabled: x.PreviewsEnabled, PreviewEnv: x.PreviewEnv, PreviewMemoryMB: x.PreviewMemoryMB, PreviewCPUs: x.PreviewCPUs, PreviewTTL: x.PreviewTTL, PreviewOf: x.PreviewOf, PreviewPR: x.PreviewPR, Host: x.Host, TeamID: x.TeamID, Environment: x.Environment, CurrentDeploymentID: x.CurrentDeploymentID, CreatedAt: x.CreatedAt, UpdatedAt: x.UpdatedAt}
+	return App{ID: x.ID, Name: x.Name, GitURL: x.GitURL, Branch: x.Branch, Dockerfile: x.Dockerfile, BuildType: x.BuildType, BuildContext: x.BuildContext, BuildArgs: x.BuildArgs, BuildTarget: x.BuildTarget, StaticDir: x.StaticDir, Builder: x.Builder, Domains: x.Domains, Port: x.Port, HealthPath: x.HealthPath, HealthInterval: x.HealthInterval, HealthTimeout: x.HealthTimeout, HealthDeadline: x.HealthDeadline, DrainTimeout: x.DrainTimeout, MemoryLimitMB: x.MemoryLimitMB, CPULimit: x.CPULimit, KeepImages: x.KeepImages, Strategy: x.Strategy.Or(), AllowHTTP: x.AllowHTTP, HSTS: x.HSTS, RequireApproval: x.RequireApproval, ApprovalsNeeded: x.ApprovalsNeeded, AllowSelfApproval: x.AllowSelfApproval, ApprovalTTL: x.ApprovalTTL, WatchPaths: x.WatchPaths, ProviderURL: x.ProviderURL, PreviewsEnabled: x.PreviewsEnabled, PreviewEnv: x.PreviewEnv, PreviewMemoryMB: x.PreviewMemoryMB, PreviewCPUs: x.PreviewCPUs, PreviewTTL: x.PreviewTTL, PreviewOf: x.PreviewOf, PreviewPR: x.PreviewPR, Host: x.Host, TeamID: x.TeamID, Environment: x.Environment, CurrentDeploymentID: x.CurrentDeploymentID, CreatedAt: x.CreatedAt, UpdatedAt: x.UpdatedAt}
 }
 
 func deploymentOf(x *schema.Deployment) Deployment {

@@ -65,7 +65,7 @@ function stream(url) {
 }
 
 const terminal = ["succeeded", "failed", "cancelled", "superseded", "rolled_back", "rejected", "expired"];
-const stepOrder = ["source", "build", "start", "health", "switch", "drain"];
+const stepOrder = ["source", "build", "stop", "start", "health", "switch", "drain"];
 
 function setBadge(el, status) {
   el.textContent = status.replace(/_/g, " ");
@@ -101,7 +101,8 @@ function followDeployment(dep) {
 
   const update = (d) => {
     setBadge(status, d.status);
-    stepStates(d).forEach((st, i) => { if (steps[i]) steps[i].className = st; });
+    const states = stepStates(d);
+    steps.forEach((li) => { const i = stepOrder.indexOf(li.dataset.step); if (i >= 0) li.className = states[i]; });
     if (d.failure_reason) {
       reason.textContent = d.failure_reason;
       reason.classList.remove("hidden");
