@@ -27,6 +27,9 @@ type BackupStore interface {
 	GetBackup(ctx context.Context, id string) (*schema.Backup, error)
 	ListBackups(ctx context.Context, dbID string) ([]schema.Backup, error)
 	SaveBackup(ctx context.Context, b *schema.Backup) error
+	GetVolume(ctx context.Context, id string) (*schema.Volume, error)
+	GetApp(ctx context.Context, nameOrID string) (*schema.App, error)
+	GetDeployment(ctx context.Context, id string) (*schema.Deployment, error)
 }
 
 var _ BackupStore = (*schema.Store)(nil)
@@ -41,12 +44,16 @@ type BackupRuntime interface {
 	Disconnect(ctx context.Context, network, id string) error
 	CopyFileFrom(ctx context.Context, id, file string, w io.Writer) (int64, error)
 	CopyFileTo(ctx context.Context, id, file string, r io.Reader, size int64, uid, gid int) error
+	Build(ctx context.Context, spec docker.BuildSpec, out func(line string)) (string, error)
+	ImageExists(ctx context.Context, ref string) (bool, error)
+	VolumeLabels(ctx context.Context, name string) (map[string]string, bool, error)
 }
 
 var _ BackupRuntime = (*docker.Client)(nil)
 
-// Backups dump, store, verify, prune and restore a database's backups on
-// its Docker host (where the local copies live). They are registered on
+// Backups dump, store, verify, prune and restore the backups of a database
+// or an app's volume (volumebackup.go) on its Docker host (where the local
+// copies live). They are registered on
 // that host's task queue only.
 type Backups struct {
 	Store  BackupStore
@@ -60,6 +67,12 @@ type Backups struct {
 	Egress *egress.Policy
 	// Instance is this installation's ID (docker.LabelInstance).
 	Instance string
+	// Router holds an app's requests while its volume is restored (nil:
+	// they fail meanwhile).
+	Router Router
+	// StaticServer is the rivetr-static binary the volume tools image is
+	// built from; "" looks next to this executable, then on the PATH.
+	StaticServer string
 }
 
 // destinations builds a database's backup destinations from its policy.
@@ -99,48 +112,29 @@ func (bk *Backups) BackupRun(ctx context.Context, in BackupRef) (*BackupResult, 
 	if err != nil {
 		return nil, err
 	}
-	d, inst, err := instance(ctx, bk.Store, b.DatabaseID)
-	if err != nil {
-		return nil, err
-	}
-	dests, _, err := bk.destinations(ctx, d.ID)
+	dests, _, err := bk.destinations(ctx, b.DatabaseID)
 	if err != nil {
 		return nil, err
 	}
 	stop := heartbeat(ctx, 5*time.Second)
 	defer stop()
-	dump := inst.DumpCommand()
-	pr, pw := io.Pipe()
-	if b.Kind == release.BackupVolume {
-		// A consistent copy of the files: the database is stopped for it
-		// and started again whatever happens.
-		if err := bk.Docker.Stop(ctx, d.ContainerName(), 30*time.Second); err != nil {
-			return nil, err
+	var produce func(w io.Writer) error
+	if b.Kind == release.BackupAppVolume {
+		produce, err = bk.appVolumeSource(ctx, b)
+	} else {
+		var done func()
+		produce, done, err = bk.databaseSource(ctx, b)
+		if done != nil {
+			defer done()
 		}
-		defer func() {
-			rctx := context.WithoutCancel(ctx)
-			if err := bk.Docker.Start(rctx, d.ContainerName()); err == nil {
-				_ = waitReady(rctx, bk.Docker, bk.net(d), d.ContainerName(), inst, 2*time.Minute)
-			}
-		}()
 	}
+	if err != nil {
+		return nil, err
+	}
+	pr, pw := io.Pipe()
 	go func() {
 		zw := gzip.NewWriter(pw)
-		var err error
-		if b.Kind == release.BackupVolume {
-			err = bk.Docker.RunOnce(ctx, docker.OnceSpec{Image: d.Image, Cmd: []string{"tar", "-C", "/volume", "-cf", "-", "."}, Volume: d.VolumeName(),
-				Path: "/volume", ReadOnly: true, Stdout: zw, Labels: map[string]string{docker.LabelManaged: "true", LabelDatabase: d.Name, docker.LabelInstance: bk.Instance}})
-			// Back in service as soon as its files are read.
-			if serr := bk.Docker.Start(context.WithoutCancel(ctx), d.ContainerName()); err == nil {
-				err = serr
-			}
-		} else if dump.File != "" {
-			if err = bk.Docker.Exec(ctx, d.ContainerName(), docker.ExecSpec{Cmd: dump.Cmd, Env: dump.Env}); err == nil {
-				_, err = bk.Docker.CopyFileFrom(ctx, d.ContainerName(), dump.File, zw)
-			}
-		} else {
-			err = bk.Docker.Exec(ctx, d.ContainerName(), docker.ExecSpec{Cmd: dump.Cmd, Env: dump.Env, Stdout: zw})
-		}
+		err := produce(zw)
 		if err == nil {
 			err = zw.Close()
 		}
@@ -164,6 +158,49 @@ func (bk *Backups) BackupRun(ctx context.Context, in BackupRef) (*BackupResult, 
 		}
 	}
 	return &BackupResult{Size: res.Size, SHA256: res.SHA256, Locations: res.Locations}, nil
+}
+
+// databaseSource is what a database's backup reads: the engine's dump, or
+// (kind volume) a tar of its volume with the database stopped; done starts
+// it again whatever happened.
+func (bk *Backups) databaseSource(ctx context.Context, b *schema.Backup) (produce func(io.Writer) error, done func(), err error) {
+	d, inst, err := instance(ctx, bk.Store, b.DatabaseID)
+	if err != nil {
+		return nil, nil, err
+	}
+	dump := inst.DumpCommand()
+	if b.Kind == release.BackupVolume {
+		// A consistent copy of the files: the database is stopped for it
+		// and started again whatever happens.
+		if err := bk.Docker.Stop(ctx, d.ContainerName(), 30*time.Second); err != nil {
+			return nil, nil, err
+		}
+		done = func() {
+			rctx := context.WithoutCancel(ctx)
+			if err := bk.Docker.Start(rctx, d.ContainerName()); err == nil {
+				_ = waitReady(rctx, bk.Docker, bk.net(d), d.ContainerName(), inst, 2*time.Minute)
+			}
+		}
+		return func(w io.Writer) error {
+			err := bk.Docker.RunOnce(ctx, docker.OnceSpec{Image: d.Image, Cmd: []string{"tar", "-C", "/volume", "-cf", "-", "."}, Volume: d.VolumeName(),
+				Path: "/volume", ReadOnly: true, Stdout: w, Labels: map[string]string{docker.LabelManaged: "true", LabelDatabase: d.Name, docker.LabelInstance: bk.Instance}})
+			// Back in service as soon as its files are read.
+			if serr := bk.Docker.Start(context.WithoutCancel(ctx), d.ContainerName()); err == nil {
+				err = serr
+			}
+			return err
+		}, done, nil
+	}
+	return func(w io.Writer) error {
+		if dump.File != "" {
+			if err := bk.Docker.Exec(ctx, d.ContainerName(), docker.ExecSpec{Cmd: dump.Cmd, Env: dump.Env}); err != nil {
+				return err
+			}
+			_, err := bk.Docker.CopyFileFrom(ctx, d.ContainerName(), dump.File, w)
+			return err
+		}
+		return bk.Docker.Exec(ctx, d.ContainerName(), docker.ExecSpec{Cmd: dump.Cmd, Env: dump.Env, Stdout: w})
+	}, nil, nil
 }
 
 // Retention deletes the backups of a database its policy no longer keeps
@@ -221,9 +258,8 @@ func (bk *Backups) RestoreRun(ctx context.Context, in RestoreInput) error {
 	if b.Status != release.BackupSucceeded {
 		return nonRetryable(ErrTypeBackup, "backup %s is %s; only a verified backup can be restored", b.ID, b.Status)
 	}
-	d, inst, err := instance(ctx, bk.Store, in.TargetID)
-	if err != nil {
-		return err
+	if b.Kind == release.BackupAppVolume && in.TargetID != b.DatabaseID {
+		return nonRetryable(ErrTypeBackup, "backup %s is of another volume; a volume's backups restore into that volume", b.ID)
 	}
 	dests, _, err := bk.destinations(ctx, b.DatabaseID)
 	if err != nil {
@@ -268,6 +304,13 @@ func (bk *Backups) RestoreRun(ctx context.Context, in RestoreInput) error {
 	zr, err := gzip.NewReader(tmp)
 	if err != nil {
 		return nonRetryable(ErrTypeBackup, "backup %s is not a gzip stream: %v", b.ID, err)
+	}
+	if b.Kind == release.BackupAppVolume {
+		return bk.restoreAppVolume(ctx, b, zr)
+	}
+	d, inst, err := instance(ctx, bk.Store, in.TargetID)
+	if err != nil {
+		return err
 	}
 	if err := bk.Store.UpdateDatabaseStatus(ctx, d.ID, release.DBRestore, "", ""); err != nil {
 		return gone(err)

@@ -143,11 +143,15 @@ func (h *Host) build(ctx context.Context, app *schema.App, d *schema.Deployment,
 	return h.buildExternal(ctx, typ, dir, app, tag, log)
 }
 
-// staticServer finds rivetr-static: next to this executable, else on the
-// PATH.
-func (h *Host) staticServer() (string, error) {
-	if h.StaticServer != "" {
-		return h.StaticServer, nil
+// staticServer finds rivetr-static: h.StaticServer when set, next to this
+// executable, else on the PATH.
+func (h *Host) staticServer() (string, error) { return findStaticServer(h.StaticServer) }
+
+// findStaticServer finds rivetr-static: configured when set, next to this
+// executable, else on the PATH.
+func findStaticServer(configured string) (string, error) {
+	if configured != "" {
+		return configured, nil
 	}
 	if exe, err := os.Executable(); err == nil {
 		p := filepath.Join(filepath.Dir(exe), "rivetr-static")

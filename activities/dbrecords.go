@@ -19,6 +19,7 @@ type DatabaseRecordStore interface {
 	CreateBackup(ctx context.Context, b *schema.Backup) error
 	GetBackup(ctx context.Context, id string) (*schema.Backup, error)
 	SaveBackup(ctx context.Context, b *schema.Backup) error
+	GetVolume(ctx context.Context, id string) (*schema.Volume, error)
 }
 
 var _ DatabaseRecordStore = (*schema.Store)(nil)
@@ -62,6 +63,9 @@ type BackupStartInput struct {
 
 // BackupStart records a backup as running (again, for a retried step).
 func (dr *DatabaseRecords) BackupStart(ctx context.Context, in BackupStartInput) error {
+	if in.Kind == release.BackupAppVolume {
+		return dr.volumeBackupStart(ctx, in)
+	}
 	d, err := dr.Store.GetDatabase(ctx, in.DatabaseID)
 	if err != nil {
 		return gone(err)
@@ -73,6 +77,22 @@ func (dr *DatabaseRecords) BackupStart(ctx context.Context, in BackupStartInput)
 	}
 	b := &schema.Backup{ID: in.BackupID, DatabaseID: d.ID, Status: release.BackupRunning, Trigger: in.Trigger, Kind: kind, StartedAt: time.Now().UTC(),
 		Key: d.Name + "/" + time.Now().UTC().Format("20060102T150405Z") + "-" + in.BackupID + "." + ext + ".gz"}
+	if err := dr.Store.CreateBackup(ctx, b); err != nil && !errors.Is(err, schema.ErrConflict) {
+		return err
+	}
+	return nil
+}
+
+// volumeBackupStart records a backup of an app's volume (in.DatabaseID is
+// the volume's ID), stored under app-volumes/<app ID>/<volume>/.
+func (dr *DatabaseRecords) volumeBackupStart(ctx context.Context, in BackupStartInput) error {
+	v, err := dr.Store.GetVolume(ctx, in.DatabaseID)
+	if err != nil {
+		return gone(err)
+	}
+	now := time.Now().UTC()
+	b := &schema.Backup{ID: in.BackupID, DatabaseID: v.ID, Status: release.BackupRunning, Trigger: in.Trigger, Kind: release.BackupAppVolume, StartedAt: now,
+		Key: "app-volumes/" + v.AppID + "/" + v.Name + "/" + now.Format("20060102T150405Z") + "-" + in.BackupID + ".tar.gz"}
 	if err := dr.Store.CreateBackup(ctx, b); err != nil && !errors.Is(err, schema.ErrConflict) {
 		return err
 	}

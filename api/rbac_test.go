@@ -171,6 +171,21 @@ func newRBACWorldWith(t *testing.T, opt func(*service.Options)) *rbacWorld {
 	return w
 }
 
+// w0volume is the path under a fresh app's fresh volume data.
+func w0volume(suffix string) func(t *testing.T, w *rbacWorld, who string) (string, string) {
+	return func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+		name, _ := w.app(t)
+		app, err := w.store.GetApp(context.Background(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.store.CreateVolume(context.Background(), &schema.Volume{AppID: app.ID, Name: "data", Path: "/data"}); err != nil {
+			t.Fatal(err)
+		}
+		return "/api/apps/" + name + "/volumes/data" + suffix, ""
+	}
+}
+
 // app makes a fresh app in acme with a queued deployment and a finished
 // one, and returns its name and the queued deployment's ID.
 func (w *rbacWorld) app(t *testing.T) (string, string) {
@@ -493,6 +508,18 @@ func rbacRoutes() []route {
 			}
 			return "/api/apps/" + name + "/volumes/data", ""
 		}, inTeam(release.RoleDeveloper, 204)},
+		{"GET", "/api/apps/:name/volumes/:volume/backups", w0volume("/backups"), inTeam(release.RoleViewer, 200)},
+		// No real host: allowed callers get the backup started (202).
+		{"POST", "/api/apps/:name/volumes/:volume/backups", w0volume("/backups"), inTeam(release.RoleDeveloper, 202)},
+		{"POST", "/api/apps/:name/volumes/:volume/restore", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			p, _ := w0volume("/restore")(t, w, who)
+			return p, `{"backup":"nope"}`
+		}, inTeam(release.RoleAdmin, 404)},
+		{"GET", "/api/apps/:name/volumes/:volume/backup-policy", w0volume("/backup-policy"), inTeam(release.RoleViewer, 200)},
+		{"PUT", "/api/apps/:name/volumes/:volume/backup-policy", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			p, _ := w0volume("/backup-policy")(t, w, who)
+			return p, `{"keep_last":3}`
+		}, inTeam(release.RoleAdmin, 200)},
 		{"GET", "/api/apps/:name/env", appPath("/env"), inTeam(release.RoleViewer, 200)},
 		{"PUT", "/api/apps/:name/env", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := appPath("/env")(t, w, who)

@@ -9,10 +9,11 @@ import (
 )
 
 // volumeDockerfile serves version at / and, at /first, what the app wrote
-// to its volume the first time it ever started (a random ID).
+// to its volume the first time it ever started (a random ID); it stops at
+// SIGTERM.
 func volumeDockerfile(version string) string {
 	return "FROM " + BaseImage + "\nRUN mkdir -p /www && echo ok > /www/up\n" +
-		`CMD ["sh", "-c", "mkdir -p /data; [ -f /data/first ] || cat /proc/sys/kernel/random/uuid > /data/first; cp /data/first /www/first; echo ` + version + ` > /www/index.html; exec httpd -f -p 8080 -h /www"]` + "\n"
+		`CMD ["sh", "-c", "mkdir -p /data; [ -f /data/first ] || cat /proc/sys/kernel/random/uuid > /data/first; cp /data/first /www/first; echo ` + version + ` > /www/index.html; httpd -f -p 8080 -h /www & pid=$!; trap 'kill $pid; exit 0' TERM; wait $pid"]` + "\n"
 }
 
 // An app's volume keeps its data across deploys, a rollback and a

@@ -9,6 +9,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/rivetr/rivetr/internal/ids"
 )
 
 // ErrSchemaNewer means the database was migrated by a newer Rivetr than
@@ -48,6 +50,36 @@ var migrations = []migration{
 	{Version: 12, Name: "domains redirect to another, prove their ownership; uploaded certificates", Up: domainOwnership},
 	{Version: 13, Name: "apps' volumes", Up: volumesTable},
 	{Version: 14, Name: "apps choose their release strategy (start-first or stop-first)", Up: releaseStrategy},
+	{Version: 15, Name: "volumes have an ID, which their backups are recorded under", Up: volumeIDs},
+}
+
+// volumeIDs adds volumes.id, gives each existing volume one, and indexes
+// it.
+func volumeIDs(tx *gorm.DB, _ string) error {
+	type m15Volume struct {
+		ID    string `gorm:"size:32;uniqueIndex:idx_volume_id"`
+		AppID string `gorm:"primaryKey;size:32"`
+		Name  string `gorm:"primaryKey;size:63"`
+	}
+	m := tx.Table("volumes").Migrator()
+	if !m.HasColumn(&m15Volume{}, "ID") {
+		if err := m.AddColumn(&m15Volume{}, "ID"); err != nil {
+			return err
+		}
+	}
+	var vs []m15Volume
+	if err := tx.Table("volumes").Where("id IS NULL OR id = ''").Find(&vs).Error; err != nil {
+		return err
+	}
+	for _, v := range vs {
+		if err := tx.Table("volumes").Where("app_id = ? AND name = ?", v.AppID, v.Name).Update("id", ids.New()).Error; err != nil {
+			return err
+		}
+	}
+	if !m.HasIndex(&m15Volume{}, "idx_volume_id") {
+		return m.CreateIndex(&m15Volume{}, "idx_volume_id")
+	}
+	return nil
 }
 
 // releaseStrategy adds apps.strategy (existing apps: start-first).

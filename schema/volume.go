@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/rivetr/rivetr/internal/ids"
 )
 
 // Volume is a named volume an app's containers mount at Path, kept across
@@ -11,6 +13,9 @@ import (
 // release.AppVolume names it on Docker). An app's volume names and paths
 // are each unique, which the table's keys settle however requests race.
 type Volume struct {
+	// ID names the volume for its backups (their records and policy are
+	// keyed by it, like a database's by its ID).
+	ID        string `gorm:"size:32;uniqueIndex:idx_volume_id"`
 	AppID     string `gorm:"primaryKey;size:32;uniqueIndex:idx_volume_path,priority:1"`
 	Name      string `gorm:"primaryKey;size:63"`
 	Path      string `gorm:"size:255;not null;uniqueIndex:idx_volume_path,priority:2"`
@@ -20,6 +25,9 @@ type Volume struct {
 // CreateVolume records a volume; a name or path the app already uses is an
 // ErrConflict.
 func (s *Store) CreateVolume(ctx context.Context, v *Volume) error {
+	if v.ID == "" {
+		v.ID = ids.New()
+	}
 	return wrap(s.db.WithContext(ctx).Create(v).Error, "volume "+v.Name+" at "+v.Path)
 }
 
@@ -28,6 +36,15 @@ func (s *Store) ListVolumes(ctx context.Context, appID string) ([]Volume, error)
 	var vs []Volume
 	err := s.db.WithContext(ctx).Where("app_id = ?", appID).Order("name").Find(&vs).Error
 	return vs, wrap(err, "list volumes")
+}
+
+// GetVolume finds a volume by its ID.
+func (s *Store) GetVolume(ctx context.Context, id string) (*Volume, error) {
+	var v Volume
+	if err := s.db.WithContext(ctx).Where("id = ?", id).First(&v).Error; err != nil {
+		return nil, wrap(err, "volume "+id)
+	}
+	return &v, nil
 }
 
 // DeleteVolume removes a volume's record (its data is the caller's to

@@ -4,6 +4,11 @@
 // lists a directory, answers 404 with the site's 404.html when it has one
 // (or, with RIVETR_STATIC_SPA=1, with index.html, for single-page apps), and
 // stops gracefully on SIGTERM.
+//
+// It is also the tool of the helper containers that back up and restore
+// app volumes: `rivetr-static volume-pack DIR` writes DIR as a tar stream
+// to standard output, `rivetr-static volume-unpack DIR` empties DIR and
+// unpacks the tar stream on standard input into it (see package voltar).
 package main
 
 import (
@@ -19,9 +24,24 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/rivetr/rivetr/internal/voltar"
 )
 
 func main() {
+	if len(os.Args) == 3 && (os.Args[1] == "volume-pack" || os.Args[1] == "volume-unpack") {
+		var err error
+		if os.Args[1] == "volume-pack" {
+			err = voltar.Pack(os.Args[2], os.Stdout)
+		} else {
+			err = voltar.Unpack(os.Stdin, os.Args[2])
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "rivetr-static "+os.Args[1]+":", err)
+			os.Exit(1)
+		}
+		return
+	}
 	dir := "/site"
 	if len(os.Args) > 1 {
 		dir = os.Args[1]

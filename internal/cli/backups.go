@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/release"
@@ -62,27 +64,7 @@ and read back to check it.`,
 			if err != nil {
 				return err
 			}
-			if g.output == "json" {
-				if bs == nil {
-					bs = []service.Backup{}
-				}
-				return printJSON(cmd.OutOrStdout(), bs)
-			}
-			tw := table(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "ID\tSTARTED\tKIND\tTRIGGER\tSTATUS\tSIZE\tSHA256\tTOOK\tWHERE / ERROR")
-			for _, b := range bs {
-				took := "-"
-				if b.FinishedAt != nil {
-					took = b.FinishedAt.Sub(b.StartedAt).Round(100 * time.Millisecond).String()
-				}
-				where := strings.Join(b.Locations, ", ")
-				if b.Error != "" {
-					where = b.Error
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.StartedAt.Local().Format(time.DateTime), cmp.Or(string(b.Kind), "dump"), b.Trigger, b.Status,
-					humanize.Bytes(uint64(b.Size)), cmp.Or(short(b.SHA256), "-"), took, cmp.Or(where, "-"))
-			}
-			return tw.Flush()
+			return printBackups(cmd.OutOrStdout(), g.output, bs)
 		},
 	}
 
@@ -123,8 +105,7 @@ same engine instead, leaving NAME alone.`,
 	restore.Flags().StringVar(&to, "to", "", "restore into a new database of this name")
 	restore.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 
-	var in service.PolicyInput
-	var secretFile string
+	var pf backupPolicyFlags
 	policy := &cobra.Command{
 		Use:   "backup-policy NAME [--cron EXPR --tz ZONE] [--keep-last N] [--keep-days D] [--local=false] [--s3-… ] [--notify URL]",
 		Short: "Show or change where and when a database is backed up, and how long backups are kept",
@@ -144,43 +125,12 @@ deleted). --s3-endpoint, --s3-bucket, --s3-region, --s3-prefix,
 			if err != nil {
 				return err
 			}
-			fs := cmd.Flags()
-			set := func(name string, dst **string) {
-				if fs.Changed(name) {
-					v, _ := fs.GetString(name)
-					*dst = &v
-				}
-			}
-			set("cron", &in.Cron)
-			set("tz", &in.TZ)
-			set("s3-endpoint", &in.S3Endpoint)
-			set("s3-region", &in.S3Region)
-			set("s3-bucket", &in.S3Bucket)
-			set("s3-prefix", &in.S3Prefix)
-			set("s3-access-key", &in.S3AccessKey)
-			set("notify", &in.NotifyURL)
-			for name, dst := range map[string]**int{"keep-last": &in.KeepLast, "keep-days": &in.KeepDays} {
-				if fs.Changed(name) {
-					v, _ := fs.GetInt(name)
-					*dst = &v
-				}
-			}
-			for name, dst := range map[string]**bool{"local": &in.Local, "s3-path-style": &in.S3PathStyle} {
-				if fs.Changed(name) {
-					v, _ := fs.GetBool(name)
-					*dst = &v
-				}
-			}
-			if secretFile != "" {
-				b, err := os.ReadFile(secretFile)
-				if err != nil {
-					return fmt.Errorf("--s3-secret-key-file: %w", err)
-				}
-				v := strings.TrimSpace(string(b))
-				in.S3SecretKey = &v
+			in, change, err := pf.input(cmd.Flags())
+			if err != nil {
+				return err
 			}
 			var p *service.PolicyView
-			if fs.NFlag() == 0 || (fs.NFlag() == 1 && fs.Changed("output")) {
+			if !change {
 				p, err = c.BackupPolicy(cmd.Context(), args[0])
 			} else {
 				p, err = c.SetBackupPolicy(cmd.Context(), args[0], in)
@@ -191,40 +141,116 @@ deleted). --s3-endpoint, --s3-bucket, --s3-region, --s3-prefix,
 			if g.output == "json" {
 				return printJSON(cmd.OutOrStdout(), p)
 			}
-			tw := table(cmd.OutOrStdout())
-			row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%v\n", k, v) }
-			sched := "on demand only"
-			if p.Cron != "" {
-				sched = p.Cron + " (" + p.TZ + ")"
-				if p.NextRun != nil {
-					sched += ", next " + p.NextRun.Local().Format(time.DateTime)
-				}
-			}
-			row("schedule", sched)
-			row("keep", fmt.Sprintf("newest %d, and those younger than %d days (0: rule off)", p.KeepLast, p.KeepDays))
-			row("local copies", yesNo(p.Local))
-			if p.S3Bucket != "" {
-				row("s3", fmt.Sprintf("%s bucket %s prefix %q (secret key %s)", p.S3Endpoint, p.S3Bucket, p.S3Prefix, map[bool]string{true: "set", false: "missing"}[p.HasS3SecretKey]))
-			} else {
-				row("s3", "-")
-			}
-			row("notify", cmp.Or(p.NotifyURL, "-"))
-			return tw.Flush()
+			return printPolicy(cmd.OutOrStdout(), p)
 		},
 	}
-	f := policy.Flags()
+	pf.bind(policy.Flags(), "the database host's")
+	return []*cobra.Command{backupNow, list, restore, policy}
+}
+
+// printPolicy prints a backup policy as rows.
+func printPolicy(out io.Writer, p *service.PolicyView) error {
+	tw := table(out)
+	row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%v\n", k, v) }
+	sched := "on demand only"
+	if p.Cron != "" {
+		sched = p.Cron + " (" + p.TZ + ")"
+		if p.NextRun != nil {
+			sched += ", next " + p.NextRun.Local().Format(time.DateTime)
+		}
+	}
+	row("schedule", sched)
+	row("keep", fmt.Sprintf("newest %d, and those younger than %d days (0: rule off)", p.KeepLast, p.KeepDays))
+	row("local copies", yesNo(p.Local))
+	if p.S3Bucket != "" {
+		row("s3", fmt.Sprintf("%s bucket %s prefix %q (secret key %s)", p.S3Endpoint, p.S3Bucket, p.S3Prefix, map[bool]string{true: "set", false: "missing"}[p.HasS3SecretKey]))
+	} else {
+		row("s3", "-")
+	}
+	row("notify", cmp.Or(p.NotifyURL, "-"))
+	return tw.Flush()
+}
+
+// printBackups prints backups as a table (or JSON).
+func printBackups(out io.Writer, output string, bs []service.Backup) error {
+	if output == "json" {
+		if bs == nil {
+			bs = []service.Backup{}
+		}
+		return printJSON(out, bs)
+	}
+	tw := table(out)
+	fmt.Fprintln(tw, "ID\tSTARTED\tKIND\tTRIGGER\tSTATUS\tSIZE\tSHA256\tTOOK\tWHERE / ERROR")
+	for _, b := range bs {
+		took := "-"
+		if b.FinishedAt != nil {
+			took = b.FinishedAt.Sub(b.StartedAt).Round(100 * time.Millisecond).String()
+		}
+		where := strings.Join(b.Locations, ", ")
+		if b.Error != "" {
+			where = b.Error
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.ID, b.StartedAt.Local().Format(time.DateTime), cmp.Or(string(b.Kind), "dump"), b.Trigger, b.Status,
+			humanize.Bytes(uint64(b.Size)), cmp.Or(short(b.SHA256), "-"), took, cmp.Or(where, "-"))
+	}
+	return tw.Flush()
+}
+
+// backupPolicyFlags are a backup policy's flags.
+type backupPolicyFlags struct{ secretFile string }
+
+func (pf *backupPolicyFlags) bind(f *pflag.FlagSet, host string) {
 	f.String("cron", "", "when to back up (cron: minute hour day month weekday); \"\" removes the schedule")
 	f.String("tz", "", "time zone of --cron (default UTC)")
 	f.Int("keep-last", 7, "keep the newest N backups")
 	f.Int("keep-days", 0, "keep backups younger than D days")
-	f.Bool("local", true, "keep a copy on the database host's disk")
+	f.Bool("local", true, "keep a copy on "+host+" disk")
 	f.String("s3-endpoint", "", "S3-compatible endpoint, e.g. https://s3.eu-central-1.amazonaws.com")
 	f.String("s3-region", "", "S3 region (default us-east-1)")
 	f.String("s3-bucket", "", "S3 bucket (\"\" removes the S3 destination)")
 	f.String("s3-prefix", "", "key prefix in the bucket")
 	f.String("s3-access-key", "", "S3 access key")
-	f.StringVar(&secretFile, "s3-secret-key-file", "", "read the S3 secret key from this file")
+	f.StringVar(&pf.secretFile, "s3-secret-key-file", "", "read the S3 secret key from this file")
 	f.Bool("s3-path-style", false, "address the bucket in the path (most self-hosted S3 servers)")
 	f.String("notify", "", "URL to POST failures to (Slack/Discord-compatible JSON)")
-	return []*cobra.Command{backupNow, list, restore, policy}
+}
+
+// input is the change the flags given ask for; change is false when none
+// was given (show the policy).
+func (pf *backupPolicyFlags) input(fs *pflag.FlagSet) (in service.PolicyInput, change bool, err error) {
+	set := func(name string, dst **string) {
+		if fs.Changed(name) {
+			v, _ := fs.GetString(name)
+			*dst = &v
+		}
+	}
+	set("cron", &in.Cron)
+	set("tz", &in.TZ)
+	set("s3-endpoint", &in.S3Endpoint)
+	set("s3-region", &in.S3Region)
+	set("s3-bucket", &in.S3Bucket)
+	set("s3-prefix", &in.S3Prefix)
+	set("s3-access-key", &in.S3AccessKey)
+	set("notify", &in.NotifyURL)
+	for name, dst := range map[string]**int{"keep-last": &in.KeepLast, "keep-days": &in.KeepDays} {
+		if fs.Changed(name) {
+			v, _ := fs.GetInt(name)
+			*dst = &v
+		}
+	}
+	for name, dst := range map[string]**bool{"local": &in.Local, "s3-path-style": &in.S3PathStyle} {
+		if fs.Changed(name) {
+			v, _ := fs.GetBool(name)
+			*dst = &v
+		}
+	}
+	if pf.secretFile != "" {
+		b, err := os.ReadFile(pf.secretFile)
+		if err != nil {
+			return in, false, fmt.Errorf("--s3-secret-key-file: %w", err)
+		}
+		v := strings.TrimSpace(string(b))
+		in.S3SecretKey = &v
+	}
+	return in, !(fs.NFlag() == 0 || (fs.NFlag() == 1 && fs.Changed("output"))), nil
 }

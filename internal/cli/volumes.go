@@ -3,16 +3,18 @@ package cli
 import (
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rivetr/rivetr/internal/humanize"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 )
 
 func newVolumesCmd(g *globals) *cobra.Command {
-	cmd := &cobra.Command{Use: "volumes", Short: "List, add and remove an app's persistent volumes (kept across deploys, rollbacks and restarts)"}
+	cmd := &cobra.Command{Use: "volumes", Short: "List, add, remove, back up and restore an app's persistent volumes (kept across deploys, rollbacks and restarts)"}
 	list := &cobra.Command{
 		Use:   "list APP",
 		Short: "List an app's volumes with their mount paths and sizes",
@@ -105,5 +107,125 @@ downtime), so the app must cope with two of its versions using it for a moment.`
 	}
 	remove.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.AddCommand(list, add, remove)
+	cmd.AddCommand(volumeBackupCmds(g)...)
 	return cmd
+}
+
+// volumeBackupCmds back volumes up and restore them, as "rivetr databases"
+// does databases.
+func volumeBackupCmds(g *globals) []*cobra.Command {
+	var wait bool
+	backupNow := &cobra.Command{
+		Use:   "backup APP VOLUME [--wait]",
+		Short: "Back a volume up now (to its policy's destinations, verified)",
+		Long: `Back a volume's files up now, as a gzip'd tar read while the app runs, to
+every destination of the volume's backup policy (by default its host's disk,
+<data-dir>/backups), each copy read back and checked against its SHA-256.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			b, err := c.BackupVolume(cmd.Context(), args[0], args[1], wait)
+			if err != nil {
+				return err
+			}
+			if g.output == "json" {
+				return printJSON(cmd.OutOrStdout(), b)
+			}
+			if b.Status == release.BackupSucceeded {
+				fmt.Fprintf(cmd.OutOrStdout(), "backup %s of %s/%s succeeded: %s, sha256 %s, in %s\n", b.ID, args[0], args[1], humanize.Bytes(uint64(b.Size)), short(b.SHA256), strings.Join(b.Locations, ", "))
+				return nil
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "backup %s of %s/%s is %s; see it with: rivetr volumes backups %s %s\n", b.ID, args[0], args[1], b.Status, args[0], args[1])
+			return nil
+		},
+	}
+	backupNow.Flags().BoolVar(&wait, "wait", false, "wait until the backup is stored and verified")
+
+	list := &cobra.Command{
+		Use:   "backups APP VOLUME",
+		Short: "List a volume's backups, newest first",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			bs, err := c.VolumeBackups(cmd.Context(), args[0], args[1])
+			if err != nil {
+				return err
+			}
+			return printBackups(cmd.OutOrStdout(), g.output, bs)
+		},
+	}
+
+	var yes bool
+	restore := &cobra.Command{
+		Use:   "restore APP VOLUME BACKUP_ID --yes",
+		Short: "Replace a volume's files with a verified backup's",
+		Long: `Restore a backup into its volume: the copy is checked against the SHA-256
+recorded when it was taken before anything is touched (a corrupt copy is
+refused); the app's container is stopped while the files are replaced, the
+proxy holding its requests, and started again. The command waits and says
+plainly whether it worked.`,
+		Args: cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !yes {
+				if !isTerminal(os.Stdin) {
+					return fmt.Errorf("restoring replaces the files of volume %s of %s: confirm with --yes", args[1], args[0])
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Replace the files of volume %s of %s with backup %s? Type the volume's name to confirm: ", args[1], args[0], args[2])
+				if !confirm(os.Stdin, args[1]) {
+					return fmt.Errorf("not restored")
+				}
+			}
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			if err := c.RestoreVolume(cmd.Context(), args[0], args[1], args[2]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "restored backup %s into volume %s of %s\n", args[2], args[1], args[0])
+			return nil
+		},
+	}
+	restore.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+
+	var pf backupPolicyFlags
+	policy := &cobra.Command{
+		Use:   "backup-policy APP VOLUME [--cron EXPR --tz ZONE] [--keep-last N] [--keep-days D] [--local=false] [--s3-… ] [--notify URL]",
+		Short: "Show or change where and when a volume is backed up, and how long backups are kept",
+		Long: `Without flags, show the policy; the flags are those of
+"rivetr databases backup-policy" (a schedule as backups/APP/VOLUME, retention,
+local copies, an S3-compatible bucket, a failure notification URL).`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			in, change, err := pf.input(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			var p *service.PolicyView
+			if !change {
+				p, err = c.VolumeBackupPolicy(cmd.Context(), args[0], args[1])
+			} else {
+				p, err = c.SetVolumeBackupPolicy(cmd.Context(), args[0], args[1], in)
+			}
+			if err != nil {
+				return err
+			}
+			if g.output == "json" {
+				return printJSON(cmd.OutOrStdout(), p)
+			}
+			return printPolicy(cmd.OutOrStdout(), p)
+		},
+	}
+	pf.bind(policy.Flags(), "the app host's")
+	return []*cobra.Command{backupNow, list, restore, policy}
 }

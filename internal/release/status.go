@@ -128,4 +128,6 @@ type BackupKind string
 const (
 	BackupDump   BackupKind = "dump"
 	BackupVolume BackupKind = "volume"
+	// BackupAppVolume is a tar of an app's volume (see docs/volumes.md).
+	BackupAppVolume BackupKind = "app-volume"
 )

@@ -241,7 +241,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 			Log:           log.With("component", "activities"),
 		},
 		Databases: &activities.Databases{Store: store, Docker: dock, Network: cfg.Network, Instance: instance},
-		Backups:   &activities.Backups{Store: store, Docker: dock, Network: cfg.Network, Dir: filepath.Join(cfg.DataDir, "backups"), Egress: out, Instance: instance},
+		Backups:   &activities.Backups{Store: store, Docker: dock, Network: cfg.Network, Dir: filepath.Join(cfg.DataDir, "backups"), Egress: out, Instance: instance, Router: routes},
 	})
 	for _, w := range []sdkworker.Worker{main, host} {
 		if err := w.Start(); err != nil {

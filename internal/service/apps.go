@@ -406,6 +406,10 @@ func (s *Apps) DeleteApp(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	// Its volumes' backup schedules go first: nothing to back up soon.
+	if err := s.dropVolumeSchedules(ctx, app); err != nil {
+		return err
+	}
 	// Its previews go first, their workflows stopped so none makes a new one.
 	previews, err := s.store.ListPreviews(ctx, app.ID)
 	if err != nil {

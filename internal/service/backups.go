@@ -56,19 +56,38 @@ type PolicyView struct {
 	NextRun *time.Time `json:"next_run,omitempty"`
 }
 
+// backupSubject is what backups are of: a database, or an app's volume.
+// Its ID keys its backups and policy.
+type backupSubject struct {
+	ID     string
+	Name   string // as people say it: the database's name, or APP/VOLUME
+	TeamID string
+	Host   string             // the Docker host it lives on
+	Kind   release.BackupKind // what a scheduled run takes: dump, or app-volume
+}
+
+func dbSubject(d *schema.Database) backupSubject {
+	return backupSubject{ID: d.ID, Name: d.Name, TeamID: d.TeamID, Host: d.DockerHost, Kind: release.BackupDump}
+}
+
 // GetBackupPolicy returns a database's backup policy.
 func (s *Databases) GetBackupPolicy(ctx context.Context, dbName string) (*PolicyView, error) {
 	d, _, err := s.authorizeDatabase(ctx, dbName, release.PermRead)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.store.GetPolicy(ctx, d.ID)
+	return s.policyView(ctx, dbSubject(d))
+}
+
+// policyView is sub's policy as users see it, with its next run.
+func (s *core) policyView(ctx context.Context, sub backupSubject) (*PolicyView, error) {
+	p, err := s.store.GetPolicy(ctx, sub.ID)
 	if err != nil {
 		return nil, err
 	}
 	v := &PolicyView{BackupPolicy: backupPolicyOf(p), HasS3SecretKey: p.S3SecretKey != ""}
 	if p.Cron != "" {
-		if desc, err := s.temporal.ScheduleClient().GetHandle(ctx, workflows.BackupScheduleID(d.Name)).Describe(ctx); err == nil && len(desc.Info.NextActionTimes) > 0 {
+		if desc, err := s.temporal.ScheduleClient().GetHandle(ctx, workflows.BackupScheduleID(sub.Name)).Describe(ctx); err == nil && len(desc.Info.NextActionTimes) > 0 {
 			t := desc.Info.NextActionTimes[0].UTC()
 			v.NextRun = &t
 		}
@@ -85,7 +104,12 @@ func (s *Databases) SetBackupPolicy(ctx context.Context, dbName string, in Polic
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.store.GetPolicy(ctx, d.ID)
+	return s.setPolicy(ctx, dbSubject(d), in)
+}
+
+// setPolicy changes sub's backup policy and its schedule.
+func (s *core) setPolicy(ctx context.Context, sub backupSubject, in PolicyInput) (*PolicyView, error) {
+	p, err := s.store.GetPolicy(ctx, sub.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -155,36 +179,41 @@ func (s *Databases) SetBackupPolicy(ctx context.Context, dbName string, in Polic
 	if err := s.store.SavePolicy(ctx, p); err != nil {
 		return nil, err
 	}
-	if err := s.syncBackupSchedule(ctx, d, p); err != nil {
+	if err := s.syncBackupSchedule(ctx, sub, p.Cron, p.TZ); err != nil {
 		return nil, err
 	}
-	s.audit(ctx, AuditBackupPolicy, d.TeamID, d.Name, nil, map[string]any{"cron": p.Cron, "tz": p.TZ, "keep_last": p.KeepLast, "keep_days": p.KeepDays,
+	s.audit(ctx, AuditBackupPolicy, sub.TeamID, sub.Name, nil, map[string]any{"cron": p.Cron, "tz": p.TZ, "keep_last": p.KeepLast, "keep_days": p.KeepDays,
 		"local": p.Local, "s3": p.S3Bucket, "notify": p.NotifyURL != ""})
-	return s.GetBackupPolicy(ctx, d.Name)
+	return s.policyView(ctx, sub)
 }
 
-// syncBackupSchedule makes the Temporal Schedule match the policy.
-func (s *core) syncBackupSchedule(ctx context.Context, d *schema.Database, p *schema.BackupPolicy) error {
+// syncBackupSchedule makes sub's Temporal Schedule run at cron in tz
+// (none when cron is empty).
+func (s *core) syncBackupSchedule(ctx context.Context, sub backupSubject, cron, tz string) error {
 	sc := s.temporal.ScheduleClient()
-	id := workflows.BackupScheduleID(d.Name)
+	id := workflows.BackupScheduleID(sub.Name)
 	err := sc.GetHandle(ctx, id).Delete(ctx)
 	var nf *serviceerror.NotFound
 	if err != nil && !errors.As(err, &nf) {
 		return fmt.Errorf("replace the backup schedule: %w: %v", ErrUnavailable, err)
 	}
-	if p.Cron == "" {
+	if cron == "" {
 		return nil
+	}
+	in := workflows.BackupInput{DatabaseID: sub.ID, Database: sub.Name, HostQueue: s.hostQueueOf(sub.Host), Trigger: BackupSchedule}
+	if sub.Kind == release.BackupAppVolume {
+		in.Kind = sub.Kind // dumps of databases keep the inputs they always had
 	}
 	_, err = sc.Create(ctx, client.ScheduleOptions{
 		ID:            id,
-		Spec:          client.ScheduleSpec{CronExpressions: []string{p.Cron}, TimeZoneName: p.TZ},
+		Spec:          client.ScheduleSpec{CronExpressions: []string{cron}, TimeZoneName: tz},
 		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
 		CatchupWindow: time.Hour,
 		Action: &client.ScheduleWorkflowAction{
-			ID: "backup-run/" + d.Name, Workflow: workflows.BackupName, TaskQueue: workflows.TaskQueue,
-			Args: []any{workflows.BackupInput{DatabaseID: d.ID, Database: d.Name, HostQueue: s.hostQueueOf(d.DockerHost), Trigger: BackupSchedule}},
+			ID: "backup-run/" + sub.Name, Workflow: workflows.BackupName, TaskQueue: workflows.TaskQueue,
+			Args: []any{in},
 		},
-		Memo: map[string]any{"database": d.Name},
+		Memo: map[string]any{"database": sub.Name},
 	})
 	if err != nil {
 		return fmt.Errorf("create the backup schedule: %w: %v", ErrUnavailable, err)
@@ -205,27 +234,36 @@ func (s *Databases) backupNow(ctx context.Context, dbName string, wait, volume b
 	if d.Status != release.DBRunning {
 		return nil, stateErr("database %s is %s; it must be running to be backed up", d.Name, d.Status)
 	}
+	sub := dbSubject(d)
+	if volume {
+		sub.Kind = release.BackupVolume
+	}
+	return s.startBackup(ctx, sub, wait)
+}
+
+// startBackup starts a backup of sub (of its kind) and returns its record;
+// with wait it returns when the backup has ended (an error when it failed).
+func (s *core) startBackup(ctx context.Context, sub backupSubject, wait bool) (*schema.Backup, error) {
 	id := ids.New()
 	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.BackupID(d.Name, id), TaskQueue: workflows.TaskQueue,
-		TypedSearchAttributes: appAttrs(d.Name, "backup", ""), StaticSummary: "backup of " + d.Name,
-	}, workflows.BackupWorkflow, workflows.BackupInput{DatabaseID: d.ID, Database: d.Name, HostQueue: s.hostQueueOf(d.DockerHost), Trigger: BackupManual, BackupID: id,
-		Kind: map[bool]release.BackupKind{true: release.BackupVolume, false: release.BackupDump}[volume]})
+		ID: workflows.BackupID(sub.Name, id), TaskQueue: workflows.TaskQueue,
+		TypedSearchAttributes: appAttrs(sub.Name, "backup", ""), StaticSummary: "backup of " + sub.Name,
+	}, workflows.BackupWorkflow, workflows.BackupInput{DatabaseID: sub.ID, Database: sub.Name, HostQueue: s.hostQueueOf(sub.Host), Trigger: BackupManual, BackupID: id,
+		Kind: sub.Kind})
 	if err != nil {
 		return nil, fmt.Errorf("start the backup: %w: %v", ErrUnavailable, err)
 	}
-	s.audit(ctx, AuditBackup, d.TeamID, d.Name, nil, map[string]any{"backup": id})
+	s.audit(ctx, AuditBackup, sub.TeamID, sub.Name, nil, map[string]any{"backup": id})
 	if !wait {
-		return &schema.Backup{ID: id, DatabaseID: d.ID, Status: release.BackupRunning, Trigger: BackupManual, StartedAt: time.Now().UTC(),
-			Kind: map[bool]release.BackupKind{true: release.BackupVolume, false: release.BackupDump}[volume]}, nil
+		return &schema.Backup{ID: id, DatabaseID: sub.ID, Status: release.BackupRunning, Trigger: BackupManual, StartedAt: time.Now().UTC(), Kind: sub.Kind}, nil
 	}
 	runErr := run.Get(ctx, nil)
 	b, err := s.store.GetBackup(ctx, id)
 	if err != nil {
-		return &schema.Backup{ID: id, DatabaseID: d.ID, Status: release.BackupRunning}, nil
+		return &schema.Backup{ID: id, DatabaseID: sub.ID, Status: release.BackupRunning}, nil
 	}
 	if runErr != nil {
-		return b, errorf(KindState, "backup %s of %s failed: %s", id, d.Name, b.Error)
+		return b, errorf(KindState, "backup %s of %s failed: %s", id, sub.Name, b.Error)
 	}
 	return b, nil
 }

@@ -105,6 +105,9 @@ func (s *Apps) RemoveVolume(ctx context.Context, name, volume string) error {
 	if err != nil {
 		return err
 	}
+	if err := s.dropVolumeSchedules(ctx, app, volume); err != nil {
+		return err
+	}
 	if err := s.store.DeleteVolume(ctx, app.ID, volume); err != nil {
 		if errors.Is(err, schema.ErrNotFound) {
 			return fmt.Errorf("%s has no volume named %s: %w", app.Name, volume, schema.ErrNotFound)
