@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
 )
 
 // An app's volume backed up to a real S3-compatible server (versitygw)
@@ -114,8 +118,25 @@ func TestVolumeBackupsThroughS3(t *testing.T) {
 		t.Fatalf("retention left the oldest copy in the bucket: %v", err)
 	}
 
-	// Removing the volume drops its schedule.
+	// The schedule is a Temporal Schedule; a triggered run backs the
+	// volume up. Removing the volume removes the schedule.
+	tc, err := client.Dial(s.TemporalOptions(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	h := tc.ScheduleClient().GetHandle(context.Background(), "backups/"+app+"/data")
+	if err := h.Trigger(context.Background(), client.ScheduleTriggerOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, time.Minute, "the scheduled backup", func() bool {
+		mustUnmarshal(t, []byte(s.MustCLI("volumes", "backups", app, "data", "-o", "json")), &bs)
+		return bs[0].Trigger == "schedule" && bs[0].Status == "succeeded" && bs[0].Kind == "app-volume"
+	})
 	s.MustCLI("volumes", "remove", app, "data", "--yes")
+	if _, err := h.Describe(context.Background()); err == nil {
+		t.Fatal("the removed volume's backup schedule is still there")
+	}
 	if r := s.CLI("volumes", "backup-policy", app, "data"); r.Code == 0 || !strings.Contains(r.Stderr, "has no volume named data") {
 		t.Fatalf("the removed volume's policy: %+v", r)
 	}
