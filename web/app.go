@@ -90,7 +90,13 @@ type appData struct {
 	// Databases the caller may link to the app (of its team).
 	Databases []service.DatabaseView
 	Volumes   []service.VolumeView
+	// VolumeBackups are each volume's newest backups (by volume name).
+	VolumeBackups map[string][]service.Backup
 }
+
+// volumeBackupsShown is how many of a volume's newest backups the
+// settings tab lists (the CLI lists them all).
+const volumeBackupsShown = 5
 
 // appForms are the forms a tab shows again after a refused submission.
 type appForms struct {
@@ -205,7 +211,17 @@ func (h *Handler) loadTab(c *gin.Context, d *appData) error {
 			d.Previews, err = h.svc.ListPreviews(ctx, app.Name)
 		}
 	case "settings":
-		d.Volumes, err = h.svc.ListVolumes(ctx, app.Name)
+		if d.Volumes, err = h.svc.ListVolumes(ctx, app.Name); err != nil {
+			return err
+		}
+		d.VolumeBackups = map[string][]service.Backup{}
+		for _, v := range d.Volumes {
+			bs, err := h.svc.ListVolumeBackups(ctx, app.Name, v.Name)
+			if err != nil {
+				return err
+			}
+			d.VolumeBackups[v.Name] = bs[:min(len(bs), volumeBackupsShown)]
+		}
 	case "policy":
 		if release.RoleAllows(app.Role, release.PermPolicy) && own && app.Team != "" {
 			d.Environments, err = h.svc.ListEnvironments(ctx, app.Team)

@@ -5,7 +5,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/mocks"
+
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -113,5 +119,57 @@ func TestVolumesOnTheSettingsTab(t *testing.T) {
 	_, body, _ = d.get("/apps/web/settings")
 	if !strings.Contains(body, `<strong data-strategy>stop-first</strong>`) || !strings.Contains(body, "requests wait (held by the proxy") || !strings.Contains(body, `value="stop-first" checked`) {
 		t.Fatalf("stop-first not shown with its downtime:\n%s", section(body, `id="volumes"`))
+	}
+}
+
+// A volume's newest backups are on the settings tab with "Back up now"
+// and, for a succeeded one, Restore; both start their workflows, and a
+// backup of another volume is not restored through this one.
+func TestVolumeBackupsOnTheSettingsTab(t *testing.T) {
+	d := newDash(t)
+	d.signIn()
+	app := d.app("web")
+	ctx := t.Context()
+	vol := &schema.Volume{AppID: app.ID, Name: "data", Path: "/data"}
+	if err := d.store.CreateVolume(ctx, vol); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for _, b := range []schema.Backup{
+		{ID: "b1", DatabaseID: vol.ID, Status: release.BackupSucceeded, Trigger: "manual", Kind: release.BackupAppVolume, Size: 2048, SHA256: strings.Repeat("a", 64), StartedAt: now.Add(-time.Hour)},
+		{ID: "b2", DatabaseID: vol.ID, Status: release.BackupFailed, Trigger: "schedule", Kind: release.BackupAppVolume, Error: "the S3 bucket refused the credentials", StartedAt: now},
+		{ID: "elsewhere", DatabaseID: "another-volume", Status: release.BackupSucceeded, Kind: release.BackupAppVolume, StartedAt: now},
+	} {
+		if err := d.store.CreateBackup(ctx, &b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, body, _ := d.get("/apps/web/settings")
+	vs := section(body, `id="volumes"`)
+	for _, want := range []string{`data-backup-volume="data"`, `data-volume-backup="b1"`, `data-volume-backup="b2"`, "the S3 bucket refused the credentials", "/apps/web/volumes/data/backups/b1/restore"} {
+		if !strings.Contains(vs, want) {
+			t.Fatalf("the volumes section lacks %s:\n%s", want, vs)
+		}
+	}
+	if strings.Contains(vs, "/backups/b2/restore") || strings.Contains(vs, "elsewhere") {
+		t.Fatal("a failed backup offers a restore, or another volume's backup is listed")
+	}
+	run := &mocks.WorkflowRun{}
+	run.On("Get", mock.Anything, mock.Anything).Return(nil)
+	var started []string
+	d.temporal.On("ExecuteWorkflow", mock.Anything, mock.Anything, mock.Anything, mock.Anything).Run(func(a mock.Arguments) {
+		started = append(started, a.Get(1).(client.StartWorkflowOptions).ID)
+	}).Return(run, nil)
+	if code, _, hdr := d.form("/apps/web/volumes/data/backups"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "started") {
+		t.Fatalf("back up now: %d %v", code, hdr)
+	}
+	if code, _, hdr := d.form("/apps/web/volumes/data/backups/b1/restore"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "restored") {
+		t.Fatalf("restore: %d %v", code, hdr)
+	}
+	if code, _, hdr := d.form("/apps/web/volumes/data/backups/elsewhere/restore"); code != http.StatusSeeOther || !strings.Contains(hdr.Get("Location"), "not+found") {
+		t.Fatalf("restoring another volume's backup: %d %v", code, hdr)
+	}
+	if len(started) != 2 || !strings.HasPrefix(started[0], "backup/web/data/") || started[1] != "restore/web/data/b1" {
+		t.Fatalf("workflows started: %v", started)
 	}
 }

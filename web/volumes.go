@@ -29,3 +29,22 @@ func (h *Handler) removeVolume(c *gin.Context) {
 	}
 	redirect(c, appPath(name, "settings")+"#volumes", flash{OK: "Volume " + vol + " removed: the next deployment no longer mounts it and deletes its data."})
 }
+
+func (h *Handler) backupVolume(c *gin.Context) {
+	name, vol := c.Param("name"), c.Param("volume")
+	b, err := h.svc.BackupVolume(c.Request.Context(), name, vol, false)
+	if err != nil {
+		redirect(c, appPath(name, "settings")+"#volumes", flash{Error: h.logError(c, err), At: "volumes"})
+		return
+	}
+	redirect(c, appPath(name, "settings")+"#volumes", flash{OK: "Backup " + b.ID + " of volume " + vol + " started; it shows succeeded once stored and verified."})
+}
+
+func (h *Handler) restoreVolume(c *gin.Context) {
+	name, vol, id := c.Param("name"), c.Param("volume"), c.Param("id")
+	if err := h.svc.RestoreVolume(c.Request.Context(), name, vol, id); err != nil {
+		redirect(c, appPath(name, "settings")+"#volumes", flash{Error: h.logError(c, err), At: "volumes"})
+		return
+	}
+	redirect(c, appPath(name, "settings")+"#volumes", flash{OK: "Backup " + id + " restored into volume " + vol + "."})
+}

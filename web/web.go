@@ -177,6 +177,8 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 		post.POST("/apps/:name/domains/:host/renew", h.renewCertificate)
 		post.POST("/apps/:name/volumes", h.addVolume)
 		post.POST("/apps/:name/volumes/:volume/delete", h.removeVolume)
+		post.POST("/apps/:name/volumes/:volume/backups", h.backupVolume)
+		post.POST("/apps/:name/volumes/:volume/backups/:id/restore", h.restoreVolume)
 		post.POST("/apps/:name/schedules", h.createRecurring)
 		post.POST("/apps/:name/schedules/:id/delete", h.deleteRecurring)
 	}
