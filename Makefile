@@ -42,7 +42,7 @@ test: test-deps ## run every test: unit, workflow, store (SQLite + PostgreSQL), 
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
 # Every fuzz test, as package:Name. `make fuzz FUZZTIME=10m` for a long run.
-FUZZ_TARGETS := internal/safepath:FuzzResolve internal/docker:FuzzImageRefs internal/egress:FuzzCheckURL api:FuzzRequestBodies internal/config:FuzzConfigFile schema:FuzzDuration internal/gitsrc:FuzzURLAndCommit internal/proxy:FuzzNormalizeHost internal/webhook:FuzzParse internal/webhook:FuzzMatchGlob internal/archive:FuzzExtract
+FUZZ_TARGETS := internal/safepath:FuzzResolve internal/docker:FuzzImageRefs internal/egress:FuzzCheckURL api:FuzzRequestBodies internal/config:FuzzConfigFile schema:FuzzDuration internal/gitsrc:FuzzURLAndCommit internal/proxy:FuzzNormalizeHost internal/webhook:FuzzParse internal/webhook:FuzzMatchGlob internal/archive:FuzzExtract internal/stack:FuzzLoad internal/voltar:FuzzUnpack
 FUZZTIME ?= 30s
 TEST_FUZZTIME ?= 5s
 

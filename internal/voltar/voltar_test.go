@@ -79,3 +79,25 @@ func TestUnpackRefusesEscapes(t *testing.T) {
 		t.Error("garbage unpacked")
 	}
 }
+
+// Whatever the stream, Unpack writes nothing outside the directory.
+func FuzzUnpack(f *testing.F) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "a/", Typeflag: tar.TypeDir, Mode: 0o755})
+	tw.WriteHeader(&tar.Header{Name: "a/link", Typeflag: tar.TypeSymlink, Linkname: "../.."})
+	tw.WriteHeader(&tar.Header{Name: "a/f", Typeflag: tar.TypeReg, Mode: 0o644, Size: 2})
+	tw.Write([]byte("hi"))
+	tw.Close()
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		parent := t.TempDir()
+		dir := filepath.Join(parent, "vol")
+		os.Mkdir(dir, 0o755)
+		_ = Unpack(bytes.NewReader(stream), dir)
+		entries, _ := os.ReadDir(parent)
+		if len(entries) != 1 {
+			t.Fatalf("wrote beside the directory: %v", entries)
+		}
+	})
+}
