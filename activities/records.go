@@ -21,6 +21,8 @@ type RecordStore interface {
 	FreezesFor(ctx context.Context, app *schema.App) ([]schema.FreezeWindow, error)
 	GetEnvironment(ctx context.Context, teamID, name string) (*schema.Environment, error)
 	DeleteApp(ctx context.Context, appID string) error
+	ListDependencies(ctx context.Context, appID string) ([]schema.Dependency, error)
+	GetDatabase(ctx context.Context, nameOrID string) (*schema.Database, error)
 }
 
 var _ RecordStore = (*schema.Store)(nil)
@@ -89,6 +91,9 @@ func (rec *Records) Prepare(ctx context.Context, in PrepareInput) (*Plan, error)
 		RollbackOf:     d.RollbackOf,
 	}
 	if p.Approvers, err = rec.approvers(ctx, app); err != nil {
+		return nil, err
+	}
+	if p.Dependencies, err = rec.dependencies(ctx, app); err != nil {
 		return nil, err
 	}
 	if p.Approval, err = rec.approvalGate(ctx, app, d, p.Approvers); err != nil {

@@ -36,6 +36,9 @@ type Plan struct {
 	Commit     string           // requested commit (deploys)
 	RollbackOf string           // deployment whose image a rollback reuses
 	Image      string           // image to run (rollbacks)
+	// Dependencies are what the app needs ready before its new container
+	// starts (none in histories from before dependencies).
+	Dependencies []PlanDependency `json:",omitempty"`
 	// Approval is the app's approval gate, when it has one.
 	Approval *ApprovalGate `json:",omitempty"`
 	// Approvers hold the approver permission for the app (who may approve,

@@ -520,6 +520,23 @@ func rbacRoutes() []route {
 			p, _ := w0volume("/backup-policy")(t, w, who)
 			return p, `{"keep_last":3}`
 		}, inTeam(release.RoleAdmin, 200)},
+		{"GET", "/api/apps/:name/dependencies", appPath("/dependencies"), inTeam(release.RoleViewer, 200)},
+		{"POST", "/api/apps/:name/dependencies", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			p, _ := appPath("/dependencies")(t, w, who)
+			other, _ := w.app(t)
+			return p, `{"kind":"app","name":"` + other + `"}`
+		}, inTeam(release.RoleDeveloper, 201)},
+		{"DELETE", "/api/apps/:name/dependencies/:kind/:target", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			name, _ := w.app(t)
+			other, _ := w.app(t)
+			a, _ := w.store.GetApp(context.Background(), name)
+			o, _ := w.store.GetApp(context.Background(), other)
+			if err := w.store.AddDependency(context.Background(), &schema.Dependency{AppID: a.ID, Kind: release.DepApp, TargetID: o.ID}); err != nil {
+				t.Fatal(err)
+			}
+			return "/api/apps/" + name + "/dependencies/app/" + other, ""
+		}, inTeam(release.RoleDeveloper, 204)},
+		{"GET", "/api/graph", fixed("/api/graph?team=acme", ""), inTeam(release.RoleViewer, 200)},
 		{"GET", "/api/apps/:name/env", appPath("/env"), inTeam(release.RoleViewer, 200)},
 		{"PUT", "/api/apps/:name/env", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := appPath("/env")(t, w, who)

@@ -62,7 +62,7 @@ func (h *Handler) Routes() []Route {
 	var out []Route
 	for _, rs := range [][]Route{
 		h.statusRoutes(), h.authRoutes(), h.userRoutes(), h.tokenRoutes(), h.teamRoutes(), h.memberRoutes(),
-		h.invitationRoutes(), h.environmentRoutes(), h.auditRoutes(), h.appRoutes(), h.domainRoutes(), h.volumeRoutes(), h.certificateRoutes(), h.envRoutes(),
+		h.invitationRoutes(), h.environmentRoutes(), h.auditRoutes(), h.appRoutes(), h.domainRoutes(), h.volumeRoutes(), h.dependencyRoutes(), h.certificateRoutes(), h.envRoutes(),
 		h.scheduleRoutes(), h.webhookRoutes(), h.previewRoutes(), h.deploymentRoutes(), h.approvalRoutes(),
 		h.freezeRoutes(), h.databaseRoutes(), h.backupRoutes(),
 	} {

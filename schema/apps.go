@@ -133,7 +133,7 @@ func (s *Store) DeleteApp(ctx context.Context, appID string) error {
 				return wrap(err, "delete app logs")
 			}
 		}
-		for _, m := range []any{&Deployment{}, &EnvVar{}, &AppShare{}, &RecurringDeploy{}, &FreezeWindow{}, &WebhookDelivery{}, &CustomCert{}, &Domain{}, &Volume{}} {
+		for _, m := range []any{&Deployment{}, &EnvVar{}, &AppShare{}, &RecurringDeploy{}, &FreezeWindow{}, &WebhookDelivery{}, &CustomCert{}, &Domain{}, &Volume{}, &Dependency{}} {
 			if err := tx.Where("app_id = ?", appID).Delete(m).Error; err != nil {
 				return wrap(err, "delete app")
 			}

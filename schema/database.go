@@ -139,6 +139,9 @@ func (s *Store) DeleteDatabase(ctx context.Context, id string) error {
 				return wrap(err, "delete database")
 			}
 		}
+		if err := tx.Where("kind = ? AND target_id = ?", release.DepDatabase, id).Delete(&Dependency{}).Error; err != nil {
+			return wrap(err, "delete database")
+		}
 		res := tx.Where("id = ?", id).Delete(&Database{})
 		if res.Error == nil && res.RowsAffected == 0 {
 			return fmt.Errorf("database %s: %w", id, ErrNotFound)

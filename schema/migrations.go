@@ -51,6 +51,19 @@ var migrations = []migration{
 	{Version: 13, Name: "apps' volumes", Up: volumesTable},
 	{Version: 14, Name: "apps choose their release strategy (start-first or stop-first)", Up: releaseStrategy},
 	{Version: 15, Name: "volumes have an ID, which their backups are recorded under", Up: volumeIDs},
+	{Version: 16, Name: "apps' dependencies on databases and apps", Up: dependenciesTable},
+}
+
+// dependenciesTable creates the dependencies table (its model frozen
+// here).
+func dependenciesTable(tx *gorm.DB, _ string) error {
+	type m16Dependency struct {
+		AppID     string `gorm:"primaryKey;size:32"`
+		Kind      string `gorm:"primaryKey;size:16"`
+		TargetID  string `gorm:"primaryKey;size:32;index:idx_dependency_target"`
+		CreatedAt time.Time
+	}
+	return tx.Table("dependencies").AutoMigrate(&m16Dependency{})
 }
 
 // volumeIDs adds volumes.id, gives each existing volume one, and indexes

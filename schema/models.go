@@ -308,5 +308,5 @@ type Invitation struct {
 
 // Models lists every model, in migration order.
 func Models() []any {
-	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}, &User{}, &Team{}, &Membership{}, &AuditEntry{}, &Invitation{}, &AppShare{}, &Approval{}, &FreezeWindow{}, &RecurringDeploy{}, &Environment{}, &WebhookDelivery{}, &Database{}, &BackupPolicy{}, &Backup{}, &Instance{}, &Domain{}, &CertObject{}, &CertLock{}, &Certificate{}, &CustomCert{}, &Volume{}}
+	return []any{&App{}, &EnvVar{}, &Deployment{}, &LogLine{}, &APIToken{}, &Session{}, &User{}, &Team{}, &Membership{}, &AuditEntry{}, &Invitation{}, &AppShare{}, &Approval{}, &FreezeWindow{}, &RecurringDeploy{}, &Environment{}, &WebhookDelivery{}, &Database{}, &BackupPolicy{}, &Backup{}, &Instance{}, &Domain{}, &CertObject{}, &CertLock{}, &Certificate{}, &CustomCert{}, &Volume{}, &Dependency{}}
 }

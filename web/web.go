@@ -41,7 +41,7 @@ const (
 	loginCSRFName  = "rivetr_login_csrf"
 	csrfField      = "csrf"
 	sessionKey     = "session"
-	pageTemplates  = "overview apps app deployment confirm login setup audit teams team invite freezes databases database error"
+	pageTemplates  = "overview apps app deployment confirm login setup audit teams team invite freezes databases database graph error"
 	maxFormMemory  = 1 << 20
 	flashErrParam  = "error"
 	flashAtParam   = "at"
@@ -150,6 +150,7 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	g.GET("/", h.overview)
 	g.GET("/ui/events", h.events)
 	g.GET("/audit", h.auditPage)
+	g.GET("/graph", h.graphPage)
 	{ // apps, their env, sharing, policy, webhooks, previews, schedules
 		g.GET("/apps", h.apps)
 		for _, t := range appTabs {

@@ -32,8 +32,8 @@ var requiredCases = []string{
 
 // currentCases are required of the current release's set only: what
 // earlier releases did not do (the queue telling a deployment's watchers
-// how it ended, stop-first releases).
-var currentCases = []string{"queue-watched", "domains", "renew-cert", "deploy-stop-first", "deploy-stop-first-restored", "rollback-stop-first"}
+// how it ended, stop-first releases, waiting for dependencies).
+var currentCases = []string{"queue-watched", "domains", "renew-cert", "deploy-stop-first", "deploy-stop-first-restored", "rollback-stop-first", "deploy-dependencies"}
 
 func TestReplayEveryRecordedHistory(t *testing.T) {
 	releases, err := filepath.Glob("testdata/histories/*")
@@ -193,6 +193,7 @@ func (h *history) cases() []string {
 		// RestartInput started it again.
 		add(h.closed == "COMPLETED" && has(`"Hold":`) && stoppedRE.MatchString(h.text), "deploy-stop-first")
 		add(h.closed == "FAILED" && has(`"Stopped":{"Deployment":"`) && stoppedRE.MatchString(h.text), "deploy-stop-first-restored")
+		add(h.closed == "COMPLETED" && has(`"Dependencies":[{`), "deploy-dependencies")
 	case "RollbackWorkflow":
 		add(h.closed == "COMPLETED", "rollback")
 		add(h.closed == "COMPLETED" && has(`"Hold":`), "rollback-stop-first")

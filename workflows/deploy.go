@@ -50,6 +50,8 @@ var (
 	ErrSwitch  = errors.New("switching traffic failed")
 	ErrPrepare = errors.New("loading the deployment failed")
 	ErrStop    = errors.New("stopping the old version failed")
+	// ErrDependencies: what the app needs never became ready.
+	ErrDependencies = errors.New("waiting for what the app needs failed")
 	// ErrDrain never fails a deployment: traffic has switched by then.
 	ErrDrain = errors.New("draining the old version failed")
 )
@@ -250,6 +252,20 @@ func (r *run) rollback() (*Result, error) {
 // completion even if the workflow is cancelled.
 func (r *run) release(image string) (*Result, error) {
 	ctx, p, id := r.ctx, r.plan, r.in.DeploymentID
+	if len(p.Dependencies) > 0 && workflow.GetVersion(ctx, "dependencies", workflow.DefaultVersion, 1) == 1 {
+		// What the app needs is ready before anything of the new version
+		// starts (or the old stops).
+		wctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			TaskQueue: TaskQueue, StartToCloseTimeout: activities.DependencyWait + time.Minute, HeartbeatTimeout: 10 * time.Second,
+			WaitForCancellation: true, Summary: "wait for dependencies",
+			RetryPolicy: &temporal.RetryPolicy{MaximumInterval: 10 * time.Second, NonRetryableErrorTypes: hostErrors},
+		})
+		if err := workflow.ExecuteActivity(wctx, act.Records.WaitDependencies, activities.WaitDependenciesInput{
+			DeploymentID: id, Dependencies: p.Dependencies, Within: activities.DependencyWait,
+		}).Get(ctx, nil); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrDependencies, err)
+		}
+	}
 	if p.Strategy == release.StopFirst && workflow.GetVersion(ctx, "stop-first", workflow.DefaultVersion, 1) == 1 {
 		// The old version stops first (its volume cannot take two); the
 		// proxy holds the app's requests until the new one serves.
@@ -386,7 +402,7 @@ func (r *run) restoreStopped(ctx workflow.Context) {
 // bookkeeping such as event IDs).
 func Reason(err error) string {
 	var step string
-	for _, s := range []error{ErrSource, ErrBuild, ErrStart, ErrHealth, ErrSwitch, ErrPrepare, ErrStop} {
+	for _, s := range []error{ErrSource, ErrBuild, ErrStart, ErrHealth, ErrSwitch, ErrPrepare, ErrStop, ErrDependencies} {
 		if errors.Is(err, s) {
 			step = s.Error()
 			break

@@ -469,7 +469,7 @@ func newAppsCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(createCmd, updateCmd, listCmd, showCmd, deleteCmd, shareCmd, unshareCmd, newAppsWebhookCmd(g))
+	cmd.AddCommand(createCmd, updateCmd, listCmd, showCmd, deleteCmd, shareCmd, unshareCmd, newAppsWebhookCmd(g), newDependCmd(g))
 	return cmd
 }
 

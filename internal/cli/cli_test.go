@@ -77,7 +77,7 @@ func TestUnknownWordsAreErrors(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"apps", "stop", "web"}, []string{`unknown command "stop" for "rivetr apps"`, "commands: create, delete, list", "usage: rivetr apps COMMAND"}},
+		{[]string{"apps", "stop", "web"}, []string{`unknown command "stop" for "rivetr apps"`, "commands: create, delete, depend, list", "usage: rivetr apps COMMAND"}},
 		{[]string{"apps", "lst"}, []string{"did you mean list?"}},
 		{[]string{"dmains", "list"}, []string{`unknown command "dmains" for "rivetr"`, "did you mean domains?"}},
 		{[]string{"deploy"}, []string{"accepts 1 arg(s), received 0", "usage: rivetr deploy NAME", "(see rivetr deploy --help)"}},

@@ -406,6 +406,10 @@ func (s *Apps) DeleteApp(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	// What others need stays.
+	if err := s.neededBy(ctx, release.DepApp, app.ID, app.Name); err != nil {
+		return err
+	}
 	// Its volumes' backup schedules go first: nothing to back up soon.
 	if err := s.dropVolumeSchedules(ctx, app); err != nil {
 		return err

@@ -244,6 +244,11 @@ func (s *Databases) DatabaseAction(ctx context.Context, name, op string, purge b
 	default:
 		return nil, &ValidationError{Fields: map[string]string{"action": "must be start, stop or delete"}}
 	}
+	if op == workflows.DBOpDelete {
+		if err := s.neededBy(ctx, release.DepDatabase, d.ID, d.Name); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.startDatabaseOp(ctx, d, op, purge); err != nil {
 		return nil, err
 	}
@@ -321,6 +326,11 @@ func (s *Databases) LinkDatabase(ctx context.Context, name, appName, prefix stri
 		keys = append(keys, k)
 	}
 	if err := s.store.SetEnv(ctx, app.ID, vars); err != nil {
+		return nil, err
+	}
+	// The app now needs the database: a deploy waits for it, and it
+	// cannot be deleted from under the app.
+	if err := s.store.AddDependency(ctx, &schema.Dependency{AppID: app.ID, Kind: release.DepDatabase, TargetID: d.ID, CreatedAt: time.Now().UTC()}); err != nil && !errors.Is(err, schema.ErrConflict) {
 		return nil, err
 	}
 	s.audit(ctx, AuditDatabaseLink, d.TeamID, d.Name, nil, map[string]any{"app": app.Name, "vars": strings.Join(keys, ",")})

@@ -125,7 +125,7 @@ func TestLoadsAStackInDependencyOrder(t *testing.T) {
 func TestRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		name, compose, want string
-		line              int
+		line                int
 	}{
 		{"not yaml", "services:\n  web:\n    image: [x\n", "not valid YAML", 0},
 		{"no services", "volumes: {}\n", "names no services", 0},
