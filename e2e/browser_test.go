@@ -271,6 +271,12 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("the app page's %q tab scrolls sideways on a desktop screen", tab)
 		}
 	}
+	// The graph page draws the app (its team's graph) and links it.
+	navigate(s.HTTP+"/graph", chromedp.WaitVisible(chromedp.CSS(`#graph [data-node="app:`+app+`"]`)))
+	if href := eval(`document.querySelector('#graph [data-node="app:` + app + `"]').getAttribute("href")`); href != "/apps/"+app {
+		t.Errorf("the graph's box for %s links to %v", app, href)
+	}
+	shot(ctx, t, shots, "graph")
 	// Pages left close their event streams: after two rounds of the tabs
 	// the page's own stream still gets a slot (16 a user) and opens.
 	for round := 0; round < 2; round++ {
@@ -382,7 +388,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("the app page's %q tab scrolls sideways on a phone-sized screen", tab)
 		}
 	}
-	for _, page := range []string{"/", "/apps", "/databases", "/teams", "/freezes"} {
+	for _, page := range []string{"/", "/apps", "/databases", "/teams", "/freezes", "/graph"} {
 		navigate(s.HTTP + page)
 		if overflow := eval(`document.documentElement.scrollWidth > window.innerWidth + 1`); overflow == true {
 			t.Errorf("%s scrolls sideways on a phone-sized screen", page)
