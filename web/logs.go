@@ -2,12 +2,15 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"sync"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/sse"
+	"github.com/rivetr/rivetr/schema"
 )
 
 // Runtime logs: the serving container's output on the app page, streamed
@@ -19,7 +22,14 @@ import (
 func (h *Handler) appLogsText(c *gin.Context) {
 	var b bytes.Buffer
 	if err := h.svc.AppLogs(c.Request.Context(), c.Param("name"), 1000, false, &b); err != nil {
-		c.String(http.StatusConflict, h.logError(c, err))
+		status := http.StatusConflict // no container to read, and the like
+		switch {
+		case errors.Is(err, schema.ErrNotFound):
+			status = http.StatusNotFound
+		case errors.Is(err, service.ErrForbidden):
+			status = http.StatusForbidden
+		}
+		c.String(status, h.logError(c, err))
 		return
 	}
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", b.Bytes())

@@ -534,3 +534,47 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+// Another team's deployment and its log, as text too, do not exist for a
+// member of a team that is not its: not found, nothing of the log.
+func TestAnotherTeamsLogsAreNotFound(t *testing.T) {
+	d := newDash(t)
+	d.setupOwner()
+	ctx := context.Background()
+	mine, err := d.store.GetTeam(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := &schema.Team{ID: ids.New(), Name: "rivals"}
+	if err := d.store.CreateTeam(ctx, other, ""); err != nil {
+		t.Fatal(err)
+	}
+	app := d.app("theirs")
+	app.TeamID = other.ID
+	if err := d.store.SaveApp(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	d.deployment(app, "x1", "succeeded", "done", "rivetr/theirs:x1")
+	d.store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: "x1", Stream: "build", Text: "their-secret-build-line", Time: time.Now()}})
+	// A developer of the default team, signed in.
+	u := &schema.User{ID: ids.New(), Email: "dev@example.com", PasswordHash: bcryptHash(t, "developer password")}
+	if err := d.store.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.store.PutMembership(ctx, &schema.Membership{TeamID: mine.ID, UserID: u.ID, Role: release.RoleDeveloper}); err != nil {
+		t.Fatal(err)
+	}
+	d2 := *d
+	d2.client = newJarClient()
+	dev := &d2
+	login := url.Values{"csrf": {dev.formCSRF("/login")}, "email": {"dev@example.com"}, "password": {"developer password"}}
+	if code, _, _ := dev.post("/login", login, ""); code != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", code)
+	}
+	for _, p := range []string{"/deployments/x1", "/deployments/x1/log.txt", "/apps/theirs/logs.txt", "/apps/theirs/logs", "/apps/theirs"} {
+		code, body, _ := dev.get(p)
+		if code != http.StatusNotFound || strings.Contains(body, "their-secret-build-line") {
+			t.Errorf("%s as another team's developer: %d", p, code)
+		}
+	}
+}
