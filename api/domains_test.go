@@ -21,28 +21,11 @@ func TestDomainsAreOneAppsEach(t *testing.T) {
 	}
 
 	// The race: eight creates of one host at once; one wins.
-	var wg sync.WaitGroup
-	codes := make([]int, 8)
-	for i := range codes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			codes[i], _ = create(w.tokens[developer], fmt.Sprintf("race-%d", i), "race.example.com")
-		}()
-	}
-	wg.Wait()
-	won := 0
-	for _, c := range codes {
-		switch c {
-		case 201:
-			won++
-		case 400:
-		default:
-			t.Errorf("a racing create answered %d", c)
-		}
-	}
-	if won != 1 {
-		t.Fatalf("%d apps took race.example.com (codes %v)", won, codes)
+	if codes := race(t, 8, func(i int) int {
+		code, _ := create(w.tokens[developer], fmt.Sprintf("race-%d", i), "race.example.com")
+		return code
+	}); winners(t, codes, 201, 400) != 1 {
+		t.Fatalf("%d apps took race.example.com (codes %v)", winners(t, codes, 201, 400), codes)
 	}
 
 	// Squatting a future preview's name.
@@ -110,4 +93,37 @@ func TestRefusalsAreAudited(t *testing.T) {
 		!strings.Contains(b2s(b), "viewer@example.com") || !strings.Contains(b2s(b), "delete app needs admin") {
 		t.Fatalf("the audit log: %d %s", code, b)
 	}
+}
+
+// race runs n calls at once and returns their status codes.
+func race(t *testing.T, n int, call func(i int) int) []int {
+	t.Helper()
+	var wg sync.WaitGroup
+	codes := make([]int, n)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i] = call(i)
+		}()
+	}
+	wg.Wait()
+	return codes
+}
+
+// winners counts the codes that are won; any code neither won nor lost
+// is an error.
+func winners(t *testing.T, codes []int, won, lost int) int {
+	t.Helper()
+	n := 0
+	for _, c := range codes {
+		switch c {
+		case won:
+			n++
+		case lost:
+		default:
+			t.Errorf("a racing call answered %d", c)
+		}
+	}
+	return n
 }

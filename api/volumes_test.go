@@ -2,7 +2,6 @@ package api
 
 import (
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -25,25 +24,11 @@ func TestVolumes(t *testing.T) {
 		}
 	}
 	// Eight adds of one name at once: one wins, the others are told why.
-	var wg sync.WaitGroup
-	codes := make([]int, 8)
-	for i := range codes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			codes[i], _ = w.call(t, w.tokens[developer], "POST", path, `{"name":"data","path":"/data"}`)
-		}()
-	}
-	wg.Wait()
-	won := 0
-	for _, c := range codes {
-		if c == 201 {
-			won++
-		} else if c != 400 {
-			t.Errorf("a racing add answered %d", c)
-		}
-	}
-	if won != 1 {
+	codes := race(t, 8, func(int) int {
+		code, _ := w.call(t, w.tokens[developer], "POST", path, `{"name":"data","path":"/data"}`)
+		return code
+	})
+	if won := winners(t, codes, 201, 400); won != 1 {
 		t.Fatalf("%d adds of one volume won (codes %v)", won, codes)
 	}
 	if code, b := w.call(t, w.tokens[developer], "POST", path, `{"name":"more","path":"/data/sub"}`); code != 400 || !strings.Contains(string(b), "overlaps volume data") {
