@@ -39,6 +39,7 @@ type HostRuntime interface {
 	Remove(ctx context.Context, id string, grace time.Duration) error
 	Stop(ctx context.Context, id string, grace time.Duration) error
 	Start(ctx context.Context, id string) error
+	Connect(ctx context.Context, network, id string, aliases []string) error
 	Containers(ctx context.Context, labels map[string]string) ([]docker.Container, error)
 	Images(ctx context.Context, repo string) ([]docker.Image, error)
 	ImageExists(ctx context.Context, ref string) (bool, error)
@@ -94,6 +95,8 @@ type Host struct {
 	AllowLocalGit bool
 	// Egress is where git remotes may be reached (see package egress).
 	Egress *egress.Policy
+	// Images replaces images stacks name (hosts that cannot pull).
+	Images map[string]string
 	Log    *slog.Logger
 }
 

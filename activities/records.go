@@ -87,6 +87,7 @@ func (rec *Records) Prepare(ctx context.Context, in PrepareInput) (*Plan, error)
 		DrainTimeout:   app.DrainTimeout.D(),
 		KeepImages:     app.KeepImages,
 		Strategy:       app.Strategy.Or(),
+		BuildType:      app.BuildType,
 		Commit:         d.CommitSHA,
 		RollbackOf:     d.RollbackOf,
 	}

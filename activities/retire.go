@@ -49,7 +49,7 @@ func (h *Host) RemoveOld(ctx context.Context, in RemoveOldInput) error {
 	for _, v := range vs {
 		keep[release.AppVolume(app.ID, v.Name)] = true
 	}
-	removed, err := h.removeVolumes(ctx, app, keep)
+	removed, err := h.removeVolumes(ctx, app, keep, true)
 	for _, name := range removed {
 		_ = h.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.Keep, Time: time.Now().UTC(), Stream: "system", Text: "removed volume " + name + " and its data: the app no longer has it"}})
 	}
@@ -59,14 +59,16 @@ func (h *Host) RemoveOld(ctx context.Context, in RemoveOldInput) error {
 // removeVolumes removes app's volumes on this host (by its ID, made by
 // this installation) but those in keep; a volume still in use stays
 // (logged) for the next round.
-func (h *Host) removeVolumes(ctx context.Context, app *schema.App, keep map[string]bool) ([]string, error) {
+func (h *Host) removeVolumes(ctx context.Context, app *schema.App, keep map[string]bool, keepStack bool) ([]string, error) {
 	names, err := h.Docker.Volumes(ctx, map[string]string{docker.LabelAppID: app.ID})
 	if err != nil {
 		return nil, err
 	}
 	var removed []string
 	for _, name := range names {
-		if keep[name] {
+		// A stack's volumes stay while the app does (one dropped from the
+		// compose file keeps its data until the app is deleted).
+		if keep[name] || keepStack && strings.HasPrefix(name, release.StackVolume(app.ID, "")) {
 			continue
 		}
 		if labels, ok, err := h.Docker.VolumeLabels(ctx, name); err != nil || !ok || !docker.Ours(labels, h.Instance) {
@@ -184,7 +186,7 @@ func (h *Host) RemoveApp(ctx context.Context, in RemoveAppInput) error {
 		}
 	}
 	// Its volumes and their data go with it (the danger zone says so).
-	_, err = h.removeVolumes(ctx, app, nil)
+	_, err = h.removeVolumes(ctx, app, nil, false)
 	return err
 }
 

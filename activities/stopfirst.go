@@ -83,6 +83,11 @@ func (h *Host) RestartStopped(ctx context.Context, in RestartInput) (*Candidate,
 	} else if err != nil {
 		return nil, err
 	}
+	if in.Service != "" { // a stack's service the proxy does not reach
+		_ = h.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.DeploymentID, Time: time.Now().UTC(), Stream: "system",
+			Text: "started service " + in.Service + " of deployment " + in.Stopped.Deployment + " again"}})
+		return &Candidate{ContainerID: in.Stopped.ContainerID}, nil
+	}
 	var st docker.State
 	for i := 0; i < 100; i++ {
 		if st, err = h.Docker.Inspect(ctx, in.Stopped.ContainerID, network); err != nil {

@@ -30,6 +30,8 @@ type Plan struct {
 	HealthDeadline time.Duration
 	DrainTimeout   time.Duration
 	KeepImages     int
+	// BuildType is the release's build type (compose: a stack).
+	BuildType string `json:",omitempty"`
 	// Strategy is how the release replaces the serving version (the
 	// app's now; "" in histories from before strategies: start-first).
 	Strategy   release.Strategy `json:",omitempty"`
@@ -207,6 +209,9 @@ type RestartInput struct {
 	DeploymentID string // the failed deployment (for its log)
 	AppID        string
 	Stopped      Stopped
+	// Service names a stack's service that is only started again (the
+	// proxy does not route to it).
+	Service string `json:",omitempty"`
 }
 
 // RerouteInput points the app's route back at its stopped-and-restarted

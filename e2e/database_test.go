@@ -76,6 +76,9 @@ func TestManagedDatabases(t *testing.T) {
 	if env := s.MustCLI("env", "list", a.App); !strings.Contains(env, "DATABASE_URL") || strings.Contains(env, password) {
 		t.Fatalf("the app's env after linking:\n%s", env)
 	}
+	if out := s.MustCLI("apps", "depend", a.App); !strings.Contains(out, pg) {
+		t.Fatalf("linking did not make the app need the database:\n%s", out)
+	}
 
 	// Stop and start keep the data.
 	s.MustCLI("databases", "stop", pg, "--wait")
@@ -87,10 +90,15 @@ func TestManagedDatabases(t *testing.T) {
 		t.Fatalf("rows after a restart: %q", got)
 	}
 
-	// Delete asks for confirmation, keeps the volume without --purge.
+	// Delete asks for confirmation, is refused while the app needs the
+	// database, keeps the volume without --purge.
 	if r := s.CLI("databases", "delete", pg); r.Code == 0 || !strings.Contains(r.Stderr, "confirm with --yes") {
 		t.Fatalf("delete without --yes: %d %s", r.Code, r.Stderr)
 	}
+	if r := s.CLI("databases", "delete", pg, "--yes"); r.Code == 0 || !strings.Contains(r.Stderr, "needed by "+a.App) {
+		t.Fatalf("deleting a database an app needs: %d %s", r.Code, r.Stderr)
+	}
+	s.MustCLI("apps", "depend", a.App, "--remove", "database:"+pg)
 	s.MustCLI("databases", "delete", pg, "--yes", "--wait")
 	if out, _ := exec.Command("docker", "ps", "-aq", "--filter", "name=rivetr-db-"+pg).Output(); strings.TrimSpace(string(out)) != "" {
 		t.Fatal("the container outlived the delete")

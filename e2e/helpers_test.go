@@ -223,6 +223,8 @@ func (s *Server) assignPorts() {
 		"--docker-network", s.Network,
 		"--host-name", s.host,
 		"--shutdown-timeout", "10s",
+		// Stacks and templates name images these machines cannot pull.
+		"--image-override", "busybox:1.36=" + BaseImage,
 	}, append(https, s.extra...)...)
 	s.defaultArgs = strings.Join(s.args, "\x00")
 }

@@ -52,6 +52,24 @@ var migrations = []migration{
 	{Version: 14, Name: "apps choose their release strategy (start-first or stop-first)", Up: releaseStrategy},
 	{Version: 15, Name: "volumes have an ID, which their backups are recorded under", Up: volumeIDs},
 	{Version: 16, Name: "apps' dependencies on databases and apps", Up: dependenciesTable},
+	{Version: 17, Name: "apps of build type compose: the compose file and the service their domains route to", Up: stackSettings},
+}
+
+// stackSettings adds apps.compose_file and apps.stack_service.
+func stackSettings(tx *gorm.DB, _ string) error {
+	type m17App struct {
+		ComposeFile  string `gorm:"size:255;not null;default:''"`
+		StackService string `gorm:"size:63;not null;default:''"`
+	}
+	m := tx.Table("apps").Migrator()
+	for _, f := range []string{"ComposeFile", "StackService"} {
+		if !m.HasColumn(&m17App{}, f) {
+			if err := m.AddColumn(&m17App{}, f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // dependenciesTable creates the dependencies table (its model frozen

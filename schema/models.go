@@ -38,8 +38,13 @@ type App struct {
 	// builds; "" finds it: the root, public, dist, build, …).
 	StaticDir string `gorm:"size:255" json:"static_dir,omitempty"`
 	// Builder is the Cloud Native Buildpacks builder image (buildpacks).
-	Builder string   `gorm:"size:255" json:"builder,omitempty"`
-	Domains []string `gorm:"serializer:json" json:"domains"`
+	Builder string `gorm:"size:255" json:"builder,omitempty"`
+	// ComposeFile is the compose file's path in the repository (build type
+	// compose; "" finds compose.yaml, compose.yml, docker-compose.yaml or
+	// docker-compose.yml); StackService the service its domains route to.
+	ComposeFile  string   `gorm:"size:255;not null;default:''" json:"compose_file,omitempty"`
+	StackService string   `gorm:"size:63;not null;default:''" json:"stack_service,omitempty"`
+	Domains      []string `gorm:"serializer:json" json:"domains"`
 	// Port is the port the app listens on inside its container.
 	Port           int      `json:"port"`
 	HealthPath     string   `json:"health_path"`

@@ -48,6 +48,8 @@ type AppSettings struct {
 	MemoryLimitMB  int64             `json:"memory_limit_mb"`
 	CPULimit       float64           `json:"cpu_limit"`
 	KeepImages     int               `json:"keep_images"`
+	ComposeFile    string            `json:"compose_file,omitempty"`
+	StackService   string            `json:"stack_service,omitempty"`
 }
 
 // SettingsOf is app's release settings.
@@ -57,7 +59,7 @@ func SettingsOf(app *App) AppSettings {
 		BuildTarget: app.BuildTarget, StaticDir: app.StaticDir, Builder: app.Builder,
 		Port: app.Port, HealthPath: app.HealthPath, HealthInterval: app.HealthInterval, HealthTimeout: app.HealthTimeout,
 		HealthDeadline: app.HealthDeadline, DrainTimeout: app.DrainTimeout, MemoryLimitMB: app.MemoryLimitMB, CPULimit: app.CPULimit,
-		KeepImages: app.KeepImages,
+		KeepImages: app.KeepImages, ComposeFile: app.ComposeFile, StackService: app.StackService,
 	}
 }
 
@@ -67,7 +69,7 @@ func (s AppSettings) Apply(app *App) {
 	app.BuildTarget, app.StaticDir, app.Builder = s.BuildTarget, s.StaticDir, s.Builder
 	app.Port, app.HealthPath, app.HealthInterval, app.HealthTimeout = s.Port, s.HealthPath, s.HealthInterval, s.HealthTimeout
 	app.HealthDeadline, app.DrainTimeout, app.MemoryLimitMB, app.CPULimit = s.HealthDeadline, s.DrainTimeout, s.MemoryLimitMB, s.CPULimit
-	app.KeepImages = s.KeepImages
+	app.KeepImages, app.ComposeFile, app.StackService = s.KeepImages, s.ComposeFile, s.StackService
 }
 
 func specContext(deploymentID string) string { return "deployment:" + deploymentID + ":spec" }

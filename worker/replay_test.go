@@ -33,7 +33,7 @@ var requiredCases = []string{
 // currentCases are required of the current release's set only: what
 // earlier releases did not do (the queue telling a deployment's watchers
 // how it ended, stop-first releases, waiting for dependencies).
-var currentCases = []string{"queue-watched", "domains", "renew-cert", "deploy-stop-first", "deploy-stop-first-restored", "rollback-stop-first", "deploy-dependencies"}
+var currentCases = []string{"queue-watched", "domains", "renew-cert", "deploy-stop-first", "deploy-stop-first-restored", "rollback-stop-first", "deploy-dependencies", "stack", "deploy-stack"}
 
 func TestReplayEveryRecordedHistory(t *testing.T) {
 	releases, err := filepath.Glob("testdata/histories/*")
@@ -194,6 +194,7 @@ func (h *history) cases() []string {
 		add(h.closed == "COMPLETED" && has(`"Hold":`) && stoppedRE.MatchString(h.text), "deploy-stop-first")
 		add(h.closed == "FAILED" && has(`"Stopped":{"Deployment":"`) && stoppedRE.MatchString(h.text), "deploy-stop-first-restored")
 		add(h.closed == "COMPLETED" && has(`"Dependencies":[{`), "deploy-dependencies")
+		add(h.closed == "COMPLETED" && has(`"BuildType":"compose"`), "deploy-stack")
 	case "RollbackWorkflow":
 		add(h.closed == "COMPLETED", "rollback")
 		add(h.closed == "COMPLETED" && has(`"Hold":`), "rollback-stop-first")
@@ -204,6 +205,8 @@ func (h *history) cases() []string {
 		add(h.closed == "COMPLETED", "queue")
 	case "RetireWorkflow":
 		add(h.closed == "COMPLETED", "retire")
+	case "StackWorkflow":
+		add(h.closed == "COMPLETED", "stack")
 	case "DeleteAppWorkflow":
 		add(h.closed == "COMPLETED", "delete-app")
 	case "DomainsWorkflow":

@@ -37,6 +37,7 @@ func Workflows() []Workflow {
 		{workflows.DomainsName, workflows.DomainsWorkflow},
 		{workflows.RenewCertName, workflows.RenewCertWorkflow},
 		{workflows.RetireName, workflows.RetireWorkflow},
+		{workflows.StackName, workflows.StackWorkflow},
 		{workflows.ScheduleName, workflows.ScheduledDeployWorkflow},
 		{workflows.RecurringName, workflows.RecurringDeployWorkflow},
 		{workflows.PreviewName, workflows.PreviewWorkflow},

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rivetr/rivetr/activities"
+	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/release"
 )
 
@@ -104,6 +105,9 @@ type run struct {
 	// stopped is the version a stop-first release stopped, until the new
 	// one serves: a failure starts it again.
 	stopped *activities.Stopped
+	// stoppedServices are the old containers of a stack's stateful
+	// services, started again should the stack's release fail.
+	stoppedServices []stoppedService
 }
 
 var storeRetry = &temporal.RetryPolicy{
@@ -216,6 +220,9 @@ func (r *run) deploy() (*Result, error) {
 		activities.SourceInput{DeploymentID: id, Commit: r.plan.Commit}, &src); err != nil {
 		return nil, err
 	}
+	if r.plan.BuildType == detect.Compose {
+		return r.stackChild(src.Commit)
+	}
 	var built activities.BuildResult
 	if err := r.do(ctx, buildStep, activities.TransitionInput{}, act.Host.Build, activities.BuildInput{DeploymentID: id, Commit: src.Commit}, &built); err != nil {
 		return nil, err
@@ -224,6 +231,22 @@ func (r *run) deploy() (*Result, error) {
 		return nil, err
 	}
 	return r.release(built.Image)
+}
+
+// stackChild releases a stack through StackWorkflow, a child of this
+// deployment's workflow (cancelled with it).
+func (r *run) stackChild(commit string) (*Result, error) {
+	ctx := workflow.WithChildOptions(r.ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            StackID(r.plan.App, r.in.DeploymentID),
+		WaitForCancellation:   true,
+		TypedSearchAttributes: temporal.NewSearchAttributes(AppKey.ValueSet(r.plan.App), KindKey.ValueSet("stack"), DeploymentKey.ValueSet(r.in.DeploymentID)),
+	})
+	var res Result
+	err := workflow.ExecuteChildWorkflow(ctx, StackWorkflow, StackRunInput{DeploymentID: r.in.DeploymentID, HostQueue: r.in.HostQueue, Commit: commit, Plan: r.plan}).Get(ctx, &res)
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
 }
 
 // rollback releases the earlier deployment's image, then marks the
@@ -252,19 +275,8 @@ func (r *run) rollback() (*Result, error) {
 // completion even if the workflow is cancelled.
 func (r *run) release(image string) (*Result, error) {
 	ctx, p, id := r.ctx, r.plan, r.in.DeploymentID
-	if len(p.Dependencies) > 0 && workflow.GetVersion(ctx, "dependencies", workflow.DefaultVersion, 1) == 1 {
-		// What the app needs is ready before anything of the new version
-		// starts (or the old stops).
-		wctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-			TaskQueue: TaskQueue, StartToCloseTimeout: activities.DependencyWait + time.Minute, HeartbeatTimeout: 10 * time.Second,
-			WaitForCancellation: true, Summary: "wait for dependencies",
-			RetryPolicy: &temporal.RetryPolicy{MaximumInterval: 10 * time.Second, NonRetryableErrorTypes: hostErrors},
-		})
-		if err := workflow.ExecuteActivity(wctx, act.Records.WaitDependencies, activities.WaitDependenciesInput{
-			DeploymentID: id, Dependencies: p.Dependencies, Within: activities.DependencyWait,
-		}).Get(ctx, nil); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrDependencies, err)
-		}
+	if err := r.waitDependencies(); err != nil {
+		return nil, err
 	}
 	if p.Strategy == release.StopFirst && workflow.GetVersion(ctx, "stop-first", workflow.DefaultVersion, 1) == 1 {
 		// The old version stops first (its volume cannot take two); the
@@ -284,6 +296,33 @@ func (r *run) release(image string) (*Result, error) {
 		activities.StartInput{DeploymentID: id, Image: image}, &cand); err != nil {
 		return nil, err
 	}
+	return r.serve(cand)
+}
+
+// waitDependencies waits until what the app needs is ready, before
+// anything of the new version starts (or the old stops).
+func (r *run) waitDependencies() error {
+	ctx, p := r.ctx, r.plan
+	if len(p.Dependencies) == 0 || workflow.GetVersion(ctx, "dependencies", workflow.DefaultVersion, 1) != 1 {
+		return nil
+	}
+	wctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue: TaskQueue, StartToCloseTimeout: activities.DependencyWait + time.Minute, HeartbeatTimeout: 10 * time.Second,
+		WaitForCancellation: true, Summary: "wait for dependencies",
+		RetryPolicy: &temporal.RetryPolicy{MaximumInterval: 10 * time.Second, NonRetryableErrorTypes: hostErrors},
+	})
+	if err := workflow.ExecuteActivity(wctx, act.Records.WaitDependencies, activities.WaitDependenciesInput{
+		DeploymentID: r.in.DeploymentID, Dependencies: p.Dependencies, Within: activities.DependencyWait,
+	}).Get(ctx, nil); err != nil {
+		return fmt.Errorf("%w: %w", ErrDependencies, err)
+	}
+	return nil
+}
+
+// serve makes the started candidate the app's version: health check →
+// switch → drain, then hands removing the old version to RetireWorkflow.
+func (r *run) serve(cand activities.Candidate) (*Result, error) {
+	ctx, p, id := r.ctx, r.plan, r.in.DeploymentID
 	health := healthStep.within(p.HealthDeadline+time.Minute, 3*p.HealthInterval+p.HealthTimeout+5*time.Second)
 	if err := r.do(ctx, health, activities.TransitionInput{ContainerID: cand.ContainerID}, act.Host.HealthCheck, activities.HealthInput{
 		DeploymentID: id, Candidate: cand, Path: p.HealthPath, Interval: p.HealthInterval, Timeout: p.HealthTimeout, Deadline: p.HealthDeadline,

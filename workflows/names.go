@@ -70,6 +70,9 @@ func RollbackID(app, deploymentID string) string { return "rollback/" + app + "/
 // RetireID is the ID of the workflow that cleans up after a release.
 func RetireID(app, deploymentID string) string { return "retire/" + app + "/" + deploymentID }
 
+// StackID is the ID of a stack deployment's StackWorkflow.
+func StackID(app, deploymentID string) string { return "stack/" + app + "/" + deploymentID }
+
 // DomainsID is the ID of the workflow applying a change of app's domains
 // (one per change: at names it).
 func DomainsID(app string, at time.Time) string {

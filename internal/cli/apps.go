@@ -37,7 +37,7 @@ type appFlags struct {
 	previewTTL                                                                                 time.Duration
 	providerURL, providerTokenFile                                                             string
 	buildType, buildContext, buildTarget, staticDir, builder                                   string
-	strategy                                                                                   string
+	strategy, composeFile, stackService                                                        string
 	buildArgs                                                                                  map[string]string
 }
 
@@ -55,6 +55,8 @@ func (f *appFlags) bind(fs *pflag.FlagSet) {
 	fs.Int64Var(&f.memoryMB, "memory", 0, "memory limit in MiB (0: none)")
 	fs.Float64Var(&f.cpus, "cpus", 0, "CPU limit in cores, e.g. 0.5 (0: none)")
 	fs.IntVar(&f.keepImages, "keep-images", service.DefaultKeepImages, "how many successful deployments' images to keep for rollback")
+	fs.StringVar(&f.composeFile, "compose-file", "", "build type compose: the compose file's path in the repository (default: compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml)")
+	fs.StringVar(&f.stackService, "service", "", "build type compose: the service the app's domains route to (on --port, health-checked on --health-path)")
 	fs.StringVar(&f.strategy, "strategy", string(release.StartFirst), "how a release replaces the serving version: start-first (zero downtime; both versions run for a moment) or stop-first (for volumes that cannot take two writers; requests wait during the switch)")
 	fs.BoolVar(&f.allowHTTP, "allow-http", false, "keep serving plain HTTP once the app has a certificate (default: HTTP redirects to HTTPS)")
 	fs.BoolVar(&f.hsts, "hsts", false, "send Strict-Transport-Security over HTTPS (browsers then refuse plain HTTP for a year)")
@@ -67,7 +69,7 @@ func (f *appFlags) bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.allowSelfApproval, "allow-self-approval", false, "the requester may approve their own deploy")
 	fs.DurationVar(&f.approvalTTL, "approval-ttl", release.DefaultApprovalTTL, "how long a deploy waits for approval before it expires")
 	fs.StringSliceVar(&f.watchPaths, "watch-path", nil, "deploy a push only if it changes a file matching this glob (repeat; api/**, **/*.go; \"\" clears)")
-	fs.StringVar(&f.buildType, "build-type", "", "how to build: auto (detect at each build; the default for new apps), dockerfile, static, nixpacks, railpack, buildpacks")
+	fs.StringVar(&f.buildType, "build-type", "", "how to build: auto (detect at each build; the default for new apps), dockerfile, static, nixpacks, railpack, buildpacks, compose (a stack from the compose file)")
 	fs.StringVar(&f.buildContext, "build-context", "", "directory inside the repository the build starts from (default: the root)")
 	fs.StringToStringVar(&f.buildArgs, "build-arg", nil, "build argument KEY=VALUE (Docker --build-arg; env of the external builders; repeat; replaces the list)")
 	fs.StringVar(&f.buildTarget, "build-target", "", "Dockerfile stage to build")
@@ -189,6 +191,12 @@ func (f *appFlags) input(fs *pflag.FlagSet) (service.AppInput, error) {
 	}
 	if ch("strategy") {
 		in.Strategy = &f.strategy
+	}
+	if ch("compose-file") {
+		in.ComposeFile = &f.composeFile
+	}
+	if ch("service") {
+		in.StackService = &f.stackService
 	}
 	if ch("allow-http") {
 		in.AllowHTTP = &f.allowHTTP
@@ -360,6 +368,8 @@ func newAppsCmd(g *globals) *cobra.Command {
 				bt += " " + cmp.Or(a.StaticDir, "(found at build)")
 			case "buildpacks":
 				bt += " " + cmp.Or(a.Builder, detect.DefaultBuilder)
+			case detect.Compose:
+				bt += " " + cmp.Or(a.ComposeFile, "(compose.yaml, found at deploy)") + ", routing to service " + a.StackService
 			}
 			if a.BuildContext != "" && a.BuildContext != "." {
 				bt += " in " + a.BuildContext

@@ -20,7 +20,7 @@ import (
 
 // enumFlags are the flags with a fixed set of values.
 var enumFlags = map[string][]string{
-	"build-type": {"auto", "dockerfile", "static", "nixpacks", "railpack", "buildpacks"},
+	"build-type": {"auto", "dockerfile", "static", "nixpacks", "railpack", "buildpacks", "compose"},
 	"engine":     {"postgres", "mysql", "mariadb", "redis", "mongo"},
 	"policy":     {"wait", "reject"},
 	"output":     {"table", "json"},

@@ -135,6 +135,9 @@ type Config struct {
 	// addresses tenants give (git remotes, provider APIs, notification
 	// URLs, S3 endpoints) may reach; by default none.
 	EgressAllow string `flag:"egress-allow" env:"RIVETR_EGRESS_ALLOW" toml:"egress_allow" usage:"loopback, private or link-local IPs and CIDR ranges that git remotes, provider APIs, notification URLs and S3 endpoints may reach, comma-separated (e.g. 10.0.0.0/8 for a Gitea or MinIO on the LAN; default: none)"`
+	// ImageOverrides replaces images that stacks name (FROM=TO, comma-
+	// separated): for hosts that cannot pull, with images built locally.
+	ImageOverrides string `flag:"image-override" env:"RIVETR_IMAGE_OVERRIDES" toml:"image_overrides" usage:"images stacks name replaced by others on this host, FROM=TO comma-separated (for hosts that cannot pull: use images built here)"`
 	// TemporalToken is the bearer token Rivetr's Temporal clients send. The
 	// embedded frontend requires it from every client; when empty, the
 	// server makes one in <data-dir>/temporal-token (workers and agents
@@ -585,4 +588,20 @@ func validDomain(d string) bool {
 		}
 	}
 	return true
+}
+
+// Images parses ImageOverrides (FROM=TO, comma-separated).
+func (c Config) Images() (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range strings.Split(c.ImageOverrides, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		from, to, ok := strings.Cut(kv, "=")
+		if !ok || strings.TrimSpace(from) == "" || strings.TrimSpace(to) == "" {
+			return nil, fmt.Errorf("--image-override %q: want FROM=TO", kv)
+		}
+		out[strings.TrimSpace(from)] = strings.TrimSpace(to)
+	}
+	return out, nil
 }

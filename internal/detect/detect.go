@@ -20,10 +20,13 @@ const (
 	Nixpacks   = "nixpacks"
 	Railpack   = "railpack"
 	Buildpacks = "buildpacks"
+	// Compose deploys the repository's compose file as a stack (see
+	// package stack and docs/stacks.md); Detect never picks it.
+	Compose = "compose"
 )
 
 // Types lists the build types an app can have.
-var Types = []string{Auto, Dockerfile, Static, Nixpacks, Railpack, Buildpacks}
+var Types = []string{Auto, Dockerfile, Static, Nixpacks, Railpack, Buildpacks, Compose}
 
 // Valid reports whether t names a build type ("" is the old default,
 // dockerfile).

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -61,6 +62,10 @@ var (
 // Client talks to one Docker engine.
 type Client struct {
 	api *client.Client
+	// netMu serializes EnsureNetwork: Docker 20.10's duplicate check is
+	// not atomic, and two concurrent creates make two networks of one
+	// name, which no container can then join by name.
+	netMu sync.Mutex
 }
 
 // New connects to the engine named by DOCKER_HOST (default: the local
@@ -118,6 +123,8 @@ func engineHint(msg string) string {
 
 // EnsureNetwork creates the bridge network name when it does not exist.
 func (c *Client) EnsureNetwork(ctx context.Context, name string) error {
+	c.netMu.Lock()
+	defer c.netMu.Unlock()
 	if _, err := c.api.NetworkInspect(ctx, name, network.InspectOptions{}); err == nil {
 		return nil
 	} else if !cerrdefs.IsNotFound(err) {
@@ -272,6 +279,23 @@ type RunSpec struct {
 	// setuid binaries and with at most MaxPids processes, so one tenant's
 	// app cannot fork-bomb the host every team shares.
 	Confined bool
+	// The rest serve stacks' services: Entrypoint replaces the image's;
+	// Restart is a Docker restart policy ("" for unless-stopped); User
+	// and WorkDir as in the image when empty; Health is the container's
+	// healthcheck (nil: the image's).
+	Entrypoint    []string
+	Restart       string
+	User, WorkDir string
+	Health        *Health
+	// Tmpfs are paths mounted as tmpfs.
+	Tmpfs []string
+}
+
+// Health is a container healthcheck.
+type Health struct {
+	Test                           []string
+	Interval, Timeout, StartPeriod time.Duration
+	Retries                        int
 }
 
 // VolumeMount is a named volume at a path in the container.
@@ -297,8 +321,12 @@ func (c *Client) Run(ctx context.Context, spec RunSpec) (string, error) {
 		return "", wrap(err, "inspect container "+spec.Name)
 	}
 	if id == "" {
+		restart := container.RestartPolicyUnlessStopped
+		if spec.Restart != "" {
+			restart = container.RestartPolicyMode(spec.Restart)
+		}
 		hc := &container.HostConfig{
-			RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyUnlessStopped},
+			RestartPolicy: container.RestartPolicy{Name: restart},
 			LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{
 				"max-size": "10m", "max-file": "3",
 			}},
@@ -321,7 +349,13 @@ func (c *Client) Run(ctx context.Context, spec RunSpec) (string, error) {
 		for _, m := range spec.Mounts {
 			hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeVolume, Source: m.Volume, Target: m.Path})
 		}
-		cfg := &container.Config{Image: spec.Image, Env: spec.Env, Labels: spec.Labels, Cmd: spec.Cmd}
+		for _, p := range spec.Tmpfs {
+			hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeTmpfs, Target: p})
+		}
+		cfg := &container.Config{Image: spec.Image, Env: spec.Env, Labels: spec.Labels, Cmd: spec.Cmd, Entrypoint: spec.Entrypoint, User: spec.User, WorkingDir: spec.WorkDir}
+		if h := spec.Health; h != nil {
+			cfg.Healthcheck = &container.HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
+		}
 		if spec.PublishPort > 0 {
 			p := nat.Port(strconv.Itoa(spec.ContainerPort) + "/tcp")
 			cfg.ExposedPorts = nat.PortSet{p: struct{}{}}
@@ -362,6 +396,9 @@ type State struct {
 	Status    string
 	IP        string // address on the network passed to Inspect
 	Labels    map[string]string
+	// Health is the healthcheck's status (starting, healthy, unhealthy;
+	// "" without one).
+	Health string
 }
 
 // Exit says how a stopped container ended, for a failure reason: its
@@ -394,6 +431,9 @@ func (c *Client) Inspect(ctx context.Context, id, networkName string) (State, er
 		st.ExitCode = ci.State.ExitCode
 		st.OOMKilled = ci.State.OOMKilled
 		st.Status = ci.State.Status
+		if ci.State.Health != nil {
+			st.Health = ci.State.Health.Status
+		}
 	}
 	if ci.NetworkSettings != nil {
 		if ep, ok := ci.NetworkSettings.Networks[networkName]; ok && ep != nil {

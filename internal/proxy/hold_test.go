@@ -74,7 +74,17 @@ func TestHold(t *testing.T) {
 	// Quiesce waits for the request already running on the container.
 	slow := make(chan string, 1)
 	go func() { _, body, _ := get(t, front.URL, "app.example.com", "/?sleep=300ms"); slow <- body }()
-	time.Sleep(50 * time.Millisecond)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		r.mu.RLock()
+		running := r.apps["app"].target.Inflight()
+		r.mu.RUnlock()
+		if running > 0 {
+			break // on its way to the container
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the slow request never reached the container")
+		}
+	}
 	r.Hold(ctx, "app", time.Minute)
 	if cut, _ := r.Quiesce(ctx, "app", 5*time.Second); cut != 0 {
 		t.Fatalf("quiesce cut %d", cut)

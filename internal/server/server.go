@@ -207,6 +207,10 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		cancel()
 	}
 	previewDomain := strings.Trim(cfg.PreviewDomain, ".")
+	images, err := cfg.Images()
+	if err != nil {
+		return err
+	}
 	out, err := egress.Parse(cfg.EgressAllow)
 	if err != nil {
 		return err
@@ -238,6 +242,7 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 			UploadDir:     filepath.Join(cfg.DataDir, "uploads"),
 			AllowLocalGit: cfg.AllowLocalGit,
 			Egress:        out,
+			Images:        images,
 			Log:           log.With("component", "activities"),
 		},
 		Databases: &activities.Databases{Store: store, Docker: dock, Network: cfg.Network, Instance: instance},

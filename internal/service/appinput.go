@@ -3,6 +3,7 @@ package service
 import (
 	"fmt"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -76,6 +77,11 @@ type AppInput struct {
 	BuildTarget  *string            `json:"build_target,omitempty"`
 	StaticDir    *string            `json:"static_dir,omitempty"`
 	Builder      *string            `json:"builder,omitempty"`
+	// ComposeFile and StackService (build type compose): the compose
+	// file's path in the repository ("" finds it) and the service the
+	// app's domains route to.
+	ComposeFile  *string `json:"compose_file,omitempty"`
+	StackService *string `json:"stack_service,omitempty"`
 	// Previews (see schema.App); PreviewEnv replaces the overrides.
 	PreviewsEnabled *bool              `json:"previews_enabled,omitempty"`
 	PreviewEnv      *map[string]string `json:"preview_env,omitempty"`
@@ -252,6 +258,12 @@ func (in *AppInput) apply(app *schema.App) {
 	if in.KeepImages != nil {
 		app.KeepImages = *in.KeepImages
 	}
+	if in.ComposeFile != nil {
+		app.ComposeFile = strings.TrimSpace(*in.ComposeFile)
+	}
+	if in.StackService != nil {
+		app.StackService = strings.TrimSpace(*in.StackService)
+	}
 	if in.Strategy != nil {
 		app.Strategy = release.Strategy(strings.TrimSpace(*in.Strategy))
 	}
@@ -382,11 +394,22 @@ func validateApp(app *schema.App, allowLocalGit bool, out *egress.Policy) error 
 	if app.KeepImages < 1 || app.KeepImages > 100 {
 		f.add("keep_images", "must be between 1 and 100")
 	}
+	if app.BuildType == detect.Compose {
+		if !serviceNameRE.MatchString(app.StackService) {
+			f.add("stack_service", "a stack needs the service its domains route to (--service NAME, as named in the compose file)")
+		}
+		if c := app.ComposeFile; c != "" && (strings.HasPrefix(c, "/") || slices.Contains(strings.Split(path.Clean(c), "/"), "..")) {
+			f.add("compose_file", "must be a relative path inside the repository")
+		}
+	}
 	if _, err := release.ParseStrategy(string(app.Strategy.Or())); err != nil {
 		f.add("strategy", "must be start-first or stop-first")
 	}
 	return f.err()
 }
+
+// serviceNameRE is a compose service name.
+var serviceNameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$`)
 
 // settingsOf is an app's settings as the audit log records them: secrets
 // only as whether they are set.
@@ -400,7 +423,7 @@ func settingsOf(app *schema.App) map[string]any {
 		"require_approval": app.RequireApproval, "approvals_needed": app.ApprovalsNeeded, "allow_self_approval": app.AllowSelfApproval,
 		"approval_ttl": app.ApprovalTTL.D().String(), "environment": app.Environment, "watch_paths": app.WatchPaths,
 		"build_type": app.BuildType, "build_context": app.BuildContext, "build_args": app.BuildArgs, "build_target": app.BuildTarget,
-		"static_dir": app.StaticDir, "builder": app.Builder,
+		"static_dir": app.StaticDir, "builder": app.Builder, "compose_file": app.ComposeFile, "stack_service": app.StackService,
 		"previews_enabled": app.PreviewsEnabled, "preview_env": app.PreviewEnv, "preview_memory_mb": app.PreviewMemoryMB, "preview_cpus": app.PreviewCPUs,
 		"preview_ttl": app.PreviewTTL.D().String(), "provider_url": app.ProviderURL, "has_provider_token": app.ProviderToken != "",
 	}

@@ -1,0 +1,99 @@
+package workflows
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/rivetr/rivetr/activities"
+	"github.com/rivetr/rivetr/internal/release"
+)
+
+// stackEnv is a deploy of a stack — db (a volume), worker (needs db
+// healthy), web (routed; needs db started) — whose web health check
+// answers healthy unless told otherwise.
+func stackEnv(t *testing.T, healthy bool) (*deploySuite, *calls) {
+	s := newDeployEnv(t, release.KindDeploy, "Prepare", "Build", "StartCandidate")
+	env, c := s.env, &calls{}
+	env.RegisterWorkflow(StackWorkflow)
+	p := plan(release.KindDeploy)
+	p.BuildType = "compose"
+	env.OnActivity(act.Records.Prepare, mock.Anything, mock.Anything).Return(p, nil)
+	env.OnActivity(act.Host.LoadStack, mock.Anything, mock.Anything).Return(func(context.Context, activities.StackInput) (*activities.StackPlan, error) {
+		c.add("load")
+		return &activities.StackPlan{Services: []activities.ServicePlan{
+			{Name: "db", Stateful: true},
+			{Name: "worker", Build: true, DependsOn: []activities.ServiceDep{{Service: "db", Condition: "service_healthy"}}},
+			{Name: "web", Build: true, Routed: true, DependsOn: []activities.ServiceDep{{Service: "db", Condition: "service_started"}}},
+		}}, nil
+	})
+	env.OnActivity(act.Host.BuildServices, mock.Anything, mock.Anything).Return(func(context.Context, activities.StackInput) error { c.add("build"); return nil })
+	env.OnActivity(act.Host.WaitService, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StackInput) error {
+		c.add("wait:" + in.Service + ":" + in.Condition)
+		return nil
+	})
+	env.OnActivity(act.Host.StartService, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StackInput) (*activities.ServiceStarted, error) {
+		c.add("start:" + in.Service)
+		switch in.Service {
+		case "db":
+			return &activities.ServiceStarted{ContainerID: "db2", Stopped: &activities.Stopped{Deployment: "d1", ContainerID: "db1"}}, nil
+		case "web":
+			return &activities.ServiceStarted{ContainerID: "web2", URL: "http://10.0.0.2:8080"}, nil
+		}
+		return &activities.ServiceStarted{ContainerID: in.Service + "2"}, nil
+	})
+	env.OnActivity(act.Host.HealthCheck, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.HealthInput) error {
+		c.add("health:" + in.Candidate.ContainerID)
+		if !healthy {
+			return temporal.NewNonRetryableApplicationError("health check failed: GET / answered 500", activities.ErrTypeUnhealthy, nil)
+		}
+		return nil
+	})
+	env.OnActivity(act.Host.Switch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.SwitchInput) (*activities.SwitchResult, error) {
+		c.add("switch:" + in.URL)
+		return &activities.SwitchResult{Previous: "d1"}, nil
+	})
+	env.OnActivity(act.Host.StackDone, mock.Anything, mock.Anything).Return(func(context.Context, activities.StackInput) error { c.add("done"); return nil })
+	env.OnActivity(act.Host.Cleanup, mock.Anything, mock.Anything).Return(func(context.Context, activities.CleanupInput) error { c.add("cleanup"); return nil })
+	env.OnActivity(act.Host.RestartStopped, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RestartInput) (*activities.Candidate, error) {
+		c.add("restart:" + in.Service + ":" + in.Stopped.ContainerID)
+		return &activities.Candidate{ContainerID: in.Stopped.ContainerID}, nil
+	})
+	return s, c
+}
+
+// A stack starts its services in order, each after what it waits for,
+// then routes its app's service like an app.
+func TestStackStartsServicesInDependencyOrder(t *testing.T) {
+	s, c := stackEnv(t, true)
+	s.env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "q"})
+	if err := s.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	want := "load build start:db wait:db:service_healthy start:worker wait:db:service_started start:web health:web2 switch:http://10.0.0.2:8080 done"
+	if got := c.String(); got != want {
+		t.Fatalf("ran\n%s\nwant\n%s", got, want)
+	}
+	if f := s.rec.final(); f.Status != release.StatusSucceeded {
+		t.Fatalf("final %+v", f)
+	}
+}
+
+// A stack whose service never becomes healthy removes what it started and
+// starts the old stateful service again; the deployment fails.
+func TestFailedStackStartsItsOldStatefulServicesAgain(t *testing.T) {
+	s, c := stackEnv(t, false)
+	s.env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "q"})
+	if s.env.GetWorkflowError() == nil {
+		t.Fatal("the deploy must fail")
+	}
+	if got := c.String(); !strings.HasSuffix(got, "health:web2 cleanup restart:db:db1 cleanup") {
+		t.Fatalf("ran %q", got)
+	}
+	if f := s.rec.final(); f.Status != release.StatusFailed || !strings.Contains(f.Reason, "never became healthy") {
+		t.Fatalf("final %+v", f)
+	}
+}
