@@ -13,10 +13,10 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/ids"
-	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 	"github.com/rivetr/rivetr/workflows"
