@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
 	"go.temporal.io/sdk/activity"
@@ -112,6 +113,9 @@ func (rec *Records) Prepare(ctx context.Context, in PrepareInput) (*Plan, error)
 			return nil, gone(err)
 		}
 		p.Image = target.Image
+		if p.BuildType == detect.Compose {
+			p.Commit = target.CommitSHA // a stack comes back from its revision
+		}
 	}
 	return p, nil
 }

@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -62,7 +63,10 @@ type StackPlan struct {
 type StackInput struct {
 	DeploymentID string
 	Commit       string
-	Service      string `json:",omitempty"`
+	// ImagesOf is, for a rollback, the deployment whose built images run
+	// (nothing is built).
+	ImagesOf string `json:",omitempty"`
+	Service  string `json:",omitempty"`
 	// Condition is what WaitService waits for.
 	Condition string `json:",omitempty"`
 }
@@ -147,6 +151,8 @@ func (h *Host) stackOf(ctx context.Context, in StackInput) (*schema.Deployment, 
 
 // LoadStack checks the deployment's compose file and returns its plan.
 func (h *Host) LoadStack(ctx context.Context, in StackInput) (*StackPlan, error) {
+	stop := heartbeat(ctx, 3*time.Second)
+	defer stop()
 	d, app, s, err := h.stackOf(ctx, in)
 	if err != nil {
 		return nil, err
@@ -189,6 +195,16 @@ func (h *Host) BuildServices(ctx context.Context, in StackInput) error {
 	for _, name := range s.Order {
 		svc := s.Project.Services[name]
 		tag := release.ServiceImage(app.ID, name, d.ID)
+		if in.ImagesOf != "" && svc.Build != nil {
+			old := release.ServiceImage(app.ID, name, in.ImagesOf)
+			if ok, err := h.Docker.ImageExists(ctx, old); err != nil {
+				return err
+			} else if !ok {
+				return nonRetryable(ErrTypeImageMissing, "service %s: image %s of deployment %s no longer exists", name, old, in.ImagesOf)
+			}
+			log.Line("service " + name + ": running " + old + " again")
+			continue
+		}
 		if svc.Build == nil {
 			if ok, err := h.Docker.ImageExists(ctx, svc.Image); err != nil {
 				return err
@@ -240,6 +256,8 @@ func (h *Host) BuildServices(ctx context.Context, in StackInput) error {
 // stack's network (the routed one on its team's network too), with its
 // volumes; a stateful service's old container is stopped first.
 func (h *Host) StartService(ctx context.Context, in StackInput) (*ServiceStarted, error) {
+	stop := heartbeat(ctx, 3*time.Second)
+	defer stop()
 	d, app, s, err := h.stackOf(ctx, in)
 	if err != nil {
 		return nil, err
@@ -293,7 +311,7 @@ func (h *Host) StartService(ctx context.Context, in StackInput) (*ServiceStarted
 	}
 	image := svc.Image
 	if svc.Build != nil {
-		image = release.ServiceImage(app.ID, in.Service, d.ID)
+		image = release.ServiceImage(app.ID, in.Service, cmp.Or(in.ImagesOf, d.ID))
 	}
 	env := make([]string, 0, len(svc.Environment))
 	for k, v := range svc.Environment {
@@ -333,7 +351,9 @@ func (h *Host) StartService(ctx context.Context, in StackInput) (*ServiceStarted
 	if err := h.Docker.Connect(ctx, teamNet, id, nil); err != nil && !strings.Contains(err.Error(), "already exists") {
 		return nil, err
 	}
-	if err := h.Store.UpdateDeployment(ctx, d.ID, schema.DeploymentUpdate{ContainerID: id}); err != nil {
+	// The routed service's image stands for the deployment's (the lists,
+	// the rollback rules).
+	if err := h.Store.UpdateDeployment(ctx, d.ID, schema.DeploymentUpdate{ContainerID: id, Image: image}); err != nil {
 		return nil, gone(err)
 	}
 	var st docker.State

@@ -223,8 +223,6 @@ func (s *Server) assignPorts() {
 		"--docker-network", s.Network,
 		"--host-name", s.host,
 		"--shutdown-timeout", "10s",
-		// Stacks and templates name images these machines cannot pull.
-		"--image-override", "busybox:1.36=" + BaseImage,
 	}, append(https, s.extra...)...)
 	s.defaultArgs = strings.Join(s.args, "\x00")
 }
@@ -245,7 +243,9 @@ func (s *Server) Start() {
 	s.cmd = exec.Command(bin, s.args...)
 	// The tests' repositories are on this machine, their git, S3 and
 	// provider servers on its loopback.
-	s.cmd.Env = append(append(os.Environ(), "RIVETR_ALLOW_LOCAL_GIT=1", "RIVETR_EGRESS_ALLOW=127.0.0.0/8,::1"), s.env...)
+	// Stacks and templates name images these machines cannot pull (in the
+	// environment: an older release, in the upgrade test, ignores it).
+	s.cmd.Env = append(append(os.Environ(), "RIVETR_ALLOW_LOCAL_GIT=1", "RIVETR_EGRESS_ALLOW=127.0.0.0/8,::1", "RIVETR_IMAGE_OVERRIDES=busybox:1.36="+BaseImage), s.env...)
 	s.cmd.Stdout, s.cmd.Stderr = f, f
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)

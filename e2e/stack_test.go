@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -11,7 +12,11 @@ import (
 // serves it (healthy once it has one), worker runs beside it, web (built
 // from the repository, routed) fetches db's ID at start through the
 // stack's network and serves it with its version.
-func stackCompose(version string) map[string]string {
+func stackCompose(version string, build ...string) map[string]string {
+	pre := ""
+	for _, b := range build {
+		pre += "RUN " + b + "\n"
+	}
 	return map[string]string{
 		"compose.yaml": `services:
   web:
@@ -41,7 +46,7 @@ func stackCompose(version string) map[string]string {
 volumes:
   dbdata: {}
 `,
-		"web/Dockerfile": "FROM " + BaseImage + "\nRUN mkdir -p /www && echo ok > /www/up\n" +
+		"web/Dockerfile": "FROM " + BaseImage + "\n" + pre + "RUN mkdir -p /www && echo ok > /www/up\n" +
 			`CMD ["sh", "-c", "wget -qO /www/db http://db:5432/id; echo $VERSION > /www/index.html; echo $GREETING > /www/greeting; httpd -f -p 8080 -h /www & pid=$!; trap 'kill $pid; exit 0' TERM; wait $pid"]` + "\n",
 	}
 }
@@ -126,8 +131,65 @@ func TestStackDeploysInDependencyOrder(t *testing.T) {
 	if got := s.MustGet(host, "/"); got != "v2" {
 		t.Fatalf("after the refused deploy: %q", got)
 	}
-	// Rolling a stack back is not there yet: refused, saying what to do.
-	if r := s.CLI("rollback", app, "--yes"); r.Code == 0 || !strings.Contains(r.Stderr, "deploy the earlier commit instead") {
-		t.Fatalf("rollback of a stack: %+v", r)
+	// A rollback brings v1 back (its compose file and images); the
+	// database keeps its data.
+	deps := s.Deployments(app)
+	s.MustCLI("rollback", app, "--to", deps[2].ID, "--yes", "--wait")
+	if got := s.MustGet(host, "/"); got != "v1" {
+		t.Fatalf("after the rollback: %q", got)
+	}
+	if got := s.MustGet(host, "/db"); got != dbID {
+		t.Fatalf("db's volume after the rollback: %q, was %q", got, dbID)
+	}
+	s.WaitDeployment(app, deps[1].ID, 30*time.Second, func(d Deployment) bool { return d.Status == "rolled_back" })
+}
+
+// A SIGKILL of the server mid-stack-deploy — during the build, while the
+// services start — and a restart: the deployment ends succeeded, serving
+// the new version with one container per service.
+func TestStackSurvivesSIGKILL(t *testing.T) {
+	parallelE2E(t)
+	s := NewServer(t, false)
+	s.Start()
+	app := "stk-kill-" + randSuffix()
+	host := app + ".test"
+	CleanupApp(t, app)
+	repo := NewRepo(t)
+	repo.Commit("k0", stackCompose("k0"))
+	s.MustCLI("apps", "create", app, "--git", repo.Dir, "--domain", host, "--build-type", "compose", "--service", "web", "--port", "8080", "--health-path", "/up", "--drain-timeout", "1s")
+	s.MustCLI("deploy", app, "--wait")
+	for i, p := range []struct {
+		name, step string
+		after      time.Duration
+	}{
+		{"during the build", "build", 1500 * time.Millisecond},
+		{"while the services start", "start", 0},
+	} {
+		v := fmt.Sprintf("k%d", i+1)
+		repo.Commit(v, stackCompose(v, "sleep 3"))
+		var d Deployment
+		mustUnmarshal(t, []byte(s.MustCLI("deploy", app, "-o", "json")), &d)
+		s.WaitDeployment(app, d.ID, 90*time.Second, func(x Deployment) bool { return x.Step == p.step })
+		time.Sleep(p.after)
+		s.Kill()
+		s.Start()
+		final := s.WaitDeployment(app, d.ID, 3*time.Minute, func(x Deployment) bool {
+			return x.Status == "succeeded" || x.Status == "failed" || x.Status == "cancelled"
+		})
+		if final.Status != "succeeded" {
+			t.Fatalf("after SIGKILL %s: %s (%s)", p.name, final.Status, final.FailureReason)
+		}
+		if got := s.MustGet(host, "/"); got != v {
+			t.Fatalf("after SIGKILL %s: serving %q, want %s", p.name, got, v)
+		}
+		eventually(t, 60*time.Second, "one container per service, of the new deployment", func() bool {
+			names := Containers(t, app)
+			for _, n := range names {
+				if !strings.HasSuffix(n, d.ID) {
+					return false
+				}
+			}
+			return len(names) == 3
+		})
 	}
 }

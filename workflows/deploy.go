@@ -221,7 +221,7 @@ func (r *run) deploy() (*Result, error) {
 		return nil, err
 	}
 	if r.plan.BuildType == detect.Compose {
-		return r.stackChild(src.Commit)
+		return r.stackChild(src.Commit, "")
 	}
 	var built activities.BuildResult
 	if err := r.do(ctx, buildStep, activities.TransitionInput{}, act.Host.Build, activities.BuildInput{DeploymentID: id, Commit: src.Commit}, &built); err != nil {
@@ -233,16 +233,29 @@ func (r *run) deploy() (*Result, error) {
 	return r.release(built.Image)
 }
 
+// stackRollback brings a stack's earlier revision back: its compose file
+// (the commit it was deployed from) and the images it built.
+func (r *run) stackRollback() (*Result, error) {
+	var src activities.SourceResult
+	if err := r.do(r.ctx, sourceStep, activities.TransitionInput{
+		Status: release.StatusBuilding, Started: true, Message: fmt.Sprintf("rolling the stack back to deployment %s (commit %s)", r.plan.RollbackOf, r.plan.Commit),
+	}, act.Host.FetchSource, activities.SourceInput{DeploymentID: r.in.DeploymentID, Commit: r.plan.Commit}, &src); err != nil {
+		return nil, err
+	}
+	return r.stackChild(src.Commit, r.plan.RollbackOf)
+}
+
 // stackChild releases a stack through StackWorkflow, a child of this
-// deployment's workflow (cancelled with it).
-func (r *run) stackChild(commit string) (*Result, error) {
+// deployment's workflow (cancelled with it); imagesOf, for a rollback,
+// is the deployment whose built images it runs.
+func (r *run) stackChild(commit, imagesOf string) (*Result, error) {
 	ctx := workflow.WithChildOptions(r.ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            StackID(r.plan.App, r.in.DeploymentID),
 		WaitForCancellation:   true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(AppKey.ValueSet(r.plan.App), KindKey.ValueSet("stack"), DeploymentKey.ValueSet(r.in.DeploymentID)),
 	})
 	var res Result
-	err := workflow.ExecuteChildWorkflow(ctx, StackWorkflow, StackRunInput{DeploymentID: r.in.DeploymentID, HostQueue: r.in.HostQueue, Commit: commit, Plan: r.plan}).Get(ctx, &res)
+	err := workflow.ExecuteChildWorkflow(ctx, StackWorkflow, StackRunInput{DeploymentID: r.in.DeploymentID, HostQueue: r.in.HostQueue, Commit: commit, ImagesOf: imagesOf, Plan: r.plan}).Get(ctx, &res)
 	if err != nil {
 		return nil, err
 	}
@@ -252,13 +265,19 @@ func (r *run) stackChild(commit string) (*Result, error) {
 // rollback releases the earlier deployment's image, then marks the
 // deployment rolled away from, so the timeline says so.
 func (r *run) rollback() (*Result, error) {
-	if err := r.transition(r.ctx, activities.TransitionInput{
-		Status: release.StatusDeploying, Step: release.StepStart, Started: true, Image: r.plan.Image,
-		Message: fmt.Sprintf("rolling back to deployment %s (image %s)", r.plan.RollbackOf, r.plan.Image),
-	}); err != nil {
-		return nil, err
+	var res *Result
+	var err error
+	if r.plan.BuildType == detect.Compose {
+		res, err = r.stackRollback()
+	} else {
+		if err := r.transition(r.ctx, activities.TransitionInput{
+			Status: release.StatusDeploying, Step: release.StepStart, Started: true, Image: r.plan.Image,
+			Message: fmt.Sprintf("rolling back to deployment %s (image %s)", r.plan.RollbackOf, r.plan.Image),
+		}); err != nil {
+			return nil, err
+		}
+		res, err = r.release(r.plan.Image)
 	}
-	res, err := r.release(r.plan.Image)
 	if err == nil && res.Previous != "" {
 		if merr := workflow.ExecuteLocalActivity(storeCtx(r.ctx), act.Records.Mark, activities.MarkInput{
 			DeploymentID: res.Previous, Status: release.StatusRolledBack, Reason: "rolled back by deployment " + r.in.DeploymentID,

@@ -97,7 +97,9 @@ func newDeployEnv(t *testing.T, kind release.Kind, own ...string) *deploySuite {
 		env.OnActivity(act.Records.FreezeCheck, mock.Anything, mock.Anything).Return(&activities.FreezeStatus{}, nil)
 	}
 	env.OnActivity(act.Records.Mark, mock.Anything, mock.Anything).Return(s.rec.mark)
-	env.OnActivity(act.Host.FetchSource, mock.Anything, mock.Anything).Return(&activities.SourceResult{Commit: "abcdef", Message: "msg"}, nil)
+	if !skip["FetchSource"] {
+		env.OnActivity(act.Host.FetchSource, mock.Anything, mock.Anything).Return(&activities.SourceResult{Commit: "abcdef", Message: "msg"}, nil)
+	}
 	if !skip["Build"] {
 		env.OnActivity(act.Host.Build, mock.Anything, mock.Anything).Return(&activities.BuildResult{Image: "rivetr/web:d2"}, nil)
 	}

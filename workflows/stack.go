@@ -21,14 +21,16 @@ type StackRunInput struct {
 	DeploymentID string
 	HostQueue    string
 	Commit       string
-	Plan         activities.Plan
+	// ImagesOf is, for a rollback, the deployment whose images it runs.
+	ImagesOf string `json:",omitempty"`
+	Plan     activities.Plan
 }
 
 // The stack release's own steps (the rest are the app release's).
 var (
-	loadStackStep  = step{release.StepBuild, "load the compose file", 5 * time.Minute, 0, 5, ErrBuild}
+	loadStackStep  = step{release.StepBuild, "load the compose file", 5 * time.Minute, 10 * time.Second, 5, ErrBuild}
 	buildStackStep = step{release.StepBuild, "build the stack's images", time.Hour, 10 * time.Second, 3, ErrBuild}
-	serviceStep    = step{release.StepStart, "start a service", 2 * time.Minute, 0, 5, ErrStart}
+	serviceStep    = step{release.StepStart, "start a service", 2 * time.Minute, 10 * time.Second, 5, ErrStart}
 	waitStep       = step{"", "wait for a service", 0, 10 * time.Second, 0, ErrStart}
 	stackDoneStep  = step{"", "forget the checkout", time.Minute, 0, 5, nil}
 )
@@ -43,7 +45,7 @@ var (
 // stateful services started again; the old version keeps serving.
 func StackWorkflow(ctx workflow.Context, in StackRunInput) (*Result, error) {
 	r := &run{ctx: ctx, in: DeployInput{DeploymentID: in.DeploymentID, HostQueue: in.HostQueue}, plan: in.Plan}
-	res, err := r.stack(in.Commit)
+	res, err := r.stack(in.Commit, in.ImagesOf)
 	if err == nil {
 		return res, nil
 	}
@@ -55,9 +57,9 @@ func StackWorkflow(ctx workflow.Context, in StackRunInput) (*Result, error) {
 	return nil, temporal.NewNonRetryableApplicationError(Reason(err), "StackFailed", err)
 }
 
-func (r *run) stack(commit string) (*Result, error) {
+func (r *run) stack(commit, imagesOf string) (*Result, error) {
 	ctx, id := r.ctx, r.in.DeploymentID
-	si := activities.StackInput{DeploymentID: id, Commit: commit}
+	si := activities.StackInput{DeploymentID: id, Commit: commit, ImagesOf: imagesOf}
 	var plan activities.StackPlan
 	if err := r.do(ctx, loadStackStep, activities.TransitionInput{}, act.Host.LoadStack, si, &plan); err != nil {
 		return nil, err
@@ -73,13 +75,13 @@ func (r *run) stack(commit string) (*Result, error) {
 	for _, svc := range plan.Services {
 		for _, dep := range svc.DependsOn {
 			if err := r.do(ctx, wait, activities.TransitionInput{}, act.Host.WaitService,
-				activities.StackInput{DeploymentID: id, Commit: commit, Service: dep.Service, Condition: dep.Condition}, nil); err != nil {
+				activities.StackInput{DeploymentID: id, Commit: commit, ImagesOf: imagesOf, Service: dep.Service, Condition: dep.Condition}, nil); err != nil {
 				return nil, fmt.Errorf("service %s waits for %s: %w", svc.Name, dep.Service, err)
 			}
 		}
 		var st activities.ServiceStarted
 		if err := r.do(ctx, serviceStep, activities.TransitionInput{Status: release.StatusDeploying}, act.Host.StartService,
-			activities.StackInput{DeploymentID: id, Commit: commit, Service: svc.Name}, &st); err != nil {
+			activities.StackInput{DeploymentID: id, Commit: commit, ImagesOf: imagesOf, Service: svc.Name}, &st); err != nil {
 			return nil, err
 		}
 		if st.Stopped != nil {

@@ -97,3 +97,40 @@ func TestFailedStackStartsItsOldStatefulServicesAgain(t *testing.T) {
 		t.Fatalf("final %+v", f)
 	}
 }
+
+// A stack's rollback fetches the revision it rolls back to and runs that
+// deployment's images; the one rolled back from is marked so.
+func TestStackRollbackRunsTheRevisionsImages(t *testing.T) {
+	s := newDeployEnv(t, release.KindRollback, "Prepare", "FetchSource", "StartCandidate")
+	env, c := s.env, &calls{}
+	env.RegisterWorkflow(StackWorkflow)
+	p := plan(release.KindRollback)
+	p.BuildType, p.Commit = "compose", "c0ffee"
+	env.OnActivity(act.Records.Prepare, mock.Anything, mock.Anything).Return(p, nil)
+	env.OnActivity(act.Host.FetchSource, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.SourceInput) (*activities.SourceResult, error) {
+		c.add("fetch:" + in.Commit)
+		return &activities.SourceResult{Commit: in.Commit}, nil
+	})
+	env.OnActivity(act.Host.LoadStack, mock.Anything, mock.Anything).Return(&activities.StackPlan{Services: []activities.ServicePlan{{Name: "web", Build: true, Routed: true}}}, nil)
+	env.OnActivity(act.Host.BuildServices, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StackInput) error {
+		c.add("build:imagesof=" + in.ImagesOf)
+		return nil
+	})
+	env.OnActivity(act.Host.StartService, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StackInput) (*activities.ServiceStarted, error) {
+		c.add("start:" + in.Service + ":imagesof=" + in.ImagesOf)
+		return &activities.ServiceStarted{ContainerID: "web3", URL: "http://10.0.0.3:8080"}, nil
+	})
+	env.OnActivity(act.Host.HealthCheck, mock.Anything, mock.Anything).Return(nil)
+	env.OnActivity(act.Host.Switch, mock.Anything, mock.Anything).Return(&activities.SwitchResult{Previous: "d9"}, nil)
+	env.OnActivity(act.Host.StackDone, mock.Anything, mock.Anything).Return(nil)
+	env.ExecuteWorkflow(RollbackWorkflow, RollbackInput{DeploymentID: "d2", HostQueue: "q"})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.String(); got != "fetch:c0ffee build:imagesof=d1 start:web:imagesof=d1" {
+		t.Fatalf("ran %q", got)
+	}
+	if len(s.rec.marks) != 1 || s.rec.marks[0].DeploymentID != "d9" || s.rec.marks[0].Status != release.StatusRolledBack {
+		t.Fatalf("marks %+v", s.rec.marks)
+	}
+}

@@ -13,7 +13,6 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
-	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/ids"
@@ -177,11 +176,6 @@ func (s *Deploys) Rollback(ctx context.Context, appName string, req RollbackRequ
 	}
 	if app.CurrentDeploymentID == "" {
 		return nil, stateErr("%s has no deployment serving, so there is nothing to roll back from", app.Name)
-	}
-	if app.BuildType == detect.Compose {
-		// Not yet: a stack's rollback (compose file and images of a
-		// revision) is the next part of stacks.
-		return nil, stateErr("%s is a stack; rolling a stack back is not supported yet: deploy the earlier commit instead (rivetr deploy %s --commit SHA)", app.Name, app.Name)
 	}
 	var target *schema.Deployment
 	if req.To != "" {
