@@ -383,6 +383,9 @@ func reconcileOnce(ctx context.Context, r routeTable, d *docker.Client, network 
 	}
 	byDeployment := map[string]docker.Container{}
 	for _, c := range cs {
+		if c.Labels[activities.LabelService] != "" && c.Labels[docker.LabelNetwork] == "" {
+			continue // a stack's service the proxy does not route to
+		}
 		byDeployment[c.Labels[docker.LabelDeployment]] = c
 	}
 	for _, rt := range routes {
