@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/docker"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
@@ -129,6 +130,9 @@ func (h *Host) PruneImages(ctx context.Context, in PruneInput) error {
 	for i, d := range deps {
 		releases[i] = release.Release{ID: d.ID, Image: d.Image}
 	}
+	if app.BuildType == detect.Compose {
+		return h.pruneStackImages(ctx, app, releases, in)
+	}
 	images, err := h.ownImages(ctx, app)
 	if err != nil {
 		return err
@@ -141,6 +145,50 @@ func (h *Host) PruneImages(ctx context.Context, in PruneInput) error {
 	for _, ref := range plan.Plan(releases, imgs) {
 		if err := h.Docker.RemoveImage(ctx, ref); err != nil {
 			h.Log.Warn("prune image", "app", in.App, "image", ref, "err", err)
+		}
+	}
+	return nil
+}
+
+// pruneStackImages removes a stack's service images but those of the
+// deployments whose images the newest Keep releases run (a rollback runs
+// an older deployment's), the serving one's and newer ones'. A stack's
+// images are tagged by the deployment that built them, in repositories
+// named by the app's ID.
+func (h *Host) pruneStackImages(ctx context.Context, app *schema.App, releases []release.Release, in PruneInput) error {
+	images, err := h.Docker.Images(ctx, strings.TrimSuffix(release.ServiceImage(app.ID, "*", ""), ":"))
+	if err != nil {
+		return err
+	}
+	built := map[string][]string{} // deployment → its images' tags
+	for _, img := range images {
+		for _, t := range img.Tags {
+			if _, dep, ok := strings.Cut(t, ":"); ok {
+				built[dep] = append(built[dep], t)
+			}
+		}
+	}
+	// The planner on deployments instead of images: each release "runs"
+	// the deployment its routed image was built by.
+	runs := make([]release.Release, len(releases))
+	for i, r := range releases {
+		by := r.ID
+		if _, tag, ok := strings.Cut(r.Image, ":"); ok && strings.HasPrefix(r.Image, "rivetr-stack/") {
+			by = tag
+		}
+		runs[i] = release.Release{ID: r.ID, Image: "built:" + by}
+	}
+	var builds []release.Image
+	for dep := range built {
+		builds = append(builds, release.Image{ID: dep, Tags: []string{"built:" + dep}})
+	}
+	plan := release.ImagePrune{Keep: in.Keep, Serving: app.CurrentDeploymentID, Current: in.Current}
+	for _, ref := range plan.Plan(runs, builds) {
+		_, dep, _ := strings.Cut(ref, ":")
+		for _, tag := range built[dep] {
+			if err := h.Docker.RemoveImage(ctx, tag); err != nil {
+				h.Log.Warn("prune image", "app", app.Name, "image", tag, "err", err)
+			}
 		}
 	}
 	return nil
@@ -178,7 +226,12 @@ func (h *Host) RemoveApp(ctx context.Context, in RemoveAppInput) error {
 	if err != nil {
 		return err
 	}
-	for _, img := range images {
+	// A stack's service images are named by the app's ID.
+	stackImages, err := h.Docker.Images(ctx, strings.TrimSuffix(release.ServiceImage(app.ID, "*", ""), ":"))
+	if err != nil {
+		return err
+	}
+	for _, img := range append(images, stackImages...) {
 		for _, t := range img.Tags {
 			if err := h.Docker.RemoveImage(ctx, t); err != nil {
 				return err

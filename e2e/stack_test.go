@@ -142,6 +142,26 @@ func TestStackDeploysInDependencyOrder(t *testing.T) {
 		t.Fatalf("db's volume after the rollback: %q, was %q", got, dbID)
 	}
 	s.WaitDeployment(app, deps[1].ID, 30*time.Second, func(d Deployment) bool { return d.Status == "rolled_back" })
+
+	// Pruning keeps the images of the newest releases (--keep-images 1:
+	// what serves, v1's); deleting the app removes them all.
+	s.MustCLI("apps", "update", app, "--keep-images", "1")
+	repo.Commit("v4", stackCompose("v4"))
+	s.MustCLI("deploy", app, "--wait")
+	var shown struct {
+		ID string `json:"id"`
+	}
+	mustUnmarshal(t, []byte(s.MustCLI("apps", "show", app, "-o", "json")), &shown)
+	stackImages := func() []string {
+		out, _ := exec.Command("docker", "images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", "reference=rivetr-stack/"+shown.ID+"-*").Output()
+		return strings.Fields(string(out))
+	}
+	eventually(t, 60*time.Second, "the stack's images pruned to what serves", func() bool {
+		imgs := stackImages()
+		return len(imgs) == 1 && strings.HasSuffix(imgs[0], ":"+s.Deployments(app)[0].ID)
+	})
+	s.MustCLI("apps", "delete", app, "--yes")
+	eventually(t, 60*time.Second, "the stack's images gone with the app", func() bool { return len(stackImages()) == 0 })
 }
 
 // A SIGKILL of the server mid-stack-deploy — during the build, while the
