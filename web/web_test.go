@@ -578,3 +578,25 @@ func TestAnotherTeamsLogsAreNotFound(t *testing.T) {
 		}
 	}
 }
+
+// A stack is made from the dashboard as from the CLI: build type compose
+// needs the service its domains route to, and shows it back.
+func TestCreateAStackFromTheDashboard(t *testing.T) {
+	d := newDash(t)
+	d.signIn()
+	code, body, _ := d.form("/apps", "name", "shop", "git_url", "https://git.example.com/shop.git", "domains", "shop.example.com", "build_type", "compose")
+	if code != http.StatusBadRequest || !strings.Contains(body, "--service NAME") {
+		t.Fatalf("a stack without its service: %d", code)
+	}
+	if code, _, hdr := d.form("/apps", "name", "shop", "git_url", "https://git.example.com/shop.git", "domains", "shop.example.com", "build_type", "compose",
+		"stack_service", "web", "compose_file", "deploy/compose.yaml"); code != http.StatusSeeOther {
+		t.Fatalf("a stack: %d %v", code, hdr)
+	}
+	app, err := d.store.GetApp(context.Background(), "shop")
+	if err != nil || app.BuildType != "compose" || app.StackService != "web" || app.ComposeFile != "deploy/compose.yaml" {
+		t.Fatalf("stored: %+v %v", app, err)
+	}
+	if _, body, _ := d.get("/apps/shop/settings"); !strings.Contains(body, `value="deploy/compose.yaml"`) || !strings.Contains(body, `name="stack_service" value="web"`) {
+		t.Fatal("the settings tab does not show the stack's settings")
+	}
+}
