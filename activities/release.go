@@ -101,6 +101,13 @@ func (h *Host) HealthCheck(ctx context.Context, in HealthInput) error {
 		Transport:     &http.Transport{DisableKeepAlives: true},
 	}
 	url := in.Candidate.URL + in.Path
+	// The probe names the app's first domain, as the proxy's requests
+	// do: apps that check the Host header (Django's ALLOWED_HOSTS,
+	// Nextcloud's trusted domains) refuse any other.
+	host := ""
+	if _, app, err := deploymentAndApp(ctx, h.Store, in.DeploymentID); err == nil && len(app.Domains) > 0 {
+		host = app.Domains[0]
+	}
 	log.Line(fmt.Sprintf("health check: GET %s, probing from 10ms apart up to every %s (timeout %s, deadline %s)", in.Path, in.Interval, in.Timeout, in.Deadline))
 	start := time.Now()
 	last := ""
@@ -122,6 +129,11 @@ func (h *Host) HealthCheck(ctx context.Context, in HealthInput) error {
 			return nonRetryable(ErrTypeUnhealthy, "%s", reason)
 		}
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if host != "" {
+			req.Host = host
+			req.Header.Set("X-Forwarded-Host", host)
+			req.Header.Set("X-Forwarded-Proto", "https")
+		}
 		res, err := client.Do(req)
 		if err == nil {
 			io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -37,6 +38,18 @@ func (h *Host) FetchSource(ctx context.Context, in SourceInput) (*SourceResult, 
 		log.Line(fmt.Sprintf("unpacked %d files (%d bytes)", sum.Files, sum.Unpacked))
 		return &SourceResult{Message: "uploaded archive"}, nil
 	}
+	if app.ComposeInline != "" {
+		sum, err := h.writeInline(d.ID, app)
+		if err != nil {
+			return nil, err
+		}
+		what := "the pasted compose file"
+		if app.Template != "" {
+			what = "the compose file of template " + app.Template
+		}
+		log.Line(fmt.Sprintf("using %s (sha256 %s)", what, shortSHA(sum)))
+		return &SourceResult{Message: what}, nil
+	}
 	log.Line(fmt.Sprintf("fetching %s (branch %s) at %s", app.GitURL, app.Branch, shortSHA(in.Commit)))
 	c, err := h.checkout(ctx, app, in.DeploymentID, in.Commit)
 	if err != nil {
@@ -48,6 +61,39 @@ func (h *Host) FetchSource(ctx context.Context, in SourceInput) (*SourceResult, 
 	}
 	log.Line(fmt.Sprintf("checked out %s: %s", shortSHA(c.SHA), firstLine(c.Message)))
 	return &SourceResult{Commit: c.SHA, Message: c.Message}, nil
+}
+
+// writeInline writes an app's pasted compose file as the deployment's
+// source (compose.yaml, alone: nothing to build from), returning its
+// SHA-256.
+func (h *Host) writeInline(deploymentID string, app *schema.App) (string, error) {
+	ws := h.workspace(deploymentID)
+	if err := os.RemoveAll(ws); err != nil {
+		return "", err
+	}
+	src := filepath.Join(ws, "src")
+	if err := os.MkdirAll(src, 0o700); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(src, inlineCompose), []byte(app.ComposeInline), 0o600); err != nil {
+		return "", err
+	}
+	sum := fmt.Sprintf("%x", sha256.Sum256([]byte(app.ComposeInline)))
+	return sum, os.WriteFile(filepath.Join(ws, "commit"), []byte("inline "+sum), 0o600)
+}
+
+// inlineCompose is the name a pasted compose file is written under.
+const inlineCompose = "compose.yaml"
+
+// fetch puts a deployment's source in its workspace: its pasted compose
+// file, or its repository at commit.
+func (h *Host) fetch(ctx context.Context, app *schema.App, deploymentID, commit string) error {
+	if app.ComposeInline != "" {
+		_, err := h.writeInline(deploymentID, app)
+		return err
+	}
+	_, err := h.checkout(ctx, app, deploymentID, commit)
+	return err
 }
 
 func (h *Host) checkout(ctx context.Context, app *schema.App, deploymentID, commit string) (gitsrc.Commit, error) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path"
@@ -85,11 +86,14 @@ type ServiceStarted struct {
 func (h *Host) loadStack(ctx context.Context, d *schema.Deployment, app *schema.App, commit string) (*stack.Stack, error) {
 	src := path.Join(h.workspace(d.ID), "src")
 	if _, err := os.Stat(src); err != nil {
-		if _, err := h.checkout(ctx, app, d.ID, commit); err != nil {
+		if err := h.fetch(ctx, app, d.ID, commit); err != nil {
 			return nil, err
 		}
 	}
 	file := app.ComposeFile
+	if app.ComposeInline != "" {
+		file = inlineCompose
+	}
 	if file == "" {
 		for _, f := range composeFiles {
 			if p, err := within(src, f, "compose file"); err == nil {
@@ -112,6 +116,9 @@ func (h *Host) loadStack(ctx context.Context, d *schema.Deployment, app *schema.
 		return nil, nonRetryable(ErrTypeBuild, "the compose file %s cannot be read: %v", file, err)
 	}
 	read := func(rel string) ([]byte, error) {
+		if app.ComposeInline != "" {
+			return nil, fmt.Errorf("a pasted compose file has no repository to read %s from: %w", rel, fs.ErrNotExist)
+		}
 		p, err := within(src, rel, "env file")
 		if err != nil {
 			return nil, err
@@ -124,6 +131,10 @@ func (h *Host) loadStack(ctx context.Context, d *schema.Deployment, app *schema.
 		return nil, err
 	}
 	env := map[string]string{}
+	// A stack's file may name where it is served (a template's base URL).
+	if len(app.Domains) > 0 {
+		env["RIVETR_DOMAIN"], env["RIVETR_URL"] = app.Domains[0], "https://"+app.Domains[0]
+	}
 	for _, kv := range vars[1:] { // vars[0] is the app's PORT
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
@@ -131,6 +142,13 @@ func (h *Host) loadStack(ctx context.Context, d *schema.Deployment, app *schema.
 	s, err := stack.Load(ctx, stack.Input{Name: app.Name, File: file, Compose: content, DotEnv: dotenv, Env: env, ReadFile: read, Images: h.Images})
 	if err != nil {
 		return nil, nonRetryable(ErrTypeBuild, "%v", err)
+	}
+	if app.ComposeInline != "" {
+		for _, name := range s.Order {
+			if s.Project.Services[name].Build != nil {
+				return nil, nonRetryable(ErrTypeBuild, "service %s has a build, but a pasted compose file has no repository to build from: give it an image, or deploy the compose file from a repository", name)
+			}
+		}
 	}
 	if _, ok := s.Project.Services[app.StackService]; !ok {
 		return nil, nonRetryable(ErrTypeBuild, "the app routes to service %q, which %s does not have (it has %s); set it with rivetr apps update %s --service NAME",

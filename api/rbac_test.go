@@ -423,6 +423,12 @@ func rbacRoutes() []route {
 			name := w.unique("new-")
 			return "/api/apps", fmt.Sprintf(`{"name":%q,"git_url":"https://git.example.com/x.git","domains":["%s.example.com"],"team":"acme"}`, name, name)
 		}, with(inTeam(release.RoleDeveloper, 201), outsider, 400)},
+		{"GET", "/api/templates", fixed("/api/templates", ""), signedIn(200)},
+		{"GET", "/api/templates/:template", fixed("/api/templates/whoami", ""), signedIn(200)},
+		{"POST", "/api/templates/:template/deploy", func(t *testing.T, w *rbacWorld, _ string) (string, string) {
+			name := w.unique("tpl-")
+			return "/api/templates/whoami/deploy", fmt.Sprintf(`{"name":%q,"domains":["%s.example.com"],"team":"acme","no_deploy":true}`, name, name)
+		}, with(inTeam(release.RoleDeveloper, 201), outsider, 400)},
 		{"GET", "/api/apps/:name", appPath(""), inTeam(release.RoleViewer, 200)},
 		{"PATCH", "/api/apps/:name", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := appPath("")(t, w, who)

@@ -64,7 +64,7 @@ func (h *Handler) Routes() []Route {
 		h.statusRoutes(), h.authRoutes(), h.userRoutes(), h.tokenRoutes(), h.teamRoutes(), h.memberRoutes(),
 		h.invitationRoutes(), h.environmentRoutes(), h.auditRoutes(), h.appRoutes(), h.domainRoutes(), h.volumeRoutes(), h.dependencyRoutes(), h.certificateRoutes(), h.envRoutes(),
 		h.scheduleRoutes(), h.webhookRoutes(), h.previewRoutes(), h.deploymentRoutes(), h.approvalRoutes(),
-		h.freezeRoutes(), h.databaseRoutes(), h.backupRoutes(),
+		h.freezeRoutes(), h.databaseRoutes(), h.backupRoutes(), h.templateRoutes(),
 	} {
 		out = append(out, rs...)
 	}

@@ -11,13 +11,24 @@ import (
 
 // CreateApp inserts app; ErrConflict when the name is taken. Its git token
 // and SSH key are sealed (app keeps them sealed afterwards).
-func (s *Store) CreateApp(ctx context.Context, app *App) error {
+// The app's first env vars (a template's variables) are created with
+// it, in one transaction: an app never exists without them.
+func (s *Store) CreateApp(ctx context.Context, app *App, env ...EnvVar) error {
 	if err := s.sealApp(app); err != nil {
+		return err
+	}
+	rows, err := s.sealEnv(app.ID, env)
+	if err != nil {
 		return err
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(app).Error; err != nil {
 			return wrap(err, "app "+app.Name)
+		}
+		if len(rows) > 0 {
+			if err := tx.Create(&rows).Error; err != nil {
+				return wrap(err, "env of "+app.Name)
+			}
 		}
 		return syncDomains(tx, app)
 	})
@@ -151,6 +162,19 @@ func (s *Store) SetEnv(ctx context.Context, appID string, vars []EnvVar) error {
 	if len(vars) == 0 {
 		return nil
 	}
+	vars, err := s.sealEnv(appID, vars)
+	if err != nil {
+		return err
+	}
+	err = s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "app_id"}, {Name: "key"}},
+		DoUpdates: clause.AssignmentColumns([]string{"value", "secret", "updated_at"}),
+	}).Create(&vars).Error
+	return wrap(err, "set env")
+}
+
+// sealEnv is a copy of vars for appID's rows, secret values sealed.
+func (s *Store) sealEnv(appID string, vars []EnvVar) ([]EnvVar, error) {
 	vars = append([]EnvVar(nil), vars...)
 	for i := range vars {
 		vars[i].AppID = appID
@@ -158,16 +182,12 @@ func (s *Store) SetEnv(ctx context.Context, appID string, vars []EnvVar) error {
 		if vars[i].Secret {
 			sealed, err := s.keys.Seal(vars[i].Value, envContext(appID, vars[i].Key))
 			if err != nil {
-				return fmt.Errorf("seal %s: %w", vars[i].Key, err)
+				return nil, fmt.Errorf("seal %s: %w", vars[i].Key, err)
 			}
 			vars[i].Value = sealed
 		}
 	}
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "app_id"}, {Name: "key"}},
-		DoUpdates: clause.AssignmentColumns([]string{"value", "secret", "updated_at"}),
-	}).Create(&vars).Error
-	return wrap(err, "set env")
+	return vars, nil
 }
 
 // UnsetEnv removes env vars by key and returns how many existed.

@@ -53,6 +53,24 @@ var migrations = []migration{
 	{Version: 15, Name: "volumes have an ID, which their backups are recorded under", Up: volumeIDs},
 	{Version: 16, Name: "apps' dependencies on databases and apps", Up: dependenciesTable},
 	{Version: 17, Name: "apps of build type compose: the compose file and the service their domains route to", Up: stackSettings},
+	{Version: 18, Name: "stacks from a pasted compose file or a template", Up: inlineStacks},
+}
+
+// inlineStacks adds apps.compose_inline and apps.template.
+func inlineStacks(tx *gorm.DB, _ string) error {
+	type m18App struct {
+		ComposeInline string `gorm:"type:text;not null;default:''"`
+		Template      string `gorm:"size:96;not null;default:''"`
+	}
+	m := tx.Table("apps").Migrator()
+	for _, f := range []string{"ComposeInline", "Template"} {
+		if !m.HasColumn(&m18App{}, f) {
+			if err := m.AddColumn(&m18App{}, f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // stackSettings adds apps.compose_file and apps.stack_service.

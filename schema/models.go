@@ -42,9 +42,14 @@ type App struct {
 	// ComposeFile is the compose file's path in the repository (build type
 	// compose; "" finds compose.yaml, compose.yml, docker-compose.yaml or
 	// docker-compose.yml); StackService the service its domains route to.
-	ComposeFile  string   `gorm:"size:255;not null;default:''" json:"compose_file,omitempty"`
-	StackService string   `gorm:"size:63;not null;default:''" json:"stack_service,omitempty"`
-	Domains      []string `gorm:"serializer:json" json:"domains"`
+	ComposeFile  string `gorm:"size:255;not null;default:''" json:"compose_file,omitempty"`
+	StackService string `gorm:"size:63;not null;default:''" json:"stack_service,omitempty"`
+	// ComposeInline is a compose file pasted in (or a template's): the
+	// app then has no repository, and its services build nothing.
+	ComposeInline string `gorm:"type:text;not null;default:''" json:"compose_inline,omitempty"`
+	// Template is the service template the app was made from ("name@version").
+	Template string   `gorm:"size:96;not null;default:''" json:"template,omitempty"`
+	Domains  []string `gorm:"serializer:json" json:"domains"`
 	// Port is the port the app listens on inside its container.
 	Port           int      `json:"port"`
 	HealthPath     string   `json:"health_path"`

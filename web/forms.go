@@ -21,7 +21,7 @@ type appForm struct {
 	MemoryMB, CPUs, KeepImages, GitToken, SSHKey                string
 	Team                                                        string
 	BuildType, BuildContext, StaticDir                          string
-	Strategy, ComposeFile, StackService                         string
+	Strategy, ComposeFile, StackService, ComposeInline          string
 	ClearGitToken, ClearSSHKey, HasGitToken, HasSSHKey          bool
 }
 
@@ -46,7 +46,7 @@ func formOf(a *service.AppView) appForm {
 		CPUs: strconv.FormatFloat(a.CPULimit, 'f', -1, 64), KeepImages: strconv.Itoa(a.KeepImages),
 		HasGitToken: a.HasGitToken, HasSSHKey: a.HasSSHKey,
 		BuildType: a.BuildType, BuildContext: a.BuildContext, StaticDir: a.StaticDir, Strategy: string(a.Strategy.Or()),
-		ComposeFile: a.ComposeFile, StackService: a.StackService,
+		ComposeFile: a.ComposeFile, StackService: a.StackService, ComposeInline: a.ComposeInline,
 	}
 }
 
@@ -59,7 +59,7 @@ func readAppForm(c *gin.Context) appForm {
 		KeepImages: v("keep_images"), GitToken: v("git_token"), SSHKey: c.PostForm("ssh_key"), Team: v("team"),
 		ClearGitToken: c.PostForm("clear_git_token") != "", ClearSSHKey: c.PostForm("clear_ssh_key") != "",
 		BuildType: v("build_type"), BuildContext: v("build_context"), StaticDir: v("static_dir"), Strategy: v("strategy"),
-		ComposeFile: v("compose_file"), StackService: v("stack_service"),
+		ComposeFile: v("compose_file"), StackService: v("stack_service"), ComposeInline: v("compose_inline"),
 	}
 }
 
@@ -100,7 +100,7 @@ func (f appForm) input(creating bool) (service.AppInput, map[string]string) {
 	}
 	// Empty means "find it" (compose file) or none (a build type other
 	// than compose).
-	in.ComposeFile, in.StackService = &f.ComposeFile, &f.StackService
+	in.ComposeFile, in.StackService, in.ComposeInline = &f.ComposeFile, &f.StackService, &f.ComposeInline
 	// Empty means the root (context) or "find it" (static directory).
 	in.BuildContext, in.StaticDir = &f.BuildContext, &f.StaticDir
 	domains := strings.FieldsFunc(f.Domains, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })

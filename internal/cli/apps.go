@@ -37,7 +37,7 @@ type appFlags struct {
 	previewTTL                                                                                 time.Duration
 	providerURL, providerTokenFile                                                             string
 	buildType, buildContext, buildTarget, staticDir, builder                                   string
-	strategy, composeFile, stackService                                                        string
+	strategy, composeFile, stackService, composeInline                                         string
 	buildArgs                                                                                  map[string]string
 }
 
@@ -56,6 +56,7 @@ func (f *appFlags) bind(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.cpus, "cpus", 0, "CPU limit in cores, e.g. 0.5 (0: none)")
 	fs.IntVar(&f.keepImages, "keep-images", service.DefaultKeepImages, "how many successful deployments' images to keep for rollback")
 	fs.StringVar(&f.composeFile, "compose-file", "", "build type compose: the compose file's path in the repository (default: compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml)")
+	fs.StringVar(&f.composeInline, "compose", "", "build type compose without a repository: deploy this local compose file (its content is sent; services need an image:; \"\" goes back to the repository's)")
 	fs.StringVar(&f.stackService, "service", "", "build type compose: the service the app's domains route to (on --port, health-checked on --health-path)")
 	fs.StringVar(&f.strategy, "strategy", string(release.StartFirst), "how a release replaces the serving version: start-first (zero downtime; both versions run for a moment) or stop-first (for volumes that cannot take two writers; requests wait during the switch)")
 	fs.BoolVar(&f.allowHTTP, "allow-http", false, "keep serving plain HTTP once the app has a certificate (default: HTTP redirects to HTTPS)")
@@ -198,6 +199,21 @@ func (f *appFlags) input(fs *pflag.FlagSet) (service.AppInput, error) {
 	if ch("service") {
 		in.StackService = &f.stackService
 	}
+	if ch("compose") {
+		var text string
+		if f.composeInline != "" {
+			b, err := os.ReadFile(f.composeInline)
+			if err != nil {
+				return in, fmt.Errorf("--compose: %w", err)
+			}
+			text = string(b)
+			if !ch("build-type") {
+				bt := detect.Compose
+				in.BuildType = &bt
+			}
+		}
+		in.ComposeInline = &text
+	}
 	if ch("allow-http") {
 		in.AllowHTTP = &f.allowHTTP
 	}
@@ -249,8 +265,8 @@ func newAppsCmd(g *globals) *cobra.Command {
 			if t := g.teamName(); t != "" {
 				in.Team = &t
 			}
-			if in.GitURL == nil {
-				return fmt.Errorf("--git is required")
+			if in.GitURL == nil && in.ComposeInline == nil {
+				return fmt.Errorf("--git (or --compose FILE) is required")
 			}
 			if in.Domains == nil {
 				return fmt.Errorf("--domain is required")
@@ -356,7 +372,15 @@ func newAppsCmd(g *globals) *cobra.Command {
 			row := func(k string, v any) { fmt.Fprintf(tw, "%s\t%v\n", k, v) }
 			row("name", a.Name)
 			row("url", a.URL)
-			row("git", a.GitURL+" ("+a.Branch+")")
+			if a.ComposeInline != "" {
+				src := "a pasted compose file (" + humanize.Bytes(uint64(len(a.ComposeInline))) + ")"
+				if a.Template != "" {
+					src = "template " + a.Template
+				}
+				row("source", src)
+			} else {
+				row("git", a.GitURL+" ("+a.Branch+")")
+			}
 			bt := cmp.Or(a.BuildType, "dockerfile")
 			switch bt {
 			case "dockerfile":

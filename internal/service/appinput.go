@@ -82,6 +82,13 @@ type AppInput struct {
 	// app's domains route to.
 	ComposeFile  *string `json:"compose_file,omitempty"`
 	StackService *string `json:"stack_service,omitempty"`
+	// ComposeInline is a compose file given instead of a repository's
+	// (pasted in the dashboard; a template's): the app has no git URL.
+	ComposeInline *string `json:"compose_inline,omitempty"`
+	// template and env are set by a template's deploy: the template the
+	// app is made from and its variables, created with the app.
+	template string
+	env      []EnvInput
 	// Previews (see schema.App); PreviewEnv replaces the overrides.
 	PreviewsEnabled *bool              `json:"previews_enabled,omitempty"`
 	PreviewEnv      *map[string]string `json:"preview_env,omitempty"`
@@ -264,6 +271,12 @@ func (in *AppInput) apply(app *schema.App) {
 	if in.StackService != nil {
 		app.StackService = strings.TrimSpace(*in.StackService)
 	}
+	if in.ComposeInline != nil {
+		app.ComposeInline = strings.TrimSpace(*in.ComposeInline)
+		if app.ComposeInline != "" {
+			app.ComposeInline += "\n"
+		}
+	}
 	if in.Strategy != nil {
 		app.Strategy = release.Strategy(strings.TrimSpace(*in.Strategy))
 	}
@@ -341,6 +354,19 @@ func validateApp(app *schema.App, allowLocalGit bool, out *egress.Policy) error 
 		f.add("name", "must be 1-63 lower-case letters, digits or inner hyphens (e.g. my-app)")
 	}
 	switch {
+	case app.ComposeInline != "":
+		if app.GitURL != "" {
+			f.add("git_url", "an app with a pasted compose file has no repository: clear the git URL, or clear the compose file to deploy the repository's")
+		}
+		if app.BuildType != detect.Compose {
+			f.add("compose_inline", "a pasted compose file needs build type compose")
+		}
+		if len(app.ComposeInline) > MaxComposeInline {
+			f.add("compose_inline", "is %d bytes; at most %d (keep large stacks in a repository)", len(app.ComposeInline), MaxComposeInline)
+		}
+		if app.PreviewsEnabled {
+			f.add("previews_enabled", "previews need a repository's pull requests; an app with a pasted compose file has none")
+		}
 	case !gitsrc.ValidURL(app.GitURL):
 		f.add("git_url", "must be an https://, ssh://, git:// or file:// URL, user@host:path, or an absolute path")
 	case gitsrc.Local(app.GitURL) && !allowLocalGit:
@@ -408,6 +434,9 @@ func validateApp(app *schema.App, allowLocalGit bool, out *egress.Policy) error 
 	return f.err()
 }
 
+// MaxComposeInline bounds a pasted compose file.
+const MaxComposeInline = 256 << 10
+
 // serviceNameRE is a compose service name.
 var serviceNameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$`)
 
@@ -423,7 +452,7 @@ func settingsOf(app *schema.App) map[string]any {
 		"require_approval": app.RequireApproval, "approvals_needed": app.ApprovalsNeeded, "allow_self_approval": app.AllowSelfApproval,
 		"approval_ttl": app.ApprovalTTL.D().String(), "environment": app.Environment, "watch_paths": app.WatchPaths,
 		"build_type": app.BuildType, "build_context": app.BuildContext, "build_args": app.BuildArgs, "build_target": app.BuildTarget,
-		"static_dir": app.StaticDir, "builder": app.Builder, "compose_file": app.ComposeFile, "stack_service": app.StackService,
+		"static_dir": app.StaticDir, "builder": app.Builder, "compose_file": app.ComposeFile, "stack_service": app.StackService, "compose_inline": app.ComposeInline, "template": app.Template,
 		"previews_enabled": app.PreviewsEnabled, "preview_env": app.PreviewEnv, "preview_memory_mb": app.PreviewMemoryMB, "preview_cpus": app.PreviewCPUs,
 		"preview_ttl": app.PreviewTTL.D().String(), "provider_url": app.ProviderURL, "has_provider_token": app.ProviderToken != "",
 	}

@@ -159,7 +159,12 @@ func (s *Apps) CreateApp(ctx context.Context, in AppInput) (*AppView, error) {
 		BuildType:       detect.Auto,
 	}
 	in.apply(app)
+	app.Template = in.template
 	if err := validateApp(app, s.allowLocalGit, s.egress); err != nil {
+		return nil, err
+	}
+	env, err := envRows(in.env)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := s.store.GetApp(ctx, app.Name); err == nil {
@@ -171,7 +176,7 @@ func (s *Apps) CreateApp(ctx context.Context, in AppInput) (*AppView, error) {
 	if err := s.checkEnvironment(ctx, app); err != nil {
 		return nil, err
 	}
-	if err := s.store.CreateApp(ctx, app); err != nil {
+	if err := s.store.CreateApp(ctx, app, env...); err != nil {
 		var taken *schema.DomainTakenError
 		if errors.As(err, &taken) {
 			return nil, domainTaken(err)
@@ -181,7 +186,15 @@ func (s *Apps) CreateApp(ctx context.Context, in AppInput) (*AppView, error) {
 		}
 		return nil, err
 	}
-	s.audit(ctx, AuditAppCreate, app.TeamID, app.Name, nil, settingsOf(app))
+	created := settingsOf(app)
+	if len(env) > 0 {
+		shown := map[string]any{}
+		for _, v := range env {
+			shown[v.Key] = envShown(v.Value, v.Secret)
+		}
+		created["env"] = shown
+	}
+	s.audit(ctx, AuditAppCreate, app.TeamID, app.Name, nil, created)
 	return s.view(ctx, app)
 }
 

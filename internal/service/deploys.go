@@ -119,7 +119,10 @@ func (s *Deploys) Deploy(ctx context.Context, appName string, req DeployRequest)
 	if gitsrc.Local(app.GitURL) && !s.allowLocalGit {
 		return nil, &ValidationError{Fields: map[string]string{"git_url": "repositories on the server (file:// URLs and paths) are off on this server: set the app's https:// or ssh address"}}
 	}
-	if commit == "" {
+	if app.ComposeInline != "" && commit != "" {
+		return nil, &ValidationError{Fields: map[string]string{"commit": "the app deploys its pasted compose file, not a repository's commit"}}
+	}
+	if commit == "" && app.ComposeInline == "" {
 		token, sshKey, err := s.store.AppCredentials(app)
 		if err != nil {
 			return nil, fmt.Errorf("cannot use the app's git credentials: %v: %w", err, ErrUnavailable)

@@ -35,25 +35,11 @@ func (s *Apps) SetEnv(ctx context.Context, appName string, vars []EnvInput) ([]E
 	if err != nil {
 		return nil, err
 	}
-	f := fieldErrors{}
 	if len(vars) == 0 {
-		f.add("vars", "give at least one KEY=VALUE")
+		return nil, &ValidationError{Fields: map[string]string{"vars": "give at least one KEY=VALUE"}}
 	}
-	rows := make([]schema.EnvVar, 0, len(vars))
-	for _, v := range vars {
-		switch {
-		case !envKeyRE.MatchString(v.Key):
-			f.add("key", "%q is not a valid variable name (letters, digits, _; not starting with a digit)", v.Key)
-		case v.Key == "PORT":
-			f.add("key", "PORT is set by Rivetr from the app's port")
-		case len(v.Value) > 64<<10:
-			f.add("value", "%s is longer than 64 KiB", v.Key)
-		case strings.ContainsRune(v.Value, 0):
-			f.add("value", "%s contains a NUL byte", v.Key)
-		}
-		rows = append(rows, schema.EnvVar{Key: v.Key, Value: v.Value, Secret: v.Secret, UpdatedAt: time.Now().UTC()})
-	}
-	if err := f.err(); err != nil {
+	rows, err := envRows(vars)
+	if err != nil {
 		return nil, err
 	}
 	have, err := s.store.ListEnvMasked(ctx, app.ID)
@@ -78,6 +64,29 @@ func (s *Apps) SetEnv(ctx context.Context, appName string, vars []EnvInput) ([]E
 	}
 	s.audit(ctx, AuditEnvSet, app.TeamID, app.Name, b, a)
 	return s.ListEnv(ctx, appName)
+}
+
+// envRows checks env vars as given and makes their rows.
+func envRows(vars []EnvInput) ([]schema.EnvVar, error) {
+	f := fieldErrors{}
+	rows := make([]schema.EnvVar, 0, len(vars))
+	for _, v := range vars {
+		switch {
+		case !envKeyRE.MatchString(v.Key):
+			f.add("key", "%q is not a valid variable name (letters, digits, _; not starting with a digit)", v.Key)
+		case v.Key == "PORT":
+			f.add("key", "PORT is set by Rivetr from the app's port")
+		case len(v.Value) > 64<<10:
+			f.add("value", "%s is longer than 64 KiB", v.Key)
+		case strings.ContainsRune(v.Value, 0):
+			f.add("value", "%s contains a NUL byte", v.Key)
+		}
+		rows = append(rows, schema.EnvVar{Key: v.Key, Value: v.Value, Secret: v.Secret, UpdatedAt: time.Now().UTC()})
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return rows, nil
 }
 
 // UnsetEnv removes env vars; removing a key that is not set is an error, so

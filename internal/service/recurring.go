@@ -139,15 +139,9 @@ func DeployFromSchedule(ctx context.Context, tc client.Client, store *schema.Sto
 			byID = release.AdminTokenApprover // the admin token asks
 		}
 	}
-	token, sshKey, err := store.AppCredentials(app)
+	commit, err := branchHead(ctx, store, out, app)
 	if err != nil {
 		return "", err
-	}
-	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	commit, err := gitsrc.ResolveBranch(rctx, app.GitURL, app.Branch, gitsrc.Auth{Token: token, SSHKey: sshKey, Egress: out})
-	cancel()
-	if err != nil {
-		return "", fmt.Errorf("cannot read branch %s of %s: %w", app.Branch, app.GitURL, err)
 	}
 	d := &schema.Deployment{
 		ID: ids.New(), AppID: app.ID, AppName: app.Name, Kind: release.KindDeploy,
@@ -174,4 +168,23 @@ func (s *Deploys) CreateRecurring(ctx context.Context, appName string, in Recurr
 func (s *Deploys) ListRecurring(ctx context.Context, appName string) ([]RecurringDeploy, error) {
 	v, err := s.listRecurring(ctx, appName)
 	return each(v, recurringDeployOf), err
+}
+
+// branchHead is the commit a deploy of app's branch builds: "" for an app
+// without a repository (its pasted compose file is the release).
+func branchHead(ctx context.Context, store *schema.Store, out *egress.Policy, app *schema.App) (string, error) {
+	if app.ComposeInline != "" {
+		return "", nil
+	}
+	token, sshKey, err := store.AppCredentials(app)
+	if err != nil {
+		return "", err
+	}
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	commit, err := gitsrc.ResolveBranch(rctx, app.GitURL, app.Branch, gitsrc.Auth{Token: token, SSHKey: sshKey, Egress: out})
+	if err != nil {
+		return "", fmt.Errorf("cannot read branch %s of %s: %w", app.Branch, app.GitURL, err)
+	}
+	return commit, nil
 }

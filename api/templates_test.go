@@ -1,0 +1,117 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// Templates: the catalog is listed and shown; a deploy makes an app of
+// build type compose with the template's file pasted in and its
+// variables as env (generated ones sealed secrets, returned once); a
+// required variable missing, an unknown one, a bad name or a template
+// that does not exist is refused, naming it, and makes nothing.
+func TestTemplates(t *testing.T) {
+	w := newRBACWorld(t)
+	ctx := context.Background()
+	dev := w.tokens[developer]
+	code, b := w.call(t, dev, "GET", "/api/templates?category=monitoring", "")
+	if code != 200 || !strings.Contains(string(b), `"name":"uptime-kuma"`) || strings.Contains(string(b), `"name":"wordpress"`) {
+		t.Fatalf("monitoring templates: %d %.300s", code, b)
+	}
+	if code, b := w.call(t, dev, "GET", "/api/templates/..%2fapps", ""); code != 404 {
+		t.Fatalf("a template name leaving the catalog: %d %s", code, b)
+	}
+	deploy := func(tpl, body string) (int, string) {
+		code, b := w.call(t, dev, "POST", "/api/templates/"+tpl+"/deploy", body)
+		return code, string(b)
+	}
+	name := w.unique("pga-")
+	body := func(set string) string {
+		return fmt.Sprintf(`{"name":%q,"domains":["%s.example.com"],"team":"acme","no_deploy":true%s}`, name, name, set)
+	}
+	if code, b := deploy("pgadmin", body("")); code != 400 || !strings.Contains(b, "template pgadmin needs ADMIN_EMAIL: give --set ADMIN_EMAIL=") {
+		t.Fatalf("a required variable missing: %d %s", code, b)
+	}
+	if code, b := deploy("pgadmin", body(`,"set":{"ADMIN_EMAIL":"a@b.c","EVIL":"1"}`)); code != 400 || !strings.Contains(b, "has no variable EVIL") {
+		t.Fatalf("an unknown variable: %d %s", code, b)
+	}
+	if code, b := deploy("no-such", body("")); code != 404 || !strings.Contains(b, `no template \"no-such\"`) {
+		t.Fatalf("an unknown template: %d %s", code, b)
+	}
+	if _, err := w.store.GetApp(ctx, name); err == nil {
+		t.Fatal("a refused template deploy made the app")
+	}
+	code, got := deploy("pgadmin", body(`,"set":{"ADMIN_EMAIL":"a@b.c"}`))
+	if code != 201 {
+		t.Fatalf("deploy: %d %s", code, got)
+	}
+	var out struct {
+		App struct {
+			BuildType, ComposeInline, StackService, Template, GitURL string
+			Port                                                      int
+			HealthPath                                                string `json:"health_path"`
+		}
+		Generated map[string]string
+	}
+	json.Unmarshal([]byte(got), &out)
+	a := out.App
+	if pw := out.Generated["ADMIN_PASSWORD"]; len(pw) != 24 || len(out.Generated) != 1 {
+		t.Fatalf("generated values: %v", out.Generated)
+	}
+	app, err := w.store.GetApp(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.BuildType != "compose" || app.GitURL != "" || app.StackService != "pgadmin" || app.Port != 80 || app.HealthPath != "/misc/ping" ||
+		app.Template != "pgadmin@1" || !strings.Contains(app.ComposeInline, "dpage/pgadmin4:") || a.Template != "pgadmin@1" {
+		t.Fatalf("the app: %+v", app)
+	}
+	env, _ := w.store.ListEnvMasked(ctx, app.ID)
+	shown := map[string]string{}
+	for _, v := range env {
+		shown[v.Key] = fmt.Sprint(v.Secret)
+	}
+	if shown["ADMIN_EMAIL"] != "false" || shown["ADMIN_PASSWORD"] != "true" {
+		t.Fatalf("its env (ADMIN_PASSWORD sealed): %v", shown)
+	}
+	code, b = w.call(t, dev, "GET", "/api/apps/"+name+"/env", "")
+	if code != 200 || strings.Contains(string(b), out.Generated["ADMIN_PASSWORD"]) {
+		t.Fatalf("the generated password is shown again: %d %s", code, b)
+	}
+	// Another team's owner cannot make an app in acme from a template.
+	if code, b := w.call(t, w.tokens[outsider], "POST", "/api/templates/whoami/deploy", `{"name":"theirs-x","domains":["theirs-x.example.com"],"team":"acme","no_deploy":true}`); code != 400 && code != 403 && code != 404 {
+		t.Fatalf("an outsider deploys into acme: %d %s", code, b)
+	}
+}
+
+// A compose file pasted in: no repository beside it, build type compose,
+// bounded in size.
+func TestPastedCompose(t *testing.T) {
+	w := newRBACWorld(t)
+	dev := w.tokens[developer]
+	create := func(extra string) (int, string) {
+		name := w.unique("paste-")
+		code, b := w.call(t, dev, "POST", "/api/apps", fmt.Sprintf(`{"name":%q,"domains":["%s.example.com"],"team":"acme","stack_service":"web"%s}`, name, name, extra))
+		return code, string(b)
+	}
+	compose := `"compose_inline":"services:\n  web:\n    image: nginx:1.27\n"`
+	if code, b := create(`,"build_type":"compose",` + compose); code != 201 || !strings.Contains(b, `"compose_inline":"services:`) {
+		t.Fatalf("a pasted compose file: %d %s", code, b)
+	}
+	if code, b := create(`,"build_type":"compose","git_url":"https://git.example.com/x.git",` + compose); code != 400 || !strings.Contains(b, "has no repository") {
+		t.Fatalf("a pasted compose file and a repository: %d %s", code, b)
+	}
+	if code, b := create(`,"build_type":"dockerfile",` + compose); code != 400 || !strings.Contains(b, "needs build type compose") {
+		t.Fatalf("a pasted compose file of build type dockerfile: %d %s", code, b)
+	}
+	big := strings.Repeat("#", 300<<10)
+	if code, b := create(`,"build_type":"compose","compose_inline":"services: {}\n` + big + `"`); code != 400 || !strings.Contains(b, "at most 262144") {
+		t.Fatalf("a huge compose file: %d %.300s", code, b)
+	}
+	if code, b := create(`,"build_type":"compose"`); code != 400 || !strings.Contains(b, "git_url") {
+		t.Fatalf("neither a repository nor a compose file: %d %s", code, b)
+	}
+}

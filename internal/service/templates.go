@@ -1,0 +1,153 @@
+package service
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/rivetr/rivetr/internal/detect"
+	"github.com/rivetr/rivetr/internal/templates"
+)
+
+// TemplateView is a service template as the gallery and `rivetr
+// templates` show it.
+type TemplateView struct {
+	*templates.Template
+	Ref string `json:"ref"`
+}
+
+// TemplateDeployRequest asks for an app made from a template, deployed.
+type TemplateDeployRequest struct {
+	// Name is the app's name (default: the template's).
+	Name    string   `json:"name,omitempty"`
+	Team    string   `json:"team,omitempty"`
+	Domains []string `json:"domains"`
+	// Set gives variables' values (the rest are generated or defaulted;
+	// required ones must be given).
+	Set map[string]string `json:"set,omitempty"`
+	// Host is the Docker host to run on ("" the server's).
+	Host string `json:"host,omitempty"`
+	// NoDeploy creates the app without deploying it.
+	NoDeploy bool   `json:"no_deploy,omitempty"`
+	Trigger  string `json:"trigger,omitempty"`
+}
+
+// TemplateDeployed is what a template's deploy made. Generated holds the
+// values Rivetr generated (passwords, secrets): shown this once, stored
+// as the app's secret env vars.
+type TemplateDeployed struct {
+	App        *AppView          `json:"app"`
+	Deployment *DeploymentView   `json:"deployment,omitempty"`
+	Generated  map[string]string `json:"generated,omitempty"`
+	Notes      string            `json:"notes,omitempty"`
+	// DeployError is why the deploy could not start (the app is made and
+	// its generated values are shown all the same; deploy it again).
+	DeployError string `json:"deploy_error,omitempty"`
+}
+
+// ListTemplates is the catalog, by name; category narrows it.
+func (s *Apps) ListTemplates(ctx context.Context, category string) ([]TemplateView, error) {
+	if _, err := actor(ctx); err != nil {
+		return nil, err
+	}
+	out := []TemplateView{}
+	for _, t := range templates.All() {
+		if category == "" || t.Category == category {
+			out = append(out, TemplateView{Template: t, Ref: t.Ref()})
+		}
+	}
+	return out, nil
+}
+
+// Template is one template of the catalog.
+func (s *Apps) Template(ctx context.Context, name string) (*TemplateView, error) {
+	if _, err := actor(ctx); err != nil {
+		return nil, err
+	}
+	t, ok := templates.Get(name)
+	if !ok {
+		return nil, errorf(KindNotFound, "no template %q (rivetr templates list shows them)", name)
+	}
+	return &TemplateView{Template: t, Ref: t.Ref()}, nil
+}
+
+// DeployTemplate makes an app of build type compose from a template (its
+// compose file pasted in, its variables the app's env: generated ones and
+// secrets sealed) and deploys it through the app's gates. The app and its
+// variables are created together; a deploy that cannot start leaves the
+// app (its generated values are still returned, once), which a later
+// deploy releases.
+func (s *Apps) DeployTemplate(ctx context.Context, name string, req TemplateDeployRequest) (*TemplateDeployed, error) {
+	t, err := s.Template(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := t.Resolve(req.Set)
+	if err != nil { // a missing or unknown variable, named
+		return nil, &ValidationError{Fields: map[string]string{"set": err.Error()}}
+	}
+	appName := strings.TrimSpace(req.Name)
+	if appName == "" {
+		appName = t.Name
+	}
+	bt, compose, port, health := detect.Compose, t.Compose, t.Port, t.Health
+	in := AppInput{
+		Name: &appName, Domains: &req.Domains, BuildType: &bt, ComposeInline: &compose,
+		StackService: &t.Service, Port: &port, HealthPath: &health, template: t.Ref,
+	}
+	if req.Team != "" {
+		in.Team = &req.Team
+	}
+	if req.Host != "" {
+		in.Host = &req.Host
+	}
+	generated := map[string]string{}
+	for _, v := range vals {
+		in.env = append(in.env, EnvInput{Key: v.Name, Value: v.Value, Secret: v.Secret})
+		if v.Generated {
+			generated[v.Name] = v.Value
+		}
+	}
+	app, err := s.CreateApp(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	out := &TemplateDeployed{App: app, Notes: t.Notes}
+	if len(generated) > 0 {
+		out.Generated = generated
+	}
+	if req.NoDeploy {
+		return out, nil
+	}
+	d, err := s.all.Deploy(ctx, app.Name, DeployRequest{Trigger: validTrigger(req.Trigger)})
+	if err != nil {
+		out.DeployError = err.Error()
+		return out, nil
+	}
+	out.Deployment = d
+	return out, nil
+}
+
+// TemplateCategories are the catalog's categories with how many
+// templates each has.
+func TemplateCategories() []struct {
+	Name  string
+	Count int
+} {
+	counts := map[string]int{}
+	for _, t := range templates.All() {
+		counts[t.Category]++
+	}
+	out := make([]struct {
+		Name  string
+		Count int
+	}, 0, len(counts))
+	for _, c := range templates.Categories() {
+		out = append(out, struct {
+			Name  string
+			Count int
+		}{c, counts[c]})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
