@@ -51,8 +51,8 @@ func TestTemplates(t *testing.T) {
 	var out struct {
 		App struct {
 			BuildType, ComposeInline, StackService, Template, GitURL string
-			Port                                                      int
-			HealthPath                                                string `json:"health_path"`
+			Port                                                     int
+			HealthPath                                               string `json:"health_path"`
 		}
 		Generated map[string]string
 	}
