@@ -245,7 +245,7 @@ func (s *Server) Start() {
 	// provider servers on its loopback.
 	// Stacks and templates name images these machines cannot pull (in the
 	// environment: an older release, in the upgrade test, ignores it).
-	s.cmd.Env = append(append(os.Environ(), "RIVETR_ALLOW_LOCAL_GIT=1", "RIVETR_EGRESS_ALLOW=127.0.0.0/8,::1", "RIVETR_IMAGE_OVERRIDES=busybox:1.36="+BaseImage), s.env...)
+	s.cmd.Env = append(append(os.Environ(), "RIVETR_ALLOW_LOCAL_GIT=1", "RIVETR_EGRESS_ALLOW=127.0.0.0/8,::1", "RIVETR_IMAGE_OVERRIDES=busybox:1.36="+BaseImage+","+strings.Join(templateOverrides, ",")), s.env...)
 	s.cmd.Stdout, s.cmd.Stderr = f, f
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)

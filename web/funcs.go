@@ -31,9 +31,16 @@ var funcs = template.FuncMap{
 	"count":    humanize.Count,
 	"duration": duration,
 	"join":     strings.Join,
-	"bytes":    humanize.Bytes,
-	"size":     func(n int64) string { return humanize.Bytes(uint64(max(n, 0))) },
-	"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	// initial is a name's first letter, upper-cased (a template's badge).
+	"initial": func(s string) string {
+		for _, r := range s {
+			return strings.ToUpper(string(r))
+		}
+		return "?"
+	},
+	"bytes":   humanize.Bytes,
+	"size":    func(n int64) string { return humanize.Bytes(uint64(max(n, 0))) },
+	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	// date is a day, for expiries ("3 Mar 2027"); "" for none.
 	"date": func(t *time.Time) string {
 		if t == nil {

@@ -20,6 +20,7 @@ var iconPaths = map[string]string{
 	"webhook":  `<circle cx="6" cy="17" r="3"/><circle cx="18" cy="17" r="3"/><circle cx="12" cy="6" r="3"/><path d="M9 17h6M10.5 8.6l-3 5.8M13.5 8.6l3 5.8"/>`,
 	"shield":   `<path d="M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z"/><path d="M9 12l2 2 4-4"/>`,
 	"alert":    `<path d="M12 3l10 18H2z"/><path d="M12 10v5M12 18v.01"/>`,
+	"box":      `<path d="M21 8l-9-5-9 5v8l9 5 9-5z"/><path d="M3 8l9 5 9-5M12 13v8"/>`,
 	"grid":     `<rect x="3" y="3" width="7" height="7" rx="1.5"/><rect x="14" y="3" width="7" height="7" rx="1.5"/><rect x="3" y="14" width="7" height="7" rx="1.5"/><rect x="14" y="14" width="7" height="7" rx="1.5"/>`,
 	"pulse":    `<path d="M3 12h4l3 7 4-14 3 7h4"/>`,
 	"users":    `<circle cx="9" cy="8" r="3"/><path d="M3 20c0-3.3 2.7-5 6-5s6 1.7 6 5"/><circle cx="17" cy="9" r="2.5"/><path d="M16.5 14.5c2.5.2 4.5 1.8 4.5 5"/>`,

@@ -41,7 +41,7 @@ const (
 	loginCSRFName  = "rivetr_login_csrf"
 	csrfField      = "csrf"
 	sessionKey     = "session"
-	pageTemplates  = "overview apps app deployment confirm login setup audit teams team invite freezes databases database graph error"
+	pageTemplates  = "overview apps app deployment confirm login setup audit teams team invite freezes databases database graph gallery template error"
 	maxFormMemory  = 1 << 20
 	flashErrParam  = "error"
 	flashAtParam   = "at"
@@ -151,6 +151,9 @@ func Register(r *gin.Engine, svc *service.Service, log *slog.Logger, opts Option
 	g.GET("/ui/events", h.events)
 	g.GET("/audit", h.auditPage)
 	g.GET("/graph", h.graphPage)
+	g.GET("/templates", h.templatesPage)
+	g.GET("/templates/:template", h.templatePage)
+	post.POST("/templates/:template", h.deployTemplate)
 	{ // apps, their env, sharing, policy, webhooks, previews, schedules
 		g.GET("/apps", h.apps)
 		for _, t := range appTabs {

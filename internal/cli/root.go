@@ -166,7 +166,7 @@ dir is --data-dir, else RIVETR_DATA_DIR, else ./.rivetr when it exists (where
 		newDeployCmd(g), newDeploymentsCmd(g), newRollbackCmd(g), newLogsCmd(g),
 		newLoginCmd(g), newLogoutCmd(g), newWhoamiCmd(g), newUsersCmd(g), newTokensCmd(g), newTeamsCmd(g), newDBCmd(g), newSecretsCmd(g), newAuditCmd(g),
 		newDecisionCmd(g, true), newDecisionCmd(g, false), newFreezeCmd(g), newOverrideCmd(g), newSchedulesCmd(g), newEnvironmentsCmd(g), newWebhooksCmd(g), newPreviewsCmd(g), newBuildCmd(g), newDatabasesCmd(g),
-		newGraphCmd(g), newVersionCmd(g),
+		newGraphCmd(g), newTemplatesCmd(g), newVersionCmd(g),
 	)
 	strictWords(root)
 	addCompletions(root, g)

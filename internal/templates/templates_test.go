@@ -3,6 +3,8 @@ package templates
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -190,5 +192,21 @@ func TestResolve(t *testing.T) {
 		if err != nil || len(v) < 24 {
 			t.Errorf("%s: %q %v", kind, v, err)
 		}
+	}
+}
+
+// docs/templates.md lists every template.
+func TestTheDocsListEveryTemplate(t *testing.T) {
+	b, err := os.ReadFile("../../docs/templates.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tpl := range All() {
+		if !strings.Contains(string(b), "| `"+tpl.Name+"` | "+tpl.Title+" — ") {
+			t.Errorf("docs/templates.md does not list %s", tpl.Name)
+		}
+	}
+	if !strings.Contains(string(b), fmt.Sprintf("**%d service templates**", len(All()))) {
+		t.Errorf("docs/templates.md does not say there are %d templates", len(All()))
 	}
 }

@@ -250,7 +250,7 @@ function keyboard() {
   const dialog = document.getElementById("keys");
   const opener = document.getElementById("keys-open");
   if (opener && dialog) opener.addEventListener("click", () => dialog.showModal());
-  const go = { o: "/", a: "/apps", d: "/databases", t: "/teams", f: "/freezes", g: "/graph", l: "/audit" };
+  const go = { o: "/", a: "/apps", d: "/databases", t: "/teams", f: "/freezes", g: "/graph", s: "/templates", l: "/audit" };
   let prefix = false, row = -1;
   const rows = () => [...document.querySelectorAll("[data-app-card]:not([hidden]), main table.list tbody tr")].filter((r) => r.querySelector("a[href]"));
   const tabs = () => [...document.querySelectorAll("#app-tabs a")];
