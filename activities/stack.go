@@ -139,7 +139,7 @@ func (h *Host) loadStack(ctx context.Context, d *schema.Deployment, app *schema.
 		k, v, _ := strings.Cut(kv, "=")
 		env[k] = v
 	}
-	s, err := stack.Load(ctx, stack.Input{Name: app.Name, File: file, Compose: content, DotEnv: dotenv, Env: env, ReadFile: read, Images: h.Images})
+	s, err := stack.Load(ctx, stack.Input{Name: app.Name, File: file, Compose: content, DotEnv: dotenv, Env: env, Profiles: app.StackProfiles, ReadFile: read, Images: h.Images})
 	if err != nil {
 		return nil, nonRetryable(ErrTypeBuild, "%v", err)
 	}

@@ -69,6 +69,11 @@ func (h *Handler) unshareApp(c *gin.Context) {
 	h.respond(c, http.StatusNoContent, nil, h.svc.UnshareApp(c.Request.Context(), c.Param("name"), c.Param("team")))
 }
 
+func (h *Handler) appServices(c *gin.Context) {
+	v, err := h.svc.Services(c.Request.Context(), c.Param("name"))
+	h.respond(c, http.StatusOK, v, err)
+}
+
 // appLogs streams an app's runtime output as plain text.
 func (h *Handler) appLogs(c *gin.Context) {
 	follow := c.Query("follow") == "1" || c.Query("follow") == "true"
@@ -83,7 +88,7 @@ func (h *Handler) appLogs(c *gin.Context) {
 		}
 		defer done()
 	}
-	err := h.svc.AppLogs(ctx, c.Param("name"), tail, follow, fw)
+	err := h.svc.AppLogs(ctx, c.Param("name"), c.Query("service"), tail, follow, fw)
 	if err != nil && !fw.started {
 		h.writeError(c, err)
 	}
@@ -98,6 +103,7 @@ func (h *Handler) appRoutes() []Route {
 		{"DELETE", "/api/apps/:name", AuthToken, need(release.PermDeleteApp), "Delete an app: containers, route, images, records", nil, nil, 204, h.deleteApp},
 		{"PUT", "/api/apps/:name/shares/:team", AuthToken, need(release.PermShare), "Share an app with another team, read-only", nil, nil, 204, h.shareApp},
 		{"DELETE", "/api/apps/:name/shares/:team", AuthToken, need(release.PermShare), "Stop sharing an app", nil, nil, 204, h.unshareApp},
-		{"GET", "/api/apps/:name/logs", AuthToken, need(release.PermRead), "The running container's output as text (?tail=&follow=1)", nil, nil, 200, h.appLogs},
+		{"GET", "/api/apps/:name/logs", AuthToken, need(release.PermRead), "The running container's output as text (?tail=&follow=1; a stack's: ?service=, default the routed one)", nil, nil, 200, h.appLogs},
+		{"GET", "/api/apps/:name/services", AuthToken, need(release.PermRead), "A stack's containers by service: image, state, Docker's status (health), deployment, whether it serves", nil, []service.ServiceView{}, 200, h.appServices},
 	}
 }

@@ -430,6 +430,8 @@ func rbacRoutes() []route {
 			return "/api/templates/whoami/deploy", fmt.Sprintf(`{"name":%q,"domains":["%s.example.com"],"team":"acme","no_deploy":true}`, name, name)
 		}, with(inTeam(release.RoleDeveloper, 201), outsider, 400)},
 		{"GET", "/api/apps/:name", appPath(""), inTeam(release.RoleViewer, 200)},
+		// The matrix's apps are not stacks: readers get the refusal.
+		{"GET", "/api/apps/:name/services", appPath("/services"), inTeam(release.RoleViewer, 400)},
 		{"PATCH", "/api/apps/:name", func(t *testing.T, w *rbacWorld, who string) (string, string) {
 			p, _ := appPath("")(t, w, who)
 			return p, `{"port":9090}`

@@ -15,6 +15,9 @@
 //     log, an app with 200 deployments), over HTTP and in headless
 //     Chromium, against the same bytes served as a static file;
 //   - scale: listing 10 to 1,000 apps, and 1, 10 and 50 deploys at once;
+//   - stack: a five-service stack from trigger to all healthy, via Rivetr
+//     and via Debian's docker-compose from the same file and images (first
+//     deploy and redeploy), then the server's memory with 50 stacks;
 //   - first_app: the README followed from git clone to a first app
 //     answering through the proxy, against docker build + run;
 //   - footprint: idle RSS and CPU of `rivetr server` with the embedded Temporal
@@ -54,7 +57,7 @@ var (
 	outDir    = flag.String("out", "bench/results", "where results go")
 	agentBin  = flag.String("agent", "bin/rivetr-agent", "rivetr-agent binary for the external-Temporal footprint (skipped when missing)")
 	temporal  = flag.String("temporal-cli", "bench/.bin/temporal", "Temporal CLI binary for the footprint baseline (skipped when missing)")
-	which     = flag.String("only", "all", "comma-separated benchmarks to run: deploy, zero_downtime, proxy, tls, footprint, dashboard, scale, first_app")
+	which     = flag.String("only", "all", "comma-separated benchmarks to run: deploy, zero_downtime, proxy, tls, footprint, dashboard, scale, stack, first_app")
 )
 
 // Result is one benchmark's figures.
@@ -90,7 +93,7 @@ func main() {
 	for _, b := range []struct {
 		name string
 		run  func(string) Result
-	}{{"deploy", benchDeploy}, {"zero_downtime", benchZeroDowntime}, {"proxy", benchProxy}, {"tls", benchTLS}, {"footprint", benchFootprint}, {"dashboard", benchDashboard}, {"scale", benchScale}, {"first_app", benchFirstApp}} {
+	}{{"deploy", benchDeploy}, {"zero_downtime", benchZeroDowntime}, {"proxy", benchProxy}, {"tls", benchTLS}, {"footprint", benchFootprint}, {"dashboard", benchDashboard}, {"scale", benchScale}, {"stack", benchStack}, {"first_app", benchFirstApp}} {
 		if only["all"] || only[b.name] {
 			r := b.run(bin)
 			r.Measured = time.Now().UTC().Format("2006-01-02 15:04 MST")

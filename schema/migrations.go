@@ -54,6 +54,18 @@ var migrations = []migration{
 	{Version: 16, Name: "apps' dependencies on databases and apps", Up: dependenciesTable},
 	{Version: 17, Name: "apps of build type compose: the compose file and the service their domains route to", Up: stackSettings},
 	{Version: 18, Name: "stacks from a pasted compose file or a template", Up: inlineStacks},
+	{Version: 19, Name: "stacks enable compose profiles", Up: stackProfiles},
+}
+
+// stackProfiles adds apps.stack_profiles.
+func stackProfiles(tx *gorm.DB, _ string) error {
+	type m19App struct {
+		StackProfiles []string `gorm:"serializer:json;type:text"`
+	}
+	if m := tx.Table("apps").Migrator(); !m.HasColumn(&m19App{}, "StackProfiles") {
+		return m.AddColumn(&m19App{}, "StackProfiles")
+	}
+	return nil
 }
 
 // inlineStacks adds apps.compose_inline and apps.template.

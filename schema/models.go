@@ -47,6 +47,9 @@ type App struct {
 	// ComposeInline is a compose file pasted in (or a template's): the
 	// app then has no repository, and its services build nothing.
 	ComposeInline string `gorm:"type:text;not null;default:''" json:"compose_inline,omitempty"`
+	// StackProfiles are the compose profiles enabled (services without a
+	// profile always run).
+	StackProfiles []string `gorm:"serializer:json;type:text" json:"stack_profiles,omitempty"`
 	// Template is the service template the app was made from ("name@version").
 	Template string   `gorm:"size:96;not null;default:''" json:"template,omitempty"`
 	Domains  []string `gorm:"serializer:json" json:"domains"`

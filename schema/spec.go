@@ -51,6 +51,7 @@ type AppSettings struct {
 	ComposeFile    string            `json:"compose_file,omitempty"`
 	StackService   string            `json:"stack_service,omitempty"`
 	ComposeInline  string            `json:"compose_inline,omitempty"`
+	StackProfiles  []string          `json:"stack_profiles,omitempty"`
 }
 
 // SettingsOf is app's release settings.
@@ -60,7 +61,7 @@ func SettingsOf(app *App) AppSettings {
 		BuildTarget: app.BuildTarget, StaticDir: app.StaticDir, Builder: app.Builder,
 		Port: app.Port, HealthPath: app.HealthPath, HealthInterval: app.HealthInterval, HealthTimeout: app.HealthTimeout,
 		HealthDeadline: app.HealthDeadline, DrainTimeout: app.DrainTimeout, MemoryLimitMB: app.MemoryLimitMB, CPULimit: app.CPULimit,
-		KeepImages: app.KeepImages, ComposeFile: app.ComposeFile, StackService: app.StackService, ComposeInline: app.ComposeInline,
+		KeepImages: app.KeepImages, ComposeFile: app.ComposeFile, StackService: app.StackService, ComposeInline: app.ComposeInline, StackProfiles: app.StackProfiles,
 	}
 }
 
@@ -70,7 +71,7 @@ func (s AppSettings) Apply(app *App) {
 	app.BuildTarget, app.StaticDir, app.Builder = s.BuildTarget, s.StaticDir, s.Builder
 	app.Port, app.HealthPath, app.HealthInterval, app.HealthTimeout = s.Port, s.HealthPath, s.HealthInterval, s.HealthTimeout
 	app.HealthDeadline, app.DrainTimeout, app.MemoryLimitMB, app.CPULimit = s.HealthDeadline, s.DrainTimeout, s.MemoryLimitMB, s.CPULimit
-	app.KeepImages, app.ComposeFile, app.StackService, app.ComposeInline = s.KeepImages, s.ComposeFile, s.StackService, s.ComposeInline
+	app.KeepImages, app.ComposeFile, app.StackService, app.ComposeInline, app.StackProfiles = s.KeepImages, s.ComposeFile, s.StackService, s.ComposeInline, s.StackProfiles
 }
 
 func specContext(deploymentID string) string { return "deployment:" + deploymentID + ":spec" }

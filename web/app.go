@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/gin-gonic/gin"
+	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/schema"
@@ -90,6 +91,10 @@ type appData struct {
 	// Databases the caller may link to the app (of its team).
 	Databases []service.DatabaseView
 	Volumes   []service.VolumeView
+	// Services are a stack's containers (the overview); ServicesError
+	// says why they cannot be listed (Docker down, another host).
+	Services      []service.ServiceView
+	ServicesError string
 	// VolumeBackups are each volume's newest backups (by volume name).
 	VolumeBackups map[string][]service.Backup
 }
@@ -174,6 +179,11 @@ func (h *Handler) loadTab(c *gin.Context, d *appData) error {
 	switch d.Tab {
 	case "":
 		err = h.loadDeployments(c, d, overviewDeployments)
+		if err == nil && app.BuildType == detect.Compose {
+			if d.Services, err = h.svc.Services(ctx, app.Name); err != nil {
+				d.ServicesError, err = "The services cannot be listed: "+h.logError(c, err), nil
+			}
+		}
 	case "deployments":
 		n := tabDeployments
 		if c.Query("all") != "" {

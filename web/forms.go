@@ -22,6 +22,7 @@ type appForm struct {
 	Team                                                        string
 	BuildType, BuildContext, StaticDir                          string
 	Strategy, ComposeFile, StackService, ComposeInline          string
+	Profiles                                                    string
 	ClearGitToken, ClearSSHKey, HasGitToken, HasSSHKey          bool
 }
 
@@ -47,6 +48,7 @@ func formOf(a *service.AppView) appForm {
 		HasGitToken: a.HasGitToken, HasSSHKey: a.HasSSHKey,
 		BuildType: a.BuildType, BuildContext: a.BuildContext, StaticDir: a.StaticDir, Strategy: string(a.Strategy.Or()),
 		ComposeFile: a.ComposeFile, StackService: a.StackService, ComposeInline: a.ComposeInline,
+		Profiles: strings.Join(a.StackProfiles, ", "),
 	}
 }
 
@@ -60,6 +62,7 @@ func readAppForm(c *gin.Context) appForm {
 		ClearGitToken: c.PostForm("clear_git_token") != "", ClearSSHKey: c.PostForm("clear_ssh_key") != "",
 		BuildType: v("build_type"), BuildContext: v("build_context"), StaticDir: v("static_dir"), Strategy: v("strategy"),
 		ComposeFile: v("compose_file"), StackService: v("stack_service"), ComposeInline: v("compose_inline"),
+		Profiles: v("stack_profiles"),
 	}
 }
 
@@ -101,6 +104,8 @@ func (f appForm) input(creating bool) (service.AppInput, map[string]string) {
 	// Empty means "find it" (compose file) or none (a build type other
 	// than compose).
 	in.ComposeFile, in.StackService, in.ComposeInline = &f.ComposeFile, &f.StackService, &f.ComposeInline
+	profiles := strings.FieldsFunc(f.Profiles, func(r rune) bool { return r == ',' || r == ' ' })
+	in.StackProfiles = &profiles
 	// Empty means the root (context) or "find it" (static directory).
 	in.BuildContext, in.StaticDir = &f.BuildContext, &f.StaticDir
 	domains := strings.FieldsFunc(f.Domains, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })

@@ -31,6 +31,8 @@ var funcs = template.FuncMap{
 	"count":    humanize.Count,
 	"duration": duration,
 	"join":     strings.Join,
+	// splitAt splits "name@version".
+	"splitAt": func(s string) []string { return strings.SplitN(s, "@", 2) },
 	// initial is a name's first letter, upper-cased (a template's badge).
 	"initial": func(s string) string {
 		for _, r := range s {

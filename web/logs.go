@@ -21,7 +21,7 @@ import (
 // appLogsText is the serving container's last lines as text.
 func (h *Handler) appLogsText(c *gin.Context) {
 	var b bytes.Buffer
-	if err := h.svc.AppLogs(c.Request.Context(), c.Param("name"), 1000, false, &b); err != nil {
+	if err := h.svc.AppLogs(c.Request.Context(), c.Param("name"), c.Query("service"), 1000, false, &b); err != nil {
 		status := http.StatusConflict // no container to read, and the like
 		switch {
 		case errors.Is(err, schema.ErrNotFound):
@@ -43,7 +43,7 @@ func (h *Handler) streamAppLogs(c *gin.Context) {
 	}
 	defer done()
 	w := &lineEvents{out: sse.NewWriter(c.Writer)}
-	if err := h.svc.AppLogs(ctx, c.Param("name"), 200, true, w); err != nil && ctx.Err() == nil {
+	if err := h.svc.AppLogs(ctx, c.Param("name"), c.Query("service"), 200, true, w); err != nil && ctx.Err() == nil {
 		w.out.Send("problem", "", h.logError(c, err))
 		w.out.Flush()
 	}

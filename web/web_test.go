@@ -599,4 +599,24 @@ func TestCreateAStackFromTheDashboard(t *testing.T) {
 	if _, body, _ := d.get("/apps/shop/settings"); !strings.Contains(body, `value="deploy/compose.yaml"`) || !strings.Contains(body, `name="stack_service" value="web"`) {
 		t.Fatal("the settings tab does not show the stack's settings")
 	}
+	// A compose file pasted in, with profiles: no repository.
+	compose := "services:\n  web:\n    image: nginx:1.27\n  extra:\n    image: nginx:1.27\n    profiles: [extra]\n"
+	if code, body, _ := d.form("/apps", "name", "pasted", "domains", "pasted.example.com", "build_type", "compose", "stack_service", "web",
+		"compose_inline", compose, "git_url", "https://git.example.com/x.git"); code != http.StatusBadRequest || !strings.Contains(body, "has no repository") {
+		t.Fatalf("a pasted compose file and a repository: %d", code)
+	}
+	if code, _, hdr := d.form("/apps", "name", "pasted", "domains", "pasted.example.com", "build_type", "compose", "stack_service", "web",
+		"compose_inline", compose, "stack_profiles", "extra, debug"); code != http.StatusSeeOther {
+		t.Fatalf("a pasted compose file: %d %v", code, hdr)
+	}
+	app, err = d.store.GetApp(context.Background(), "pasted")
+	if err != nil || app.GitURL != "" || app.ComposeInline != compose || strings.Join(app.StackProfiles, ",") != "extra,debug" {
+		t.Fatalf("stored: %+v %v", app, err)
+	}
+	if _, body, _ := d.get("/apps/pasted/settings"); !strings.Contains(body, "profiles: [extra]") || !strings.Contains(body, `name="stack_profiles" value="extra, debug"`) {
+		t.Fatal("the settings tab does not show the pasted file and its profiles")
+	}
+	if _, body, _ := d.get("/apps/pasted"); !strings.Contains(section(body, `id="services"`), "cannot be listed") || !strings.Contains(body, "pasted") {
+		t.Fatal("the overview of a stack lacks its services section")
+	}
 }

@@ -39,6 +39,7 @@ type appFlags struct {
 	buildType, buildContext, buildTarget, staticDir, builder                                   string
 	strategy, composeFile, stackService, composeInline                                         string
 	buildArgs                                                                                  map[string]string
+	profiles                                                                                   []string
 }
 
 func (f *appFlags) bind(fs *pflag.FlagSet) {
@@ -57,6 +58,7 @@ func (f *appFlags) bind(fs *pflag.FlagSet) {
 	fs.IntVar(&f.keepImages, "keep-images", service.DefaultKeepImages, "how many successful deployments' images to keep for rollback")
 	fs.StringVar(&f.composeFile, "compose-file", "", "build type compose: the compose file's path in the repository (default: compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml)")
 	fs.StringVar(&f.composeInline, "compose", "", "build type compose without a repository: deploy this local compose file (its content is sent; services need an image:; \"\" goes back to the repository's)")
+	fs.StringSliceVar(&f.profiles, "profile", nil, "build type compose: a compose profile to enable (repeat or comma-separate; replaces the list; \"\" clears)")
 	fs.StringVar(&f.stackService, "service", "", "build type compose: the service the app's domains route to (on --port, health-checked on --health-path)")
 	fs.StringVar(&f.strategy, "strategy", string(release.StartFirst), "how a release replaces the serving version: start-first (zero downtime; both versions run for a moment) or stop-first (for volumes that cannot take two writers; requests wait during the switch)")
 	fs.BoolVar(&f.allowHTTP, "allow-http", false, "keep serving plain HTTP once the app has a certificate (default: HTTP redirects to HTTPS)")
@@ -198,6 +200,9 @@ func (f *appFlags) input(fs *pflag.FlagSet) (service.AppInput, error) {
 	}
 	if ch("service") {
 		in.StackService = &f.stackService
+	}
+	if ch("profile") {
+		in.StackProfiles = &f.profiles
 	}
 	if ch("compose") {
 		var text string
@@ -394,6 +399,12 @@ func newAppsCmd(g *globals) *cobra.Command {
 				bt += " " + cmp.Or(a.Builder, detect.DefaultBuilder)
 			case detect.Compose:
 				bt += " " + cmp.Or(a.ComposeFile, "(compose.yaml, found at deploy)") + ", routing to service " + a.StackService
+				if a.ComposeInline != "" {
+					bt = "compose (pasted), routing to service " + a.StackService
+				}
+				if len(a.StackProfiles) > 0 {
+					bt += ", profiles " + strings.Join(a.StackProfiles, ", ")
+				}
 			}
 			if a.BuildContext != "" && a.BuildContext != "." {
 				bt += " in " + a.BuildContext
@@ -503,7 +514,7 @@ func newAppsCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.AddCommand(createCmd, updateCmd, listCmd, showCmd, deleteCmd, shareCmd, unshareCmd, newAppsWebhookCmd(g), newDependCmd(g))
+	cmd.AddCommand(createCmd, updateCmd, listCmd, showCmd, deleteCmd, shareCmd, unshareCmd, newAppsWebhookCmd(g), newDependCmd(g), newServicesCmd(g))
 	return cmd
 }
 

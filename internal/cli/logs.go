@@ -7,10 +7,10 @@ import (
 
 func newLogsCmd(g *globals) *cobra.Command {
 	var follow bool
-	var deployment string
+	var deployment, svc string
 	var tail int
 	cmd := &cobra.Command{
-		Use:   "logs NAME [-f] [--deployment ID]",
+		Use:   "logs NAME [-f] [--service NAME] [--deployment ID]",
 		Short: "Show an app's runtime output, or a deployment's build and deploy log",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -20,7 +20,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if deployment == "" {
-				return c.AppLogs(cmd.Context(), args[0], tail, follow, out)
+				return c.AppLogs(cmd.Context(), args[0], svc, tail, follow, out)
 			}
 			if follow {
 				_, err := c.StreamLogs(cmd.Context(), deployment, func(l service.LogLine) { printLine(out, l) })
@@ -45,5 +45,6 @@ func newLogsCmd(g *globals) *cobra.Command {
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new output")
 	cmd.Flags().StringVar(&deployment, "deployment", "", "show this deployment's build and deploy log instead")
 	cmd.Flags().IntVar(&tail, "tail", 100, "runtime lines to show from the end (0: all)")
+	cmd.Flags().StringVar(&svc, "service", "", "a stack's service to show (default: the one its domains route to; rivetr apps services lists them)")
 	return cmd
 }

@@ -53,8 +53,11 @@ func (c *Client) UnshareApp(ctx context.Context, app, team string) error {
 }
 
 // AppLogs copies an app's runtime output to w.
-func (c *Client) AppLogs(ctx context.Context, name string, tail int, follow bool, w io.Writer) error {
+func (c *Client) AppLogs(ctx context.Context, name, service string, tail int, follow bool, w io.Writer) error {
 	q := "?tail=" + strconv.Itoa(tail)
+	if service != "" {
+		q += "&service=" + url.QueryEscape(service)
+	}
 	if follow {
 		q += "&follow=1"
 	}
@@ -68,4 +71,10 @@ func (c *Client) AppLogs(ctx context.Context, name string, tail int, follow bool
 		return nil
 	}
 	return err
+}
+
+// Services lists a stack's containers by service.
+func (c *Client) Services(ctx context.Context, name string) ([]service.ServiceView, error) {
+	var out []service.ServiceView
+	return out, c.do(ctx, "GET", "/api/apps/"+esc(name)+"/services", nil, &out)
 }

@@ -348,9 +348,13 @@ func (c *Client) Remove(ctx context.Context, id string, grace time.Duration) err
 
 // Container is a listed container.
 type Container struct {
-	ID     string
-	Name   string
-	State  string
+	ID    string
+	Name  string
+	State string
+	// Status is Docker's summary ("Up 3 minutes (healthy)"); Image the
+	// image it runs, as named.
+	Status string
+	Image  string
 	Labels map[string]string
 	// Networks maps the networks the container is on to its address there.
 	Networks map[string]string
@@ -380,7 +384,7 @@ func (c *Client) Containers(ctx context.Context, labels map[string]string) ([]Co
 				}
 			}
 		}
-		out = append(out, Container{ID: s.ID, Name: name, State: string(s.State), Labels: s.Labels, Networks: nets})
+		out = append(out, Container{ID: s.ID, Name: name, State: string(s.State), Status: s.Status, Image: s.Image, Labels: s.Labels, Networks: nets})
 	}
 	return out, nil
 }

@@ -85,6 +85,8 @@ type AppInput struct {
 	// ComposeInline is a compose file given instead of a repository's
 	// (pasted in the dashboard; a template's): the app has no git URL.
 	ComposeInline *string `json:"compose_inline,omitempty"`
+	// StackProfiles are the compose profiles enabled (replaces the list).
+	StackProfiles *[]string `json:"stack_profiles,omitempty"`
 	// template and env are set by a template's deploy: the template the
 	// app is made from and its variables, created with the app.
 	template string
@@ -271,6 +273,14 @@ func (in *AppInput) apply(app *schema.App) {
 	if in.StackService != nil {
 		app.StackService = strings.TrimSpace(*in.StackService)
 	}
+	if in.StackProfiles != nil {
+		app.StackProfiles = nil
+		for _, p := range *in.StackProfiles {
+			if p = strings.TrimSpace(p); p != "" && !slices.Contains(app.StackProfiles, p) {
+				app.StackProfiles = append(app.StackProfiles, p)
+			}
+		}
+	}
 	if in.ComposeInline != nil {
 		app.ComposeInline = strings.TrimSpace(*in.ComposeInline)
 		if app.ComposeInline != "" {
@@ -424,6 +434,11 @@ func validateApp(app *schema.App, allowLocalGit bool, out *egress.Policy) error 
 		if !serviceNameRE.MatchString(app.StackService) {
 			f.add("stack_service", "a stack needs the service its domains route to (--service NAME, as named in the compose file)")
 		}
+		for _, p := range app.StackProfiles {
+			if !serviceNameRE.MatchString(p) {
+				f.add("stack_profiles", "%q is not a profile name (letters, digits, '_', '.', '-')", p)
+			}
+		}
 		if c := app.ComposeFile; c != "" && (strings.HasPrefix(c, "/") || slices.Contains(strings.Split(path.Clean(c), "/"), "..")) {
 			f.add("compose_file", "must be a relative path inside the repository")
 		}
@@ -452,7 +467,7 @@ func settingsOf(app *schema.App) map[string]any {
 		"require_approval": app.RequireApproval, "approvals_needed": app.ApprovalsNeeded, "allow_self_approval": app.AllowSelfApproval,
 		"approval_ttl": app.ApprovalTTL.D().String(), "environment": app.Environment, "watch_paths": app.WatchPaths,
 		"build_type": app.BuildType, "build_context": app.BuildContext, "build_args": app.BuildArgs, "build_target": app.BuildTarget,
-		"static_dir": app.StaticDir, "builder": app.Builder, "compose_file": app.ComposeFile, "stack_service": app.StackService, "compose_inline": app.ComposeInline, "template": app.Template,
+		"static_dir": app.StaticDir, "builder": app.Builder, "compose_file": app.ComposeFile, "stack_service": app.StackService, "compose_inline": app.ComposeInline, "template": app.Template, "stack_profiles": app.StackProfiles,
 		"previews_enabled": app.PreviewsEnabled, "preview_env": app.PreviewEnv, "preview_memory_mb": app.PreviewMemoryMB, "preview_cpus": app.PreviewCPUs,
 		"preview_ttl": app.PreviewTTL.D().String(), "provider_url": app.ProviderURL, "has_provider_token": app.ProviderToken != "",
 	}

@@ -1,10 +1,13 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 
+	"github.com/rivetr/rivetr/activities"
+	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/docker"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/schema"
@@ -14,7 +17,9 @@ import (
 
 // AppLogs writes the runtime output of an app's serving container to w: the
 // last tail lines, then (with follow) new lines until ctx ends.
-func (s *Deploys) AppLogs(ctx context.Context, appName string, tail int, follow bool, w io.Writer) error {
+//
+// A stack's output is one service's: service (default: the routed one).
+func (s *Deploys) AppLogs(ctx context.Context, appName, service string, tail int, follow bool, w io.Writer) error {
 	app, _, err := s.authorizeApp(ctx, appName, release.PermRead)
 	if err != nil {
 		return err
@@ -25,11 +30,21 @@ func (s *Deploys) AppLogs(ctx context.Context, appName string, tail int, follow 
 	if s.docker == nil {
 		return fmt.Errorf("runtime logs: %w: Docker is not available on this server", ErrUnavailable)
 	}
-	cs, err := s.docker.Containers(ctx, map[string]string{docker.LabelDeployment: app.CurrentDeploymentID})
+	labels := map[string]string{docker.LabelDeployment: app.CurrentDeploymentID}
+	switch {
+	case app.BuildType == detect.Compose:
+		labels[activities.LabelService] = cmp.Or(service, app.StackService)
+	case service != "":
+		return &ValidationError{Fields: map[string]string{"service": app.Name + " is not a stack: it has no services to choose from"}}
+	}
+	cs, err := s.docker.Containers(ctx, labels)
 	if err != nil {
 		return fmt.Errorf("runtime logs: %w: %v", ErrUnavailable, err)
 	}
 	if len(cs) == 0 {
+		if service != "" {
+			return errorf(KindNotFound, "deployment %s of %s has no service %q on this server's Docker host (rivetr apps services %s lists them)", app.CurrentDeploymentID, app.Name, service, app.Name)
+		}
 		return stateErr("the container of deployment %s is not on this server's Docker host", app.CurrentDeploymentID)
 	}
 	return s.docker.Logs(ctx, cs[0].ID, tail, follow, w)

@@ -28,6 +28,7 @@ type App struct {
 	ComposeFile         string            `json:"compose_file,omitempty"`
 	StackService        string            `json:"stack_service,omitempty"`
 	ComposeInline       string            `json:"compose_inline,omitempty"`
+	StackProfiles       []string          `json:"stack_profiles,omitempty"`
 	Template            string            `json:"template,omitempty"`
 	Domains             []string          `json:"domains"`
 	Port                int               `json:"port"`
@@ -310,7 +311,7 @@ type EnvVar struct {
 }
 
 func appOf(x *schema.App) App {
-	return App{ID: x.ID, Name: x.Name, GitURL: x.GitURL, Branch: x.Branch, Dockerfile: x.Dockerfile, BuildType: x.BuildType, BuildContext: x.BuildContext, BuildArgs: x.BuildArgs, BuildTarget: x.BuildTarget, StaticDir: x.StaticDir, Builder: x.Builder, ComposeFile: x.ComposeFile, StackService: x.StackService, ComposeInline: x.ComposeInline, Template: x.Template, Domains: x.Domains, Port: x.Port, HealthPath: x.HealthPath, HealthInterval: x.HealthInterval, HealthTimeout: x.HealthTimeout, HealthDeadline: x.HealthDeadline, DrainTimeout: x.DrainTimeout, MemoryLimitMB: x.MemoryLimitMB, CPULimit: x.CPULimit, KeepImages: x.KeepImages, Strategy: x.Strategy.Or(), AllowHTTP: x.AllowHTTP, HSTS: x.HSTS, RequireApproval: x.RequireApproval, ApprovalsNeeded: x.ApprovalsNeeded, AllowSelfApproval: x.AllowSelfApproval, ApprovalTTL: x.ApprovalTTL, WatchPaths: x.WatchPaths, ProviderURL: x.ProviderURL, PreviewsEnabled: x.PreviewsEnabled, PreviewEnv: x.PreviewEnv, PreviewMemoryMB: x.PreviewMemoryMB, PreviewCPUs: x.PreviewCPUs, PreviewTTL: x.PreviewTTL, PreviewOf: x.PreviewOf, PreviewPR: x.PreviewPR, Host: x.Host, TeamID: x.TeamID, Environment: x.Environment, CurrentDeploymentID: x.CurrentDeploymentID, CreatedAt: x.CreatedAt, UpdatedAt: x.UpdatedAt}
+	return App{ID: x.ID, Name: x.Name, GitURL: x.GitURL, Branch: x.Branch, Dockerfile: x.Dockerfile, BuildType: x.BuildType, BuildContext: x.BuildContext, BuildArgs: x.BuildArgs, BuildTarget: x.BuildTarget, StaticDir: x.StaticDir, Builder: x.Builder, ComposeFile: x.ComposeFile, StackService: x.StackService, ComposeInline: x.ComposeInline, StackProfiles: x.StackProfiles, Template: x.Template, Domains: x.Domains, Port: x.Port, HealthPath: x.HealthPath, HealthInterval: x.HealthInterval, HealthTimeout: x.HealthTimeout, HealthDeadline: x.HealthDeadline, DrainTimeout: x.DrainTimeout, MemoryLimitMB: x.MemoryLimitMB, CPULimit: x.CPULimit, KeepImages: x.KeepImages, Strategy: x.Strategy.Or(), AllowHTTP: x.AllowHTTP, HSTS: x.HSTS, RequireApproval: x.RequireApproval, ApprovalsNeeded: x.ApprovalsNeeded, AllowSelfApproval: x.AllowSelfApproval, ApprovalTTL: x.ApprovalTTL, WatchPaths: x.WatchPaths, ProviderURL: x.ProviderURL, PreviewsEnabled: x.PreviewsEnabled, PreviewEnv: x.PreviewEnv, PreviewMemoryMB: x.PreviewMemoryMB, PreviewCPUs: x.PreviewCPUs, PreviewTTL: x.PreviewTTL, PreviewOf: x.PreviewOf, PreviewPR: x.PreviewPR, Host: x.Host, TeamID: x.TeamID, Environment: x.Environment, CurrentDeploymentID: x.CurrentDeploymentID, CreatedAt: x.CreatedAt, UpdatedAt: x.UpdatedAt}
 }
 
 func deploymentOf(x *schema.Deployment) Deployment {
