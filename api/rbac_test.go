@@ -430,6 +430,11 @@ func rbacRoutes() []route {
 			return "/api/templates/whoami/deploy", fmt.Sprintf(`{"name":%q,"domains":["%s.example.com"],"team":"acme","no_deploy":true}`, name, name)
 		}, with(inTeam(release.RoleDeveloper, 201), outsider, 400)},
 		{"GET", "/api/apps/:name", appPath(""), inTeam(release.RoleViewer, 200)},
+		// Not made from a template: editors get the refusal.
+		{"POST", "/api/apps/:name/template/upgrade", func(t *testing.T, w *rbacWorld, who string) (string, string) {
+			p, _ := appPath("/template/upgrade")(t, w, who)
+			return p, `{"no_deploy":true}`
+		}, inTeam(release.RoleDeveloper, 400)},
 		// The matrix's apps are not stacks: readers get the refusal.
 		{"GET", "/api/apps/:name/services", appPath("/services"), inTeam(release.RoleViewer, 400)},
 		{"PATCH", "/api/apps/:name", func(t *testing.T, w *rbacWorld, who string) (string, string) {

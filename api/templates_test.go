@@ -81,7 +81,43 @@ func TestTemplates(t *testing.T) {
 	if code != 200 || strings.Contains(string(b), out.Generated["ADMIN_PASSWORD"]) {
 		t.Fatalf("the generated password is shown again: %d %s", code, b)
 	}
-	// Another team's owner cannot make an app in acme from a template.
+	// An upgrade to the catalog's version: the file replaced, existing
+	// variables kept, a variable the app lacks generated (and returned).
+	upgrade := func(body string) (int, string) {
+		code, b := w.call(t, dev, "POST", "/api/apps/"+name+"/template/upgrade", body)
+		return code, string(b)
+	}
+	if code, b := upgrade(`{"no_deploy":true}`); code != 409 || !strings.Contains(b, "the catalog's current version") {
+		t.Fatalf("an upgrade to the same version: %d %s", code, b)
+	}
+	app.Template, app.ComposeInline = "pgadmin@0", strings.Replace(app.ComposeInline, "dpage/pgadmin4:8.12", "dpage/pgadmin4:8.0", 1)
+	if err := w.store.SaveApp(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.store.UnsetEnv(ctx, app.ID, []string{"ADMIN_PASSWORD"}); err != nil || n != 1 {
+		t.Fatal(n, err)
+	}
+	if code, b := upgrade(`{"no_deploy":true,"set":{"NOPE":"1"}}`); code != 400 || !strings.Contains(b, "has no variable NOPE") {
+		t.Fatalf("an upgrade with an unknown variable: %d %s", code, b)
+	}
+	code, b = w.call(t, dev, "POST", "/api/apps/"+name+"/template/upgrade", `{"no_deploy":true}`)
+	var up struct{ Generated map[string]string }
+	json.Unmarshal(b, &up)
+	if code != 200 || len(up.Generated) != 1 || len(up.Generated["ADMIN_PASSWORD"]) != 24 {
+		t.Fatalf("upgrade: %d %s", code, b)
+	}
+	app, _ = w.store.GetApp(ctx, name)
+	if app.Template != "pgadmin@1" || !strings.Contains(app.ComposeInline, "dpage/pgadmin4:8.12") {
+		t.Fatalf("after the upgrade: %s %q", app.Template, app.ComposeInline)
+	}
+	env, _ = w.store.ListEnvMasked(ctx, app.ID)
+	if len(env) != 2 {
+		t.Fatalf("env after the upgrade: %+v", env)
+	}
+	// Another team's owner cannot upgrade it, nor make an app in acme.
+	if code, _ := w.call(t, w.tokens[outsider], "POST", "/api/apps/"+name+"/template/upgrade", `{"no_deploy":true}`); code != 404 {
+		t.Fatalf("an outsider upgrades: %d", code)
+	}
 	if code, b := w.call(t, w.tokens[outsider], "POST", "/api/templates/whoami/deploy", `{"name":"theirs-x","domains":["theirs-x.example.com"],"team":"acme","no_deploy":true}`); code != 400 && code != 403 && code != 404 {
 		t.Fatalf("an outsider deploys into acme: %d %s", code, b)
 	}

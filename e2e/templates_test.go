@@ -108,7 +108,7 @@ func TestTemplatesDeployEndToEnd(t *testing.T) {
 	t.Run("uptime-kuma", func(t *testing.T) {
 		t.Parallel()
 		app, host, out := deploy(t, "uptime-kuma")
-		if !strings.Contains(out, "made from template uptime-kuma@1") || !strings.Contains(out, "create the admin account") {
+		if !strings.Contains(out, "runs template uptime-kuma@1") || !strings.Contains(out, "create the admin account") {
 			t.Fatalf("the deploy's output:\n%s", out)
 		}
 		if got := s.MustGet(host, "/"); got != "ok" {

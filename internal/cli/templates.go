@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rivetr/rivetr/internal/client"
 	"github.com/rivetr/rivetr/internal/service"
 )
 
@@ -21,7 +22,7 @@ app of build type compose from one (its file pasted in: no repository)
 and deploys it: passwords and secrets it needs are generated, shown once
 and kept as the app's secret env vars.`,
 	}
-	cmd.AddCommand(newTemplatesListCmd(g), newTemplatesShowCmd(g), newTemplatesDeployCmd(g))
+	cmd.AddCommand(newTemplatesListCmd(g), newTemplatesShowCmd(g), newTemplatesDeployCmd(g), newTemplatesUpgradeCmd(g))
 	return cmd
 }
 
@@ -147,33 +148,7 @@ settings. With --wait the deploy's log streams to the terminal.`,
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			if g.output == "json" && !wait {
-				return printJSON(out, res)
-			}
-			fmt.Fprintf(out, "app %s made from template %s, answering on %s\n", res.App.Name, res.App.Template, cmp.Or(res.App.URL, strings.Join(res.App.Domains, ", ")))
-			if len(res.Generated) > 0 {
-				keys := make([]string, 0, len(res.Generated))
-				for k := range res.Generated {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
-				fmt.Fprintln(out, "generated (shown this once; kept as the app's secret env):")
-				for _, k := range keys {
-					fmt.Fprintf(out, "  %s=%s\n", k, res.Generated[k])
-				}
-			}
-			if res.Notes != "" {
-				fmt.Fprintln(out, "next: "+res.Notes)
-			}
-			if res.DeployError != "" {
-				return fmt.Errorf("the deploy could not start: %s; deploy it with: rivetr deploy %s", res.DeployError, res.App.Name)
-			}
-			if res.Deployment == nil {
-				fmt.Fprintf(out, "not deployed (--no-deploy); deploy it with: rivetr deploy %s --wait\n", res.App.Name)
-				return nil
-			}
-			return reportStarted(cmd, g, c, res.Deployment, wait)
+			return reportTemplate(cmd, g, c, res, wait)
 		},
 	}
 	f := cmd.Flags()
@@ -183,5 +158,71 @@ settings. With --wait the deploy's log streams to the terminal.`,
 	f.StringVar(&host, "host", "", "Docker host to run on: a `rivetr worker --host-name` (default: the server's own host)")
 	f.BoolVar(&wait, "wait", false, "stream the deploy's log and exit non-zero unless it succeeds")
 	f.BoolVar(&noStart, "no-deploy", false, "make the app without deploying it")
+	return cmd
+}
+
+// reportTemplate prints what a template's deploy or upgrade made: the
+// generated values (once), the notes, the deployment.
+func reportTemplate(cmd *cobra.Command, g *globals, c *client.Client, res *service.TemplateDeployed, wait bool) error {
+	out := cmd.OutOrStdout()
+	if g.output == "json" && !wait {
+		return printJSON(out, res)
+	}
+	fmt.Fprintf(out, "app %s runs template %s, answering on %s\n", res.App.Name, res.App.Template, cmp.Or(res.App.URL, strings.Join(res.App.Domains, ", ")))
+	if len(res.Generated) > 0 {
+		keys := make([]string, 0, len(res.Generated))
+		for k := range res.Generated {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		fmt.Fprintln(out, "generated (shown this once; kept as the app's secret env):")
+		for _, k := range keys {
+			fmt.Fprintf(out, "  %s=%s\n", k, res.Generated[k])
+		}
+	}
+	if res.Notes != "" {
+		fmt.Fprintln(out, "next: "+res.Notes)
+	}
+	if res.DeployError != "" {
+		return fmt.Errorf("the deploy could not start: %s; deploy it with: rivetr deploy %s", res.DeployError, res.App.Name)
+	}
+	if res.Deployment == nil {
+		fmt.Fprintf(out, "not deployed (--no-deploy); deploy it with: rivetr deploy %s --wait\n", res.App.Name)
+		return nil
+	}
+	return reportStarted(cmd, g, c, res.Deployment, wait)
+}
+
+func newTemplatesUpgradeCmd(g *globals) *cobra.Command {
+	var (
+		set           map[string]string
+		wait, noStart bool
+	)
+	cmd := &cobra.Command{
+		Use:   "upgrade APP [--set KEY=VALUE ...] [--wait]",
+		Short: "Give an app made from a template the catalog's current version and deploy it",
+		Long: `Replace the compose file of APP (made with "templates deploy") with the
+current version of its template in this Rivetr (its new image tags), give
+the variables the app does not have yet their values (--set, generated or
+defaulted; generated ones are printed once), and deploy it through the
+app's gates. Changes made to the app's compose file since are replaced
+too; a rollback brings the previous file back.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			res, err := c.UpgradeTemplate(cmd.Context(), args[0], service.TemplateUpgradeRequest{Set: set, NoDeploy: noStart, Trigger: service.TriggerCLI})
+			if err != nil {
+				return err
+			}
+			return reportTemplate(cmd, g, c, res, wait)
+		},
+	}
+	f := cmd.Flags()
+	f.StringToStringVar(&set, "set", nil, "a variable's value, KEY=VALUE (repeat)")
+	f.BoolVar(&wait, "wait", false, "stream the deploy's log and exit non-zero unless it succeeds")
+	f.BoolVar(&noStart, "no-deploy", false, "change the app without deploying it")
 	return cmd
 }

@@ -19,6 +19,13 @@ func (c *Client) Template(ctx context.Context, name string) (*service.TemplateVi
 	return &out, c.do(ctx, "GET", "/api/templates/"+esc(name), nil, &out)
 }
 
+// UpgradeTemplate gives an app made from a template the catalog's current
+// version and deploys it.
+func (c *Client) UpgradeTemplate(ctx context.Context, app string, in service.TemplateUpgradeRequest) (*service.TemplateDeployed, error) {
+	var out service.TemplateDeployed
+	return &out, c.do(ctx, "POST", "/api/apps/"+esc(app)+"/template/upgrade", in, &out)
+}
+
 // DeployTemplate makes an app from a template and deploys it.
 func (c *Client) DeployTemplate(ctx context.Context, name string, in service.TemplateDeployRequest) (*service.TemplateDeployed, error) {
 	var out service.TemplateDeployed

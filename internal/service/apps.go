@@ -231,6 +231,9 @@ func (s *Apps) UpdateApp(ctx context.Context, name string, in AppInput) (*AppVie
 	}
 	before := settingsOf(app)
 	in.apply(app)
+	if in.template != "" {
+		app.Template = in.template
+	}
 	if err := validateApp(app, s.allowLocalGit, s.egress); err != nil {
 		return nil, err
 	}

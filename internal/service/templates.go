@@ -2,11 +2,13 @@ package service
 
 import (
 	"context"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/rivetr/rivetr/internal/detect"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/templates"
+	"github.com/rivetr/rivetr/schema"
 )
 
 // TemplateView is a service template as the gallery and `rivetr
@@ -128,26 +130,91 @@ func (s *Apps) DeployTemplate(ctx context.Context, name string, req TemplateDepl
 	return out, nil
 }
 
-// TemplateCategories are the catalog's categories with how many
-// templates each has.
-func TemplateCategories() []struct {
-	Name  string
-	Count int
-} {
-	counts := map[string]int{}
-	for _, t := range templates.All() {
-		counts[t.Category]++
+// TemplateUpgradeRequest asks for an app made from a template to take
+// the catalog's current version of it.
+type TemplateUpgradeRequest struct {
+	// Set gives values to variables (new ones, or to change existing ones).
+	Set      map[string]string `json:"set,omitempty"`
+	NoDeploy bool              `json:"no_deploy,omitempty"`
+	Trigger  string            `json:"trigger,omitempty"`
+}
+
+// UpgradeTemplate replaces the compose file of an app made from a
+// template with the catalog's current version (its new image tags),
+// resolves the variables the app's env does not have yet (generated ones
+// returned once), and deploys it through the app's gates: an approver
+// sees the file's change, a rollback brings the previous file back.
+// Changes made to the app's file since are replaced too.
+func (s *Apps) UpgradeTemplate(ctx context.Context, name string, req TemplateUpgradeRequest) (*TemplateDeployed, error) {
+	app, _, err := s.authorizeApp(ctx, name, release.PermEditApp)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]struct {
-		Name  string
-		Count int
-	}, 0, len(counts))
-	for _, c := range templates.Categories() {
-		out = append(out, struct {
-			Name  string
-			Count int
-		}{c, counts[c]})
+	if app.Template == "" {
+		return nil, &ValidationError{Fields: map[string]string{"template": app.Name + " was not made from a template"}}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	tname, _, _ := strings.Cut(app.Template, "@")
+	t, ok := templates.Get(tname)
+	if !ok {
+		return nil, errorf(KindNotFound, "template %s is no longer in the catalog; %s keeps its compose file", tname, app.Name)
+	}
+	if app.Template == t.Ref() && app.ComposeInline == t.Compose {
+		return nil, stateErr("%s runs template %s, the catalog's current version", app.Name, t.Ref())
+	}
+	have, err := s.store.ListEnvMasked(ctx, app.ID)
+	if err != nil {
+		return nil, err
+	}
+	// The variables to resolve: those the app lacks, and those given.
+	sub := *t
+	sub.Variables = nil
+	for _, v := range t.Variables {
+		_, given := req.Set[v.Name]
+		if given || !slices.ContainsFunc(have, func(e schema.EnvVar) bool { return e.Key == v.Name }) {
+			sub.Variables = append(sub.Variables, v)
+		}
+	}
+	for k := range req.Set {
+		if !slices.ContainsFunc(t.Variables, func(v templates.Variable) bool { return v.Name == k }) {
+			sub.Variables = t.Variables // Resolve names the unknown one against them all
+		}
+	}
+	vals, err := sub.Resolve(req.Set)
+	if err != nil {
+		return nil, &ValidationError{Fields: map[string]string{"set": err.Error()}}
+	}
+	generated := map[string]string{}
+	var env []EnvInput
+	for _, v := range vals {
+		if _, given := req.Set[v.Name]; given || v.Generated || !slices.ContainsFunc(have, func(e schema.EnvVar) bool { return e.Key == v.Name }) {
+			env = append(env, EnvInput{Key: v.Name, Value: v.Value, Secret: v.Secret})
+		}
+		if v.Generated {
+			generated[v.Name] = v.Value
+		}
+	}
+	if len(env) > 0 {
+		if _, err := s.SetEnv(ctx, app.Name, env); err != nil {
+			return nil, err
+		}
+	}
+	compose, port, health := t.Compose, t.Port, t.Health
+	view, err := s.UpdateApp(ctx, app.Name, AppInput{ComposeInline: &compose, StackService: &t.Service, Port: &port, HealthPath: &health, template: t.Ref()})
+	if err != nil {
+		return nil, err
+	}
+	out := &TemplateDeployed{App: view, Notes: t.Notes}
+	if len(generated) > 0 {
+		out.Generated = generated
+	}
+	if req.NoDeploy {
+		return out, nil
+	}
+	d, err := s.all.Deploy(ctx, app.Name, DeployRequest{Trigger: validTrigger(req.Trigger)})
+	if err != nil {
+		out.DeployError = err.Error()
+		return out, nil
+	}
+	out.Deployment = d
+	return out, nil
 }
