@@ -12,6 +12,7 @@ import (
 
 	"github.com/rivetr/rivetr/internal/docker"
 	"github.com/rivetr/rivetr/internal/egress"
+	"github.com/rivetr/rivetr/internal/proxy"
 	"github.com/rivetr/rivetr/schema"
 )
 
@@ -64,6 +65,8 @@ type Router interface {
 	Hold(ctx context.Context, app string, bound time.Duration) error
 	Release(ctx context.Context, app string) error
 	Quiesce(ctx context.Context, app string, timeout time.Duration) (int, error)
+	// Routes is the table (a stack's routes are keyed release.RouteKey).
+	Routes() []proxy.Route
 }
 
 // Certs is the part of the proxy's certificate manager activities use.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,9 +105,9 @@ func (h *Host) HealthCheck(ctx context.Context, in HealthInput) error {
 	// The probe names the app's first domain, as the proxy's requests
 	// do: apps that check the Host header (Django's ALLOWED_HOSTS,
 	// Nextcloud's trusted domains) refuse any other.
-	host := ""
-	if _, app, err := deploymentAndApp(ctx, h.Store, in.DeploymentID); err == nil && len(app.Domains) > 0 {
-		host = app.Domains[0]
+	host := in.Host
+	if _, app, err := deploymentAndApp(ctx, h.Store, in.DeploymentID); err == nil && host == "" && len(app.Domains) > 0 {
+		host = app.MainDomains()[0]
 	}
 	log.Line(fmt.Sprintf("health check: GET %s, probing from 10ms apart up to every %s (timeout %s, deadline %s)", in.Path, in.Interval, in.Timeout, in.Deadline))
 	start := time.Now()
@@ -220,12 +221,16 @@ func (h *Host) Switch(ctx context.Context, in SwitchInput) (*SwitchResult, error
 	if err != nil {
 		return nil, gone(err)
 	}
+	if in.Service != "" {
+		return h.switchRoute(ctx, app, in)
+	}
 	// The app's domains now, not when the deploy began: a domain added
 	// or removed meanwhile is not undone by the switch.
-	prev, err := h.Router.Switch(in.App, app.Domains, in.DeploymentID, in.URL)
+	prev, err := h.Router.Switch(in.App, app.MainDomains(), in.DeploymentID, in.URL)
 	if err != nil {
 		return nil, err
 	}
+	h.dropStaleRoutes(ctx, app)
 	if prev == "" && app.CurrentDeploymentID != in.DeploymentID {
 		// The proxy may have restarted with a lost table; the store knows.
 		prev = app.CurrentDeploymentID
@@ -239,6 +244,44 @@ func (h *Host) Switch(ctx context.Context, in SwitchInput) (*SwitchResult, error
 	}
 	_ = h.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.DeploymentID, Time: time.Now().UTC(), Stream: "system", Text: msg}})
 	return &SwitchResult{Previous: prev}, nil
+}
+
+// switchRoute points a stack route's hosts (those of the app's domains
+// the app routes to in.Service) at the deployment's container of it.
+func (h *Host) switchRoute(ctx context.Context, app *schema.App, in SwitchInput) (*SwitchResult, error) {
+	hosts := routeHosts(app, in.Service)
+	prev, err := h.Router.Switch(release.RouteKey(app.Name, in.Service), hosts, release.RouteDeployment(in.DeploymentID, in.Service), in.URL)
+	if err != nil {
+		return nil, err
+	}
+	_ = h.Store.AppendLogs(ctx, []schema.LogLine{{DeploymentID: in.DeploymentID, Time: time.Now().UTC(), Stream: "system",
+		Text: fmt.Sprintf("traffic of %s switched to service %s of this deployment", strings.Join(hosts, ", "), in.Service)}})
+	return &SwitchResult{Previous: prev}, nil
+}
+
+// routeHosts are the app's domains routed to service.
+func routeHosts(app *schema.App, service string) []string {
+	var out []string
+	for _, d := range release.RouteHosts(app.StackRoutes, service) {
+		if slices.Contains(app.Domains, d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// dropStaleRoutes removes the proxy's routes of the app's services that
+// no stack route goes to any more (their hosts now the app's own).
+func (h *Host) dropStaleRoutes(ctx context.Context, app *schema.App) {
+	for _, rt := range h.Router.Routes() {
+		name, svc := release.SplitRouteKey(rt.App)
+		if name != app.Name || svc == "" || len(routeHosts(app, svc)) > 0 {
+			continue
+		}
+		if prev, err := h.Router.Remove(rt.App); err == nil && prev != "" {
+			h.Router.Drain(ctx, prev, app.DrainTimeout.D())
+		}
+	}
 }
 
 // Drain waits for the previous target's in-flight requests to finish (up
@@ -266,8 +309,15 @@ func (h *Host) ApplyDomains(ctx context.Context, in DomainsInput) error {
 	if err != nil {
 		return gone(err)
 	}
-	_, err = h.Router.SetDomains(app.Name, app.Domains)
-	return err
+	if _, err = h.Router.SetDomains(app.Name, app.MainDomains()); err != nil {
+		return err
+	}
+	for _, r := range release.RoutedServices(app.StackRoutes) {
+		if _, err := h.Router.SetDomains(release.RouteKey(app.Name, r.Service), routeHosts(app, r.Service)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RenewCertificate renews a domain's certificate now (forced: before its

@@ -204,6 +204,15 @@ func (h *Host) RemoveApp(ctx context.Context, in RemoveAppInput) error {
 	if prev != "" {
 		h.Router.Drain(ctx, prev, 5*time.Second)
 	}
+	for _, rt := range h.Router.Routes() { // its stack routes' too
+		if name, svc := release.SplitRouteKey(rt.App); name == in.App && svc != "" {
+			if prev, err := h.Router.Remove(rt.App); err != nil {
+				return err
+			} else if prev != "" {
+				h.Router.Drain(ctx, prev, 5*time.Second)
+			}
+		}
+	}
 	// The record goes after this step; without it nothing here can be
 	// told to be ours.
 	app, err := h.Store.GetApp(ctx, in.AppID)

@@ -30,8 +30,12 @@ import (
 // the compose file from the deployment's checkout rather than carrying
 // it in workflow history: services' environments hold secrets.
 
-// LabelService names a stack container's service.
-const LabelService = "rivetr.service"
+// LabelService names a stack container's service; LabelRouted marks a
+// service a stack route (another domain) goes to.
+const (
+	LabelService = "rivetr.service"
+	LabelRouted  = "rivetr.routed"
+)
 
 // composeFiles are the names looked for when an app names none, in order.
 var composeFiles = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
@@ -48,11 +52,21 @@ type ServicePlan struct {
 	Name      string
 	Build     bool
 	DependsOn []ServiceDep `json:",omitempty"`
-	// Routed is the service the app's domains go to.
-	Routed bool `json:",omitempty"`
+	// Routed is the service the app's domains go to; Route, a service
+	// other domains go to (its stack routes).
+	Routed bool          `json:",omitempty"`
+	Route  *ServiceRoute `json:",omitempty"`
 	// Stateful services mount named volumes: their old container stops
 	// before the new one starts (two would share the data).
 	Stateful bool `json:",omitempty"`
+}
+
+// ServiceRoute is how a service other domains go to is reached and
+// health-checked: its port, health path and first host (the probe's Host).
+type ServiceRoute struct {
+	Host       string
+	Port       int
+	HealthPath string
 }
 
 // StackPlan is a stack's services in start order.
@@ -150,6 +164,12 @@ func (h *Host) loadStack(ctx context.Context, d *schema.Deployment, app *schema.
 			}
 		}
 	}
+	for _, r := range app.StackRoutes {
+		if _, ok := s.Project.Services[r.Service]; !ok {
+			return nil, nonRetryable(ErrTypeBuild, "the app routes %s to service %q, which %s does not have (it has %s); change the route with rivetr apps update %s --route HOST=SERVICE:PORT",
+				r.Host, r.Service, file, strings.Join(s.Order, ", "), app.Name)
+		}
+	}
 	if _, ok := s.Project.Services[app.StackService]; !ok {
 		return nil, nonRetryable(ErrTypeBuild, "the app routes to service %q, which %s does not have (it has %s); set it with rivetr apps update %s --service NAME",
 			app.StackService, file, strings.Join(s.Order, ", "), app.Name)
@@ -179,6 +199,9 @@ func (h *Host) LoadStack(ctx context.Context, in StackInput) (*StackPlan, error)
 	for _, name := range s.Order {
 		svc := s.Project.Services[name]
 		sp := ServicePlan{Name: name, Build: svc.Build != nil, Routed: name == app.StackService}
+		if r, ok := serviceRoute(app, name); ok {
+			sp.Route = &ServiceRoute{Host: r.Host, Port: r.Port, HealthPath: r.HealthPath}
+		}
 		for dep, c := range svc.DependsOn {
 			if c.Condition == types.ServiceConditionHealthy && s.Project.Services[dep].HealthCheck == nil {
 				return nil, nonRetryable(ErrTypeBuild, "service %s waits for %s to be healthy, but %s has no healthcheck", name, dep, dep)
@@ -192,7 +215,10 @@ func (h *Host) LoadStack(ctx context.Context, in StackInput) (*StackPlan, error)
 		plan.Services = append(plan.Services, sp)
 	}
 	log := newLogWriter(h.Store, d.ID, "system")
-	log.Line(fmt.Sprintf("stack %s: services %s, in that order; %s is routed to %s", app.Name, strings.Join(s.Order, ", "), app.StackService, strings.Join(app.Domains, ", ")))
+	log.Line(fmt.Sprintf("stack %s: services %s, in that order; %s is routed to %s", app.Name, strings.Join(s.Order, ", "), app.StackService, strings.Join(app.MainDomains(), ", ")))
+	for _, r := range release.RoutedServices(app.StackRoutes) {
+		log.Line(fmt.Sprintf("stack %s: %s is routed to %s (port %d, health %s)", app.Name, r.Service, strings.Join(release.RouteHosts(app.StackRoutes, r.Service), ", "), r.Port, r.HealthPath))
+	}
 	log.Close()
 	return plan, nil
 }
@@ -339,8 +365,12 @@ func (h *Host) StartService(ctx context.Context, in StackInput) (*ServiceStarted
 	}
 	sort.Strings(env)
 	cl := map[string]string{docker.LabelDeployment: d.ID, LabelService: in.Service}
-	if in.Service == app.StackService {
+	route, routed := serviceRoute(app, in.Service)
+	if in.Service == app.StackService || routed {
 		cl[docker.LabelNetwork] = teamNet // where the proxy reaches it
+	}
+	if routed {
+		cl[LabelRouted] = "true"
 	}
 	for k, v := range labels {
 		cl[k] = v
@@ -363,7 +393,11 @@ func (h *Host) StartService(ctx context.Context, in StackInput) (*ServiceStarted
 		return nil, err
 	}
 	out.ContainerID = id
-	if in.Service != app.StackService {
+	port := app.Port
+	switch {
+	case routed:
+		port = route.Port
+	case in.Service != app.StackService:
 		return out, nil
 	}
 	if err := h.Docker.Connect(ctx, teamNet, id, nil); err != nil && !strings.Contains(err.Error(), "already exists") {
@@ -371,8 +405,10 @@ func (h *Host) StartService(ctx context.Context, in StackInput) (*ServiceStarted
 	}
 	// The routed service's image stands for the deployment's (the lists,
 	// the rollback rules).
-	if err := h.Store.UpdateDeployment(ctx, d.ID, schema.DeploymentUpdate{ContainerID: id, Image: image}); err != nil {
-		return nil, gone(err)
+	if !routed {
+		if err := h.Store.UpdateDeployment(ctx, d.ID, schema.DeploymentUpdate{ContainerID: id, Image: image}); err != nil {
+			return nil, gone(err)
+		}
 	}
 	var st docker.State
 	for i := 0; i < 50; i++ {
@@ -387,8 +423,19 @@ func (h *Host) StartService(ctx context.Context, in StackInput) (*ServiceStarted
 	if st.IP == "" {
 		return nil, nonRetryable(ErrTypeUnhealthy, "service %s exited at start (%s)%s", in.Service, st.Exit(), h.lastLogs(ctx, id, 20))
 	}
-	out.URL = "http://" + net.JoinHostPort(st.IP, strconv.Itoa(app.Port))
+	out.URL = "http://" + net.JoinHostPort(st.IP, strconv.Itoa(port))
 	return out, nil
+}
+
+// serviceRoute is the first stack route to service (its port and health
+// path are all of its routes').
+func serviceRoute(app *schema.App, service string) (release.StackRoute, bool) {
+	for _, r := range app.StackRoutes {
+		if r.Service == service {
+			return r, true
+		}
+	}
+	return release.StackRoute{}, false
 }
 
 // stopOldService stops the running container of service from an earlier

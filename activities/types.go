@@ -162,6 +162,9 @@ type HealthInput struct {
 	Interval     time.Duration
 	Timeout      time.Duration
 	Deadline     time.Duration
+	// Host is the probe's Host header (a stack route's); "" the app's
+	// first domain.
+	Host string `json:",omitempty"`
 }
 
 // SwitchInput moves an app's traffic to a deployment's container.
@@ -171,6 +174,9 @@ type SwitchInput struct {
 	DeploymentID string
 	Domains      []string
 	URL          string
+	// Service switches a stack route's service (its hosts) instead of the
+	// app's own route.
+	Service string `json:",omitempty"`
 }
 
 // SwitchResult names the deployment that served before.

@@ -150,4 +150,38 @@ func TestPastedCompose(t *testing.T) {
 	if code, b := create(`,"build_type":"compose"`); code != 400 || !strings.Contains(b, "git_url") {
 		t.Fatalf("neither a repository nor a compose file: %d %s", code, b)
 	}
+	// Routes of other domains to other services.
+	name := w.unique("routes-")
+	route := func(routes string) (int, string) {
+		code, b := w.call(t, dev, "POST", "/api/apps", fmt.Sprintf(`{"name":%q,"domains":["%s.example.com"],"team":"acme","stack_service":"web","build_type":"compose",%s,"stack_routes":%s}`, name, name, compose, routes))
+		return code, string(b)
+	}
+	for routes, want := range map[string]string{
+		`[{"host":"a.example.com","service":"web","port":80}]`:                                                        "is the app's routed service already",
+		`[{"host":"a.example.com","service":"admin","port":0}]`:                                                       "the port must be between 1 and 65535",
+		`[{"host":"a.example.com","service":"admin","port":80},{"host":"a.example.com","service":"x","port":80}]`:     "a.example.com is routed twice",
+		`[{"host":"a.example.com","service":"admin","port":80},{"host":"b.example.com","service":"admin","port":81}]`: "must share one port and health path",
+		`[{"host":"a.example.com","service":"bad name","port":80}]`:                                                   "is not a service name",
+		`[{"host":"a.example.com","service":"admin","port":80,"health_path":"up"}]`:                                   "the health path must start with /",
+	} {
+		if code, b := route(routes); code != 400 || !strings.Contains(b, want) {
+			t.Errorf("routes %s: %d %s, want %q", routes, code, b, want)
+		}
+	}
+	code, b := route(`[{"host":"Admin.Example.com","service":"admin","port":9000,"health_path":"/up"}]`)
+	if code != 201 || !strings.Contains(b, `"domains":["`+name+`.example.com","admin.example.com"]`) || !strings.Contains(b, `"stack_routes":[{"host":"admin.example.com","service":"admin","port":9000,"health_path":"/up"}]`) {
+		t.Fatalf("a route (its host added to the domains): %d %s", code, b)
+	}
+	// Removing the routed domain alone is refused; with its route it goes.
+	if code, b := w.call(t, dev, "PATCH", "/api/apps/"+name, `{"domains":["`+name+`.example.com"]}`); code != 400 || !strings.Contains(string(b), "remove its route in the same change") {
+		t.Fatalf("removing a routed domain: %d %s", code, b)
+	}
+	if code, b := w.call(t, dev, "PATCH", "/api/apps/"+name, `{"domains":["`+name+`.example.com"],"stack_routes":[]}`); code != 200 {
+		t.Fatalf("removing a routed domain with its route: %d %s", code, b)
+	}
+	// A non-stack app has no routes.
+	other := w.unique("plain-")
+	if code, b := w.call(t, dev, "POST", "/api/apps", fmt.Sprintf(`{"name":%q,"git_url":"https://git.example.com/x.git","domains":["%s.example.com"],"team":"acme","stack_routes":[{"host":"x.example.com","service":"a","port":80}]}`, other, other)); code != 400 || !strings.Contains(string(b), "routes to services are for stacks") {
+		t.Fatalf("routes on an app: %d %s", code, b)
+	}
 }

@@ -24,18 +24,20 @@ import (
 const benchStackImage = "bench-stack/app:1"
 
 // stackFile is the five services' compose file. Healthchecks probe every
-// second on both sides (Docker's default is 30 s).
+// second on both sides (Docker's default is 30 s); every service stops on
+// SIGTERM at once (a shell's httpd as PID 1 would ignore it and wait out
+// the 10 s stop timeout of docker-compose's recreate).
 const stackFile = `services:
   web:
     image: ` + benchStackImage + `
-    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+    command: ["sh", "-c", "httpd -f -p 8080 -h /www & trap 'kill $$!; exit 0' TERM; wait"]
     healthcheck: {test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"], interval: 1s, timeout: 2s, retries: 60}
     depends_on:
       api: {condition: service_healthy}
       cache: {condition: service_healthy}
   api:
     image: ` + benchStackImage + `
-    command: ["httpd", "-f", "-p", "8081", "-h", "/www"]
+    command: ["sh", "-c", "httpd -f -p 8081 -h /www & trap 'kill $$!; exit 0' TERM; wait"]
     healthcheck: {test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8081/"], interval: 1s, timeout: 2s, retries: 60}
     depends_on:
       db: {condition: service_healthy}

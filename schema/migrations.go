@@ -54,16 +54,25 @@ var migrations = []migration{
 	{Version: 16, Name: "apps' dependencies on databases and apps", Up: dependenciesTable},
 	{Version: 17, Name: "apps of build type compose: the compose file and the service their domains route to", Up: stackSettings},
 	{Version: 18, Name: "stacks from a pasted compose file or a template", Up: inlineStacks},
-	{Version: 19, Name: "stacks enable compose profiles", Up: stackProfiles},
+	{Version: 19, Name: "stacks enable compose profiles and route domains to several services", Up: stackProfiles},
 }
 
-// stackProfiles adds apps.stack_profiles.
+// stackProfiles adds apps.stack_profiles and apps.stack_routes.
 func stackProfiles(tx *gorm.DB, _ string) error {
 	type m19App struct {
 		StackProfiles []string `gorm:"serializer:json;type:text"`
+		StackRoutes   []struct {
+			Host, Service, HealthPath string
+			Port                      int
+		} `gorm:"serializer:json;type:text"`
 	}
-	if m := tx.Table("apps").Migrator(); !m.HasColumn(&m19App{}, "StackProfiles") {
-		return m.AddColumn(&m19App{}, "StackProfiles")
+	m := tx.Table("apps").Migrator()
+	for _, f := range []string{"StackProfiles", "StackRoutes"} {
+		if !m.HasColumn(&m19App{}, f) {
+			if err := m.AddColumn(&m19App{}, f); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

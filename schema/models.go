@@ -6,6 +6,10 @@ import (
 	"github.com/rivetr/rivetr/internal/release"
 )
 
+// MainDomains are the domains the app's routed service answers (those no
+// stack route takes).
+func (a *App) MainDomains() []string { return release.MainDomains(a.Domains, a.StackRoutes) }
+
 // SourceUpload marks a deployment built from an uploaded ZIP archive.
 const SourceUpload = "upload"
 
@@ -50,6 +54,10 @@ type App struct {
 	// StackProfiles are the compose profiles enabled (services without a
 	// profile always run).
 	StackProfiles []string `gorm:"serializer:json;type:text" json:"stack_profiles,omitempty"`
+	// StackRoutes send some of the app's domains to other services of
+	// its stack (the rest go to StackService). Like domains they are the
+	// app's, not a release's: every release routes them.
+	StackRoutes []release.StackRoute `gorm:"serializer:json;type:text" json:"stack_routes,omitempty"`
 	// Template is the service template the app was made from ("name@version").
 	Template string   `gorm:"size:96;not null;default:''" json:"template,omitempty"`
 	Domains  []string `gorm:"serializer:json" json:"domains"`

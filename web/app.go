@@ -255,7 +255,7 @@ func (h *Handler) loadDeployments(c *gin.Context, d *appData, n int) error {
 		d.Deployments = append(d.Deployments, deploymentRow{
 			DeploymentView: dep,
 			Serving:        dep.ID == d.App.CurrentDeploymentID,
-			CanRollback:    service.CanRollBackTo(d.App.Current, &dep.Deployment),
+			CanRollback:    service.CanRollBackTo(d.App.Current, &dep.Deployment, d.App.BuildType == detect.Compose),
 			CanCancel:      service.CanCancel(&dep.Deployment),
 		})
 	}

@@ -22,7 +22,7 @@ type appForm struct {
 	Team                                                        string
 	BuildType, BuildContext, StaticDir                          string
 	Strategy, ComposeFile, StackService, ComposeInline          string
-	Profiles                                                    string
+	Profiles, Routes                                            string
 	ClearGitToken, ClearSSHKey, HasGitToken, HasSSHKey          bool
 }
 
@@ -49,6 +49,7 @@ func formOf(a *service.AppView) appForm {
 		BuildType: a.BuildType, BuildContext: a.BuildContext, StaticDir: a.StaticDir, Strategy: string(a.Strategy.Or()),
 		ComposeFile: a.ComposeFile, StackService: a.StackService, ComposeInline: a.ComposeInline,
 		Profiles: strings.Join(a.StackProfiles, ", "),
+		Routes:   routesText(a.StackRoutes),
 	}
 }
 
@@ -63,6 +64,7 @@ func readAppForm(c *gin.Context) appForm {
 		BuildType: v("build_type"), BuildContext: v("build_context"), StaticDir: v("static_dir"), Strategy: v("strategy"),
 		ComposeFile: v("compose_file"), StackService: v("stack_service"), ComposeInline: v("compose_inline"),
 		Profiles: v("stack_profiles"),
+		Routes:   v("stack_routes"),
 	}
 }
 
@@ -106,6 +108,19 @@ func (f appForm) input(creating bool) (service.AppInput, map[string]string) {
 	in.ComposeFile, in.StackService, in.ComposeInline = &f.ComposeFile, &f.StackService, &f.ComposeInline
 	profiles := strings.FieldsFunc(f.Profiles, func(r rune) bool { return r == ',' || r == ' ' })
 	in.StackProfiles = &profiles
+	routes := []release.StackRoute{}
+	for _, line := range strings.FieldsFunc(f.Routes, func(r rune) bool { return r == '\n' || r == ',' }) {
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		r, err := release.ParseStackRoute(line)
+		if err != nil {
+			errs["stack_routes"] = err.Error()
+			continue
+		}
+		routes = append(routes, r)
+	}
+	in.StackRoutes = &routes
 	// Empty means the root (context) or "find it" (static directory).
 	in.BuildContext, in.StaticDir = &f.BuildContext, &f.StaticDir
 	domains := strings.FieldsFunc(f.Domains, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })
@@ -170,4 +185,13 @@ func (f appForm) input(creating bool) (service.AppInput, map[string]string) {
 		in.SSHKey = &f.SSHKey
 	}
 	return in, errs
+}
+
+// routesText shows stack routes one per line, as the form takes them.
+func routesText(routes []release.StackRoute) string {
+	lines := make([]string, len(routes))
+	for i, r := range routes {
+		lines[i] = r.String()
+	}
+	return strings.Join(lines, "\n")
 }

@@ -33,7 +33,7 @@ var requiredCases = []string{
 // currentCases are required of the current release's set only: what
 // earlier releases did not do (the queue telling a deployment's watchers
 // how it ended, stop-first releases, waiting for dependencies).
-var currentCases = []string{"queue-watched", "domains", "renew-cert", "deploy-stop-first", "deploy-stop-first-restored", "rollback-stop-first", "deploy-dependencies", "stack", "deploy-stack"}
+var currentCases = []string{"queue-watched", "domains", "renew-cert", "deploy-stop-first", "deploy-stop-first-restored", "rollback-stop-first", "deploy-dependencies", "stack", "deploy-stack", "stack-routes"}
 
 func TestReplayEveryRecordedHistory(t *testing.T) {
 	releases, err := filepath.Glob("testdata/histories/*")
@@ -207,6 +207,8 @@ func (h *history) cases() []string {
 		add(h.closed == "COMPLETED", "retire")
 	case "StackWorkflow":
 		add(h.closed == "COMPLETED", "stack")
+		// A stack route's service: switched by its own SwitchInput.
+		add(h.closed == "COMPLETED" && has(`"Service":"admin"`) && has(`"Host":"admin-`), "stack-routes")
 	case "DeleteAppWorkflow":
 		add(h.closed == "COMPLETED", "delete-app")
 	case "DomainsWorkflow":

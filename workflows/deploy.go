@@ -105,6 +105,9 @@ type run struct {
 	// stopped is the version a stop-first release stopped, until the new
 	// one serves: a failure starts it again.
 	stopped *activities.Stopped
+	// routes are a stack's services other domains go to, switched and
+	// drained with the app's service.
+	routes []routeCandidate
 	// stoppedServices are the old containers of a stack's stateful
 	// services, started again should the stack's release fail.
 	stoppedServices []stoppedService
@@ -358,11 +361,26 @@ func (r *run) serve(cand activities.Candidate) (*Result, error) {
 	}
 	r.stopped = nil // the new version serves (and the hold ended)
 	after, _ := workflow.NewDisconnectedContext(ctx)
+	previous := []string{sw.Previous}
+	for _, rc := range r.routes { // a stack's other routed services
+		var rsw activities.SwitchResult
+		if err := r.do(after, switchStep, activities.TransitionInput{}, act.Host.Switch, activities.SwitchInput{
+			AppID: p.AppID, App: p.App, DeploymentID: id, URL: rc.Candidate.URL, Service: rc.Service,
+		}, &rsw); err != nil {
+			r.warn("switching "+rc.Route.Host+" to service "+rc.Service+" failed; the old version serves it", err)
+		}
+		previous = append(previous, rsw.Previous)
+	}
 	drain := drainStep.within(p.DrainTimeout+time.Minute, drainStep.Heartbeat)
-	if err := r.do(after, drain, activities.TransitionInput{}, act.Host.Drain, activities.DrainInput{
-		DeploymentID: id, Previous: sw.Previous, Timeout: p.DrainTimeout,
-	}, nil); err != nil {
-		r.warn("draining failed; the new version serves anyway", err)
+	for _, prev := range previous {
+		if prev == "" && len(previous) > 1 {
+			continue
+		}
+		if err := r.do(after, drain, activities.TransitionInput{}, act.Host.Drain, activities.DrainInput{
+			DeploymentID: id, Previous: prev, Timeout: p.DrainTimeout,
+		}, nil); err != nil {
+			r.warn("draining failed; the new version serves anyway", err)
+		}
 	}
 	// Drained: the new version serves every request, so the deployment has
 	// succeeded. Stopping the old container (which may take its full grace

@@ -72,6 +72,7 @@ func (r *run) stack(commit, imagesOf string) (*Result, error) {
 	}
 	wait := waitStep.within(r.plan.HealthDeadline+time.Minute, waitStep.Heartbeat)
 	var routed activities.Candidate
+	var extra []routeCandidate
 	for _, svc := range plan.Services {
 		for _, dep := range svc.DependsOn {
 			if err := r.do(ctx, wait, activities.TransitionInput{}, act.Host.WaitService,
@@ -90,6 +91,24 @@ func (r *run) stack(commit, imagesOf string) (*Result, error) {
 		if svc.Routed {
 			routed = activities.Candidate{ContainerID: st.ContainerID, URL: st.URL}
 		}
+		if svc.Route != nil {
+			extra = append(extra, routeCandidate{Service: svc.Name, Route: *svc.Route, Candidate: activities.Candidate{ContainerID: st.ContainerID, URL: st.URL}})
+		}
+	}
+	// Services other domains go to pass their health checks first; they
+	// switch with the app's service (serve).
+	if len(extra) > 0 && workflow.GetVersion(ctx, "stack-routes", workflow.DefaultVersion, 1) == 1 {
+		p := r.plan
+		health := healthStep.within(p.HealthDeadline+time.Minute, 3*p.HealthInterval+p.HealthTimeout+5*time.Second)
+		for _, e := range extra {
+			if err := r.do(ctx, health, activities.TransitionInput{}, act.Host.HealthCheck, activities.HealthInput{
+				DeploymentID: id, Candidate: e.Candidate, Path: e.Route.HealthPath, Host: e.Route.Host,
+				Interval: p.HealthInterval, Timeout: p.HealthTimeout, Deadline: p.HealthDeadline,
+			}, nil); err != nil {
+				return nil, fmt.Errorf("service %s (%s): %w", e.Service, e.Route.Host, err)
+			}
+		}
+		r.routes = extra
 	}
 	res, err := r.serve(routed)
 	if err == nil {
@@ -100,6 +119,13 @@ func (r *run) stack(commit, imagesOf string) (*Result, error) {
 		}
 	}
 	return res, err
+}
+
+// routeCandidate is the new container of a service stack routes go to.
+type routeCandidate struct {
+	Service   string
+	Route     activities.ServiceRoute
+	Candidate activities.Candidate
 }
 
 // stoppedService is a stateful service's old container a stack release

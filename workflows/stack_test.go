@@ -15,7 +15,11 @@ import (
 // stackEnv is a deploy of a stack — db (a volume), worker (needs db
 // healthy), web (routed; needs db started) — whose web health check
 // answers healthy unless told otherwise.
-func stackEnv(t *testing.T, healthy bool) (*deploySuite, *calls) {
+func stackEnv(t *testing.T, healthy bool) (*deploySuite, *calls) { return stackEnvRoutes(t, healthy, false) }
+
+// stackEnvRoutes is stackEnv, with routes: an admin service another
+// domain goes to.
+func stackEnvRoutes(t *testing.T, healthy, routes bool) (*deploySuite, *calls) {
 	s := newDeployEnv(t, release.KindDeploy, "Prepare", "Build", "StartCandidate")
 	env, c := s.env, &calls{}
 	env.RegisterWorkflow(StackWorkflow)
@@ -24,11 +28,15 @@ func stackEnv(t *testing.T, healthy bool) (*deploySuite, *calls) {
 	env.OnActivity(act.Records.Prepare, mock.Anything, mock.Anything).Return(p, nil)
 	env.OnActivity(act.Host.LoadStack, mock.Anything, mock.Anything).Return(func(context.Context, activities.StackInput) (*activities.StackPlan, error) {
 		c.add("load")
-		return &activities.StackPlan{Services: []activities.ServicePlan{
+		sp := &activities.StackPlan{Services: []activities.ServicePlan{
 			{Name: "db", Stateful: true},
 			{Name: "worker", Build: true, DependsOn: []activities.ServiceDep{{Service: "db", Condition: "service_healthy"}}},
 			{Name: "web", Build: true, Routed: true, DependsOn: []activities.ServiceDep{{Service: "db", Condition: "service_started"}}},
-		}}, nil
+		}}
+		if routes {
+			sp.Services = append(sp.Services, activities.ServicePlan{Name: "admin", Route: &activities.ServiceRoute{Host: "admin.test", Port: 9000, HealthPath: "/up"}})
+		}
+		return sp, nil
 	})
 	env.OnActivity(act.Host.BuildServices, mock.Anything, mock.Anything).Return(func(context.Context, activities.StackInput) error { c.add("build"); return nil })
 	env.OnActivity(act.Host.WaitService, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StackInput) error {
@@ -42,10 +50,16 @@ func stackEnv(t *testing.T, healthy bool) (*deploySuite, *calls) {
 			return &activities.ServiceStarted{ContainerID: "db2", Stopped: &activities.Stopped{Deployment: "d1", ContainerID: "db1"}}, nil
 		case "web":
 			return &activities.ServiceStarted{ContainerID: "web2", URL: "http://10.0.0.2:8080"}, nil
+		case "admin":
+			return &activities.ServiceStarted{ContainerID: "admin2", URL: "http://10.0.0.3:9000"}, nil
 		}
 		return &activities.ServiceStarted{ContainerID: in.Service + "2"}, nil
 	})
 	env.OnActivity(act.Host.HealthCheck, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.HealthInput) error {
+		if in.Host != "" {
+			c.add("health:" + in.Candidate.ContainerID + "@" + in.Host + in.Path)
+			return nil
+		}
 		c.add("health:" + in.Candidate.ContainerID)
 		if !healthy {
 			return temporal.NewNonRetryableApplicationError("health check failed: GET / answered 500", activities.ErrTypeUnhealthy, nil)
@@ -53,6 +67,10 @@ func stackEnv(t *testing.T, healthy bool) (*deploySuite, *calls) {
 		return nil
 	})
 	env.OnActivity(act.Host.Switch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.SwitchInput) (*activities.SwitchResult, error) {
+		if in.Service != "" {
+			c.add("switch:" + in.Service + ":" + in.URL)
+			return &activities.SwitchResult{Previous: "d1@" + in.Service}, nil
+		}
 		c.add("switch:" + in.URL)
 		return &activities.SwitchResult{Previous: "d1"}, nil
 	})
@@ -132,5 +150,21 @@ func TestStackRollbackRunsTheRevisionsImages(t *testing.T) {
 	}
 	if len(s.rec.marks) != 1 || s.rec.marks[0].DeploymentID != "d9" || s.rec.marks[0].Status != release.StatusRolledBack {
 		t.Fatalf("marks %+v", s.rec.marks)
+	}
+}
+
+// A service another domain goes to passes its health check (probing with
+// its host) before the app's service switches, then switches right after
+// it (both old targets are drained: e2e.TestStackRoutesDomainsToServices).
+func TestStackRoutesOtherDomainsToServices(t *testing.T) {
+	s, c := stackEnvRoutes(t, true, true)
+	s.env.ExecuteWorkflow(DeployWorkflow, DeployInput{DeploymentID: "d2", HostQueue: "q"})
+	if err := s.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	want := "load build start:db wait:db:service_healthy start:worker wait:db:service_started start:web start:admin " +
+		"health:admin2@admin.test/up health:web2 switch:http://10.0.0.2:8080 switch:admin:http://10.0.0.3:9000 done"
+	if got := c.String(); got != want {
+		t.Fatalf("ran\n%s\nwant\n%s", got, want)
 	}
 }

@@ -39,7 +39,7 @@ type appFlags struct {
 	buildType, buildContext, buildTarget, staticDir, builder                                   string
 	strategy, composeFile, stackService, composeInline                                         string
 	buildArgs                                                                                  map[string]string
-	profiles                                                                                   []string
+	profiles, routes                                                                           []string
 }
 
 func (f *appFlags) bind(fs *pflag.FlagSet) {
@@ -59,6 +59,7 @@ func (f *appFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&f.composeFile, "compose-file", "", "build type compose: the compose file's path in the repository (default: compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml)")
 	fs.StringVar(&f.composeInline, "compose", "", "build type compose without a repository: deploy this local compose file (its content is sent; services need an image:; \"\" goes back to the repository's)")
 	fs.StringSliceVar(&f.profiles, "profile", nil, "build type compose: a compose profile to enable (repeat or comma-separate; replaces the list; \"\" clears)")
+	fs.StringSliceVar(&f.routes, "route", nil, "build type compose: send a domain to another service, HOST=SERVICE:PORT[/HEALTH-PATH] (repeat; replaces the list; \"\" clears; the host is added to the domains)")
 	fs.StringVar(&f.stackService, "service", "", "build type compose: the service the app's domains route to (on --port, health-checked on --health-path)")
 	fs.StringVar(&f.strategy, "strategy", string(release.StartFirst), "how a release replaces the serving version: start-first (zero downtime; both versions run for a moment) or stop-first (for volumes that cannot take two writers; requests wait during the switch)")
 	fs.BoolVar(&f.allowHTTP, "allow-http", false, "keep serving plain HTTP once the app has a certificate (default: HTTP redirects to HTTPS)")
@@ -203,6 +204,20 @@ func (f *appFlags) input(fs *pflag.FlagSet) (service.AppInput, error) {
 	}
 	if ch("profile") {
 		in.StackProfiles = &f.profiles
+	}
+	if ch("route") {
+		routes := []release.StackRoute{}
+		for _, r := range f.routes {
+			if strings.TrimSpace(r) == "" {
+				continue
+			}
+			sr, err := release.ParseStackRoute(r)
+			if err != nil {
+				return in, fmt.Errorf("--route: %w", err)
+			}
+			routes = append(routes, sr)
+		}
+		in.StackRoutes = &routes
 	}
 	if ch("compose") {
 		var text string
@@ -404,6 +419,9 @@ func newAppsCmd(g *globals) *cobra.Command {
 				}
 				if len(a.StackProfiles) > 0 {
 					bt += ", profiles " + strings.Join(a.StackProfiles, ", ")
+				}
+				for _, r := range a.StackRoutes {
+					bt += fmt.Sprintf("; %s to service %s (port %d, health %s)", r.Host, r.Service, r.Port, r.HealthPath)
 				}
 			}
 			if a.BuildContext != "" && a.BuildContext != "." {

@@ -55,14 +55,17 @@ func (s Status) Served() bool { return s == StatusSucceeded || s == StatusRolled
 type Revision struct {
 	ID, AppID, Image string
 	Status           Status
+	// Stack: the app is a stack, whose release is its compose file, env
+	// and images, not its routed service's image alone.
+	Stack bool
 }
 
 // CanRollBackTo reports whether an app serving current can roll back to
 // d: d is the same app's, served successfully, and has an image other than
-// the one serving now.
+// the one serving now (a stack: any other release).
 func CanRollBackTo(current *Revision, d Revision) bool {
 	return current != nil && d.AppID == current.AppID && d.Status.Served() && d.Image != "" &&
-		d.ID != current.ID && d.Image != current.Image
+		d.ID != current.ID && (d.Image != current.Image || d.Stack)
 }
 
 // InFlight reports whether s is one of InFlightStatuses.

@@ -29,6 +29,7 @@ import (
 	"github.com/rivetr/rivetr/internal/mail"
 	"github.com/rivetr/rivetr/internal/proxy"
 	"github.com/rivetr/rivetr/internal/ratelimit"
+	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/secrets"
 	"github.com/rivetr/rivetr/internal/service"
 	"github.com/rivetr/rivetr/internal/tclient"
@@ -386,7 +387,11 @@ func reconcileOnce(ctx context.Context, r routeTable, d *docker.Client, network 
 		if c.Labels[activities.LabelService] != "" && c.Labels[docker.LabelNetwork] == "" {
 			continue // a stack's service the proxy does not route to
 		}
-		byDeployment[c.Labels[docker.LabelDeployment]] = c
+		key := c.Labels[docker.LabelDeployment]
+		if c.Labels[activities.LabelRouted] != "" { // a stack route's service
+			key = release.RouteDeployment(key, c.Labels[activities.LabelService])
+		}
+		byDeployment[key] = c
 	}
 	for _, rt := range routes {
 		c, ok := byDeployment[rt.Deployment]
@@ -452,17 +457,25 @@ func reconcileDomains(ctx context.Context, r routeTable, store *schema.Store, lo
 		byName[apps[i].Name] = &apps[i]
 	}
 	for _, rt := range routes {
-		app := byName[rt.App]
+		name, svc := release.SplitRouteKey(rt.App)
+		app := byName[name]
 		if app == nil {
 			continue // deleted: its removal takes the route
 		}
-		want := make([]string, 0, len(app.Domains))
-		for _, d := range app.Domains {
+		hosts := app.MainDomains()
+		if svc != "" {
+			hosts = release.RouteHosts(app.StackRoutes, svc)
+			if len(hosts) == 0 {
+				continue // no longer routed: the next release drops it
+			}
+		}
+		want := make([]string, 0, len(hosts))
+		for _, d := range hosts {
 			want = append(want, proxy.NormalizeHost(d))
 		}
 		if !slices.Equal(want, rt.Domains) {
 			log.Info("route takes the app's domains", "app", rt.App, "from", rt.Domains, "to", want)
-			if _, err := r.SetDomains(rt.App, app.Domains); err != nil {
+			if _, err := r.SetDomains(rt.App, hosts); err != nil {
 				log.Warn("cannot update a route's domains", "app", rt.App, "err", err)
 			}
 		}

@@ -87,6 +87,9 @@ type AppInput struct {
 	ComposeInline *string `json:"compose_inline,omitempty"`
 	// StackProfiles are the compose profiles enabled (replaces the list).
 	StackProfiles *[]string `json:"stack_profiles,omitempty"`
+	// StackRoutes send domains to other services of the stack (replaces
+	// the list; a route's host is added to the domains when missing).
+	StackRoutes *[]release.StackRoute `json:"stack_routes,omitempty"`
 	// template and env are set by a template's deploy: the template the
 	// app is made from and its variables, created with the app.
 	template string
@@ -228,6 +231,19 @@ func (in *AppInput) apply(app *schema.App) {
 		for _, d := range *in.Domains {
 			if d = release.NormalizeDomain(d); d != "" && !slices.Contains(app.Domains, d) {
 				app.Domains = append(app.Domains, d)
+			}
+		}
+	}
+	if in.StackRoutes != nil {
+		app.StackRoutes = nil
+		for _, r := range *in.StackRoutes {
+			r.Host, r.Service = release.NormalizeDomain(r.Host), strings.TrimSpace(r.Service)
+			if r.HealthPath == "" {
+				r.HealthPath = "/"
+			}
+			app.StackRoutes = append(app.StackRoutes, r)
+			if r.Host != "" && !slices.Contains(app.Domains, r.Host) {
+				app.Domains = append(app.Domains, r.Host)
 			}
 		}
 	}
@@ -430,9 +446,39 @@ func validateApp(app *schema.App, allowLocalGit bool, out *egress.Policy) error 
 	if app.KeepImages < 1 || app.KeepImages > 100 {
 		f.add("keep_images", "must be between 1 and 100")
 	}
+	if app.BuildType != detect.Compose && len(app.StackRoutes) > 0 {
+		f.add("stack_routes", "routes to services are for stacks (build type compose)")
+	}
 	if app.BuildType == detect.Compose {
 		if !serviceNameRE.MatchString(app.StackService) {
 			f.add("stack_service", "a stack needs the service its domains route to (--service NAME, as named in the compose file)")
+		}
+		hosts := map[string]bool{}
+		for _, r := range app.StackRoutes {
+			switch {
+			case !slices.Contains(app.Domains, r.Host):
+				f.add("stack_routes", "%s is routed to service %s but is not one of the app's domains (to remove the domain, remove its route in the same change)", r.Host, r.Service)
+			case hosts[r.Host]:
+				f.add("stack_routes", "%s is routed twice", r.Host)
+			case !serviceNameRE.MatchString(r.Service):
+				f.add("stack_routes", "route %s: %q is not a service name", r.Host, r.Service)
+			case r.Service == app.StackService:
+				f.add("stack_routes", "route %s: %s is the app's routed service already (its domains are those no route takes)", r.Host, r.Service)
+			case r.Port < 1 || r.Port > 65535:
+				f.add("stack_routes", "route %s: the port must be between 1 and 65535", r.Host)
+			case !strings.HasPrefix(r.HealthPath, "/") || strings.ContainsAny(r.HealthPath, " \t\r\n"):
+				f.add("stack_routes", "route %s: the health path must start with / and contain no spaces", r.Host)
+			}
+			hosts[r.Host] = true
+			for _, o := range app.StackRoutes {
+				if o.Service == r.Service && (o.Port != r.Port || o.HealthPath != r.HealthPath) {
+					f.add("stack_routes", "the routes to %s must share one port and health path", r.Service)
+					break
+				}
+			}
+		}
+		if len(app.StackRoutes) > 0 && len(app.MainDomains()) == 0 {
+			f.add("stack_routes", "every domain is routed elsewhere: %s needs one of its own", app.StackService)
 		}
 		for _, p := range app.StackProfiles {
 			if !serviceNameRE.MatchString(p) {
@@ -467,7 +513,7 @@ func settingsOf(app *schema.App) map[string]any {
 		"require_approval": app.RequireApproval, "approvals_needed": app.ApprovalsNeeded, "allow_self_approval": app.AllowSelfApproval,
 		"approval_ttl": app.ApprovalTTL.D().String(), "environment": app.Environment, "watch_paths": app.WatchPaths,
 		"build_type": app.BuildType, "build_context": app.BuildContext, "build_args": app.BuildArgs, "build_target": app.BuildTarget,
-		"static_dir": app.StaticDir, "builder": app.Builder, "compose_file": app.ComposeFile, "stack_service": app.StackService, "compose_inline": app.ComposeInline, "template": app.Template, "stack_profiles": app.StackProfiles,
+		"static_dir": app.StaticDir, "builder": app.Builder, "compose_file": app.ComposeFile, "stack_service": app.StackService, "compose_inline": app.ComposeInline, "template": app.Template, "stack_profiles": app.StackProfiles, "stack_routes": app.StackRoutes,
 		"previews_enabled": app.PreviewsEnabled, "preview_env": app.PreviewEnv, "preview_memory_mb": app.PreviewMemoryMB, "preview_cpus": app.PreviewCPUs,
 		"preview_ttl": app.PreviewTTL.D().String(), "provider_url": app.ProviderURL, "has_provider_token": app.ProviderToken != "",
 	}

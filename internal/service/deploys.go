@@ -13,6 +13,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 
+	"github.com/rivetr/rivetr/internal/detect"
 	"github.com/rivetr/rivetr/internal/gitsrc"
 	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/ids"
@@ -196,7 +197,7 @@ func (s *Deploys) Rollback(ctx context.Context, appName string, req RollbackRequ
 		case target.Image == "":
 			return nil, stateErr("deployment %s has no image", target.ID)
 		}
-		if cur, err := s.store.GetDeployment(ctx, app.CurrentDeploymentID); err == nil && !canRollBackTo(cur, target) {
+		if cur, err := s.store.GetDeployment(ctx, app.CurrentDeploymentID); err == nil && !canRollBackTo(cur, target, app.BuildType == detect.Compose) {
 			return nil, stateErr("deployment %s runs the same image as the one serving (%s)", target.ID, cur.ID)
 		}
 	} else {
@@ -210,7 +211,7 @@ func (s *Deploys) Rollback(ctx context.Context, appName string, req RollbackRequ
 		}
 		for i := range candidates {
 			c := &candidates[i]
-			if canRollBackTo(cur, c) && c.ID < cur.ID {
+			if canRollBackTo(cur, c, app.BuildType == detect.Compose) && c.ID < cur.ID {
 				target = c
 				break
 			}
@@ -274,18 +275,20 @@ func revisionOf(d *schema.Deployment) *release.Revision {
 }
 
 // canRollBackTo is release.CanRollBackTo of stored deployments.
-func canRollBackTo(current, d *schema.Deployment) bool {
-	return release.CanRollBackTo(revisionOf(current), *revisionOf(d))
+func canRollBackTo(current, d *schema.Deployment, stack bool) bool {
+	r := *revisionOf(d)
+	r.Stack = stack
+	return release.CanRollBackTo(revisionOf(current), r)
 }
 
 // CanRollBackTo reports whether an app serving current can roll back to d
-// (see release.CanRollBackTo).
-func CanRollBackTo(current, d *Deployment) bool {
+// (see release.CanRollBackTo; stack: the app is one).
+func CanRollBackTo(current, d *Deployment, stack bool) bool {
 	var cur *release.Revision
 	if current != nil {
 		cur = &release.Revision{ID: current.ID, AppID: current.AppID, Image: current.Image, Status: current.Status}
 	}
-	return release.CanRollBackTo(cur, release.Revision{ID: d.ID, AppID: d.AppID, Image: d.Image, Status: d.Status})
+	return release.CanRollBackTo(cur, release.Revision{ID: d.ID, AppID: d.AppID, Image: d.Image, Status: d.Status, Stack: stack})
 }
 
 // CanCancel reports whether d can still be cancelled.

@@ -21,7 +21,7 @@ type ServiceView struct {
 	Status     string `json:"status"` // Docker's summary: "Up 3 minutes (healthy)"
 	Deployment string `json:"deployment"`
 	// Serving: the container is of the deployment that serves; Routed:
-	// its service is where the app's domains go.
+	// its service is where the app's domains (or some) go.
 	Serving bool `json:"serving"`
 	Routed  bool `json:"routed,omitempty"`
 }
@@ -51,7 +51,7 @@ func (s *Apps) Services(ctx context.Context, name string) ([]ServiceView, error)
 		}
 		dep := c.Labels[docker.LabelDeployment]
 		out = append(out, ServiceView{Service: svc, Container: c.Name, Image: c.Image, State: c.State, Status: c.Status, Deployment: dep,
-			Serving: dep != "" && dep == app.CurrentDeploymentID, Routed: svc == app.StackService})
+			Serving: dep != "" && dep == app.CurrentDeploymentID, Routed: svc == app.StackService || len(release.RouteHosts(app.StackRoutes, svc)) > 0})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Serving != out[j].Serving {

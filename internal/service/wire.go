@@ -14,54 +14,55 @@ import (
 
 // App is a schema.App as the API answers it (no credentials or secrets).
 type App struct {
-	ID                  string            `json:"id"`
-	Name                string            `json:"name"`
-	GitURL              string            `json:"git_url"`
-	Branch              string            `json:"branch"`
-	Dockerfile          string            `json:"dockerfile"`
-	BuildType           string            `json:"build_type,omitempty"`
-	BuildContext        string            `json:"build_context,omitempty"`
-	BuildArgs           map[string]string `json:"build_args,omitempty"`
-	BuildTarget         string            `json:"build_target,omitempty"`
-	StaticDir           string            `json:"static_dir,omitempty"`
-	Builder             string            `json:"builder,omitempty"`
-	ComposeFile         string            `json:"compose_file,omitempty"`
-	StackService        string            `json:"stack_service,omitempty"`
-	ComposeInline       string            `json:"compose_inline,omitempty"`
-	StackProfiles       []string          `json:"stack_profiles,omitempty"`
-	Template            string            `json:"template,omitempty"`
-	Domains             []string          `json:"domains"`
-	Port                int               `json:"port"`
-	HealthPath          string            `json:"health_path"`
-	HealthInterval      release.Duration  `json:"health_interval"`
-	HealthTimeout       release.Duration  `json:"health_timeout"`
-	HealthDeadline      release.Duration  `json:"health_deadline"`
-	DrainTimeout        release.Duration  `json:"drain_timeout"`
-	MemoryLimitMB       int64             `json:"memory_limit_mb"`
-	CPULimit            float64           `json:"cpu_limit"`
-	KeepImages          int               `json:"keep_images"`
-	Strategy            release.Strategy  `json:"strategy"`
-	AllowHTTP           bool              `json:"allow_http"`
-	HSTS                bool              `json:"hsts"`
-	RequireApproval     bool              `json:"require_approval"`
-	ApprovalsNeeded     int               `json:"approvals_needed"`
-	AllowSelfApproval   bool              `json:"allow_self_approval"`
-	ApprovalTTL         release.Duration  `json:"approval_ttl"`
-	WatchPaths          []string          `json:"watch_paths,omitempty"`
-	ProviderURL         string            `json:"provider_url,omitempty"`
-	PreviewsEnabled     bool              `json:"previews_enabled,omitempty"`
-	PreviewEnv          map[string]string `json:"preview_env,omitempty"`
-	PreviewMemoryMB     int64             `json:"preview_memory_mb,omitempty"`
-	PreviewCPUs         float64           `json:"preview_cpus,omitempty"`
-	PreviewTTL          release.Duration  `json:"preview_ttl,omitempty"`
-	PreviewOf           string            `json:"preview_of,omitempty"`
-	PreviewPR           int               `json:"preview_pr,omitempty"`
-	Host                string            `json:"host"`
-	TeamID              string            `json:"team_id"`
-	Environment         string            `json:"environment,omitempty"`
-	CurrentDeploymentID string            `json:"current_deployment_id"`
-	CreatedAt           time.Time         `json:"created_at"`
-	UpdatedAt           time.Time         `json:"updated_at"`
+	ID                  string               `json:"id"`
+	Name                string               `json:"name"`
+	GitURL              string               `json:"git_url"`
+	Branch              string               `json:"branch"`
+	Dockerfile          string               `json:"dockerfile"`
+	BuildType           string               `json:"build_type,omitempty"`
+	BuildContext        string               `json:"build_context,omitempty"`
+	BuildArgs           map[string]string    `json:"build_args,omitempty"`
+	BuildTarget         string               `json:"build_target,omitempty"`
+	StaticDir           string               `json:"static_dir,omitempty"`
+	Builder             string               `json:"builder,omitempty"`
+	ComposeFile         string               `json:"compose_file,omitempty"`
+	StackService        string               `json:"stack_service,omitempty"`
+	ComposeInline       string               `json:"compose_inline,omitempty"`
+	StackProfiles       []string             `json:"stack_profiles,omitempty"`
+	StackRoutes         []release.StackRoute `json:"stack_routes,omitempty"`
+	Template            string               `json:"template,omitempty"`
+	Domains             []string             `json:"domains"`
+	Port                int                  `json:"port"`
+	HealthPath          string               `json:"health_path"`
+	HealthInterval      release.Duration     `json:"health_interval"`
+	HealthTimeout       release.Duration     `json:"health_timeout"`
+	HealthDeadline      release.Duration     `json:"health_deadline"`
+	DrainTimeout        release.Duration     `json:"drain_timeout"`
+	MemoryLimitMB       int64                `json:"memory_limit_mb"`
+	CPULimit            float64              `json:"cpu_limit"`
+	KeepImages          int                  `json:"keep_images"`
+	Strategy            release.Strategy     `json:"strategy"`
+	AllowHTTP           bool                 `json:"allow_http"`
+	HSTS                bool                 `json:"hsts"`
+	RequireApproval     bool                 `json:"require_approval"`
+	ApprovalsNeeded     int                  `json:"approvals_needed"`
+	AllowSelfApproval   bool                 `json:"allow_self_approval"`
+	ApprovalTTL         release.Duration     `json:"approval_ttl"`
+	WatchPaths          []string             `json:"watch_paths,omitempty"`
+	ProviderURL         string               `json:"provider_url,omitempty"`
+	PreviewsEnabled     bool                 `json:"previews_enabled,omitempty"`
+	PreviewEnv          map[string]string    `json:"preview_env,omitempty"`
+	PreviewMemoryMB     int64                `json:"preview_memory_mb,omitempty"`
+	PreviewCPUs         float64              `json:"preview_cpus,omitempty"`
+	PreviewTTL          release.Duration     `json:"preview_ttl,omitempty"`
+	PreviewOf           string               `json:"preview_of,omitempty"`
+	PreviewPR           int                  `json:"preview_pr,omitempty"`
+	Host                string               `json:"host"`
+	TeamID              string               `json:"team_id"`
+	Environment         string               `json:"environment,omitempty"`
+	CurrentDeploymentID string               `json:"current_deployment_id"`
+	CreatedAt           time.Time            `json:"created_at"`
+	UpdatedAt           time.Time            `json:"updated_at"`
 }
 
 // Deployment is a schema.Deployment as the API answers it.
@@ -311,7 +312,7 @@ type EnvVar struct {
 }
 
 func appOf(x *schema.App) App {
-	return App{ID: x.ID, Name: x.Name, GitURL: x.GitURL, Branch: x.Branch, Dockerfile: x.Dockerfile, BuildType: x.BuildType, BuildContext: x.BuildContext, BuildArgs: x.BuildArgs, BuildTarget: x.BuildTarget, StaticDir: x.StaticDir, Builder: x.Builder, ComposeFile: x.ComposeFile, StackService: x.StackService, ComposeInline: x.ComposeInline, StackProfiles: x.StackProfiles, Template: x.Template, Domains: x.Domains, Port: x.Port, HealthPath: x.HealthPath, HealthInterval: x.HealthInterval, HealthTimeout: x.HealthTimeout, HealthDeadline: x.HealthDeadline, DrainTimeout: x.DrainTimeout, MemoryLimitMB: x.MemoryLimitMB, CPULimit: x.CPULimit, KeepImages: x.KeepImages, Strategy: x.Strategy.Or(), AllowHTTP: x.AllowHTTP, HSTS: x.HSTS, RequireApproval: x.RequireApproval, ApprovalsNeeded: x.ApprovalsNeeded, AllowSelfApproval: x.AllowSelfApproval, ApprovalTTL: x.ApprovalTTL, WatchPaths: x.WatchPaths, ProviderURL: x.ProviderURL, PreviewsEnabled: x.PreviewsEnabled, PreviewEnv: x.PreviewEnv, PreviewMemoryMB: x.PreviewMemoryMB, PreviewCPUs: x.PreviewCPUs, PreviewTTL: x.PreviewTTL, PreviewOf: x.PreviewOf, PreviewPR: x.PreviewPR, Host: x.Host, TeamID: x.TeamID, Environment: x.Environment, CurrentDeploymentID: x.CurrentDeploymentID, CreatedAt: x.CreatedAt, UpdatedAt: x.UpdatedAt}
+	return App{ID: x.ID, Name: x.Name, GitURL: x.GitURL, Branch: x.Branch, Dockerfile: x.Dockerfile, BuildType: x.BuildType, BuildContext: x.BuildContext, BuildArgs: x.BuildArgs, BuildTarget: x.BuildTarget, StaticDir: x.StaticDir, Builder: x.Builder, ComposeFile: x.ComposeFile, StackService: x.StackService, ComposeInline: x.ComposeInline, StackProfiles: x.StackProfiles, StackRoutes: x.StackRoutes, Template: x.Template, Domains: x.Domains, Port: x.Port, HealthPath: x.HealthPath, HealthInterval: x.HealthInterval, HealthTimeout: x.HealthTimeout, HealthDeadline: x.HealthDeadline, DrainTimeout: x.DrainTimeout, MemoryLimitMB: x.MemoryLimitMB, CPULimit: x.CPULimit, KeepImages: x.KeepImages, Strategy: x.Strategy.Or(), AllowHTTP: x.AllowHTTP, HSTS: x.HSTS, RequireApproval: x.RequireApproval, ApprovalsNeeded: x.ApprovalsNeeded, AllowSelfApproval: x.AllowSelfApproval, ApprovalTTL: x.ApprovalTTL, WatchPaths: x.WatchPaths, ProviderURL: x.ProviderURL, PreviewsEnabled: x.PreviewsEnabled, PreviewEnv: x.PreviewEnv, PreviewMemoryMB: x.PreviewMemoryMB, PreviewCPUs: x.PreviewCPUs, PreviewTTL: x.PreviewTTL, PreviewOf: x.PreviewOf, PreviewPR: x.PreviewPR, Host: x.Host, TeamID: x.TeamID, Environment: x.Environment, CurrentDeploymentID: x.CurrentDeploymentID, CreatedAt: x.CreatedAt, UpdatedAt: x.UpdatedAt}
 }
 
 func deploymentOf(x *schema.Deployment) Deployment {
