@@ -15,7 +15,9 @@ import (
 // stackEnv is a deploy of a stack — db (a volume), worker (needs db
 // healthy), web (routed; needs db started) — whose web health check
 // answers healthy unless told otherwise.
-func stackEnv(t *testing.T, healthy bool) (*deploySuite, *calls) { return stackEnvRoutes(t, healthy, false) }
+func stackEnv(t *testing.T, healthy bool) (*deploySuite, *calls) {
+	return stackEnvRoutes(t, healthy, false)
+}
 
 // stackEnvRoutes is stackEnv, with routes: an admin service another
 // domain goes to.
