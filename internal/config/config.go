@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/rivetr/rivetr/internal/docker"
 	"io"
 	"log/slog"
 	"net"
@@ -39,6 +40,7 @@ const (
 	DefaultTemporalNamespace = "default"
 	DefaultLogLevel          = "info"
 	DefaultNetwork           = "rivetr"
+	DefaultNetworkPool       = "10.222.0.0/16"
 	DefaultTaskQueue         = "rivetr"
 	DefaultConfigFile        = "rivetr.toml"
 	DefaultLoginRate         = 10
@@ -135,6 +137,10 @@ type Config struct {
 	// addresses tenants give (git remotes, provider APIs, notification
 	// URLs, S3 endpoints) may reach; by default none.
 	EgressAllow string `flag:"egress-allow" env:"RIVETR_EGRESS_ALLOW" toml:"egress_allow" usage:"loopback, private or link-local IPs and CIDR ranges that git remotes, provider APIs, notification URLs and S3 endpoints may reach, comma-separated (e.g. 10.0.0.0/8 for a Gitea or MinIO on the LAN; default: none)"`
+	// NetworkPool is where networks take a /24 of their own once
+	// Docker's default address pools are used up (each team and each
+	// stack has a network; the defaults give about 30).
+	NetworkPool string `flag:"network-pool" env:"RIVETR_NETWORK_POOL" toml:"network_pool" usage:"an IPv4 range networks take a /24 of when Docker's default address pools are used up (a network per team and per stack); empty: none"`
 	// ImageOverrides replaces images that stacks name (FROM=TO, comma-
 	// separated): for hosts that cannot pull, with images built locally.
 	ImageOverrides string `flag:"image-override" env:"RIVETR_IMAGE_OVERRIDES" toml:"image_overrides" usage:"images stacks name replaced by others on this host, FROM=TO comma-separated (for hosts that cannot pull: use images built here)"`
@@ -176,6 +182,7 @@ func Default() Config {
 		LogLevel:          DefaultLogLevel,
 		HostName:          sanitizeHost(host),
 		Network:           DefaultNetwork,
+		NetworkPool:       DefaultNetworkPool,
 		ShutdownTimeout:   30 * time.Second,
 		LoginRate:         DefaultLoginRate,
 		APIRate:           DefaultAPIRate,
@@ -337,6 +344,11 @@ func Resolve(fs *pflag.FlagSet, cfg *Config) error {
 // Validate checks the values and says what is wrong in terms of flags.
 func (c *Config) Validate() error {
 	var errs []error
+	if c.NetworkPool != "" {
+		if _, err := docker.ParsePool(c.NetworkPool); err != nil {
+			errs = append(errs, fmt.Errorf("--network-pool: %w", err))
+		}
+	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir must not be empty"))
 	}

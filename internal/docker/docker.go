@@ -6,11 +6,14 @@ package docker
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -63,6 +66,33 @@ type Client struct {
 	// not atomic, and two concurrent creates make two networks of one
 	// name, which no container can then join by name.
 	netMu sync.Mutex
+	// pool is where networks take a /24 once Docker's default address
+	// pools are used up (nil: nowhere).
+	pool *net.IPNet
+}
+
+// ParsePool reads a network pool: an IPv4 CIDR of /24 or larger.
+func ParsePool(cidr string) (*net.IPNet, error) {
+	_, n, err := net.ParseCIDR(strings.TrimSpace(cidr))
+	if err != nil || n.IP.To4() == nil {
+		return nil, fmt.Errorf("%q is not an IPv4 CIDR range (e.g. 10.222.0.0/16)", cidr)
+	}
+	if ones, _ := n.Mask.Size(); ones > 24 {
+		return nil, fmt.Errorf("%q is smaller than one /24 network", cidr)
+	}
+	return n, nil
+}
+
+// SetNetworkPool makes networks take a /24 of cidr when Docker's default
+// address pools are used up ("" for none).
+func (c *Client) SetNetworkPool(cidr string) error {
+	if cidr == "" {
+		c.pool = nil
+		return nil
+	}
+	n, err := ParsePool(cidr)
+	c.pool = n
+	return err
 }
 
 // New connects to the engine named by DOCKER_HOST (default: the local
@@ -135,10 +165,58 @@ func (c *Client) EnsureNetwork(ctx context.Context, name string) error {
 		return nil // created concurrently
 	}
 	if err != nil && strings.Contains(err.Error(), "non-overlapping") {
-		return fmt.Errorf("create network %s: Docker has no address range left for it (every team has a network of its own): "+
-			"give dockerd more in /etc/docker/daemon.json, e.g. \"default-address-pools\": [{\"base\": \"10.210.0.0/16\", \"size\": 24}], and restart it: %w", name, err)
+		if c.pool != nil {
+			if perr := c.createInPool(ctx, name); perr == nil {
+				return nil
+			} else {
+				err = fmt.Errorf("%v; and %v", err, perr)
+			}
+		}
+		return fmt.Errorf("create network %s: Docker has no address range left for it (every team and every stack has a network of its own): "+
+			"give Rivetr a larger --network-pool, or dockerd more in /etc/docker/daemon.json, e.g. \"default-address-pools\": [{\"base\": \"10.210.0.0/16\", \"size\": 24}], and restart it: %w", name, err)
 	}
 	return wrap(err, "create network "+name)
+}
+
+// createInPool creates network name on the first /24 of the pool no
+// network uses (Docker refuses overlaps: the next is tried).
+func (c *Client) createInPool(ctx context.Context, name string) error {
+	nets, err := c.api.NetworkList(ctx, network.ListOptions{})
+	if err != nil {
+		return wrap(err, "list networks")
+	}
+	var used []*net.IPNet
+	for _, n := range nets {
+		for _, cfg := range n.IPAM.Config {
+			if _, sub, err := net.ParseCIDR(cfg.Subnet); err == nil {
+				used = append(used, sub)
+			}
+		}
+	}
+	ones, _ := c.pool.Mask.Size()
+	base := binary.BigEndian.Uint32(c.pool.IP.To4())
+	for i := uint32(0); i < 1<<(24-ones); i++ {
+		ip := make(net.IP, 4)
+		binary.BigEndian.PutUint32(ip, base+i<<8)
+		sub := &net.IPNet{IP: ip, Mask: net.CIDRMask(24, 32)}
+		if slices.ContainsFunc(used, func(u *net.IPNet) bool { return u.Contains(sub.IP) || sub.Contains(u.IP) }) {
+			continue
+		}
+		_, err := c.api.NetworkCreate(ctx, name, network.CreateOptions{
+			Driver: "bridge",
+			Labels: map[string]string{LabelManaged: "true"},
+			IPAM:   &network.IPAM{Config: []network.IPAMConfig{{Subnet: sub.String()}}},
+		})
+		switch {
+		case err == nil, cerrdefs.IsConflict(err):
+			return nil
+		case strings.Contains(err.Error(), "overlap"):
+			continue // a host route or another engine's network
+		default:
+			return wrap(err, "create network "+name+" on "+sub.String())
+		}
+	}
+	return fmt.Errorf("the network pool %s is used up", c.pool)
 }
 
 // BuildSpec describes an image build.

@@ -157,6 +157,9 @@ func run(ctx context.Context, cfg config.Config, agent bool, log *slog.Logger, e
 		return err
 	}
 	cleanups = append(cleanups, func() { _ = dock.Close() })
+	if err := dock.SetNetworkPool(cfg.NetworkPool); err != nil {
+		return fmt.Errorf("--network-pool: %w", err)
+	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	dockerUp := false
 	if err := dock.Ping(pctx); err != nil {

@@ -114,20 +114,27 @@ func (s *Apps) DeployTemplate(ctx context.Context, name string, req TemplateDepl
 	if err != nil {
 		return nil, err
 	}
+	return s.deployMade(ctx, app, t.Template, generated, req.NoDeploy, req.Trigger), nil
+}
+
+// deployMade deploys an app a template made or upgraded (unless noDeploy)
+// and says what was made: a deploy that cannot start is reported in the
+// answer, which still carries the generated values (shown only here).
+func (s *Apps) deployMade(ctx context.Context, app *AppView, t *templates.Template, generated map[string]string, noDeploy bool, trigger string) *TemplateDeployed {
 	out := &TemplateDeployed{App: app, Notes: t.Notes}
 	if len(generated) > 0 {
 		out.Generated = generated
 	}
-	if req.NoDeploy {
-		return out, nil
+	if noDeploy {
+		return out
 	}
-	d, err := s.all.Deploy(ctx, app.Name, DeployRequest{Trigger: validTrigger(req.Trigger)})
+	d, err := s.all.Deploy(ctx, app.Name, DeployRequest{Trigger: validTrigger(trigger)})
 	if err != nil {
 		out.DeployError = err.Error()
-		return out, nil
+		return out
 	}
 	out.Deployment = d
-	return out, nil
+	return out
 }
 
 // TemplateUpgradeRequest asks for an app made from a template to take
@@ -203,18 +210,5 @@ func (s *Apps) UpgradeTemplate(ctx context.Context, name string, req TemplateUpg
 	if err != nil {
 		return nil, err
 	}
-	out := &TemplateDeployed{App: view, Notes: t.Notes}
-	if len(generated) > 0 {
-		out.Generated = generated
-	}
-	if req.NoDeploy {
-		return out, nil
-	}
-	d, err := s.all.Deploy(ctx, app.Name, DeployRequest{Trigger: validTrigger(req.Trigger)})
-	if err != nil {
-		out.DeployError = err.Error()
-		return out, nil
-	}
-	out.Deployment = d
-	return out, nil
+	return s.deployMade(ctx, view, t, generated, req.NoDeploy, req.Trigger), nil
 }
