@@ -66,7 +66,7 @@ volumes:
 const lightStack = `services:
   web:
     image: ` + benchStackImage + `
-    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+    command: ["sh", "-c", "httpd -f -p 8080 -h /www & trap 'kill $$!; exit 0' TERM; wait"]
     depends_on: [worker]
   worker:
     image: ` + benchStackImage + `
