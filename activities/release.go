@@ -106,8 +106,10 @@ func (h *Host) HealthCheck(ctx context.Context, in HealthInput) error {
 	// do: apps that check the Host header (Django's ALLOWED_HOSTS,
 	// Nextcloud's trusted domains) refuse any other.
 	host := in.Host
-	if _, app, err := deploymentAndApp(ctx, h.Store, in.DeploymentID); err == nil && host == "" && len(app.Domains) > 0 {
-		host = app.MainDomains()[0]
+	if _, app, err := deploymentAndApp(ctx, h.Store, in.DeploymentID); err == nil && host == "" {
+		if main := app.MainDomains(); len(main) > 0 {
+			host = main[0]
+		}
 	}
 	log.Line(fmt.Sprintf("health check: GET %s, probing from 10ms apart up to every %s (timeout %s, deadline %s)", in.Path, in.Interval, in.Timeout, in.Deadline))
 	start := time.Now()
@@ -271,7 +273,8 @@ func routeHosts(app *schema.App, service string) []string {
 }
 
 // dropStaleRoutes removes the proxy's routes of the app's services that
-// no stack route goes to any more (their hosts now the app's own).
+// no stack route goes to any more (their hosts now the app's own), their
+// in-flight requests given a few seconds (the switch's step is short).
 func (h *Host) dropStaleRoutes(ctx context.Context, app *schema.App) {
 	for _, rt := range h.Router.Routes() {
 		name, svc := release.SplitRouteKey(rt.App)
@@ -279,7 +282,7 @@ func (h *Host) dropStaleRoutes(ctx context.Context, app *schema.App) {
 			continue
 		}
 		if prev, err := h.Router.Remove(rt.App); err == nil && prev != "" {
-			h.Router.Drain(ctx, prev, app.DrainTimeout.D())
+			h.Router.Drain(ctx, prev, min(app.DrainTimeout.D(), 5*time.Second))
 		}
 	}
 }
