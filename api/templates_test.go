@@ -179,6 +179,14 @@ func TestPastedCompose(t *testing.T) {
 	if code, b := w.call(t, dev, "PATCH", "/api/apps/"+name, `{"domains":["`+name+`.example.com"],"stack_routes":[]}`); code != 200 {
 		t.Fatalf("removing a routed domain with its route: %d %s", code, b)
 	}
+	// A route cannot take another app's domain (another team's included).
+	taken := w.unique("taken-")
+	if code, b := w.call(t, w.tokens[outsider], "POST", "/api/apps", fmt.Sprintf(`{"name":%q,"git_url":"https://git.example.com/x.git","domains":["%s.example.com"]}`, taken, taken)); code != 201 {
+		t.Fatalf("another team's app: %d %s", code, b)
+	}
+	if code, b := w.call(t, dev, "PATCH", "/api/apps/"+name, `{"stack_routes":[{"host":"`+taken+`.example.com","service":"admin","port":80}]}`); code != 400 && code != 409 || !strings.Contains(string(b), taken+".example.com") {
+		t.Fatalf("a route to another team's domain: %d %s", code, b)
+	}
 	// A non-stack app has no routes.
 	other := w.unique("plain-")
 	if code, b := w.call(t, dev, "POST", "/api/apps", fmt.Sprintf(`{"name":%q,"git_url":"https://git.example.com/x.git","domains":["%s.example.com"],"team":"acme","stack_routes":[{"host":"x.example.com","service":"a","port":80}]}`, other, other)); code != 400 || !strings.Contains(string(b), "routes to services are for stacks") {
