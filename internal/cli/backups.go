@@ -2,6 +2,7 @@ package cli
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/rivetr/rivetr/internal/client"
 	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
@@ -120,32 +122,45 @@ deleted). --s3-endpoint, --s3-bucket, --s3-region, --s3-prefix,
 (--s3-path-style for most self-hosted servers); --s3-bucket "" removes it.
 --notify URL posts failures as JSON (Slack's "text", Discord's "content").`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			in, change, err := pf.input(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			var p *service.PolicyView
-			if !change {
-				p, err = c.BackupPolicy(cmd.Context(), args[0])
-			} else {
-				p, err = c.SetBackupPolicy(cmd.Context(), args[0], in)
-			}
-			if err != nil {
-				return err
-			}
-			if g.output == "json" {
-				return printJSON(cmd.OutOrStdout(), p)
-			}
-			return printPolicy(cmd.OutOrStdout(), p)
-		},
+		RunE: policyRunE(g, &pf, func(ctx context.Context, c *client.Client, args []string) (*service.PolicyView, error) {
+			return c.BackupPolicy(ctx, args[0])
+		}, func(ctx context.Context, c *client.Client, args []string, in service.PolicyInput) (*service.PolicyView, error) {
+			return c.SetBackupPolicy(ctx, args[0], in)
+		}),
 	}
 	pf.bind(policy.Flags(), "the database host's")
 	return []*cobra.Command{backupNow, list, restore, policy}
+}
+
+// policyRunE shows a backup policy (get) or, with flags, changes it (set),
+// for databases and volumes alike.
+func policyRunE(g *globals, pf *backupPolicyFlags,
+	get func(context.Context, *client.Client, []string) (*service.PolicyView, error),
+	set func(context.Context, *client.Client, []string, service.PolicyInput) (*service.PolicyView, error),
+) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		c, err := g.client()
+		if err != nil {
+			return err
+		}
+		in, change, err := pf.input(cmd.Flags())
+		if err != nil {
+			return err
+		}
+		var p *service.PolicyView
+		if change {
+			p, err = set(cmd.Context(), c, args, in)
+		} else {
+			p, err = get(cmd.Context(), c, args)
+		}
+		if err != nil {
+			return err
+		}
+		if g.output == "json" {
+			return printJSON(cmd.OutOrStdout(), p)
+		}
+		return printPolicy(cmd.OutOrStdout(), p)
+	}
 }
 
 // printPolicy prints a backup policy as rows.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rivetr/rivetr/internal/client"
 	"github.com/rivetr/rivetr/internal/humanize"
 	"github.com/rivetr/rivetr/internal/release"
 	"github.com/rivetr/rivetr/internal/service"
@@ -202,29 +204,11 @@ plainly whether it worked.`,
 "rivetr databases backup-policy" (a schedule as backups/APP/VOLUME, retention,
 local copies, an S3-compatible bucket, a failure notification URL).`,
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			in, change, err := pf.input(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			var p *service.PolicyView
-			if !change {
-				p, err = c.VolumeBackupPolicy(cmd.Context(), args[0], args[1])
-			} else {
-				p, err = c.SetVolumeBackupPolicy(cmd.Context(), args[0], args[1], in)
-			}
-			if err != nil {
-				return err
-			}
-			if g.output == "json" {
-				return printJSON(cmd.OutOrStdout(), p)
-			}
-			return printPolicy(cmd.OutOrStdout(), p)
-		},
+		RunE: policyRunE(g, &pf, func(ctx context.Context, c *client.Client, args []string) (*service.PolicyView, error) {
+			return c.VolumeBackupPolicy(ctx, args[0], args[1])
+		}, func(ctx context.Context, c *client.Client, args []string, in service.PolicyInput) (*service.PolicyView, error) {
+			return c.SetVolumeBackupPolicy(ctx, args[0], args[1], in)
+		}),
 	}
 	pf.bind(policy.Flags(), "the app host's")
 	return []*cobra.Command{backupNow, list, restore, policy}
