@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"github.com/rivetr/rivetr/internal/templates"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -277,6 +278,13 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("the graph's box for %s links to %v", app, href)
 	}
 	shot(ctx, t, shots, "graph")
+	// The template gallery shows its cards; a template's page its form.
+	navigate(s.HTTP+"/templates", chromedp.WaitVisible(chromedp.CSS(`#template-list [data-template="grafana"]`)))
+	if n := eval(`document.querySelectorAll('#template-list .card.template').length`); n != float64(len(templates.All())) {
+		t.Errorf("the gallery shows %v templates", n)
+	}
+	shot(ctx, t, shots, "templates")
+	navigate(s.HTTP+"/templates/grafana", chromedp.WaitVisible(chromedp.ID("t-deploy")))
 	// Pages left close their event streams: after two rounds of the tabs
 	// the page's own stream still gets a slot (16 a user) and opens.
 	for round := 0; round < 2; round++ {
@@ -388,7 +396,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			t.Errorf("the app page's %q tab scrolls sideways on a phone-sized screen", tab)
 		}
 	}
-	for _, page := range []string{"/", "/apps", "/databases", "/teams", "/freezes", "/graph"} {
+	for _, page := range []string{"/", "/apps", "/databases", "/teams", "/freezes", "/graph", "/templates", "/templates/nextcloud"} {
 		navigate(s.HTTP + page)
 		if overflow := eval(`document.documentElement.scrollWidth > window.innerWidth + 1`); overflow == true {
 			t.Errorf("%s scrolls sideways on a phone-sized screen", page)
