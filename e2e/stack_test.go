@@ -15,7 +15,9 @@ import (
 func stackCompose(version string, build ...string) map[string]string {
 	pre := ""
 	for _, b := range build {
-		pre += "RUN " + b + "\n"
+		// The nonce keeps the step out of Docker's layer cache (an
+		// earlier run on the same dockerd built the same Dockerfile).
+		pre += fmt.Sprintf("RUN echo build-%x && %s\n", time.Now().UnixNano(), b)
 	}
 	return map[string]string{
 		"compose.yaml": `services:
