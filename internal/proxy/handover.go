@@ -177,6 +177,30 @@ func firstLine(s string) string {
 type ConnTracker struct {
 	mu    sync.Mutex
 	conns map[net.Conn]http.ConnState
+	// pending counts connections accepted (Listener) that the server's
+	// hook has not seen yet.
+	pending int
+}
+
+// Listener wraps a server's listener so that a connection counts from
+// the moment it is accepted, before the server's hook first sees it:
+// WaitQuiet cannot miss one accepted just as the listener closed (the
+// server's Shutdown would then close it unanswered).
+func (t *ConnTracker) Listener(ln net.Listener) net.Listener { return &trackedListener{ln, t} }
+
+type trackedListener struct {
+	net.Listener
+	t *ConnTracker
+}
+
+func (l *trackedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.t.mu.Lock()
+		l.t.pending++
+		l.t.mu.Unlock()
+	}
+	return c, err
 }
 
 // Hook is the servers' ConnState.
@@ -189,6 +213,11 @@ func (t *ConnTracker) Hook(c net.Conn, s http.ConnState) {
 	switch s {
 	case http.StateClosed, http.StateHijacked:
 		delete(t.conns, c)
+	case http.StateNew:
+		if t.pending > 0 {
+			t.pending--
+		}
+		t.conns[c] = s
 	default:
 		t.conns[c] = s
 	}
@@ -198,7 +227,7 @@ func (t *ConnTracker) Hook(c net.Conn, s http.ConnState) {
 func (t *ConnTracker) busy() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	n := 0
+	n := t.pending
 	for _, s := range t.conns {
 		if s != http.StateIdle {
 			n++

@@ -23,7 +23,7 @@ func oldProxy(t *testing.T, ln net.Listener, sock string, addrs []string) (relea
 	}
 	var conns ConnTracker
 	apps := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "old") }), ConnState: conns.Hook}
-	go apps.Serve(ln)
+	go apps.Serve(conns.Listener(ln))
 	released = make(chan struct{})
 	c := &Control{Router: &Router{}, Status: func() Status { return Status{} }, Handover: &Handover{
 		Listeners: func() ([]net.Listener, []string) { return []net.Listener{ln}, addrs },

@@ -143,6 +143,11 @@ func serveEdge(cfg config.Config, router *proxy.Router, certs *edge.TLS, store *
 	var hook func(net.Conn, http.ConnState)
 	if conns != nil {
 		hook = conns.Hook
+		// A handover waits for what was accepted (WaitQuiet).
+		httpLn = conns.Listener(httpLn)
+		if httpsLn != nil {
+			httpsLn = conns.Listener(httpsLn)
+		}
 	}
 	var servers []*http.Server
 	policies := edge.CachedPolicies(func(ctx context.Context, host string) (edge.Policy, bool) {
